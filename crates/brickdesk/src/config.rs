@@ -1,0 +1,143 @@
+//! Command-line flags (each also an environment variable) and the
+//! resolved configuration the application is built from.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Brickdesk: orders, inventory and Amazon fees for a LEGO reseller.
+#[derive(Debug, Parser)]
+#[command(name = "brickdesk", version, about)]
+pub struct Cli {
+    /// Options every command shares.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do; `serve` when left out.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command shares.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Folder for the SQLite database and the secret key file.
+    #[arg(
+        long,
+        global = true,
+        env = "BRICKDESK_DATA_DIR",
+        default_value = "./data"
+    )]
+    pub data_dir: PathBuf,
+    /// `sqlite://path` or `postgres://user@host/db`; `DATABASE_URL` is also
+    /// read. Default: SQLite at DATA_DIR/brickdesk.db.
+    #[arg(long, global = true, env = "BRICKDESK_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Log filter, e.g. `info` or `brickdesk=debug,tower_http=debug`.
+    #[arg(long, global = true, env = "BRICKDESK_LOG", default_value = "info")]
+    pub log: String,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app (the default).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "BRICKDESK_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// The seller's time zone (IANA name); archive locations use it.
+    #[arg(long, env = "BRICKDESK_TIME_ZONE", default_value = "Europe/London")]
+    pub time_zone: String,
+    /// Demo data: `auto` seeds it into an empty database when no Amazon
+    /// credentials are configured; `on` always runs in demo mode; `off` never.
+    #[arg(long, env = "BRICKDESK_DEMO", value_enum, default_value_t = DemoMode::Auto)]
+    pub demo: DemoMode,
+}
+
+/// Whether the app runs with demo data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoMode {
+    /// Demo when the database is empty and Amazon is not configured.
+    Auto,
+    /// Always demo mode.
+    On,
+    /// Never demo mode.
+    Off,
+}
+
+/// Everything the application needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Database URL (resolved; never empty).
+    pub database_url: String,
+    /// Data folder.
+    pub data_dir: PathBuf,
+    /// Listen address (port 0 picks a free port, as tests do).
+    pub addr: SocketAddr,
+    /// IANA time zone name, validated.
+    pub time_zone: String,
+    /// Demo data choice.
+    pub demo: DemoMode,
+}
+
+/// A configuration value was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Unknown time zone name.
+    #[error("unknown time zone '{0}' (use an IANA name such as Europe/London)")]
+    TimeZone(String),
+}
+
+impl GlobalArgs {
+    /// The database URL: the flag, else `DATABASE_URL`, else SQLite in the
+    /// data folder.
+    pub fn resolved_database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .or_else(|| {
+                std::env::var("DATABASE_URL")
+                    .ok()
+                    .filter(|u| !u.trim().is_empty())
+            })
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("brickdesk.db").display()))
+    }
+}
+
+impl Config {
+    /// Builds the configuration of `serve` from parsed flags.
+    pub fn from_args(global: &GlobalArgs, serve: &ServeArgs) -> Result<Config, ConfigError> {
+        if crate::domain::location::time_zone(&serve.time_zone).is_none() {
+            return Err(ConfigError::TimeZone(serve.time_zone.clone()));
+        }
+        Ok(Config {
+            database_url: global.resolved_database_url(),
+            data_dir: global.data_dir.clone(),
+            addr: serve.addr,
+            time_zone: serve.time_zone.clone(),
+            demo: serve.demo,
+        })
+    }
+}
+
+impl Cli {
+    /// Parses the process arguments; with no subcommand it parses again as
+    /// `serve`, so `brickdesk --addr …` and `brickdesk serve --addr …` agree.
+    pub fn parse_with_default() -> Cli {
+        let cli = Cli::parse();
+        if cli.command.is_some() {
+            return cli;
+        }
+        let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        args.push("serve".into());
+        Cli::parse_from(args)
+    }
+}

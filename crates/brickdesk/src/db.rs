@@ -1,0 +1,163 @@
+//! Storage: one set of queries (built with sea-query) that runs on SQLite
+//! or PostgreSQL, chosen by the database URL. All SQL lives under `db/`.
+
+mod error;
+mod exec;
+pub mod inventory;
+pub mod links;
+pub mod mappings;
+pub mod orders;
+pub mod schema;
+pub mod settings;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use time::{OffsetDateTime, UtcOffset};
+
+pub use error::DbError;
+pub use exec::Tx;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file (the default).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// A connection pool to the application database.
+#[derive(Debug, Clone)]
+pub enum Db {
+    /// SQLite pool.
+    Sqlite(SqlitePool),
+    /// PostgreSQL pool.
+    Postgres(PgPool),
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://path` or `postgres://…`). For SQLite the
+    /// file and its folder are created if missing; WAL, foreign keys and a
+    /// busy timeout are always on.
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| DbError::BadUrl(format!("{}: {e}", redact(url))))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(|e| DbError::Connect(format!("{}: {e}", redact(url))))?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(DbError::BadUrl(format!(
+                "'{}' is neither a sqlite: nor a postgres:// URL",
+                redact(url)
+            )))
+        }
+    }
+
+    async fn connect_sqlite(url: &str) -> Result<Db, DbError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| DbError::BadUrl(format!("{url}: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let path = options.get_filename();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            ensure_writable_dir(dir)?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| DbError::Connect(format!("{url}: {e}")))?;
+        Ok(Db::Sqlite(pool))
+    }
+
+    /// The engine behind this pool.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations for this backend.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        let result = match self {
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        };
+        result.map_err(|e| DbError::Migrate(e.to_string()))
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        let one: (i64,) = match self {
+            Db::Sqlite(pool) => sqlx::query_as("SELECT 1").fetch_one(pool).await?,
+            Db::Postgres(pool) => sqlx::query_as("SELECT 1::BIGINT").fetch_one(pool).await?,
+        };
+        if one.0 == 1 {
+            Ok(())
+        } else {
+            Err(DbError::Connect("ping answered wrongly".into()))
+        }
+    }
+
+    /// Closes every connection (lets SQLite checkpoint its WAL).
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+fn ensure_writable_dir(dir: &Path) -> Result<(), DbError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| DbError::DataDir(format!("cannot create {}: {e}", dir.display())))?;
+    let probe = dir.join(".brickdesk-write-test");
+    std::fs::write(&probe, b"ok")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| DbError::DataDir(format!("{} is not writable: {e}", dir.display())))
+}
+
+/// Hides the password of a URL before it goes into a message or log.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A timestamp as stored: UTC, whole seconds. SQLite keeps timestamps as
+/// RFC 3339 text whose fraction has a variable length, which would break
+/// text ordering within a second; whole seconds keep order and equality
+/// identical on both backends.
+pub fn stored_time(t: OffsetDateTime) -> OffsetDateTime {
+    let utc = t.to_offset(UtcOffset::UTC);
+    utc.replace_nanosecond(0).unwrap_or(utc)
+}
+
+/// The current time as stored.
+pub fn now() -> OffsetDateTime {
+    stored_time(OffsetDateTime::now_utc())
+}

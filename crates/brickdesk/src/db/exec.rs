@@ -1,0 +1,194 @@
+//! Running sea-query statements on whichever backend a [`Db`] or [`Tx`]
+//! holds. Each statement is rendered for the backend's dialect and its
+//! values are bound as parameters, never spliced into the SQL text.
+
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_sqlx::{SqlxBinder, SqlxValues};
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{
+    AssertSqlSafe, Database, Executor, FromRow, IntoArguments, Postgres, Sqlite, Transaction,
+};
+
+use super::{Db, DbError};
+
+/// A row type readable from both backends.
+pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
+
+/// An open transaction on either backend. Dropping it without
+/// [`Tx::commit`] rolls back.
+#[derive(Debug)]
+pub enum Tx {
+    /// SQLite transaction (begun IMMEDIATE, so it holds the write lock).
+    Sqlite(Transaction<'static, Sqlite>),
+    /// PostgreSQL transaction.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+fn render(stmt: &impl SqlxBinder, backend: super::Backend) -> (String, SqlxValues) {
+    match backend {
+        super::Backend::Sqlite => stmt.build_sqlx(SqliteQueryBuilder),
+        super::Backend::Postgres => stmt.build_sqlx(PostgresQueryBuilder),
+    }
+}
+
+async fn all_on<'e, DB, E, T>(exec: E, sql: String, values: SqlxValues) -> Result<Vec<T>, DbError>
+where
+    DB: Database,
+    E: Executor<'e, Database = DB>,
+    SqlxValues: IntoArguments<DB>,
+    T: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
+{
+    Ok(sqlx::query_as_with::<DB, T, _>(AssertSqlSafe(sql), values)
+        .fetch_all(exec)
+        .await?)
+}
+
+async fn optional_on<'e, DB, E, T>(
+    exec: E,
+    sql: String,
+    values: SqlxValues,
+) -> Result<Option<T>, DbError>
+where
+    DB: Database,
+    E: Executor<'e, Database = DB>,
+    SqlxValues: IntoArguments<DB>,
+    T: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
+{
+    Ok(sqlx::query_as_with::<DB, T, _>(AssertSqlSafe(sql), values)
+        .fetch_optional(exec)
+        .await?)
+}
+
+async fn execute_on<'e, DB, E>(exec: E, sql: String, values: SqlxValues) -> Result<u64, DbError>
+where
+    DB: Database,
+    DB::QueryResult: RowsAffected,
+    E: Executor<'e, Database = DB>,
+    SqlxValues: IntoArguments<DB>,
+{
+    let done = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), values)
+        .execute(exec)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Both backends' query results report changed rows, but through no common
+/// sqlx trait.
+trait RowsAffected {
+    fn rows_affected(&self) -> u64;
+}
+
+impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::sqlite::SqliteQueryResult::rows_affected(self)
+    }
+}
+
+impl RowsAffected for sqlx::postgres::PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::postgres::PgQueryResult::rows_affected(self)
+    }
+}
+
+macro_rules! on_backend {
+    ($self:expr, $exec:ident => $call:expr) => {
+        match $self {
+            Db::Sqlite($exec) => $call,
+            Db::Postgres($exec) => $call,
+        }
+    };
+}
+
+macro_rules! on_tx {
+    ($self:expr, $exec:ident => $call:expr) => {
+        match $self {
+            Tx::Sqlite(tx) => {
+                let $exec = &mut **tx;
+                $call
+            }
+            Tx::Postgres(tx) => {
+                let $exec = &mut **tx;
+                $call
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Runs a query and reads every row.
+    pub async fn all<T: Row>(&self, stmt: &impl SqlxBinder) -> Result<Vec<T>, DbError> {
+        let (sql, values) = render(stmt, self.backend());
+        on_backend!(self, pool => all_on(pool, sql, values).await)
+    }
+
+    /// Runs a query and reads at most one row.
+    pub async fn optional<T: Row>(&self, stmt: &impl SqlxBinder) -> Result<Option<T>, DbError> {
+        let (sql, values) = render(stmt, self.backend());
+        on_backend!(self, pool => optional_on(pool, sql, values).await)
+    }
+
+    /// Runs a query that must return one row.
+    pub async fn one<T: Row>(&self, stmt: &impl SqlxBinder) -> Result<T, DbError> {
+        self.optional(stmt).await?.ok_or(DbError::NotFound("row"))
+    }
+
+    /// Runs a statement and returns the number of rows it changed.
+    pub async fn execute(&self, stmt: &impl SqlxBinder) -> Result<u64, DbError> {
+        let (sql, values) = render(stmt, self.backend());
+        on_backend!(self, pool => execute_on(pool, sql, values).await)
+    }
+
+    /// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`, which
+    /// takes the write lock up front instead of failing with "database is
+    /// locked" when a reader later tries to upgrade.
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+}
+
+impl Tx {
+    fn backend(&self) -> super::Backend {
+        match self {
+            Tx::Sqlite(_) => super::Backend::Sqlite,
+            Tx::Postgres(_) => super::Backend::Postgres,
+        }
+    }
+
+    /// Runs a query and reads every row.
+    pub async fn all<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<Vec<T>, DbError> {
+        let (sql, values) = render(stmt, self.backend());
+        on_tx!(self, conn => all_on(conn, sql, values).await)
+    }
+
+    /// Runs a query and reads at most one row.
+    pub async fn optional<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<Option<T>, DbError> {
+        let (sql, values) = render(stmt, self.backend());
+        on_tx!(self, conn => optional_on(conn, sql, values).await)
+    }
+
+    /// Runs a query that must return one row.
+    pub async fn one<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<T, DbError> {
+        self.optional(stmt).await?.ok_or(DbError::NotFound("row"))
+    }
+
+    /// Runs a statement and returns the number of rows it changed.
+    pub async fn execute(&mut self, stmt: &impl SqlxBinder) -> Result<u64, DbError> {
+        let (sql, values) = render(stmt, self.backend());
+        on_tx!(self, conn => execute_on(conn, sql, values).await)
+    }
+
+    /// Makes the transaction's writes permanent.
+    pub async fn commit(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,75 @@
+//! Links: one row per unit of an order line tied to one inventory unit.
+//! The database refuses a second link to the same unit.
+
+use sea_query::{Expr, ExprTrait, Query};
+
+use super::schema::OrderItemLinks;
+use super::{Db, DbError, Tx, now};
+use crate::domain::{InventoryItemId, OrderItemId, UserId};
+
+/// How a link was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkMethod {
+    /// Chosen in the ASIN matcher.
+    AsinMatcher,
+    /// Written when confirming orders processed.
+    Confirm,
+    /// Set by hand elsewhere.
+    Manual,
+}
+
+impl LinkMethod {
+    /// Stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkMethod::AsinMatcher => "asin_matcher",
+            LinkMethod::Confirm => "confirm",
+            LinkMethod::Manual => "manual",
+        }
+    }
+}
+
+/// Links unit `unit_index` (0-based) of a line to an inventory unit.
+/// Fails with [`DbError::Conflict`] when the unit is linked already or
+/// that unit of the line is linked to something else.
+pub async fn insert(
+    tx: &mut Tx,
+    item: OrderItemId,
+    unit_index: i64,
+    unit: InventoryItemId,
+    method: LinkMethod,
+    by: Option<UserId>,
+) -> Result<(), DbError> {
+    let stmt = Query::insert()
+        .into_table(OrderItemLinks::Table)
+        .columns([
+            OrderItemLinks::OrderItemId,
+            OrderItemLinks::UnitIndex,
+            OrderItemLinks::InventoryItemId,
+            OrderItemLinks::LinkMethod,
+            OrderItemLinks::LinkedAt,
+            OrderItemLinks::LinkedBy,
+        ])
+        .values_panic([
+            item.get().into(),
+            unit_index.into(),
+            unit.get().into(),
+            method.as_str().into(),
+            now().into(),
+            by.map(UserId::get).into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Inventory units linked to a line, by unit index.
+pub async fn units_of(db: &Db, item: OrderItemId) -> Result<Vec<(i64, i64)>, DbError> {
+    let stmt = Query::select()
+        .columns([OrderItemLinks::UnitIndex, OrderItemLinks::InventoryItemId])
+        .from(OrderItemLinks::Table)
+        .and_where(Expr::col(OrderItemLinks::OrderItemId).eq(item.get()))
+        .order_by(OrderItemLinks::UnitIndex, sea_query::Order::Asc)
+        .to_owned();
+    db.all(&stmt).await
+}

@@ -1,0 +1,365 @@
+//! Orders and their lines.
+
+use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use time::OffsetDateTime;
+
+use super::schema::{OrderItems, Orders};
+use super::{Db, DbError, Tx, now, stored_time};
+use crate::domain::{Money, OrderId, OrderItemId, Platform, UiStatus};
+
+/// An order as a platform reports it, ready to be upserted.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    /// Platform the order belongs to.
+    pub platform: Platform,
+    /// The platform's order id.
+    pub platform_order_id: String,
+    /// When the buyer placed it.
+    pub order_date: Option<OffsetDateTime>,
+    /// The platform's last-update time.
+    pub last_updated_at: Option<OffsetDateTime>,
+    /// Buyer name, when the platform shares it.
+    pub buyer_name: Option<String>,
+    /// Buyer email, when the platform shares it.
+    pub buyer_email: Option<String>,
+    /// The platform's own status (already normalised).
+    pub platform_status: String,
+    /// Order total; Amazon leaves it out for Pending orders.
+    pub total: Option<Money>,
+    /// AFN (FBA) or MFN.
+    pub fulfillment_channel: Option<String>,
+    /// Marketplace of the order.
+    pub marketplace_id: Option<String>,
+    /// Whether the lines came with the order (so no backfill is needed).
+    pub items_fetched: bool,
+}
+
+/// An order line as a platform reports it.
+#[derive(Debug, Clone)]
+pub struct NewOrderItem {
+    /// The platform's line id (Amazon OrderItemId).
+    pub platform_item_id: String,
+    /// ASIN, when Amazon gives one.
+    pub asin: Option<String>,
+    /// Seller SKU.
+    pub sku: Option<String>,
+    /// Item title.
+    pub title: Option<String>,
+    /// Units ordered.
+    pub quantity: i64,
+    /// Price of one unit.
+    pub unit_price: Option<Money>,
+    /// Price of the whole line.
+    pub line_price: Option<Money>,
+    /// Item condition.
+    pub condition: Option<String>,
+}
+
+/// Inserts an order or updates it in place, keyed by (platform, order id).
+/// The workflow status is never touched, so a sync cannot undo a
+/// confirmation. Returns the order's id.
+pub async fn upsert_order(tx: &mut Tx, order: &NewOrder) -> Result<OrderId, DbError> {
+    let at = now();
+    let mut insert = Query::insert();
+    insert
+        .into_table(Orders::Table)
+        .columns([
+            Orders::Platform,
+            Orders::PlatformOrderId,
+            Orders::OrderDate,
+            Orders::LastUpdatedAt,
+            Orders::BuyerName,
+            Orders::BuyerEmail,
+            Orders::PlatformStatus,
+            Orders::TotalMinor,
+            Orders::Currency,
+            Orders::FulfillmentChannel,
+            Orders::MarketplaceId,
+            Orders::ItemsFetchedAt,
+            Orders::CreatedAt,
+            Orders::UpdatedAt,
+        ])
+        .values_panic([
+            order.platform.as_str().into(),
+            order.platform_order_id.clone().into(),
+            order.order_date.map(stored_time).into(),
+            order.last_updated_at.map(stored_time).into(),
+            order.buyer_name.clone().into(),
+            order.buyer_email.clone().into(),
+            order.platform_status.clone().into(),
+            order.total.map(|m| m.minor).into(),
+            order.total.map(|m| m.currency.as_str().to_owned()).into(),
+            order.fulfillment_channel.clone().into(),
+            order.marketplace_id.clone().into(),
+            order.items_fetched.then_some(at).into(),
+            at.into(),
+            at.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([Orders::Platform, Orders::PlatformOrderId])
+                .update_columns([
+                    Orders::OrderDate,
+                    Orders::LastUpdatedAt,
+                    Orders::BuyerName,
+                    Orders::BuyerEmail,
+                    Orders::PlatformStatus,
+                    Orders::FulfillmentChannel,
+                    Orders::MarketplaceId,
+                    Orders::UpdatedAt,
+                ])
+                // A Pending order has no total yet: keep a known total.
+                .value(
+                    Orders::TotalMinor,
+                    Expr::cust("COALESCE(excluded.total_minor, orders.total_minor)"),
+                )
+                .value(
+                    Orders::Currency,
+                    Expr::cust("COALESCE(excluded.currency, orders.currency)"),
+                )
+                .value(
+                    Orders::ItemsFetchedAt,
+                    Expr::cust("COALESCE(orders.items_fetched_at, excluded.items_fetched_at)"),
+                )
+                .to_owned(),
+        )
+        .returning_col(Orders::Id);
+    let (id,): (i64,) = tx.one(&insert).await?;
+    OrderId::new(id).map_err(|_| DbError::NotFound("order id"))
+}
+
+/// Inserts a line or updates it in place, keyed by (order, platform item
+/// id). Lines are never deleted and re-inserted, so links survive.
+pub async fn upsert_item(
+    tx: &mut Tx,
+    order: OrderId,
+    item: &NewOrderItem,
+) -> Result<OrderItemId, DbError> {
+    let at = now();
+    let currency = item
+        .line_price
+        .or(item.unit_price)
+        .map(|m| m.currency.as_str().to_owned());
+    let stmt = Query::insert()
+        .into_table(OrderItems::Table)
+        .columns([
+            OrderItems::OrderId,
+            OrderItems::PlatformItemId,
+            OrderItems::Asin,
+            OrderItems::Sku,
+            OrderItems::Title,
+            OrderItems::Quantity,
+            OrderItems::UnitPriceMinor,
+            OrderItems::LinePriceMinor,
+            OrderItems::Currency,
+            OrderItems::Condition,
+            OrderItems::CreatedAt,
+            OrderItems::UpdatedAt,
+        ])
+        .values_panic([
+            order.get().into(),
+            item.platform_item_id.clone().into(),
+            item.asin.clone().into(),
+            item.sku.clone().into(),
+            item.title.clone().into(),
+            item.quantity.into(),
+            item.unit_price.map(|m| m.minor).into(),
+            item.line_price.map(|m| m.minor).into(),
+            currency.into(),
+            item.condition.clone().into(),
+            at.into(),
+            at.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([OrderItems::OrderId, OrderItems::PlatformItemId])
+                .update_columns([
+                    OrderItems::Asin,
+                    OrderItems::Sku,
+                    OrderItems::Title,
+                    OrderItems::Quantity,
+                    OrderItems::Condition,
+                    OrderItems::UpdatedAt,
+                ])
+                .value(
+                    OrderItems::UnitPriceMinor,
+                    Expr::cust("COALESCE(excluded.unit_price_minor, order_items.unit_price_minor)"),
+                )
+                .value(
+                    OrderItems::LinePriceMinor,
+                    Expr::cust("COALESCE(excluded.line_price_minor, order_items.line_price_minor)"),
+                )
+                .value(
+                    OrderItems::Currency,
+                    Expr::cust("COALESCE(excluded.currency, order_items.currency)"),
+                )
+                .to_owned(),
+        )
+        .returning_col(OrderItems::Id)
+        .to_owned();
+    let (id,): (i64,) = tx.one(&stmt).await?;
+    OrderItemId::new(id).map_err(|_| DbError::NotFound("order item id"))
+}
+
+/// Orders per UI status for one platform, in card order, plus the total.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StatusSummary {
+    /// Count per UI status (every status present, zero when none).
+    pub counts: Vec<(UiStatus, i64)>,
+    /// All orders of the platform.
+    pub all: i64,
+}
+
+/// Counts a platform's orders by UI status with one GROUP BY.
+pub async fn status_summary(db: &Db, platform: Platform) -> Result<StatusSummary, DbError> {
+    let stmt = Query::select()
+        .column(Orders::UiStatus)
+        .expr(Expr::col(Orders::Id).count())
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
+        .group_by_col(Orders::UiStatus)
+        .to_owned();
+    let rows: Vec<(String, i64)> = db.all(&stmt).await?;
+    let counts: Vec<(UiStatus, i64)> = UiStatus::ALL
+        .into_iter()
+        .map(|s| {
+            (
+                s,
+                rows.iter()
+                    .find(|(name, _)| name == s.as_str())
+                    .map_or(0, |(_, n)| *n),
+            )
+        })
+        .collect();
+    let all = rows.iter().map(|(_, n)| n).sum();
+    Ok(StatusSummary { counts, all })
+}
+
+/// One order as stored, for reading back.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderRow {
+    /// Row id.
+    pub id: i64,
+    /// Platform (stored value).
+    pub platform: String,
+    /// The platform's order id.
+    pub platform_order_id: String,
+    /// Order date.
+    pub order_date: Option<OffsetDateTime>,
+    /// Platform status.
+    pub platform_status: String,
+    /// Workflow status.
+    pub workflow_status: Option<String>,
+    /// Derived UI status.
+    pub ui_status: String,
+    /// Total in minor units.
+    pub total_minor: Option<i64>,
+    /// Currency of the total.
+    pub currency: Option<String>,
+    /// When lines were fetched.
+    pub items_fetched_at: Option<OffsetDateTime>,
+}
+
+/// Reads one order by platform and platform order id.
+pub async fn find_order(
+    db: &Db,
+    platform: Platform,
+    platform_order_id: &str,
+) -> Result<Option<OrderRow>, DbError> {
+    let stmt = Query::select()
+        .columns([
+            Orders::Id,
+            Orders::Platform,
+            Orders::PlatformOrderId,
+            Orders::OrderDate,
+            Orders::PlatformStatus,
+            Orders::WorkflowStatus,
+            Orders::UiStatus,
+            Orders::TotalMinor,
+            Orders::Currency,
+            Orders::ItemsFetchedAt,
+        ])
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
+        .and_where(Expr::col(Orders::PlatformOrderId).eq(platform_order_id))
+        .to_owned();
+    db.optional(&stmt).await
+}
+
+/// One order line as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrderItemRow {
+    /// Row id.
+    pub id: i64,
+    /// Platform line id.
+    pub platform_item_id: String,
+    /// ASIN.
+    pub asin: Option<String>,
+    /// SKU.
+    pub sku: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Units.
+    pub quantity: i64,
+    /// Unit price in minor units.
+    pub unit_price_minor: Option<i64>,
+    /// Line price in minor units.
+    pub line_price_minor: Option<i64>,
+}
+
+/// Reads an order's lines in platform id order.
+pub async fn items_of(db: &Db, order: OrderId) -> Result<Vec<OrderItemRow>, DbError> {
+    let stmt = Query::select()
+        .columns([
+            OrderItems::Id,
+            OrderItems::PlatformItemId,
+            OrderItems::Asin,
+            OrderItems::Sku,
+            OrderItems::Title,
+            OrderItems::Quantity,
+            OrderItems::UnitPriceMinor,
+            OrderItems::LinePriceMinor,
+        ])
+        .from(OrderItems::Table)
+        .and_where(Expr::col(OrderItems::OrderId).eq(order.get()))
+        .order_by(OrderItems::PlatformItemId, Order::Asc)
+        .to_owned();
+    db.all(&stmt).await
+}
+
+/// Sets the workflow status of an order (`None` clears it).
+pub async fn set_workflow_status(
+    tx: &mut Tx,
+    order: OrderId,
+    status: Option<&str>,
+) -> Result<(), DbError> {
+    let stmt = Query::update()
+        .table(Orders::Table)
+        .value(Orders::WorkflowStatus, status.map(str::to_owned))
+        .value(Orders::UpdatedAt, now())
+        .and_where(Expr::col(Orders::Id).eq(order.get()))
+        .to_owned();
+    match tx.execute(&stmt).await? {
+        0 => Err(DbError::NotFound("order")),
+        _ => Ok(()),
+    }
+}
+
+/// Number of orders of a platform.
+pub async fn count(db: &Db, platform: Platform) -> Result<i64, DbError> {
+    let stmt = Query::select()
+        .expr(Expr::col(Orders::Id).count())
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
+        .to_owned();
+    let (n,): (i64,) = db.one(&stmt).await?;
+    Ok(n)
+}
+
+/// Number of orders of every platform.
+pub async fn count_all(db: &Db) -> Result<i64, DbError> {
+    let stmt = Query::select()
+        .expr(Expr::col(Orders::Id).count())
+        .from(Orders::Table)
+        .to_owned();
+    let (n,): (i64,) = db.one(&stmt).await?;
+    Ok(n)
+}

@@ -1,0 +1,124 @@
+//! Table and column names for sea-query, one enum per table.
+
+use sea_query::Iden;
+
+/// `orders`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum Orders {
+    Table,
+    Id,
+    Platform,
+    PlatformOrderId,
+    OrderDate,
+    LastUpdatedAt,
+    BuyerName,
+    BuyerEmail,
+    PlatformStatus,
+    WorkflowStatus,
+    UiStatus,
+    TotalMinor,
+    Currency,
+    FulfillmentChannel,
+    MarketplaceId,
+    Notes,
+    ItemsFetchedAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// `order_items`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum OrderItems {
+    Table,
+    Id,
+    OrderId,
+    PlatformItemId,
+    Asin,
+    Sku,
+    Title,
+    Quantity,
+    UnitPriceMinor,
+    LinePriceMinor,
+    Currency,
+    Condition,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// `inventory_items`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum InventoryItems {
+    Table,
+    Id,
+    SetNumber,
+    ItemName,
+    Condition,
+    Status,
+    StorageLocation,
+    CostMinor,
+    ListingPriceMinor,
+    Currency,
+    Sku,
+    ExternalId,
+    PurchaseDate,
+    Notes,
+    CreatedAt,
+    UpdatedAt,
+    SoldAt,
+    SoldPriceMinor,
+    SoldOrderRef,
+    SoldPlatform,
+}
+
+/// `amazon_asin_mappings`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum AmazonAsinMappings {
+    Table,
+    Asin,
+    SetNumber,
+    Condition,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// `order_item_links`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum OrderItemLinks {
+    Table,
+    Id,
+    OrderItemId,
+    UnitIndex,
+    InventoryItemId,
+    LinkMethod,
+    LinkedAt,
+    LinkedBy,
+}
+
+/// `settings`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum Settings {
+    Table,
+    Key,
+    Value,
+    UpdatedAt,
+}
+
+/// `audit_log`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum AuditLog {
+    Table,
+    Id,
+    At,
+    UserId,
+    Action,
+    EntityType,
+    EntityId,
+    DetailsJson,
+}

@@ -1,0 +1,19 @@
+//! Business rules of DESIGN.md section 3 as pure functions and value types.
+//! Nothing here does I/O; the storage and web layers call into it.
+
+pub mod fees;
+pub mod fifo;
+pub mod ids;
+pub mod inventory;
+pub mod location;
+pub mod matching;
+pub mod money;
+pub mod platform;
+pub mod status;
+
+pub use ids::{AmazonOrderId, InventoryItemId, OrderId, OrderItemId, UserId};
+pub use inventory::{Condition, InventoryStatus};
+pub use matching::{MatchFilter, MatchStatus, MatchSummary};
+pub use money::{Currency, Money};
+pub use platform::Platform;
+pub use status::{UiStatus, WorkflowStatus};

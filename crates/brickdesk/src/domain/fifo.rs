@@ -1,0 +1,141 @@
+//! FIFO: which physical unit fills a matched order line.
+
+use std::collections::HashSet;
+
+use time::OffsetDateTime;
+
+use super::InventoryItemId;
+use super::inventory::{Condition, InventoryStatus};
+
+/// What FIFO needs to know about a unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// The unit's id (tie-breaker).
+    pub id: InventoryItemId,
+    /// When the unit was added; oldest goes first.
+    pub created_at: OffsetDateTime,
+    /// LEGO set number.
+    pub set_number: String,
+    /// Condition.
+    pub condition: Condition,
+    /// Lifecycle status.
+    pub status: InventoryStatus,
+    /// Whether some order line is already linked to it.
+    pub linked: bool,
+}
+
+/// Whether a unit may be recommended for a line of this set and condition.
+pub fn is_candidate(unit: &Unit, set_number: &str, condition: Condition) -> bool {
+    unit.set_number == set_number
+        && unit.condition == condition
+        && unit.status.is_sellable()
+        && !unit.linked
+}
+
+/// Recommends `count` units for one line: the oldest candidates by
+/// (created_at, id), skipping units in `taken` (already recommended for
+/// other lines of the same list) and adding the chosen ones to it.
+pub fn recommend(
+    units: &[Unit],
+    set_number: &str,
+    condition: Condition,
+    count: usize,
+    taken: &mut HashSet<InventoryItemId>,
+) -> Vec<InventoryItemId> {
+    let mut candidates: Vec<&Unit> = units
+        .iter()
+        .filter(|u| is_candidate(u, set_number, condition) && !taken.contains(&u.id))
+        .collect();
+    candidates.sort_by_key(|u| (u.created_at, u.id));
+    let chosen: Vec<InventoryItemId> = candidates.into_iter().take(count).map(|u| u.id).collect();
+    taken.extend(chosen.iter().copied());
+    chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn unit(id: i64, at: OffsetDateTime, status: InventoryStatus, linked: bool) -> Unit {
+        Unit {
+            id: InventoryItemId::new(id).unwrap_or_else(|e| panic!("{e}")),
+            created_at: at,
+            set_number: "75192".into(),
+            condition: Condition::New,
+            status,
+            linked,
+        }
+    }
+
+    fn ids(v: &[InventoryItemId]) -> Vec<i64> {
+        v.iter().map(|i| i.get()).collect()
+    }
+
+    #[test]
+    fn oldest_sellable_unlinked_first_ties_by_id() {
+        let units = vec![
+            unit(
+                5,
+                datetime!(2026-01-03 0:00 UTC),
+                InventoryStatus::Listed,
+                false,
+            ),
+            unit(
+                4,
+                datetime!(2026-01-01 0:00 UTC),
+                InventoryStatus::Sold,
+                false,
+            ),
+            unit(
+                3,
+                datetime!(2026-01-02 0:00 UTC),
+                InventoryStatus::Backlog,
+                false,
+            ),
+            unit(
+                2,
+                datetime!(2026-01-02 0:00 UTC),
+                InventoryStatus::Listed,
+                false,
+            ),
+            unit(
+                1,
+                datetime!(2025-12-01 0:00 UTC),
+                InventoryStatus::Listed,
+                true,
+            ),
+            unit(
+                6,
+                datetime!(2025-11-01 0:00 UTC),
+                InventoryStatus::NotYetReceived,
+                false,
+            ),
+        ];
+        let mut taken = HashSet::new();
+        let got = recommend(&units, "75192", Condition::New, 2, &mut taken);
+        assert_eq!(ids(&got), [2, 3]);
+        let next = recommend(&units, "75192", Condition::New, 5, &mut taken);
+        assert_eq!(ids(&next), [5], "a unit is never recommended twice");
+    }
+
+    #[test]
+    fn set_and_condition_must_match() {
+        let mut used = unit(
+            1,
+            datetime!(2026-01-01 0:00 UTC),
+            InventoryStatus::Listed,
+            false,
+        );
+        used.condition = Condition::Used;
+        let mut other = unit(
+            2,
+            datetime!(2026-01-01 0:00 UTC),
+            InventoryStatus::Listed,
+            false,
+        );
+        other.set_number = "10294".into();
+        let mut taken = HashSet::new();
+        assert!(recommend(&[used, other], "75192", Condition::New, 1, &mut taken).is_empty());
+    }
+}

@@ -1,0 +1,130 @@
+//! Typed ids, so an order id can never be passed where a unit id is meant.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A non-positive or unparsable id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a valid id")]
+pub struct BadId(pub String);
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(i64);
+
+        impl $name {
+            /// Wraps a database id (always positive).
+            pub fn new(raw: i64) -> Result<Self, BadId> {
+                if raw > 0 { Ok(Self(raw)) } else { Err(BadId(raw.to_string())) }
+            }
+
+            /// Parses an id from a path segment or form field.
+            pub fn parse(text: &str) -> Result<Self, BadId> {
+                text.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|n| Self::new(n).ok())
+                    .ok_or_else(|| BadId(text.to_owned()))
+            }
+
+            /// The raw value, for binding as a query parameter.
+            pub fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Id of a row in `orders`.
+    OrderId
+);
+id_type!(
+    /// Id of a row in `order_items`.
+    OrderItemId
+);
+id_type!(
+    /// Id of a row in `inventory_items` (one physical unit).
+    InventoryItemId
+);
+id_type!(
+    /// Id of a row in `users`.
+    UserId
+);
+
+/// An Amazon order id such as `203-1234567-1234567`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AmazonOrderId(String);
+
+impl AmazonOrderId {
+    /// Accepts three dash-separated groups of 3, 7 and 7 digits.
+    pub fn parse(text: &str) -> Result<Self, BadId> {
+        let t = text.trim();
+        let groups: Vec<&str> = t.split('-').collect();
+        let shape_ok = groups.len() == 3
+            && groups
+                .iter()
+                .zip([3, 7, 7])
+                .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_digit()));
+        if shape_ok {
+            Ok(Self(t.to_owned()))
+        } else {
+            Err(BadId(text.to_owned()))
+        }
+    }
+
+    /// The id as Amazon writes it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The order's page in Seller Central (UK).
+    pub fn seller_central_url(&self) -> String {
+        format!(
+            "https://sellercentral.amazon.co.uk/orders-v3/order/{}",
+            self.0
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_ids() {
+        assert_eq!(OrderId::parse("42").map(OrderId::get), Ok(42));
+        assert!(OrderId::parse("0").is_err());
+        assert!(OrderId::parse("-3").is_err());
+        assert!(OrderId::parse("4x").is_err());
+        assert!(InventoryItemId::new(0).is_err());
+    }
+
+    #[test]
+    fn amazon_order_ids() {
+        let id = AmazonOrderId::parse("203-1234567-1234567").map(|i| i.seller_central_url());
+        assert_eq!(
+            id.as_deref(),
+            Ok("https://sellercentral.amazon.co.uk/orders-v3/order/203-1234567-1234567")
+        );
+        for bad in [
+            "203-1234567-123456",
+            "2031234567-1234567",
+            "abc-1234567-1234567",
+            "",
+        ] {
+            assert!(AmazonOrderId::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! Exact money: integer minor units plus an ISO 4217 currency, parsed from
+//! Amazon's decimal strings and numbers without ever going through floats.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a money value could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    /// The text is not a decimal number.
+    #[error("'{0}' is not a decimal amount")]
+    NotANumber(String),
+    /// More decimal places than the currency has, and they are not zero.
+    #[error("'{text}' has more than {places} decimal places")]
+    TooPrecise {
+        /// The offending text.
+        text: String,
+        /// Decimal places the currency allows.
+        places: u32,
+    },
+    /// The amount does not fit in 64-bit minor units.
+    #[error("'{0}' is too large")]
+    Overflow(String),
+    /// Not a three-letter ISO currency code.
+    #[error("'{0}' is not a currency code")]
+    BadCurrency(String),
+}
+
+/// An ISO 4217 currency code, upper case, three ASCII letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    /// Pound sterling, the UK marketplace's currency.
+    pub const GBP: Currency = Currency(*b"GBP");
+    /// Euro.
+    pub const EUR: Currency = Currency(*b"EUR");
+    /// US dollar.
+    pub const USD: Currency = Currency(*b"USD");
+
+    /// Parses a code such as `GBP` (case-insensitive, surrounding space ignored).
+    pub fn parse(code: &str) -> Result<Self, MoneyError> {
+        let trimmed = code.trim();
+        let bytes = trimmed.as_bytes();
+        if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
+            return Err(MoneyError::BadCurrency(code.to_owned()));
+        }
+        Ok(Currency([
+            bytes[0].to_ascii_uppercase(),
+            bytes[1].to_ascii_uppercase(),
+            bytes[2].to_ascii_uppercase(),
+        ]))
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        // Constructed only from ASCII letters, so always valid UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    }
+
+    /// Number of decimal places of the minor unit (ISO 4217 exponent).
+    pub fn decimal_places(&self) -> u32 {
+        match &self.0 {
+            b"JPY" | b"KRW" | b"CLP" | b"ISK" | b"VND" => 0,
+            b"BHD" | b"KWD" | b"OMR" | b"JOD" | b"TND" => 3,
+            _ => 2,
+        }
+    }
+
+    /// The symbol shown before an amount, or the code followed by a space.
+    pub fn symbol(&self) -> &str {
+        match &self.0 {
+            b"GBP" => "£",
+            b"EUR" => "€",
+            b"USD" => "$",
+            _ => "",
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Currency::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An exact amount of money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Money {
+    /// Amount in minor units (pence for GBP).
+    pub minor: i64,
+    /// Currency of the amount.
+    pub currency: Currency,
+}
+
+impl Money {
+    /// Builds a value from minor units.
+    pub fn from_minor(minor: i64, currency: Currency) -> Self {
+        Money { minor, currency }
+    }
+
+    /// Parses a decimal such as `32.50`, `-1.5` or `1234`; see
+    /// [`parse_minor_units`] for what is refused.
+    pub fn parse(amount: &str, currency: Currency) -> Result<Self, MoneyError> {
+        Ok(Money {
+            minor: parse_minor_units(amount, currency.decimal_places())?,
+            currency,
+        })
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let places = self.currency.decimal_places();
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        let symbol = self.currency.symbol();
+        if symbol.is_empty() {
+            write!(f, "{sign}{} ", self.currency)?;
+        } else {
+            write!(f, "{sign}{symbol}")?;
+        }
+        if places == 0 {
+            return write!(f, "{}", group_thousands(abs));
+        }
+        let scale = 10u64.pow(places);
+        write!(
+            f,
+            "{}.{:0width$}",
+            group_thousands(abs / scale),
+            abs % scale,
+            width = places as usize
+        )
+    }
+}
+
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Parses a plain decimal number into integer minor units with `places`
+/// decimal places. Accepts an optional sign, digits, and an optional
+/// fraction. Extra fraction digits are accepted only when they are zeros
+/// (`12.500` is 1250 pence); anything else would need rounding, which
+/// money must never do silently.
+pub fn parse_minor_units(text: &str, places: u32) -> Result<i64, MoneyError> {
+    let not_a_number = || MoneyError::NotANumber(text.to_owned());
+    let s = text.trim();
+    let (negative, unsigned) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (unsigned, ""),
+    };
+    if whole.is_empty() && fraction.is_empty() {
+        return Err(not_a_number());
+    }
+    if !whole.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(not_a_number());
+    }
+    let places_usize = places as usize;
+    let (kept, dropped) = if fraction.len() > places_usize {
+        fraction.split_at(places_usize)
+    } else {
+        (fraction, "")
+    };
+    if dropped.bytes().any(|b| b != b'0') {
+        return Err(MoneyError::TooPrecise {
+            text: text.to_owned(),
+            places,
+        });
+    }
+    let overflow = || MoneyError::Overflow(text.to_owned());
+    let mut minor: i64 = 0;
+    for b in whole.bytes().chain(kept.bytes()) {
+        minor = minor
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(i64::from(b - b'0')))
+            .ok_or_else(overflow)?;
+    }
+    for _ in kept.len()..places_usize {
+        minor = minor.checked_mul(10).ok_or_else(overflow)?;
+    }
+    Ok(if negative { -minor } else { minor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parses_amazon_decimal_strings() {
+        assert_eq!(parse_minor_units("32.50", 2), Ok(3250));
+        assert_eq!(parse_minor_units("32.5", 2), Ok(3250));
+        assert_eq!(parse_minor_units("32", 2), Ok(3200));
+        assert_eq!(parse_minor_units("-1.05", 2), Ok(-105));
+        assert_eq!(parse_minor_units("+0.01", 2), Ok(1));
+        assert_eq!(parse_minor_units(".5", 2), Ok(50));
+        assert_eq!(parse_minor_units("7.", 2), Ok(700));
+        assert_eq!(parse_minor_units("12.500", 2), Ok(1250));
+        assert_eq!(parse_minor_units("1500", 0), Ok(1500));
+        assert_eq!(parse_minor_units(" 0.00 ", 2), Ok(0));
+    }
+
+    #[test]
+    fn refuses_what_would_need_rounding_or_is_not_a_number() {
+        assert!(matches!(
+            parse_minor_units("1.005", 2),
+            Err(MoneyError::TooPrecise { .. })
+        ));
+        for bad in [
+            "", "-", ".", "abc", "1,000.00", "1e3", "12.3.4", "NaN", "--1", "£5",
+        ] {
+            assert!(
+                matches!(parse_minor_units(bad, 2), Err(MoneyError::NotANumber(_))),
+                "{bad:?} should be refused"
+            );
+        }
+        assert!(matches!(
+            parse_minor_units("99999999999999999999", 2),
+            Err(MoneyError::Overflow(_))
+        ));
+    }
+
+    #[test]
+    fn currency_codes() {
+        assert_eq!(Currency::parse("gbp"), Ok(Currency::GBP));
+        assert!(Currency::parse("GB").is_err());
+        assert!(Currency::parse("G1P").is_err());
+        assert_eq!(Currency::parse("JPY").map(|c| c.decimal_places()), Ok(0));
+    }
+
+    #[test]
+    fn formats_for_people() {
+        assert_eq!(Money::from_minor(3250, Currency::GBP).to_string(), "£32.50");
+        assert_eq!(Money::from_minor(-105, Currency::GBP).to_string(), "-£1.05");
+        assert_eq!(
+            Money::from_minor(123_456_789, Currency::EUR).to_string(),
+            "€1,234,567.89"
+        );
+        let jpy = Currency::parse("JPY").unwrap_or(Currency::GBP);
+        assert_eq!(Money::from_minor(1500, jpy).to_string(), "JPY 1,500");
+    }
+
+    proptest! {
+        #[test]
+        fn formatting_and_parsing_round_trip(minor in -10_000_000_000i64..10_000_000_000) {
+            let whole = minor.unsigned_abs() / 100;
+            let frac = minor.unsigned_abs() % 100;
+            let sign = if minor < 0 { "-" } else { "" };
+            let text = format!("{sign}{whole}.{frac:02}");
+            prop_assert_eq!(parse_minor_units(&text, 2), Ok(minor));
+        }
+    }
+}

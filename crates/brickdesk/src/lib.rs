@@ -1,0 +1,17 @@
+//! Brickdesk: a self-hosted desk for a LEGO reseller on Amazon. Syncs
+//! orders, ties each unit sold to one physical inventory unit, prints
+//! picking lists, confirms orders processed and reconciles Amazon's fees.
+//!
+//! Areas: [`domain`] (pure business rules), [`db`] (all SQL), [`web`]
+//! (routes, pages, JSON API), [`demo`] (sample data), [`cli`].
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod startup;
+pub mod telemetry;
+pub mod web;
+
+pub use startup::Application;

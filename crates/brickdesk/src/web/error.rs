@@ -1,0 +1,144 @@
+//! The one application error. API handlers return it as JSON
+//! (`{"error": {"code", "message"}}`); page handlers wrap it in
+//! [`PageError`] to get an HTML message. Internals are logged once, with
+//! their cause chain, and never sent to the client.
+
+use askama::Template;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+
+use crate::db::DbError;
+
+/// What went wrong, in terms a client can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Bad input; the message says which and why.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No such thing.
+    #[error("{0}")]
+    NotFound(String),
+    /// Clashes with what is stored (e.g. a unit already linked).
+    #[error("{0}")]
+    Conflict(String),
+    /// Not signed in.
+    #[error("sign in first")]
+    Unauthorized,
+    /// Signed in but not allowed.
+    #[error("you are not allowed to do that")]
+    Forbidden,
+    /// The database or another dependency is down.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure; details go to the log only.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    /// HTTP status for the error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The message shown to people; internal errors get a generic one.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::Internal(_) => {
+                "Something went wrong on our side. It has been logged; please try again.".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(err) = self {
+            tracing::error!(error = format!("{err:#}"), "request failed");
+        } else if let AppError::Unavailable(msg) = self {
+            tracing::warn!(error = %msg, "dependency unavailable");
+        }
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::NotFound(what) => AppError::NotFound(format!("{what} not found")),
+            DbError::Conflict { .. } => AppError::Conflict(err.to_string()),
+            DbError::Connect(_) => AppError::Unavailable("the database is not reachable".into()),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
+        AppError::Internal(err)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let body = json!({ "error": { "code": self.code(), "message": self.public_message() } });
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+/// An [`AppError`] rendered as an HTML page.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(err: E) -> Self {
+        PageError(err.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: String,
+    status: u16,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let err = self.0;
+        err.log();
+        let status = err.status();
+        let page = ErrorPage {
+            title: status.canonical_reason().unwrap_or("Error"),
+            message: err.public_message(),
+            status: status.as_u16(),
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, err.public_message()).into_response(),
+        }
+    }
+}

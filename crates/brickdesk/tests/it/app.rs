@@ -1,0 +1,131 @@
+//! The real app over HTTP, and the binary's handling of bad configuration.
+
+use std::process::Command;
+
+use brickdesk::config::DemoMode;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn healthz_answers_ok_with_a_database() {
+    let app = spawn_app(DemoMode::Off).await;
+    let resp = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 200);
+    let body: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(body["database"], "ok");
+}
+
+#[tokio::test]
+async fn healthz_reports_a_dead_database() {
+    let app = spawn_app(DemoMode::Off).await;
+    app.db.close().await;
+    let resp = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 503);
+    let body: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "unavailable");
+}
+
+#[tokio::test]
+async fn demo_mode_serves_the_demo_seller() {
+    let app = spawn_app(DemoMode::On).await;
+    let resp = app.client.get(&app.address).send().await.expect("request");
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.expect("body");
+    assert!(html.contains("Demo mode — connected to the built-in Amazon simulator"));
+    assert!(html.contains("300 Amazon orders"), "{html}");
+}
+
+#[tokio::test]
+async fn without_demo_the_dashboard_is_empty() {
+    let app = spawn_app(DemoMode::Off).await;
+    let html = app
+        .client
+        .get(&app.address)
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body");
+    assert!(!html.contains("Demo mode"));
+    assert!(html.contains("0 Amazon orders"));
+}
+
+fn run_brickdesk(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_brickdesk"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("BRICKDESK_DATABASE_URL")
+        .env("BRICKDESK_LOG", "off")
+        .output()
+        .expect("run brickdesk")
+}
+
+fn assert_one_clear_error(out: &std::process::Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "should fail: {stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "exactly one line: {stderr}");
+    assert!(
+        lines[0].starts_with("error: ") && lines[0].contains(needle),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_database_url_is_one_clear_error() {
+    let out = run_brickdesk(&["migrate", "--database-url", "mysql://nope"]);
+    assert_one_clear_error(&out, "bad database URL");
+}
+
+#[test]
+fn unreachable_postgres_is_one_clear_error() {
+    // Port 1 on loopback: nothing listens there.
+    let out = run_brickdesk(&[
+        "migrate",
+        "--database-url",
+        "postgres://u:secret@127.0.0.1:1/db",
+    ]);
+    assert_one_clear_error(&out, "cannot connect to the database");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("secret"),
+        "password is redacted"
+    );
+}
+
+#[test]
+fn unwritable_data_dir_is_one_clear_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").expect("write");
+    let data_dir = file.join("data");
+    let out = run_brickdesk(&["migrate", "--data-dir", &data_dir.to_string_lossy()]);
+    assert_one_clear_error(&out, "data directory problem");
+}
+
+#[test]
+fn bad_time_zone_is_one_clear_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run_brickdesk(&[
+        "serve",
+        "--data-dir",
+        &dir.path().to_string_lossy(),
+        "--time-zone",
+        "Mars/Olympus",
+        "--addr",
+        "127.0.0.1:0",
+    ]);
+    assert_one_clear_error(&out, "unknown time zone");
+}

@@ -1,0 +1,167 @@
+//! Fresh databases and a running app for each test.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use brickdesk::Application;
+use brickdesk::config::{Config, DemoMode};
+use brickdesk::db::Db;
+
+/// A database that lives as long as the value (temp dir or scratch PG db).
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_admin: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // Drop the scratch PostgreSQL database. Drop cannot await, so a
+        // short-lived thread with its own runtime does it; FORCE ends the
+        // test's own connections still open.
+        if let Some((admin_url, name)) = self.pg_admin.take() {
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    if let Ok(Db::Postgres(pool)) = Db::connect(&admin_url).await {
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
+                        pool.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A fresh, migrated SQLite database in its own temp folder.
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let db = Db::connect(&url).await.expect("connect sqlite");
+    db.migrate().await.expect("migrate sqlite");
+    TestDb {
+        db,
+        url,
+        _dir: Some(dir),
+        pg_admin: None,
+    }
+}
+
+/// The PostgreSQL server to test against. In CI it must be set: a run whose
+/// PostgreSQL half silently skipped would be a lie.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") => {
+            panic!("TEST_DATABASE_URL must be set in CI: the PostgreSQL tests may not be skipped")
+        }
+        _ => None,
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh, migrated PostgreSQL database, or `None` when no server is
+/// configured (only outside CI).
+pub async fn postgres() -> Option<TestDb> {
+    let admin_url = postgres_url()?;
+    let name = format!(
+        "bd_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
+    );
+    let admin = Db::connect(&admin_url)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
+    let Db::Postgres(pool) = &admin else {
+        panic!("TEST_DATABASE_URL must be a postgres:// URL")
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(pool)
+        .await
+        .expect("create scratch database");
+    admin.close().await;
+    let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL parses");
+    url.set_path(&name);
+    let db = Db::connect(url.as_str())
+        .await
+        .expect("connect scratch database");
+    db.migrate().await.expect("migrate postgres");
+    Some(TestDb {
+        db,
+        url: url.to_string(),
+        _dir: None,
+        pg_admin: Some((admin_url, name)),
+    })
+}
+
+/// Runs a storage check on SQLite and, when configured, on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident => $check:ident;)+) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    let t = $crate::helpers::sqlite().await;
+                    super::$check(&t.db).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    if let Some(t) = $crate::helpers::postgres().await {
+                        super::$check(&t.db).await;
+                    } else {
+                        eprintln!("TEST_DATABASE_URL not set: PostgreSQL half skipped");
+                    }
+                }
+            }
+        )+
+    };
+}
+pub(crate) use on_both_backends;
+
+/// The app running on 127.0.0.1 with a random port.
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+    _db_owner: TestDb,
+}
+
+/// Spawns the real application on a fresh SQLite database.
+pub async fn spawn_app(demo: DemoMode) -> TestApp {
+    let t = sqlite().await;
+    let config = Config {
+        database_url: t.url.clone(),
+        data_dir: std::path::PathBuf::from("unused"),
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        time_zone: "Europe/London".into(),
+        demo,
+    };
+    let app = Application::build(config).await.expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    TestApp {
+        address,
+        db,
+        client,
+        _db_owner: t,
+    }
+}

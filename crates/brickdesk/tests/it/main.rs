@@ -1,0 +1,9 @@
+//! Integration tests: one binary, so it links once. Every test gets a fresh
+//! database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set) and,
+//! where it needs one, the real app on a real port.
+
+mod helpers;
+
+mod app;
+mod migrations;
+mod storage;

@@ -1,0 +1,275 @@
+//! The storage suite: every check runs on SQLite and on PostgreSQL.
+
+use brickdesk::db::inventory::NewUnit;
+use brickdesk::db::links::LinkMethod;
+use brickdesk::db::orders::{NewOrder, NewOrderItem};
+use brickdesk::db::{self, Db, DbError};
+use brickdesk::demo;
+use brickdesk::domain::status::{PLATFORM_STATUSES, ui_status};
+use brickdesk::domain::{
+    Condition, Currency, InventoryStatus, Money, Platform, UiStatus, WorkflowStatus,
+};
+use time::macros::datetime;
+
+use crate::helpers::on_both_backends;
+
+fn order(id: &str, status: &str, total: Option<i64>) -> NewOrder {
+    NewOrder {
+        platform: Platform::Amazon,
+        platform_order_id: id.to_owned(),
+        order_date: Some(datetime!(2026-01-18 10:30:15.123456 UTC)),
+        last_updated_at: None,
+        buyer_name: None,
+        buyer_email: None,
+        platform_status: status.to_owned(),
+        total: total.map(|m| Money::from_minor(m, Currency::GBP)),
+        fulfillment_channel: Some("MFN".into()),
+        marketplace_id: Some("A1F83G8C2ARO7P".into()),
+        items_fetched: true,
+    }
+}
+
+fn line(id: &str, quantity: i64, unit: Option<i64>) -> NewOrderItem {
+    NewOrderItem {
+        platform_item_id: id.to_owned(),
+        asin: Some("B07JPLG4BS".into()),
+        sku: Some("AMZ-75192-N".into()),
+        title: Some("LEGO Star Wars \"Falcon\" <b>'%_ – Ünïcode</b>".into()),
+        quantity,
+        unit_price: unit.map(|m| Money::from_minor(m, Currency::GBP)),
+        line_price: unit.map(|m| Money::from_minor(m * quantity, Currency::GBP)),
+        condition: Some("New".into()),
+    }
+}
+
+fn unit(set: &str) -> NewUnit {
+    NewUnit {
+        set_number: set.to_owned(),
+        item_name: "Millennium Falcon".into(),
+        condition: Condition::New,
+        status: InventoryStatus::Listed,
+        storage_location: Some("A-01".into()),
+        cost_minor: Some(45_000),
+        listing_price_minor: Some(59_999),
+        currency: Currency::GBP,
+        sku: None,
+        external_id: None,
+        purchase_date: None,
+        notes: None,
+        created_at: None,
+    }
+}
+
+on_both_backends! {
+    upserting_an_order_twice_keeps_one_row => upsert_order_is_idempotent;
+    sync_never_erases_workflow_status_or_known_total => upsert_keeps_workflow_and_total;
+    lines_are_updated_in_place => upsert_item_in_place;
+    ui_status_column_follows_the_domain_rule => ui_status_column_agrees;
+    a_unit_can_be_linked_only_once => link_unique_per_unit;
+    an_uncommitted_transaction_leaves_nothing => rollback_leaves_nothing;
+    demo_seed_matches_its_generator => demo_seed_is_complete;
+}
+
+async fn upsert_order_is_idempotent(db: &Db) {
+    let mut tx = db.begin().await.expect("begin");
+    let a = db::orders::upsert_order(
+        &mut tx,
+        &order("203-1234567-1234567", "Unshipped", Some(3250)),
+    )
+    .await
+    .expect("insert");
+    let b = db::orders::upsert_order(
+        &mut tx,
+        &order("203-1234567-1234567", "Shipped", Some(3250)),
+    )
+    .await
+    .expect("upsert");
+    tx.commit().await.expect("commit");
+    assert_eq!(a, b);
+    assert_eq!(
+        db::orders::count(db, Platform::Amazon)
+            .await
+            .expect("count"),
+        1
+    );
+    let row = db::orders::find_order(db, Platform::Amazon, "203-1234567-1234567")
+        .await
+        .expect("find")
+        .expect("order exists");
+    assert_eq!(row.platform_status, "Shipped");
+    assert_eq!(row.ui_status, "Shipped");
+    // Stored to the second, identical on both backends.
+    assert_eq!(row.order_date, Some(datetime!(2026-01-18 10:30:15 UTC)));
+}
+
+async fn upsert_keeps_workflow_and_total(db: &Db) {
+    let mut tx = db.begin().await.expect("begin");
+    let id = db::orders::upsert_order(
+        &mut tx,
+        &order("203-0000001-0000001", "Shipped", Some(6500)),
+    )
+    .await
+    .expect("insert");
+    db::orders::set_workflow_status(&mut tx, id, Some(WorkflowStatus::Completed.as_str()))
+        .await
+        .expect("complete");
+    // A later sync reports the order again, without a total.
+    db::orders::upsert_order(&mut tx, &order("203-0000001-0000001", "Shipped", None))
+        .await
+        .expect("resync");
+    tx.commit().await.expect("commit");
+    let row = db::orders::find_order(db, Platform::Amazon, "203-0000001-0000001")
+        .await
+        .expect("find")
+        .expect("exists");
+    assert_eq!(row.workflow_status.as_deref(), Some("Completed"));
+    assert_eq!(row.ui_status, "Completed");
+    assert_eq!(row.total_minor, Some(6500));
+    assert_eq!(row.currency.as_deref(), Some("GBP"));
+}
+
+async fn upsert_item_in_place(db: &Db) {
+    let mut tx = db.begin().await.expect("begin");
+    let order_id =
+        db::orders::upsert_order(&mut tx, &order("203-0000002-0000002", "Pending", None))
+            .await
+            .expect("order");
+    let first =
+        db::orders::upsert_item(&mut tx, order_id, &line("11111111111111", 2, Some(59_999)))
+            .await
+            .expect("line");
+    let second = db::orders::upsert_item(&mut tx, order_id, &line("11111111111111", 3, None))
+        .await
+        .expect("line again");
+    tx.commit().await.expect("commit");
+    assert_eq!(first, second, "same OrderItemId, same row");
+    let items = db::orders::items_of(db, order_id).await.expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].quantity, 3);
+    assert_eq!(
+        items[0].unit_price_minor,
+        Some(59_999),
+        "a missing price keeps the known one"
+    );
+    assert_eq!(
+        items[0].title.as_deref(),
+        Some("LEGO Star Wars \"Falcon\" <b>'%_ – Ünïcode</b>"),
+        "text is stored literally"
+    );
+}
+
+async fn ui_status_column_agrees(db: &Db) {
+    let mut statuses: Vec<&str> = PLATFORM_STATUSES.iter().map(|(s, _)| *s).collect();
+    statuses.push("SomethingNew");
+    let mut tx = db.begin().await.expect("begin");
+    let mut expected = Vec::new();
+    for (i, status) in statuses.iter().enumerate() {
+        for completed in [false, true] {
+            let id = format!("203-{:07}-{:07}", i, usize::from(completed));
+            let order_id = db::orders::upsert_order(&mut tx, &order(&id, status, Some(100)))
+                .await
+                .expect("insert");
+            let workflow = completed.then_some(WorkflowStatus::Completed);
+            if let Some(w) = workflow {
+                db::orders::set_workflow_status(&mut tx, order_id, Some(w.as_str()))
+                    .await
+                    .expect("wf");
+            }
+            expected.push((id, ui_status(status, workflow)));
+        }
+    }
+    tx.commit().await.expect("commit");
+    for (id, ui) in &expected {
+        let row = db::orders::find_order(db, Platform::Amazon, id)
+            .await
+            .expect("find")
+            .expect("row");
+        assert_eq!(
+            row.ui_status,
+            ui.as_str(),
+            "order {id} ({})",
+            row.platform_status
+        );
+    }
+    let summary = db::orders::status_summary(db, Platform::Amazon)
+        .await
+        .expect("summary");
+    assert_eq!(summary.all, expected.len() as i64);
+    for (status, count) in summary.counts {
+        let want = expected.iter().filter(|(_, ui)| *ui == status).count() as i64;
+        assert_eq!(count, want, "{status}");
+    }
+    assert!(UiStatus::ALL.len() == 5);
+}
+
+async fn link_unique_per_unit(db: &Db) {
+    let mut tx = db.begin().await.expect("begin");
+    let o = db::orders::upsert_order(&mut tx, &order("203-0000003-0000003", "Unshipped", Some(1)))
+        .await
+        .expect("order");
+    let item = db::orders::upsert_item(&mut tx, o, &line("22222222222222", 2, Some(1)))
+        .await
+        .expect("line");
+    let u = db::inventory::insert(&mut tx, &unit("75192"))
+        .await
+        .expect("unit");
+    db::links::insert(&mut tx, item, 0, u, LinkMethod::AsinMatcher, None)
+        .await
+        .expect("first link");
+    tx.commit().await.expect("commit");
+
+    let mut tx = db.begin().await.expect("begin");
+    let again = db::links::insert(&mut tx, item, 1, u, LinkMethod::Confirm, None).await;
+    assert!(
+        matches!(again, Err(DbError::Conflict { .. })),
+        "second link refused: {again:?}"
+    );
+    drop(tx);
+    let links = db::links::units_of(db, item).await.expect("links");
+    assert_eq!(links, [(0, u.get())]);
+}
+
+async fn rollback_leaves_nothing(db: &Db) {
+    let mut tx = db.begin().await.expect("begin");
+    db::orders::upsert_order(&mut tx, &order("203-0000004-0000004", "Pending", None))
+        .await
+        .expect("order");
+    db::inventory::insert(&mut tx, &unit("10294"))
+        .await
+        .expect("unit");
+    drop(tx);
+    assert_eq!(db::orders::count_all(db).await.expect("count"), 0);
+    assert_eq!(db::inventory::count(db, None).await.expect("count"), 0);
+}
+
+async fn demo_seed_is_complete(db: &Db) {
+    assert!(demo::database_is_empty(db).await.expect("empty"));
+    let seeded = demo::seed(db, demo::DEMO_SEED).await.expect("seed");
+    assert!(!demo::database_is_empty(db).await.expect("not empty"));
+    assert!(demo::is_demo_database(db).await.expect("marker"));
+    let data = demo::generate(demo::DEMO_SEED, time::OffsetDateTime::now_utc());
+    assert_eq!(seeded.orders, data.orders.len());
+    assert_eq!(seeded.units, data.units.len());
+    assert_eq!(
+        db::orders::count_all(db).await.expect("orders") as usize,
+        data.orders.len()
+    );
+    assert_eq!(
+        db::inventory::count(db, None).await.expect("units") as usize,
+        data.units.len()
+    );
+    assert_eq!(
+        db::mappings::count(db).await.expect("maps") as usize,
+        data.mappings.len()
+    );
+    let summary = db::orders::status_summary(db, Platform::Amazon)
+        .await
+        .expect("summary");
+    assert_eq!(summary.all, 300);
+    let paid = summary
+        .counts
+        .iter()
+        .find(|(s, _)| *s == UiStatus::Paid)
+        .map(|(_, n)| *n);
+    assert_eq!(paid, Some(15));
+}

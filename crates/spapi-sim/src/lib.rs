@@ -1,0 +1,3 @@
+//! A deterministic simulator of Amazon's Selling Partner API.
+
+pub mod catalogue;

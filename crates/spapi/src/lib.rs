@@ -1,0 +1,1 @@
+//! Typed client for Amazon's Selling Partner API.

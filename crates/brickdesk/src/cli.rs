@@ -1,5 +1,7 @@
 //! Runs the subcommands.
 
+mod accounts;
+
 use anyhow::Context;
 
 use crate::config::{Cli, Command, Config};
@@ -17,19 +19,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 app.run_until_stopped().await.context("serving HTTP")
             }
             Some(Command::Migrate) => {
-                let url = cli.global.resolved_database_url();
-                let database = Db::connect(&url).await?;
-                database.migrate().await?;
+                let database = open(&cli.global).await?;
                 database.close().await;
-                println!("migrations applied to {}", db::redact(&url));
+                println!(
+                    "migrations applied to {}",
+                    db::redact(&cli.global.resolved_database_url())
+                );
                 Ok(())
             }
-            None => unreachable_default(),
+            Some(Command::User(cmd)) => accounts::user(&open(&cli.global).await?, cmd).await,
+            Some(Command::Token(cmd)) => accounts::token(&open(&cli.global).await?, cmd).await,
+            None => anyhow::bail!("no command given; try `brickdesk serve`"),
         }
     })
 }
 
-fn unreachable_default() -> anyhow::Result<()> {
-    // `Cli::parse_with_default` always fills in `serve`.
-    anyhow::bail!("no command given; try `brickdesk serve`")
+/// Connects to the configured database and brings its schema up to date.
+async fn open(global: &crate::config::GlobalArgs) -> anyhow::Result<Db> {
+    let database = Db::connect(&global.resolved_database_url()).await?;
+    database.migrate().await?;
+    Ok(database)
 }

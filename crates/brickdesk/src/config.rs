@@ -36,6 +36,16 @@ pub struct GlobalArgs {
     /// Log filter, e.g. `info` or `brickdesk=debug,tower_http=debug`.
     #[arg(long, global = true, env = "BRICKDESK_LOG", default_value = "info")]
     pub log: String,
+    /// Key (64 hex digits) that encrypts stored Amazon credentials. Without
+    /// it, a key file `secret.key` (mode 0600) in the data folder is used,
+    /// created on first start. Keep it out of the database and its backups.
+    #[arg(
+        long,
+        global = true,
+        env = "BRICKDESK_SECRET_KEY",
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
 }
 
 /// The subcommands.
@@ -45,6 +55,49 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `brickdesk user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        /// Username.
+        name: String,
+        /// `owner` or `staff`.
+        #[arg(long, default_value = "staff")]
+        role: String,
+        /// Read the password from standard input (required: passwords are
+        /// never taken from the command line, where `ps` would show them).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+/// `brickdesk token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it once.
+    Create {
+        /// A name saying what the token is for.
+        name: String,
+        /// The user the token acts as (default: the only owner).
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke {
+        /// Token id as `token list` shows it.
+        id: i64,
+    },
 }
 
 /// Options of `serve`.
@@ -86,6 +139,8 @@ pub struct Config {
     pub time_zone: String,
     /// Demo data choice.
     pub demo: DemoMode,
+    /// Encryption key for stored secrets (hex), if given.
+    pub secret_key: Option<String>,
 }
 
 /// A configuration value was refused.
@@ -124,6 +179,7 @@ impl Config {
             addr: serve.addr,
             time_zone: serve.time_zone.clone(),
             demo: serve.demo,
+            secret_key: global.secret_key.clone(),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Storage: one set of queries (built with sea-query) that runs on SQLite
 //! or PostgreSQL, chosen by the database URL. All SQL lives under `db/`.
 
+pub mod audit;
 mod error;
 mod exec;
 pub mod inventory;
@@ -9,6 +10,7 @@ pub mod mappings;
 pub mod orders;
 pub mod schema;
 pub mod settings;
+pub mod users;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -5,6 +5,8 @@
 //! Areas: [`domain`] (pure business rules), [`db`] (all SQL), [`web`]
 //! (routes, pages, JSON API), [`demo`] (sample data), [`cli`].
 
+pub mod amazon;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -8,13 +8,16 @@ use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::amazon::credentials;
+use crate::auth::secrets::SecretBox;
 use crate::config::{Config, DemoMode};
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::demo;
 use crate::web::{self, AppState};
 
 /// A built application, bound to its port, not yet serving.
 pub struct Application {
+    setup_link: Option<String>,
     port: u16,
     listener: TcpListener,
     router: Router,
@@ -27,13 +30,13 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
+        let secrets = SecretBox::load_or_create(config.secret_key.as_deref(), &config.data_dir)?;
         let demo = match config.demo {
             DemoMode::Off => false,
             DemoMode::On => true,
-            // No Amazon credentials can be stored yet; an empty database
-            // therefore starts as a demo.
             DemoMode::Auto => {
-                demo::is_demo_database(&db).await? || demo::database_is_empty(&db).await?
+                !credentials::configured(&db).await?
+                    && (demo::is_demo_database(&db).await? || demo::database_is_empty(&db).await?)
             }
         };
         if demo && demo::database_is_empty(&db).await? {
@@ -50,17 +53,41 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
         let port = listener.local_addr()?.port();
+        let setup = Arc::new(web::auth::SetupToken::default());
+        let mut setup_link = None;
+        if db::users::count(&db).await? == 0 {
+            let ip = config.addr.ip();
+            let host = if ip.is_unspecified() {
+                "127.0.0.1".to_owned()
+            } else {
+                ip.to_string()
+            };
+            let link = format!("http://{host}:{port}/setup?token={}", setup.issue());
+            // Printed, not only logged: the owner needs it whatever the log filter.
+            println!("No account exists yet. Create the owner account at:\n  {link}");
+            tracing::warn!("no users: owner setup link printed on standard output");
+            setup_link = Some(link);
+        }
         let state = AppState {
             db: db.clone(),
             config: Arc::new(config),
             demo,
+            setup,
+            throttle: Arc::default(),
+            secrets,
         };
         Ok(Application {
+            setup_link,
             port,
             listener,
             router: web::router(state),
             db,
         })
+    }
+
+    /// The one-time owner setup link, when the database has no users.
+    pub fn setup_link(&self) -> Option<&str> {
+        self.setup_link.as_deref()
     }
 
     /// The bound port.
@@ -88,7 +115,10 @@ impl Application {
             "listening on http://{}",
             self.listener.local_addr()?
         );
-        let result = axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
         self.db.close().await;

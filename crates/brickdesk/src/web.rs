@@ -1,18 +1,26 @@
-//! HTTP: routes, pages and the JSON API. Each area exposes `router()`;
-//! they are merged here into the one route table.
+//! HTTP: routes, pages and the JSON API. Each area exposes `router()`
+//! returning [`routes::Routes`]; they are merged here into the one route
+//! table, and every request passes [`auth::authenticate`] first.
 
 pub mod assets;
+pub mod auth;
 pub mod error;
 pub mod health;
 pub mod home;
+pub mod routes;
+pub mod settings;
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::middleware;
 use tower_http::trace::TraceLayer;
 
 pub use error::{AppError, PageError};
+use routes::{RouteInfo, Routes};
 
+use crate::auth::secrets::SecretBox;
+use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::db::Db;
 
@@ -25,14 +33,37 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Whether the app runs in demo mode.
     pub demo: bool,
+    /// The first-run owner setup link, while no user exists.
+    pub setup: Arc<auth::SetupToken>,
+    /// Failed sign-in counts.
+    pub throttle: Arc<LoginThrottle>,
+    /// Encryption of stored credentials.
+    pub secrets: SecretBox,
 }
 
-/// The complete route table.
-pub fn router(state: AppState) -> Router {
-    Router::new()
+/// Every route of the app, with its access rule.
+pub fn routes() -> Routes {
+    Routes::default()
         .merge(health::router())
-        .merge(home::router())
         .merge(assets::router())
+        .merge(auth::router())
+        .merge(home::router())
+        .merge(settings::router())
+}
+
+/// The table of every route (method, path, access), for tests and docs.
+pub fn route_table() -> Vec<RouteInfo> {
+    routes().into_parts().1
+}
+
+/// The complete application router.
+pub fn router(state: AppState) -> Router {
+    let (router, _) = routes().into_parts();
+    router
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

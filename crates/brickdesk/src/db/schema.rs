@@ -122,3 +122,42 @@ pub enum AuditLog {
     EntityId,
     DetailsJson,
 }
+
+/// `users`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum Users {
+    Table,
+    Id,
+    Username,
+    PasswordHash,
+    Role,
+    CreatedAt,
+    DisabledAt,
+}
+
+/// `sessions`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum Sessions {
+    Table,
+    Id,
+    UserId,
+    CreatedAt,
+    LastSeenAt,
+    ExpiresAt,
+}
+
+/// `api_tokens`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum ApiTokens {
+    Table,
+    Id,
+    Name,
+    TokenHash,
+    UserId,
+    CreatedAt,
+    LastUsedAt,
+    RevokedAt,
+}

@@ -1,17 +1,15 @@
 //! Static assets compiled into the binary.
 
-use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
 
-use super::AppState;
+use super::routes::{Access, Routes};
 
 const APP_CSS: &str = include_str!("../../static/app.css");
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/static/app.css", get(app_css))
+pub fn router() -> Routes {
+    Routes::default().get("/static/app.css", Access::Public, app_css)
 }
 
 async fn app_css() -> impl IntoResponse {

@@ -1,15 +1,15 @@
 //! `GET /healthz`: the process is up and the database answers.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
 
+use super::routes::{Access, Routes};
 use super::{AppError, AppState};
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(check_health))
+pub fn router() -> Routes {
+    Routes::default().get("/healthz", Access::Public, check_health)
 }
 
 #[derive(Serialize)]

@@ -1,18 +1,17 @@
 //! `GET /`: the dashboard, with the headline counts.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Html;
-use axum::routing::get;
 
+use super::routes::{Access, Routes};
 use super::{AppState, PageError};
 use crate::db;
 use crate::domain::{InventoryStatus, Platform, UiStatus};
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(show_dashboard))
+pub fn router() -> Routes {
+    Routes::default().get("/", Access::User, show_dashboard)
 }
 
 struct Card {

@@ -38,7 +38,8 @@ async fn healthz_reports_a_dead_database() {
 #[tokio::test]
 async fn demo_mode_serves_the_demo_seller() {
     let app = spawn_app(DemoMode::On).await;
-    let resp = app.client.get(&app.address).send().await.expect("request");
+    let owner = app.owner().await;
+    let resp = owner.get(&app.address).send().await.expect("request");
     assert_eq!(resp.status(), 200);
     let html = resp.text().await.expect("body");
     assert!(html.contains("Demo mode — connected to the built-in Amazon simulator"));
@@ -48,15 +49,10 @@ async fn demo_mode_serves_the_demo_seller() {
 #[tokio::test]
 async fn without_demo_the_dashboard_is_empty() {
     let app = spawn_app(DemoMode::Off).await;
-    let html = app
-        .client
-        .get(&app.address)
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("body");
+    let owner = app.owner().await;
+    let resp = owner.get(&app.address).send().await.expect("request");
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.expect("body");
     assert!(!html.contains("Demo mode"));
     assert!(html.contains("0 Amazon orders"));
 }

@@ -136,23 +136,87 @@ pub(crate) use on_both_backends;
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    /// A client without a session (no cookies kept, no redirects followed).
     pub client: reqwest::Client,
-    _db_owner: TestDb,
+    pub setup_link: Option<String>,
+    _data_dir: tempfile::TempDir,
+    db_owner: TestDb,
+}
+
+/// The password every test user gets.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A client that keeps cookies and does not follow redirects.
+pub fn cookie_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+impl TestApp {
+    /// The database file of the app (SQLite).
+    pub fn database_path(&self) -> std::path::PathBuf {
+        std::path::PathBuf::from(self.db_owner.url.trim_start_matches("sqlite://"))
+    }
+
+    /// Adds a user straight into the database.
+    pub async fn add_user(
+        &self,
+        name: &str,
+        role: brickdesk::auth::Role,
+    ) -> brickdesk::domain::UserId {
+        let hash = brickdesk::auth::password::hash(PASSWORD).expect("hash");
+        let mut tx = self.db.begin().await.expect("begin");
+        let id = brickdesk::db::users::create(&mut tx, name, &hash, role)
+            .await
+            .expect("create user");
+        tx.commit().await.expect("commit");
+        id
+    }
+
+    /// Signs in through the login form; returns a client holding the session.
+    pub async fn sign_in(
+        &self,
+        name: &str,
+        password: &str,
+    ) -> (reqwest::Client, reqwest::Response) {
+        let client = cookie_client();
+        let resp = client
+            .post(format!("{}/login", self.address))
+            .form(&[("username", name), ("password", password), ("next", "/")])
+            .send()
+            .await
+            .expect("login request");
+        (client, resp)
+    }
+
+    /// A signed-in owner's client (creating the owner first).
+    pub async fn owner(&self) -> reqwest::Client {
+        self.add_user("owner", brickdesk::auth::Role::Owner).await;
+        let (client, resp) = self.sign_in("owner", PASSWORD).await;
+        assert_eq!(resp.status(), 303, "owner sign-in redirects");
+        client
+    }
 }
 
 /// Spawns the real application on a fresh SQLite database.
 pub async fn spawn_app(demo: DemoMode) -> TestApp {
     let t = sqlite().await;
+    let data_dir = tempfile::tempdir().expect("data dir");
     let config = Config {
         database_url: t.url.clone(),
-        data_dir: std::path::PathBuf::from("unused"),
+        data_dir: data_dir.path().to_path_buf(),
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         time_zone: "Europe/London".into(),
         demo,
+        secret_key: None,
     };
     let app = Application::build(config).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
+    let setup_link = app.setup_link().map(str::to_owned);
     tokio::spawn(app.run_until(std::future::pending()));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -162,6 +226,8 @@ pub async fn spawn_app(demo: DemoMode) -> TestApp {
         address,
         db,
         client,
-        _db_owner: t,
+        setup_link,
+        _data_dir: data_dir,
+        db_owner: t,
     }
 }

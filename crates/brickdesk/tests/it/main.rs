@@ -6,4 +6,5 @@ mod helpers;
 
 mod app;
 mod migrations;
+mod security;
 mod storage;

@@ -1,0 +1,4 @@
+//! Amazon services built on the `spapi` client: credentials now; sync,
+//! backfill and fees as they land.
+
+pub mod credentials;

@@ -1,0 +1,108 @@
+//! The audit log: who did what to which record, and the values before.
+
+use sea_query::{Expr, ExprTrait, Order, Query};
+use time::OffsetDateTime;
+
+use super::schema::AuditLog;
+use super::{Db, DbError, Tx, now};
+use crate::domain::UserId;
+
+/// One audit entry to write.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    /// Who did it (none for the system or an anonymous attempt).
+    pub user: Option<UserId>,
+    /// What happened, e.g. `sign_in`, `token_create`.
+    pub action: &'a str,
+    /// Kind of record, e.g. `user`, `api_token`, `inventory_item`.
+    pub entity_type: &'a str,
+    /// Which record.
+    pub entity_id: Option<String>,
+    /// Anything else worth keeping (previous values…).
+    pub details: serde_json::Value,
+}
+
+/// Writes an entry as part of a transaction.
+pub async fn record(tx: &mut Tx, entry: &Entry<'_>) -> Result<(), DbError> {
+    let stmt = Query::insert()
+        .into_table(AuditLog::Table)
+        .columns([
+            AuditLog::At,
+            AuditLog::UserId,
+            AuditLog::Action,
+            AuditLog::EntityType,
+            AuditLog::EntityId,
+            AuditLog::DetailsJson,
+        ])
+        .values_panic([
+            now().into(),
+            entry.user.map(UserId::get).into(),
+            entry.action.into(),
+            entry.entity_type.into(),
+            entry.entity_id.clone().into(),
+            entry.details.to_string().into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Writes one entry in its own transaction.
+pub async fn record_now(db: &Db, entry: &Entry<'_>) -> Result<(), DbError> {
+    let mut tx = db.begin().await?;
+    record(&mut tx, entry).await?;
+    tx.commit().await
+}
+
+/// An entry as read back.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    /// When.
+    pub at: OffsetDateTime,
+    /// Who (user id).
+    pub user_id: Option<i64>,
+    /// What.
+    pub action: String,
+    /// Record kind.
+    pub entity_type: String,
+    /// Record id.
+    pub entity_id: Option<String>,
+    /// Details (JSON text).
+    pub details_json: String,
+}
+
+const READ_COLUMNS: [AuditLog; 6] = [
+    AuditLog::At,
+    AuditLog::UserId,
+    AuditLog::Action,
+    AuditLog::EntityType,
+    AuditLog::EntityId,
+    AuditLog::DetailsJson,
+];
+
+/// The latest entries, newest first.
+pub async fn latest(db: &Db, limit: u64) -> Result<Vec<AuditRow>, DbError> {
+    let stmt = Query::select()
+        .columns(READ_COLUMNS)
+        .from(AuditLog::Table)
+        .order_by(AuditLog::Id, Order::Desc)
+        .limit(limit)
+        .to_owned();
+    db.all(&stmt).await
+}
+
+/// Entries about one record, oldest first.
+pub async fn for_entity(
+    db: &Db,
+    entity_type: &str,
+    entity_id: &str,
+) -> Result<Vec<AuditRow>, DbError> {
+    let stmt = Query::select()
+        .columns(READ_COLUMNS)
+        .from(AuditLog::Table)
+        .and_where(Expr::col(AuditLog::EntityType).eq(entity_type))
+        .and_where(Expr::col(AuditLog::EntityId).eq(entity_id))
+        .order_by(AuditLog::Id, Order::Asc)
+        .to_owned();
+    db.all(&stmt).await
+}

@@ -1,0 +1,153 @@
+//! `/settings/amazon`: the seller's Amazon credentials (owners only).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::auth::CurrentUser;
+use super::routes::{Access, Routes};
+use super::{AppError, AppState, PageError};
+use crate::amazon::credentials::{self, Credentials, Region, UK_MARKETPLACE};
+use crate::auth::secrets::mask;
+
+/// Routes of this module.
+pub fn router() -> Routes {
+    Routes::default()
+        .get("/settings/amazon", Access::Owner, show_amazon_settings)
+        .post("/settings/amazon", Access::Owner, save_amazon_settings)
+}
+
+#[derive(Template)]
+#[template(path = "settings_amazon.html")]
+struct AmazonSettingsPage {
+    demo: bool,
+    configured: bool,
+    client_id: String,
+    secret_hint: String,
+    token_hint: String,
+    region: &'static str,
+    marketplace_id: String,
+    errors: Vec<String>,
+    saved: bool,
+}
+
+async fn render(
+    state: &AppState,
+    errors: Vec<String>,
+    saved: bool,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let stored = credentials::load(&state.db, &state.secrets)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let page = AmazonSettingsPage {
+        demo: state.demo,
+        configured: stored.is_some(),
+        client_id: stored
+            .as_ref()
+            .map(|c| c.client_id.clone())
+            .unwrap_or_default(),
+        secret_hint: stored
+            .as_ref()
+            .map(|c| mask(&c.client_secret))
+            .unwrap_or_default(),
+        token_hint: stored
+            .as_ref()
+            .map(|c| mask(&c.refresh_token))
+            .unwrap_or_default(),
+        region: stored.as_ref().map_or(Region::Eu, |c| c.region).as_str(),
+        marketplace_id: stored.map_or_else(|| UK_MARKETPLACE.to_owned(), |c| c.marketplace_id),
+        errors,
+        saved,
+    };
+    let html = page.render().map_err(anyhow::Error::from)?;
+    Ok((status, Html(html)).into_response())
+}
+
+async fn show_amazon_settings(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<SavedQuery>,
+) -> Result<Response, PageError> {
+    render(&state, Vec::new(), q.saved.is_some(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct SavedQuery {
+    saved: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AmazonForm {
+    client_id: String,
+    #[serde(default)]
+    client_secret: String,
+    #[serde(default)]
+    refresh_token: String,
+    region: String,
+    marketplace_id: String,
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.username))]
+async fn save_amazon_settings(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Form(form): Form<AmazonForm>,
+) -> Result<Response, PageError> {
+    let stored = credentials::load(&state.db, &state.secrets)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let mut errors = Vec::new();
+    // A blank secret field keeps the stored value: secrets are never sent
+    // back to the browser, so the form cannot show them for re-submission.
+    let keep = |typed: &str, old: Option<&String>| {
+        let t = typed.trim();
+        if t.is_empty() {
+            old.cloned().unwrap_or_default()
+        } else {
+            t.to_owned()
+        }
+    };
+    let client_secret = keep(
+        &form.client_secret,
+        stored.as_ref().map(|c| &c.client_secret),
+    );
+    let refresh_token = keep(
+        &form.refresh_token,
+        stored.as_ref().map(|c| &c.refresh_token),
+    );
+    let client_id = form.client_id.trim().to_owned();
+    if client_id.is_empty() {
+        errors.push("Client id is required.".to_owned());
+    }
+    if client_secret.is_empty() {
+        errors.push("Client secret is required.".to_owned());
+    }
+    if refresh_token.is_empty() {
+        errors.push("Refresh token is required.".to_owned());
+    }
+    let region = Region::parse(&form.region);
+    if region.is_none() {
+        errors.push("Region must be eu, na or fe.".to_owned());
+    }
+    let marketplace_id = form.marketplace_id.trim().to_owned();
+    if marketplace_id.is_empty() || !marketplace_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        errors.push(
+            "Marketplace id is letters and digits, e.g. A1F83G8C2ARO7P for the UK.".to_owned(),
+        );
+    }
+    let (Some(region), true) = (region, errors.is_empty()) else {
+        return render(&state, errors, false, StatusCode::BAD_REQUEST).await;
+    };
+    let creds = Credentials {
+        client_id,
+        client_secret,
+        refresh_token,
+        region,
+        marketplace_id,
+    };
+    credentials::save(&state.db, &state.secrets, &creds, user.id).await?;
+    Ok(Redirect::to("/settings/amazon?saved=1").into_response())
+}

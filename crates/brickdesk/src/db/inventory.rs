@@ -1,14 +1,15 @@
 //! Inventory units.
 
-use sea_query::{Expr, ExprTrait, Query};
+use sea_query::{Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr};
 use time::{Date, OffsetDateTime};
 
 use super::schema::InventoryItems;
 use super::{Db, DbError, Tx, now, stored_time};
+use crate::domain::location::natural_sort_key;
 use crate::domain::{Condition, Currency, InventoryItemId, InventoryStatus};
 
 /// A unit to add.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUnit {
     /// LEGO set number.
     pub set_number: String,
@@ -38,6 +39,71 @@ pub struct NewUnit {
     pub created_at: Option<OffsetDateTime>,
 }
 
+/// A unit as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct InventoryRow {
+    /// Row id.
+    pub id: i64,
+    /// LEGO set number.
+    pub set_number: String,
+    /// Set name.
+    pub item_name: String,
+    /// `New` or `Used`.
+    pub condition: String,
+    /// Status (stored value, e.g. `LISTED`).
+    pub status: String,
+    /// Storage location.
+    pub storage_location: Option<String>,
+    /// Cost in minor units.
+    pub cost_minor: Option<i64>,
+    /// Listing price in minor units.
+    pub listing_price_minor: Option<i64>,
+    /// Currency code.
+    pub currency: String,
+    /// SKU.
+    pub sku: Option<String>,
+    /// External id.
+    pub external_id: Option<String>,
+    /// Purchase date.
+    pub purchase_date: Option<Date>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// When added (FIFO order).
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    pub updated_at: OffsetDateTime,
+    /// When sold.
+    pub sold_at: Option<OffsetDateTime>,
+    /// Sold price in minor units.
+    pub sold_price_minor: Option<i64>,
+    /// Order the unit was sold in.
+    pub sold_order_ref: Option<String>,
+    /// Platform it was sold on.
+    pub sold_platform: Option<String>,
+}
+
+const ROW_COLUMNS: [InventoryItems; 19] = [
+    InventoryItems::Id,
+    InventoryItems::SetNumber,
+    InventoryItems::ItemName,
+    InventoryItems::Condition,
+    InventoryItems::Status,
+    InventoryItems::StorageLocation,
+    InventoryItems::CostMinor,
+    InventoryItems::ListingPriceMinor,
+    InventoryItems::Currency,
+    InventoryItems::Sku,
+    InventoryItems::ExternalId,
+    InventoryItems::PurchaseDate,
+    InventoryItems::Notes,
+    InventoryItems::CreatedAt,
+    InventoryItems::UpdatedAt,
+    InventoryItems::SoldAt,
+    InventoryItems::SoldPriceMinor,
+    InventoryItems::SoldOrderRef,
+    InventoryItems::SoldPlatform,
+];
+
 /// Adds a unit and returns its id.
 pub async fn insert(tx: &mut Tx, unit: &NewUnit) -> Result<InventoryItemId, DbError> {
     let at = now();
@@ -49,6 +115,7 @@ pub async fn insert(tx: &mut Tx, unit: &NewUnit) -> Result<InventoryItemId, DbEr
             InventoryItems::Condition,
             InventoryItems::Status,
             InventoryItems::StorageLocation,
+            InventoryItems::LocationSort,
             InventoryItems::CostMinor,
             InventoryItems::ListingPriceMinor,
             InventoryItems::Currency,
@@ -65,6 +132,10 @@ pub async fn insert(tx: &mut Tx, unit: &NewUnit) -> Result<InventoryItemId, DbEr
             unit.condition.as_str().into(),
             unit.status.as_str().into(),
             unit.storage_location.clone().into(),
+            unit.storage_location
+                .as_deref()
+                .and_then(natural_sort_key)
+                .into(),
             unit.cost_minor.into(),
             unit.listing_price_minor.into(),
             unit.currency.as_str().into(),
@@ -91,4 +162,225 @@ pub async fn count(db: &Db, status: Option<InventoryStatus>) -> Result<i64, DbEr
     }
     let (n,): (i64,) = db.one(&stmt).await?;
     Ok(n)
+}
+
+/// Column the inventory list is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortBy {
+    /// Oldest first (FIFO order); the default.
+    #[default]
+    CreatedAt,
+    /// Set number.
+    SetNumber,
+    /// Storage location in natural order, empty last.
+    Location,
+    /// Listing price, unpriced last.
+    ListingPrice,
+}
+
+/// Filters, order and page of an inventory listing.
+#[derive(Debug, Clone, Default)]
+pub struct InventoryQuery {
+    /// Substring of set number, name, SKU or location (case-insensitive,
+    /// taken literally: `%` and `_` match themselves).
+    pub search: Option<String>,
+    /// Only this status.
+    pub status: Option<InventoryStatus>,
+    /// Only this condition.
+    pub condition: Option<Condition>,
+    /// Only this exact location.
+    pub location: Option<String>,
+    /// Sort column.
+    pub sort: SortBy,
+    /// Newest/highest first instead.
+    pub descending: bool,
+    /// 0-based row offset.
+    pub offset: u64,
+    /// Rows to return (`None`: all, for export).
+    pub limit: Option<u64>,
+}
+
+/// Escapes `\`, `%` and `_` so a LIKE pattern matches them literally.
+fn like_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+fn lower(col: InventoryItems) -> SimpleExpr {
+    Func::lower(Expr::col(col)).into()
+}
+
+fn apply_filters(stmt: &mut SelectStatement, q: &InventoryQuery) {
+    if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = like_literal(search);
+        let mut any = Cond::any();
+        for col in [
+            InventoryItems::SetNumber,
+            InventoryItems::ItemName,
+            InventoryItems::Sku,
+            InventoryItems::StorageLocation,
+        ] {
+            any = any.add(lower(col).like(LikeExpr::new(pattern.clone()).escape('\\')));
+        }
+        stmt.cond_where(any);
+    }
+    if let Some(s) = q.status {
+        stmt.and_where(Expr::col(InventoryItems::Status).eq(s.as_str()));
+    }
+    if let Some(c) = q.condition {
+        stmt.and_where(Expr::col(InventoryItems::Condition).eq(c.as_str()));
+    }
+    if let Some(l) = q
+        .location
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        stmt.and_where(Expr::col(InventoryItems::StorageLocation).eq(l));
+    }
+}
+
+/// One page of units plus the number of units matching the filters.
+pub async fn list(db: &Db, q: &InventoryQuery) -> Result<(Vec<InventoryRow>, i64), DbError> {
+    let mut stmt = Query::select();
+    stmt.columns(ROW_COLUMNS).from(InventoryItems::Table);
+    apply_filters(&mut stmt, q);
+    let dir = if q.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    match q.sort {
+        SortBy::CreatedAt => {
+            stmt.order_by(InventoryItems::CreatedAt, dir.clone());
+        }
+        SortBy::SetNumber => {
+            stmt.order_by(InventoryItems::SetNumber, dir.clone());
+        }
+        // Blank keys last in either direction, the same on both engines.
+        SortBy::Location => {
+            stmt.order_by_expr(
+                Expr::col(InventoryItems::LocationSort).is_null().into(),
+                Order::Asc,
+            )
+            .order_by(InventoryItems::LocationSort, dir.clone())
+            .order_by(InventoryItems::StorageLocation, dir.clone());
+        }
+        SortBy::ListingPrice => {
+            stmt.order_by_expr(
+                Expr::col(InventoryItems::ListingPriceMinor)
+                    .is_null()
+                    .into(),
+                Order::Asc,
+            )
+            .order_by(InventoryItems::ListingPriceMinor, dir.clone());
+        }
+    }
+    stmt.order_by(InventoryItems::Id, dir);
+    stmt.offset(q.offset);
+    if let Some(limit) = q.limit {
+        stmt.limit(limit);
+    }
+    let rows = db.all(&stmt).await?;
+    let mut count = Query::select();
+    count
+        .expr(Expr::col(InventoryItems::Id).count())
+        .from(InventoryItems::Table);
+    apply_filters(&mut count, q);
+    let (total,): (i64,) = db.one(&count).await?;
+    Ok((rows, total))
+}
+
+/// One unit by id.
+pub async fn get(db: &Db, id: InventoryItemId) -> Result<Option<InventoryRow>, DbError> {
+    let stmt = Query::select()
+        .columns(ROW_COLUMNS)
+        .from(InventoryItems::Table)
+        .and_where(Expr::col(InventoryItems::Id).eq(id.get()))
+        .to_owned();
+    db.optional(&stmt).await
+}
+
+/// One unit by id, inside a transaction.
+pub async fn get_in(tx: &mut Tx, id: InventoryItemId) -> Result<Option<InventoryRow>, DbError> {
+    let stmt = Query::select()
+        .columns(ROW_COLUMNS)
+        .from(InventoryItems::Table)
+        .and_where(Expr::col(InventoryItems::Id).eq(id.get()))
+        .to_owned();
+    tx.optional(&stmt).await
+}
+
+/// Distinct storage locations in natural order (for the filter select).
+pub async fn locations(db: &Db) -> Result<Vec<String>, DbError> {
+    let stmt = Query::select()
+        .distinct()
+        .columns([
+            InventoryItems::StorageLocation,
+            InventoryItems::LocationSort,
+        ])
+        .from(InventoryItems::Table)
+        .and_where(Expr::col(InventoryItems::StorageLocation).is_not_null())
+        .order_by(InventoryItems::LocationSort, Order::Asc)
+        .order_by(InventoryItems::StorageLocation, Order::Asc)
+        .to_owned();
+    let rows: Vec<(String, Option<String>)> = db.all(&stmt).await?;
+    Ok(rows.into_iter().map(|(l, _)| l).collect())
+}
+
+/// Replaces a unit's editable fields (everything but id, created_at and
+/// the sold fields). Returns `false` when there is no such unit.
+pub async fn update(tx: &mut Tx, id: InventoryItemId, unit: &NewUnit) -> Result<bool, DbError> {
+    let stmt = Query::update()
+        .table(InventoryItems::Table)
+        .values([
+            (InventoryItems::SetNumber, unit.set_number.clone().into()),
+            (InventoryItems::ItemName, unit.item_name.clone().into()),
+            (InventoryItems::Condition, unit.condition.as_str().into()),
+            (InventoryItems::Status, unit.status.as_str().into()),
+            (
+                InventoryItems::StorageLocation,
+                unit.storage_location.clone().into(),
+            ),
+            (
+                InventoryItems::LocationSort,
+                unit.storage_location
+                    .as_deref()
+                    .and_then(natural_sort_key)
+                    .into(),
+            ),
+            (InventoryItems::CostMinor, unit.cost_minor.into()),
+            (
+                InventoryItems::ListingPriceMinor,
+                unit.listing_price_minor.into(),
+            ),
+            (InventoryItems::Currency, unit.currency.as_str().into()),
+            (InventoryItems::Sku, unit.sku.clone().into()),
+            (InventoryItems::ExternalId, unit.external_id.clone().into()),
+            (InventoryItems::PurchaseDate, unit.purchase_date.into()),
+            (InventoryItems::Notes, unit.notes.clone().into()),
+            (InventoryItems::UpdatedAt, now().into()),
+        ])
+        .and_where(Expr::col(InventoryItems::Id).eq(id.get()))
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_literal;
+
+    #[test]
+    fn like_patterns_are_literal() {
+        assert_eq!(like_literal("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_literal("FALCON"), "%falcon%");
+    }
 }

@@ -71,6 +71,7 @@ pub enum InventoryItems {
     SoldPriceMinor,
     SoldOrderRef,
     SoldPlatform,
+    LocationSort,
 }
 
 /// `amazon_asin_mappings`

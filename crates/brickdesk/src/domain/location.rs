@@ -10,49 +10,49 @@ use time_tz::{OffsetDateTimeExt, Tz};
 pub const MAX_LOCATION_LEN: usize = 64;
 
 /// Compares locations the way people read them: `A-2` before `A-10`,
-/// case-insensitive, with an empty location last.
+/// case-insensitive, with an empty location last. Defined by
+/// [`natural_sort_key`], so the database (which sorts by that key) and the
+/// application always agree.
 pub fn natural_cmp(a: &str, b: &str) -> Ordering {
-    match (a.trim().is_empty(), b.trim().is_empty()) {
-        (true, true) => return Ordering::Equal,
-        (true, false) => return Ordering::Greater,
-        (false, true) => return Ordering::Less,
-        _ => {}
+    match (natural_sort_key(a), natural_sort_key(b)) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(ka), Some(kb)) => ka.cmp(&kb).then_with(|| a.cmp(b)),
     }
-    let (ka, kb) = (natural_key(a), natural_key(b));
-    ka.cmp(&kb).then_with(|| a.cmp(b))
 }
 
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Chunk {
-    // Numbers sort before text at the same position, as in file managers.
-    Number(u128, usize),
-    Text(String),
-}
-
-fn natural_key(s: &str) -> Vec<Chunk> {
-    let mut out = Vec::new();
-    let mut chars = s.trim().chars().peekable();
-    while let Some(&c) = chars.peek() {
-        if c.is_ascii_digit() {
-            let mut digits = String::new();
-            while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                digits.push(d);
-                chars.next();
-            }
+/// A key whose plain text order is the natural order of locations, so the
+/// database can sort by it: lower case, every digit run left-padded to 20
+/// digits. `None` for a blank location (sorted last).
+pub fn natural_sort_key(location: &str) -> Option<String> {
+    let t = location.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(t.len() + 16);
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if !digits.is_empty() {
             let trimmed = digits.trim_start_matches('0');
-            // Very long digit runs compare by length first, then text.
-            let value = trimmed.parse::<u128>().unwrap_or(u128::MAX);
-            out.push(Chunk::Number(value, digits.len()));
+            out.extend(std::iter::repeat_n(
+                '0',
+                20usize.saturating_sub(trimmed.len()),
+            ));
+            out.push_str(trimmed);
+            digits.clear();
+        }
+    };
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
         } else {
-            let mut text = String::new();
-            while let Some(&t) = chars.peek().filter(|t| !t.is_ascii_digit()) {
-                text.extend(t.to_lowercase());
-                chars.next();
-            }
-            out.push(Chunk::Text(text));
+            flush(&mut digits, &mut out);
+            out.extend(c.to_lowercase());
         }
     }
-    out
+    flush(&mut digits, &mut out);
+    Some(out)
 }
 
 /// A location typed by a person was refused.
@@ -110,7 +110,7 @@ mod tests {
     fn natural_order() {
         assert_eq!(
             sorted(vec!["A-10", "", "b-1", "A-2", "S12", "A-02", "S2", "A-1"]),
-            ["A-1", "A-2", "A-02", "A-10", "b-1", "S2", "S12", ""]
+            ["A-1", "A-02", "A-2", "A-10", "b-1", "S2", "S12", ""]
         );
     }
 
@@ -150,7 +150,25 @@ mod tests {
         assert_eq!(parse_location(&"x".repeat(65)), Err(LocationError::TooLong));
     }
 
+    #[test]
+    fn sort_keys_order_like_natural_cmp() {
+        assert_eq!(
+            natural_sort_key("A-2").as_deref(),
+            Some("a-00000000000000000002")
+        );
+        assert_eq!(natural_sort_key("  "), None);
+        let mut v = vec!["A-10", "b-1", "A-2", "S12", "S2", "A-1"];
+        v.sort_by_key(|l| natural_sort_key(l));
+        assert_eq!(v, ["A-1", "A-2", "A-10", "b-1", "S2", "S12"]);
+    }
+
     proptest! {
+        #[test]
+        fn digit_runs_compare_by_value(prefix in "[A-Cb]?-?", x in 0u64..100_000, y in 0u64..100_000) {
+            let (a, b) = (format!("{prefix}{x}"), format!("{prefix}{y}"));
+            prop_assert_eq!(natural_cmp(&a, &b), x.cmp(&y));
+        }
+
         #[test]
         fn natural_cmp_is_a_total_order(mut v in proptest::collection::vec("[A-Cb]?-?[0-9]{0,3}", 0..12)) {
             v.sort_by(|a, b| natural_cmp(a, b));

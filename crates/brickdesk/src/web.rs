@@ -7,6 +7,9 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod home;
+pub mod inventory;
+pub mod json;
+pub mod paging;
 pub mod routes;
 pub mod settings;
 
@@ -49,6 +52,7 @@ pub fn routes() -> Routes {
         .merge(auth::router())
         .merge(home::router())
         .merge(settings::router())
+        .merge(inventory::router())
 }
 
 /// The table of every route (method, path, access), for tests and docs.

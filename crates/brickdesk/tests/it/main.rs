@@ -5,6 +5,8 @@
 mod helpers;
 
 mod app;
+mod browser;
+mod inventory;
 mod migrations;
 mod security;
 mod storage;

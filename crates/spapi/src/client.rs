@@ -287,12 +287,13 @@ impl Client {
                         throttles,
                         "throttled by Amazon (429)"
                     );
+                    shared.limiters.throttled(
+                        op,
+                        jitter(Duration::from_millis(50), Duration::from_millis(250)),
+                    );
                     if throttles > shared.config.max_throttle_retries {
                         return Err(Error::QuotaExceeded(api));
                     }
-                    shared
-                        .limiters
-                        .throttled(op, jitter(Duration::from_millis(250)));
                 }
                 403 if !refreshed && says_expired(&api) => {
                     refreshed = true;
@@ -374,9 +375,9 @@ fn decode<T: DeserializeOwned>(op: Operation, body: &[u8]) -> Result<T, Error> {
     })
 }
 
-/// A random duration in `[0, max]`.
-fn jitter(max: Duration) -> Duration {
-    let millis = rand::rng().random_range(0..=max.as_millis() as u64);
+/// A random duration in `[min, max]`.
+fn jitter(min: Duration, max: Duration) -> Duration {
+    let millis = rand::rng().random_range(min.as_millis() as u64..=max.as_millis() as u64);
     Duration::from_millis(millis)
 }
 

@@ -25,7 +25,7 @@ impl Decimal {
         let ok = !int.is_empty()
             && all_digits(int)
             && all_digits(frac)
-            && (digits.contains('.') == !frac.is_empty());
+            && (digits.contains('.') != frac.is_empty());
         if ok {
             Ok(Decimal(text.to_owned()))
         } else {

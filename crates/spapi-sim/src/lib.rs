@@ -9,11 +9,13 @@
 //! test-only control endpoints under `/_sim/`.
 
 mod api;
+pub mod bench;
 pub mod catalogue;
 mod config;
 pub mod seller;
 mod server;
 
+pub use bench::{BenchReport, bench_rate};
 pub use config::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MARKETPLACE_ID, DEMO_REFRESH_TOKEN, Fault, FaultSpec,
     FaultSpecError, SimConfig,

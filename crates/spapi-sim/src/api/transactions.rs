@@ -75,15 +75,7 @@ fn page(s: &SimState, q: &Query) -> Result<Value, ApiFailure> {
     let transactions: Vec<Value> = ids
         .iter()
         .filter_map(|id| seller.events.iter().find(|e| &e.transaction_id == id))
-        .map(|e| {
-            transaction_json(
-                e,
-                seller
-                    .order(&e.order_id)
-                    .map(|o| o.lines.as_slice())
-                    .unwrap_or(&[]),
-            )
-        })
+        .map(|e| transaction_json(e, seller.order(&e.order_id)))
         .collect();
     let mut payload = json!({ "transactions": transactions });
     if let Some(next) = next {
@@ -96,7 +88,8 @@ fn currency(pence: i64) -> Value {
     json!({"currencyCode": "GBP", "currencyAmount": number(pence)})
 }
 
-fn transaction_json(e: &FinancialEvent, lines: &[crate::SimLine]) -> Value {
+fn transaction_json(e: &FinancialEvent, order: Option<&crate::SimOrder>) -> Value {
+    let network = order.map_or("MFN", |o| o.fulfillment.channel());
     let (kind, description) = match e.kind {
         EventKind::Shipment => ("Shipment", "Order Payment"),
         EventKind::Refund => ("Refund", "Refund Order"),
@@ -110,16 +103,17 @@ fn transaction_json(e: &FinancialEvent, lines: &[crate::SimLine]) -> Value {
             let breakdown = |list: &[crate::seller::Component]| -> Vec<Value> {
                 list.iter().map(|c| json!({"breakdownType": c.kind, "breakdownAmount": currency(c.pence)})).collect()
             };
+            let lines = order.map_or(&[][..], |o| o.lines.as_slice());
             let title = lines.iter().find(|l| l.order_item_id == i.order_item_id).map_or("", |l| l.title.as_str());
             json!({
                 "description": title,
-                "relatedIdentifiers": [{"itemRelatedIdentifierName": "ORDER_ADJUSTMENT_ITEM_ID", "itemRelatedIdentifierValue": i.adjustment_id.clone().unwrap_or_else(|| i.order_item_id.clone())}],
+                "relatedIdentifiers": i.adjustment_id.iter().map(|id| json!({"itemRelatedIdentifierName": "ORDER_ADJUSTMENT_ITEM_ID", "itemRelatedIdentifierValue": id})).collect::<Vec<_>>(),
                 "totalAmount": currency(charges + fees),
                 "breakdowns": [
                     {"breakdownType": "ProductCharges", "breakdownAmount": currency(charges), "breakdowns": breakdown(&i.charges)},
                     {"breakdownType": "AmazonFees", "breakdownAmount": currency(fees), "breakdowns": breakdown(&i.fees)},
                 ],
-                "contexts": [{"contextType": "ProductContext", "sku": i.sku, "quantityShipped": i.quantity, "fulfillmentNetwork": "MFN"}],
+                "contexts": [{"contextType": "ProductContext", "sku": i.sku, "quantityShipped": i.quantity, "fulfillmentNetwork": network}],
             })
         })
         .collect();

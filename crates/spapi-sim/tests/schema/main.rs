@@ -1,0 +1,339 @@
+//! Every operation's simulator responses validate against the official
+//! models in `../shared/sp-api-models`, loaded at test time.
+
+use serde_json::Value;
+use spapi_sim::{FaultSpec, OrderStatus, RunningSim, SimConfig, SimServer};
+
+mod validator;
+
+use validator::Model;
+
+struct Harness {
+    sim: RunningSim,
+    http: reqwest::Client,
+    token: String,
+}
+
+impl Harness {
+    async fn start(config: SimConfig) -> Harness {
+        let sim = SimServer::spawn(config, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let http = reqwest::Client::new();
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", spapi_sim::DEMO_REFRESH_TOKEN),
+            ("client_id", spapi_sim::DEMO_CLIENT_ID),
+            ("client_secret", spapi_sim::DEMO_CLIENT_SECRET),
+        ];
+        let body: Value = http
+            .post(sim.lwa_token_url())
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = body["access_token"].as_str().unwrap().to_owned();
+        Harness { sim, http, token }
+    }
+
+    async fn get(&self, path_and_query: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(format!("{}{path_and_query}", self.sim.base_url()))
+            .header("x-amz-access-token", &self.token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        assert!(
+            response.headers().contains_key("x-amzn-requestid"),
+            "{path_and_query}"
+        );
+        (status, response.json().await.unwrap())
+    }
+
+    /// GETs `url`, expects `status`, and validates the body against the
+    /// model's schema for that status of `method template`.
+    async fn check(&self, model: &Model, template: &str, url: &str, status: u16) -> Value {
+        let (got, body) = self.get(url).await;
+        assert_eq!(got, status, "{url}: {body}");
+        let schema = model.response_schema(template, "get", &status.to_string());
+        let errors = model.validate(schema, &body);
+        assert!(
+            errors.is_empty(),
+            "{url} does not match the model:\n{}",
+            errors.join("\n")
+        );
+        body
+    }
+
+    /// Checks the first page at `url` and every page after it; `next`
+    /// reads the next token and builds the next page's URL.
+    async fn check_pages(
+        &self,
+        model: &Model,
+        template: &str,
+        url: String,
+        next: impl Fn(&Value) -> Option<String>,
+    ) -> Vec<Value> {
+        let mut pages = Vec::new();
+        let mut url = Some(url);
+        while let Some(this) = url {
+            let body = self.check(model, template, &this, 200).await;
+            url = next(&body).map(|token| format!("{template}?{}", token));
+            pages.push(body);
+        }
+        pages
+    }
+}
+
+const ALL_INCLUDED: &str = "BUYER,RECIPIENT,PROCEEDS,EXPENSE,PROMOTION,CANCELLATION,FULFILLMENT,PACKAGES,TAX,PAYMENT,FULFILLMENT_ORDERS";
+
+fn config() -> SimConfig {
+    SimConfig {
+        orders: 150,
+        time_scale: 100_000.0,
+        ..SimConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn orders_2026_responses_match_the_model() {
+    let model = Model::load("orders_2026-01-01.json");
+    let h = Harness::start(config()).await;
+    let search = "/orders/2026-01-01/orders";
+    let url = format!(
+        "{search}?createdAfter=2020-01-01T00:00:00Z&marketplaceIds=A1F83G8C2ARO7P&maxResultsPerPage=40&includedData={ALL_INCLUDED}"
+    );
+    let pages = h
+        .check_pages(&model, search, url, |b| {
+            b["pagination"]["nextToken"]
+                .as_str()
+                .map(|t| format!("paginationToken={}", encode(t)))
+        })
+        .await;
+    let seen: usize = pages
+        .iter()
+        .map(|p| p["orders"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(seen, 150);
+    let one = "/orders/2026-01-01/orders/{orderId}";
+    for order in h.sim.orders_snapshot().iter().take(20) {
+        h.check(
+            &model,
+            one,
+            &format!(
+                "/orders/2026-01-01/orders/{}?includedData={ALL_INCLUDED}",
+                order.order_id
+            ),
+            200,
+        )
+        .await;
+        h.check(
+            &model,
+            one,
+            &format!("/orders/2026-01-01/orders/{}", order.order_id),
+            200,
+        )
+        .await;
+    }
+    h.check(
+        &model,
+        search,
+        &format!("{search}?createdAfter=not-a-date"),
+        400,
+    )
+    .await;
+    h.check(
+        &model,
+        search,
+        &format!(
+            "{search}?createdAfter=2020-01-01T00:00:00Z&lastUpdatedAfter=2020-01-01T00:00:00Z"
+        ),
+        400,
+    )
+    .await;
+    h.check(
+        &model,
+        one,
+        "/orders/2026-01-01/orders/203-0000000-0000000",
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn orders_v0_responses_match_the_model() {
+    let model = Model::load("ordersV0.json");
+    let h = Harness::start(config()).await;
+    let list = "/orders/v0/orders";
+    let url = format!(
+        "{list}?MarketplaceIds=A1F83G8C2ARO7P&LastUpdatedAfter=2020-01-01T00:00:00Z&MaxResultsPerPage=60"
+    );
+    let pages = h
+        .check_pages(&model, list, url, |b| {
+            let token = b["payload"]["NextToken"].as_str()?;
+            Some(format!(
+                "MarketplaceIds=A1F83G8C2ARO7P&NextToken={}",
+                encode(token)
+            ))
+        })
+        .await;
+    let seen: usize = pages
+        .iter()
+        .map(|p| p["payload"]["Orders"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(seen, 150);
+    let orders = h.sim.orders_snapshot();
+    // Every status, lines without ASIN, Pending without prices.
+    for status in OrderStatus::ALL {
+        let order = orders.iter().find(|o| o.status == status).unwrap();
+        h.check(
+            &model,
+            "/orders/v0/orders/{orderId}",
+            &format!("/orders/v0/orders/{}", order.order_id),
+            200,
+        )
+        .await;
+        let items = format!("/orders/v0/orders/{}/orderItems", order.order_id);
+        h.check(
+            &model,
+            "/orders/v0/orders/{orderId}/orderItems",
+            &items,
+            200,
+        )
+        .await;
+    }
+    let no_asin = orders
+        .iter()
+        .find(|o| o.lines.iter().any(|l| l.asin.is_none()))
+        .unwrap();
+    let items = format!("/orders/v0/orders/{}/orderItems", no_asin.order_id);
+    h.check(
+        &model,
+        "/orders/v0/orders/{orderId}/orderItems",
+        &items,
+        200,
+    )
+    .await;
+    h.check(
+        &model,
+        list,
+        &format!("{list}?CreatedAfter=2020-01-01T00:00:00Z"),
+        400,
+    )
+    .await;
+    h.check(
+        &model,
+        list,
+        &format!(
+            "{list}?MarketplaceIds=A1F83G8C2ARO7P&CreatedAfter=2020-01-01&MaxResultsPerPage=0"
+        ),
+        400,
+    )
+    .await;
+    h.check(
+        &model,
+        "/orders/v0/orders/{orderId}",
+        "/orders/v0/orders/203-0000000-0000000",
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn finances_responses_match_the_models() {
+    let v0 = Model::load("financesV0.json");
+    let h = Harness::start(config()).await;
+    let list = "/finances/v0/financialEvents";
+    let after = time::OffsetDateTime::now_utc() - time::Duration::days(170);
+    let after = after
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let url = format!("{list}?PostedAfter={}&MaxResultsPerPage=25", encode(&after));
+    let pages = h
+        .check_pages(&v0, list, url, |b| {
+            b["payload"]["NextToken"]
+                .as_str()
+                .map(|t| format!("NextToken={}", encode(t)))
+        })
+        .await;
+    assert!(pages.len() > 1);
+    let by_order = "/finances/v0/orders/{orderId}/financialEvents";
+    for event in h
+        .sim
+        .financial_events_snapshot()
+        .iter()
+        .filter(|e| e.kind == spapi_sim::EventKind::Refund)
+    {
+        h.check(
+            &v0,
+            by_order,
+            &format!("/finances/v0/orders/{}/financialEvents", event.order_id),
+            200,
+        )
+        .await;
+    }
+    h.check(
+        &v0,
+        by_order,
+        "/finances/v0/orders/BAD-ORDER/financialEvents",
+        400,
+    )
+    .await;
+    h.check(
+        &v0,
+        list,
+        &format!("{list}?PostedAfter=2020-01-01&PostedBefore=2021-01-01"),
+        400,
+    )
+    .await;
+
+    let v2024 = Model::load("finances_2024-06-19.json");
+    let list = "/finances/2024-06-19/transactions";
+    let url = format!("{list}?postedAfter={}", encode(&after));
+    h.check_pages(&v2024, list, url, |b| {
+        b["payload"]["nextToken"]
+            .as_str()
+            .map(|t| format!("nextToken={}", encode(t)))
+    })
+    .await;
+    h.check(
+        &v2024,
+        list,
+        &format!("{list}?postedBefore=2022-03-07"),
+        400,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn auth_and_throttling_errors_match_the_model() {
+    let model = Model::load("ordersV0.json");
+    let h = Harness::start(SimConfig {
+        faults: FaultSpec::parse("429#1").unwrap(),
+        ..config()
+    })
+    .await;
+    let order = h.sim.orders_snapshot()[0].order_id.clone();
+    let url = format!("/orders/v0/orders/{order}");
+    h.check(&model, "/orders/v0/orders/{orderId}", &url, 429)
+        .await;
+    let response = h
+        .http
+        .get(format!("{}{url}", h.sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let body: Value = response.json().await.unwrap();
+    let schema = model.response_schema("/orders/v0/orders/{orderId}", "get", "403");
+    assert_eq!(model.validate(schema, &body), Vec::<String>::new());
+}
+
+fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

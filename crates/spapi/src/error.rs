@@ -112,6 +112,14 @@ struct ErrorEntry {
     details: Option<String>,
 }
 
+impl ApiError {
+    /// Reads an error response: Amazon's `{"errors": [...]}` body (the
+    /// first entry), or the raw text when the body is not that shape.
+    pub fn from_response(status: u16, body: &[u8], request_id: Option<String>) -> ApiError {
+        parse_api_error(status, body, request_id)
+    }
+}
+
 /// Reads Amazon's `{"errors": [...]}` body; falls back to the raw text.
 pub(crate) fn parse_api_error(status: u16, body: &[u8], request_id: Option<String>) -> ApiError {
     let first = serde_json::from_slice::<ErrorBody>(body)

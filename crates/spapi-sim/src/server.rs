@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{finances, lwa, orders, orders_v0, transactions};
+use crate::api::{finances, lwa, orders, orders_v0, reports, transactions};
 use crate::seller::{FinancialEvent, Seller, SimOrder, generate};
 use crate::{FaultSpec, SimConfig};
 
@@ -58,6 +58,7 @@ pub(crate) struct SimState {
     cursors: Mutex<HashMap<String, Cursor>>,
     stats: Mutex<SimStats>,
     rng: Mutex<StdRng>,
+    reports: Mutex<reports::Reports>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -86,12 +87,17 @@ impl SimState {
             cursors: Mutex::new(HashMap::new()),
             stats: Mutex::new(SimStats::default()),
             rng: Mutex::new(StdRng::seed_from_u64(config.seed ^ 0x70CE)),
+            reports: Mutex::new(reports::Reports::default()),
             config,
         }
     }
 
     pub(crate) fn seller(&self) -> std::sync::RwLockReadGuard<'_, Seller> {
         self.seller.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn reports(&self) -> std::sync::MutexGuard<'_, reports::Reports> {
+        lock(&self.reports)
     }
 
     pub(crate) fn seller_mut(&self) -> std::sync::RwLockWriteGuard<'_, Seller> {
@@ -300,7 +306,17 @@ fn router(state: Arc<SimState>) -> Router {
         .route(
             "/finances/2024-06-19/transactions",
             get(transactions::list_transactions),
-        );
+        )
+        .route("/reports/2021-06-30/reports", post(reports::create_report))
+        .route(
+            "/reports/2021-06-30/reports/{report_id}",
+            get(reports::get_report),
+        )
+        .route(
+            "/reports/2021-06-30/documents/{document_id}",
+            get(reports::get_report_document),
+        )
+        .route("/report-documents/{document_id}", get(reports::download));
     if state.config.control_enabled {
         app = app.nest("/_sim", control::router());
     }

@@ -117,6 +117,14 @@ impl Request {
         }
     }
 
+    pub(crate) fn post(path: &[&str], body: serde_json::Value) -> Self {
+        Request {
+            method: reqwest::Method::POST,
+            body: Some(body),
+            ..Request::get(path)
+        }
+    }
+
     pub(crate) fn param(mut self, name: &'static str, value: impl ToString) -> Self {
         self.query.push((name, value.to_string()));
         self
@@ -200,6 +208,14 @@ impl Client {
             .access_token(&self.shared.http, self.retrier(), &self.cancel)
             .await
             .map(drop)
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.shared.http
+    }
+
+    pub(crate) fn cancel_token(&self) -> &CancellationToken {
+        &self.cancel
     }
 
     pub(crate) fn marketplace_id(&self) -> &str {

@@ -64,6 +64,14 @@ pub enum Error {
         /// The request id of the response, when given.
         request_id: Option<String>,
     },
+    /// A report ended `CANCELLED` or `FATAL`.
+    #[error("report {report_id} ended {status}")]
+    ReportFailed {
+        /// The report.
+        report_id: String,
+        /// Its final processing status.
+        status: String,
+    },
     /// The caller's cancellation token fired.
     #[error("cancelled")]
     Cancelled,

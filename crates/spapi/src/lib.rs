@@ -7,7 +7,8 @@
 //!   for 5xx, timeouts and dropped connections, cancellation of every wait
 //!   via [`Client::with_cancellation`].
 //! - Operations: [`orders`] (2026-01-01, the default), [`orders_v0`],
-//!   [`finances`] (v0 and 2024-06-19).
+//!   [`finances`] (v0 and 2024-06-19), [`reports`] (with the all-orders
+//!   flat-file parser in [`reports::flat_file`]).
 //! - Money is [`Money`]/[`Decimal`]: Amazon's exact decimal text.
 
 mod auth;
@@ -18,6 +19,7 @@ mod limiter;
 mod money;
 pub mod orders;
 pub mod orders_v0;
+pub mod reports;
 pub mod timestamp;
 
 pub use client::{

@@ -18,7 +18,7 @@ use crate::config::DEMO_MARKETPLACE_ID;
 const NO_ASIN_LISTINGS: [(&str, &str, i64); 3] = [
     (
         "BULK-1KG-MIXED",
-        "LEGO Bulk 1kg Mixed Bricks and Pieces",
+        "LEGO Bulk 1kg Mixed Bricks and Pieces – Cleaned, £20 Value",
         1999,
     ),
     (

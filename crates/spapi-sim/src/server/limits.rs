@@ -16,10 +16,13 @@ pub(crate) enum SimOp {
     ListFinancialEvents,
     ListFinancialEventsByOrderId,
     ListTransactions,
+    CreateReport,
+    GetReport,
+    GetReportDocument,
 }
 
 impl SimOp {
-    const ALL: [SimOp; 8] = [
+    const ALL: [SimOp; 11] = [
         SimOp::SearchOrders,
         SimOp::GetOrder,
         SimOp::GetOrdersV0,
@@ -28,6 +31,9 @@ impl SimOp {
         SimOp::ListFinancialEvents,
         SimOp::ListFinancialEventsByOrderId,
         SimOp::ListTransactions,
+        SimOp::CreateReport,
+        SimOp::GetReport,
+        SimOp::GetReportDocument,
     ];
 
     /// Amazon's operation id (v0 getOrder is told apart for the stats).
@@ -41,6 +47,9 @@ impl SimOp {
             SimOp::ListFinancialEvents => "listFinancialEvents",
             SimOp::ListFinancialEventsByOrderId => "listFinancialEventsByOrderId",
             SimOp::ListTransactions => "listTransactions",
+            SimOp::CreateReport => "createReport",
+            SimOp::GetReport => "getReport",
+            SimOp::GetReportDocument => "getReportDocument",
         }
     }
 
@@ -52,6 +61,8 @@ impl SimOp {
             SimOp::GetOrder | SimOp::GetOrderV0 | SimOp::GetOrderItemsV0 => (0.5, 30),
             SimOp::ListFinancialEvents | SimOp::ListFinancialEventsByOrderId => (0.5, 30),
             SimOp::ListTransactions => (0.5, 10),
+            SimOp::CreateReport | SimOp::GetReportDocument => (0.0167, 15),
+            SimOp::GetReport => (2.0, 15),
         }
     }
 }

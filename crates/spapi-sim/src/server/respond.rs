@@ -117,11 +117,13 @@ impl SimState {
             _ => {}
         }
         let (status, body) = match run(self) {
+            // createReport answers 202 Accepted, everything else 200.
+            Ok(body) if op == SimOp::CreateReport => (StatusCode::ACCEPTED, body),
             Ok(body) => (StatusCode::OK, body),
             Err(failure) => (failure.status, failure.body()),
         };
-        let mangle = fault
-            .filter(|f| matches!(f, Fault::Drop | Fault::Malformed) && status == StatusCode::OK);
+        let mangle =
+            fault.filter(|f| matches!(f, Fault::Drop | Fault::Malformed) && status.is_success());
         self.render(op, &request_id, status, body, mangle)
     }
 
@@ -164,10 +166,8 @@ impl SimState {
         if let Ok(v) = HeaderValue::from_str(request_id) {
             headers.insert("x-amzn-RequestId", v);
         }
-        let limited = matches!(
-            status,
-            StatusCode::OK | StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND
-        );
+        let limited = status.is_success()
+            || matches!(status, StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND);
         if let (true, Ok(v)) = (limited, HeaderValue::from_str(self.limits.header(op))) {
             headers.insert("x-amzn-RateLimit-Limit", v);
         }

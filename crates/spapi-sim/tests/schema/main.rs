@@ -70,6 +70,29 @@ impl Harness {
         body
     }
 
+    /// POSTs `body` as JSON to `template` (a literal path), expects
+    /// `status` and validates the answer.
+    async fn check_post(&self, model: &Model, template: &str, body: &Value, status: u16) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{template}", self.sim.base_url()))
+            .header("x-amz-access-token", &self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "POST {template}");
+        let answer: Value = response.json().await.unwrap();
+        let schema = model.response_schema(template, "post", &status.to_string());
+        let errors = model.validate(schema, &answer);
+        assert!(
+            errors.is_empty(),
+            "POST {template} does not match the model:\n{}",
+            errors.join("\n")
+        );
+        answer
+    }
+
     /// Checks the first page at `url` and every page after it; `next`
     /// reads the next token and builds the next page's URL.
     async fn check_pages(
@@ -336,4 +359,82 @@ async fn auth_and_throttling_errors_match_the_model() {
 
 fn encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn reports_responses_match_the_model() {
+    let model = Model::load("reports_2021-06-30.json");
+    // Time ×1000: a report is DONE 60 ms after it is requested.
+    let h = Harness::start(SimConfig {
+        orders: 30,
+        time_scale: 1000.0,
+        ..SimConfig::default()
+    })
+    .await;
+    let create = "/reports/2021-06-30/reports";
+    let spec = serde_json::json!({
+        "reportType": "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL",
+        "marketplaceIds": ["A1F83G8C2ARO7P"],
+        "dataStartTime": "2020-01-01T00:00:00Z",
+    });
+    let created = h.check_post(&model, create, &spec, 202).await;
+    let id = created["reportId"].as_str().unwrap();
+    let get = "/reports/2021-06-30/reports/{reportId}";
+    let mut statuses = Vec::new();
+    let report = loop {
+        let report = h
+            .check(
+                &model,
+                get,
+                &format!("/reports/2021-06-30/reports/{id}"),
+                200,
+            )
+            .await;
+        let status = report["processingStatus"].as_str().unwrap().to_owned();
+        if statuses.last() != Some(&status) {
+            statuses.push(status.clone());
+        }
+        if status == "DONE" {
+            break report;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    };
+    assert_eq!(statuses, ["IN_QUEUE", "IN_PROGRESS", "DONE"]);
+    let document_id = report["reportDocumentId"].as_str().unwrap();
+    let document = "/reports/2021-06-30/documents/{reportDocumentId}";
+    let body = h
+        .check(
+            &model,
+            document,
+            &format!("/reports/2021-06-30/documents/{document_id}"),
+            200,
+        )
+        .await;
+    let download = h
+        .http
+        .get(body["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        download.headers()["content-type"],
+        "text/plain;charset=Cp1252"
+    );
+    assert_eq!(
+        &download.bytes().await.unwrap()[..2],
+        &[0x1f, 0x8b],
+        "gzip magic"
+    );
+
+    let bad = serde_json::json!({"reportType": "BAD_FEE_DISCOUNTS_REPORT", "marketplaceIds": ["A1F83G8C2ARO7P"]});
+    h.check_post(&model, create, &bad, 400).await;
+    h.check(&model, get, "/reports/2021-06-30/reports/badReportId1", 400)
+        .await;
+    h.check(
+        &model,
+        document,
+        "/reports/2021-06-30/documents/badDocumentId1",
+        400,
+    )
+    .await;
 }

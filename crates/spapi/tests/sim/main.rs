@@ -9,6 +9,7 @@ mod auth_and_validation;
 mod faults;
 mod pagination;
 mod rate;
+mod reports;
 
 /// A simulator with `config` and a client for it with fast retries.
 async fn start(config: SimConfig) -> (RunningSim, Client) {

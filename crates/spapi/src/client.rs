@@ -201,6 +201,14 @@ impl Client {
         self.shared.limiters.state(op)
     }
 
+    /// The rate limiter state of every operation.
+    pub fn limiter_states(&self) -> Vec<LimiterState> {
+        Operation::ALL
+            .into_iter()
+            .map(|op| self.limiter_state(op))
+            .collect()
+    }
+
     /// Checks the credentials by fetching an access token.
     pub async fn check_credentials(&self) -> Result<(), Error> {
         self.shared
@@ -234,11 +242,20 @@ impl Client {
         op: Operation,
         request: Request,
     ) -> Result<T, Error> {
-        let body = self.call_raw(op, &request).await?;
-        decode(op, &body)
+        let (body, request_id) = self.call_raw(op, &request).await?;
+        serde_json::from_slice(&body).map_err(|e| Error::Decode {
+            what: format!("{} response", op.name()),
+            message: e.to_string(),
+            request_id,
+        })
     }
 
-    async fn call_raw(&self, op: Operation, request: &Request) -> Result<Vec<u8>, Error> {
+    /// Like [`Client::call`], returning the raw body and its request id.
+    async fn call_raw(
+        &self,
+        op: Operation,
+        request: &Request,
+    ) -> Result<(bytes::Bytes, Option<String>), Error> {
         let shared = &*self.shared;
         let cancel = &self.cancel;
         let url = build_url(&shared.config.api_base_url, &request.path)?;
@@ -292,7 +309,7 @@ impl Client {
                     retrier.backoff(err, cancel).await?;
                     continue;
                 }
-                return Ok(body.to_vec());
+                return Ok((body, request_id));
             }
             let api = parse_api_error(status, &body, request_id);
             match status {
@@ -381,14 +398,6 @@ fn says_expired(api: &ApiError) -> bool {
     let text =
         format!("{} {}", api.message, api.details.as_deref().unwrap_or("")).to_ascii_lowercase();
     text.contains("expired")
-}
-
-fn decode<T: DeserializeOwned>(op: Operation, body: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|e| Error::Decode {
-        what: format!("{} response", op.name()),
-        message: e.to_string(),
-        request_id: None,
-    })
 }
 
 /// A random duration in `[min, max]`.

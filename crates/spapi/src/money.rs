@@ -163,6 +163,25 @@ mod tests {
     }
 
     #[test]
+    fn decodes_from_a_json_value_too() {
+        let value = serde_json::json!({"CurrencyCode": "GBP", "CurrencyAmount": -12.5});
+        let m: Money = serde_json::from_value(value).unwrap();
+        assert_eq!(m.minor_units(), Some(-1250));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn json_numbers_keep_their_exact_text(int in 0u64..10_000_000_000_000_000, frac in 0u32..100, neg: bool) {
+            let text = format!("{}{int}.{frac:02}", if neg { "-" } else { "" });
+            let json = format!(r#"{{"CurrencyCode":"GBP","CurrencyAmount":{text}}}"#);
+            let m: Money = serde_json::from_str(&json).unwrap();
+            proptest::prop_assert_eq!(m.amount.as_str(), text.as_str());
+            let minor = (int as i64) * 100 + i64::from(frac);
+            proptest::prop_assert_eq!(m.minor_units(), Some(if neg { -minor } else { minor }));
+        }
+    }
+
+    #[test]
     fn rejects_non_decimals() {
         for bad in ["", "-", "1.", ".5", "1e3", "abc", "1.2.3", "+1"] {
             assert!(Decimal::parse(bad).is_err(), "{bad}");

@@ -104,7 +104,7 @@ pub struct LimiterState {
     pub operation: Operation,
     /// Current sustained rate (requests per second).
     pub rate: f64,
-    /// Bucket size.
+    /// Amazon's bucket size (the client keeps one token in reserve).
     pub burst: u32,
     /// Tokens available now; negative when callers are queued.
     pub tokens: f64,
@@ -134,9 +134,16 @@ struct Bucket {
 }
 
 impl Bucket {
+    /// One token below Amazon's burst: a request that reaches Amazon a
+    /// little earlier than the one before it (network jitter) still finds
+    /// a token there.
+    fn capacity(&self) -> f64 {
+        f64::from(self.plan.burst.saturating_sub(1).max(1))
+    }
+
     fn refill(&mut self, now: Instant) {
         let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.plan.rate).min(f64::from(self.plan.burst));
+        self.tokens = (self.tokens + elapsed * self.plan.rate).min(self.capacity());
         self.updated = now;
     }
 
@@ -175,7 +182,7 @@ impl Limiters {
                     op,
                     Bucket {
                         plan,
-                        tokens: f64::from(plan.burst),
+                        tokens: f64::from(plan.burst.saturating_sub(1).max(1)),
                         updated: now,
                         throttled_until: None,
                     },
@@ -278,13 +285,17 @@ mod tests {
         let limiters = Limiters::new(1.0);
         let cancel = CancellationToken::new();
         let start = Instant::now();
-        for _ in 0..30 {
+        for _ in 0..29 {
             limiters
                 .acquire(Operation::GetOrderItemsV0, &cancel)
                 .await
                 .unwrap();
         }
-        assert_eq!(Instant::now(), start);
+        assert_eq!(
+            Instant::now(),
+            start,
+            "burst less the reserve token is immediate"
+        );
         limiters
             .acquire(Operation::GetOrderItemsV0, &cancel)
             .await
@@ -310,7 +321,7 @@ mod tests {
     async fn cancelled_wait_returns_its_token() {
         let limiters = Limiters::new(1.0);
         let cancel = CancellationToken::new();
-        for _ in 0..20 {
+        for _ in 0..19 {
             limiters
                 .acquire(Operation::SearchOrders, &cancel)
                 .await

@@ -12,14 +12,14 @@ use crate::{ApiError, Error};
 /// Refresh this long before the token's stated expiry.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct CachedToken {
     value: String,
     expires_at: Instant,
 }
 
-/// LWA client credentials and the cached access token.
-#[derive(Debug)]
+/// LWA client credentials and the cached access token. `Debug` shows
+/// neither the secrets nor the token.
 pub(crate) struct Lwa {
     token_url: String,
     client_id: String,
@@ -39,6 +39,15 @@ struct LwaErrorBody {
     error: String,
     #[serde(default)]
     error_description: String,
+}
+
+impl std::fmt::Debug for Lwa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lwa")
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Lwa {

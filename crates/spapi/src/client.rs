@@ -26,7 +26,8 @@ pub const FE_ENDPOINT: &str = "https://sellingpartnerapi-fe.amazon.com";
 pub const LWA_TOKEN_URL: &str = "https://api.amazon.com/auth/o2/token";
 
 /// Everything the client needs to reach Amazon (or the simulator).
-#[derive(Debug, Clone)]
+/// Its `Debug` output hides the client secret and the refresh token.
+#[derive(Clone)]
 pub struct ClientConfig {
     /// API base URL, e.g. [`EU_ENDPOINT`] or the simulator's `base_url()`.
     pub api_base_url: String,
@@ -54,6 +55,23 @@ pub struct ClientConfig {
     /// tells the client the real ones (1.0 for Amazon; the simulator's
     /// time scale when it runs faster than real time).
     pub rate_scale: f64,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("api_base_url", &self.api_base_url)
+            .field("lwa_token_url", &self.lwa_token_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("refresh_token", &"<redacted>")
+            .field("marketplace_id", &self.marketplace_id)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_retries", &self.max_retries)
+            .field("max_throttle_retries", &self.max_throttle_retries)
+            .field("rate_scale", &self.rate_scale)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientConfig {
@@ -471,6 +489,29 @@ mod tests {
         assert_eq!(url.as_str(), "http://127.0.0.1:9/orders/v0/a%2Fb%20c");
         let url = build_url("http://h/prefix", &["x".into()]).unwrap();
         assert_eq!(url.as_str(), "http://h/prefix/x");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = ClientConfig::new(
+            "http://a",
+            "http://b",
+            "id",
+            "s3cret",
+            "Atzr|tok",
+            MARKETPLACE_UK,
+        );
+        let text = format!("{config:?}");
+        assert!(
+            !text.contains("s3cret") && !text.contains("Atzr|tok"),
+            "{text}"
+        );
+        let client = Client::new(config).unwrap();
+        let text = format!("{client:?}");
+        assert!(
+            !text.contains("s3cret") && !text.contains("Atzr|tok"),
+            "{text}"
+        );
     }
 
     #[test]

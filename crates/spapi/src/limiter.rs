@@ -115,6 +115,12 @@ pub struct LimiterState {
 }
 
 impl LimiterState {
+    /// When the next request would be permitted, as wall-clock time (for
+    /// "resume in N seconds" and a backfill's `rateLimitedUntil`).
+    pub fn resume_at(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc() + self.wait
+    }
+
     /// Estimated time to make `calls` more requests of this operation.
     pub fn eta(&self, calls: u64) -> Duration {
         let needed = calls as f64 - self.tokens.max(0.0) + self.tokens.min(0.0).abs();

@@ -317,8 +317,17 @@ impl Client {
 
     /// `getOrder` (2026-01-01) with [`DEFAULT_INCLUDED_DATA`].
     pub async fn get_order(&self, order_id: &str) -> Result<Order, Error> {
+        self.get_order_with(order_id, &DEFAULT_INCLUDED_DATA).await
+    }
+
+    /// `getOrder` (2026-01-01) with the datasets `included_data`.
+    pub async fn get_order_with(
+        &self,
+        order_id: &str,
+        included_data: &[&str],
+    ) -> Result<Order, Error> {
         let request = Request::get(&["orders", "2026-01-01", "orders", order_id])
-            .list_param("includedData", &DEFAULT_INCLUDED_DATA);
+            .list_param("includedData", included_data);
         let response: GetOrderResponse = self.call(Operation::GetOrder, request).await?;
         Ok(response.order)
     }

@@ -207,3 +207,19 @@ async fn control_endpoints_are_off_unless_enabled_and_change_the_seller() {
     assert_eq!(sim.stats().faults_injected, 1);
     sim.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_unreachable_amazon_is_a_transport_error_after_the_retries() {
+    let (sim, _) = start(fast(1)).await;
+    let mut config = client_config(&sim);
+    sim.shutdown().await.unwrap();
+    config.max_retries = 2;
+    let started = std::time::Instant::now();
+    let err = Client::new(config)
+        .unwrap()
+        .get_order("203-1234567-1234567")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

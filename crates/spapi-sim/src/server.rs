@@ -35,10 +35,12 @@ pub struct SimStats {
     pub by_operation: BTreeMap<String, u64>,
 }
 
-/// One page cursor: the ids still to serve, and the page size.
+/// One page cursor: the whole result (shared by every page's cursor),
+/// where the next page starts, and the page size.
 pub(crate) struct Cursor {
     op: SimOp,
-    remaining: Vec<String>,
+    ids: Arc<Vec<String>>,
+    offset: usize,
     page_size: usize,
 }
 
@@ -135,38 +137,37 @@ impl SimState {
         page_size: usize,
         all: impl FnOnce() -> Vec<String>,
     ) -> Result<(Vec<String>, Option<String>), crate::api::ApiFailure> {
-        let (mut remaining, page_size) = match token {
-            None => (all(), page_size),
+        let (ids, offset, page_size) = match token {
+            None => (Arc::new(all()), 0, page_size),
             Some(t) => {
                 let cursors = lock(&self.cursors);
                 let cursor = cursors
                     .get(t)
                     .filter(|c| c.op == op)
                     .ok_or_else(|| crate::api::ApiFailure::invalid("Invalid NextToken"))?;
-                (cursor.remaining.clone(), cursor.page_size)
+                (Arc::clone(&cursor.ids), cursor.offset, cursor.page_size)
             }
         };
-        let rest = remaining.split_off(remaining.len().min(page_size));
-        if rest.is_empty() {
-            return Ok((remaining, None));
+        let end = ids.len().min(offset + page_size);
+        let page = ids[offset.min(end)..end].to_vec();
+        if end == ids.len() {
+            return Ok((page, None));
         }
         // Real tokens contain '+', '/' and '='; so do these, to catch
         // clients that forget to URL-encode them.
         let next = format!(
-            "{}+{}/{}==",
+            "{}+{end}/{}==",
             self.random_text(12, b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789"),
-            remaining.len(),
             self.random_text(8, b"abcdefghijkmnpqrstuvwxyz")
         );
-        lock(&self.cursors).insert(
-            next.clone(),
-            Cursor {
-                op,
-                remaining: rest,
-                page_size,
-            },
-        );
-        Ok((remaining, Some(next)))
+        let cursor = Cursor {
+            op,
+            ids,
+            offset: end,
+            page_size,
+        };
+        lock(&self.cursors).insert(next.clone(), cursor);
+        Ok((page, Some(next)))
     }
 }
 

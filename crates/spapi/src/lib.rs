@@ -19,6 +19,7 @@ mod limiter;
 mod money;
 pub mod orders;
 pub mod orders_v0;
+mod region;
 pub mod reports;
 pub mod timestamp;
 
@@ -28,3 +29,4 @@ pub use client::{
 pub use error::{ApiError, Error};
 pub use limiter::{LimiterState, Operation, UsagePlan};
 pub use money::{Decimal, DecimalError, Money};
+pub use region::Region;

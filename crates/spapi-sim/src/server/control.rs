@@ -7,6 +7,10 @@
 //! - `POST /_sim/events` — add a financial event (body: `FinancialEvent`)
 //! - `GET  /_sim/stats` — request counters
 //! - `POST /_sim/faults` — replace the fault spec (body: text, `FaultSpec` syntax)
+//!
+//! Like Amazon, searches only see orders and events at least two minutes
+//! old (the latest "Before" allowed), so give added orders `created` and
+//! `last_updated` (and events `posted`) times two minutes or more ago.
 
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -71,6 +71,9 @@ impl SimState {
     ) -> Response {
         let request_id = self.request_id();
         let fault = self.next_fault();
+        if let Some(fault) = fault {
+            tracing::info!(operation = op.name(), ?fault, "injecting fault");
+        }
         let injected = |f: Fault| fault == Some(f);
         if let Err(details) = self.check_token(headers, injected(Fault::ExpiredToken)) {
             self.count(op, injected(Fault::ExpiredToken), false);
@@ -147,6 +150,8 @@ impl SimState {
         body: Value,
         mangle: Option<Fault>,
     ) -> Response {
+        tracing::debug!(operation = op.name(), %status, request_id, fault = ?mangle, "SP-API response");
+
         let text = body.to_string();
         let body = match mangle {
             Some(Fault::Malformed) => Body::from(text.as_bytes()[..text.len() / 2].to_vec()),

@@ -438,3 +438,31 @@ async fn reports_responses_match_the_model() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn usage_plans_are_enforced_with_amazons_429() {
+    let model = Model::load("ordersV0.json");
+    // Real time: getOrderItems allows a burst of 30, then 0.5 per second.
+    let h = Harness::start(SimConfig {
+        orders: 3,
+        ..SimConfig::default()
+    })
+    .await;
+    let order = h.sim.orders_snapshot()[0].order_id.clone();
+    let url = format!("/orders/v0/orders/{order}/orderItems");
+    let template = "/orders/v0/orders/{orderId}/orderItems";
+    for _ in 0..30 {
+        h.check(&model, template, &url, 200).await;
+    }
+    let body = h.check(&model, template, &url, 429).await;
+    assert_eq!(body["errors"][0]["code"], "QuotaExceeded");
+    assert_eq!(h.sim.stats().throttled, 1);
+    // Other operations have their own buckets.
+    h.check(
+        &model,
+        "/orders/v0/orders/{orderId}",
+        &format!("/orders/v0/orders/{order}"),
+        200,
+    )
+    .await;
+}

@@ -473,6 +473,16 @@ mod tests {
     }
 
     #[test]
+    fn tiny_sellers_are_fine() {
+        assert_eq!(generate(1, 0, ANCHOR), Seller::default());
+        for count in 1..10 {
+            let seller = generate(1, count, ANCHOR);
+            assert_eq!(seller.orders.len(), count);
+            assert!(seller.orders.iter().all(|o| !o.lines.is_empty()));
+        }
+    }
+
+    #[test]
     fn ids_are_unique_and_amazon_shaped() {
         let seller = generate(3, 300, ANCHOR);
         let ids: HashSet<_> = seller.orders.iter().map(|o| &o.order_id).collect();

@@ -31,6 +31,8 @@ pub struct SimStats {
     pub faults_injected: u64,
     /// LWA token grants issued.
     pub tokens_issued: u64,
+    /// 403s for a missing, invalid or expired access token.
+    pub unauthorized: u64,
     /// Requests per operation id.
     pub by_operation: BTreeMap<String, u64>,
 }

@@ -9,13 +9,14 @@ use tokio_util::sync::CancellationToken;
 use crate::client::{Retrier, cancellable};
 use crate::{ApiError, Error};
 
-/// Refresh this long before the token's stated expiry.
+/// Refresh this long before the token's stated expiry (or a tenth of
+/// its lifetime, if that is shorter).
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
 struct CachedToken {
     value: String,
-    expires_at: Instant,
+    refresh_at: Instant,
 }
 
 /// LWA client credentials and the cached access token. `Debug` shows
@@ -75,10 +76,7 @@ impl Lwa {
         cancel: &CancellationToken,
     ) -> Result<String, Error> {
         let mut cached = self.cached.lock().await;
-        if let Some(token) = cached
-            .as_ref()
-            .filter(|t| t.expires_at > Instant::now() + REFRESH_MARGIN)
-        {
+        if let Some(token) = cached.as_ref().filter(|t| t.refresh_at > Instant::now()) {
             return Ok(token.value.clone());
         }
         let fresh = self.fetch(http, retrier, cancel).await?;
@@ -132,9 +130,10 @@ impl Lwa {
                         message: e.to_string(),
                         request_id: None,
                     })?;
+                let lifetime = Duration::from_secs(token.expires_in);
                 return Ok(CachedToken {
                     value: token.access_token,
-                    expires_at: sent + Duration::from_secs(token.expires_in),
+                    refresh_at: sent + lifetime - REFRESH_MARGIN.min(lifetime / 10),
                 });
             }
             let api = lwa_error(status.as_u16(), &body);

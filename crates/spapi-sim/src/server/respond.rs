@@ -77,6 +77,7 @@ impl SimState {
         let injected = |f: Fault| fault == Some(f);
         if let Err(details) = self.check_token(headers, injected(Fault::ExpiredToken)) {
             self.count(op, injected(Fault::ExpiredToken), false);
+            lock(&self.stats).unauthorized += 1;
             let failure = ApiFailure {
                 status: StatusCode::FORBIDDEN,
                 code: "Unauthorized",

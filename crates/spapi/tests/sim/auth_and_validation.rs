@@ -223,3 +223,22 @@ async fn an_unreachable_amazon_is_a_transport_error_after_the_retries() {
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[tokio::test]
+async fn the_access_token_is_refreshed_before_it_expires() {
+    let config = SimConfig {
+        token_lifetime: std::time::Duration::from_secs(1),
+        ..fast(2)
+    };
+    let (sim, client) = start(config).await;
+    let id = sim.orders_snapshot()[0].order_id.clone();
+    client.get_order(&id).await.unwrap();
+    client.get_order(&id).await.unwrap();
+    assert_eq!(sim.stats().tokens_issued, 1, "cached while valid");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    client.get_order(&id).await.unwrap();
+    let stats = sim.stats();
+    assert_eq!(stats.tokens_issued, 2, "refreshed");
+    assert_eq!(stats.unauthorized, 0, "never sent an expired token");
+    sim.shutdown().await.unwrap();
+}

@@ -186,7 +186,8 @@ pub struct RunningSim {
 }
 
 impl SimServer {
-    /// The router, for embedding the simulator in another axum app.
+    /// The router, for embedding the simulator in another axum app. Serve
+    /// it at the root of its host: report document URLs assume so.
     pub fn router(config: SimConfig) -> Router {
         router(Arc::new(SimState::new(config)))
     }

@@ -1,4 +1,5 @@
 //! Amazon services built on the `spapi` client: credentials now; sync,
 //! backfill and fees as they land.
 
+pub mod connection;
 pub mod credentials;

@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 Ok(())
             }
+            Some(Command::Sim(args)) => run_sim(args).await,
             Some(Command::User(cmd)) => accounts::user(&open(&cli.global).await?, cmd).await,
             Some(Command::Token(cmd)) => accounts::token(&open(&cli.global).await?, cmd).await,
             None => anyhow::bail!("no command given; try `brickdesk serve`"),
@@ -39,4 +40,36 @@ async fn open(global: &crate::config::GlobalArgs) -> anyhow::Result<Db> {
     let database = Db::connect(&global.resolved_database_url()).await?;
     database.migrate().await?;
     Ok(database)
+}
+
+async fn run_sim(args: crate::config::SimArgs) -> anyhow::Result<()> {
+    let faults = spapi_sim::FaultSpec::parse(&args.faults).context("--faults")?;
+    let config = spapi_sim::SimConfig {
+        seed: args.seed,
+        orders: args.orders,
+        time_scale: args.time_scale,
+        faults,
+        control_enabled: args.control,
+        ..spapi_sim::SimConfig::default()
+    };
+    let sim = spapi_sim::SimServer::spawn(config, args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    println!(
+        "SP-API simulator on {} ({} orders, seed {}, time x{})",
+        sim.base_url(),
+        args.orders,
+        args.seed,
+        args.time_scale
+    );
+    println!("  LWA token URL: {}", sim.lwa_token_url());
+    println!("  client id:     {}", spapi_sim::DEMO_CLIENT_ID);
+    println!("  client secret: {}", spapi_sim::DEMO_CLIENT_SECRET);
+    println!("  refresh token: {}", spapi_sim::DEMO_REFRESH_TOKEN);
+    let stop = sim.shutdown_token();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stop.cancel();
+    });
+    sim.serve_forever().await.context("serving the simulator")
 }

@@ -55,6 +55,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Run the SP-API simulator standalone.
+    Sim(SimArgs),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -113,6 +115,35 @@ pub struct ServeArgs {
     /// credentials are configured; `on` always runs in demo mode; `off` never.
     #[arg(long, env = "BRICKDESK_DEMO", value_enum, default_value_t = DemoMode::Auto)]
     pub demo: DemoMode,
+    /// SP-API base URL instead of the region's host (e.g. a `brickdesk sim`).
+    #[arg(long, env = "BRICKDESK_AMAZON_API_URL")]
+    pub amazon_api_url: Option<String>,
+    /// LWA token URL instead of Amazon's.
+    #[arg(long, env = "BRICKDESK_AMAZON_LWA_URL")]
+    pub amazon_lwa_url: Option<String>,
+}
+
+/// Options of `sim`.
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// Address to listen on.
+    #[arg(long, env = "BRICKDESK_SIM_ADDR", default_value = "127.0.0.1:3100")]
+    pub addr: SocketAddr,
+    /// Orders of the simulated seller.
+    #[arg(long, env = "BRICKDESK_SIM_ORDERS", default_value_t = 300)]
+    pub orders: usize,
+    /// Seed of the simulated seller.
+    #[arg(long, env = "BRICKDESK_SIM_SEED", default_value_t = 42)]
+    pub seed: u64,
+    /// How much faster simulated time runs (rates and waits scale together).
+    #[arg(long, env = "BRICKDESK_SIM_TIME_SCALE", default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Faults to inject, e.g. `429:0.1,500:0.05,drop:0.02,slow:0.05@2s,expired#3`.
+    #[arg(long, env = "BRICKDESK_SIM_FAULTS", default_value = "")]
+    pub faults: String,
+    /// Enable the test-only `/_sim/…` control endpoints.
+    #[arg(long, env = "BRICKDESK_SIM_CONTROL")]
+    pub control: bool,
 }
 
 /// Whether the app runs with demo data.
@@ -141,6 +172,10 @@ pub struct Config {
     pub demo: DemoMode,
     /// Encryption key for stored secrets (hex), if given.
     pub secret_key: Option<String>,
+    /// SP-API base URL override.
+    pub amazon_api_url: Option<String>,
+    /// LWA token URL override.
+    pub amazon_lwa_url: Option<String>,
 }
 
 /// A configuration value was refused.
@@ -180,6 +215,8 @@ impl Config {
             time_zone: serve.time_zone.clone(),
             demo: serve.demo,
             secret_key: global.secret_key.clone(),
+            amazon_api_url: serve.amazon_api_url.clone(),
+            amazon_lwa_url: serve.amazon_lwa_url.clone(),
         })
     }
 }

@@ -13,6 +13,9 @@ use crate::db::{self, Db, DbError};
 /// The seed the app's demo data is generated from.
 pub const DEMO_SEED: u64 = 20_260_118;
 
+/// Amazon orders of the demo seller.
+pub const DEMO_AMAZON_ORDERS: usize = 300;
+
 /// Settings key marking a database that holds demo data.
 const DEMO_MARKER: &str = "demo_seeded_at";
 

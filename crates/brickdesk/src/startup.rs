@@ -8,6 +8,7 @@ use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::amazon::connection::{AmazonSetup, SimEndpoints};
 use crate::amazon::credentials;
 use crate::auth::secrets::SecretBox;
 use crate::config::{Config, DemoMode};
@@ -15,8 +16,13 @@ use crate::db::{self, Db};
 use crate::demo;
 use crate::web::{self, AppState};
 
+/// How much faster than real time the demo's simulated Amazon runs, so a
+/// demo sync under Amazon's usage plans takes seconds, not hours.
+const DEMO_TIME_SCALE: f64 = 50.0;
+
 /// A built application, bound to its port, not yet serving.
 pub struct Application {
+    sim: Option<spapi_sim::RunningSim>,
     setup_link: Option<String>,
     port: u16,
     listener: TcpListener,
@@ -49,6 +55,34 @@ impl Application {
                 "demo data seeded"
             );
         }
+        let mut amazon = AmazonSetup {
+            demo_sim: None,
+            api_url_override: config.amazon_api_url.clone(),
+            lwa_url_override: config.amazon_lwa_url.clone(),
+        };
+        let sim = if demo {
+            let sim_config = spapi_sim::SimConfig {
+                seed: demo::DEMO_SEED,
+                orders: demo::DEMO_AMAZON_ORDERS,
+                time_scale: DEMO_TIME_SCALE,
+                ..spapi_sim::SimConfig::default()
+            };
+            let running = spapi_sim::SimServer::spawn(
+                sim_config,
+                std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            )
+            .await
+            .context("starting the built-in Amazon simulator")?;
+            amazon.demo_sim = Some(SimEndpoints {
+                api_base_url: running.base_url(),
+                lwa_token_url: running.lwa_token_url(),
+                time_scale: DEMO_TIME_SCALE,
+            });
+            tracing::info!(url = %running.base_url(), "demo mode: built-in Amazon simulator running");
+            Some(running)
+        } else {
+            None
+        };
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -75,8 +109,10 @@ impl Application {
             setup,
             throttle: Arc::default(),
             secrets,
+            amazon: Arc::new(amazon),
         };
         Ok(Application {
+            sim,
             setup_link,
             port,
             listener,
@@ -122,6 +158,9 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await;
         self.db.close().await;
+        if let Some(sim) = self.sim {
+            let _ = sim.shutdown().await;
+        }
         result
     }
 }

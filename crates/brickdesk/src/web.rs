@@ -42,6 +42,8 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// Encryption of stored credentials.
     pub secrets: SecretBox,
+    /// How to reach Amazon (demo simulator or the seller's region).
+    pub amazon: Arc<crate::amazon::connection::AmazonSetup>,
 }
 
 /// Every route of the app, with its access rule.

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::auth::CurrentUser;
 use super::routes::{Access, Routes};
 use super::{AppError, AppState, PageError};
+use crate::amazon::connection::{explain, test_connection};
 use crate::amazon::credentials::{self, Credentials, Region, UK_MARKETPLACE};
 use crate::auth::secrets::mask;
 
@@ -18,6 +19,11 @@ pub fn router() -> Routes {
     Routes::default()
         .get("/settings/amazon", Access::Owner, show_amazon_settings)
         .post("/settings/amazon", Access::Owner, save_amazon_settings)
+        .post(
+            "/settings/amazon/test",
+            Access::Owner,
+            test_amazon_connection,
+        )
 }
 
 #[derive(Template)]
@@ -32,12 +38,23 @@ struct AmazonSettingsPage {
     marketplace_id: String,
     errors: Vec<String>,
     saved: bool,
+    test_result: Option<(bool, String)>,
 }
 
 async fn render(
     state: &AppState,
     errors: Vec<String>,
     saved: bool,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    render_with(state, errors, saved, None, status).await
+}
+
+async fn render_with(
+    state: &AppState,
+    errors: Vec<String>,
+    saved: bool,
+    test_result: Option<(bool, String)>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let stored = credentials::load(&state.db, &state.secrets)
@@ -62,6 +79,7 @@ async fn render(
         marketplace_id: stored.map_or_else(|| UK_MARKETPLACE.to_owned(), |c| c.marketplace_id),
         errors,
         saved,
+        test_result,
     };
     let html = page.render().map_err(anyhow::Error::from)?;
     Ok((status, Html(html)).into_response())
@@ -150,4 +168,24 @@ async fn save_amazon_settings(
     };
     credentials::save(&state.db, &state.secrets, &creds, user.id).await?;
     Ok(Redirect::to("/settings/amazon?saved=1").into_response())
+}
+
+#[tracing::instrument(skip_all)]
+async fn test_amazon_connection(State(state): State<AppState>) -> Result<Response, PageError> {
+    let client = state
+        .amazon
+        .client(&state.db, &state.secrets)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let result = match client {
+        None => (
+            false,
+            "Amazon not configured: save your credentials first.".to_owned(),
+        ),
+        Some(client) => match test_connection(&client).await {
+            Ok(message) => (true, message),
+            Err(err) => (false, explain(&err)),
+        },
+    };
+    render_with(&state, Vec::new(), false, Some(result), StatusCode::OK).await
 }

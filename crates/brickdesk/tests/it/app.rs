@@ -125,3 +125,38 @@ fn bad_time_zone_is_one_clear_error() {
     ]);
     assert_one_clear_error(&out, "unknown time zone");
 }
+
+#[tokio::test]
+async fn test_connection_reaches_the_demo_simulator() {
+    let app = spawn_app(DemoMode::On).await;
+    let owner = app.owner().await;
+    let resp = owner
+        .post(format!("{}/settings/amazon/test", app.address))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.expect("body");
+    assert!(
+        html.contains("Connected. Amazon issued an access token"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn test_connection_without_credentials_says_what_to_do() {
+    let app = spawn_app(DemoMode::Off).await;
+    let owner = app.owner().await;
+    let html = owner
+        .post(format!("{}/settings/amazon/test", app.address))
+        .send()
+        .await
+        .expect("post")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        html.contains("Amazon not configured: save your credentials first."),
+        "{html}"
+    );
+}

@@ -212,6 +212,8 @@ pub async fn spawn_app(demo: DemoMode) -> TestApp {
         time_zone: "Europe/London".into(),
         demo,
         secret_key: None,
+        amazon_api_url: None,
+        amazon_lwa_url: None,
     };
     let app = Application::build(config).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -163,3 +163,29 @@ pub fn stored_time(t: OffsetDateTime) -> OffsetDateTime {
 pub fn now() -> OffsetDateTime {
     stored_time(OffsetDateTime::now_utc())
 }
+
+/// A LIKE pattern matching `text` anywhere, lower-cased, with `\`, `%`
+/// and `_` escaped (use with `ESCAPE` backslash) so they match themselves.
+pub(crate) fn like_contains(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_contains;
+
+    #[test]
+    fn like_patterns_are_literal() {
+        assert_eq!(like_contains("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_contains("FALCON"), "%falcon%");
+    }
+}

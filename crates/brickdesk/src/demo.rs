@@ -63,6 +63,7 @@ pub async fn seed(db: &Db, seed: u64) -> Result<Seeded, DbError> {
         if let Some(status) = workflow {
             db::orders::set_workflow_status(&mut tx, id, Some(status.as_str())).await?;
         }
+        db::orders::refresh_order(&mut tx, id).await?;
     }
     db::settings::set(
         &mut tx,

@@ -9,6 +9,7 @@ pub mod health;
 pub mod home;
 pub mod inventory;
 pub mod json;
+pub mod orders;
 pub mod paging;
 pub mod routes;
 pub mod settings;
@@ -55,6 +56,7 @@ pub fn routes() -> Routes {
         .merge(home::router())
         .merge(settings::router())
         .merge(inventory::router())
+        .merge(orders::router())
 }
 
 /// The table of every route (method, path, access), for tests and docs.

@@ -1,25 +1,33 @@
-// Brickdesk progressive enhancement: everything works without this file.
-// - forms marked data-autosubmit submit when a select changes;
-// - inputs marked data-debounce submit their form 300 ms after typing stops.
+// Brickdesk progressive enhancement: every page works without this file.
+// - forms marked data-autosubmit submit when a select changes, and inputs
+//   marked data-debounce submit 300 ms after typing stops;
+// - selects marked data-navigate go to data-navigate + value;
+// - links marked data-dialog open their page's [data-dialog-content] in the
+//   native <dialog id="bd-dialog">; GET forms inside it reload it in place.
 const DEBOUNCE_MS = 300;
+
+function debounce(fn) {
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), DEBOUNCE_MS);
+  };
+}
 
 function enhanceFilters(form) {
   for (const select of form.querySelectorAll("select")) {
     select.addEventListener("change", () => {
-      // Any filter change starts again at page 1.
-      const page = form.querySelector("input[name=page]");
-      if (page) page.remove();
-      form.requestSubmit();
+      if (select.dataset.navigate !== undefined) {
+        window.location.assign(select.dataset.navigate + encodeURIComponent(select.value));
+      } else {
+        form.requestSubmit();
+      }
     });
   }
   for (const input of form.querySelectorAll("input[data-debounce]")) {
-    let timer;
-    input.addEventListener("input", () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => form.requestSubmit(), DEBOUNCE_MS);
-    });
-    // After a reload caused by typing, keep the cursor where it was.
-    if (input.value && document.activeElement === document.body && sessionStorage.getItem("bd-typing") === input.name) {
+    input.addEventListener("input", debounce(() => form.requestSubmit()));
+    // After a reload caused by typing, keep the cursor in the box.
+    if (sessionStorage.getItem("bd-typing") === input.name) {
       input.focus();
       input.setSelectionRange(input.value.length, input.value.length);
     }
@@ -27,6 +35,44 @@ function enhanceFilters(form) {
     input.addEventListener("blur", () => sessionStorage.removeItem("bd-typing"));
   }
 }
+
+const dialog = document.getElementById("bd-dialog");
+
+async function loadDialog(url) {
+  const response = await fetch(url, { headers: { Accept: "text/html" } });
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  const content = page.querySelector("[data-dialog-content]") || page.querySelector("main");
+  const body = dialog.querySelector(".dialog-body");
+  body.replaceChildren(...content.childNodes);
+  wireDialog(body);
+  if (!dialog.open) dialog.showModal();
+}
+
+function wireDialog(body) {
+  for (const form of body.querySelectorAll("form[data-dialog-form]")) {
+    const reload = () => loadDialog(form.action + "?" + new URLSearchParams(new FormData(form)));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      reload();
+    });
+    for (const input of form.querySelectorAll("input[data-debounce]")) {
+      input.addEventListener("input", debounce(reload));
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length);
+    }
+  }
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-dialog], a[data-close]");
+  if (!link || !dialog) return;
+  event.preventDefault();
+  if (link.hasAttribute("data-close")) {
+    dialog.close();
+  } else {
+    loadDialog(link.href);
+  }
+});
 
 for (const form of document.querySelectorAll("form[data-autosubmit]")) {
   enhanceFilters(form);

@@ -209,6 +209,8 @@ pub struct InventoryQuery {
     pub condition: Option<Condition>,
     /// Only this exact location.
     pub location: Option<String>,
+    /// Only units that can fill an order: BACKLOG or LISTED and not linked.
+    pub sellable_unlinked: bool,
     /// Sort column.
     pub sort: SortBy,
     /// Newest/highest first instead.
@@ -219,27 +221,27 @@ pub struct InventoryQuery {
     pub limit: Option<u64>,
 }
 
-/// Escapes `\`, `%` and `_` so a LIKE pattern matches them literally.
-fn like_literal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 fn apply_filters(stmt: &mut SelectStatement, q: &InventoryQuery) {
     if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let pattern = LikeExpr::new(like_literal(search)).escape('\\');
+        let pattern = LikeExpr::new(super::like_contains(search)).escape('\\');
         stmt.and_where(Expr::col(InventoryItems::SearchText).like(pattern));
     }
     if let Some(s) = q.status {
         stmt.and_where(Expr::col(InventoryItems::Status).eq(s.as_str()));
+    }
+    if q.sellable_unlinked {
+        stmt.and_where(Expr::col(InventoryItems::Status).is_in([
+            InventoryStatus::Backlog.as_str(),
+            InventoryStatus::Listed.as_str(),
+        ]))
+        .and_where(
+            Expr::col(InventoryItems::Id).not_in_subquery(
+                Query::select()
+                    .column(super::schema::OrderItemLinks::InventoryItemId)
+                    .from(super::schema::OrderItemLinks::Table)
+                    .to_owned(),
+            ),
+        );
     }
     if let Some(c) = q.condition {
         stmt.and_where(Expr::col(InventoryItems::Condition).eq(c.as_str()));
@@ -383,15 +385,4 @@ pub async fn update(tx: &mut Tx, id: InventoryItemId, unit: &NewUnit) -> Result<
         .and_where(Expr::col(InventoryItems::Id).eq(id.get()))
         .to_owned();
     Ok(tx.execute(&stmt).await? == 1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::like_literal;
-
-    #[test]
-    fn like_patterns_are_literal() {
-        assert_eq!(like_literal("50%_off\\"), "%50\\%\\_off\\\\%");
-        assert_eq!(like_literal("FALCON"), "%falcon%");
-    }
 }

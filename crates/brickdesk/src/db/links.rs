@@ -73,3 +73,23 @@ pub async fn units_of(db: &Db, item: OrderItemId) -> Result<Vec<(i64, i64)>, DbE
         .to_owned();
     db.all(&stmt).await
 }
+
+/// How many units of a line are linked, inside a transaction.
+pub async fn count_for_item(tx: &mut Tx, item: OrderItemId) -> Result<i64, DbError> {
+    let stmt = Query::select()
+        .expr(Expr::col(OrderItemLinks::Id).count())
+        .from(OrderItemLinks::Table)
+        .and_where(Expr::col(OrderItemLinks::OrderItemId).eq(item.get()))
+        .to_owned();
+    Ok(tx.one::<(i64,)>(&stmt).await?.0)
+}
+
+/// Whether an inventory unit is linked to any line, inside a transaction.
+pub async fn unit_is_linked(tx: &mut Tx, unit: InventoryItemId) -> Result<bool, DbError> {
+    let stmt = Query::select()
+        .expr(Expr::col(OrderItemLinks::Id).count())
+        .from(OrderItemLinks::Table)
+        .and_where(Expr::col(OrderItemLinks::InventoryItemId).eq(unit.get()))
+        .to_owned();
+    Ok(tx.one::<(i64,)>(&stmt).await?.0 > 0)
+}

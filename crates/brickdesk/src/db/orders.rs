@@ -1,6 +1,15 @@
 //! Orders and their lines.
 
-use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+mod list;
+mod matching;
+
+pub use list::{
+    LineRow, LinkedUnitRow, OrderListQuery, OrderSummaryRow, lines_for_item, lines_for_orders,
+    links_for_items, list_orders, order_by_platform_id,
+};
+pub use matching::{Refresh, refresh_match_counts, refresh_order};
+
+use sea_query::{Expr, ExprTrait, OnConflict, Query};
 use time::OffsetDateTime;
 
 use super::schema::{OrderItems, Orders};
@@ -284,47 +293,6 @@ pub async fn find_order(
     db.optional(&stmt).await
 }
 
-/// One order line as stored.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct OrderItemRow {
-    /// Row id.
-    pub id: i64,
-    /// Platform line id.
-    pub platform_item_id: String,
-    /// ASIN.
-    pub asin: Option<String>,
-    /// SKU.
-    pub sku: Option<String>,
-    /// Title.
-    pub title: Option<String>,
-    /// Units.
-    pub quantity: i64,
-    /// Unit price in minor units.
-    pub unit_price_minor: Option<i64>,
-    /// Line price in minor units.
-    pub line_price_minor: Option<i64>,
-}
-
-/// Reads an order's lines in platform id order.
-pub async fn items_of(db: &Db, order: OrderId) -> Result<Vec<OrderItemRow>, DbError> {
-    let stmt = Query::select()
-        .columns([
-            OrderItems::Id,
-            OrderItems::PlatformItemId,
-            OrderItems::Asin,
-            OrderItems::Sku,
-            OrderItems::Title,
-            OrderItems::Quantity,
-            OrderItems::UnitPriceMinor,
-            OrderItems::LinePriceMinor,
-        ])
-        .from(OrderItems::Table)
-        .and_where(Expr::col(OrderItems::OrderId).eq(order.get()))
-        .order_by(OrderItems::PlatformItemId, Order::Asc)
-        .to_owned();
-    db.all(&stmt).await
-}
-
 /// Sets the workflow status of an order (`None` clears it).
 pub async fn set_workflow_status(
     tx: &mut Tx,
@@ -359,6 +327,49 @@ pub async fn count_all(db: &Db) -> Result<i64, DbError> {
     let stmt = Query::select()
         .expr(Expr::col(Orders::Id).count())
         .from(Orders::Table)
+        .to_owned();
+    let (n,): (i64,) = db.one(&stmt).await?;
+    Ok(n)
+}
+
+/// A line with its order's id and platform order id, inside a transaction.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LineOwner {
+    /// Line id.
+    pub id: i64,
+    /// Order row id.
+    pub order_id: i64,
+    /// ASIN of the line.
+    pub asin: Option<String>,
+    /// Units on the line.
+    pub quantity: i64,
+    /// Unit price.
+    pub unit_price_minor: Option<i64>,
+}
+
+/// Reads a line for linking.
+pub async fn line_in(tx: &mut Tx, item: OrderItemId) -> Result<Option<LineOwner>, DbError> {
+    let stmt = Query::select()
+        .columns([
+            OrderItems::Id,
+            OrderItems::OrderId,
+            OrderItems::Asin,
+            OrderItems::Quantity,
+            OrderItems::UnitPriceMinor,
+        ])
+        .from(OrderItems::Table)
+        .and_where(Expr::col(OrderItems::Id).eq(item.get()))
+        .to_owned();
+    tx.optional(&stmt).await
+}
+
+/// Orders of a platform whose lines were never fetched.
+pub async fn count_missing_items(db: &Db, platform: Platform) -> Result<i64, DbError> {
+    let stmt = Query::select()
+        .expr(Expr::col(Orders::Id).count())
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
+        .and_where(Expr::col(Orders::ItemsFetchedAt).is_null())
         .to_owned();
     let (n,): (i64,) = db.one(&stmt).await?;
     Ok(n)

@@ -25,6 +25,11 @@ pub enum Orders {
     ItemsFetchedAt,
     CreatedAt,
     UpdatedAt,
+    LinesTotal,
+    LinesUnmatched,
+    LinesNoAsin,
+    LinesLinked,
+    SearchText,
 }
 
 /// `order_items`

@@ -113,6 +113,20 @@ impl From<crate::inventory::InventoryError> for AppError {
     }
 }
 
+impl From<crate::amazon::matching::MatchError> for AppError {
+    fn from(err: crate::amazon::matching::MatchError) -> Self {
+        use crate::amazon::matching::MatchError as E;
+        match err {
+            E::Invalid(msg) => AppError::BadRequest(msg),
+            E::NotFound(what) => AppError::NotFound(format!("{what} not found")),
+            e @ (E::ExistingMapping { .. } | E::UnitUnavailable(_)) => {
+                AppError::Conflict(e.to_string())
+            }
+            E::Db(db) => db.into(),
+        }
+    }
+}
+
 impl From<anyhow::Error> for AppError {
     fn from(err: anyhow::Error) -> Self {
         AppError::Internal(err)

@@ -5,7 +5,7 @@ mod pages;
 
 use serde::{Deserialize, Serialize};
 
-use super::paging::PageRequest;
+use super::paging::{PageRequest, optional_filter};
 use super::routes::{Access, Routes};
 use crate::db::inventory::{InventoryQuery, InventoryRow, SortBy};
 use crate::domain::{Condition, Currency, InventoryStatus, Money};
@@ -63,23 +63,9 @@ impl ListParams {
             self.page_size.as_deref(),
             default_page_size,
         )?;
-        let blank = |s: &str| s.trim().is_empty() || s.trim().eq_ignore_ascii_case("all");
-        let status = if blank(&self.status) {
-            None
-        } else {
-            Some(
-                InventoryStatus::parse(&self.status)
-                    .ok_or_else(|| format!("unknown status '{}'", self.status))?,
-            )
-        };
-        let condition = if blank(&self.condition) {
-            None
-        } else {
-            Some(
-                Condition::parse(&self.condition)
-                    .ok_or_else(|| format!("unknown condition '{}'", self.condition))?,
-            )
-        };
+        let status = optional_filter(&self.status, "status", InventoryStatus::parse)?;
+        let condition = optional_filter(&self.condition, "condition", Condition::parse)?;
+        let location = optional_filter(&self.location, "location", |l| Some(l.to_owned()))?;
         let sort = match self.sort.trim() {
             "" | "created_at" => SortBy::CreatedAt,
             "set_number" => SortBy::SetNumber,
@@ -96,7 +82,8 @@ impl ListParams {
             search: Some(self.search.clone()).filter(|s| !s.trim().is_empty()),
             status,
             condition,
-            location: Some(self.location.clone()).filter(|l| !blank(l)),
+            location,
+            sellable_unlinked: false,
             sort,
             descending,
             offset: page.offset(),

@@ -80,6 +80,22 @@ impl Pager {
     }
 }
 
+/// Parses an optional filter value: blank or `all` means no filter,
+/// anything else must parse or is reported as an unknown `what`.
+pub fn optional_filter<T>(
+    text: &str,
+    what: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, String> {
+    let t = text.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("all") {
+        return Ok(None);
+    }
+    parse(t)
+        .map(Some)
+        .ok_or_else(|| format!("unknown {what} '{t}'"))
+}
+
 /// Encodes `(key, value)` pairs, skipping blank values, each followed by `&`.
 pub fn query_prefix(pairs: &[(&str, &str)]) -> String {
     pairs

@@ -245,3 +245,247 @@ mod inventory {
         b.client.clone().close().await.expect("close browser");
     }
 }
+
+mod amazon_orders {
+    use std::time::Duration;
+
+    use brickdesk::auth::Role;
+    use brickdesk::config::DemoMode;
+    use brickdesk::db;
+    use brickdesk::db::inventory::InventoryQuery;
+    use brickdesk::db::orders::OrderListQuery;
+    use brickdesk::domain::{MatchFilter, OrderItemId, Platform, UiStatus};
+    use fantoccini::Locator;
+    use serde_json::Value;
+
+    use super::Browser;
+    use crate::helpers::{PASSWORD, spawn_app};
+
+    async fn wait_for_url(b: &Browser, needle: &str) {
+        for _ in 0..100 {
+            let url = b.client.current_url().await.expect("url").to_string();
+            if url.contains(needle) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("URL never contained {needle}");
+    }
+
+    #[tokio::test]
+    async fn link_an_asin_from_the_amazon_orders_page() {
+        let app = spawn_app(DemoMode::On).await;
+        app.add_user("anna", Role::Owner).await;
+        let (api, _) = app.sign_in("anna", PASSWORD).await;
+
+        // A Paid order of one unmatched single-unit line whose ASIN another order also has.
+        let q = OrderListQuery {
+            platform: Some(Platform::Amazon),
+            status: None,
+            matching: Some(MatchFilter::Unmatched),
+            search: None,
+            offset: 0,
+            limit: 100,
+        };
+        let (unmatched, _) = db::orders::list_orders(&app.db, &q).await.expect("orders");
+        let lines = db::orders::lines_for_orders(
+            &app.db,
+            &unmatched.iter().map(|o| o.id).collect::<Vec<_>>(),
+        )
+        .await
+        .expect("lines");
+        let (target, line, other) = unmatched
+            .iter()
+            .filter(|o| o.ui_status == UiStatus::Paid.as_str() && o.lines_total == 1)
+            .find_map(|o| {
+                let line = lines.iter().find(|l| {
+                    l.order_id == o.id && l.quantity == 1 && l.match_status == "unmatched"
+                })?;
+                let other = lines
+                    .iter()
+                    .find(|l| l.order_id != o.id && l.asin == line.asin)?;
+                Some((o.clone(), line.clone(), other.order_id))
+            })
+            .expect("the demo has a Paid single-line unmatched order sharing its ASIN");
+        let other = unmatched
+            .iter()
+            .find(|o| o.id == other)
+            .expect("other order")
+            .platform_order_id
+            .clone();
+        let set = spapi_sim::catalogue::by_asin(line.asin.as_deref().expect("asin"))
+            .expect("catalogue")
+            .set_number;
+        let iq = InventoryQuery {
+            search: Some(set.into()),
+            sellable_unlinked: true,
+            descending: true,
+            ..InventoryQuery::default()
+        };
+        let (units, n) = db::inventory::list(&app.db, &iq).await.expect("units");
+        assert!(
+            n >= 2,
+            "several units of {set}, so choosing one is a real choice"
+        );
+        let chosen = units[0].id; // the newest: FIFO would pick the oldest
+
+        let Some(b) = Browser::start().await else {
+            return;
+        };
+        b.sign_in(&app, "anna").await;
+        b.client
+            .goto(&format!("{}/orders/amazon", app.address))
+            .await
+            .expect("open");
+        let summary: Value = api
+            .get(format!("{}/api/orders/amazon/status-summary", app.address))
+            .send()
+            .await
+            .expect("summary")
+            .json()
+            .await
+            .expect("json");
+        for (label, key) in [
+            ("All", "all"),
+            ("Pending", "Pending"),
+            ("Paid", "Paid"),
+            ("Shipped", "Shipped"),
+            ("Completed", "Completed"),
+            ("Cancelled", "Cancelled"),
+        ] {
+            let text = b
+                .find(&format!("a.card[data-status='{label}'] .card-count"))
+                .await
+                .text()
+                .await
+                .expect("count");
+            assert_eq!(text.trim(), summary[key].to_string(), "card {label}");
+        }
+
+        b.find("a.card[data-status='Paid']")
+            .await
+            .click()
+            .await
+            .expect("click Paid");
+        wait_for_url(&b, "status=Paid").await;
+        let statuses = b
+            .client
+            .find_all(Locator::Css("#orders-table [data-ui-status]"))
+            .await
+            .expect("rows");
+        assert!(!statuses.is_empty());
+        for s in statuses {
+            assert_eq!(s.text().await.expect("status"), "Paid");
+        }
+        assert!(
+            b.find("a.card[data-status='Paid']")
+                .await
+                .attr("class")
+                .await
+                .expect("class")
+                .unwrap_or_default()
+                .contains("selected")
+        );
+
+        b.find("select[name=match]")
+            .await
+            .select_by_value("unmatched")
+            .await
+            .expect("match filter");
+        wait_for_url(&b, "match=unmatched").await;
+        let row = format!("tr[data-order-id='{}']", target.platform_order_id);
+        b.find(&format!("{row} a[data-badge=unmatched]"))
+            .await
+            .click()
+            .await
+            .expect("open badge");
+        b.find("dialog#bd-dialog[open]").await;
+        b.wait_for_text("These items need to be linked to inventory")
+            .await;
+        b.find(&format!("dialog a[data-line='{}']", line.id))
+            .await
+            .click()
+            .await
+            .expect("open matcher");
+        b.wait_for_text("Link ASIN to Inventory").await;
+        b.find(&format!("dialog input[name=unit][value='{chosen}']"))
+            .await
+            .click()
+            .await
+            .expect("choose unit");
+        b.find("dialog #matcher-form button[type=submit]")
+            .await
+            .click()
+            .await
+            .expect("create mapping");
+        wait_for_url(&b, "mapped=").await;
+
+        let item = OrderItemId::new(line.id).expect("id");
+        assert_eq!(
+            db::links::units_of(&app.db, item).await.expect("links"),
+            [(0, chosen)],
+            "the chosen unit is linked"
+        );
+        b.client
+            .goto(&format!(
+                "{}/orders/amazon?search={}",
+                app.address, target.platform_order_id
+            ))
+            .await
+            .expect("open");
+        b.find(&format!("{row} [data-badge=linked]")).await;
+
+        let others: Value = api
+            .get(format!("{}/api/orders/amazon?search={other}", app.address))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        let other_lines = others["orders"][0]["items"]
+            .as_array()
+            .expect("items")
+            .clone();
+        assert!(
+            other_lines
+                .iter()
+                .filter(|i| i["item_number"].as_str() == line.asin.as_deref())
+                .all(|i| i["match_status"] == "matched")
+        );
+        b.client
+            .goto(&format!("{}/orders/amazon?search={other}", app.address))
+            .await
+            .expect("open other");
+        let other_row = format!("tr[data-order-id='{other}']");
+        let still = others["orders"][0]["match_summary"]["unmatched"]
+            .as_i64()
+            .unwrap_or(0);
+        let badges = b
+            .client
+            .find_all(Locator::Css(&format!(
+                "{other_row} a[data-badge=unmatched]"
+            )))
+            .await
+            .expect("badges");
+        if still == 0 {
+            assert!(badges.is_empty(), "the other order shows matched");
+        } else {
+            assert_eq!(
+                badges[0].text().await.expect("text"),
+                format!("⚠ {still} unmatched")
+            );
+        }
+        let href = b
+            .find(&format!("{other_row} a[data-action=view-on-amazon]"))
+            .await
+            .attr("href")
+            .await
+            .expect("href");
+        assert_eq!(
+            href.as_deref(),
+            Some(format!("https://sellercentral.amazon.co.uk/orders-v3/order/{other}").as_str())
+        );
+        b.client.clone().close().await.expect("close");
+    }
+}

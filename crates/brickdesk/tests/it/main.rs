@@ -8,5 +8,6 @@ mod app;
 mod browser;
 mod inventory;
 mod migrations;
+mod orders;
 mod security;
 mod storage;

@@ -143,7 +143,9 @@ async fn upsert_item_in_place(db: &Db) {
         .expect("line again");
     tx.commit().await.expect("commit");
     assert_eq!(first, second, "same OrderItemId, same row");
-    let items = db::orders::items_of(db, order_id).await.expect("items");
+    let items = db::orders::lines_for_orders(db, &[order_id.get()])
+        .await
+        .expect("items");
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].quantity, 3);
     assert_eq!(

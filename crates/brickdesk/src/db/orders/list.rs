@@ -1,0 +1,290 @@
+//! Reading orders for the orders pages and API: a filtered page of orders
+//! with their match counts, then the lines and linked units of that page.
+
+use sea_query::{Alias, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
+use time::OffsetDateTime;
+
+use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, Orders};
+use super::super::{Db, DbError, like_contains};
+use super::matching::LINE_MATCH_SQL;
+use crate::domain::{MatchFilter, Platform, UiStatus};
+
+/// Filters and page of an orders listing.
+#[derive(Debug, Clone)]
+pub struct OrderListQuery {
+    /// Platform (`None`: every platform).
+    pub platform: Option<Platform>,
+    /// UI status.
+    pub status: Option<UiStatus>,
+    /// Match filter.
+    pub matching: Option<MatchFilter>,
+    /// Text in the order id, an ASIN, SKU or title (literal, any case).
+    pub search: Option<String>,
+    /// Row offset.
+    pub offset: u64,
+    /// Page size.
+    pub limit: u64,
+}
+
+/// An order with its line counts.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderSummaryRow {
+    /// Row id.
+    pub id: i64,
+    /// Platform (stored value).
+    pub platform: String,
+    /// The platform's order id.
+    pub platform_order_id: String,
+    /// When placed.
+    pub order_date: Option<OffsetDateTime>,
+    /// Buyer name.
+    pub buyer_name: Option<String>,
+    /// Buyer email.
+    pub buyer_email: Option<String>,
+    /// Platform status.
+    pub platform_status: String,
+    /// Workflow status.
+    pub workflow_status: Option<String>,
+    /// Derived UI status.
+    pub ui_status: String,
+    /// Total in minor units.
+    pub total_minor: Option<i64>,
+    /// Currency.
+    pub currency: Option<String>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// When lines were fetched (None: missing item details).
+    pub items_fetched_at: Option<OffsetDateTime>,
+    /// Lines.
+    pub lines_total: i64,
+    /// Lines with an unmapped ASIN.
+    pub lines_unmatched: i64,
+    /// Lines without ASIN.
+    pub lines_no_asin: i64,
+    /// Fully linked lines.
+    pub lines_linked: i64,
+}
+
+const SUMMARY_COLUMNS: [Orders; 17] = [
+    Orders::Id,
+    Orders::Platform,
+    Orders::PlatformOrderId,
+    Orders::OrderDate,
+    Orders::BuyerName,
+    Orders::BuyerEmail,
+    Orders::PlatformStatus,
+    Orders::WorkflowStatus,
+    Orders::UiStatus,
+    Orders::TotalMinor,
+    Orders::Currency,
+    Orders::Notes,
+    Orders::ItemsFetchedAt,
+    Orders::LinesTotal,
+    Orders::LinesUnmatched,
+    Orders::LinesNoAsin,
+    Orders::LinesLinked,
+];
+
+fn apply_filters(stmt: &mut SelectStatement, q: &OrderListQuery) {
+    if let Some(p) = q.platform {
+        stmt.and_where(Expr::col(Orders::Platform).eq(p.as_str()));
+    }
+    if let Some(s) = q.status {
+        stmt.and_where(Expr::col(Orders::UiStatus).eq(s.as_str()));
+    }
+    match q.matching {
+        Some(MatchFilter::Matched) => {
+            stmt.and_where(Expr::col(Orders::LinesUnmatched).eq(0))
+                .and_where(Expr::col(Orders::LinesNoAsin).eq(0));
+        }
+        Some(MatchFilter::Unmatched) => {
+            stmt.and_where(Expr::col(Orders::LinesUnmatched).gt(0));
+        }
+        Some(MatchFilter::NoAsin) => {
+            stmt.and_where(Expr::col(Orders::LinesNoAsin).gt(0));
+        }
+        None => {}
+    }
+    if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = LikeExpr::new(like_contains(search)).escape('\\');
+        stmt.and_where(Expr::col(Orders::SearchText).like(pattern));
+    }
+}
+
+/// A page of orders, newest first, and how many match the filters.
+pub async fn list_orders(
+    db: &Db,
+    q: &OrderListQuery,
+) -> Result<(Vec<OrderSummaryRow>, i64), DbError> {
+    let mut stmt = Query::select();
+    stmt.columns(SUMMARY_COLUMNS).from(Orders::Table);
+    apply_filters(&mut stmt, q);
+    stmt.order_by(Orders::OrderDate, Order::Desc)
+        .order_by(Orders::Id, Order::Desc)
+        .limit(q.limit)
+        .offset(q.offset);
+    let rows = db.all(&stmt).await?;
+    let mut count = Query::select();
+    count
+        .expr(Expr::col(Orders::Id).count())
+        .from(Orders::Table);
+    apply_filters(&mut count, q);
+    let (total,): (i64,) = db.one(&count).await?;
+    Ok((rows, total))
+}
+
+/// One order by platform and the platform's id, with its counts.
+pub async fn order_by_platform_id(
+    db: &Db,
+    platform: Platform,
+    platform_order_id: &str,
+) -> Result<Option<OrderSummaryRow>, DbError> {
+    let stmt = Query::select()
+        .columns(SUMMARY_COLUMNS)
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
+        .and_where(Expr::col(Orders::PlatformOrderId).eq(platform_order_id))
+        .to_owned();
+    db.optional(&stmt).await
+}
+
+/// An order line with its match status.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LineRow {
+    /// Row id.
+    pub id: i64,
+    /// Order row id.
+    pub order_id: i64,
+    /// Platform line id.
+    pub platform_item_id: String,
+    /// ASIN.
+    pub asin: Option<String>,
+    /// SKU.
+    pub sku: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Units.
+    pub quantity: i64,
+    /// Unit price in minor units.
+    pub unit_price_minor: Option<i64>,
+    /// Line price in minor units.
+    pub line_price_minor: Option<i64>,
+    /// Currency.
+    pub currency: Option<String>,
+    /// Condition.
+    pub condition: Option<String>,
+    /// `linked`, `matched`, `unmatched` or `no_asin`.
+    pub match_status: String,
+}
+
+/// The lines of some orders (in one query), by order then line id.
+pub async fn lines_for_orders(db: &Db, order_ids: &[i64]) -> Result<Vec<LineRow>, DbError> {
+    if order_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let oi = Alias::new("oi");
+    let stmt = lines_select()
+        .and_where(Expr::col((oi.clone(), OrderItems::OrderId)).is_in(order_ids.iter().copied()))
+        .order_by((oi.clone(), OrderItems::OrderId), Order::Asc)
+        .order_by((oi, OrderItems::Id), Order::Asc)
+        .to_owned();
+    db.all(&stmt).await
+}
+
+/// One line with its match status.
+pub async fn lines_for_item(
+    db: &Db,
+    item: crate::domain::OrderItemId,
+) -> Result<Option<LineRow>, DbError> {
+    let stmt = lines_select()
+        .and_where(Expr::col((Alias::new("oi"), OrderItems::Id)).eq(item.get()))
+        .to_owned();
+    db.optional(&stmt).await
+}
+
+fn lines_select() -> SelectStatement {
+    let oi = Alias::new("oi");
+    Query::select()
+        .columns([
+            (oi.clone(), OrderItems::Id),
+            (oi.clone(), OrderItems::OrderId),
+            (oi.clone(), OrderItems::PlatformItemId),
+            (oi.clone(), OrderItems::Asin),
+            (oi.clone(), OrderItems::Sku),
+            (oi.clone(), OrderItems::Title),
+            (oi.clone(), OrderItems::Quantity),
+            (oi.clone(), OrderItems::UnitPriceMinor),
+            (oi.clone(), OrderItems::LinePriceMinor),
+            (oi.clone(), OrderItems::Currency),
+            (oi.clone(), OrderItems::Condition),
+        ])
+        .expr_as(Expr::cust(LINE_MATCH_SQL), Alias::new("match_status"))
+        .from_as(OrderItems::Table, oi)
+        .to_owned()
+}
+
+/// A unit linked to a line.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LinkedUnitRow {
+    /// The line.
+    pub order_item_id: i64,
+    /// Which unit of the line (0-based).
+    pub unit_index: i64,
+    /// The inventory unit.
+    pub inventory_item_id: i64,
+    /// How it was linked.
+    pub link_method: String,
+    /// When.
+    pub linked_at: OffsetDateTime,
+    /// Unit's set number.
+    pub set_number: String,
+    /// Unit's name.
+    pub item_name: String,
+    /// Unit's condition.
+    pub condition: String,
+    /// Unit's location.
+    pub storage_location: Option<String>,
+    /// Unit's cost.
+    pub cost_minor: Option<i64>,
+    /// Unit's currency.
+    pub currency: String,
+}
+
+/// Units linked to some lines, with the facts the popover shows.
+pub async fn links_for_items(db: &Db, item_ids: &[i64]) -> Result<Vec<LinkedUnitRow>, DbError> {
+    if item_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .column((OrderItemLinks::Table, OrderItemLinks::OrderItemId))
+        .column((OrderItemLinks::Table, OrderItemLinks::UnitIndex))
+        .column((OrderItemLinks::Table, OrderItemLinks::InventoryItemId))
+        .column((OrderItemLinks::Table, OrderItemLinks::LinkMethod))
+        .column((OrderItemLinks::Table, OrderItemLinks::LinkedAt))
+        .column((InventoryItems::Table, InventoryItems::SetNumber))
+        .column((InventoryItems::Table, InventoryItems::ItemName))
+        .column((InventoryItems::Table, InventoryItems::Condition))
+        .column((InventoryItems::Table, InventoryItems::StorageLocation))
+        .column((InventoryItems::Table, InventoryItems::CostMinor))
+        .column((InventoryItems::Table, InventoryItems::Currency))
+        .from(OrderItemLinks::Table)
+        .inner_join(
+            InventoryItems::Table,
+            Expr::col((InventoryItems::Table, InventoryItems::Id))
+                .equals((OrderItemLinks::Table, OrderItemLinks::InventoryItemId)),
+        )
+        .and_where(
+            Expr::col((OrderItemLinks::Table, OrderItemLinks::OrderItemId))
+                .is_in(item_ids.iter().copied()),
+        )
+        .order_by(
+            (OrderItemLinks::Table, OrderItemLinks::OrderItemId),
+            Order::Asc,
+        )
+        .order_by(
+            (OrderItemLinks::Table, OrderItemLinks::UnitIndex),
+            Order::Asc,
+        )
+        .to_owned();
+    db.all(&stmt).await
+}

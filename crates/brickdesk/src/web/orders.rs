@@ -1,0 +1,108 @@
+//! The orders pages (`/orders`, `/orders/amazon`, `/orders/ebay`) and the
+//! Amazon orders JSON API, with ASIN matching.
+
+mod api;
+mod pages;
+mod view;
+
+use serde::Deserialize;
+
+use super::paging::{PageRequest, optional_filter};
+use super::routes::{Access, Routes};
+use crate::db::orders::OrderListQuery;
+use crate::domain::{MatchFilter, Platform, UiStatus};
+
+/// Routes of this module.
+pub fn router() -> Routes {
+    Routes::default()
+        .get("/orders", Access::User, pages::all_orders)
+        .get("/orders/amazon", Access::User, pages::amazon_orders)
+        .get("/orders/ebay", Access::User, pages::ebay_orders)
+        .get("/orders/switch", Access::User, pages::switch_platform)
+        .get(
+            "/orders/amazon/{order_id}/unmatched",
+            Access::User,
+            pages::unmatched_items,
+        )
+        .get("/orders/amazon/match", Access::User, pages::matcher)
+        .post("/orders/amazon/match", Access::User, pages::create_mapping)
+        .get("/api/orders/amazon", Access::User, api::list_amazon_orders)
+        .get(
+            "/api/orders/amazon/status-summary",
+            Access::User,
+            api::status_summary,
+        )
+        .get(
+            "/api/orders/amazon/{order_id}/unmatched",
+            Access::User,
+            api::unmatched_lines,
+        )
+        .get(
+            "/api/amazon/asin-mappings",
+            Access::User,
+            api::list_mappings,
+        )
+        .post(
+            "/api/amazon/asin-mappings",
+            Access::User,
+            api::create_mapping,
+        )
+        .add(
+            axum::http::Method::DELETE,
+            "/api/amazon/asin-mappings",
+            Access::User,
+            api::delete_mapping,
+        )
+}
+
+/// Query parameters of an orders list, as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct OrderParams {
+    /// Search text.
+    pub search: String,
+    /// UI status.
+    pub status: String,
+    /// Match filter (`matched`, `unmatched`, `no_asin`).
+    #[serde(rename = "match")]
+    pub matching: String,
+    /// Platform (on `/orders`).
+    pub platform: String,
+    /// Page number.
+    pub page: Option<String>,
+    /// Page size.
+    pub page_size: Option<String>,
+}
+
+/// Default rows per page of the orders table.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+
+impl OrderParams {
+    /// Validates into a query for `platform` (or the `platform` parameter
+    /// when `None`).
+    pub fn to_query(
+        &self,
+        platform: Option<Platform>,
+    ) -> Result<(OrderListQuery, PageRequest), String> {
+        let page = PageRequest::parse(
+            self.page.as_deref(),
+            self.page_size.as_deref(),
+            DEFAULT_PAGE_SIZE,
+        )?;
+        let status = optional_filter(&self.status, "status", UiStatus::parse)?;
+        let matching = MatchFilter::parse(&self.matching)?;
+        let platform = match platform {
+            Some(p) => Some(p),
+            None => optional_filter(&self.platform, "platform", Platform::parse)?,
+        };
+        let query = OrderListQuery {
+            platform,
+            status,
+            matching,
+            search: Some(self.search.clone()).filter(|s| !s.trim().is_empty()),
+            offset: page.offset(),
+            limit: page.page_size,
+        };
+        Ok((query, page))
+    }
+}

@@ -1,0 +1,254 @@
+//! `/api/orders/amazon…` and `/api/amazon/asin-mappings`.
+
+use axum::Json;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::OrderParams;
+use super::view::{self, OrderJson};
+use crate::amazon::matching::{self, MappingOutcome, MappingRequest, MappingTarget};
+use crate::db::{self, mappings::MappingRow};
+use crate::domain::{Condition, InventoryItemId, OrderItemId, Platform};
+use crate::web::auth::CurrentUser;
+use crate::web::json::ApiJson;
+use crate::web::{AppError, AppState};
+
+/// A page of Amazon orders.
+#[derive(Serialize)]
+pub struct OrderPage {
+    orders: Vec<OrderJson>,
+    total: i64,
+    page: u64,
+    page_size: u64,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn list_amazon_orders(
+    State(state): State<AppState>,
+    Query(params): Query<OrderParams>,
+) -> Result<Json<OrderPage>, AppError> {
+    let (query, page) = params
+        .to_query(Some(Platform::Amazon))
+        .map_err(AppError::BadRequest)?;
+    let (orders, total) = view::load(&state.db, &query).await?;
+    Ok(Json(OrderPage {
+        orders: orders.into_iter().map(OrderJson::from).collect(),
+        total,
+        page: page.page,
+        page_size: page.page_size,
+    }))
+}
+
+/// Counts per UI status.
+#[derive(Serialize)]
+pub struct StatusSummaryJson {
+    all: i64,
+    #[serde(rename = "Pending")]
+    pending: i64,
+    #[serde(rename = "Paid")]
+    paid: i64,
+    #[serde(rename = "Shipped")]
+    shipped: i64,
+    #[serde(rename = "Completed")]
+    completed: i64,
+    #[serde(rename = "Cancelled")]
+    cancelled: i64,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn status_summary(
+    State(state): State<AppState>,
+) -> Result<Json<StatusSummaryJson>, AppError> {
+    let s = db::orders::status_summary(&state.db, Platform::Amazon).await?;
+    let n = |i: usize| s.counts.get(i).map_or(0, |(_, c)| *c);
+    Ok(Json(StatusSummaryJson {
+        all: s.all,
+        pending: n(0),
+        paid: n(1),
+        shipped: n(2),
+        completed: n(3),
+        cancelled: n(4),
+    }))
+}
+
+/// Lines of an order that need linking.
+#[derive(Serialize)]
+pub struct UnmatchedJson {
+    order_id: String,
+    items: Vec<UnmatchedItem>,
+}
+
+/// One line that needs linking.
+#[derive(Serialize)]
+pub struct UnmatchedItem {
+    id: i64,
+    item_name: Option<String>,
+    asin: Option<String>,
+    quantity: i64,
+    match_status: String,
+    can_link: bool,
+    message: &'static str,
+}
+
+/// The message the Unmatched Items dialog shows for a line.
+pub fn unmatched_message(has_asin: bool) -> &'static str {
+    if has_asin {
+        "Click to link to inventory"
+    } else {
+        "No ASIN on Amazon order - cannot link to inventory"
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn unmatched_lines(
+    State(state): State<AppState>,
+    Path(order_id): Path<String>,
+) -> Result<Json<UnmatchedJson>, AppError> {
+    let order = db::orders::order_by_platform_id(&state.db, Platform::Amazon, order_id.trim())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Amazon order {} not found", order_id.trim())))?;
+    let lines = db::orders::lines_for_orders(&state.db, &[order.id]).await?;
+    let items = lines
+        .into_iter()
+        .filter(|l| l.match_status == "unmatched" || l.match_status == "no_asin")
+        .map(|l| {
+            let can_link = l.match_status == "unmatched";
+            UnmatchedItem {
+                id: l.id,
+                item_name: l.title,
+                asin: l.asin,
+                quantity: l.quantity,
+                match_status: l.match_status,
+                can_link,
+                message: unmatched_message(can_link),
+            }
+        })
+        .collect();
+    Ok(Json(UnmatchedJson {
+        order_id: order.platform_order_id,
+        items,
+    }))
+}
+
+/// A mapping in JSON.
+#[derive(Serialize)]
+pub struct MappingJson {
+    asin: String,
+    set_number: String,
+    condition: String,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: time::OffsetDateTime,
+}
+
+impl From<MappingRow> for MappingJson {
+    fn from(m: MappingRow) -> Self {
+        MappingJson {
+            asin: m.asin,
+            set_number: m.set_number,
+            condition: m.condition,
+            created_at: m.created_at,
+        }
+    }
+}
+
+pub async fn list_mappings(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<MappingJson>>, AppError> {
+    Ok(Json(
+        db::mappings::list(&state.db)
+            .await?
+            .into_iter()
+            .map(MappingJson::from)
+            .collect(),
+    ))
+}
+
+/// Body of `POST /api/amazon/asin-mappings`: either a unit to map from (and
+/// link to `order_item_id`), or a set number and condition.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MappingBody {
+    asin: String,
+    #[serde(default)]
+    inventory_item_id: Option<i64>,
+    #[serde(default)]
+    order_item_id: Option<i64>,
+    #[serde(default)]
+    set_number: Option<String>,
+    #[serde(default)]
+    condition: Option<String>,
+    #[serde(default)]
+    replace: bool,
+}
+
+impl MappingBody {
+    /// The service request this body asks for.
+    pub fn into_request(self) -> Result<MappingRequest, AppError> {
+        let target = match (self.inventory_item_id, self.set_number) {
+            (Some(unit), None) => MappingTarget::Unit(
+                InventoryItemId::new(unit).map_err(|e| AppError::BadRequest(e.to_string()))?,
+            ),
+            (None, Some(set_number)) => {
+                let condition = self
+                    .condition
+                    .as_deref()
+                    .map_or(Some(Condition::New), Condition::parse);
+                let condition = condition
+                    .ok_or_else(|| AppError::BadRequest("condition must be New or Used".into()))?;
+                MappingTarget::Set {
+                    set_number,
+                    condition,
+                }
+            }
+            _ => {
+                return Err(AppError::BadRequest(
+                    "send either inventory_item_id or set_number (and condition)".into(),
+                ));
+            }
+        };
+        let order_item = self
+            .order_item_id
+            .map(OrderItemId::new)
+            .transpose()
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        Ok(MappingRequest {
+            asin: self.asin,
+            target,
+            order_item,
+            replace: self.replace,
+        })
+    }
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.username))]
+pub async fn create_mapping(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    ApiJson(body): ApiJson<MappingBody>,
+) -> Result<(StatusCode, Json<MappingOutcome>), AppError> {
+    let outcome = matching::create_mapping(&state.db, body.into_request()?, Some(user.id)).await?;
+    Ok((StatusCode::CREATED, Json(outcome)))
+}
+
+/// `?asin=…`
+#[derive(Deserialize)]
+pub struct AsinQuery {
+    asin: String,
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.username))]
+pub async fn delete_mapping(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(q): Query<AsinQuery>,
+) -> Result<StatusCode, AppError> {
+    if matching::delete_mapping(&state.db, &q.asin, Some(user.id)).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound(format!(
+            "no mapping for ASIN {}",
+            q.asin.trim()
+        )))
+    }
+}

@@ -1,0 +1,319 @@
+//! Loading a page of orders with their lines and links, and turning them
+//! into the JSON body (the journey's `AmazonOrder`) or a table row.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use crate::db::orders::{LineRow, LinkedUnitRow, OrderListQuery, OrderSummaryRow};
+use crate::db::{self, Db, DbError};
+use crate::domain::ids::AmazonOrderId;
+use crate::domain::{Currency, MatchSummary, Money, Platform, UiStatus};
+use crate::inventory::input::plain_amount;
+
+/// An order with its lines and the units linked to them.
+pub struct LoadedOrder {
+    /// The order and its counts.
+    pub order: OrderSummaryRow,
+    /// Its lines.
+    pub lines: Vec<LineRow>,
+    /// Units linked to its lines.
+    pub links: Vec<LinkedUnitRow>,
+}
+
+/// Loads a page of orders (three queries, whatever the page size).
+pub async fn load(db: &Db, q: &OrderListQuery) -> Result<(Vec<LoadedOrder>, i64), DbError> {
+    let (orders, total) = db::orders::list_orders(db, q).await?;
+    Ok((attach(db, orders).await?, total))
+}
+
+/// Adds lines and links to orders already read.
+pub async fn attach(db: &Db, orders: Vec<OrderSummaryRow>) -> Result<Vec<LoadedOrder>, DbError> {
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let lines = db::orders::lines_for_orders(db, &ids).await?;
+    let line_ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+    let links = db::orders::links_for_items(db, &line_ids).await?;
+    let mut lines_by_order: HashMap<i64, Vec<LineRow>> = HashMap::new();
+    for line in lines {
+        lines_by_order.entry(line.order_id).or_default().push(line);
+    }
+    let mut links_by_line: HashMap<i64, Vec<LinkedUnitRow>> = HashMap::new();
+    for link in links {
+        links_by_line
+            .entry(link.order_item_id)
+            .or_default()
+            .push(link);
+    }
+    Ok(orders
+        .into_iter()
+        .map(|order| {
+            let lines = lines_by_order.remove(&order.id).unwrap_or_default();
+            let links = lines
+                .iter()
+                .flat_map(|l| links_by_line.remove(&l.id).unwrap_or_default())
+                .collect();
+            LoadedOrder {
+                order,
+                lines,
+                links,
+            }
+        })
+        .collect())
+}
+
+fn currency_of(code: Option<&str>) -> Currency {
+    code.and_then(|c| Currency::parse(c).ok())
+        .unwrap_or(Currency::GBP)
+}
+
+fn summary(o: &OrderSummaryRow) -> MatchSummary {
+    MatchSummary {
+        total: o.lines_total,
+        unmatched: o.lines_unmatched,
+        no_asin: o.lines_no_asin,
+        linked: o.lines_linked,
+        all_matched: o.lines_unmatched == 0 && o.lines_no_asin == 0,
+    }
+}
+
+/// An order line in JSON.
+#[derive(Debug, Serialize)]
+pub struct ItemJson {
+    id: i64,
+    order_item_id: String,
+    item_number: Option<String>,
+    item_name: Option<String>,
+    sku: Option<String>,
+    quantity: i64,
+    unit_price: Option<String>,
+    unit_price_minor: Option<i64>,
+    total_price: Option<String>,
+    total_price_minor: Option<i64>,
+    currency: Option<String>,
+    condition: Option<String>,
+    inventory_item_id: Option<i64>,
+    linked_inventory_item_ids: Vec<i64>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    amazon_linked_at: Option<OffsetDateTime>,
+    amazon_link_method: Option<String>,
+    match_status: String,
+}
+
+/// An order in JSON, as the journey's `AmazonOrder`. Money is exact: a
+/// decimal string plus integer minor units.
+#[derive(Debug, Serialize)]
+pub struct OrderJson {
+    id: i64,
+    platform_order_id: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    order_date: Option<OffsetDateTime>,
+    buyer_name: Option<String>,
+    buyer_email: Option<String>,
+    status: String,
+    internal_status: Option<String>,
+    ui_status: String,
+    total: Option<String>,
+    total_minor: Option<i64>,
+    currency: Option<String>,
+    notes: Option<String>,
+    items_fetched: bool,
+    items: Vec<ItemJson>,
+    match_summary: MatchSummary,
+}
+
+impl From<LoadedOrder> for OrderJson {
+    fn from(l: LoadedOrder) -> Self {
+        let o = l.order;
+        let currency = currency_of(o.currency.as_deref());
+        let items = l
+            .lines
+            .into_iter()
+            .map(|line| {
+                let mine: Vec<&LinkedUnitRow> = l
+                    .links
+                    .iter()
+                    .filter(|k| k.order_item_id == line.id)
+                    .collect();
+                let c = currency_of(line.currency.as_deref());
+                ItemJson {
+                    id: line.id,
+                    order_item_id: line.platform_item_id,
+                    item_number: line.asin,
+                    item_name: line.title,
+                    sku: line.sku,
+                    quantity: line.quantity,
+                    unit_price: line.unit_price_minor.map(|m| plain_amount(m, c)),
+                    unit_price_minor: line.unit_price_minor,
+                    total_price: line.line_price_minor.map(|m| plain_amount(m, c)),
+                    total_price_minor: line.line_price_minor,
+                    currency: line.currency,
+                    condition: line.condition,
+                    inventory_item_id: mine.first().map(|k| k.inventory_item_id),
+                    linked_inventory_item_ids: mine.iter().map(|k| k.inventory_item_id).collect(),
+                    amazon_linked_at: mine.first().map(|k| k.linked_at),
+                    amazon_link_method: mine.first().map(|k| k.link_method.clone()),
+                    match_status: line.match_status,
+                }
+            })
+            .collect();
+        OrderJson {
+            id: o.id,
+            match_summary: summary(&o),
+            platform_order_id: o.platform_order_id,
+            order_date: o.order_date,
+            buyer_name: o.buyer_name,
+            buyer_email: o.buyer_email,
+            status: o.platform_status,
+            internal_status: o.workflow_status,
+            ui_status: o.ui_status,
+            total: o.total_minor.map(|m| plain_amount(m, currency)),
+            total_minor: o.total_minor,
+            currency: o.currency,
+            notes: o.notes,
+            items_fetched: o.items_fetched_at.is_some(),
+            items,
+        }
+    }
+}
+
+/// A linked unit in the popover.
+pub struct LinkedView {
+    /// Unit id.
+    pub id: i64,
+    /// "75192 Millennium Falcon".
+    pub set: String,
+    /// Condition.
+    pub condition: String,
+    /// Location or "—".
+    pub location: String,
+    /// Formatted cost.
+    pub cost: String,
+}
+
+/// An order as a table row.
+pub struct OrderView {
+    /// Platform's order id.
+    pub order_id: String,
+    /// Seller Central link (Amazon only).
+    pub seller_central_url: Option<String>,
+    /// Platform label.
+    pub platform: &'static str,
+    /// "18 Jan 2026".
+    pub date: String,
+    /// Buyer, or "Amazon Customer".
+    pub buyer: String,
+    /// Item titles, truncated.
+    pub description: String,
+    /// Number of lines.
+    pub lines: i64,
+    /// Whether every line is linked.
+    pub all_linked: bool,
+    /// Lines with an unmapped ASIN.
+    pub unmatched: i64,
+    /// Lines without ASIN.
+    pub no_asin: i64,
+    /// Lines never fetched from Amazon.
+    pub missing_items: bool,
+    /// UI status.
+    pub status: &'static str,
+    /// Badge colour.
+    pub status_colour: &'static str,
+    /// Formatted total.
+    pub total: String,
+    /// Units linked to the order's lines.
+    pub linked: Vec<LinkedView>,
+}
+
+const DESCRIPTION_CHARS: usize = 60;
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        format!(
+            "{}…",
+            text.chars().take(max - 1).collect::<String>().trim_end()
+        )
+    }
+}
+
+impl From<&LoadedOrder> for OrderView {
+    fn from(l: &LoadedOrder) -> Self {
+        let o = &l.order;
+        let platform = Platform::parse(&o.platform).unwrap_or(Platform::Amazon);
+        let ui = UiStatus::parse(&o.ui_status).unwrap_or(UiStatus::Pending);
+        let titles: Vec<&str> = l.lines.iter().filter_map(|x| x.title.as_deref()).collect();
+        let currency = currency_of(o.currency.as_deref());
+        OrderView {
+            seller_central_url: (platform == Platform::Amazon)
+                .then(|| {
+                    AmazonOrderId::parse(&o.platform_order_id)
+                        .ok()
+                        .map(|id| id.seller_central_url())
+                })
+                .flatten(),
+            order_id: o.platform_order_id.clone(),
+            platform: platform.label(),
+            date: o
+                .order_date
+                .and_then(|d| {
+                    d.format(format_description!(
+                        "[day padding:none] [month repr:short] [year]"
+                    ))
+                    .ok()
+                })
+                .unwrap_or_else(|| "—".to_owned()),
+            buyer: o
+                .buyer_name
+                .clone()
+                .filter(|b| !b.trim().is_empty())
+                .unwrap_or_else(|| {
+                    if platform == Platform::Amazon {
+                        "Amazon Customer"
+                    } else {
+                        "—"
+                    }
+                    .to_owned()
+                }),
+            description: truncate(&titles.join(", "), DESCRIPTION_CHARS),
+            lines: o.lines_total,
+            all_linked: o.lines_total > 0 && o.lines_linked == o.lines_total,
+            unmatched: o.lines_unmatched,
+            no_asin: o.lines_no_asin,
+            missing_items: o.items_fetched_at.is_none(),
+            status: ui.as_str(),
+            status_colour: ui.colour(),
+            total: o
+                .total_minor
+                .map(|m| Money::from_minor(m, currency).to_string())
+                .unwrap_or_else(|| "—".to_owned()),
+            linked: l
+                .links
+                .iter()
+                .map(|k| LinkedView {
+                    id: k.inventory_item_id,
+                    set: format!("{} {}", k.set_number, k.item_name),
+                    condition: k.condition.clone(),
+                    location: k.storage_location.clone().unwrap_or_else(|| "—".to_owned()),
+                    cost: k
+                        .cost_minor
+                        .map(|c| Money::from_minor(c, currency_of(Some(&k.currency))).to_string())
+                        .unwrap_or_else(|| "—".to_owned()),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate;
+
+    #[test]
+    fn truncates_on_characters() {
+        assert_eq!(truncate("short", 10), "short");
+        assert_eq!(truncate("Ünïcode titles are long", 8), "Ünïcode…");
+    }
+}

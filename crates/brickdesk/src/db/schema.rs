@@ -168,3 +168,13 @@ pub enum ApiTokens {
     LastUsedAt,
     RevokedAt,
 }
+
+/// `order_status_counts`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum OrderStatusCounts {
+    Table,
+    Platform,
+    UiStatus,
+    N,
+}

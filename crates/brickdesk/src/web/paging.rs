@@ -54,6 +54,8 @@ pub struct Pager {
     pub total: i64,
     /// Query string of the current view without `page`, ending in `&` or empty.
     pub base_query: String,
+    /// `total` is a lower bound (counting stopped early).
+    pub capped: bool,
 }
 
 impl Pager {
@@ -66,7 +68,17 @@ impl Pager {
             pages,
             total,
             base_query,
+            capped: false,
         }
+    }
+
+    /// Marks `total` as a lower bound when it exceeds `cap`.
+    pub fn capped_at(mut self, cap: i64) -> Pager {
+        self.capped = self.total > cap;
+        if self.capped {
+            self.total = cap;
+        }
+        self
     }
 
     /// Previous page, if any.

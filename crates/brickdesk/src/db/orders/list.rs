@@ -4,7 +4,7 @@
 use sea_query::{Alias, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
 use time::OffsetDateTime;
 
-use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, Orders};
+use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, OrderStatusCounts, Orders};
 use super::super::{Db, DbError, like_contains};
 use super::matching::LINE_MATCH_SQL;
 use crate::domain::{MatchFilter, Platform, UiStatus};
@@ -124,13 +124,44 @@ pub async fn list_orders(
         .limit(q.limit)
         .offset(q.offset);
     let rows = db.all(&stmt).await?;
-    let mut count = Query::select();
-    count
-        .expr(Expr::col(Orders::Id).count())
+    Ok((rows, count_orders(db, q).await?))
+}
+
+/// Totals above this are reported as "more than" (see [`count_orders`]).
+pub const COUNT_CAP: i64 = 10_000;
+
+/// How many orders match. Without match filter or search it comes from the
+/// status counts (exact, a few rows read); otherwise counting stops after
+/// [`COUNT_CAP`] + 1 matches, so a broad search costs the same as a narrow
+/// one, and the pager says "10,000+".
+async fn count_orders(db: &Db, q: &OrderListQuery) -> Result<i64, DbError> {
+    let searching = q.search.as_deref().is_some_and(|s| !s.trim().is_empty());
+    if q.matching.is_none() && !searching {
+        let mut stmt = Query::select();
+        // SUM of BIGINT is NUMERIC on PostgreSQL: cast back to BIGINT.
+        stmt.expr(Expr::cust("CAST(COALESCE(SUM(n), 0) AS BIGINT)"))
+            .from(OrderStatusCounts::Table);
+        if let Some(p) = q.platform {
+            stmt.and_where(Expr::col(OrderStatusCounts::Platform).eq(p.as_str()));
+        }
+        if let Some(s) = q.status {
+            stmt.and_where(Expr::col(OrderStatusCounts::UiStatus).eq(s.as_str()));
+        }
+        let (total,): (i64,) = db.one(&stmt).await?;
+        return Ok(total);
+    }
+    let mut inner = Query::select();
+    inner
+        .expr_as(Expr::cust("1"), Alias::new("hit"))
         .from(Orders::Table);
-    apply_filters(&mut count, q);
-    let (total,): (i64,) = db.one(&count).await?;
-    Ok((rows, total))
+    apply_filters(&mut inner, q);
+    inner.limit(u64::try_from(COUNT_CAP + 1).unwrap_or(u64::MAX));
+    let stmt = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(inner, Alias::new("capped"))
+        .to_owned();
+    let (total,): (i64,) = db.one(&stmt).await?;
+    Ok(total)
 }
 
 /// One order by platform and the platform's id, with its counts.

@@ -1,0 +1,260 @@
+//! Storing a parsed inventory CSV: one transaction, duplicates skipped.
+//!
+//! A row is a duplicate when its SKU or external id is already stored, or
+//! appeared on an earlier row of the same file; duplicates are reported
+//! and skipped, never inserted twice. Everything else is inserted with
+//! multi-row `INSERT`s inside one transaction, so a failure (for example a
+//! SKU stored by someone else meanwhile) leaves the database as it was.
+
+use std::collections::{HashMap, HashSet};
+
+use sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use serde::Serialize;
+use serde_json::json;
+
+use super::exec::Row;
+use super::schema::InventoryItems;
+use super::{Db, DbError, Tx, audit, now, stored_time};
+use crate::db::inventory::NewUnit;
+use crate::domain::UserId;
+use crate::domain::location::natural_sort_key;
+use crate::inventory_csv::ParsedRow;
+
+/// Rows per `INSERT` statement: 15 bound values each keeps a statement far
+/// below SQLite's and PostgreSQL's parameter limits.
+const INSERT_CHUNK: usize = 500;
+/// Values per `IN (…)` lookup.
+const LOOKUP_CHUNK: usize = 500;
+
+/// A row that was skipped because its unit is already known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Duplicate {
+    /// Line of the file (header = 1).
+    pub line: u64,
+    /// `sku` or `external_id`.
+    pub column: &'static str,
+    /// The repeated value.
+    pub value: String,
+    /// The earlier line of the same file with this value; `None` when the
+    /// value is already stored in the database.
+    pub first_line: Option<u64>,
+}
+
+impl Duplicate {
+    /// Why the row is skipped, for a person.
+    pub fn reason(&self) -> String {
+        match self.first_line {
+            Some(first) => format!("{} '{}' repeats line {first}", self.column, self.value),
+            None => format!(
+                "{} '{}' is already in the inventory",
+                self.column, self.value
+            ),
+        }
+    }
+}
+
+/// What an import did, or would do on a dry run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportOutcome {
+    /// Whether nothing was written.
+    pub dry_run: bool,
+    /// Units created (or that would be).
+    pub created: usize,
+    /// Rows skipped as duplicates, in file order.
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// Who imports and how.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions<'a> {
+    /// Only work out what would happen; write nothing.
+    pub dry_run: bool,
+    /// The user importing (for the audit log).
+    pub user: Option<UserId>,
+    /// Where the file came from (`web`, `api`, `cli`, `bench`).
+    pub source: &'a str,
+}
+
+/// Reads through either a pool (dry run) or the import's transaction.
+enum Conn<'a> {
+    Db(&'a Db),
+    Tx(&'a mut Tx),
+}
+
+impl Conn<'_> {
+    async fn all<T: Row>(&mut self, stmt: &sea_query::SelectStatement) -> Result<Vec<T>, DbError> {
+        match self {
+            Conn::Db(db) => db.all(stmt).await,
+            Conn::Tx(tx) => tx.all(stmt).await,
+        }
+    }
+}
+
+/// The values of `column` among `wanted` that are already stored.
+async fn stored_values(
+    conn: &mut Conn<'_>,
+    column: InventoryItems,
+    wanted: &[&str],
+) -> Result<HashSet<String>, DbError> {
+    let mut found = HashSet::new();
+    for chunk in wanted.chunks(LOOKUP_CHUNK) {
+        let stmt = Query::select()
+            .column(column)
+            .from(InventoryItems::Table)
+            .and_where(Expr::col(column).is_in(chunk.iter().copied()))
+            .to_owned();
+        let rows: Vec<(String,)> = conn.all(&stmt).await?;
+        found.extend(rows.into_iter().map(|(v,)| v));
+    }
+    Ok(found)
+}
+
+/// Splits rows into those to create and the duplicates.
+async fn sort_out<'r>(
+    conn: &mut Conn<'_>,
+    rows: &'r [ParsedRow],
+) -> Result<(Vec<&'r NewUnit>, Vec<Duplicate>), DbError> {
+    let skus: Vec<&str> = rows.iter().filter_map(|r| r.unit.sku.as_deref()).collect();
+    let ext_ids: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.unit.external_id.as_deref())
+        .collect();
+    let stored_skus = stored_values(conn, InventoryItems::Sku, &skus).await?;
+    let stored_ext = stored_values(conn, InventoryItems::ExternalId, &ext_ids).await?;
+    let mut seen_sku: HashMap<&str, u64> = HashMap::new();
+    let mut seen_ext: HashMap<&str, u64> = HashMap::new();
+    let mut create = Vec::with_capacity(rows.len());
+    let mut duplicates = Vec::new();
+    for row in rows {
+        let keys = [
+            ("sku", row.unit.sku.as_deref(), &stored_skus, &seen_sku),
+            (
+                "external_id",
+                row.unit.external_id.as_deref(),
+                &stored_ext,
+                &seen_ext,
+            ),
+        ];
+        let clash = keys.iter().find_map(|(column, value, stored, seen)| {
+            let value = (*value)?;
+            let first_line = if stored.contains(value) {
+                None
+            } else {
+                Some(*seen.get(value)?)
+            };
+            Some(Duplicate {
+                line: row.line,
+                column,
+                value: value.to_owned(),
+                first_line,
+            })
+        });
+        if let Some(dup) = clash {
+            duplicates.push(dup);
+            continue;
+        }
+        if let Some(sku) = row.unit.sku.as_deref() {
+            seen_sku.insert(sku, row.line);
+        }
+        if let Some(ext) = row.unit.external_id.as_deref() {
+            seen_ext.insert(ext, row.line);
+        }
+        create.push(&row.unit);
+    }
+    Ok((create, duplicates))
+}
+
+fn unit_values(unit: &NewUnit, at: time::OffsetDateTime) -> [SimpleExpr; 15] {
+    [
+        unit.set_number.clone().into(),
+        unit.item_name.clone().into(),
+        unit.condition.as_str().into(),
+        unit.status.as_str().into(),
+        unit.storage_location.clone().into(),
+        unit.storage_location
+            .as_deref()
+            .and_then(natural_sort_key)
+            .into(),
+        unit.cost_minor.into(),
+        unit.listing_price_minor.into(),
+        unit.currency.as_str().into(),
+        unit.sku.clone().into(),
+        unit.external_id.clone().into(),
+        unit.purchase_date.into(),
+        unit.notes.clone().into(),
+        unit.created_at.map_or(at, stored_time).into(),
+        at.into(),
+    ]
+}
+
+/// Inserts units with multi-row statements inside `tx`; returns how many.
+pub async fn insert_many(tx: &mut Tx, units: &[&NewUnit]) -> Result<usize, DbError> {
+    let at = now();
+    let mut created = 0;
+    for chunk in units.chunks(INSERT_CHUNK) {
+        let mut stmt = Query::insert();
+        stmt.into_table(InventoryItems::Table).columns([
+            InventoryItems::SetNumber,
+            InventoryItems::ItemName,
+            InventoryItems::Condition,
+            InventoryItems::Status,
+            InventoryItems::StorageLocation,
+            InventoryItems::LocationSort,
+            InventoryItems::CostMinor,
+            InventoryItems::ListingPriceMinor,
+            InventoryItems::Currency,
+            InventoryItems::Sku,
+            InventoryItems::ExternalId,
+            InventoryItems::PurchaseDate,
+            InventoryItems::Notes,
+            InventoryItems::CreatedAt,
+            InventoryItems::UpdatedAt,
+        ]);
+        for unit in chunk {
+            // Fifteen columns, fifteen values: the count always matches.
+            stmt.values_panic(unit_values(unit, at));
+        }
+        let n = tx.execute(&stmt).await?;
+        created += usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    Ok(created)
+}
+
+/// Imports parsed rows: skips duplicates, inserts the rest in one
+/// transaction and records one audit entry. With `dry_run`, only reads.
+pub async fn import(
+    db: &Db,
+    rows: &[ParsedRow],
+    options: ImportOptions<'_>,
+) -> Result<ImportOutcome, DbError> {
+    if options.dry_run {
+        let (create, duplicates) = sort_out(&mut Conn::Db(db), rows).await?;
+        return Ok(ImportOutcome {
+            dry_run: true,
+            created: create.len(),
+            duplicates,
+        });
+    }
+    let mut tx = db.begin().await?;
+    let (create, duplicates) = sort_out(&mut Conn::Tx(&mut tx), rows).await?;
+    let created = insert_many(&mut tx, &create).await?;
+    let entry = audit::Entry {
+        user: options.user,
+        action: "inventory_import",
+        entity_type: "inventory_item",
+        entity_id: None,
+        details: json!({
+            "source": options.source,
+            "rows": rows.len(),
+            "created": created,
+            "duplicates": duplicates.len(),
+        }),
+    };
+    audit::record(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(ImportOutcome {
+        dry_run: false,
+        created,
+        duplicates,
+    })
+}

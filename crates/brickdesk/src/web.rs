@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod home;
+pub mod inventory_csv;
 pub mod routes;
 pub mod settings;
 
@@ -49,6 +50,7 @@ pub fn routes() -> Routes {
         .merge(auth::router())
         .merge(home::router())
         .merge(settings::router())
+        .merge(inventory_csv::router())
 }
 
 /// The table of every route (method, path, access), for tests and docs.

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod app;
+mod inventory_csv;
 mod migrations;
 mod security;
 mod storage;

@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod inventory;
 pub mod inventory_csv;
 pub mod startup;
 pub mod telemetry;

@@ -7,6 +7,9 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod home;
+pub mod inventory;
+pub mod json;
+pub mod paging;
 pub mod inventory_csv;
 pub mod routes;
 pub mod settings;
@@ -50,6 +53,7 @@ pub fn routes() -> Routes {
         .merge(auth::router())
         .merge(home::router())
         .merge(settings::router())
+        .merge(inventory::router())
         .merge(inventory_csv::router())
 }
 

@@ -1,6 +1,6 @@
 //! Inventory units.
 
-use sea_query::{Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr};
+use sea_query::{Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
 use time::{Date, OffsetDateTime};
 
 use super::schema::InventoryItems;
@@ -104,6 +104,23 @@ const ROW_COLUMNS: [InventoryItems; 19] = [
     InventoryItems::SoldPlatform,
 ];
 
+/// The text search matches against: Unicode lower case, so search is
+/// case-insensitive on both engines. A unit record separator keeps fields
+/// apart so a search never matches across two of them.
+fn search_text(unit: &NewUnit) -> String {
+    [
+        Some(unit.set_number.as_str()),
+        Some(unit.item_name.as_str()),
+        unit.sku.as_deref(),
+        unit.storage_location.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("\u{1f}")
+    .to_lowercase()
+}
+
 /// Adds a unit and returns its id.
 pub async fn insert(tx: &mut Tx, unit: &NewUnit) -> Result<InventoryItemId, DbError> {
     let at = now();
@@ -116,6 +133,7 @@ pub async fn insert(tx: &mut Tx, unit: &NewUnit) -> Result<InventoryItemId, DbEr
             InventoryItems::Status,
             InventoryItems::StorageLocation,
             InventoryItems::LocationSort,
+            InventoryItems::SearchText,
             InventoryItems::CostMinor,
             InventoryItems::ListingPriceMinor,
             InventoryItems::Currency,
@@ -136,6 +154,7 @@ pub async fn insert(tx: &mut Tx, unit: &NewUnit) -> Result<InventoryItemId, DbEr
                 .as_deref()
                 .and_then(natural_sort_key)
                 .into(),
+            search_text(unit).into(),
             unit.cost_minor.into(),
             unit.listing_price_minor.into(),
             unit.currency.as_str().into(),
@@ -214,23 +233,10 @@ fn like_literal(text: &str) -> String {
     out
 }
 
-fn lower(col: InventoryItems) -> SimpleExpr {
-    Func::lower(Expr::col(col)).into()
-}
-
 fn apply_filters(stmt: &mut SelectStatement, q: &InventoryQuery) {
     if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let pattern = like_literal(search);
-        let mut any = Cond::any();
-        for col in [
-            InventoryItems::SetNumber,
-            InventoryItems::ItemName,
-            InventoryItems::Sku,
-            InventoryItems::StorageLocation,
-        ] {
-            any = any.add(lower(col).like(LikeExpr::new(pattern.clone()).escape('\\')));
-        }
-        stmt.cond_where(any);
+        let pattern = LikeExpr::new(like_literal(search)).escape('\\');
+        stmt.and_where(Expr::col(InventoryItems::SearchText).like(pattern));
     }
     if let Some(s) = q.status {
         stmt.and_where(Expr::col(InventoryItems::Status).eq(s.as_str()));
@@ -268,7 +274,7 @@ pub async fn list(db: &Db, q: &InventoryQuery) -> Result<(Vec<InventoryRow>, i64
         // Blank keys last in either direction, the same on both engines.
         SortBy::Location => {
             stmt.order_by_expr(
-                Expr::col(InventoryItems::LocationSort).is_null().into(),
+                Expr::col(InventoryItems::LocationSort).is_null(),
                 Order::Asc,
             )
             .order_by(InventoryItems::LocationSort, dir.clone())
@@ -276,18 +282,22 @@ pub async fn list(db: &Db, q: &InventoryQuery) -> Result<(Vec<InventoryRow>, i64
         }
         SortBy::ListingPrice => {
             stmt.order_by_expr(
-                Expr::col(InventoryItems::ListingPriceMinor)
-                    .is_null()
-                    .into(),
+                Expr::col(InventoryItems::ListingPriceMinor).is_null(),
                 Order::Asc,
             )
             .order_by(InventoryItems::ListingPriceMinor, dir.clone());
         }
     }
     stmt.order_by(InventoryItems::Id, dir);
-    stmt.offset(q.offset);
-    if let Some(limit) = q.limit {
-        stmt.limit(limit);
+    // SQLite accepts OFFSET only after a LIMIT.
+    match (q.limit, q.offset) {
+        (Some(limit), offset) => {
+            stmt.limit(limit).offset(offset);
+        }
+        (None, 0) => {}
+        (None, offset) => {
+            stmt.limit(i64::MAX as u64).offset(offset);
+        }
     }
     let rows = db.all(&stmt).await?;
     let mut count = Query::select();
@@ -357,6 +367,7 @@ pub async fn update(tx: &mut Tx, id: InventoryItemId, unit: &NewUnit) -> Result<
                     .and_then(natural_sort_key)
                     .into(),
             ),
+            (InventoryItems::SearchText, search_text(unit).into()),
             (InventoryItems::CostMinor, unit.cost_minor.into()),
             (
                 InventoryItems::ListingPriceMinor,

@@ -72,6 +72,7 @@ pub enum InventoryItems {
     SoldOrderRef,
     SoldPlatform,
     LocationSort,
+    SearchText,
 }
 
 /// `amazon_asin_mappings`

@@ -17,6 +17,9 @@ pub enum AppError {
     /// Bad input; the message says which and why.
     #[error("{0}")]
     BadRequest(String),
+    /// Some fields of a submitted record are invalid.
+    #[error("{}", .0.summary())]
+    Invalid(crate::inventory::FieldErrors),
     /// No such thing.
     #[error("{0}")]
     NotFound(String),
@@ -41,7 +44,7 @@ impl AppError {
     /// HTTP status for the error.
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -55,6 +58,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "bad_request",
+            AppError::Invalid(_) => "invalid",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::Unauthorized => "unauthorized",
@@ -94,6 +98,21 @@ impl From<DbError> for AppError {
     }
 }
 
+impl From<crate::inventory::InventoryError> for AppError {
+    fn from(err: crate::inventory::InventoryError) -> Self {
+        use crate::inventory::InventoryError as E;
+        match err {
+            E::Invalid(fields) => AppError::Invalid(fields),
+            E::NotFound(id) => AppError::NotFound(format!("inventory item {id} not found")),
+            E::SoldLocked(msg) => AppError::Conflict(msg.to_owned()),
+            E::Duplicate => {
+                AppError::Conflict("Another unit already has this SKU or external id.".into())
+            }
+            E::Db(db) => db.into(),
+        }
+    }
+}
+
 impl From<anyhow::Error> for AppError {
     fn from(err: anyhow::Error) -> Self {
         AppError::Internal(err)
@@ -103,7 +122,16 @@ impl From<anyhow::Error> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        let body = json!({ "error": { "code": self.code(), "message": self.public_message() } });
+        let mut body =
+            json!({ "error": { "code": self.code(), "message": self.public_message() } });
+        if let AppError::Invalid(fields) = &self {
+            let map: serde_json::Map<String, serde_json::Value> = fields
+                .0
+                .iter()
+                .map(|(f, m)| ((*f).to_owned(), m.clone().into()))
+                .collect();
+            body["error"]["fields"] = map.into();
+        }
         (self.status(), Json(body)).into_response()
     }
 }

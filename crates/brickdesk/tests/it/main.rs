@@ -5,6 +5,8 @@
 mod helpers;
 
 mod app;
+mod browser;
+mod inventory;
 mod inventory_csv;
 mod migrations;
 mod security;

@@ -1,0 +1,217 @@
+//! `/inventory` pages and `/api/inventory`: one physical unit per row.
+
+mod api;
+mod pages;
+
+use serde::{Deserialize, Serialize};
+
+use super::paging::PageRequest;
+use super::routes::{Access, Routes};
+use crate::db::inventory::{InventoryQuery, InventoryRow, SortBy};
+use crate::domain::{Condition, Currency, InventoryStatus, Money};
+
+/// Routes of this module.
+pub fn router() -> Routes {
+    Routes::default()
+        .get("/inventory", Access::User, pages::list_units)
+        .get("/inventory/new", Access::User, pages::new_unit_form)
+        .post("/inventory", Access::User, pages::create_unit)
+        .get("/inventory/{id}", Access::User, pages::show_unit)
+        .get("/inventory/{id}/edit", Access::User, pages::edit_unit_form)
+        .post("/inventory/{id}", Access::User, pages::save_unit)
+        .get("/api/inventory", Access::User, api::list_units)
+        .post("/api/inventory", Access::User, api::create_unit)
+        .get("/api/inventory/{id}", Access::User, api::get_unit)
+        .add(
+            axum::http::Method::PATCH,
+            "/api/inventory/{id}",
+            Access::User,
+            api::patch_unit,
+        )
+}
+
+/// Query parameters of the list (page and API alike), as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ListParams {
+    /// Search text.
+    pub search: String,
+    /// Status filter.
+    pub status: String,
+    /// Condition filter.
+    pub condition: String,
+    /// Exact location filter.
+    pub location: String,
+    /// `created_at`, `set_number`, `location` or `listing_price`.
+    pub sort: String,
+    /// `asc` or `desc`.
+    pub dir: String,
+    /// Page number.
+    pub page: Option<String>,
+    /// Page size.
+    pub page_size: Option<String>,
+}
+
+impl ListParams {
+    /// Validates the parameters into a query; a message says what is wrong.
+    pub fn to_query(
+        &self,
+        default_page_size: u64,
+    ) -> Result<(InventoryQuery, PageRequest), String> {
+        let page = PageRequest::parse(
+            self.page.as_deref(),
+            self.page_size.as_deref(),
+            default_page_size,
+        )?;
+        let blank = |s: &str| s.trim().is_empty() || s.trim().eq_ignore_ascii_case("all");
+        let status = if blank(&self.status) {
+            None
+        } else {
+            Some(
+                InventoryStatus::parse(&self.status)
+                    .ok_or_else(|| format!("unknown status '{}'", self.status))?,
+            )
+        };
+        let condition = if blank(&self.condition) {
+            None
+        } else {
+            Some(
+                Condition::parse(&self.condition)
+                    .ok_or_else(|| format!("unknown condition '{}'", self.condition))?,
+            )
+        };
+        let sort = match self.sort.trim() {
+            "" | "created_at" => SortBy::CreatedAt,
+            "set_number" => SortBy::SetNumber,
+            "location" => SortBy::Location,
+            "listing_price" => SortBy::ListingPrice,
+            other => return Err(format!("cannot sort by '{other}'")),
+        };
+        let descending = match self.dir.trim() {
+            "" | "asc" => false,
+            "desc" => true,
+            other => return Err(format!("dir must be asc or desc, not '{other}'")),
+        };
+        let query = InventoryQuery {
+            search: Some(self.search.clone()).filter(|s| !s.trim().is_empty()),
+            status,
+            condition,
+            location: Some(self.location.clone()).filter(|l| !blank(l)),
+            sort,
+            descending,
+            offset: page.offset(),
+            limit: Some(page.page_size),
+        };
+        Ok((query, page))
+    }
+}
+
+/// A unit as the JSON API returns it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitJson {
+    id: i64,
+    set_number: String,
+    item_name: String,
+    condition: String,
+    status: String,
+    storage_location: Option<String>,
+    cost_minor: Option<i64>,
+    listing_price_minor: Option<i64>,
+    currency: String,
+    sku: Option<String>,
+    external_id: Option<String>,
+    purchase_date: Option<String>,
+    notes: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    sold_at: Option<time::OffsetDateTime>,
+    sold_price_minor: Option<i64>,
+    sold_order_ref: Option<String>,
+}
+
+impl From<InventoryRow> for UnitJson {
+    fn from(r: InventoryRow) -> Self {
+        UnitJson {
+            id: r.id,
+            set_number: r.set_number,
+            item_name: r.item_name,
+            condition: r.condition,
+            status: r.status,
+            storage_location: r.storage_location,
+            cost_minor: r.cost_minor,
+            listing_price_minor: r.listing_price_minor,
+            currency: r.currency,
+            sku: r.sku,
+            external_id: r.external_id,
+            purchase_date: r.purchase_date.map(|d| d.to_string()),
+            notes: r.notes,
+            created_at: r.created_at,
+            sold_at: r.sold_at,
+            sold_price_minor: r.sold_price_minor,
+            sold_order_ref: r.sold_order_ref,
+        }
+    }
+}
+
+/// A unit as a table row or detail page shows it.
+#[derive(Debug, Clone)]
+pub struct UnitView {
+    /// Id.
+    pub id: i64,
+    /// Set number.
+    pub set_number: String,
+    /// Name.
+    pub item_name: String,
+    /// Condition.
+    pub condition: String,
+    /// Status label.
+    pub status: String,
+    /// Status badge class.
+    pub status_class: &'static str,
+    /// Location or "—".
+    pub location: String,
+    /// Formatted cost.
+    pub cost: String,
+    /// Formatted listing price.
+    pub price: String,
+    /// SKU or empty.
+    pub sku: String,
+    /// Date added.
+    pub added: String,
+    /// Notes.
+    pub notes: String,
+}
+
+fn money_text(minor: Option<i64>, currency: &str) -> String {
+    let c = Currency::parse(currency).unwrap_or(Currency::GBP);
+    minor
+        .map(|m| Money::from_minor(m, c).to_string())
+        .unwrap_or_else(|| "—".to_owned())
+}
+
+impl From<&InventoryRow> for UnitView {
+    fn from(r: &InventoryRow) -> Self {
+        let status_class = match InventoryStatus::parse(&r.status) {
+            Some(InventoryStatus::Listed) => "blue",
+            Some(InventoryStatus::Backlog) => "yellow",
+            Some(InventoryStatus::Sold) => "green",
+            Some(InventoryStatus::Returned) => "red",
+            _ => "grey",
+        };
+        UnitView {
+            id: r.id,
+            set_number: r.set_number.clone(),
+            item_name: r.item_name.clone(),
+            condition: r.condition.clone(),
+            status: r.status.clone(),
+            status_class,
+            location: r.storage_location.clone().unwrap_or_else(|| "—".to_owned()),
+            cost: money_text(r.cost_minor, &r.currency),
+            price: money_text(r.listing_price_minor, &r.currency),
+            sku: r.sku.clone().unwrap_or_default(),
+            added: r.created_at.date().to_string(),
+            notes: r.notes.clone().unwrap_or_default(),
+        }
+    }
+}

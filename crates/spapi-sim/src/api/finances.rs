@@ -1,0 +1,172 @@
+//! Finances v0: `listFinancialEvents`, `listFinancialEventsByOrderId`.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use time::Duration;
+
+use super::{ApiFailure, Query, format_time, is_order_id, number, window};
+use crate::seller::{Component, EventKind, FinancialEvent};
+use crate::server::{SimOp, SimState};
+
+/// Amazon refuses wider `PostedAfter`..`PostedBefore` windows.
+const MAX_WINDOW: Duration = Duration::days(180);
+
+/// `GET /finances/v0/financialEvents`
+pub(crate) async fn list_financial_events(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let q = Query::parse(raw.as_deref());
+    state
+        .respond(SimOp::ListFinancialEvents, &headers, |s| events_page(s, &q))
+        .await
+}
+
+fn events_page(s: &SimState, q: &Query) -> Result<Value, ApiFailure> {
+    let page_size = q.page_size("MaxResultsPerPage")?;
+    let token = q.get("NextToken");
+    let range = match token {
+        Some(_) => None,
+        None => {
+            let after = q.time("PostedAfter")?;
+            let before = q.time("PostedBefore")?;
+            if before.is_some() && after.is_none() {
+                return Err(ApiFailure::invalid("PostedBefore requires PostedAfter"));
+            }
+            let (after, before) = window("PostedAfter", after, "PostedBefore", before)?;
+            if before - after > MAX_WINDOW {
+                return Err(ApiFailure::invalid(
+                    "PostedAfter and PostedBefore must be at most 180 days apart",
+                ));
+            }
+            Some((after, before))
+        }
+    };
+    let all = || {
+        let (after, before) = range.unwrap_or((
+            time::OffsetDateTime::UNIX_EPOCH,
+            time::OffsetDateTime::UNIX_EPOCH,
+        ));
+        let seller = s.seller();
+        seller
+            .events
+            .iter()
+            .filter(|e| e.posted >= after && e.posted < before)
+            .map(|e| e.transaction_id.clone())
+            .collect()
+    };
+    let (ids, next) = s.page(SimOp::ListFinancialEvents, token, page_size, all)?;
+    Ok(payload(s, &ids, next))
+}
+
+/// `GET /finances/v0/orders/{orderId}/financialEvents`
+pub(crate) async fn list_financial_events_by_order_id(
+    State(state): State<Arc<SimState>>,
+    Path(order_id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let q = Query::parse(raw.as_deref());
+    state
+        .respond(SimOp::ListFinancialEventsByOrderId, &headers, |s| {
+            if !is_order_id(&order_id) {
+                return Err(ApiFailure::invalid(format!(
+                    "Invalid order id {order_id:?}"
+                )));
+            }
+            let page_size = q.page_size("MaxResultsPerPage")?;
+            let all = || {
+                let seller = s.seller();
+                seller
+                    .events
+                    .iter()
+                    .filter(|e| e.order_id == order_id)
+                    .map(|e| e.transaction_id.clone())
+                    .collect()
+            };
+            let (ids, next) = s.page(
+                SimOp::ListFinancialEventsByOrderId,
+                q.get("NextToken"),
+                page_size,
+                all,
+            )?;
+            Ok(payload(s, &ids, next))
+        })
+        .await
+}
+
+fn payload(s: &SimState, ids: &[String], next: Option<String>) -> Value {
+    let seller = s.seller();
+    let events: Vec<&FinancialEvent> = ids
+        .iter()
+        .filter_map(|id| seller.events.iter().find(|e| &e.transaction_id == id))
+        .collect();
+    let of_kind = |kind| {
+        events
+            .iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| event_json(e))
+            .collect::<Vec<_>>()
+    };
+    let mut payload = json!({
+        "FinancialEvents": {
+            "ShipmentEventList": of_kind(EventKind::Shipment),
+            "RefundEventList": of_kind(EventKind::Refund),
+        }
+    });
+    if let Some(next) = next {
+        payload["NextToken"] = json!(next);
+    }
+    json!({ "payload": payload })
+}
+
+fn currency(pence: i64) -> Value {
+    json!({"CurrencyCode": "GBP", "CurrencyAmount": number(pence)})
+}
+
+fn charges(list: &[Component]) -> Value {
+    list.iter()
+        .map(|c| json!({"ChargeType": c.kind, "ChargeAmount": currency(c.pence)}))
+        .collect()
+}
+
+fn fees(list: &[Component]) -> Value {
+    list.iter()
+        .map(|c| json!({"FeeType": c.kind, "FeeAmount": currency(c.pence)}))
+        .collect()
+}
+
+fn event_json(e: &FinancialEvent) -> Value {
+    let refund = e.kind == EventKind::Refund;
+    let items: Vec<Value> = e
+        .items
+        .iter()
+        .map(|i| {
+            let mut item = json!({"SellerSKU": i.sku, "OrderItemId": i.order_item_id, "QuantityShipped": i.quantity});
+            if refund {
+                item["OrderAdjustmentItemId"] = json!(i.adjustment_id.clone().unwrap_or_default());
+                item["ItemChargeAdjustmentList"] = charges(&i.charges);
+                item["ItemFeeAdjustmentList"] = fees(&i.fees);
+            } else {
+                item["ItemChargeList"] = charges(&i.charges);
+                item["ItemFeeList"] = fees(&i.fees);
+            }
+            item
+        })
+        .collect();
+    let list = if refund {
+        "ShipmentItemAdjustmentList"
+    } else {
+        "ShipmentItemList"
+    };
+    json!({
+        "AmazonOrderId": e.order_id,
+        "MarketplaceName": "Amazon.co.uk",
+        "PostedDate": format_time(e.posted),
+        list: items,
+    })
+}

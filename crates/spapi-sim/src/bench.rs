@@ -1,0 +1,116 @@
+//! The rate benchmark behind `brickdesk bench spapi-rate`: how close the
+//! client gets to the permitted call rate without a single 429.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::{
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MARKETPLACE_ID, DEMO_REFRESH_TOKEN, SimConfig,
+    SimServer,
+};
+
+/// What one benchmark run measured.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BenchReport {
+    /// Calls made.
+    pub calls: usize,
+    /// Simulator time scale.
+    pub time_scale: f64,
+    /// Permitted sustained rate (calls per real second, after scaling).
+    pub permitted_rate: f64,
+    /// Burst of the plan.
+    pub burst: u32,
+    /// Wall-clock time of all calls.
+    pub elapsed: Duration,
+    /// Shortest time the plan permits: (calls − burst) ÷ rate.
+    pub permitted_duration: Duration,
+    /// Sustained calls per second achieved after the burst.
+    pub achieved_rate: f64,
+    /// achieved ÷ permitted (1.0 = exactly at the limit; target ≥ 0.95).
+    pub ratio: f64,
+    /// 429s the simulator sent.
+    pub throttled: u64,
+}
+
+impl std::fmt::Display for BenchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} getOrderItems calls in {:.2} s (plan {:.3}/s burst {} at time scale {}): \
+             achieved {:.3}/s = {:.3} of permitted, {} × 429",
+            self.calls,
+            self.elapsed.as_secs_f64(),
+            self.permitted_rate,
+            self.burst,
+            self.time_scale,
+            self.achieved_rate,
+            self.ratio,
+            self.throttled
+        )
+    }
+}
+
+/// A benchmark that could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// The simulator did not start.
+    #[error("starting the simulator: {0}")]
+    Start(#[from] std::io::Error),
+    /// A call failed.
+    #[error("call failed: {0}")]
+    Call(#[from] spapi::Error),
+}
+
+/// getOrderItems' published plan: 0.5 requests per second, burst 30.
+const RATE: f64 = 0.5;
+const BURST: u32 = 30;
+
+/// Makes `calls` sequential getOrderItems calls through [`spapi::Client`]
+/// against an in-process simulator running `time_scale` times faster
+/// than real time, and compares the achieved rate with the permitted one.
+pub async fn bench_rate(calls: usize, time_scale: f64) -> Result<BenchReport, BenchError> {
+    let config = SimConfig {
+        orders: 50,
+        time_scale,
+        ..SimConfig::default()
+    };
+    let sim = SimServer::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let mut client_config = spapi::ClientConfig::new(
+        sim.base_url(),
+        sim.lwa_token_url(),
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        DEMO_REFRESH_TOKEN,
+        DEMO_MARKETPLACE_ID,
+    );
+    client_config.rate_scale = time_scale;
+    let client = spapi::Client::new(client_config)?;
+    client.check_credentials().await?;
+    let ids: Vec<String> = sim
+        .orders_snapshot()
+        .into_iter()
+        .map(|o| o.order_id)
+        .collect();
+    let started = Instant::now();
+    for i in 0..calls {
+        client.get_order_items(&ids[i % ids.len()]).await?;
+    }
+    let elapsed = started.elapsed();
+    let throttled = sim.stats().throttled;
+    sim.shutdown().await?;
+    let permitted_rate = RATE * time_scale;
+    let sustained = calls.saturating_sub(BURST as usize) as f64;
+    let permitted_duration = Duration::from_secs_f64(sustained / permitted_rate);
+    let achieved_rate = sustained / elapsed.as_secs_f64();
+    Ok(BenchReport {
+        calls,
+        time_scale,
+        permitted_rate,
+        burst: BURST,
+        elapsed,
+        permitted_duration,
+        achieved_rate,
+        ratio: achieved_rate / permitted_rate,
+        throttled,
+    })
+}

@@ -1,0 +1,468 @@
+//! Every operation's simulator responses validate against the official
+//! models in `../shared/sp-api-models`, loaded at test time.
+
+use serde_json::Value;
+use spapi_sim::{FaultSpec, OrderStatus, RunningSim, SimConfig, SimServer};
+
+mod validator;
+
+use validator::Model;
+
+struct Harness {
+    sim: RunningSim,
+    http: reqwest::Client,
+    token: String,
+}
+
+impl Harness {
+    async fn start(config: SimConfig) -> Harness {
+        let sim = SimServer::spawn(config, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let http = reqwest::Client::new();
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", spapi_sim::DEMO_REFRESH_TOKEN),
+            ("client_id", spapi_sim::DEMO_CLIENT_ID),
+            ("client_secret", spapi_sim::DEMO_CLIENT_SECRET),
+        ];
+        let body: Value = http
+            .post(sim.lwa_token_url())
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = body["access_token"].as_str().unwrap().to_owned();
+        Harness { sim, http, token }
+    }
+
+    async fn get(&self, path_and_query: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(format!("{}{path_and_query}", self.sim.base_url()))
+            .header("x-amz-access-token", &self.token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        assert!(
+            response.headers().contains_key("x-amzn-requestid"),
+            "{path_and_query}"
+        );
+        (status, response.json().await.unwrap())
+    }
+
+    /// GETs `url`, expects `status`, and validates the body against the
+    /// model's schema for that status of `method template`.
+    async fn check(&self, model: &Model, template: &str, url: &str, status: u16) -> Value {
+        let (got, body) = self.get(url).await;
+        assert_eq!(got, status, "{url}: {body}");
+        let schema = model.response_schema(template, "get", &status.to_string());
+        let errors = model.validate(schema, &body);
+        assert!(
+            errors.is_empty(),
+            "{url} does not match the model:\n{}",
+            errors.join("\n")
+        );
+        body
+    }
+
+    /// POSTs `body` as JSON to `template` (a literal path), expects
+    /// `status` and validates the answer.
+    async fn check_post(&self, model: &Model, template: &str, body: &Value, status: u16) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{template}", self.sim.base_url()))
+            .header("x-amz-access-token", &self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "POST {template}");
+        let answer: Value = response.json().await.unwrap();
+        let schema = model.response_schema(template, "post", &status.to_string());
+        let errors = model.validate(schema, &answer);
+        assert!(
+            errors.is_empty(),
+            "POST {template} does not match the model:\n{}",
+            errors.join("\n")
+        );
+        answer
+    }
+
+    /// Checks the first page at `url` and every page after it; `next`
+    /// reads the next token and builds the next page's URL.
+    async fn check_pages(
+        &self,
+        model: &Model,
+        template: &str,
+        url: String,
+        next: impl Fn(&Value) -> Option<String>,
+    ) -> Vec<Value> {
+        let mut pages = Vec::new();
+        let mut url = Some(url);
+        while let Some(this) = url {
+            let body = self.check(model, template, &this, 200).await;
+            url = next(&body).map(|token| format!("{template}?{}", token));
+            pages.push(body);
+        }
+        pages
+    }
+}
+
+const ALL_INCLUDED: &str = "BUYER,RECIPIENT,PROCEEDS,EXPENSE,PROMOTION,CANCELLATION,FULFILLMENT,PACKAGES,TAX,PAYMENT,FULFILLMENT_ORDERS";
+
+fn config() -> SimConfig {
+    SimConfig {
+        orders: 150,
+        time_scale: 100_000.0,
+        ..SimConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn orders_2026_responses_match_the_model() {
+    let model = Model::load("orders_2026-01-01.json");
+    let h = Harness::start(config()).await;
+    let search = "/orders/2026-01-01/orders";
+    let url = format!(
+        "{search}?createdAfter=2020-01-01T00:00:00Z&marketplaceIds=A1F83G8C2ARO7P&maxResultsPerPage=40&includedData={ALL_INCLUDED}"
+    );
+    let pages = h
+        .check_pages(&model, search, url, |b| {
+            b["pagination"]["nextToken"]
+                .as_str()
+                .map(|t| format!("paginationToken={}", encode(t)))
+        })
+        .await;
+    let seen: usize = pages
+        .iter()
+        .map(|p| p["orders"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(seen, 150);
+    let one = "/orders/2026-01-01/orders/{orderId}";
+    for order in h.sim.orders_snapshot().iter().take(20) {
+        h.check(
+            &model,
+            one,
+            &format!(
+                "/orders/2026-01-01/orders/{}?includedData={ALL_INCLUDED}",
+                order.order_id
+            ),
+            200,
+        )
+        .await;
+        h.check(
+            &model,
+            one,
+            &format!("/orders/2026-01-01/orders/{}", order.order_id),
+            200,
+        )
+        .await;
+    }
+    h.check(
+        &model,
+        search,
+        &format!("{search}?createdAfter=not-a-date"),
+        400,
+    )
+    .await;
+    h.check(
+        &model,
+        search,
+        &format!(
+            "{search}?createdAfter=2020-01-01T00:00:00Z&lastUpdatedAfter=2020-01-01T00:00:00Z"
+        ),
+        400,
+    )
+    .await;
+    h.check(
+        &model,
+        one,
+        "/orders/2026-01-01/orders/203-0000000-0000000",
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn orders_v0_responses_match_the_model() {
+    let model = Model::load("ordersV0.json");
+    let h = Harness::start(config()).await;
+    let list = "/orders/v0/orders";
+    let url = format!(
+        "{list}?MarketplaceIds=A1F83G8C2ARO7P&LastUpdatedAfter=2020-01-01T00:00:00Z&MaxResultsPerPage=60"
+    );
+    let pages = h
+        .check_pages(&model, list, url, |b| {
+            let token = b["payload"]["NextToken"].as_str()?;
+            Some(format!(
+                "MarketplaceIds=A1F83G8C2ARO7P&NextToken={}",
+                encode(token)
+            ))
+        })
+        .await;
+    let seen: usize = pages
+        .iter()
+        .map(|p| p["payload"]["Orders"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(seen, 150);
+    let orders = h.sim.orders_snapshot();
+    // Every status, lines without ASIN, Pending without prices.
+    for status in OrderStatus::ALL {
+        let order = orders.iter().find(|o| o.status == status).unwrap();
+        h.check(
+            &model,
+            "/orders/v0/orders/{orderId}",
+            &format!("/orders/v0/orders/{}", order.order_id),
+            200,
+        )
+        .await;
+        let items = format!("/orders/v0/orders/{}/orderItems", order.order_id);
+        h.check(
+            &model,
+            "/orders/v0/orders/{orderId}/orderItems",
+            &items,
+            200,
+        )
+        .await;
+    }
+    let no_asin = orders
+        .iter()
+        .find(|o| o.lines.iter().any(|l| l.asin.is_none()))
+        .unwrap();
+    let items = format!("/orders/v0/orders/{}/orderItems", no_asin.order_id);
+    h.check(
+        &model,
+        "/orders/v0/orders/{orderId}/orderItems",
+        &items,
+        200,
+    )
+    .await;
+    h.check(
+        &model,
+        list,
+        &format!("{list}?CreatedAfter=2020-01-01T00:00:00Z"),
+        400,
+    )
+    .await;
+    h.check(
+        &model,
+        list,
+        &format!(
+            "{list}?MarketplaceIds=A1F83G8C2ARO7P&CreatedAfter=2020-01-01&MaxResultsPerPage=0"
+        ),
+        400,
+    )
+    .await;
+    h.check(
+        &model,
+        "/orders/v0/orders/{orderId}",
+        "/orders/v0/orders/203-0000000-0000000",
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn finances_responses_match_the_models() {
+    let v0 = Model::load("financesV0.json");
+    let h = Harness::start(config()).await;
+    let list = "/finances/v0/financialEvents";
+    let after = time::OffsetDateTime::now_utc() - time::Duration::days(170);
+    let after = after
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let url = format!("{list}?PostedAfter={}&MaxResultsPerPage=25", encode(&after));
+    let pages = h
+        .check_pages(&v0, list, url, |b| {
+            b["payload"]["NextToken"]
+                .as_str()
+                .map(|t| format!("NextToken={}", encode(t)))
+        })
+        .await;
+    assert!(pages.len() > 1);
+    let by_order = "/finances/v0/orders/{orderId}/financialEvents";
+    for event in h
+        .sim
+        .financial_events_snapshot()
+        .iter()
+        .filter(|e| e.kind == spapi_sim::EventKind::Refund)
+    {
+        h.check(
+            &v0,
+            by_order,
+            &format!("/finances/v0/orders/{}/financialEvents", event.order_id),
+            200,
+        )
+        .await;
+    }
+    h.check(
+        &v0,
+        by_order,
+        "/finances/v0/orders/BAD-ORDER/financialEvents",
+        400,
+    )
+    .await;
+    h.check(
+        &v0,
+        list,
+        &format!("{list}?PostedAfter=2020-01-01&PostedBefore=2021-01-01"),
+        400,
+    )
+    .await;
+
+    let v2024 = Model::load("finances_2024-06-19.json");
+    let list = "/finances/2024-06-19/transactions";
+    let url = format!("{list}?postedAfter={}", encode(&after));
+    h.check_pages(&v2024, list, url, |b| {
+        b["payload"]["nextToken"]
+            .as_str()
+            .map(|t| format!("nextToken={}", encode(t)))
+    })
+    .await;
+    h.check(
+        &v2024,
+        list,
+        &format!("{list}?postedBefore=2022-03-07"),
+        400,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn auth_and_throttling_errors_match_the_model() {
+    let model = Model::load("ordersV0.json");
+    let h = Harness::start(SimConfig {
+        faults: FaultSpec::parse("429#1").unwrap(),
+        ..config()
+    })
+    .await;
+    let order = h.sim.orders_snapshot()[0].order_id.clone();
+    let url = format!("/orders/v0/orders/{order}");
+    h.check(&model, "/orders/v0/orders/{orderId}", &url, 429)
+        .await;
+    let response = h
+        .http
+        .get(format!("{}{url}", h.sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let body: Value = response.json().await.unwrap();
+    let schema = model.response_schema("/orders/v0/orders/{orderId}", "get", "403");
+    assert_eq!(model.validate(schema, &body), Vec::<String>::new());
+}
+
+fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn reports_responses_match_the_model() {
+    let model = Model::load("reports_2021-06-30.json");
+    // Time ×1000: a report is DONE 60 ms after it is requested.
+    let h = Harness::start(SimConfig {
+        orders: 30,
+        time_scale: 1000.0,
+        ..SimConfig::default()
+    })
+    .await;
+    let create = "/reports/2021-06-30/reports";
+    let spec = serde_json::json!({
+        "reportType": "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL",
+        "marketplaceIds": ["A1F83G8C2ARO7P"],
+        "dataStartTime": "2020-01-01T00:00:00Z",
+    });
+    let created = h.check_post(&model, create, &spec, 202).await;
+    let id = created["reportId"].as_str().unwrap();
+    let get = "/reports/2021-06-30/reports/{reportId}";
+    let mut statuses = Vec::new();
+    let report = loop {
+        let report = h
+            .check(
+                &model,
+                get,
+                &format!("/reports/2021-06-30/reports/{id}"),
+                200,
+            )
+            .await;
+        let status = report["processingStatus"].as_str().unwrap().to_owned();
+        if statuses.last() != Some(&status) {
+            statuses.push(status.clone());
+        }
+        if status == "DONE" {
+            break report;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    };
+    assert_eq!(statuses, ["IN_QUEUE", "IN_PROGRESS", "DONE"]);
+    let document_id = report["reportDocumentId"].as_str().unwrap();
+    let document = "/reports/2021-06-30/documents/{reportDocumentId}";
+    let body = h
+        .check(
+            &model,
+            document,
+            &format!("/reports/2021-06-30/documents/{document_id}"),
+            200,
+        )
+        .await;
+    let download = h
+        .http
+        .get(body["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        download.headers()["content-type"],
+        "text/plain;charset=Cp1252"
+    );
+    assert_eq!(
+        &download.bytes().await.unwrap()[..2],
+        &[0x1f, 0x8b],
+        "gzip magic"
+    );
+
+    let bad = serde_json::json!({"reportType": "BAD_FEE_DISCOUNTS_REPORT", "marketplaceIds": ["A1F83G8C2ARO7P"]});
+    h.check_post(&model, create, &bad, 400).await;
+    h.check(&model, get, "/reports/2021-06-30/reports/badReportId1", 400)
+        .await;
+    h.check(
+        &model,
+        document,
+        "/reports/2021-06-30/documents/badDocumentId1",
+        400,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn usage_plans_are_enforced_with_amazons_429() {
+    let model = Model::load("ordersV0.json");
+    // Real time: getOrderItems allows a burst of 30, then 0.5 per second.
+    let h = Harness::start(SimConfig {
+        orders: 3,
+        ..SimConfig::default()
+    })
+    .await;
+    let order = h.sim.orders_snapshot()[0].order_id.clone();
+    let url = format!("/orders/v0/orders/{order}/orderItems");
+    let template = "/orders/v0/orders/{orderId}/orderItems";
+    for _ in 0..30 {
+        h.check(&model, template, &url, 200).await;
+    }
+    let body = h.check(&model, template, &url, 429).await;
+    assert_eq!(body["errors"][0]["code"], "QuotaExceeded");
+    assert_eq!(h.sim.stats().throttled, 1);
+    // Other operations have their own buckets.
+    h.check(
+        &model,
+        "/orders/v0/orders/{orderId}",
+        &format!("/orders/v0/orders/{order}"),
+        200,
+    )
+    .await;
+}

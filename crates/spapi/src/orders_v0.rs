@@ -1,0 +1,271 @@
+//! Orders API v0 (deprecated, retired 2027-03-27): `getOrders`, `getOrder`,
+//! `getOrderItems`.
+
+use futures::Stream;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::client::{Client, Request};
+use crate::timestamp::{clamp_before, format_utc};
+use crate::{Error, Money, Operation};
+
+/// An order as Orders v0 returns it (the fields Brickdesk reads).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Order {
+    /// Amazon order id.
+    pub amazon_order_id: String,
+    /// When the order was placed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub purchase_date: OffsetDateTime,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_update_date: OffsetDateTime,
+    /// e.g. `Unshipped` (see [`ORDER_STATUSES`]).
+    pub order_status: String,
+    /// `AFN` (FBA) or `MFN` (FBM).
+    pub fulfillment_channel: Option<String>,
+    /// e.g. `Amazon.co.uk`.
+    pub sales_channel: Option<String>,
+    /// Order total; absent while Pending.
+    pub order_total: Option<Money>,
+    /// Units shipped.
+    pub number_of_items_shipped: Option<u32>,
+    /// Units not yet shipped.
+    pub number_of_items_unshipped: Option<u32>,
+    /// Marketplace id.
+    pub marketplace_id: Option<String>,
+    /// e.g. `Standard`.
+    pub ship_service_level: Option<String>,
+    /// Prime order.
+    pub is_prime: Option<bool>,
+    /// Business (B2B) order.
+    pub is_business_order: Option<bool>,
+}
+
+/// Every `OrderStatus` value of Orders v0.
+pub const ORDER_STATUSES: [&str; 8] = [
+    "PendingAvailability",
+    "Pending",
+    "Unshipped",
+    "PartiallyShipped",
+    "Shipped",
+    "InvoiceUnconfirmed",
+    "Canceled",
+    "Unfulfillable",
+];
+
+/// One line of a v0 order.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrderItem {
+    /// ASIN. The model requires it, but Amazon sends an empty string for
+    /// lines without one; see [`OrderItem::asin`].
+    #[serde(rename = "ASIN", default)]
+    pub asin_text: String,
+    /// Seller SKU.
+    #[serde(rename = "SellerSKU")]
+    pub seller_sku: Option<String>,
+    /// Amazon's line id.
+    pub order_item_id: String,
+    /// Listing title.
+    pub title: Option<String>,
+    /// Units ordered.
+    pub quantity_ordered: u32,
+    /// Units shipped.
+    pub quantity_shipped: Option<u32>,
+    /// LINE total (unit price × quantity); absent while Pending.
+    pub item_price: Option<Money>,
+    /// Shipping charged for the line.
+    pub shipping_price: Option<Money>,
+    /// Tax on the item.
+    pub item_tax: Option<Money>,
+    /// Promotion discount.
+    pub promotion_discount: Option<Money>,
+    /// e.g. `New`, `Used`.
+    pub condition_id: Option<String>,
+    /// e.g. `New`, `LikeNew`.
+    pub condition_subtype_id: Option<String>,
+}
+
+impl OrderItem {
+    /// The ASIN, or `None` for lines without one.
+    pub fn asin(&self) -> Option<&str> {
+        Some(self.asin_text.as_str()).filter(|a| !a.is_empty())
+    }
+}
+
+/// One page of `getOrders`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrdersPage {
+    /// Orders of this page.
+    pub orders: Vec<Order>,
+    /// Token for the next page.
+    pub next_token: Option<String>,
+    /// Effective `LastUpdatedBefore`.
+    pub last_updated_before: Option<String>,
+    /// Effective `CreatedBefore`.
+    pub created_before: Option<String>,
+}
+
+/// One page of `getOrderItems`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrderItemsPage {
+    /// The order the items belong to.
+    pub amazon_order_id: String,
+    /// Lines of this page.
+    pub order_items: Vec<OrderItem>,
+    /// Token for the next page.
+    pub next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Payload<T> {
+    payload: T,
+}
+
+/// Filters of `getOrders`. Build with [`GetOrders::created_after`] or
+/// [`GetOrders::last_updated_after`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GetOrders {
+    /// Orders created at or after.
+    pub created_after: Option<OffsetDateTime>,
+    /// Orders created at or before (clamped to 2 minutes ago).
+    pub created_before: Option<OffsetDateTime>,
+    /// Orders updated at or after.
+    pub last_updated_after: Option<OffsetDateTime>,
+    /// Orders updated at or before (clamped to 2 minutes ago).
+    pub last_updated_before: Option<OffsetDateTime>,
+    /// Only these statuses (see [`ORDER_STATUSES`]).
+    pub order_statuses: Vec<String>,
+    /// Only `AFN` and/or `MFN`.
+    pub fulfillment_channels: Vec<String>,
+    /// Page size, 1–100.
+    pub max_results_per_page: Option<u32>,
+}
+
+impl GetOrders {
+    /// Orders created at or after `at`.
+    pub fn created_after(at: OffsetDateTime) -> Self {
+        GetOrders {
+            created_after: Some(at),
+            ..Self::empty()
+        }
+    }
+
+    /// Orders updated at or after `at`.
+    pub fn last_updated_after(at: OffsetDateTime) -> Self {
+        GetOrders {
+            last_updated_after: Some(at),
+            ..Self::empty()
+        }
+    }
+
+    fn empty() -> Self {
+        GetOrders {
+            created_after: None,
+            created_before: None,
+            last_updated_after: None,
+            last_updated_before: None,
+            order_statuses: Vec::new(),
+            fulfillment_channels: Vec::new(),
+            max_results_per_page: None,
+        }
+    }
+
+    fn request(&self, marketplace_id: &str, token: Option<String>) -> Request {
+        let now = OffsetDateTime::now_utc();
+        let before = |t: Option<OffsetDateTime>| t.map(|t| format_utc(clamp_before(t, now)));
+        Request::get(&["orders", "v0", "orders"])
+            .list_param("MarketplaceIds", &[marketplace_id])
+            .opt_param("CreatedAfter", self.created_after.map(format_utc))
+            .opt_param("CreatedBefore", before(self.created_before))
+            .opt_param("LastUpdatedAfter", self.last_updated_after.map(format_utc))
+            .opt_param("LastUpdatedBefore", before(self.last_updated_before))
+            .list_param("OrderStatuses", &self.order_statuses)
+            .list_param("FulfillmentChannels", &self.fulfillment_channels)
+            .opt_param("MaxResultsPerPage", self.max_results_per_page)
+            .opt_param("NextToken", token)
+    }
+}
+
+impl Client {
+    /// One page of v0 `getOrders`.
+    pub async fn get_orders_page(
+        &self,
+        query: &GetOrders,
+        token: Option<String>,
+    ) -> Result<OrdersPage, Error> {
+        let response: Payload<OrdersPage> = self
+            .call(
+                Operation::GetOrdersV0,
+                query.request(self.marketplace_id(), token),
+            )
+            .await?;
+        Ok(response.payload)
+    }
+
+    /// Every page of v0 `getOrders`.
+    pub fn get_orders_pages(
+        &self,
+        query: GetOrders,
+    ) -> impl Stream<Item = Result<OrdersPage, Error>> + Send + 'static {
+        let client = self.clone();
+        let mut query = query;
+        let now = OffsetDateTime::now_utc();
+        query.created_before = query.created_before.map(|t| clamp_before(t, now));
+        query.last_updated_before = query.last_updated_before.map(|t| clamp_before(t, now));
+        Client::paginate(move |token| {
+            let (client, query) = (client.clone(), query.clone());
+            async move {
+                let page = client.get_orders_page(&query, token).await?;
+                let next = page.next_token.clone();
+                Ok((page, next))
+            }
+        })
+    }
+
+    /// Every order of v0 `getOrders`, across pages.
+    pub fn get_orders(
+        &self,
+        query: GetOrders,
+    ) -> impl Stream<Item = Result<Order, Error>> + Send + 'static {
+        Client::items(self.get_orders_pages(query), |p| p.orders)
+    }
+
+    /// v0 `getOrder`.
+    pub async fn get_order_v0(&self, order_id: &str) -> Result<Order, Error> {
+        let request = Request::get(&["orders", "v0", "orders", order_id]);
+        let response: Payload<Order> = self.call(Operation::GetOrderV0, request).await?;
+        Ok(response.payload)
+    }
+
+    /// One page of v0 `getOrderItems`.
+    pub async fn get_order_items_page(
+        &self,
+        order_id: &str,
+        token: Option<String>,
+    ) -> Result<OrderItemsPage, Error> {
+        let request = Request::get(&["orders", "v0", "orders", order_id, "orderItems"])
+            .opt_param("NextToken", token);
+        let response: Payload<OrderItemsPage> =
+            self.call(Operation::GetOrderItemsV0, request).await?;
+        Ok(response.payload)
+    }
+
+    /// All lines of an order (v0 `getOrderItems`, every page).
+    pub async fn get_order_items(&self, order_id: &str) -> Result<Vec<OrderItem>, Error> {
+        let mut items = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self.get_order_items_page(order_id, token).await?;
+            items.extend(page.order_items);
+            match page.next_token.filter(|t| !t.is_empty()) {
+                Some(next) => token = Some(next),
+                None => return Ok(items),
+            }
+        }
+    }
+}

@@ -98,10 +98,12 @@ pub enum InventoryCommand {
         /// Only this exact storage location.
         #[arg(long)]
         location: Option<String>,
-        /// created_at, set_number, location or listing_price; a leading
-        /// `-` sorts descending.
-        #[arg(long, allow_hyphen_values = true)]
+        /// created_at (default), set_number, location or listing_price.
+        #[arg(long)]
         sort: Option<String>,
+        /// Sort newest/highest first.
+        #[arg(long)]
+        descending: bool,
     },
 }
 

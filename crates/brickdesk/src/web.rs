@@ -8,9 +8,9 @@ pub mod error;
 pub mod health;
 pub mod home;
 pub mod inventory;
+pub mod inventory_csv;
 pub mod json;
 pub mod paging;
-pub mod inventory_csv;
 pub mod routes;
 pub mod settings;
 

@@ -8,7 +8,8 @@ use crate::config::InventoryCommand;
 use crate::db::inventory_import::{self, ImportOptions};
 use crate::db::{Db, inventory};
 use crate::inventory_csv::{self, ParseFailure, SourceEncoding};
-use crate::web::inventory_csv::FilterParams;
+use crate::web::inventory::ListParams;
+use crate::web::inventory_csv::export_query;
 
 /// Prints every problem of a refused file to standard error.
 pub fn print_failure(failure: &ParseFailure) {
@@ -72,16 +73,23 @@ pub async fn run(db: &Db, cmd: InventoryCommand) -> anyhow::Result<()> {
             condition,
             location,
             sort,
+            descending,
         } => {
-            let params = FilterParams {
-                search,
-                status,
-                condition,
-                location,
-                sort,
-                dir: None,
+            let params = ListParams {
+                search: search.unwrap_or_default(),
+                status: status.unwrap_or_default(),
+                condition: condition.unwrap_or_default(),
+                location: location.unwrap_or_default(),
+                sort: sort.unwrap_or_default(),
+                dir: if descending {
+                    "desc".into()
+                } else {
+                    String::new()
+                },
+                page: None,
+                page_size: None,
             };
-            let query = params.to_query().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let query = export_query(&params).map_err(anyhow::Error::msg)?;
             let (rows, _) = inventory::list(db, &query).await?;
             let bytes = inventory_csv::export(&rows)?;
             match out {

@@ -107,7 +107,7 @@ const ROW_COLUMNS: [InventoryItems; 19] = [
 /// The text search matches against: Unicode lower case, so search is
 /// case-insensitive on both engines. A unit record separator keeps fields
 /// apart so a search never matches across two of them.
-fn search_text(unit: &NewUnit) -> String {
+pub(crate) fn search_text(unit: &NewUnit) -> String {
     [
         Some(unit.set_number.as_str()),
         Some(unit.item_name.as_str()),

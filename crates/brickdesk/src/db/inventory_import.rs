@@ -13,14 +13,15 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::exec::Row;
-use super::schema::InventoryItems;
+use super::inventory::search_text;
+use super::schema::{AuditLog, InventoryItems};
 use super::{Db, DbError, Tx, audit, now, stored_time};
 use crate::db::inventory::NewUnit;
 use crate::domain::UserId;
 use crate::domain::location::natural_sort_key;
 use crate::inventory_csv::ParsedRow;
 
-/// Rows per `INSERT` statement: 15 bound values each keeps a statement far
+/// Rows per `INSERT` statement: 16 bound values each keeps a statement far
 /// below SQLite's and PostgreSQL's parameter limits.
 const INSERT_CHUNK: usize = 500;
 /// Values per `IN (…)` lookup.
@@ -113,7 +114,7 @@ async fn stored_values(
 async fn sort_out<'r>(
     conn: &mut Conn<'_>,
     rows: &'r [ParsedRow],
-) -> Result<(Vec<&'r NewUnit>, Vec<Duplicate>), DbError> {
+) -> Result<(Vec<Planned<'r>>, Vec<Duplicate>), DbError> {
     let skus: Vec<&str> = rows.iter().filter_map(|r| r.unit.sku.as_deref()).collect();
     let ext_ids: Vec<&str> = rows
         .iter()
@@ -159,12 +160,12 @@ async fn sort_out<'r>(
         if let Some(ext) = row.unit.external_id.as_deref() {
             seen_ext.insert(ext, row.line);
         }
-        create.push(&row.unit);
+        create.push((row.line, &row.unit));
     }
     Ok((create, duplicates))
 }
 
-fn unit_values(unit: &NewUnit, at: time::OffsetDateTime) -> [SimpleExpr; 15] {
+fn unit_values(unit: &NewUnit, at: time::OffsetDateTime) -> [SimpleExpr; 16] {
     [
         unit.set_number.clone().into(),
         unit.item_name.clone().into(),
@@ -175,6 +176,7 @@ fn unit_values(unit: &NewUnit, at: time::OffsetDateTime) -> [SimpleExpr; 15] {
             .as_deref()
             .and_then(natural_sort_key)
             .into(),
+        search_text(unit).into(),
         unit.cost_minor.into(),
         unit.listing_price_minor.into(),
         unit.currency.as_str().into(),
@@ -187,10 +189,19 @@ fn unit_values(unit: &NewUnit, at: time::OffsetDateTime) -> [SimpleExpr; 15] {
     ]
 }
 
-/// Inserts units with multi-row statements inside `tx`; returns how many.
-pub async fn insert_many(tx: &mut Tx, units: &[&NewUnit]) -> Result<usize, DbError> {
+/// A unit to insert, with the file line it came from (for its history).
+type Planned<'r> = (u64, &'r NewUnit);
+
+/// Inserts units with multi-row statements inside `tx`, each with its
+/// `inventory_create` audit entry (so a unit's history starts at its
+/// import); returns the new ids in input order.
+pub async fn insert_many(
+    tx: &mut Tx,
+    units: &[Planned<'_>],
+    user: Option<UserId>,
+) -> Result<Vec<i64>, DbError> {
     let at = now();
-    let mut created = 0;
+    let mut ids = Vec::with_capacity(units.len());
     for chunk in units.chunks(INSERT_CHUNK) {
         let mut stmt = Query::insert();
         stmt.into_table(InventoryItems::Table).columns([
@@ -200,6 +211,7 @@ pub async fn insert_many(tx: &mut Tx, units: &[&NewUnit]) -> Result<usize, DbErr
             InventoryItems::Status,
             InventoryItems::StorageLocation,
             InventoryItems::LocationSort,
+            InventoryItems::SearchText,
             InventoryItems::CostMinor,
             InventoryItems::ListingPriceMinor,
             InventoryItems::Currency,
@@ -210,14 +222,48 @@ pub async fn insert_many(tx: &mut Tx, units: &[&NewUnit]) -> Result<usize, DbErr
             InventoryItems::CreatedAt,
             InventoryItems::UpdatedAt,
         ]);
-        for unit in chunk {
-            // Fifteen columns, fifteen values: the count always matches.
+        for (_, unit) in chunk {
+            // Sixteen columns, sixteen values: the count always matches.
             stmt.values_panic(unit_values(unit, at));
         }
-        let n = tx.execute(&stmt).await?;
-        created += usize::try_from(n).unwrap_or(usize::MAX);
+        stmt.returning_col(InventoryItems::Id);
+        let new_ids: Vec<(i64,)> = tx.all(&stmt).await?;
+        // Ids are drawn in row order (rowid / sequence), but RETURNING may
+        // list them in any order: sorted, they line up with the rows.
+        let mut new_ids: Vec<i64> = new_ids.into_iter().map(|(id,)| id).collect();
+        new_ids.sort_unstable();
+        let mut history = Query::insert();
+        history.into_table(AuditLog::Table).columns([
+            AuditLog::At,
+            AuditLog::UserId,
+            AuditLog::Action,
+            AuditLog::EntityType,
+            AuditLog::EntityId,
+            AuditLog::DetailsJson,
+        ]);
+        for ((line, unit), id) in chunk.iter().zip(&new_ids) {
+            let details = json!({
+                "set_number": unit.set_number,
+                "status": unit.status.as_str(),
+                "location": unit.storage_location,
+                "via": "csv_import",
+                "line": line,
+            });
+            history.values_panic([
+                at.into(),
+                user.map(UserId::get).into(),
+                "inventory_create".into(),
+                "inventory_item".into(),
+                id.to_string().into(),
+                details.to_string().into(),
+            ]);
+        }
+        if !new_ids.is_empty() {
+            tx.execute(&history).await?;
+        }
+        ids.extend(new_ids);
     }
-    Ok(created)
+    Ok(ids)
 }
 
 /// Imports parsed rows: skips duplicates, inserts the rest in one
@@ -237,7 +283,7 @@ pub async fn import(
     }
     let mut tx = db.begin().await?;
     let (create, duplicates) = sort_out(&mut Conn::Tx(&mut tx), rows).await?;
-    let created = insert_many(&mut tx, &create).await?;
+    let created = insert_many(&mut tx, &create, options.user).await?.len();
     let entry = audit::Entry {
         user: options.user,
         action: "inventory_import",

@@ -5,6 +5,7 @@ use time::format_description::well_known::Rfc3339;
 use super::Column;
 use crate::db::inventory::InventoryRow;
 use crate::domain::Currency;
+use crate::inventory::input::plain_amount;
 
 /// Columns export adds after the importable ones. They describe a sale and
 /// are not imported (the importer lists them as ignored).
@@ -21,29 +22,9 @@ pub enum ExportError {
     Time(#[from] time::error::Format),
 }
 
-/// Minor units as a plain decimal (`1234.50`): no symbol, no grouping, so
-/// spreadsheets read it as a number.
-pub fn plain_amount(minor: i64, currency: &str) -> String {
-    let places = Currency::parse(currency).map_or(2, |c| c.decimal_places());
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    if places == 0 {
-        return format!("{sign}{abs}");
-    }
-    let scale = 10u64.pow(places);
-    format!(
-        "{sign}{}.{:0width$}",
-        abs / scale,
-        abs % scale,
-        width = places as usize
-    )
-}
-
 fn row_fields(row: &InventoryRow) -> Result<Vec<String>, ExportError> {
-    let amount = |m: Option<i64>| {
-        m.map(|m| plain_amount(m, &row.currency))
-            .unwrap_or_default()
-    };
+    let currency = Currency::parse(&row.currency).unwrap_or(Currency::GBP);
+    let amount = |m: Option<i64>| m.map(|m| plain_amount(m, currency)).unwrap_or_default();
     let text = |t: &Option<String>| t.clone().unwrap_or_default();
     let mut fields = Vec::with_capacity(Column::ALL.len() + SOLD_COLUMNS.len());
     for col in Column::ALL {
@@ -92,18 +73,4 @@ pub fn export(rows: &[InventoryRow]) -> Result<Vec<u8>, ExportError> {
         writer.flush().map_err(csv::Error::from)?;
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_are_plain() {
-        assert_eq!(plain_amount(123_450, "GBP"), "1234.50");
-        assert_eq!(plain_amount(5, "GBP"), "0.05");
-        assert_eq!(plain_amount(-105, "GBP"), "-1.05");
-        assert_eq!(plain_amount(1500, "JPY"), "1500");
-        assert_eq!(plain_amount(1, "KWD"), "0.001");
-    }
 }

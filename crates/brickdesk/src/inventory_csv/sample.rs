@@ -23,7 +23,7 @@ pub const HEADER: &str =
 /// Every row has a distinct SKU; names with commas and quotes are quoted.
 pub fn synthetic_row(i: usize) -> String {
     let (set, name) = SETS[i % SETS.len()];
-    let condition = if i % 3 == 0 { "Used" } else { "New" };
+    let condition = if i.is_multiple_of(3) { "Used" } else { "New" };
     let status = ["BACKLOG", "LISTED", "not yet received"][i % 3];
     let pence = 1999 + (i % 500) * 137;
     let cost = format!(

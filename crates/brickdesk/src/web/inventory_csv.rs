@@ -14,12 +14,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::CurrentUser;
+use super::inventory::ListParams;
 use super::routes::{Access, Routes};
 use super::{AppError, AppState, PageError};
-use crate::db::inventory::{self, InventoryQuery, SortBy};
+use crate::db::inventory::{self, InventoryQuery};
 use crate::db::inventory_import::{self, Duplicate, ImportOptions, ImportOutcome};
-use crate::domain::{Condition, InventoryStatus};
-use crate::inventory_csv::export::plain_amount;
+use crate::domain::Money;
 use crate::inventory_csv::{self, ParseFailure, ParsedFile, RowError};
 
 /// Largest upload accepted: 10,000 rows are about 1.5 MB; this leaves room
@@ -52,80 +52,23 @@ pub fn router() -> Routes {
         )
 }
 
-/// The filters of an inventory view as query parameters.
-#[derive(Debug, Default, Deserialize)]
-pub struct FilterParams {
-    /// Substring of set number, name, SKU or location.
-    pub search: Option<String>,
-    /// Status, e.g. `LISTED` or `not_yet_received`.
-    pub status: Option<String>,
-    /// `New` or `Used`.
-    pub condition: Option<String>,
-    /// Exact storage location.
-    pub location: Option<String>,
-    /// `created_at`, `set_number`, `location` or `listing_price`; a
-    /// leading `-` sorts descending.
-    pub sort: Option<String>,
-    /// `asc` or `desc`.
-    pub dir: Option<String>,
-}
-
-fn blank_to_none(v: Option<&String>) -> Option<&str> {
-    v.map(|s| s.trim()).filter(|s| !s.is_empty())
-}
-
-impl FilterParams {
-    /// The listing query of every matching unit (no paging), or why a
-    /// parameter was refused.
-    pub fn to_query(&self) -> Result<InventoryQuery, AppError> {
-        let status = blank_to_none(self.status.as_ref())
-            .map(|s| {
-                InventoryStatus::parse(s)
-                    .ok_or_else(|| AppError::BadRequest(format!("unknown status '{s}'")))
-            })
-            .transpose()?;
-        let condition = blank_to_none(self.condition.as_ref())
-            .map(|c| {
-                Condition::parse(c)
-                    .ok_or_else(|| AppError::BadRequest(format!("unknown condition '{c}'")))
-            })
-            .transpose()?;
-        let sort_text = blank_to_none(self.sort.as_ref()).unwrap_or("created_at");
-        let (minus, key) = match sort_text.strip_prefix('-') {
-            Some(k) => (true, k),
-            None => (false, sort_text),
-        };
-        let sort = match key {
-            "created_at" | "created" => SortBy::CreatedAt,
-            "set_number" | "set" => SortBy::SetNumber,
-            "location" | "storage_location" => SortBy::Location,
-            "listing_price" | "price" => SortBy::ListingPrice,
-            other => return Err(AppError::BadRequest(format!("unknown sort '{other}'"))),
-        };
-        let descending = match blank_to_none(self.dir.as_ref()) {
-            None | Some("asc") => minus,
-            Some("desc") => !minus,
-            Some(other) => return Err(AppError::BadRequest(format!("unknown dir '{other}'"))),
-        };
-        Ok(InventoryQuery {
-            search: blank_to_none(self.search.as_ref()).map(str::to_owned),
-            status,
-            condition,
-            location: blank_to_none(self.location.as_ref()).map(str::to_owned),
-            sort,
-            descending,
-            offset: 0,
-            limit: None,
-        })
-    }
+/// Every unit of the view `params` describes (the list page's filters and
+/// sort; its paging is ignored), or why a parameter was refused.
+pub fn export_query(params: &ListParams) -> Result<InventoryQuery, String> {
+    let (query, _) = params.to_query(1)?;
+    Ok(InventoryQuery {
+        offset: 0,
+        limit: None,
+        ..query
+    })
 }
 
 #[tracing::instrument(skip_all)]
 async fn export_csv(
     State(state): State<AppState>,
-    Query(params): Query<FilterParams>,
+    Query(params): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    let query = params.to_query()?;
+    let query = export_query(&params).map_err(AppError::BadRequest)?;
     let (rows, _) = inventory::list(&state.db, &query).await?;
     let bytes = inventory_csv::export(&rows).map_err(|e| AppError::Internal(e.into()))?;
     let filename = format!("brickdesk-inventory-{}.csv", crate::db::now().date());
@@ -272,14 +215,8 @@ fn preview_rows(parsed: &ParsedFile) -> Vec<PreviewRow> {
         .map(|r| {
             let u = &r.unit;
             let amount = |m: Option<i64>| {
-                m.map(|m| {
-                    format!(
-                        "{}{}",
-                        u.currency.symbol(),
-                        plain_amount(m, u.currency.as_str())
-                    )
-                })
-                .unwrap_or_default()
+                m.map(|m| Money::from_minor(m, u.currency).to_string())
+                    .unwrap_or_default()
             };
             PreviewRow {
                 line: r.line,
@@ -427,31 +364,29 @@ async fn commit_upload(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn params(sort: &str, dir: &str, status: &str) -> FilterParams {
-        FilterParams {
-            sort: Some(sort.into()),
-            dir: Some(dir.into()),
-            status: Some(status.into()),
-            ..FilterParams::default()
-        }
-    }
+    use crate::db::inventory::SortBy;
 
     #[test]
-    fn filters_parse() {
-        let q = params("-price", "", "listed").to_query().ok();
-        assert_eq!(q.as_ref().map(|q| q.sort), Some(SortBy::ListingPrice));
-        assert_eq!(q.as_ref().map(|q| q.descending), Some(true));
-        assert_eq!(q.and_then(|q| q.status), Some(InventoryStatus::Listed));
-        let q = params("location", "desc", " ").to_query().ok();
+    fn export_takes_the_view_without_its_page() {
+        let params = ListParams {
+            status: "listed".into(),
+            sort: "listing_price".into(),
+            dir: "desc".into(),
+            page: Some("3".into()),
+            ..ListParams::default()
+        };
+        let q = export_query(&params).ok();
         assert_eq!(
-            q.as_ref().map(|q| (q.sort, q.descending)),
-            Some((SortBy::Location, true))
+            q.as_ref()
+                .map(|q| (q.sort, q.descending, q.offset, q.limit)),
+            Some((SortBy::ListingPrice, true, 0, None))
         );
-        assert_eq!(q.and_then(|q| q.status), None);
-        assert!(params("colour", "", "").to_query().is_err());
-        assert!(params("", "sideways", "").to_query().is_err());
-        assert!(params("", "", "LOST").to_query().is_err());
+        assert!(q.is_some_and(|q| q.status.is_some()));
+        let bad = ListParams {
+            sort: "colour".into(),
+            ..ListParams::default()
+        };
+        assert!(export_query(&bad).is_err());
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::inventory_csv::ParsedRow;
 /// Rows per `INSERT` statement: 16 bound values each keeps a statement far
 /// below SQLite's and PostgreSQL's parameter limits.
 const INSERT_CHUNK: usize = 500;
-/// Values per `IN (…)` lookup.
+/// Most values looked up with one `IN (…)` list.
 const LOOKUP_CHUNK: usize = 500;
 
 /// A row that was skipped because its unit is already known.
@@ -91,23 +91,28 @@ impl Conn<'_> {
     }
 }
 
-/// The values of `column` among `wanted` that are already stored.
+/// The values of `column` among `wanted` that are already stored. Small
+/// batches ask for their values (`IN`, using the unique index); large ones
+/// read the whole column once, which stays fast even right after a bulk
+/// load, when PostgreSQL's statistics still call the table empty and an
+/// `IN` list of hundreds of values becomes a sequential scan per chunk.
 async fn stored_values(
     conn: &mut Conn<'_>,
     column: InventoryItems,
     wanted: &[&str],
 ) -> Result<HashSet<String>, DbError> {
-    let mut found = HashSet::new();
-    for chunk in wanted.chunks(LOOKUP_CHUNK) {
-        let stmt = Query::select()
-            .column(column)
-            .from(InventoryItems::Table)
-            .and_where(Expr::col(column).is_in(chunk.iter().copied()))
-            .to_owned();
-        let rows: Vec<(String,)> = conn.all(&stmt).await?;
-        found.extend(rows.into_iter().map(|(v,)| v));
+    if wanted.is_empty() {
+        return Ok(HashSet::new());
     }
-    Ok(found)
+    let mut stmt = Query::select();
+    stmt.column(column).from(InventoryItems::Table);
+    if wanted.len() <= LOOKUP_CHUNK {
+        stmt.and_where(Expr::col(column).is_in(wanted.iter().copied()));
+    } else {
+        stmt.and_where(Expr::col(column).is_not_null());
+    }
+    let rows: Vec<(String,)> = conn.all(&stmt).await?;
+    Ok(rows.into_iter().map(|(v,)| v).collect())
 }
 
 /// Splits rows into those to create and the duplicates.

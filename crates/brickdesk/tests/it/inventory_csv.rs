@@ -225,4 +225,5 @@ on_both_backends! {
     export_import_round_trip => export_then_import_into_a_fresh_database_gives_equal_units;
 }
 
+mod cli;
 mod http;

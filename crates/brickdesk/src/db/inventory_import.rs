@@ -8,17 +8,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_query::{Expr, ExprTrait, Query};
 use serde::Serialize;
 use serde_json::json;
 
 use super::exec::Row;
-use super::inventory::search_text;
-use super::schema::{AuditLog, InventoryItems};
-use super::{Db, DbError, Tx, audit, now, stored_time};
-use crate::db::inventory::NewUnit;
+use super::inventory::{self, NewUnit};
+use super::schema::InventoryItems;
+use super::{Db, DbError, Tx, audit, now};
 use crate::domain::UserId;
-use crate::domain::location::natural_sort_key;
 use crate::inventory_csv::ParsedRow;
 
 /// Rows per `INSERT` statement: 16 bound values each keeps a statement far
@@ -26,6 +24,9 @@ use crate::inventory_csv::ParsedRow;
 const INSERT_CHUNK: usize = 500;
 /// Most values looked up with one `IN (…)` list.
 const LOOKUP_CHUNK: usize = 500;
+
+/// A unit to insert, with the file line it came from (for its history).
+type Planned<'r> = (u64, &'r NewUnit);
 
 /// A row that was skipped because its unit is already known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -170,33 +171,6 @@ async fn sort_out<'r>(
     Ok((create, duplicates))
 }
 
-fn unit_values(unit: &NewUnit, at: time::OffsetDateTime) -> [SimpleExpr; 16] {
-    [
-        unit.set_number.clone().into(),
-        unit.item_name.clone().into(),
-        unit.condition.as_str().into(),
-        unit.status.as_str().into(),
-        unit.storage_location.clone().into(),
-        unit.storage_location
-            .as_deref()
-            .and_then(natural_sort_key)
-            .into(),
-        search_text(unit).into(),
-        unit.cost_minor.into(),
-        unit.listing_price_minor.into(),
-        unit.currency.as_str().into(),
-        unit.sku.clone().into(),
-        unit.external_id.clone().into(),
-        unit.purchase_date.into(),
-        unit.notes.clone().into(),
-        unit.created_at.map_or(at, stored_time).into(),
-        at.into(),
-    ]
-}
-
-/// A unit to insert, with the file line it came from (for its history).
-type Planned<'r> = (u64, &'r NewUnit);
-
 /// Inserts units with multi-row statements inside `tx`, each with its
 /// `inventory_create` audit entry (so a unit's history starts at its
 /// import); returns the new ids in input order.
@@ -208,64 +182,30 @@ pub async fn insert_many(
     let at = now();
     let mut ids = Vec::with_capacity(units.len());
     for chunk in units.chunks(INSERT_CHUNK) {
-        let mut stmt = Query::insert();
-        stmt.into_table(InventoryItems::Table).columns([
-            InventoryItems::SetNumber,
-            InventoryItems::ItemName,
-            InventoryItems::Condition,
-            InventoryItems::Status,
-            InventoryItems::StorageLocation,
-            InventoryItems::LocationSort,
-            InventoryItems::SearchText,
-            InventoryItems::CostMinor,
-            InventoryItems::ListingPriceMinor,
-            InventoryItems::Currency,
-            InventoryItems::Sku,
-            InventoryItems::ExternalId,
-            InventoryItems::PurchaseDate,
-            InventoryItems::Notes,
-            InventoryItems::CreatedAt,
-            InventoryItems::UpdatedAt,
-        ]);
-        for (_, unit) in chunk {
-            // Sixteen columns, sixteen values: the count always matches.
-            stmt.values_panic(unit_values(unit, at));
-        }
-        stmt.returning_col(InventoryItems::Id);
+        let stmt = inventory::insert_statement(chunk.iter().map(|(_, unit)| *unit), at);
         let new_ids: Vec<(i64,)> = tx.all(&stmt).await?;
         // Ids are drawn in row order (rowid / sequence), but RETURNING may
         // list them in any order: sorted, they line up with the rows.
         let mut new_ids: Vec<i64> = new_ids.into_iter().map(|(id,)| id).collect();
         new_ids.sort_unstable();
-        let mut history = Query::insert();
-        history.into_table(AuditLog::Table).columns([
-            AuditLog::At,
-            AuditLog::UserId,
-            AuditLog::Action,
-            AuditLog::EntityType,
-            AuditLog::EntityId,
-            AuditLog::DetailsJson,
-        ]);
-        for ((line, unit), id) in chunk.iter().zip(&new_ids) {
-            let details = json!({
-                "set_number": unit.set_number,
-                "status": unit.status.as_str(),
-                "location": unit.storage_location,
-                "via": "csv_import",
-                "line": line,
-            });
-            history.values_panic([
-                at.into(),
-                user.map(UserId::get).into(),
-                "inventory_create".into(),
-                "inventory_item".into(),
-                id.to_string().into(),
-                details.to_string().into(),
-            ]);
-        }
-        if !new_ids.is_empty() {
-            tx.execute(&history).await?;
-        }
+        let history: Vec<audit::Entry<'_>> = chunk
+            .iter()
+            .zip(&new_ids)
+            .map(|((line, unit), id)| audit::Entry {
+                user,
+                action: "inventory_create",
+                entity_type: "inventory_item",
+                entity_id: Some(id.to_string()),
+                details: json!({
+                    "set_number": unit.set_number,
+                    "status": unit.status.as_str(),
+                    "location": unit.storage_location,
+                    "via": "csv_import",
+                    "line": line,
+                }),
+            })
+            .collect();
+        audit::record_many(tx, &history).await?;
         ids.extend(new_ids);
     }
     Ok(ids)

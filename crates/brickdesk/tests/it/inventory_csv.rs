@@ -215,7 +215,31 @@ async fn export_then_import_into_a_fresh_database_gives_equal_units(db: &Db) {
     assert_eq!(sets[..3], ["4000", "10294", "75192"]);
 }
 
+async fn imported_units_are_searchable_and_start_their_history(db: &Db) {
+    import(db, sample::synthetic_csv(1_200).as_bytes()).await;
+    let query = InventoryQuery {
+        search: Some("TIME MACHINE".into()),
+        ..InventoryQuery::default()
+    };
+    let (found, total) = inventory::list(db, &query).await.expect("search");
+    assert_eq!(total, 200, "every sixth generated row is the Time Machine");
+    let last = found.last().expect("a match");
+    let history = brickdesk::db::audit::for_entity(db, "inventory_item", &last.id.to_string())
+        .await
+        .expect("history");
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].action, "inventory_create");
+    let details: Value = serde_json::from_str(&history[0].details_json).expect("json");
+    assert_eq!(details["via"], "csv_import");
+    assert_eq!(details["set_number"], last.set_number.as_str());
+    assert_eq!(
+        details["line"], 1_200,
+        "row i = 1,198: the 1,199th data row, on line 1,200"
+    );
+}
+
 on_both_backends! {
+    searchable_with_history => imported_units_are_searchable_and_start_their_history;
     ten_thousand_rows => ten_thousand_rows_store_exactly_ten_thousand_units;
     bad_row_7431 => a_bad_row_7431_imports_nothing_and_every_bad_line_is_named;
     bom => a_file_with_a_bom_imports;

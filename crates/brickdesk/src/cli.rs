@@ -1,6 +1,8 @@
 //! Runs the subcommands.
 
 mod accounts;
+mod bench;
+mod inventory;
 
 use anyhow::Context;
 
@@ -30,6 +32,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Some(Command::Sim(args)) => run_sim(args).await,
             Some(Command::User(cmd)) => accounts::user(&open(&cli.global).await?, cmd).await,
             Some(Command::Token(cmd)) => accounts::token(&open(&cli.global).await?, cmd).await,
+            Some(Command::Inventory(cmd)) => inventory::run(&open(&cli.global).await?, cmd).await,
+            Some(Command::Bench(cmd)) => bench::run(&cli.global, cmd).await,
             None => anyhow::bail!("no command given; try `brickdesk serve`"),
         }
     })

@@ -63,6 +63,63 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import and export inventory units as CSV.
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
+    /// Time parts of the app on generated data.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// `brickdesk inventory …`
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// Import units from a CSV file: all rows or none; duplicates (same
+    /// SKU or external id) are skipped.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Check the file and show what would be created; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export units as CSV (all of them, or those matching the filters).
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Substring of set number, name, SKU or location.
+        #[arg(long)]
+        search: Option<String>,
+        /// Only this status (e.g. LISTED, "NOT YET RECEIVED").
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this condition (New or Used).
+        #[arg(long)]
+        condition: Option<String>,
+        /// Only this exact storage location.
+        #[arg(long)]
+        location: Option<String>,
+        /// created_at (default), set_number, location or listing_price.
+        #[arg(long)]
+        sort: Option<String>,
+        /// Sort newest/highest first.
+        #[arg(long)]
+        descending: bool,
+    },
+}
+
+/// `brickdesk bench …`
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Parse and import a generated CSV into a fresh temporary SQLite
+    /// database, and into a scratch PostgreSQL database when
+    /// `--database-url postgres://…` is given.
+    CsvImport {
+        /// Rows in the generated file.
+        #[arg(long, default_value_t = 10_000)]
+        rows: usize,
+    },
 }
 
 /// `brickdesk user …`

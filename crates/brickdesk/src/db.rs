@@ -5,10 +5,12 @@ pub mod audit;
 mod error;
 mod exec;
 pub mod inventory;
+pub mod inventory_import;
 pub mod links;
 pub mod mappings;
 pub mod orders;
 pub mod schema;
+pub mod scratch;
 pub mod settings;
 pub mod users;
 

@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod inventory;
+pub mod inventory_csv;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -8,6 +8,7 @@ pub mod error;
 pub mod health;
 pub mod home;
 pub mod inventory;
+pub mod inventory_csv;
 pub mod json;
 pub mod orders;
 pub mod paging;
@@ -57,6 +58,7 @@ pub fn routes() -> Routes {
         .merge(settings::router())
         .merge(inventory::router())
         .merge(orders::router())
+        .merge(inventory_csv::router())
 }
 
 /// The table of every route (method, path, access), for tests and docs.

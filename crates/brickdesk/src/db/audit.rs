@@ -24,25 +24,34 @@ pub struct Entry<'a> {
 
 /// Writes an entry as part of a transaction.
 pub async fn record(tx: &mut Tx, entry: &Entry<'_>) -> Result<(), DbError> {
-    let stmt = Query::insert()
-        .into_table(AuditLog::Table)
-        .columns([
-            AuditLog::At,
-            AuditLog::UserId,
-            AuditLog::Action,
-            AuditLog::EntityType,
-            AuditLog::EntityId,
-            AuditLog::DetailsJson,
-        ])
-        .values_panic([
-            now().into(),
+    record_many(tx, std::slice::from_ref(entry)).await
+}
+
+/// Writes several entries with one statement, as part of a transaction.
+pub async fn record_many(tx: &mut Tx, entries: &[Entry<'_>]) -> Result<(), DbError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let at = now();
+    let mut stmt = Query::insert();
+    stmt.into_table(AuditLog::Table).columns([
+        AuditLog::At,
+        AuditLog::UserId,
+        AuditLog::Action,
+        AuditLog::EntityType,
+        AuditLog::EntityId,
+        AuditLog::DetailsJson,
+    ]);
+    for entry in entries {
+        stmt.values_panic([
+            at.into(),
             entry.user.map(UserId::get).into(),
             entry.action.into(),
             entry.entity_type.into(),
             entry.entity_id.clone().into(),
             entry.details.to_string().into(),
-        ])
-        .to_owned();
+        ]);
+    }
     tx.execute(&stmt).await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Inventory units.
 
-use sea_query::{Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, InsertStatement, LikeExpr, Order, Query, SelectStatement};
 use time::{Date, OffsetDateTime};
 
 use super::schema::InventoryItems;
@@ -121,11 +121,14 @@ fn search_text(unit: &NewUnit) -> String {
     .to_lowercase()
 }
 
-/// Adds a unit and returns its id.
-pub async fn insert(tx: &mut Tx, unit: &NewUnit) -> Result<InventoryItemId, DbError> {
-    let at = now();
-    let stmt = Query::insert()
-        .into_table(InventoryItems::Table)
+/// An `INSERT` of `units` (one row each, all stamped `at`) returning
+/// their ids; [`insert`] and the CSV import's multi-row inserts share it.
+pub(crate) fn insert_statement<'u>(
+    units: impl IntoIterator<Item = &'u NewUnit>,
+    at: OffsetDateTime,
+) -> InsertStatement {
+    let mut stmt = Query::insert();
+    stmt.into_table(InventoryItems::Table)
         .columns([
             InventoryItems::SetNumber,
             InventoryItems::ItemName,
@@ -144,7 +147,10 @@ pub async fn insert(tx: &mut Tx, unit: &NewUnit) -> Result<InventoryItemId, DbEr
             InventoryItems::CreatedAt,
             InventoryItems::UpdatedAt,
         ])
-        .values_panic([
+        .returning_col(InventoryItems::Id);
+    for unit in units {
+        // Sixteen columns, sixteen values: the count always matches.
+        stmt.values_panic([
             unit.set_number.clone().into(),
             unit.item_name.clone().into(),
             unit.condition.as_str().into(),
@@ -164,9 +170,14 @@ pub async fn insert(tx: &mut Tx, unit: &NewUnit) -> Result<InventoryItemId, DbEr
             unit.notes.clone().into(),
             unit.created_at.map_or(at, stored_time).into(),
             at.into(),
-        ])
-        .returning_col(InventoryItems::Id)
-        .to_owned();
+        ]);
+    }
+    stmt
+}
+
+/// Adds a unit and returns its id.
+pub async fn insert(tx: &mut Tx, unit: &NewUnit) -> Result<InventoryItemId, DbError> {
+    let stmt = insert_statement([unit], now());
     let (id,): (i64,) = tx.one(&stmt).await?;
     InventoryItemId::new(id).map_err(|_| DbError::NotFound("inventory id"))
 }

@@ -7,6 +7,7 @@ mod helpers;
 mod app;
 mod browser;
 mod inventory;
+mod inventory_csv;
 mod migrations;
 mod orders;
 mod security;

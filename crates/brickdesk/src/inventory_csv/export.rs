@@ -1,0 +1,76 @@
+//! Stored units to CSV, in the form the importer reads back to equal units.
+
+use time::format_description::well_known::Rfc3339;
+
+use super::Column;
+use crate::db::inventory::InventoryRow;
+use crate::domain::Currency;
+use crate::inventory::input::plain_amount;
+
+/// Columns export adds after the importable ones. They describe a sale and
+/// are not imported (the importer lists them as ignored).
+pub const SOLD_COLUMNS: [&str; 4] = ["sold_at", "sold_price", "sold_order_ref", "sold_platform"];
+
+/// The CSV could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The CSV writer failed.
+    #[error("writing the CSV failed")]
+    Csv(#[from] csv::Error),
+    /// A timestamp could not be formatted.
+    #[error("formatting a timestamp failed")]
+    Time(#[from] time::error::Format),
+}
+
+fn row_fields(row: &InventoryRow) -> Result<Vec<String>, ExportError> {
+    let currency = Currency::parse(&row.currency).unwrap_or(Currency::GBP);
+    let amount = |m: Option<i64>| m.map(|m| plain_amount(m, currency)).unwrap_or_default();
+    let text = |t: &Option<String>| t.clone().unwrap_or_default();
+    let mut fields = Vec::with_capacity(Column::ALL.len() + SOLD_COLUMNS.len());
+    for col in Column::ALL {
+        fields.push(match col {
+            Column::SetNumber => row.set_number.clone(),
+            Column::ItemName => row.item_name.clone(),
+            Column::Condition => row.condition.clone(),
+            Column::Status => row.status.clone(),
+            Column::StorageLocation => text(&row.storage_location),
+            Column::Cost => amount(row.cost_minor),
+            Column::ListingPrice => amount(row.listing_price_minor),
+            Column::Currency => row.currency.clone(),
+            Column::Sku => text(&row.sku),
+            Column::ExternalId => text(&row.external_id),
+            Column::PurchaseDate => row.purchase_date.map(|d| d.to_string()).unwrap_or_default(),
+            Column::Notes => text(&row.notes),
+            Column::CreatedAt => row.created_at.format(&Rfc3339)?,
+        });
+    }
+    fields.push(match row.sold_at {
+        Some(t) => t.format(&Rfc3339)?,
+        None => String::new(),
+    });
+    fields.push(amount(row.sold_price_minor));
+    fields.push(text(&row.sold_order_ref));
+    fields.push(text(&row.sold_platform));
+    Ok(fields)
+}
+
+/// Writes units as CSV: a UTF-8 byte-order mark (so Excel shows `£` and
+/// accents), a header, one row per unit. Every field that needs it is
+/// quoted; `created_at` is RFC 3339 so FIFO order survives a round trip.
+pub fn export(rows: &[InventoryRow]) -> Result<Vec<u8>, ExportError> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut writer = csv::WriterBuilder::new().from_writer(&mut out);
+        let header: Vec<&str> = Column::ALL
+            .iter()
+            .map(|c| c.name())
+            .chain(SOLD_COLUMNS)
+            .collect();
+        writer.write_record(&header)?;
+        for row in rows {
+            writer.write_record(row_fields(row)?)?;
+        }
+        writer.flush().map_err(csv::Error::from)?;
+    }
+    Ok(out)
+}

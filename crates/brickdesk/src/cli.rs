@@ -2,11 +2,12 @@
 
 mod accounts;
 mod bench;
+pub mod bench_orders;
 mod inventory;
 
 use anyhow::Context;
 
-use crate::config::{Cli, Command, Config};
+use crate::config::{BenchCommand, Cli, Command, Config};
 use crate::db::{self, Db};
 use crate::startup::Application;
 
@@ -33,6 +34,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Some(Command::User(cmd)) => accounts::user(&open(&cli.global).await?, cmd).await,
             Some(Command::Token(cmd)) => accounts::token(&open(&cli.global).await?, cmd).await,
             Some(Command::Inventory(cmd)) => inventory::run(&open(&cli.global).await?, cmd).await,
+            Some(Command::Bench(BenchCommand::OrdersList(args))) => {
+                let url = cli.global.resolved_database_url();
+                let postgres = url.starts_with("postgres").then_some(url.as_str());
+                bench_orders::run(&args, postgres).await
+            }
+            Some(Command::Bench(BenchCommand::SpapiRate { calls, time_scale })) => {
+                let report = spapi_sim::bench_rate(calls, time_scale).await?;
+                println!("{report}");
+                Ok(())
+            }
             Some(Command::Bench(cmd)) => bench::run(&cli.global, cmd).await,
             None => anyhow::bail!("no command given; try `brickdesk serve`"),
         }

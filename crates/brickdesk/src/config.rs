@@ -120,6 +120,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10_000)]
         rows: usize,
     },
+    /// Seed 100,000 orders / 250,000 lines and measure `/api/orders/amazon`
+    /// and the status summary over HTTP (SQLite; PostgreSQL too with
+    /// `--database-url postgres://…`).
+    OrdersList(crate::cli::bench_orders::OrdersListArgs),
+    /// Achieved ÷ permitted call rate of getOrderItems against the
+    /// simulator under a time-scaled usage plan.
+    SpapiRate {
+        /// Calls to make.
+        #[arg(long, default_value_t = 200)]
+        calls: usize,
+        /// Simulated-time factor (rates scale with it).
+        #[arg(long, default_value_t = 100.0)]
+        time_scale: f64,
+    },
 }
 
 /// `brickdesk user …`

@@ -2,6 +2,7 @@
 //! or PostgreSQL, chosen by the database URL. All SQL lives under `db/`.
 
 pub mod audit;
+pub mod bulk;
 mod error;
 mod exec;
 pub mod inventory;

@@ -35,6 +35,12 @@ impl Application {
     /// configuration asks for it, and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let db = Db::connect(&config.database_url).await?;
+        Self::build_with_db(config, db).await
+    }
+
+    /// Like [`Application::build`], on a database already connected
+    /// (benchmarks hand in a scratch database they seeded).
+    pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Application> {
         db.migrate().await?;
         let secrets = SecretBox::load_or_create(config.secret_key.as_deref(), &config.data_dir)?;
         let demo = match config.demo {

@@ -84,7 +84,9 @@ async fn fresh_sqlite(dir: &std::path::Path, name: &str) -> anyhow::Result<Db> {
 
 /// Runs a `bench` subcommand.
 pub async fn run(global: &GlobalArgs, cmd: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::CsvImport { rows } = cmd;
+    let BenchCommand::CsvImport { rows } = cmd else {
+        bail!("not a CSV benchmark");
+    };
     let started = Instant::now();
     let text = sample::synthetic_csv(rows);
     println!(

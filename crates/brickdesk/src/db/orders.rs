@@ -7,7 +7,7 @@ pub use list::{
     COUNT_CAP, LineRow, LinkedUnitRow, OrderListQuery, OrderSummaryRow, lines_for_item,
     lines_for_orders, links_for_items, list_orders, order_by_platform_id,
 };
-pub use matching::{Refresh, refresh_match_counts, refresh_order};
+pub use matching::{Refresh, order_search_text, refresh_match_counts, refresh_order};
 
 use sea_query::{Expr, ExprTrait, OnConflict, Query};
 use time::OffsetDateTime;

@@ -65,6 +65,17 @@ pub async fn refresh_match_counts(tx: &mut Tx, which: Refresh<'_>) -> Result<u64
     tx.execute(&stmt).await
 }
 
+/// The text order search matches: order id, then each line's ASIN, SKU
+/// and title, lower-cased (Unicode) and kept apart by a unit separator so
+/// a search never spans two fields.
+pub fn order_search_text(platform_order_id: &str, lines: &[(Option<String>, Option<String>, Option<String>)]) -> String {
+    let mut parts = vec![platform_order_id];
+    for (asin, sku, title) in lines {
+        parts.extend([asin, sku, title].into_iter().flatten().map(String::as_str));
+    }
+    parts.join("\u{1f}").to_lowercase()
+}
+
 /// Recomputes an order's counts and its search text (order id, ASINs,
 /// SKUs and titles, lower-cased here so search is Unicode-aware on both
 /// engines). Call after writing an order's lines.
@@ -88,12 +99,7 @@ pub async fn refresh_order(tx: &mut Tx, order: OrderId) -> Result<(), DbError> {
                 .to_owned(),
         )
         .await?;
-    let mut parts = vec![platform_order_id];
-    for (asin, sku, title) in lines {
-        parts.extend([asin, sku, title].into_iter().flatten());
-    }
-    // A unit separator keeps fields apart so a search never spans two.
-    let text = parts.join("\u{1f}").to_lowercase();
+    let text = order_search_text(&platform_order_id, &lines);
     tx.execute(
         &Query::update()
             .table(Orders::Table)

@@ -1,0 +1,261 @@
+//! `brickdesk bench orders-list`: seeds a large seller (default 100,000
+//! orders, 250,000 lines), serves it with the real app on loopback and
+//! measures `/api/orders/amazon` and the status summary over HTTP. A
+//! program, not a test: the figures depend on the machine.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use spapi_sim::catalogue::CATALOGUE;
+use time::OffsetDateTime;
+
+use crate::Application;
+use crate::auth::{Role, password, token};
+use crate::config::{Config, DemoMode};
+use crate::db::bulk::{BulkLine, BulkOrder};
+use crate::db::orders::{Refresh, order_search_text};
+use crate::db::{self, Db};
+use crate::domain::{Condition, Platform};
+
+/// Sizes of the benchmark.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OrdersListArgs {
+    /// Orders to seed.
+    #[arg(long, default_value_t = 100_000)]
+    pub orders: usize,
+    /// Lines to seed (spread over the orders).
+    #[arg(long, default_value_t = 250_000)]
+    pub lines: usize,
+    /// Requests per latency scenario.
+    #[arg(long, default_value_t = 300)]
+    pub requests: usize,
+    /// Concurrent clients of the throughput run.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Requests of the throughput run.
+    #[arg(long, default_value_t = 3_000)]
+    pub throughput_requests: usize,
+}
+
+const STATUSES: [(&str, Option<&str>, u64); 6] = [
+    ("Pending", None, 2),
+    ("Unshipped", None, 5),
+    ("Shipped", None, 10),
+    ("Shipped", Some("Completed"), 80),
+    ("Canceled", None, 2),
+    ("PartiallyShipped", None, 1),
+];
+
+fn status_for(i: usize) -> (&'static str, Option<&'static str>) {
+    let mut r = (i as u64).wrapping_mul(2_654_435_761) % 100;
+    for (status, workflow, share) in STATUSES {
+        if r < share {
+            return (status, workflow);
+        }
+        r -= share;
+    }
+    ("Shipped", Some("Completed"))
+}
+
+/// Seeds `orders` Amazon orders and `lines` lines in one transaction.
+pub async fn seed(db: &Db, orders: usize, lines: usize) -> anyhow::Result<()> {
+    let start = OffsetDateTime::now_utc();
+    let per_order = lines / orders.max(1);
+    let extra = lines % orders.max(1);
+    let mut bulk_orders = Vec::with_capacity(orders);
+    let mut line_specs: Vec<(String, Vec<(Option<String>, Option<String>, Option<String>, i64, i64)>)> = Vec::with_capacity(orders);
+    for i in 0..orders {
+        let id = format!("{:03}-{:07}-{:07}", 200 + i % 5, i, (i * 7_919) % 10_000_000);
+        let count = per_order + usize::from(i < extra);
+        let specs: Vec<_> = (0..count)
+            .map(|k| {
+                let e = &CATALOGUE[(i * 7 + k * 13) % CATALOGUE.len()];
+                let no_asin = (i + k) % 29 == 0;
+                let asin = (!no_asin).then(|| e.asin.to_owned());
+                let title = if no_asin { "Unknown Item".to_owned() } else { e.amazon_title() };
+                (asin, Some(format!("AMZ-{}-N", e.set_number)), Some(title), 1 + i64::from(k == 0 && i % 10 == 0), e.price_pence)
+            })
+            .collect();
+        let search_lines: Vec<_> = specs.iter().map(|(a, s, t, _, _)| (a.clone(), s.clone(), t.clone())).collect();
+        let (status, workflow) = status_for(i);
+        bulk_orders.push(BulkOrder {
+            platform_order_id: id.clone(),
+            order_date: start - time::Duration::minutes(i as i64),
+            platform_status: status.to_owned(),
+            workflow_status: workflow.map(str::to_owned),
+            total_minor: Some(specs.iter().map(|s| s.3 * s.4).sum()),
+            search_text: order_search_text(&id, &search_lines),
+        });
+        line_specs.push((id, specs));
+    }
+    let mut tx = db.begin().await?;
+    db::bulk::insert_orders(&mut tx, Platform::Amazon, &bulk_orders).await?;
+    let ids = db::bulk::order_ids(&mut tx, Platform::Amazon).await?;
+    let mut bulk_lines = Vec::with_capacity(lines);
+    for (order, specs) in line_specs {
+        let order_id = *ids.get(&order).context("seeded order id")?;
+        for (k, (asin, sku, title, quantity, price)) in specs.into_iter().enumerate() {
+            bulk_lines.push(BulkLine {
+                order_id,
+                platform_item_id: format!("{order_id:09}{k:03}"),
+                asin,
+                sku,
+                title,
+                quantity,
+                unit_price_minor: Some(price),
+            });
+        }
+    }
+    db::bulk::insert_lines(&mut tx, &bulk_lines).await?;
+    // Three catalogue ASINs in four are mapped, so every filter has rows.
+    for e in CATALOGUE.iter().enumerate().filter(|(i, _)| i % 4 != 0).map(|(_, e)| e) {
+        db::mappings::upsert(&mut tx, e.asin, e.set_number, Condition::New).await?;
+    }
+    db::orders::refresh_match_counts(&mut tx, Refresh::All).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn scenario(client: &reqwest::Client, name: &str, urls: &[String]) -> anyhow::Result<()> {
+    // One warm-up pass so the first figures do not measure cold caches.
+    for url in urls.iter().take(5) {
+        client.get(url).send().await?.error_for_status()?;
+    }
+    let mut took = Vec::with_capacity(urls.len());
+    for url in urls {
+        let started = Instant::now();
+        let resp = client.get(url).send().await?;
+        let status = resp.status();
+        let _ = resp.bytes().await?;
+        took.push(started.elapsed());
+        if !status.is_success() {
+            bail!("{name}: {url} answered {status}");
+        }
+    }
+    took.sort();
+    println!(
+        "  {name:<34} n={:<5} p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms",
+        took.len(),
+        ms(percentile(&took, 0.50)),
+        ms(percentile(&took, 0.99)),
+        ms(percentile(&took, 1.0))
+    );
+    Ok(())
+}
+
+async fn throughput(client: &reqwest::Client, url: &str, concurrency: usize, total: usize) -> anyhow::Result<()> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, url, next) = (client.clone(), url.to_owned(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            while next.fetch_add(1, Ordering::Relaxed) < total {
+                client.get(&url).send().await?.error_for_status()?.bytes().await?;
+            }
+            Ok::<(), reqwest::Error>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    #[allow(clippy::cast_precision_loss)]
+    let rate = total as f64 / secs;
+    println!("  {:<34} {total} requests, {concurrency} clients: {rate:.0} requests/s", "list page 1, throughput");
+    Ok(())
+}
+
+/// Serves `db` with the real app and runs every scenario against it.
+pub async fn measure(label: &str, db: Db, args: &OrdersListArgs) -> anyhow::Result<()> {
+    let data_dir = std::env::temp_dir().join(format!("brickdesk-bench-{}", std::process::id()));
+    let config = Config {
+        database_url: String::new(),
+        data_dir: data_dir.clone(),
+        addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        time_zone: "Europe/London".into(),
+        demo: DemoMode::Off,
+        secret_key: Some("00".repeat(32)),
+        amazon_api_url: None,
+        amazon_lwa_url: None,
+    };
+    let secret = token::new_api_token();
+    let mut tx = db.begin().await?;
+    let user = db::users::create(&mut tx, "bench", &password::hash("benchmark-password")?, Role::Owner).await?;
+    db::users::create_token(&mut tx, "bench", &token::digest(&secret), user).await?;
+    tx.commit().await?;
+    let app = Application::build_with_db(config, db).await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let server = tokio::spawn(app.run_until(std::future::pending()));
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {secret}").parse()?);
+    let client = reqwest::Client::builder().default_headers(headers).pool_max_idle_per_host(64).build()?;
+    let n = args.requests;
+    let pages = (args.orders / 50).max(1);
+    let list = |q: &str, page: usize| format!("{base}/api/orders/amazon?page_size=50&page={page}{q}");
+    println!("{label}: {} orders, {} lines, over HTTP on loopback", args.orders, args.lines);
+    let first_ten: Vec<_> = (0..n).map(|i| list("", 1 + i % 10)).collect();
+    scenario(&client, "list, first 10 pages", &first_ten).await?;
+    let any: Vec<_> = (0..n).map(|i| list("", 1 + (i * 7_919) % pages)).collect();
+    scenario(&client, "list, any page", &any).await?;
+    let last: Vec<_> = (0..n.min(50)).map(|_| list("", pages)).collect();
+    scenario(&client, "list, last page", &last).await?;
+    for (name, q) in [
+        ("list, status=Shipped, pages 1-10", "&status=Shipped"),
+        ("list, match=unmatched, pages 1-10", "&match=unmatched"),
+        ("list, match=no_asin, pages 1-10", "&match=no_asin"),
+        ("list, search 'falcon', pages 1-10", "&search=falcon"),
+        ("list, search order id", "&search=0012345"),
+        ("list, search without hits", "&search=zzzz-no-such"),
+    ] {
+        let urls: Vec<_> = (0..n).map(|i| list(q, 1 + i % 10)).collect();
+        scenario(&client, name, &urls).await?;
+    }
+    let summary: Vec<_> = (0..n).map(|_| format!("{base}/api/orders/amazon/status-summary")).collect();
+    scenario(&client, "status-summary", &summary).await?;
+    throughput(&client, &list("", 1), args.concurrency, args.throughput_requests).await?;
+    server.abort();
+    let _ = std::fs::remove_dir_all(&data_dir);
+    Ok(())
+}
+
+/// Runs the benchmark on a fresh SQLite file, then on PostgreSQL when
+/// `postgres_url` is given (a scratch database there, dropped afterwards).
+pub async fn run(args: &OrdersListArgs, postgres_url: Option<&str>) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("brickdesk-bench-sqlite-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let url = format!("sqlite://{}", dir.join("bench.db").display());
+    let sqlite = Db::connect(&url).await?;
+    sqlite.migrate().await?;
+    let started = Instant::now();
+    seed(&sqlite, args.orders, args.lines).await?;
+    println!("SQLite: seeded in {:.1} s", started.elapsed().as_secs_f64());
+    let result = measure("SQLite", sqlite, args).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result?;
+    if let Some(url) = postgres_url {
+        let scratch = db::scratch::Scratch::create(url).await?;
+        let started = Instant::now();
+        seed(&scratch.db, args.orders, args.lines).await?;
+        println!("PostgreSQL: seeded in {:.1} s", started.elapsed().as_secs_f64());
+        let result = measure("PostgreSQL", scratch.db.clone(), args).await;
+        scratch.drop_now().await?;
+        result?;
+    }
+    Ok(())
+}

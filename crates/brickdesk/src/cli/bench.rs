@@ -68,7 +68,7 @@ async fn import_into(label: &str, db: &Db, spare: &Db, parsed: &ParsedFile) -> a
     tx.commit().await?;
     let took = started.elapsed();
     println!(
-        "{label}: for comparison, one INSERT per row (db::inventory::insert): {} ({})",
+        "{label}: for comparison, one INSERT per row (db::inventory::insert, no history entries): {} ({})",
         ms(took),
         per_second(n, took)
     );

@@ -220,3 +220,17 @@ async fn browser_upload_previews_then_imports() {
     );
     assert!(!html.contains("<script>x"));
 }
+
+#[tokio::test]
+async fn api_accepts_a_file_larger_than_axums_default_limit() {
+    let app = spawn_app(DemoMode::Off).await;
+    let owner = app.owner().await;
+    // 10,000 rows with a 200-character note each: about 3 MB, over the
+    // 2 MB axum allows by default.
+    let note = "n".repeat(200);
+    let file = sample::synthetic_csv(10_000).replace(",,2025-", &format!(",{note},2025-"));
+    assert!(file.len() > 3_000_000, "{}", file.len());
+    let (status, body) = post_api(&owner, &app.address, "true", file.as_bytes()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["would_create"], 10_000);
+}

@@ -124,6 +124,16 @@ impl Db {
         }
     }
 
+    /// Refreshes the query planner's statistics (after a bulk load; a live
+    /// PostgreSQL does this by autovacuum, SQLite by `PRAGMA optimize`).
+    pub async fn analyze(&self) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await.map(drop)?,
+            Db::Postgres(pool) => sqlx::query("ANALYZE").execute(pool).await.map(drop)?,
+        }
+        Ok(())
+    }
+
     /// Closes every connection (lets SQLite checkpoint its WAL).
     pub async fn close(&self) {
         match self {

@@ -23,7 +23,7 @@
 mod columns;
 mod decode;
 pub mod export;
-mod fields;
+pub(crate) mod fields;
 pub mod sample;
 
 use serde::Serialize;

@@ -59,26 +59,47 @@ fn status_for(i: usize) -> (&'static str, Option<&'static str>) {
     ("Shipped", Some("Completed"))
 }
 
+/// A generated line: ASIN, SKU, title, quantity, unit price in pence.
+type LineSpec = (Option<String>, Option<String>, Option<String>, i64, i64);
+
 /// Seeds `orders` Amazon orders and `lines` lines in one transaction.
 pub async fn seed(db: &Db, orders: usize, lines: usize) -> anyhow::Result<()> {
     let start = OffsetDateTime::now_utc();
     let per_order = lines / orders.max(1);
     let extra = lines % orders.max(1);
     let mut bulk_orders = Vec::with_capacity(orders);
-    let mut line_specs: Vec<(String, Vec<(Option<String>, Option<String>, Option<String>, i64, i64)>)> = Vec::with_capacity(orders);
+    let mut line_specs: Vec<(String, Vec<LineSpec>)> = Vec::with_capacity(orders);
     for i in 0..orders {
-        let id = format!("{:03}-{:07}-{:07}", 200 + i % 5, i, (i * 7_919) % 10_000_000);
+        let id = format!(
+            "{:03}-{:07}-{:07}",
+            200 + i % 5,
+            i,
+            (i * 7_919) % 10_000_000
+        );
         let count = per_order + usize::from(i < extra);
         let specs: Vec<_> = (0..count)
             .map(|k| {
                 let e = &CATALOGUE[(i * 7 + k * 13) % CATALOGUE.len()];
                 let no_asin = (i + k) % 29 == 0;
                 let asin = (!no_asin).then(|| e.asin.to_owned());
-                let title = if no_asin { "Unknown Item".to_owned() } else { e.amazon_title() };
-                (asin, Some(format!("AMZ-{}-N", e.set_number)), Some(title), 1 + i64::from(k == 0 && i % 10 == 0), e.price_pence)
+                let title = if no_asin {
+                    "Unknown Item".to_owned()
+                } else {
+                    e.amazon_title()
+                };
+                (
+                    asin,
+                    Some(format!("AMZ-{}-N", e.set_number)),
+                    Some(title),
+                    1 + i64::from(k == 0 && i % 10 == 0),
+                    e.price_pence,
+                )
             })
             .collect();
-        let search_lines: Vec<_> = specs.iter().map(|(a, s, t, _, _)| (a.clone(), s.clone(), t.clone())).collect();
+        let search_lines: Vec<_> = specs
+            .iter()
+            .map(|(a, s, t, _, _)| (a.clone(), s.clone(), t.clone()))
+            .collect();
         let (status, workflow) = status_for(i);
         bulk_orders.push(BulkOrder {
             platform_order_id: id.clone(),
@@ -110,11 +131,18 @@ pub async fn seed(db: &Db, orders: usize, lines: usize) -> anyhow::Result<()> {
     }
     db::bulk::insert_lines(&mut tx, &bulk_lines).await?;
     // Three catalogue ASINs in four are mapped, so every filter has rows.
-    for e in CATALOGUE.iter().enumerate().filter(|(i, _)| i % 4 != 0).map(|(_, e)| e) {
+    for e in CATALOGUE
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 4 != 0)
+        .map(|(_, e)| e)
+    {
         db::mappings::upsert(&mut tx, e.asin, e.set_number, Condition::New).await?;
     }
     db::orders::refresh_match_counts(&mut tx, Refresh::All).await?;
     tx.commit().await?;
+    // A live database has planner statistics; a fresh bulk load has none.
+    db.analyze().await?;
     Ok(())
 }
 
@@ -122,7 +150,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[idx.min(sorted.len() - 1)]
 }
@@ -158,7 +190,12 @@ async fn scenario(client: &reqwest::Client, name: &str, urls: &[String]) -> anyh
     Ok(())
 }
 
-async fn throughput(client: &reqwest::Client, url: &str, concurrency: usize, total: usize) -> anyhow::Result<()> {
+async fn throughput(
+    client: &reqwest::Client,
+    url: &str,
+    concurrency: usize,
+    total: usize,
+) -> anyhow::Result<()> {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -166,7 +203,13 @@ async fn throughput(client: &reqwest::Client, url: &str, concurrency: usize, tot
         let (client, url, next) = (client.clone(), url.to_owned(), next.clone());
         tasks.push(tokio::spawn(async move {
             while next.fetch_add(1, Ordering::Relaxed) < total {
-                client.get(&url).send().await?.error_for_status()?.bytes().await?;
+                client
+                    .get(&url)
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .bytes()
+                    .await?;
             }
             Ok::<(), reqwest::Error>(())
         }));
@@ -177,7 +220,10 @@ async fn throughput(client: &reqwest::Client, url: &str, concurrency: usize, tot
     let secs = started.elapsed().as_secs_f64();
     #[allow(clippy::cast_precision_loss)]
     let rate = total as f64 / secs;
-    println!("  {:<34} {total} requests, {concurrency} clients: {rate:.0} requests/s", "list page 1, throughput");
+    println!(
+        "  {:<34} {total} requests, {concurrency} clients: {rate:.0} requests/s",
+        "list page 1, throughput"
+    );
     Ok(())
 }
 
@@ -196,19 +242,35 @@ pub async fn measure(label: &str, db: Db, args: &OrdersListArgs) -> anyhow::Resu
     };
     let secret = token::new_api_token();
     let mut tx = db.begin().await?;
-    let user = db::users::create(&mut tx, "bench", &password::hash("benchmark-password")?, Role::Owner).await?;
+    let user = db::users::create(
+        &mut tx,
+        "bench",
+        &password::hash("benchmark-password")?,
+        Role::Owner,
+    )
+    .await?;
     db::users::create_token(&mut tx, "bench", &token::digest(&secret), user).await?;
     tx.commit().await?;
     let app = Application::build_with_db(config, db).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     let server = tokio::spawn(app.run_until(std::future::pending()));
     let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {secret}").parse()?);
-    let client = reqwest::Client::builder().default_headers(headers).pool_max_idle_per_host(64).build()?;
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {secret}").parse()?,
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .pool_max_idle_per_host(64)
+        .build()?;
     let n = args.requests;
     let pages = (args.orders / 50).max(1);
-    let list = |q: &str, page: usize| format!("{base}/api/orders/amazon?page_size=50&page={page}{q}");
-    println!("{label}: {} orders, {} lines, over HTTP on loopback", args.orders, args.lines);
+    let list =
+        |q: &str, page: usize| format!("{base}/api/orders/amazon?page_size=50&page={page}{q}");
+    println!(
+        "{label}: {} orders, {} lines, over HTTP on loopback",
+        args.orders, args.lines
+    );
     let first_ten: Vec<_> = (0..n).map(|i| list("", 1 + i % 10)).collect();
     scenario(&client, "list, first 10 pages", &first_ten).await?;
     let any: Vec<_> = (0..n).map(|i| list("", 1 + (i * 7_919) % pages)).collect();
@@ -226,9 +288,17 @@ pub async fn measure(label: &str, db: Db, args: &OrdersListArgs) -> anyhow::Resu
         let urls: Vec<_> = (0..n).map(|i| list(q, 1 + i % 10)).collect();
         scenario(&client, name, &urls).await?;
     }
-    let summary: Vec<_> = (0..n).map(|_| format!("{base}/api/orders/amazon/status-summary")).collect();
+    let summary: Vec<_> = (0..n)
+        .map(|_| format!("{base}/api/orders/amazon/status-summary"))
+        .collect();
     scenario(&client, "status-summary", &summary).await?;
-    throughput(&client, &list("", 1), args.concurrency, args.throughput_requests).await?;
+    throughput(
+        &client,
+        &list("", 1),
+        args.concurrency,
+        args.throughput_requests,
+    )
+    .await?;
     server.abort();
     let _ = std::fs::remove_dir_all(&data_dir);
     Ok(())
@@ -252,7 +322,10 @@ pub async fn run(args: &OrdersListArgs, postgres_url: Option<&str>) -> anyhow::R
         let scratch = db::scratch::Scratch::create(url).await?;
         let started = Instant::now();
         seed(&scratch.db, args.orders, args.lines).await?;
-        println!("PostgreSQL: seeded in {:.1} s", started.elapsed().as_secs_f64());
+        println!(
+            "PostgreSQL: seeded in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
         let result = measure("PostgreSQL", scratch.db.clone(), args).await;
         scratch.drop_now().await?;
         result?;

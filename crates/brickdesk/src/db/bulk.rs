@@ -51,7 +51,11 @@ pub struct BulkLine {
 }
 
 /// Inserts orders of one platform in GBP.
-pub async fn insert_orders(tx: &mut Tx, platform: Platform, orders: &[BulkOrder]) -> Result<(), DbError> {
+pub async fn insert_orders(
+    tx: &mut Tx,
+    platform: Platform,
+    orders: &[BulkOrder],
+) -> Result<(), DbError> {
     let at = now();
     for chunk in orders.chunks(BATCH) {
         let mut stmt = Query::insert();

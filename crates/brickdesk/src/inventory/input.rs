@@ -7,7 +7,6 @@ use time::macros::format_description;
 
 use crate::db::inventory::{InventoryRow, NewUnit};
 use crate::domain::location::parse_location;
-use crate::domain::money::parse_minor_units;
 use crate::domain::{Condition, Currency, InventoryStatus};
 
 /// Editable fields of a unit, as text. Money is a decimal (`599.99`,
@@ -69,21 +68,12 @@ fn opt(text: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_owned())
 }
 
-/// Parses a typed amount: optional currency symbol, thousands commas.
+/// Parses a typed amount (`599.99`, `£1,234.50`) with the same rules as
+/// CSV import: thousands separators only where they belong, no negatives.
 pub fn parse_amount(text: &str, currency: Currency) -> Result<Option<i64>, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    let cleaned: String = t
-        .trim_start_matches(['£', '€', '$'])
-        .chars()
-        .filter(|c| *c != ',')
-        .collect();
-    match parse_minor_units(&cleaned, currency.decimal_places()) {
-        Ok(v) if v < 0 => Err("must not be negative".to_owned()),
-        Ok(v) => Ok(Some(v)),
-        Err(e) => Err(e.to_string()),
+    match crate::inventory_csv::fields::money(text.trim(), currency)? {
+        Some(v) if v < 0 => Err("must not be negative".to_owned()),
+        other => Ok(other),
     }
 }
 
@@ -244,7 +234,7 @@ mod tests {
             condition: "Mint".into(),
             status: "GONE".into(),
             cost: "12.345".into(),
-            listing_price: "-5".into(),
+            listing_price: "1,23".into(),
             purchase_date: "31/01/2026".into(),
             ..valid()
         };

@@ -92,16 +92,17 @@ fn apply_filters(stmt: &mut SelectStatement, q: &OrderListQuery) {
     if let Some(s) = q.status {
         stmt.and_where(Expr::col(Orders::UiStatus).eq(s.as_str()));
     }
+    // Literal conditions (not bound parameters), matching the partial
+    // indexes of migration 0006 so both engines can use them.
     match q.matching {
         Some(MatchFilter::Matched) => {
-            stmt.and_where(Expr::col(Orders::LinesUnmatched).eq(0))
-                .and_where(Expr::col(Orders::LinesNoAsin).eq(0));
+            stmt.and_where(Expr::cust("lines_unmatched = 0 AND lines_no_asin = 0"));
         }
         Some(MatchFilter::Unmatched) => {
-            stmt.and_where(Expr::col(Orders::LinesUnmatched).gt(0));
+            stmt.and_where(Expr::cust("lines_unmatched > 0"));
         }
         Some(MatchFilter::NoAsin) => {
-            stmt.and_where(Expr::col(Orders::LinesNoAsin).gt(0));
+            stmt.and_where(Expr::cust("lines_no_asin > 0"));
         }
         None => {}
     }

@@ -68,7 +68,10 @@ pub async fn refresh_match_counts(tx: &mut Tx, which: Refresh<'_>) -> Result<u64
 /// The text order search matches: order id, then each line's ASIN, SKU
 /// and title, lower-cased (Unicode) and kept apart by a unit separator so
 /// a search never spans two fields.
-pub fn order_search_text(platform_order_id: &str, lines: &[(Option<String>, Option<String>, Option<String>)]) -> String {
+pub fn order_search_text(
+    platform_order_id: &str,
+    lines: &[(Option<String>, Option<String>, Option<String>)],
+) -> String {
     let mut parts = vec![platform_order_id];
     for (asin, sku, title) in lines {
         parts.extend([asin, sku, title].into_iter().flatten().map(String::as_str));

@@ -443,3 +443,67 @@ async fn api_maps_an_asin_and_links_the_chosen_unit() {
         .expect("delete");
     assert_eq!(gone.status(), 404);
 }
+
+#[tokio::test]
+async fn titles_from_amazon_render_escaped_on_the_orders_pages() {
+    use brickdesk::db::orders::{NewOrder, NewOrderItem};
+    let app = spawn_app(DemoMode::Off).await;
+    let owner = app.owner().await;
+    let xss = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
+    let mut tx = app.db.begin().await.expect("begin");
+    let order = NewOrder {
+        platform: Platform::Amazon,
+        platform_order_id: "203-7777777-7777777".into(),
+        order_date: Some(time::OffsetDateTime::now_utc()),
+        last_updated_at: None,
+        buyer_name: Some(xss.into()),
+        buyer_email: None,
+        platform_status: "Unshipped".into(),
+        total: None,
+        fulfillment_channel: None,
+        marketplace_id: None,
+        items_fetched: true,
+    };
+    let id = db::orders::upsert_order(&mut tx, &order)
+        .await
+        .expect("order");
+    let line = NewOrderItem {
+        platform_item_id: "1".into(),
+        asin: Some("B0XSSXSS01".into()),
+        sku: Some(xss.into()),
+        title: Some(xss.into()),
+        quantity: 1,
+        unit_price: None,
+        line_price: None,
+        condition: None,
+    };
+    let item = db::orders::upsert_item(&mut tx, id, &line)
+        .await
+        .expect("line");
+    db::orders::refresh_order(&mut tx, id)
+        .await
+        .expect("refresh");
+    tx.commit().await.expect("commit");
+    for path in [
+        "/orders/amazon".to_owned(),
+        "/orders".to_owned(),
+        "/orders/amazon/203-7777777-7777777/unmatched".to_owned(),
+        format!("/orders/amazon/match?item={}", item.get()),
+    ] {
+        let page = owner
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(page.status(), 200, "{path}");
+        let html = page.text().await.expect("body");
+        assert!(
+            html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"),
+            "{path} shows the text"
+        );
+        assert!(
+            !html.contains("<script>alert(1)") && !html.contains("<img src=x"),
+            "{path} escapes it"
+        );
+    }
+}

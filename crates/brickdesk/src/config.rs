@@ -293,15 +293,65 @@ impl Config {
 }
 
 impl Cli {
-    /// Parses the process arguments; with no subcommand it parses again as
-    /// `serve`, so `brickdesk --addr …` and `brickdesk serve --addr …` agree.
+    /// Parses the process arguments; without a subcommand they are read
+    /// as `serve`'s, so `brickdesk --addr …` equals `brickdesk serve --addr …`.
     pub fn parse_with_default() -> Cli {
-        let cli = Cli::parse();
-        if cli.command.is_some() {
-            return cli;
+        Self::parse_args_with_default(std::env::args_os().collect())
+    }
+
+    /// [`Cli::parse_with_default`] over given arguments (program name first).
+    pub fn parse_args_with_default(args: Vec<std::ffi::OsString>) -> Cli {
+        let first = Cli::try_parse_from(&args);
+        if let Ok(cli) = &first
+            && cli.command.is_some()
+        {
+            return first.unwrap_or_else(|e| e.exit());
         }
-        let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-        args.push("serve".into());
-        Cli::parse_from(args)
+        if let Err(e) = &first
+            && matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            )
+        {
+            e.exit();
+        }
+        // Global options are accepted after the subcommand too.
+        let mut as_serve = args.clone();
+        as_serve.insert(1.min(as_serve.len()), "serve".into());
+        match Cli::try_parse_from(as_serve) {
+            Ok(cli) => cli,
+            Err(serve_err) => first.map_or_else(|e| e.exit(), |_| serve_err.exit()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::parse_args_with_default(args.iter().map(std::ffi::OsString::from).collect())
+    }
+
+    #[test]
+    fn serve_is_the_default_with_or_without_its_flags() {
+        for args in [
+            &["brickdesk"][..],
+            &["brickdesk", "--addr", "127.0.0.1:4000"],
+            &["brickdesk", "--data-dir", "/tmp/x", "--demo", "off"],
+        ] {
+            assert!(
+                matches!(parse(args).command, Some(Command::Serve(_))),
+                "{args:?}"
+            );
+        }
+        let Some(Command::Serve(serve)) = parse(&["brickdesk", "--addr", "127.0.0.1:4000"]).command
+        else {
+            panic!("serve");
+        };
+        assert_eq!(serve.addr.port(), 4000);
+        let cli = parse(&["brickdesk", "--data-dir", "/tmp/x", "migrate"]);
+        assert!(matches!(cli.command, Some(Command::Migrate)));
+        assert_eq!(cli.global.data_dir, std::path::PathBuf::from("/tmp/x"));
     }
 }

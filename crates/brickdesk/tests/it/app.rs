@@ -160,3 +160,56 @@ async fn test_connection_without_credentials_says_what_to_do() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn the_binary_without_a_subcommand_serves_the_demo() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_brickdesk"))
+        .args([
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+            &dir.path().to_string_lossy(),
+        ])
+        .env_remove("DATABASE_URL")
+        .env_remove("BRICKDESK_DATABASE_URL")
+        .env("BRICKDESK_LOG", "off")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start brickdesk");
+    let client = reqwest::Client::new();
+    let mut healthy = false;
+    for _ in 0..100 {
+        if let Ok(resp) = client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+        {
+            healthy = resp.status() == 200;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let login = client
+        .get(format!("http://127.0.0.1:{port}/login"))
+        .send()
+        .await
+        .map(|r| r.status().as_u16());
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("wait");
+    assert!(healthy, "GET /healthz answered 200");
+    assert_eq!(login.ok(), Some(200), "a page is served");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("/setup?token="),
+        "the owner setup link is printed: {stdout}"
+    );
+    assert!(
+        dir.path().join("brickdesk.db").exists(),
+        "SQLite in the data folder"
+    );
+}

@@ -39,9 +39,18 @@ function enhanceFilters(form) {
 const dialog = document.getElementById("bd-dialog");
 
 async function loadDialog(url) {
-  const response = await fetch(url, { headers: { Accept: "text/html" } });
-  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  let page;
+  try {
+    const response = await fetch(url, { headers: { Accept: "text/html" } });
+    // A redirect (e.g. to sign in again) is a page, not a dialog.
+    if (response.redirected) return window.location.assign(response.url);
+    page = new DOMParser().parseFromString(await response.text(), "text/html");
+  } catch {
+    // Without a usable answer, open the dialog's page the ordinary way.
+    return window.location.assign(url);
+  }
   const content = page.querySelector("[data-dialog-content]") || page.querySelector("main");
+  if (!content) return window.location.assign(url);
   const body = dialog.querySelector(".dialog-body");
   body.replaceChildren(...content.childNodes);
   wireDialog(body);

@@ -2,6 +2,11 @@
 
 use std::process::ExitCode;
 
+// glibc's allocator spent a quarter of a list request in malloc/free
+// bookkeeping across the runtime's and SQLite's threads (bench orders-list).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = brickdesk::config::Cli::parse_with_default();
     brickdesk::telemetry::init(&cli.global.log);

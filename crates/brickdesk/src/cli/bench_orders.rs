@@ -197,6 +197,7 @@ async fn throughput(
     total: usize,
 ) -> anyhow::Result<()> {
     let next = Arc::new(AtomicUsize::new(0));
+    let cpu_before = process_cpu_seconds();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
@@ -224,7 +225,29 @@ async fn throughput(
         "  {:<34} {total} requests, {concurrency} clients: {rate:.0} requests/s",
         "list page 1, throughput"
     );
+    if let (Some(before), Some(after)) = (cpu_before, process_cpu_seconds()) {
+        // CPU per request (server and client together) does not depend on
+        // what else the machine is doing, unlike requests per second.
+        #[allow(clippy::cast_precision_loss)]
+        let per_request = (after - before) / total as f64 * 1000.0;
+        println!(
+            "  {:<34} {per_request:.3} ms CPU per request (server + client)",
+            ""
+        );
+    }
     Ok(())
+}
+
+/// User + system CPU time of this process so far (Linux `/proc`), if known.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the
+    // 12th and 13th of them, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')')?.1;
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: f64 = fields.next()?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 /// Serves `db` with the real app and runs every scenario against it.

@@ -4,8 +4,9 @@ mod list;
 mod matching;
 
 pub use list::{
-    COUNT_CAP, LineRow, LinkedUnitRow, OrderListQuery, OrderSummaryRow, lines_for_item,
-    lines_for_orders, links_for_items, list_orders, order_by_platform_id,
+    COUNT_CAP, LineRow, LinkedUnitRow, OrderListQuery, OrderSummaryRow, OrderTotal,
+    SEARCH_SPARSE_CAP, lines_for_item, lines_for_orders, links_for_items, list_orders,
+    order_by_platform_id,
 };
 pub use matching::{Refresh, order_search_text, refresh_match_counts, refresh_order};
 

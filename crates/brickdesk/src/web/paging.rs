@@ -81,6 +81,12 @@ impl Pager {
         self
     }
 
+    /// Marks `total` as a lower bound (counting stopped early).
+    pub fn lower_bound(mut self, more: bool) -> Pager {
+        self.capped = more;
+        self
+    }
+
     /// Previous page, if any.
     pub fn prev(&self) -> Option<u64> {
         (self.page > 1).then(|| self.page - 1)

@@ -9,6 +9,7 @@ mod browser;
 mod inventory;
 mod inventory_csv;
 mod migrations;
+mod order_search;
 mod orders;
 mod security;
 mod storage;

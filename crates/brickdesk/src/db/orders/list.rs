@@ -5,7 +5,7 @@ use sea_query::{Alias, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement}
 use time::OffsetDateTime;
 
 use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, OrderStatusCounts, Orders};
-use super::super::{Db, DbError, like_contains};
+use super::super::{Backend, Db, DbError, like_contains};
 use super::matching::LINE_MATCH_SQL;
 use crate::domain::{MatchFilter, Platform, UiStatus};
 
@@ -85,7 +85,53 @@ const SUMMARY_COLUMNS: [Orders; 17] = [
     Orders::LinesLinked,
 ];
 
-fn apply_filters(stmt: &mut SelectStatement, q: &OrderListQuery) {
+/// How a search is answered.
+#[derive(Debug)]
+enum SearchPlan {
+    /// Every row is checked with LIKE (no search, PostgreSQL, whose
+    /// trigram index serves LIKE itself, or text too short for trigrams).
+    Scan,
+    /// Only these orders can match: the SQLite trigram index found them.
+    Among(Vec<i64>),
+    /// The trigram index found more than [`SEARCH_SPARSE_CAP`] orders:
+    /// walking in date order meets enough of them quickly.
+    Dense,
+}
+
+/// A search the SQLite trigram index finds more orders for than this is
+/// answered by a scan in date order and counted up to this many only.
+pub const SEARCH_SPARSE_CAP: usize = 1_000;
+
+fn search_text(q: &OrderListQuery) -> Option<&str> {
+    q.search.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Looks a search up in the trigram index (SQLite; see migration 0010).
+async fn plan_search(db: &Db, q: &OrderListQuery) -> Result<SearchPlan, DbError> {
+    let Some(text) = search_text(q) else {
+        return Ok(SearchPlan::Scan);
+    };
+    if db.backend() != Backend::Sqlite || text.chars().count() < 3 {
+        return Ok(SearchPlan::Scan);
+    }
+    // A quoted FTS5 phrase is matched literally; its only special
+    // character is the quote itself, written twice.
+    let phrase = format!("\"{}\"", text.to_lowercase().replace('"', "\"\""));
+    let stmt = Query::select()
+        .expr(Expr::cust("rowid"))
+        .from(Alias::new("orders_search"))
+        .and_where(Expr::cust_with_values("orders_search MATCH ?", [phrase]))
+        .limit(SEARCH_SPARSE_CAP as u64 + 1)
+        .to_owned();
+    let hits: Vec<(i64,)> = db.all(&stmt).await?;
+    Ok(if hits.len() > SEARCH_SPARSE_CAP {
+        SearchPlan::Dense
+    } else {
+        SearchPlan::Among(hits.into_iter().map(|(id,)| id).collect())
+    })
+}
+
+fn apply_filters(stmt: &mut SelectStatement, q: &OrderListQuery, plan: &SearchPlan) {
     if let Some(p) = q.platform {
         stmt.and_where(Expr::col(Orders::Platform).eq(p.as_str()));
     }
@@ -106,26 +152,47 @@ fn apply_filters(stmt: &mut SelectStatement, q: &OrderListQuery) {
         }
         None => {}
     }
-    if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let SearchPlan::Among(ids) = plan {
+        stmt.and_where(Expr::col(Orders::Id).is_in(ids.iter().copied()));
+    }
+    // Also with the index's candidates: LIKE is the definition of a match.
+    if let Some(search) = search_text(q) {
         let pattern = LikeExpr::new(like_contains(search)).escape('\\');
         stmt.and_where(Expr::col(Orders::SearchText).like(pattern));
     }
+}
+
+/// How many orders a listing matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderTotal {
+    /// Matching orders; a lower bound when `more` is set.
+    pub count: i64,
+    /// Counting stopped early: more orders than `count` match.
+    pub more: bool,
 }
 
 /// A page of orders, newest first, and how many match the filters.
 pub async fn list_orders(
     db: &Db,
     q: &OrderListQuery,
-) -> Result<(Vec<OrderSummaryRow>, i64), DbError> {
+) -> Result<(Vec<OrderSummaryRow>, OrderTotal), DbError> {
+    let plan = plan_search(db, q).await?;
+    if matches!(&plan, SearchPlan::Among(ids) if ids.is_empty()) {
+        let none = OrderTotal {
+            count: 0,
+            more: false,
+        };
+        return Ok((Vec::new(), none));
+    }
     let mut stmt = Query::select();
     stmt.columns(SUMMARY_COLUMNS).from(Orders::Table);
-    apply_filters(&mut stmt, q);
+    apply_filters(&mut stmt, q, &plan);
     stmt.order_by(Orders::OrderDate, Order::Desc)
         .order_by(Orders::Id, Order::Desc)
         .limit(q.limit)
         .offset(q.offset);
-    let rows = db.all(&stmt).await?;
-    Ok((rows, count_orders(db, q).await?))
+    // Two connections at once: the count does not wait for the page.
+    futures::try_join!(db.all(&stmt), count_orders(db, q, &plan))
 }
 
 /// Totals above this are reported as "more than" (see [`count_orders`]).
@@ -133,11 +200,15 @@ pub const COUNT_CAP: i64 = 10_000;
 
 /// How many orders match. Without match filter or search it comes from the
 /// status counts (exact, a few rows read); otherwise counting stops after
-/// [`COUNT_CAP`] + 1 matches, so a broad search costs the same as a narrow
-/// one, and the pager says "10,000+".
-async fn count_orders(db: &Db, q: &OrderListQuery) -> Result<i64, DbError> {
-    let searching = q.search.as_deref().is_some_and(|s| !s.trim().is_empty());
-    if q.matching.is_none() && !searching {
+/// [`COUNT_CAP`] + 1 matches ([`SEARCH_SPARSE_CAP`] + 1 for a search the
+/// trigram index found many orders for), so a broad search costs the same
+/// as a narrow one, and the pager says "10,000+".
+async fn count_orders(
+    db: &Db,
+    q: &OrderListQuery,
+    plan: &SearchPlan,
+) -> Result<OrderTotal, DbError> {
+    if q.matching.is_none() && search_text(q).is_none() {
         let mut stmt = Query::select();
         // SUM of BIGINT is NUMERIC on PostgreSQL: cast back to BIGINT.
         stmt.expr(Expr::cust("CAST(COALESCE(SUM(n), 0) AS BIGINT)"))
@@ -148,21 +219,28 @@ async fn count_orders(db: &Db, q: &OrderListQuery) -> Result<i64, DbError> {
         if let Some(s) = q.status {
             stmt.and_where(Expr::col(OrderStatusCounts::UiStatus).eq(s.as_str()));
         }
-        let (total,): (i64,) = db.one(&stmt).await?;
-        return Ok(total);
+        let (count,): (i64,) = db.one(&stmt).await?;
+        return Ok(OrderTotal { count, more: false });
     }
+    let cap = match plan {
+        SearchPlan::Dense => i64::try_from(SEARCH_SPARSE_CAP).unwrap_or(COUNT_CAP),
+        SearchPlan::Scan | SearchPlan::Among(_) => COUNT_CAP,
+    };
     let mut inner = Query::select();
     inner
         .expr_as(Expr::cust("1"), Alias::new("hit"))
         .from(Orders::Table);
-    apply_filters(&mut inner, q);
-    inner.limit(u64::try_from(COUNT_CAP + 1).unwrap_or(u64::MAX));
+    apply_filters(&mut inner, q, plan);
+    inner.limit(u64::try_from(cap + 1).unwrap_or(u64::MAX));
     let stmt = Query::select()
         .expr(Expr::cust("COUNT(*)"))
         .from_subquery(inner, Alias::new("capped"))
         .to_owned();
-    let (total,): (i64,) = db.one(&stmt).await?;
-    Ok(total)
+    let (count,): (i64,) = db.one(&stmt).await?;
+    Ok(OrderTotal {
+        count: Ord::min(count, cap),
+        more: count > cap,
+    })
 }
 
 /// One order by platform and the platform's id, with its counts.
@@ -207,6 +285,8 @@ pub struct LineRow {
     pub condition: Option<String>,
     /// `linked`, `matched`, `unmatched` or `no_asin`.
     pub match_status: String,
+    /// Units of the line linked so far (a line can be partly linked).
+    pub link_count: i64,
 }
 
 /// The lines of some orders (in one query), by order then line id.
@@ -251,6 +331,10 @@ fn lines_select() -> SelectStatement {
             (oi.clone(), OrderItems::Condition),
         ])
         .expr_as(Expr::cust(LINE_MATCH_SQL), Alias::new("match_status"))
+        .expr_as(
+            Expr::cust("(SELECT COUNT(*) FROM order_item_links l WHERE l.order_item_id = oi.id)"),
+            Alias::new("link_count"),
+        )
         .from_as(OrderItems::Table, oi)
         .to_owned()
 }

@@ -19,7 +19,7 @@ use crate::web::{AppError, AppState};
 pub struct OrderPage {
     orders: Vec<OrderJson>,
     total: i64,
-    /// `total` counts at most this many; true when more matched.
+    /// Counting stopped early: more orders than `total` match.
     total_is_lower_bound: bool,
     page: u64,
     page_size: u64,
@@ -34,11 +34,10 @@ pub async fn list_amazon_orders(
         .to_query(Some(Platform::Amazon))
         .map_err(AppError::BadRequest)?;
     let (orders, total) = view::load(&state.db, &query).await?;
-    let capped = total > db::orders::COUNT_CAP;
     Ok(Json(OrderPage {
         orders: orders.into_iter().map(OrderJson::from).collect(),
-        total: total.min(db::orders::COUNT_CAP),
-        total_is_lower_bound: capped,
+        total: total.count,
+        total_is_lower_bound: total.more,
         page: page.page,
         page_size: page.page_size,
     }))

@@ -81,7 +81,7 @@ async fn load_table(
             let (loaded, total) = view::load(&state.db, &query).await?;
             (
                 loaded.iter().map(OrderView::from).collect(),
-                Pager::new(page, total, base).capped_at(db::orders::COUNT_CAP),
+                Pager::new(page, total.count, base).lower_bound(total.more),
                 None,
                 StatusCode::OK,
             )

@@ -7,7 +7,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::db::orders::{LineRow, LinkedUnitRow, OrderListQuery, OrderSummaryRow};
+use crate::db::orders::{LineRow, LinkedUnitRow, OrderListQuery, OrderSummaryRow, OrderTotal};
 use crate::db::{self, Db, DbError};
 use crate::domain::ids::AmazonOrderId;
 use crate::domain::{Currency, MatchSummary, Money, Platform, UiStatus};
@@ -24,7 +24,7 @@ pub struct LoadedOrder {
 }
 
 /// Loads a page of orders (three queries, whatever the page size).
-pub async fn load(db: &Db, q: &OrderListQuery) -> Result<(Vec<LoadedOrder>, i64), DbError> {
+pub async fn load(db: &Db, q: &OrderListQuery) -> Result<(Vec<LoadedOrder>, OrderTotal), DbError> {
     let (orders, total) = db::orders::list_orders(db, q).await?;
     Ok((attach(db, orders).await?, total))
 }
@@ -33,7 +33,13 @@ pub async fn load(db: &Db, q: &OrderListQuery) -> Result<(Vec<LoadedOrder>, i64)
 pub async fn attach(db: &Db, orders: Vec<OrderSummaryRow>) -> Result<Vec<LoadedOrder>, DbError> {
     let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
     let lines = db::orders::lines_for_orders(db, &ids).await?;
-    let line_ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+    // Most pages of a busy shop hold few linked lines; skip the query
+    // when there is nothing to fetch.
+    let line_ids: Vec<i64> = lines
+        .iter()
+        .filter(|l| l.link_count > 0)
+        .map(|l| l.id)
+        .collect();
     let links = db::orders::links_for_items(db, &line_ids).await?;
     let mut lines_by_order: HashMap<i64, Vec<LineRow>> = HashMap::new();
     for line in lines {

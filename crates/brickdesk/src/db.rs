@@ -126,10 +126,15 @@ impl Db {
 
     /// Refreshes the query planner's statistics (after a bulk load; a live
     /// PostgreSQL does this by autovacuum, SQLite by `PRAGMA optimize`).
+    /// On PostgreSQL it also vacuums, which marks the freshly loaded pages
+    /// all-visible so deep pages can be read from indexes alone.
     pub async fn analyze(&self) -> Result<(), DbError> {
         match self {
             Db::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await.map(drop)?,
-            Db::Postgres(pool) => sqlx::query("ANALYZE").execute(pool).await.map(drop)?,
+            Db::Postgres(pool) => sqlx::query("VACUUM ANALYZE")
+                .execute(pool)
+                .await
+                .map(drop)?,
         }
         Ok(())
     }

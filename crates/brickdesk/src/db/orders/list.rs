@@ -186,14 +186,29 @@ pub async fn list_orders(
     }
     let mut stmt = Query::select();
     stmt.columns(SUMMARY_COLUMNS).from(Orders::Table);
-    apply_filters(&mut stmt, q, &plan);
+    if q.offset >= DEFERRED_JOIN_FROM {
+        // Deep page: skip the offset over ids only (an index-only scan on
+        // PostgreSQL), then read the page's 50 rows.
+        let mut ids = Query::select();
+        ids.column(Orders::Id).from(Orders::Table);
+        apply_filters(&mut ids, q, &plan);
+        ids.order_by(Orders::OrderDate, Order::Desc)
+            .order_by(Orders::Id, Order::Desc)
+            .limit(q.limit)
+            .offset(q.offset);
+        stmt.and_where(Expr::col(Orders::Id).in_subquery(ids));
+    } else {
+        apply_filters(&mut stmt, q, &plan);
+        stmt.limit(q.limit).offset(q.offset);
+    }
     stmt.order_by(Orders::OrderDate, Order::Desc)
-        .order_by(Orders::Id, Order::Desc)
-        .limit(q.limit)
-        .offset(q.offset);
+        .order_by(Orders::Id, Order::Desc);
     // Two connections at once: the count does not wait for the page.
     futures::try_join!(db.all(&stmt), count_orders(db, q, &plan))
 }
+
+/// Pages starting this deep read ids first (see [`list_orders`]).
+const DEFERRED_JOIN_FROM: u64 = 1_000;
 
 /// Totals above this are reported as "more than" (see [`count_orders`]).
 pub const COUNT_CAP: i64 = 10_000;

@@ -22,7 +22,8 @@ const UNITS: usize = 5;
 const REQUESTS: usize = 200;
 
 /// Failures a request may report; anything else is a defect.
-const CLEAR: [&str; 5] = [
+const CLEAR: [&str; 6] = [
+    "No linked items",
     "already sold",
     "only Paid or Shipped",
     "confirmed by another request",

@@ -99,7 +99,7 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
         .await
         .expect("confirm");
     b.wait_for_text("Confirmed 1 orders").await;
-    b.find("dialog#bd-dialog[open] #confirm-result").await;
+    b.find("dialog#bd-dialog[open] .banner.success").await;
 
     let unit = db::inventory::get(&app.db, InventoryItemId::new(u1).expect("id"))
         .await

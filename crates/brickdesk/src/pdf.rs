@@ -40,8 +40,14 @@ pub fn render(template: &str, data: &impl serde::Serialize) -> Result<Vec<u8>, P
     let document = typst::compile::<PagedDocument>(&world)
         .output
         .map_err(|errors| PdfError::Typeset(describe(&errors)))?;
-    let pdf = typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
-        .map_err(|errors| PdfError::Typeset(describe(&errors)));
+    // Untagged: a tag per table cell made a 1,000-order list several
+    // megabytes and much slower to write; these documents are for print.
+    let options = typst_pdf::PdfOptions {
+        tagged: false,
+        ..typst_pdf::PdfOptions::default()
+    };
+    let pdf =
+        typst_pdf::pdf(&document, &options).map_err(|errors| PdfError::Typeset(describe(&errors)));
     // Typst memoises layout across compilations; keep a long-running
     // server's cache from growing without bound.
     typst::comemo::evict(10);

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod bench;
+mod bench_fulfil;
 pub mod bench_orders;
 mod inventory;
 
@@ -44,6 +45,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{report}");
                 Ok(())
             }
+            Some(Command::Bench(
+                cmd @ (BenchCommand::Picklist { .. } | BenchCommand::Confirm { .. }),
+            )) => bench_fulfil::run(&cli.global, cmd).await,
             Some(Command::Bench(cmd)) => bench::run(&cli.global, cmd).await,
             None => anyhow::bail!("no command given; try `brickdesk serve`"),
         }

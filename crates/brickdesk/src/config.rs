@@ -124,6 +124,20 @@ pub enum BenchCommand {
     /// and the status summary over HTTP (SQLite; PostgreSQL too with
     /// `--database-url postgres://…`).
     OrdersList(crate::cli::bench_orders::OrdersListArgs),
+    /// Time to build the Amazon picking list (data and PDF) for N Paid
+    /// orders (SQLite; PostgreSQL too with `--database-url postgres://…`).
+    Picklist {
+        /// Paid orders to seed.
+        #[arg(long, env = "BRICKDESK_BENCH_ORDERS", default_value_t = 1_000)]
+        orders: usize,
+    },
+    /// Time to confirm N orders processed in one request (SQLite;
+    /// PostgreSQL too with `--database-url postgres://…`).
+    Confirm {
+        /// Paid orders to seed and confirm.
+        #[arg(long, env = "BRICKDESK_BENCH_ORDERS", default_value_t = 500)]
+        orders: usize,
+    },
     /// Achieved ÷ permitted call rate of getOrderItems against the
     /// simulator under a time-scaled usage plan.
     SpapiRate {

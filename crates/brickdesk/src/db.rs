@@ -3,8 +3,10 @@
 
 pub mod audit;
 pub mod bulk;
+pub mod confirmations;
 mod error;
 mod exec;
+pub mod fulfilment;
 pub mod inventory;
 pub mod inventory_import;
 pub mod links;

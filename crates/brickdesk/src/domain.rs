@@ -3,6 +3,7 @@
 
 pub mod fees;
 pub mod fifo;
+pub mod fulfilment;
 pub mod ids;
 pub mod inventory;
 pub mod location;

@@ -3,7 +3,10 @@
 //   marked data-debounce submit 300 ms after typing stops;
 // - selects marked data-navigate go to data-navigate + value;
 // - links marked data-dialog open their page's [data-dialog-content] in the
-//   native <dialog id="bd-dialog">; GET forms inside it reload it in place.
+//   native <dialog id="bd-dialog">; GET forms inside it reload it in place;
+// - a form marked data-wizard (Confirm Orders Processed) shows one
+//   [data-step] at a time with Previous/Next and "Progress: n of m", and
+//   posts inside the dialog.
 const DEBOUNCE_MS = 300;
 
 function debounce(fn) {
@@ -38,10 +41,10 @@ function enhanceFilters(form) {
 
 const dialog = document.getElementById("bd-dialog");
 
-async function loadDialog(url) {
+async function loadDialog(url, init = {}) {
   let page;
   try {
-    const response = await fetch(url, { headers: { Accept: "text/html" } });
+    const response = await fetch(url, { ...init, headers: { Accept: "text/html", ...init.headers } });
     // A redirect (e.g. to sign in again) is a page, not a dialog.
     if (response.redirected) return window.location.assign(response.url);
     page = new DOMParser().parseFromString(await response.text(), "text/html");
@@ -57,7 +60,43 @@ async function loadDialog(url) {
   if (!dialog.open) dialog.showModal();
 }
 
+function enhanceWizard(form) {
+  const steps = [...form.querySelectorAll("[data-step]")];
+  const progress = form.querySelector("[data-progress]");
+  const prev = form.querySelector("[data-prev]");
+  const next = form.querySelector("[data-next]");
+  let at = 0;
+  const show = (i) => {
+    at = Math.max(0, Math.min(steps.length - 1, i));
+    steps.forEach((step, n) => {
+      step.hidden = n !== at;
+    });
+    const approved = steps.filter((s) => s.querySelector("[data-approve]")?.checked).length;
+    progress.textContent = `Progress: ${at + 1} of ${steps.length} orders (${approved} approved)`;
+    prev.disabled = at === 0;
+    next.disabled = at === steps.length - 1;
+  };
+  form.querySelector("[data-wizard-nav]").hidden = false;
+  prev.addEventListener("click", () => show(at - 1));
+  next.addEventListener("click", () => show(at + 1));
+  // Deciding on an order moves on to the next one.
+  for (const radio of form.querySelectorAll("[data-approve], [data-skip]")) {
+    radio.addEventListener("change", () => show(at + 1));
+  }
+  form.addEventListener("submit", (event) => {
+    if (!dialog?.open) return;
+    event.preventDefault();
+    loadDialog(form.action, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(new FormData(form)),
+    });
+  });
+  show(0);
+}
+
 function wireDialog(body) {
+  for (const form of body.querySelectorAll("form[data-wizard]")) enhanceWizard(form);
   for (const form of body.querySelectorAll("form[data-dialog-form]")) {
     const reload = () => loadDialog(form.action + "?" + new URLSearchParams(new FormData(form)));
     form.addEventListener("submit", (event) => {
@@ -85,4 +124,7 @@ document.addEventListener("click", (event) => {
 
 for (const form of document.querySelectorAll("form[data-autosubmit]")) {
   enhanceFilters(form);
+}
+for (const form of document.querySelectorAll("form[data-wizard]")) {
+  enhanceWizard(form);
 }

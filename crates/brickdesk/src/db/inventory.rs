@@ -108,17 +108,27 @@ const ROW_COLUMNS: [InventoryItems; 19] = [
 /// case-insensitive on both engines. A unit record separator keeps fields
 /// apart so a search never matches across two of them.
 fn search_text(unit: &NewUnit) -> String {
-    [
-        Some(unit.set_number.as_str()),
-        Some(unit.item_name.as_str()),
+    search_text_of(
+        &unit.set_number,
+        &unit.item_name,
         unit.sku.as_deref(),
         unit.storage_location.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join("\u{1f}")
-    .to_lowercase()
+    )
+}
+
+/// [`search_text`] from the fields it covers (for writes that move a unit).
+pub(crate) fn search_text_of(
+    set_number: &str,
+    item_name: &str,
+    sku: Option<&str>,
+    location: Option<&str>,
+) -> String {
+    [Some(set_number), Some(item_name), sku, location]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
+        .to_lowercase()
 }
 
 /// An `INSERT` of `units` (one row each, all stamped `at`) returning

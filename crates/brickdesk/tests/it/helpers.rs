@@ -203,7 +203,11 @@ impl TestApp {
 
 /// Spawns the real application on a fresh SQLite database.
 pub async fn spawn_app(demo: DemoMode) -> TestApp {
-    let t = sqlite().await;
+    spawn_app_on(sqlite().await, demo).await
+}
+
+/// Spawns the real application on the given database (SQLite or PostgreSQL).
+pub async fn spawn_app_on(t: TestDb, demo: DemoMode) -> TestApp {
     let data_dir = tempfile::tempdir().expect("data dir");
     let config = Config {
         database_url: t.url.clone(),

@@ -1,0 +1,235 @@
+//! `brickdesk bench picklist` and `brickdesk bench confirm`: seed N Paid
+//! Amazon orders with mapped ASINs and stock in a fresh database, then
+//! time the picking list (data, then PDF) or one confirmation of every
+//! order. Programs, not tests: the figures depend on the machine.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use time::OffsetDateTime;
+
+use crate::config::{BenchCommand, GlobalArgs};
+use crate::db::inventory::NewUnit;
+use crate::db::orders::{NewOrder, NewOrderItem, Refresh};
+use crate::db::scratch::Scratch;
+use crate::db::{self, Db};
+use crate::domain::{Condition, Currency, InventoryStatus, Money, Platform, UiStatus};
+use crate::fulfil::confirm::{self, ConfirmRequest, OrderChoice};
+use crate::fulfil::{load_plan, picklist};
+
+/// Distinct ASINs (each mapped to its own set number).
+const ASINS: usize = 200;
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Seeds `orders` Paid orders of 1–3 lines (quantity 1–2) and one sellable
+/// unit per ordered unit, in locations such as `A-7`, `B-12` or none.
+async fn seed(db: &Db, orders: usize) -> anyhow::Result<usize> {
+    let mut tx = db.begin().await?;
+    for a in 0..ASINS {
+        db::mappings::upsert(
+            &mut tx,
+            &format!("B0BENCH{a:03}"),
+            &format!("{}", 10_000 + a),
+            Condition::New,
+        )
+        .await?;
+    }
+    let start = OffsetDateTime::now_utc() - time::Duration::days(30);
+    let mut units = 0;
+    for o in 0..orders {
+        let at = start + time::Duration::minutes(o as i64);
+        let id = db::orders::upsert_order(
+            &mut tx,
+            &NewOrder {
+                platform: Platform::Amazon,
+                platform_order_id: format!("203-{:07}-{:07}", o, o * 7 % 9_999_999),
+                order_date: Some(at),
+                last_updated_at: None,
+                buyer_name: Some(format!("Buyer {o}")),
+                buyer_email: None,
+                platform_status: "Unshipped".into(),
+                total: Some(Money::from_minor(4_999, Currency::GBP)),
+                fulfillment_channel: Some("MFN".into()),
+                marketplace_id: None,
+                items_fetched: true,
+            },
+        )
+        .await?;
+        for l in 0..=(o % 3) {
+            let a = (o * 7 + l * 13) % ASINS;
+            let quantity = 1 + ((o + l) % 2) as i64;
+            db::orders::upsert_item(
+                &mut tx,
+                id,
+                &NewOrderItem {
+                    platform_item_id: format!("{o}-{l}"),
+                    asin: Some(format!("B0BENCH{a:03}")),
+                    sku: None,
+                    title: Some(format!(
+                        "LEGO set {} with a long enough title #{l}",
+                        10_000 + a
+                    )),
+                    quantity,
+                    unit_price: Some(Money::from_minor(2_499, Currency::GBP)),
+                    line_price: Some(Money::from_minor(2_499 * quantity, Currency::GBP)),
+                    condition: Some("New".into()),
+                },
+            )
+            .await?;
+            for q in 0..quantity {
+                let n = units + q as usize;
+                let location = match n % 10 {
+                    0 => None,
+                    k => Some(format!("{}-{}", ["A", "B", "C", "S"][k % 4], n % 40 + 1)),
+                };
+                db::inventory::insert(
+                    &mut tx,
+                    &NewUnit {
+                        set_number: format!("{}", 10_000 + a),
+                        item_name: format!("Set {}", 10_000 + a),
+                        condition: Condition::New,
+                        status: InventoryStatus::Listed,
+                        storage_location: location,
+                        cost_minor: Some(1_500),
+                        listing_price_minor: Some(2_499),
+                        currency: Currency::GBP,
+                        sku: None,
+                        external_id: None,
+                        purchase_date: None,
+                        notes: None,
+                        created_at: Some(start - time::Duration::minutes(n as i64)),
+                    },
+                )
+                .await?;
+            }
+            units += quantity as usize;
+        }
+    }
+    db::orders::refresh_match_counts(&mut tx, Refresh::All).await?;
+    tx.commit().await?;
+    db.analyze().await?;
+    Ok(units)
+}
+
+async fn picklist_on(label: &str, db: &Db, orders: usize) -> anyhow::Result<()> {
+    let units = seed(db, orders).await?;
+    let tz = crate::domain::location::time_zone("Europe/London").context("time zone database")?;
+    let mut data = Vec::new();
+    let mut pdf = Vec::new();
+    let mut size = 0;
+    // The first run warms Typst's caches and the font parse; report the rest.
+    for run in 0..6 {
+        let started = Instant::now();
+        let list = picklist::build(db, tz, OffsetDateTime::now_utc()).await?;
+        let built = started.elapsed();
+        let started = Instant::now();
+        let bytes = picklist::to_pdf(&list)?;
+        let typeset = started.elapsed();
+        if list.orders != orders || list.units_to_pick != i64::try_from(units)? {
+            bail!(
+                "{label}: expected {orders} orders and {units} units, got {} and {}",
+                list.orders,
+                list.units_to_pick
+            );
+        }
+        size = bytes.len();
+        if run > 0 {
+            data.push(built);
+            pdf.push(typeset);
+        }
+    }
+    data.sort();
+    pdf.sort();
+    let median = |v: &[Duration]| v[v.len() / 2];
+    println!(
+        "{label}: picking list of {orders} orders / {units} units: data {} + PDF {} = {} (median of {}; first run included font loading), {} KiB",
+        ms(median(&data)),
+        ms(median(&pdf)),
+        ms(median(&data) + median(&pdf)),
+        data.len(),
+        size / 1024
+    );
+    Ok(())
+}
+
+async fn confirm_on(label: &str, db: &Db, orders: usize) -> anyhow::Result<()> {
+    let units = seed(db, orders).await?;
+    let plan = load_plan(db, &[UiStatus::Paid], None).await?;
+    let req = ConfirmRequest {
+        archive_location: "SOLD-BENCH".into(),
+        orders: plan
+            .orders
+            .iter()
+            .map(|o| OrderChoice {
+                order_id: o.order.platform_order_id.clone(),
+                lines: None,
+            })
+            .collect(),
+    };
+    let started = Instant::now();
+    let out = confirm::confirm(db, &req, None).await?;
+    let took = started.elapsed();
+    if out.confirmed.len() != orders || !out.failed.is_empty() {
+        bail!(
+            "{label}: {} confirmed, {} failed",
+            out.confirmed.len(),
+            out.failed.len()
+        );
+    }
+    let sold = db::inventory::count(db, Some(InventoryStatus::Sold)).await?;
+    println!(
+        "{label}: confirm {orders} orders ({sold} of {units} units SOLD) in one request: {} ({} per order)",
+        ms(took),
+        ms(took / u32::try_from(orders.max(1))?)
+    );
+    Ok(())
+}
+
+/// Runs `bench picklist` or `bench confirm`.
+pub async fn run(global: &GlobalArgs, cmd: BenchCommand) -> anyhow::Result<()> {
+    let (name, orders) = match cmd {
+        BenchCommand::Picklist { orders } => ("picklist", orders),
+        BenchCommand::Confirm { orders } => ("confirm", orders),
+        _ => bail!("not a fulfilment benchmark"),
+    };
+    let go = |label: &'static str, db: Db| async move {
+        match name {
+            "picklist" => picklist_on(label, &db, orders).await,
+            _ => confirm_on(label, &db, orders).await,
+        }
+    };
+    let dir = tempfile_dir()?;
+    let url = format!("sqlite://{}", dir.join("bench.db").display());
+    let sqlite = Db::connect(&url).await?;
+    sqlite.migrate().await?;
+    let result = go("SQLite", sqlite.clone()).await;
+    sqlite.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result?;
+    match global
+        .database_url
+        .clone()
+        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+    {
+        Some(url) => {
+            let scratch = Scratch::create(&url).await?;
+            let r = go("PostgreSQL", scratch.db.clone()).await;
+            scratch.drop_now().await?;
+            r?;
+        }
+        None => println!("PostgreSQL: skipped (give --database-url postgres://… to include it)"),
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!("brickdesk-bench-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}

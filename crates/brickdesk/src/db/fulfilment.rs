@@ -1,0 +1,154 @@
+//! Reads for the picking list and Confirm Orders Processed: the open
+//! Amazon orders, the mappings of their ASINs and the units that could
+//! fill them. Nothing here writes.
+
+use sea_query::{Expr, ExprTrait, Order, Query};
+use time::OffsetDateTime;
+
+use super::schema::{AmazonAsinMappings, InventoryItems, OrderItemLinks, Orders};
+use super::{Db, DbError};
+use crate::domain::{InventoryStatus, Platform, UiStatus};
+
+/// An order the picking list or the confirm dialog shows.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OpenOrderRow {
+    /// Row id.
+    pub id: i64,
+    /// Amazon order id.
+    pub platform_order_id: String,
+    /// When placed.
+    pub order_date: Option<OffsetDateTime>,
+    /// Buyer name.
+    pub buyer_name: Option<String>,
+    /// UI status.
+    pub ui_status: String,
+    /// Total in minor units.
+    pub total_minor: Option<i64>,
+    /// Currency of the total.
+    pub currency: Option<String>,
+}
+
+/// Amazon orders in some UI statuses, oldest first (they are picked and
+/// given the oldest units first). `only` narrows to some order ids.
+pub async fn amazon_orders(
+    db: &Db,
+    statuses: &[UiStatus],
+    only: Option<&[String]>,
+) -> Result<Vec<OpenOrderRow>, DbError> {
+    let mut stmt = Query::select();
+    stmt.columns([
+        Orders::Id,
+        Orders::PlatformOrderId,
+        Orders::OrderDate,
+        Orders::BuyerName,
+        Orders::UiStatus,
+        Orders::TotalMinor,
+        Orders::Currency,
+    ])
+    .from(Orders::Table)
+    .and_where(Expr::col(Orders::Platform).eq(Platform::Amazon.as_str()))
+    .and_where(Expr::col(Orders::UiStatus).is_in(statuses.iter().map(|s| s.as_str())));
+    if let Some(ids) = only {
+        stmt.and_where(Expr::col(Orders::PlatformOrderId).is_in(ids.iter().cloned()));
+    }
+    stmt.order_by_expr(Expr::col(Orders::OrderDate).is_null(), Order::Asc)
+        .order_by(Orders::OrderDate, Order::Asc)
+        .order_by(Orders::Id, Order::Asc);
+    db.all(&stmt).await
+}
+
+/// ASIN → (set number, condition) for some ASINs.
+pub async fn mappings_for(
+    db: &Db,
+    asins: &[String],
+) -> Result<Vec<(String, String, String)>, DbError> {
+    if asins.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns([
+            AmazonAsinMappings::Asin,
+            AmazonAsinMappings::SetNumber,
+            AmazonAsinMappings::Condition,
+        ])
+        .from(AmazonAsinMappings::Table)
+        .and_where(Expr::col(AmazonAsinMappings::Asin).is_in(asins.iter().cloned()))
+        .to_owned();
+    db.all(&stmt).await
+}
+
+/// A unit as the plan and the dialog show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StockUnitRow {
+    /// Row id.
+    pub id: i64,
+    /// Set number.
+    pub set_number: String,
+    /// Set name.
+    pub item_name: String,
+    /// `New` or `Used`.
+    pub condition: String,
+    /// Status.
+    pub status: String,
+    /// Storage location.
+    pub storage_location: Option<String>,
+    /// Cost in minor units.
+    pub cost_minor: Option<i64>,
+    /// Currency.
+    pub currency: String,
+    /// When added (FIFO order).
+    pub created_at: OffsetDateTime,
+}
+
+const STOCK_COLUMNS: [InventoryItems; 9] = [
+    InventoryItems::Id,
+    InventoryItems::SetNumber,
+    InventoryItems::ItemName,
+    InventoryItems::Condition,
+    InventoryItems::Status,
+    InventoryItems::StorageLocation,
+    InventoryItems::CostMinor,
+    InventoryItems::Currency,
+    InventoryItems::CreatedAt,
+];
+
+/// Sellable (BACKLOG or LISTED), unlinked units of some set numbers, in
+/// FIFO order.
+pub async fn sellable_units(db: &Db, set_numbers: &[String]) -> Result<Vec<StockUnitRow>, DbError> {
+    if set_numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(STOCK_COLUMNS)
+        .from(InventoryItems::Table)
+        .and_where(Expr::col(InventoryItems::SetNumber).is_in(set_numbers.iter().cloned()))
+        .and_where(Expr::col(InventoryItems::Status).is_in([
+            InventoryStatus::Backlog.as_str(),
+            InventoryStatus::Listed.as_str(),
+        ]))
+        .and_where(
+            Expr::col(InventoryItems::Id).not_in_subquery(
+                Query::select()
+                    .column(OrderItemLinks::InventoryItemId)
+                    .from(OrderItemLinks::Table)
+                    .to_owned(),
+            ),
+        )
+        .order_by(InventoryItems::CreatedAt, Order::Asc)
+        .order_by(InventoryItems::Id, Order::Asc)
+        .to_owned();
+    db.all(&stmt).await
+}
+
+/// Some units by id.
+pub async fn units_by_id(db: &Db, ids: &[i64]) -> Result<Vec<StockUnitRow>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(STOCK_COLUMNS)
+        .from(InventoryItems::Table)
+        .and_where(Expr::col(InventoryItems::Id).is_in(ids.iter().copied()))
+        .to_owned();
+    db.all(&stmt).await
+}

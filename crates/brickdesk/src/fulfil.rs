@@ -1,0 +1,210 @@
+//! Fulfilment of Amazon orders: the picking list and Confirm Orders
+//! Processed (with its review and undo). Both start from the same plan:
+//! the open orders, oldest first, and for every unit of every line the
+//! unit linked to it, else the FIFO recommendation, else why none.
+
+pub mod confirm;
+pub mod picklist;
+pub mod undo;
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::db::fulfilment::{self, OpenOrderRow, StockUnitRow};
+use crate::db::orders::{LineRow, lines_for_orders, links_for_items};
+use crate::db::{Db, DbError};
+use crate::domain::fifo::Unit;
+use crate::domain::fulfilment::{Fill, PlanLine, plan};
+use crate::domain::{Condition, InventoryItemId, InventoryStatus, UiStatus};
+
+/// Ids per query: far below either engine's bound-parameter limit.
+const CHUNK: usize = 2_000;
+
+/// A unit the plan refers to (linked or recommended).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitInfo {
+    /// Row id.
+    pub id: i64,
+    /// Set number.
+    pub set_number: String,
+    /// Name.
+    pub item_name: String,
+    /// Condition.
+    pub condition: String,
+    /// Storage location.
+    pub storage_location: Option<String>,
+    /// Cost in minor units.
+    pub cost_minor: Option<i64>,
+    /// Currency of the cost.
+    pub currency: String,
+}
+
+impl From<&StockUnitRow> for UnitInfo {
+    fn from(u: &StockUnitRow) -> Self {
+        UnitInfo {
+            id: u.id,
+            set_number: u.set_number.clone(),
+            item_name: u.item_name.clone(),
+            condition: u.condition.clone(),
+            storage_location: u.storage_location.clone(),
+            cost_minor: u.cost_minor,
+            currency: u.currency.clone(),
+        }
+    }
+}
+
+/// A line and how each of its units is filled.
+#[derive(Debug, Clone)]
+pub struct PlannedLine {
+    /// The line.
+    pub line: LineRow,
+    /// Set and condition its ASIN maps to.
+    pub mapping: Option<(String, Condition)>,
+    /// One entry per unit of the line.
+    pub fills: Vec<Fill>,
+}
+
+/// An order and its planned lines.
+#[derive(Debug, Clone)]
+pub struct PlannedOrder {
+    /// The order.
+    pub order: OpenOrderRow,
+    /// Its lines.
+    pub lines: Vec<PlannedLine>,
+}
+
+/// The plan for some open orders.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Orders, oldest first.
+    pub orders: Vec<PlannedOrder>,
+    /// Every unit the plan mentions, by id.
+    pub units: HashMap<i64, UnitInfo>,
+    /// Sellable, unlinked units of the mapped sets, in FIFO order (the
+    /// dialog's candidate lists).
+    pub stock: Vec<StockUnitRow>,
+}
+
+/// Plans the Amazon orders in `statuses` (optionally only some order ids).
+/// Reads only.
+pub async fn load_plan(
+    db: &Db,
+    statuses: &[UiStatus],
+    only: Option<&[String]>,
+) -> Result<Plan, DbError> {
+    let orders = fulfilment::amazon_orders(db, statuses, only).await?;
+    let order_ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let mut lines = Vec::new();
+    for chunk in order_ids.chunks(CHUNK) {
+        lines.extend(lines_for_orders(db, chunk).await?);
+    }
+    let line_ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+    let mut links = Vec::new();
+    for chunk in line_ids.chunks(CHUNK) {
+        links.extend(links_for_items(db, chunk).await?);
+    }
+    let asins: Vec<String> = lines
+        .iter()
+        .filter_map(|l| l.asin.as_deref().map(str::trim))
+        .filter(|a| !a.is_empty())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let mut mappings: HashMap<String, (String, Condition)> = HashMap::new();
+    for chunk in asins.chunks(CHUNK) {
+        for (asin, set, condition) in fulfilment::mappings_for(db, chunk).await? {
+            if let Some(c) = Condition::parse(&condition) {
+                mappings.insert(asin, (set, c));
+            }
+        }
+    }
+    let sets: Vec<String> = mappings
+        .values()
+        .map(|(s, _)| s.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut stock = Vec::new();
+    for chunk in sets.chunks(CHUNK) {
+        stock.extend(fulfilment::sellable_units(db, chunk).await?);
+    }
+
+    let mut units: HashMap<i64, UnitInfo> = stock.iter().map(|u| (u.id, u.into())).collect();
+    let mut linked_by_line: HashMap<i64, Vec<(i64, InventoryItemId)>> = HashMap::new();
+    for l in &links {
+        if let Ok(id) = InventoryItemId::new(l.inventory_item_id) {
+            linked_by_line
+                .entry(l.order_item_id)
+                .or_default()
+                .push((l.unit_index, id));
+        }
+        units.insert(
+            l.inventory_item_id,
+            UnitInfo {
+                id: l.inventory_item_id,
+                set_number: l.set_number.clone(),
+                item_name: l.item_name.clone(),
+                condition: l.condition.clone(),
+                storage_location: l.storage_location.clone(),
+                cost_minor: l.cost_minor,
+                currency: l.currency.clone(),
+            },
+        );
+    }
+    let fifo_units: Vec<Unit> = stock
+        .iter()
+        .filter_map(|u| {
+            Some(Unit {
+                id: InventoryItemId::new(u.id).ok()?,
+                created_at: u.created_at,
+                set_number: u.set_number.clone(),
+                condition: Condition::parse(&u.condition)?,
+                status: InventoryStatus::parse(&u.status)?,
+                linked: false,
+            })
+        })
+        .collect();
+    // Lines in order of their orders (oldest first), then line id.
+    let position: HashMap<i64, usize> = order_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, i))
+        .collect();
+    lines.sort_by_key(|l| (position.get(&l.order_id).copied(), l.id));
+    let plan_lines: Vec<PlanLine> = lines
+        .iter()
+        .map(|l| {
+            let asin = l.asin.as_deref().map(str::trim).filter(|a| !a.is_empty());
+            PlanLine {
+                quantity: l.quantity,
+                linked: linked_by_line.remove(&l.id).unwrap_or_default(),
+                has_asin: asin.is_some(),
+                mapping: asin.and_then(|a| mappings.get(a).cloned()),
+            }
+        })
+        .collect();
+    let fills = plan(&plan_lines, &fifo_units);
+    let mut by_order: HashMap<i64, Vec<PlannedLine>> = HashMap::new();
+    for ((line, pl), fills) in lines.into_iter().zip(plan_lines).zip(fills) {
+        by_order
+            .entry(line.order_id)
+            .or_default()
+            .push(PlannedLine {
+                line,
+                mapping: pl.mapping,
+                fills,
+            });
+    }
+    let orders = orders
+        .into_iter()
+        .map(|order| PlannedOrder {
+            lines: by_order.remove(&order.id).unwrap_or_default(),
+            order,
+        })
+        .collect();
+    Ok(Plan {
+        orders,
+        units,
+        stock,
+    })
+}

@@ -1,0 +1,298 @@
+//! JSON API of the picking list and Confirm Orders Processed.
+
+use axum::Json;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::{default_archive, seller_tz};
+use crate::domain::fulfilment::Fill;
+use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, OrderChoice};
+use crate::fulfil::undo::{self, BatchReview};
+use crate::fulfil::{UnitInfo, load_plan, picklist};
+use crate::web::auth::CurrentUser;
+use crate::web::json::ApiJson;
+use crate::web::{AppError, AppState};
+
+/// `?format=json` or the PDF.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FormatParam {
+    format: String,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn picking_list(
+    State(state): State<AppState>,
+    Query(q): Query<FormatParam>,
+) -> Result<Response, AppError> {
+    let list = picklist::build(&state.db, seller_tz(&state), OffsetDateTime::now_utc()).await?;
+    match q.format.as_str() {
+        "json" => Ok(Json(list).into_response()),
+        "" | "pdf" => {
+            let pdf = tokio::task::spawn_blocking(move || picklist::to_pdf(&list))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))??;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "application/pdf"),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "inline; filename=\"amazon-picking-list.pdf\"",
+                    ),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                pdf,
+            )
+                .into_response())
+        }
+        other => Err(AppError::BadRequest(format!(
+            "format must be json or pdf, not '{other}'"
+        ))),
+    }
+}
+
+/// A unit as the confirm API shows it.
+#[derive(Serialize)]
+pub struct UnitJson {
+    id: i64,
+    set_number: String,
+    item_name: String,
+    condition: String,
+    storage_location: Option<String>,
+    cost_minor: Option<i64>,
+    currency: String,
+}
+
+impl From<&UnitInfo> for UnitJson {
+    fn from(u: &UnitInfo) -> Self {
+        UnitJson {
+            id: u.id,
+            set_number: u.set_number.clone(),
+            item_name: u.item_name.clone(),
+            condition: u.condition.clone(),
+            storage_location: u.storage_location.clone(),
+            cost_minor: u.cost_minor,
+            currency: u.currency.clone(),
+        }
+    }
+}
+
+/// How one unit of a line is filled.
+#[derive(Serialize)]
+pub struct SlotJson {
+    unit_index: usize,
+    /// `linked`, `recommended` or `unmatched`.
+    source: &'static str,
+    unit: Option<UnitJson>,
+    message: Option<&'static str>,
+}
+
+/// A line of a candidate order.
+#[derive(Serialize)]
+pub struct LineJson {
+    id: i64,
+    title: Option<String>,
+    asin: Option<String>,
+    sku: Option<String>,
+    quantity: i64,
+    unit_price_minor: Option<i64>,
+    currency: Option<String>,
+    match_status: String,
+    units: Vec<SlotJson>,
+    /// Other sellable units of the mapped set and condition, oldest first.
+    candidates: Vec<UnitJson>,
+}
+
+/// A candidate order.
+#[derive(Serialize)]
+pub struct CandidateJson {
+    order_id: String,
+    buyer_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    order_date: Option<OffsetDateTime>,
+    ui_status: String,
+    total_minor: Option<i64>,
+    currency: Option<String>,
+    lines: Vec<LineJson>,
+}
+
+/// The confirm dialog's data.
+#[derive(Serialize)]
+pub struct CandidatesJson {
+    archive_location: String,
+    orders: Vec<CandidateJson>,
+}
+
+/// Most candidates listed per line.
+pub const MAX_CANDIDATES: usize = 20;
+
+#[tracing::instrument(skip_all)]
+pub async fn candidates(State(state): State<AppState>) -> Result<Json<CandidatesJson>, AppError> {
+    let plan = load_plan(&state.db, &confirm::ELIGIBLE, None).await?;
+    let orders = plan
+        .orders
+        .iter()
+        .map(|o| CandidateJson {
+            order_id: o.order.platform_order_id.clone(),
+            buyer_name: o.order.buyer_name.clone(),
+            order_date: o.order.order_date,
+            ui_status: o.order.ui_status.clone(),
+            total_minor: o.order.total_minor,
+            currency: o.order.currency.clone(),
+            lines: o
+                .lines
+                .iter()
+                .map(|l| LineJson {
+                    id: l.line.id,
+                    title: l.line.title.clone(),
+                    asin: l.line.asin.clone(),
+                    sku: l.line.sku.clone(),
+                    quantity: l.line.quantity,
+                    unit_price_minor: l.line.unit_price_minor,
+                    currency: l.line.currency.clone(),
+                    match_status: l.line.match_status.clone(),
+                    units: l
+                        .fills
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| {
+                            let (source, message) = match f {
+                                Fill::Linked(_) => ("linked", None),
+                                Fill::Recommended(_) => ("recommended", None),
+                                Fill::Unfilled(why) => ("unmatched", Some(why.message())),
+                            };
+                            SlotJson {
+                                unit_index: i,
+                                source,
+                                unit: f
+                                    .unit()
+                                    .and_then(|u| plan.units.get(&u.get()))
+                                    .map(UnitJson::from),
+                                message,
+                            }
+                        })
+                        .collect(),
+                    candidates: l
+                        .mapping
+                        .as_ref()
+                        .map(|(set, cond)| {
+                            plan.stock
+                                .iter()
+                                .filter(|u| &u.set_number == set && u.condition == cond.as_str())
+                                .take(MAX_CANDIDATES)
+                                .map(|u| UnitJson::from(&UnitInfo::from(u)))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Json(CandidatesJson {
+        archive_location: default_archive(&state),
+        orders,
+    }))
+}
+
+/// `POST /api/orders/confirm` body.
+#[derive(Deserialize)]
+pub struct ConfirmBody {
+    /// Defaults to `SOLD-YYYY-MM` of now in the seller's time zone.
+    archive_location: Option<String>,
+    orders: Vec<OrderBody>,
+}
+
+/// An approved order.
+#[derive(Deserialize)]
+pub struct OrderBody {
+    order_id: String,
+    /// Omit to use the linked units plus the FIFO recommendations.
+    lines: Option<Vec<LineBody>>,
+}
+
+/// Units chosen for a line.
+#[derive(Deserialize)]
+pub struct LineBody {
+    item_id: i64,
+    units: Vec<i64>,
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.username))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    ApiJson(body): ApiJson<ConfirmBody>,
+) -> Result<Json<ConfirmOutcome>, AppError> {
+    let req = ConfirmRequest {
+        archive_location: body
+            .archive_location
+            .unwrap_or_else(|| default_archive(&state)),
+        orders: body
+            .orders
+            .into_iter()
+            .map(|o| OrderChoice {
+                order_id: o.order_id,
+                lines: o.lines.map(|ls| {
+                    ls.into_iter()
+                        .map(|l| LineChoice {
+                            item_id: l.item_id,
+                            units: l.units,
+                        })
+                        .collect()
+                }),
+            })
+            .collect(),
+    };
+    Ok(Json(
+        confirm::confirm(&state.db, &req, Some(user.id)).await?,
+    ))
+}
+
+/// A batch in the list.
+#[derive(Serialize)]
+pub struct BatchJson {
+    id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    archive_location: String,
+    orders: i64,
+    units: i64,
+    undone: bool,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn batches(State(state): State<AppState>) -> Result<Json<Vec<BatchJson>>, AppError> {
+    let rows = undo::latest(&state.db, 100).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|b| BatchJson {
+                id: b.id,
+                created_at: b.created_at,
+                archive_location: b.archive_location,
+                orders: b.orders,
+                units: b.units,
+                undone: b.undone_at.is_some(),
+            })
+            .collect(),
+    ))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn review(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<BatchReview>, AppError> {
+    Ok(Json(undo::review(&state.db, id).await?))
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.username))]
+pub async fn undo(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(id): Path<i64>,
+) -> Result<Json<BatchReview>, AppError> {
+    Ok(Json(undo::undo(&state.db, id, Some(user.id)).await?))
+}

@@ -1,0 +1,399 @@
+//! The Confirm Orders Processed dialog (a whole page that works without
+//! JavaScript; `app.js` shows it one order at a time), its result, and the
+//! review and undo of confirmation batches.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use time::macros::format_description;
+
+use super::default_archive;
+use crate::domain::fulfilment::Fill;
+use crate::domain::{Currency, Money, UiStatus};
+use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, OrderChoice};
+use crate::fulfil::undo::{self, BatchReview};
+use crate::fulfil::{Plan, UnitInfo, load_plan};
+use crate::web::auth::CurrentUser;
+use crate::web::{AppError, AppState, PageError};
+
+fn html(status: StatusCode, tpl: &impl Template) -> Result<Response, PageError> {
+    let body = tpl.render().map_err(anyhow::Error::from)?;
+    Ok((status, Html(body)).into_response())
+}
+
+fn money(minor: Option<i64>, currency: Option<&str>) -> String {
+    let c = currency
+        .and_then(|c| Currency::parse(c).ok())
+        .unwrap_or(Currency::GBP);
+    minor.map_or_else(|| "—".to_owned(), |m| Money::from_minor(m, c).to_string())
+}
+
+fn unit_label(u: &UnitInfo) -> String {
+    format!(
+        "#{} {} {} ({}) — {}",
+        u.id,
+        u.set_number,
+        u.item_name,
+        u.condition,
+        u.storage_location.as_deref().unwrap_or("no location")
+    )
+}
+
+/// One choice in a unit's select.
+struct OptionView {
+    value: i64,
+    label: String,
+    selected: bool,
+}
+
+/// One unit of a line in the dialog.
+struct SlotView {
+    /// Form field name.
+    field: String,
+    /// Set when linked already.
+    linked: Option<String>,
+    /// Choices (recommendation first) when not linked.
+    options: Vec<OptionView>,
+    /// Why nothing is recommended.
+    message: Option<&'static str>,
+}
+
+struct LineView {
+    id: i64,
+    title: String,
+    asin: String,
+    quantity: i64,
+    price: String,
+    search: String,
+    slots: Vec<SlotView>,
+}
+
+struct OrderView {
+    order_id: String,
+    buyer: String,
+    date: String,
+    total: String,
+    status: &'static str,
+    status_colour: &'static str,
+    lines: Vec<LineView>,
+}
+
+#[derive(Template)]
+#[template(path = "dialog_confirm.html")]
+struct ConfirmPage {
+    orders: Vec<OrderView>,
+    archive_location: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DialogQuery {
+    /// Only this order (Retry).
+    order: String,
+}
+
+fn views(plan: &Plan) -> Vec<OrderView> {
+    plan.orders
+        .iter()
+        .map(|o| {
+            let status = UiStatus::parse(&o.order.ui_status).unwrap_or(UiStatus::Paid);
+            OrderView {
+                order_id: o.order.platform_order_id.clone(),
+                buyer: o
+                    .order
+                    .buyer_name
+                    .clone()
+                    .filter(|b| !b.trim().is_empty())
+                    .unwrap_or_else(|| "Amazon Customer".into()),
+                date: o
+                    .order
+                    .order_date
+                    .and_then(|d| {
+                        d.format(format_description!(
+                            "[day padding:none] [month repr:short] [year]"
+                        ))
+                        .ok()
+                    })
+                    .unwrap_or_else(|| "—".into()),
+                total: money(o.order.total_minor, o.order.currency.as_deref()),
+                status: status.as_str(),
+                status_colour: status.colour(),
+                lines: o
+                    .lines
+                    .iter()
+                    .map(|l| {
+                        let candidates: Vec<&UnitInfo> = l
+                            .mapping
+                            .as_ref()
+                            .map(|(set, cond)| {
+                                plan.stock
+                                    .iter()
+                                    .filter(|u| {
+                                        &u.set_number == set && u.condition == cond.as_str()
+                                    })
+                                    .filter_map(|u| plan.units.get(&u.id))
+                                    .take(super::api::MAX_CANDIDATES)
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        let title = l
+                            .line
+                            .title
+                            .clone()
+                            .unwrap_or_else(|| "Unknown Item".into());
+                        LineView {
+                            id: l.line.id,
+                            asin: l.line.asin.clone().unwrap_or_default(),
+                            quantity: l.line.quantity,
+                            price: money(l.line.unit_price_minor, l.line.currency.as_deref()),
+                            search: crate::amazon::matching::set_number_in_title(&title)
+                                .unwrap_or_else(|| title.chars().take(30).collect()),
+                            title,
+                            slots: l
+                                .fills
+                                .iter()
+                                .enumerate()
+                                .map(|(i, f)| slot(l.line.id, i, *f, plan, &candidates))
+                                .collect(),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn slot(line: i64, index: usize, fill: Fill, plan: &Plan, candidates: &[&UnitInfo]) -> SlotView {
+    let field = format!("unit-{line}-{index}");
+    match fill {
+        Fill::Linked(u) => SlotView {
+            field,
+            linked: Some(
+                plan.units
+                    .get(&u.get())
+                    .map_or_else(|| format!("#{u}"), unit_label),
+            ),
+            options: Vec::new(),
+            message: None,
+        },
+        Fill::Recommended(u) => {
+            let mut options = vec![OptionView {
+                value: u.get(),
+                label: plan
+                    .units
+                    .get(&u.get())
+                    .map_or_else(|| format!("#{u}"), unit_label)
+                    + " (oldest, recommended)",
+                selected: true,
+            }];
+            options.extend(
+                candidates
+                    .iter()
+                    .filter(|c| c.id != u.get())
+                    .map(|c| OptionView {
+                        value: c.id,
+                        label: unit_label(c),
+                        selected: false,
+                    }),
+            );
+            SlotView {
+                field,
+                linked: None,
+                options,
+                message: None,
+            }
+        }
+        Fill::Unfilled(why) => SlotView {
+            field,
+            linked: None,
+            options: Vec::new(),
+            message: Some(why.message()),
+        },
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn dialog(
+    State(state): State<AppState>,
+    Query(q): Query<DialogQuery>,
+) -> Result<Response, PageError> {
+    let only = [q.order.trim().to_owned()];
+    let only = (!q.order.trim().is_empty()).then_some(&only[..]);
+    let plan = load_plan(&state.db, &confirm::ELIGIBLE, only).await?;
+    html(
+        StatusCode::OK,
+        &ConfirmPage {
+            orders: views(&plan),
+            archive_location: default_archive(&state),
+            error: None,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "dialog_confirm_result.html")]
+struct ResultPage {
+    outcome: ConfirmOutcome,
+}
+
+/// Reads the dialog's form: `order` per order, `decision-{order}` =
+/// approve/skip, `unit-{line}-{index}` = unit id (blank: skip the unit).
+fn request_from_form(fields: &[(String, String)]) -> Result<ConfirmRequest, AppError> {
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+    };
+    let archive = value("archive_location").unwrap_or_default().to_owned();
+    let mut orders = Vec::new();
+    for (_, order) in fields.iter().filter(|(k, _)| k == "order") {
+        if value(&format!("decision-{order}")) != Some("approve") {
+            continue;
+        }
+        let prefix = format!("line-{order}");
+        let mut lines: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for (_, line) in fields.iter().filter(|(k, _)| *k == prefix) {
+            let line: i64 = line
+                .parse()
+                .map_err(|_| AppError::BadRequest(format!("bad line id '{line}'")))?;
+            let slot_prefix = format!("unit-{line}-");
+            let units = lines.entry(line).or_default();
+            for (_, v) in fields
+                .iter()
+                .filter(|(k, v)| k.starts_with(&slot_prefix) && !v.trim().is_empty())
+            {
+                units.push(v.trim().parse().map_err(|_| {
+                    AppError::BadRequest(format!("'{}' is not an inventory item id", v.trim()))
+                })?);
+            }
+        }
+        orders.push(OrderChoice {
+            order_id: order.clone(),
+            lines: Some(
+                lines
+                    .into_iter()
+                    .map(|(item_id, units)| LineChoice { item_id, units })
+                    .collect(),
+            ),
+        });
+    }
+    if orders.is_empty() {
+        return Err(AppError::BadRequest(
+            "No order approved: press Approve on the orders to confirm".into(),
+        ));
+    }
+    Ok(ConfirmRequest {
+        archive_location: archive,
+        orders,
+    })
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.username))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let req = request_from_form(&fields)?;
+    let outcome = confirm::confirm(&state.db, &req, Some(user.id))
+        .await
+        .map_err(AppError::from)?;
+    html(StatusCode::OK, &ResultPage { outcome })
+}
+
+struct BatchView {
+    id: i64,
+    when: String,
+    archive_location: String,
+    orders: i64,
+    units: i64,
+    undone: bool,
+}
+
+#[derive(Template)]
+#[template(path = "confirmations.html")]
+struct BatchesPage {
+    batches: Vec<BatchView>,
+}
+
+fn when(t: time::OffsetDateTime) -> String {
+    t.format(format_description!(
+        "[year]-[month]-[day] [hour]:[minute] UTC"
+    ))
+    .unwrap_or_default()
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn batches(State(state): State<AppState>) -> Result<Response, PageError> {
+    let rows = undo::latest(&state.db, 100).await?;
+    let batches = rows
+        .into_iter()
+        .map(|b| BatchView {
+            id: b.id,
+            when: when(b.created_at),
+            archive_location: b.archive_location,
+            orders: b.orders,
+            units: b.units,
+            undone: b.undone_at.is_some(),
+        })
+        .collect();
+    html(StatusCode::OK, &BatchesPage { batches })
+}
+
+#[derive(Template)]
+#[template(path = "confirmation_review.html")]
+struct ReviewPage {
+    review: BatchReview,
+    when: String,
+    message: Option<String>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn review(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let review = undo::review(&state.db, id).await.map_err(AppError::from)?;
+    let when = when(review.created_at);
+    html(
+        StatusCode::OK,
+        &ReviewPage {
+            review,
+            when,
+            message: None,
+        },
+    )
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.username))]
+pub async fn undo(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let (status, message) = match undo::undo(&state.db, id, Some(user.id)).await {
+        Ok(_) => (
+            StatusCode::OK,
+            "Confirmation undone: units and orders are back as they were.".to_owned(),
+        ),
+        Err(e @ undo::UndoError::Blocked(_)) => (StatusCode::CONFLICT, e.to_string()),
+        Err(e) => return Err(AppError::from(e).into()),
+    };
+    let review = undo::review(&state.db, id).await.map_err(AppError::from)?;
+    let when = when(review.created_at);
+    html(
+        status,
+        &ReviewPage {
+            review,
+            when,
+            message: Some(message),
+        },
+    )
+}

@@ -1,0 +1,182 @@
+//! 200 concurrent confirm requests over HTTP competing for five units, on
+//! SQLite and on PostgreSQL: every unit is linked at most once, to an order
+//! that was completed, and every request gets success or a clear per-order
+//! failure.
+
+use std::collections::HashMap;
+
+use brickdesk::config::DemoMode;
+use brickdesk::db::inventory::InventoryQuery;
+use brickdesk::db::orders::OrderListQuery;
+use brickdesk::db::{self};
+use brickdesk::domain::{Condition, InventoryStatus, Platform};
+use futures::future::join_all;
+use serde_json::{Value, json};
+use time::macros::datetime;
+
+use super::{ASIN_A, add_mapping, add_order, add_unit, new_line, new_order, new_unit};
+use crate::helpers::{TestApp, TestDb, spawn_app_on};
+
+const ORDERS: usize = 10;
+const UNITS: usize = 5;
+const REQUESTS: usize = 200;
+
+/// Failures a request may report; anything else is a defect.
+const CLEAR: [&str; 6] = [
+    "No linked items",
+    "already sold",
+    "only Paid or Shipped",
+    "confirmed by another request",
+    "linked to another order a moment ago",
+    "linked or confirmed by another request",
+];
+
+async fn race(t: TestDb) {
+    let app: TestApp = spawn_app_on(t, DemoMode::Off).await;
+    let owner = app.owner().await;
+    add_mapping(&app.db, ASIN_A, "75192").await;
+    let mut units = Vec::new();
+    for i in 0..UNITS {
+        let at = datetime!(2026-01-01 0:00 UTC) + time::Duration::hours(i as i64);
+        units.push(
+            add_unit(
+                &app.db,
+                new_unit(
+                    "75192",
+                    Condition::New,
+                    InventoryStatus::Listed,
+                    Some("A-1"),
+                    at,
+                ),
+            )
+            .await,
+        );
+    }
+    let mut lines = Vec::new();
+    for i in 0..ORDERS {
+        let at = datetime!(2026-01-10 0:00 UTC) + time::Duration::hours(i as i64);
+        let id = format!("203-{:07}-0000000", i + 1);
+        let l = add_order(
+            &app.db,
+            new_order(&id, "Unshipped", at),
+            &[new_line("L", Some(ASIN_A), 1, "Falcon")],
+        )
+        .await;
+        lines.push((id, l[0]));
+    }
+    let requests = (0..REQUESTS).map(|i| {
+        let (order_id, line) = &lines[i % ORDERS];
+        // Some take the recommendation, the others name a unit.
+        let order = if i % 3 == 0 {
+            json!({ "order_id": order_id })
+        } else {
+            json!({ "order_id": order_id, "lines": [{ "item_id": line, "units": [units[(i / ORDERS + i) % UNITS]] }] })
+        };
+        let body = json!({ "archive_location": "SOLD-RACE", "orders": [order] });
+        let client = owner.clone();
+        let url = format!("{}/api/orders/confirm", app.address);
+        async move {
+            let resp = client.post(url).json(&body).send().await.expect("request");
+            let status = resp.status();
+            let body: Value = resp.json().await.expect("json answer");
+            (status, body)
+        }
+    });
+    let answers = join_all(requests).await;
+    let mut confirmed: HashMap<String, Vec<i64>> = HashMap::new();
+    for (status, body) in &answers {
+        assert_eq!(status.as_u16(), 200, "{body}");
+        for c in body["confirmed"].as_array().expect("confirmed") {
+            let id = c["order_id"].as_str().expect("id").to_owned();
+            let sold: Vec<i64> = c["units"]
+                .as_array()
+                .expect("units")
+                .iter()
+                .map(|u| u.as_i64().expect("unit"))
+                .collect();
+            assert!(
+                confirmed.insert(id.clone(), sold).is_none(),
+                "order {id} confirmed twice"
+            );
+        }
+        for f in body["failed"].as_array().expect("failed") {
+            let msg = f["message"].as_str().expect("message");
+            assert!(
+                CLEAR.iter().any(|c| msg.contains(c)),
+                "unclear failure: {msg}"
+            );
+        }
+        let n = body["confirmed"].as_array().map_or(0, Vec::len)
+            + body["failed"].as_array().map_or(0, Vec::len);
+        assert_eq!(n, 1, "one answer per order: {body}");
+    }
+    assert!(
+        !confirmed.is_empty() && confirmed.len() <= UNITS,
+        "{confirmed:?}"
+    );
+    // Every unit sold at most once, to an order that is Completed.
+    let mut owner_of: HashMap<i64, &str> = HashMap::new();
+    for (order, sold) in &confirmed {
+        for u in sold {
+            assert!(owner_of.insert(*u, order).is_none(), "unit {u} sold twice");
+        }
+    }
+    let (rows, _) = db::inventory::list(
+        &app.db,
+        &InventoryQuery {
+            limit: None,
+            ..InventoryQuery::default()
+        },
+    )
+    .await
+    .expect("units");
+    for r in &rows {
+        match owner_of.get(&r.id) {
+            Some(order) => {
+                assert_eq!(r.status, "SOLD");
+                assert_eq!(r.sold_order_ref.as_deref(), Some(*order));
+                assert_eq!(r.storage_location.as_deref(), Some("SOLD-RACE"));
+            }
+            None => assert_eq!(r.status, "LISTED", "unit {} untouched", r.id),
+        }
+    }
+    let q = OrderListQuery {
+        platform: Some(Platform::Amazon),
+        status: None,
+        matching: None,
+        search: None,
+        offset: 0,
+        limit: 100,
+    };
+    let (orders, _) = db::orders::list_orders(&app.db, &q).await.expect("orders");
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let links = db::orders::links_for_items(
+        &app.db,
+        &db::orders::lines_for_orders(&app.db, &ids)
+            .await
+            .expect("lines")
+            .iter()
+            .map(|l| l.id)
+            .collect::<Vec<_>>(),
+    )
+    .await
+    .expect("links");
+    assert_eq!(links.len(), owner_of.len(), "one link per sold unit");
+    for o in &orders {
+        let done = confirmed.contains_key(&o.platform_order_id);
+        assert_eq!(o.ui_status == "Completed", done, "{}", o.platform_order_id);
+    }
+}
+
+#[tokio::test]
+async fn concurrent_confirms_sqlite() {
+    race(crate::helpers::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn concurrent_confirms_postgres() {
+    match crate::helpers::postgres().await {
+        Some(t) => race(t).await,
+        None => eprintln!("TEST_DATABASE_URL not set: PostgreSQL half skipped"),
+    }
+}

@@ -1,0 +1,162 @@
+//! In a real browser: open Confirm Orders Processed from /orders, approve
+//! one order, skip one, change the archive location, confirm; then the
+//! units are SOLD there and the order is Completed. The Pick List opens in
+//! a new tab.
+
+use std::time::Duration;
+
+use brickdesk::auth::Role;
+use brickdesk::config::DemoMode;
+use brickdesk::db;
+use brickdesk::domain::{Condition, InventoryItemId, InventoryStatus, Platform};
+use time::macros::datetime;
+
+use super::{ASIN_A, add_mapping, add_order, add_unit, new_line, new_order, new_unit};
+use crate::browser::Browser;
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
+    let app = spawn_app(DemoMode::Off).await;
+    app.add_user("anna", Role::Owner).await;
+    add_mapping(&app.db, ASIN_A, "75192").await;
+    let u1 = add_unit(
+        &app.db,
+        new_unit(
+            "75192",
+            Condition::New,
+            InventoryStatus::Listed,
+            Some("A-1"),
+            datetime!(2026-01-01 0:00 UTC),
+        ),
+    )
+    .await;
+    let u2 = add_unit(
+        &app.db,
+        new_unit(
+            "75192",
+            Condition::New,
+            InventoryStatus::Listed,
+            Some("A-2"),
+            datetime!(2026-01-02 0:00 UTC),
+        ),
+    )
+    .await;
+    add_order(
+        &app.db,
+        new_order(
+            "203-1111111-1111111",
+            "Unshipped",
+            datetime!(2026-01-10 0:00 UTC),
+        ),
+        &[new_line("A", Some(ASIN_A), 1, "Falcon one")],
+    )
+    .await;
+    add_order(
+        &app.db,
+        new_order(
+            "203-2222222-2222222",
+            "Unshipped",
+            datetime!(2026-01-11 0:00 UTC),
+        ),
+        &[new_line("B", Some(ASIN_A), 1, "Falcon two")],
+    )
+    .await;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.sign_in(&app, "anna").await;
+    b.client
+        .goto(&format!("{}/orders", app.address))
+        .await
+        .expect("orders");
+    b.find("#confirm-orders")
+        .await
+        .click()
+        .await
+        .expect("open dialog");
+    b.find("dialog#bd-dialog[open] form[data-wizard]").await;
+    b.wait_for_text("Progress: 1 of 2 orders").await;
+    b.wait_for_text("(oldest, recommended)").await;
+    b.find("fieldset[data-order='203-1111111-1111111'] [data-approve]")
+        .await
+        .click()
+        .await
+        .expect("approve");
+    b.wait_for_text("Progress: 2 of 2 orders (1 approved)")
+        .await;
+    b.find("fieldset[data-order='203-2222222-2222222'] [data-skip]")
+        .await
+        .click()
+        .await
+        .expect("skip");
+    let archive = b.find("#archive-location").await;
+    archive.clear().await.expect("clear");
+    archive.send_keys("SOLD-BROWSER").await.expect("type");
+    b.find("#confirm-approved")
+        .await
+        .click()
+        .await
+        .expect("confirm");
+    b.wait_for_text("Confirmed 1 orders").await;
+    b.find("dialog#bd-dialog[open] .banner.success").await;
+
+    let unit = db::inventory::get(&app.db, InventoryItemId::new(u1).expect("id"))
+        .await
+        .expect("get")
+        .expect("u1");
+    assert_eq!(
+        (unit.status.as_str(), unit.storage_location.as_deref()),
+        ("SOLD", Some("SOLD-BROWSER"))
+    );
+    let other = db::inventory::get(&app.db, InventoryItemId::new(u2).expect("id"))
+        .await
+        .expect("get")
+        .expect("u2");
+    assert_eq!(other.status, "LISTED", "the skipped order's unit stays");
+    let done = db::orders::find_order(&app.db, Platform::Amazon, "203-1111111-1111111")
+        .await
+        .expect("o")
+        .expect("o");
+    let skipped = db::orders::find_order(&app.db, Platform::Amazon, "203-2222222-2222222")
+        .await
+        .expect("o")
+        .expect("o");
+    assert_eq!(
+        (done.ui_status.as_str(), skipped.ui_status.as_str()),
+        ("Completed", "Paid")
+    );
+
+    // The pages show it too.
+    b.client
+        .goto(&format!("{}/inventory/{u1}", app.address))
+        .await
+        .expect("unit page");
+    b.wait_for_text("SOLD-BROWSER").await;
+    b.client
+        .goto(&format!("{}/orders/amazon?search=203-1111111", app.address))
+        .await
+        .expect("orders page");
+    b.find("[data-ui-status='Completed']").await;
+
+    // The pick list opens in a new tab.
+    b.client
+        .goto(&format!("{}/orders", app.address))
+        .await
+        .expect("orders");
+    let before = b.client.windows().await.expect("windows").len();
+    b.find("#pick-list").await.click().await.expect("pick list");
+    let mut windows = Vec::new();
+    for _ in 0..50 {
+        windows = b.client.windows().await.expect("windows");
+        if windows.len() > before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(windows.len(), before + 1, "a new tab opened");
+    let tab = windows.last().cloned().expect("tab");
+    b.client.switch_to_window(tab).await.expect("switch");
+    let url = b.client.current_url().await.expect("url");
+    assert!(url.path().ends_with("/api/picking-list/amazon"), "{url}");
+}

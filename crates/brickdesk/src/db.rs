@@ -7,6 +7,7 @@ mod error;
 mod exec;
 pub mod inventory;
 pub mod inventory_import;
+pub mod jobs;
 pub mod links;
 pub mod mappings;
 pub mod orders;

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod inventory;
 pub mod inventory_csv;
+pub mod jobs;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -46,6 +46,8 @@ pub struct AppState {
     pub secrets: SecretBox,
     /// How to reach Amazon (demo simulator or the seller's region).
     pub amazon: Arc<crate::amazon::connection::AmazonSetup>,
+    /// Durable jobs (order sync, backfill, …).
+    pub jobs: crate::jobs::Jobs,
 }
 
 /// Every route of the app, with its access rule.

@@ -2,6 +2,7 @@
 //! returning [`routes::Routes`]; they are merged here into the one route
 //! table, and every request passes [`auth::authenticate`] first.
 
+pub mod amazon_jobs;
 pub mod assets;
 pub mod auth;
 pub mod error;
@@ -61,6 +62,7 @@ pub fn routes() -> Routes {
         .merge(inventory::router())
         .merge(orders::router())
         .merge(inventory_csv::router())
+        .merge(amazon_jobs::router())
 }
 
 /// The table of every route (method, path, access), for tests and docs.

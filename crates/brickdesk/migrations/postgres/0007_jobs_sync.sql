@@ -3,6 +3,3 @@
 ALTER TABLE jobs ADD COLUMN detail_json TEXT NOT NULL DEFAULT '{}';
 -- The latest job of a kind is read on every progress poll.
 CREATE INDEX jobs_kind_latest ON jobs (kind, id);
--- Orders still missing their lines: the backfill's work list and the
--- "N orders missing item details" count stay cheap with 100,000 orders.
-CREATE INDEX orders_missing_items ON orders (platform, id) WHERE items_fetched_at IS NULL;

@@ -313,11 +313,14 @@ pub async fn finish(
     state: &str,
     p: &ProgressWrite,
 ) -> Result<bool, DbError> {
-    let mut stmt = progress_update(id, owner, p);
+    let ended = ProgressWrite {
+        current_order_id: None,
+        ..p.clone()
+    };
+    let mut stmt = progress_update(id, owner, &ended);
     stmt.value(Jobs::State, state)
         .value(Jobs::FinishedAt, now())
-        .value(Jobs::RateLimitedUntil, None::<OffsetDateTime>)
-        .value(Jobs::CurrentOrderId, None::<String>);
+        .value(Jobs::RateLimitedUntil, None::<OffsetDateTime>);
     Ok(db.optional::<(String,)>(&stmt).await?.is_some())
 }
 

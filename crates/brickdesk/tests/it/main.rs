@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod amazon_sync;
 mod app;
 mod browser;
 mod inventory;

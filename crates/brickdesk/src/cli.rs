@@ -4,6 +4,7 @@ mod accounts;
 mod bench;
 pub mod bench_orders;
 mod inventory;
+pub mod jobs;
 
 use anyhow::Context;
 
@@ -45,6 +46,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
             Some(Command::Bench(cmd)) => bench::run(&cli.global, cmd).await,
+            Some(Command::Sync(args)) => {
+                jobs::sync(&cli.global, &open(&cli.global).await?, args).await
+            }
+            Some(Command::Backfill(args)) => {
+                jobs::backfill(&cli.global, &open(&cli.global).await?, args).await
+            }
             None => anyhow::bail!("no command given; try `brickdesk serve`"),
         }
     })

@@ -69,6 +69,10 @@ pub enum Command {
     /// Time parts of the app on generated data.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Sync Amazon orders now (incremental), with a progress bar.
+    Sync(crate::cli::jobs::SyncArgs),
+    /// Fetch the lines of Amazon orders that are missing them.
+    Backfill(crate::cli::jobs::BackfillArgs),
 }
 
 /// `brickdesk inventory …`

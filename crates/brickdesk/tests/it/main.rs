@@ -7,6 +7,7 @@ mod helpers;
 mod amazon_sync;
 mod app;
 mod browser;
+mod crash;
 mod inventory;
 mod inventory_csv;
 mod migrations;

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod amazon_sync;
+mod amazon_sync_http;
 mod app;
 mod browser;
 mod crash;

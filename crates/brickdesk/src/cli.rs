@@ -2,6 +2,7 @@
 
 mod accounts;
 mod bench;
+pub mod bench_backfill;
 pub mod bench_orders;
 mod inventory;
 pub mod jobs;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{report}");
                 Ok(())
             }
+            Some(Command::Bench(BenchCommand::Backfill(args))) => bench_backfill::run(&args).await,
             Some(Command::Bench(cmd)) => bench::run(&cli.global, cmd).await,
             Some(Command::Sync(args)) => {
                 jobs::sync(&cli.global, &open(&cli.global).await?, args).await

@@ -128,6 +128,9 @@ pub enum BenchCommand {
     /// and the status summary over HTTP (SQLite; PostgreSQL too with
     /// `--database-url postgres://…`).
     OrdersList(crate::cli::bench_orders::OrdersListArgs),
+    /// Backfill of 10,000 orders against a time-scaled simulator: simulated
+    /// time, achieved ÷ permitted call rate, 429s.
+    Backfill(crate::cli::bench_backfill::BackfillBenchArgs),
     /// Achieved ÷ permitted call rate of getOrderItems against the
     /// simulator under a time-scaled usage plan.
     SpapiRate {

@@ -166,8 +166,8 @@ impl Jobs {
         if !lock(&self.inner.runners).contains_key(kind) {
             return Err(StartError::UnknownKind(kind.to_owned()));
         }
-        // A job left live by a dead process would block the kind forever.
-        self.recover().await?;
+        // A job of this kind left live by a dead process would block it.
+        self.recover_kinds(Some(kind)).await?;
         for _ in 0..3 {
             match store::insert_running(&self.inner.db, kind, &params.to_string(), self.owner())
                 .await
@@ -216,12 +216,20 @@ impl Jobs {
     /// Marks jobs of dead owners interrupted and resumes every interrupted
     /// job whose kind this process can run. Returns the jobs resumed.
     pub async fn recover(&self) -> Result<Vec<JobRow>, DbError> {
+        self.recover_kinds(None).await
+    }
+
+    /// [`Jobs::recover`] for one kind, or every kind with `None`.
+    async fn recover_kinds(&self, only: Option<&str>) -> Result<Vec<JobRow>, DbError> {
         let db = &self.inner.db;
         let stale_before = crate::db::now()
             - time::Duration::try_from(self.inner.config.stale_after)
                 .unwrap_or(time::Duration::seconds(10));
         let mut resumed = Vec::new();
         for job in store::unfinished(db).await? {
+            if only.is_some_and(|k| k != job.kind) {
+                continue;
+            }
             let mut state = job.state.clone();
             if store::LIVE_STATES.contains(&job.state.as_str()) {
                 let mine = job.owner.as_deref() == Some(self.owner());

@@ -1,6 +1,22 @@
-//! Amazon services built on the `spapi` client: credentials now; sync,
-//! backfill and fees as they land.
+//! Amazon services built on the `spapi` client: credentials, the
+//! connection, ASIN matching, and the order sync and backfill jobs.
 
+pub mod access;
+pub mod backfill;
 pub mod connection;
+pub mod convert;
 pub mod credentials;
 pub mod matching;
+pub mod pacing;
+pub mod sync;
+
+use crate::jobs::Jobs;
+pub use access::AmazonAccess;
+
+/// Registers the Amazon job kinds (`sync`, `backfill`) with `jobs`.
+pub fn register_jobs(jobs: &Jobs, access: &AmazonAccess) {
+    let a = access.clone();
+    jobs.register(sync::KIND, move |ctx| sync::run(ctx, a.clone()));
+    let a = access.clone();
+    jobs.register(backfill::KIND, move |ctx| backfill::run(ctx, a.clone()));
+}

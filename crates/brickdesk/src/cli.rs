@@ -3,8 +3,10 @@
 mod accounts;
 mod bench;
 mod bench_fulfil;
+pub mod bench_backfill;
 pub mod bench_orders;
 mod inventory;
+pub mod jobs;
 
 use anyhow::Context;
 
@@ -48,7 +50,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Some(Command::Bench(
                 cmd @ (BenchCommand::Picklist { .. } | BenchCommand::Confirm { .. }),
             )) => bench_fulfil::run(&cli.global, cmd).await,
+            Some(Command::Bench(BenchCommand::Backfill(args))) => bench_backfill::run(&args).await,
             Some(Command::Bench(cmd)) => bench::run(&cli.global, cmd).await,
+            Some(Command::Sync(args)) => {
+                jobs::sync(&cli.global, &open(&cli.global).await?, args).await
+            }
+            Some(Command::Backfill(args)) => {
+                jobs::backfill(&cli.global, &open(&cli.global).await?, args).await
+            }
             None => anyhow::bail!("no command given; try `brickdesk serve`"),
         }
     })

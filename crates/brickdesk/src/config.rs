@@ -69,6 +69,10 @@ pub enum Command {
     /// Time parts of the app on generated data.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Sync Amazon orders now (incremental), with a progress bar.
+    Sync(crate::cli::jobs::SyncArgs),
+    /// Fetch the lines of Amazon orders that are missing them.
+    Backfill(crate::cli::jobs::BackfillArgs),
 }
 
 /// `brickdesk inventory …`
@@ -138,6 +142,9 @@ pub enum BenchCommand {
         #[arg(long, env = "BRICKDESK_BENCH_ORDERS", default_value_t = 500)]
         orders: usize,
     },
+    /// Backfill of 10,000 orders against a time-scaled simulator: simulated
+    /// time, achieved ÷ permitted call rate, 429s.
+    Backfill(crate::cli::bench_backfill::BackfillBenchArgs),
     /// Achieved ÷ permitted call rate of getOrderItems against the
     /// simulator under a time-scaled usage plan.
     SpapiRate {

@@ -9,6 +9,7 @@ mod exec;
 pub mod fulfilment;
 pub mod inventory;
 pub mod inventory_import;
+pub mod jobs;
 pub mod links;
 pub mod mappings;
 pub mod orders;

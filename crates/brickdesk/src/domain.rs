@@ -11,6 +11,7 @@ pub mod matching;
 pub mod money;
 pub mod platform;
 pub mod status;
+pub mod sync;
 
 pub use ids::{AmazonOrderId, InventoryItemId, OrderId, OrderItemId, UserId};
 pub use inventory::{Condition, InventoryStatus};

@@ -16,6 +16,7 @@ pub mod fulfil;
 pub mod inventory;
 pub mod inventory_csv;
 pub mod pdf;
+pub mod jobs;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

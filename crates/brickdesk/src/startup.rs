@@ -8,12 +8,14 @@ use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::amazon::AmazonAccess;
 use crate::amazon::connection::{AmazonSetup, SimEndpoints};
 use crate::amazon::credentials;
 use crate::auth::secrets::SecretBox;
 use crate::config::{Config, DemoMode};
 use crate::db::{self, Db};
 use crate::demo;
+use crate::jobs::Jobs;
 use crate::web::{self, AppState};
 
 /// How much faster than real time the demo's simulated Amazon runs, so a
@@ -28,6 +30,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Db,
+    jobs: Jobs,
 }
 
 impl Application {
@@ -108,6 +111,12 @@ impl Application {
             tracing::warn!("no users: owner setup link printed on standard output");
             setup_link = Some(link);
         }
+        let amazon = Arc::new(amazon);
+        let jobs = Jobs::new(db.clone());
+        crate::amazon::register_jobs(
+            &jobs,
+            &AmazonAccess::new(Arc::clone(&amazon), secrets.clone(), db.clone()),
+        );
         let state = AppState {
             db: db.clone(),
             config: Arc::new(config),
@@ -115,7 +124,8 @@ impl Application {
             setup,
             throttle: Arc::default(),
             secrets,
-            amazon: Arc::new(amazon),
+            amazon,
+            jobs: jobs.clone(),
         };
         Ok(Application {
             sim,
@@ -124,6 +134,7 @@ impl Application {
             listener,
             router: web::router(state),
             db,
+            jobs,
         })
     }
 
@@ -140,6 +151,11 @@ impl Application {
     /// The database the application uses.
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// The application's job machinery.
+    pub fn jobs(&self) -> &Jobs {
+        &self.jobs
     }
 
     /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
@@ -160,9 +176,15 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        // Jobs a dead process left behind resume now (and whenever one
+        // stops beating later).
+        let supervisor = self.jobs.supervise();
         let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
+        // Running jobs end as interrupted, to resume on the next start.
+        self.jobs.shutdown(std::time::Duration::from_secs(5)).await;
+        supervisor.abort();
         self.db.close().await;
         if let Some(sim) = self.sim {
             let _ = sim.shutdown().await;

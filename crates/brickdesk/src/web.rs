@@ -2,6 +2,7 @@
 //! returning [`routes::Routes`]; they are merged here into the one route
 //! table, and every request passes [`auth::authenticate`] first.
 
+pub mod amazon_jobs;
 pub mod assets;
 pub mod auth;
 pub mod error;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub secrets: SecretBox,
     /// How to reach Amazon (demo simulator or the seller's region).
     pub amazon: Arc<crate::amazon::connection::AmazonSetup>,
+    /// Durable jobs (order sync, backfill, …).
+    pub jobs: crate::jobs::Jobs,
 }
 
 /// Every route of the app, with its access rule.
@@ -61,6 +64,7 @@ pub fn routes() -> Routes {
         .merge(orders::router())
         .merge(inventory_csv::router())
         .merge(fulfil::router())
+        .merge(amazon_jobs::router())
 }
 
 /// The table of every route (method, path, access), for tests and docs.

@@ -128,3 +128,68 @@ for (const form of document.querySelectorAll("form[data-autosubmit]")) {
 for (const form of document.querySelectorAll("form[data-wizard]")) {
   enhanceWizard(form);
 }
+
+// The backfill progress card of /orders: kept current from the server's
+// event stream (EventSource reconnects by itself after a network error).
+// Without JavaScript the card shows the state as of the page load.
+function etaText(seconds) {
+  if (seconds < 60) return `~${seconds}s remaining`;
+  if (seconds < 3600) return `~${Math.round(seconds / 60)}m remaining`;
+  return `~${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m remaining`;
+}
+
+const BACKFILL_STATES = {
+  running: "Running", queued: "Running", rate_limited: "Waiting for Amazon's rate limit",
+  stopping: "Stopping…", stopped: "Stopped", done: "Finished", failed: "Failed",
+  interrupted: "Interrupted — resuming",
+};
+
+function showBackfill(card, p) {
+  const set = (name, text) => {
+    for (const el of card.querySelectorAll(`[data-field="${name}"]`)) el.textContent = text;
+  };
+  const percent = p.total > 0 ? Math.min(100, Math.floor((p.processed * 100) / p.total)) : 0;
+  card.hidden = p.jobId === null;
+  set("processed", p.processed);
+  set("total", p.total);
+  set("percent", `${percent}%`);
+  set("success", p.success);
+  set("failed", p.failed);
+  set("eta", p.isRunning && p.estimatedSecondsRemaining !== null ? etaText(p.estimatedSecondsRemaining) : "");
+  set("stateText", p.isRunning && p.state !== "stopping" ? "" : BACKFILL_STATES[p.state] || "");
+  card.querySelector("#backfill-bar").value = percent;
+  const limited = card.querySelector("#backfill-rate-limited");
+  limited.hidden = !p.rateLimitedUntil;
+  if (p.rateLimitedUntil) {
+    set("resumeSeconds", Math.max(0, Math.ceil((Date.parse(p.rateLimitedUntil) - Date.now()) / 1000)));
+  }
+  card.querySelector("#stop-backfill-form").hidden = !p.isRunning;
+  const missing = document.getElementById("missing-items");
+  if (missing) missing.textContent = `${p.ordersNeedingBackfill} orders missing item details`;
+  const start = document.getElementById("fetch-missing");
+  if (start) start.disabled = p.isRunning || p.ordersNeedingBackfill === 0;
+}
+
+async function postAndRefresh(form, card, method, url) {
+  const response = await fetch(url, { method, headers: { Accept: "application/json" } });
+  if (response.redirected || !response.ok) return form.submit();
+  showBackfill(card, await response.json());
+}
+
+const backfillCard = document.querySelector("[data-backfill-events]");
+if (backfillCard && window.EventSource) {
+  const events = new EventSource(backfillCard.dataset.backfillEvents);
+  events.addEventListener("progress", (event) => showBackfill(backfillCard, JSON.parse(event.data)));
+  const stopForm = backfillCard.querySelector("#stop-backfill-form");
+  stopForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    postAndRefresh(stopForm, backfillCard, "DELETE", "/api/orders/backfill").catch(() => stopForm.submit());
+  });
+  const startForm = document.getElementById("fetch-missing-form");
+  if (startForm) {
+    startForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      postAndRefresh(startForm, backfillCard, "POST", "/api/orders/backfill").catch(() => startForm.submit());
+    });
+  }
+}

@@ -54,6 +54,19 @@ impl AmazonSetup {
         db: &Db,
         secrets: &SecretBox,
     ) -> Result<Option<Client>, ConnectError> {
+        match self.client_config(db, secrets).await? {
+            Some(config) => Ok(Some(Client::new(config)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The client configuration for the configured Amazon, or `None` when
+    /// Amazon is not configured and the app is not in demo mode.
+    pub async fn client_config(
+        &self,
+        db: &Db,
+        secrets: &SecretBox,
+    ) -> Result<Option<ClientConfig>, ConnectError> {
         if let Some(sim) = &self.demo_sim {
             let mut config = ClientConfig::new(
                 sim.api_base_url.clone(),
@@ -64,12 +77,12 @@ impl AmazonSetup {
                 spapi_sim::DEMO_MARKETPLACE_ID,
             );
             config.rate_scale = sim.time_scale;
-            return Ok(Some(Client::new(config)?));
+            return Ok(Some(config));
         }
         let Some(creds) = credentials::load(db, secrets).await? else {
             return Ok(None);
         };
-        let config = ClientConfig::new(
+        Ok(Some(ClientConfig::new(
             self.api_url_override
                 .clone()
                 .unwrap_or_else(|| creds.region.api_base_url().to_owned()),
@@ -80,8 +93,7 @@ impl AmazonSetup {
             creds.client_secret,
             creds.refresh_token,
             creds.marketplace_id,
-        );
-        Ok(Some(Client::new(config)?))
+        )))
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod list;
 mod matching;
+pub mod sync;
 
 pub use list::{
     COUNT_CAP, LineRow, LinkedUnitRow, OrderListQuery, OrderSummaryRow, OrderTotal,

@@ -178,3 +178,38 @@ pub enum OrderStatusCounts {
     UiStatus,
     N,
 }
+
+/// `jobs`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum Jobs {
+    Table,
+    Id,
+    Kind,
+    State,
+    Total,
+    Processed,
+    Success,
+    Failed,
+    CurrentOrderId,
+    ErrorsJson,
+    Cursor,
+    ParamsJson,
+    DetailJson,
+    Owner,
+    RateLimitedUntil,
+    StartedAt,
+    FinishedAt,
+    HeartbeatAt,
+    CreatedAt,
+}
+
+/// `sync_cursors`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum SyncCursors {
+    Table,
+    Name,
+    Value,
+    UpdatedAt,
+}

@@ -4,9 +4,12 @@
 
 mod helpers;
 
+mod amazon_sync;
+mod amazon_sync_http;
 mod app;
 mod browser;
 mod fulfil;
+mod crash;
 mod inventory;
 mod inventory_csv;
 mod migrations;

@@ -51,6 +51,7 @@ struct AmazonPage {
     pager: Pager,
     return_to: String,
     mapped: Option<String>,
+    sync_status: Option<crate::web::amazon_jobs::SyncView>,
 }
 
 #[derive(Deserialize, Default)]
@@ -155,6 +156,7 @@ pub async fn amazon_orders(
         pager,
         return_to,
         mapped: flash.mapped,
+        sync_status: crate::web::amazon_jobs::sync_view(&state).await?,
     };
     html(status, &page)
 }
@@ -173,6 +175,7 @@ struct AllOrdersPage {
     show_platform_cards: bool,
     platforms: Vec<PlatformCard>,
     missing_items: i64,
+    backfill: crate::web::amazon_jobs::BackfillView,
     params: OrderParams,
     error: Option<String>,
     orders: Vec<OrderView>,
@@ -207,6 +210,7 @@ async fn orders_page(
         show_platform_cards: fixed.is_none(),
         platforms,
         missing_items,
+        backfill: crate::web::amazon_jobs::backfill_view(state).await?,
         params,
         error,
         orders,

@@ -1,0 +1,187 @@
+//! Backfill (job kind `backfill`): fetches the lines of orders whose lines
+//! were never fetched, one order at a time (v0 `getOrderItems` or
+//! 2026-01-01 `getOrder`), paced by the client's token buckets. Each order
+//! is stored in one transaction with the job's progress and cursor (the
+//! order's row id): after a crash it is stored completely or not at all,
+//! and the job resumes after the last stored order. An order Amazon
+//! returns no lines for is marked checked.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::access::AmazonAccess;
+use super::convert;
+use super::pacing;
+use super::sync::OrdersApi;
+use crate::db::orders::sync::{
+    MissingItemsOrder, count_missing_items_after, mark_items_fetched, missing_items_after,
+};
+use crate::db::orders::{self, NewOrderItem};
+use crate::domain::{OrderId, Platform};
+use crate::jobs::{JobContext, JobError};
+
+/// The job kind.
+pub const KIND: &str = "backfill";
+
+/// What a backfill is started with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BackfillParams {
+    /// The API of the per-order calls: v0 `getOrderItems` (default) or
+    /// 2026-01-01 `getOrder`.
+    pub api: OrdersApi,
+}
+
+impl Default for BackfillParams {
+    fn default() -> Self {
+        BackfillParams { api: OrdersApi::V0 }
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Cursor {
+    after_id: i64,
+}
+
+const BATCH: u64 = 100;
+
+/// The runner of the `backfill` kind.
+pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> {
+    let params: BackfillParams = serde_json::from_value(ctx.params().clone()).unwrap_or_default();
+    let client = access
+        .client()
+        .await?
+        .with_cancellation(ctx.cancel_token().clone());
+    let op = match params.api {
+        OrdersApi::V0 => spapi::Operation::GetOrderItemsV0,
+        OrdersApi::V2026 => spapi::Operation::GetOrder,
+    };
+    let mut cursor: Cursor = ctx
+        .cursor()
+        .and_then(|c| serde_json::from_str(&c).ok())
+        .unwrap_or_default();
+    let remaining = count_missing_items_after(ctx.db(), Platform::Amazon, cursor.after_id).await?;
+    ctx.update(|p| {
+        p.total = p.processed + remaining;
+        p.set_detail("mode", "per_order");
+        p.set_detail("api", serde_json::to_value(params.api).unwrap_or_default());
+    });
+    ctx.save().await?;
+    // Orders that failed in this run get one more try at the end.
+    let mut retry: Vec<MissingItemsOrder> = Vec::new();
+    loop {
+        let batch = missing_items_after(ctx.db(), Platform::Amazon, cursor.after_id, BATCH).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for order in batch {
+            ctx.check()?;
+            cursor.after_id = order.id;
+            let fetched = fetch_one(&ctx, &client, params.api, op, &order).await?;
+            let ok = fetched.is_ok();
+            store_one(&ctx, &client, op, &order, fetched, &cursor, false).await?;
+            if !ok {
+                retry.push(order);
+            }
+        }
+    }
+    for order in retry {
+        ctx.check()?;
+        let fetched = fetch_one(&ctx, &client, params.api, op, &order).await?;
+        if fetched.is_ok() {
+            store_one(&ctx, &client, op, &order, fetched, &cursor, true).await?;
+        }
+    }
+    ctx.update(|p| {
+        p.current = None;
+        p.total = p.total.max(p.processed);
+    });
+    ctx.save().await?;
+    Ok(())
+}
+
+/// The lines of one order, or a message saying why not.
+async fn fetch_one(
+    ctx: &JobContext,
+    client: &spapi::Client,
+    api: OrdersApi,
+    op: spapi::Operation,
+    order: &MissingItemsOrder,
+) -> Result<Result<Vec<NewOrderItem>, String>, JobError> {
+    ctx.update(|p| p.current = Some(order.platform_order_id.clone()));
+    let id = order.platform_order_id.as_str();
+    Ok(match api {
+        OrdersApi::V0 => pacing::call(ctx, client, op, || client.get_order_items(id))
+            .await?
+            .map_err(|e| format!("{id}: {}", super::connection::explain(&e)))
+            .and_then(|items| convert::items_from_v0(id, &items).map_err(|e| e.to_string())),
+        OrdersApi::V2026 => pacing::call(ctx, client, op, || client.get_order(id))
+            .await?
+            .map_err(|e| format!("{id}: {}", super::connection::explain(&e)))
+            .and_then(|o| {
+                convert::from_v2026(&o)
+                    .map(|(_, items)| items)
+                    .map_err(|e| e.to_string())
+            }),
+    })
+}
+
+/// Stores one order's lines (or its failure) with the progress, in one
+/// transaction. `retrying`: a second try of an order counted failed.
+async fn store_one(
+    ctx: &JobContext,
+    client: &spapi::Client,
+    op: spapi::Operation,
+    order: &MissingItemsOrder,
+    fetched: Result<Vec<NewOrderItem>, String>,
+    cursor: &Cursor,
+    retrying: bool,
+) -> Result<(), JobError> {
+    let cursor_text = serde_json::to_string(cursor).map_err(|e| JobError::Failed(e.to_string()))?;
+    let mut tx = ctx.db().begin().await?;
+    let ok = match &fetched {
+        Ok(items) => {
+            let id = OrderId::new(order.id).map_err(|_| JobError::Failed("bad order id".into()))?;
+            for item in items {
+                orders::upsert_item(&mut tx, id, item).await?;
+            }
+            mark_items_fetched(&mut tx, id).await?;
+            orders::refresh_order(&mut tx, id).await?;
+            true
+        }
+        Err(_) => false,
+    };
+    let eta_at = |remaining: i64| {
+        let eta = client.limiter_state(op).eta(remaining.max(0) as u64);
+        OffsetDateTime::now_utc() + eta
+    };
+    ctx.update(|p| {
+        if retrying {
+            p.failed -= 1;
+            p.success += 1;
+        } else {
+            p.processed += 1;
+            if ok {
+                p.success += 1;
+            } else {
+                p.failed += 1;
+            }
+        }
+        if let Err(e) = &fetched {
+            p.push_error(e.clone());
+        }
+        p.total = p.total.max(p.processed);
+        p.cursor = Some(cursor_text);
+        let finish = eta_at(p.total - p.processed);
+        p.set_detail(
+            "finishAt",
+            finish
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        );
+    });
+    ctx.save_in(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}

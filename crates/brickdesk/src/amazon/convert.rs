@@ -1,0 +1,205 @@
+//! Amazon's orders and lines (either Orders API) as Brickdesk stores
+//! them: statuses normalised, money in exact minor units.
+
+use spapi::{orders, orders_v0};
+
+use crate::db::orders::{NewOrder, NewOrderItem};
+use crate::domain::money::Currency;
+use crate::domain::status::normalise_amazon_status;
+use crate::domain::{Money, Platform};
+
+/// An Amazon value Brickdesk cannot store.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("order {order_id}: {reason}")]
+pub struct ConvertError {
+    /// The order.
+    pub order_id: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+fn money(order_id: &str, m: &spapi::Money) -> Result<Money, ConvertError> {
+    let err = |reason: String| ConvertError {
+        order_id: order_id.to_owned(),
+        reason,
+    };
+    let currency = Currency::parse(&m.currency_code).map_err(|e| err(e.to_string()))?;
+    let minor = m
+        .amount
+        .to_minor_units(currency.decimal_places())
+        .ok_or_else(|| err(format!("amount {} is not exact", m.amount.as_str())))?;
+    Ok(Money::from_minor(minor, currency))
+}
+
+fn opt_money(order_id: &str, m: Option<&spapi::Money>) -> Result<Option<Money>, ConvertError> {
+    m.map(|m| money(order_id, m)).transpose()
+}
+
+/// `NEW` / `New` → `New`; `USED` → `Used`.
+fn condition(text: &str) -> String {
+    let lower = text.trim().to_lowercase();
+    let mut chars = lower.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+fn status(order_id: &str, text: &str) -> Result<String, ConvertError> {
+    normalise_amazon_status(text)
+        .map(str::to_owned)
+        .map_err(|e| ConvertError {
+            order_id: order_id.to_owned(),
+            reason: e.to_string(),
+        })
+}
+
+/// An Orders 2026-01-01 order with its lines (which come inline, so the
+/// order needs no backfill).
+pub fn from_v2026(o: &orders::Order) -> Result<(NewOrder, Vec<NewOrderItem>), ConvertError> {
+    let id = o.order_id.as_str();
+    let fulfillment = o.fulfillment.as_ref();
+    let platform_status = status(
+        id,
+        fulfillment.map_or("PENDING", |f| f.fulfillment_status.as_str()),
+    )?;
+    let total = opt_money(id, o.proceeds.as_ref().and_then(|p| p.grand_total.as_ref()))?;
+    let order = NewOrder {
+        platform: Platform::Amazon,
+        platform_order_id: o.order_id.clone(),
+        order_date: Some(o.created_time),
+        last_updated_at: Some(o.last_updated_time),
+        buyer_name: o.buyer.as_ref().and_then(|b| b.buyer_name.clone()),
+        buyer_email: o.buyer.as_ref().and_then(|b| b.buyer_email.clone()),
+        platform_status,
+        total,
+        fulfillment_channel: fulfillment
+            .and_then(|f| f.fulfilled_by.as_deref())
+            .map(|by| if by == "AMAZON" { "AFN" } else { "MFN" }.to_owned()),
+        marketplace_id: o.sales_channel.marketplace_id.clone(),
+        items_fetched: true,
+    };
+    let items = o
+        .order_items
+        .iter()
+        .map(|i| {
+            let unit = opt_money(
+                id,
+                i.product.price.as_ref().and_then(|p| p.unit_price.as_ref()),
+            )?;
+            Ok(NewOrderItem {
+                platform_item_id: i.order_item_id.clone(),
+                asin: i.product.asin.clone().filter(|a| !a.trim().is_empty()),
+                sku: i.product.seller_sku.clone(),
+                title: i.product.title.clone(),
+                quantity: i64::from(i.quantity_ordered),
+                unit_price: unit,
+                line_price: unit.map(|u| {
+                    Money::from_minor(u.minor * i64::from(i.quantity_ordered), u.currency)
+                }),
+                condition: i
+                    .product
+                    .condition
+                    .as_ref()
+                    .and_then(|c| c.condition_type.as_deref())
+                    .map(condition),
+            })
+        })
+        .collect::<Result<Vec<_>, ConvertError>>()?;
+    Ok((order, items))
+}
+
+/// An Orders v0 order (no lines: they need `getOrderItems`).
+pub fn from_v0(o: &orders_v0::Order) -> Result<NewOrder, ConvertError> {
+    let id = o.amazon_order_id.as_str();
+    Ok(NewOrder {
+        platform: Platform::Amazon,
+        platform_order_id: o.amazon_order_id.clone(),
+        order_date: Some(o.purchase_date),
+        last_updated_at: Some(o.last_update_date),
+        buyer_name: None,
+        buyer_email: None,
+        platform_status: status(id, &o.order_status)?,
+        total: opt_money(id, o.order_total.as_ref())?,
+        fulfillment_channel: o.fulfillment_channel.clone(),
+        marketplace_id: o.marketplace_id.clone(),
+        items_fetched: false,
+    })
+}
+
+/// Orders v0 lines. `ItemPrice` is the LINE total; the unit price is
+/// derived only when it divides exactly.
+pub fn items_from_v0(
+    order_id: &str,
+    items: &[orders_v0::OrderItem],
+) -> Result<Vec<NewOrderItem>, ConvertError> {
+    items
+        .iter()
+        .map(|i| {
+            let line = opt_money(order_id, i.item_price.as_ref())?;
+            let qty = i64::from(i.quantity_ordered);
+            let unit = line
+                .filter(|l| qty > 0 && l.minor % qty == 0)
+                .map(|l| Money::from_minor(l.minor / qty, l.currency));
+            Ok(NewOrderItem {
+                platform_item_id: i.order_item_id.clone(),
+                asin: i.asin().map(str::to_owned),
+                sku: i.seller_sku.clone(),
+                title: i.title.clone(),
+                quantity: qty,
+                unit_price: unit,
+                line_price: line,
+                condition: i.condition_id.as_deref().map(condition),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_read_the_same_from_both_apis() {
+        assert_eq!(condition("NEW"), "New");
+        assert_eq!(condition("New"), "New");
+        assert_eq!(condition("used"), "Used");
+        assert_eq!(condition(""), "");
+    }
+
+    #[test]
+    fn v0_line_total_gives_unit_price_only_when_exact() {
+        let item: orders_v0::OrderItem = serde_json::from_value(serde_json::json!({
+            "ASIN": "", "OrderItemId": "1", "QuantityOrdered": 3, "SellerSKU": "S",
+            "ItemPrice": {"CurrencyCode": "GBP", "Amount": "10.00"}, "ConditionId": "New"
+        }))
+        .unwrap();
+        let lines = items_from_v0("o", &[item]).unwrap();
+        assert_eq!(lines[0].line_price.map(|m| m.minor), Some(1000));
+        assert_eq!(lines[0].unit_price, None, "1000 / 3 is not exact");
+        assert_eq!(lines[0].asin, None, "an empty ASIN is no ASIN");
+        assert_eq!(lines[0].condition.as_deref(), Some("New"));
+    }
+
+    #[test]
+    fn v2026_status_and_money_are_normalised() {
+        let order: orders::Order = serde_json::from_value(serde_json::json!({
+            "orderId": "203-1", "createdTime": "2026-01-01T10:00:00Z",
+            "lastUpdatedTime": "2026-01-02T10:00:00Z",
+            "salesChannel": {"channelName": "AMAZON", "marketplaceId": "A1F83G8C2ARO7P"},
+            "fulfillment": {"fulfillmentStatus": "CANCELLED", "fulfilledBy": "AMAZON"},
+            "proceeds": {"grandTotal": {"currencyCode": "GBP", "amount": "12.5"}},
+            "orderItems": [{"orderItemId": "9", "quantityOrdered": 2,
+                "product": {"asin": "B0", "price": {"unitPrice": {"currencyCode": "GBP", "amount": "6.25"}},
+                            "condition": {"conditionType": "NEW"}}}]
+        }))
+        .unwrap();
+        let (o, items) = from_v2026(&order).unwrap();
+        assert_eq!(o.platform_status, "Canceled");
+        assert_eq!(o.total.map(|m| m.minor), Some(1250));
+        assert_eq!(o.fulfillment_channel.as_deref(), Some("AFN"));
+        assert!(o.items_fetched);
+        assert_eq!(items[0].unit_price.map(|m| m.minor), Some(625));
+        assert_eq!(items[0].line_price.map(|m| m.minor), Some(1250));
+    }
+}

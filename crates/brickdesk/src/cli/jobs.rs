@@ -1,0 +1,184 @@
+//! `brickdesk sync` and `brickdesk backfill`: run the job in this process
+//! (or follow the one another process runs) with an indicatif progress
+//! bar. Ctrl-C stops a job this command started.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::amazon::connection::AmazonSetup;
+use crate::amazon::sync::{OrdersApi, SyncCounts, SyncParams};
+use crate::amazon::{AmazonAccess, backfill, sync};
+use crate::auth::secrets::SecretBox;
+use crate::config::GlobalArgs;
+use crate::db::Db;
+use crate::db::jobs::{self as store, JobRow, LIVE_STATES};
+use crate::jobs::{Jobs, Started};
+
+/// Where Amazon is, for the CLI (credentials come from the database).
+#[derive(Debug, Clone, Args)]
+pub struct AmazonArgs {
+    /// SP-API base URL instead of the region's host (e.g. a `brickdesk sim`).
+    #[arg(long, env = "BRICKDESK_AMAZON_API_URL")]
+    pub amazon_api_url: Option<String>,
+    /// LWA token URL instead of Amazon's.
+    #[arg(long, env = "BRICKDESK_AMAZON_LWA_URL")]
+    pub amazon_lwa_url: Option<String>,
+}
+
+/// Options of `sync`.
+#[derive(Debug, Clone, Args)]
+pub struct SyncArgs {
+    /// Orders API: `2026-01-01` (searchOrders, lines inline) or `v0` (getOrders).
+    #[arg(long, env = "BRICKDESK_SYNC_API", default_value = "2026-01-01")]
+    pub api: String,
+    /// Days the first sync covers.
+    #[arg(long, env = "BRICKDESK_SYNC_WINDOW_DAYS", default_value_t = 90)]
+    pub window_days: i64,
+    /// Where Amazon is.
+    #[command(flatten)]
+    pub amazon: AmazonArgs,
+}
+
+/// Options of `backfill`.
+#[derive(Debug, Clone, Args)]
+pub struct BackfillArgs {
+    /// Per-order API: `v0` (getOrderItems) or `2026-01-01` (getOrder).
+    #[arg(long, env = "BRICKDESK_BACKFILL_API", default_value = "v0")]
+    pub api: String,
+    /// Where Amazon is.
+    #[command(flatten)]
+    pub amazon: AmazonArgs,
+}
+
+fn parse_api(text: &str) -> anyhow::Result<OrdersApi> {
+    OrdersApi::parse(text).with_context(|| format!("--api must be 2026-01-01 or v0, not {text:?}"))
+}
+
+fn jobs_for(global: &GlobalArgs, db: &Db, amazon: &AmazonArgs) -> anyhow::Result<Jobs> {
+    let secrets = SecretBox::load_or_create(global.secret_key.as_deref(), &global.data_dir)?;
+    let setup = AmazonSetup {
+        demo_sim: None,
+        api_url_override: amazon.amazon_api_url.clone(),
+        lwa_url_override: amazon.amazon_lwa_url.clone(),
+    };
+    let jobs = Jobs::new(db.clone());
+    crate::amazon::register_jobs(
+        &jobs,
+        &AmazonAccess::new(Arc::new(setup), secrets, db.clone()),
+    );
+    Ok(jobs)
+}
+
+/// `brickdesk sync`.
+pub async fn sync(global: &GlobalArgs, db: &Db, args: SyncArgs) -> anyhow::Result<()> {
+    let params = SyncParams {
+        api: parse_api(&args.api)?,
+        window_days: args.window_days.max(1),
+    };
+    let jobs = jobs_for(global, db, &args.amazon)?;
+    let job = follow(&jobs, sync::KIND, serde_json::to_value(params)?, "orders").await?;
+    let counts = SyncCounts::from_detail(&job.detail_json);
+    println!(
+        "Sync {}: {} new, {} updated, {} unchanged, {} failed.",
+        job.state, counts.new, counts.updated, counts.unchanged, counts.failed
+    );
+    finish(&job)
+}
+
+/// `brickdesk backfill`.
+pub async fn backfill(global: &GlobalArgs, db: &Db, args: BackfillArgs) -> anyhow::Result<()> {
+    let params = backfill::BackfillParams {
+        api: parse_api(&args.api)?,
+    };
+    let jobs = jobs_for(global, db, &args.amazon)?;
+    let job = follow(
+        &jobs,
+        backfill::KIND,
+        serde_json::to_value(params)?,
+        "orders",
+    )
+    .await?;
+    println!(
+        "Backfill {}: {}/{} orders, {} success, {} failed.",
+        job.state, job.processed, job.total, job.success, job.failed
+    );
+    finish(&job)
+}
+
+fn finish(job: &JobRow) -> anyhow::Result<()> {
+    let errors: Vec<String> = serde_json::from_str(&job.errors_json).unwrap_or_default();
+    for e in errors.iter().rev().take(10).rev() {
+        eprintln!("  error: {e}");
+    }
+    match job.state.as_str() {
+        "done" | "stopped" => Ok(()),
+        other => anyhow::bail!("the job ended {other}"),
+    }
+}
+
+/// Starts the job (or finds the live one) and shows its progress until
+/// it ends. Ctrl-C stops a job this process runs.
+async fn follow(
+    jobs: &Jobs,
+    kind: &str,
+    params: serde_json::Value,
+    unit: &str,
+) -> anyhow::Result<JobRow> {
+    let started = jobs.start(kind, params).await?;
+    let (id, ours) = match &started {
+        Started::New(j) => (j.id, true),
+        Started::AlreadyRunning(j) => {
+            eprintln!(
+                "A {kind} is already running (job {}, held by {}); following it.",
+                j.id,
+                j.owner.as_deref().unwrap_or("?")
+            );
+            (j.id, false)
+        }
+    };
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {kind} [{{bar:40}}] {{pos}}/{{len}} {unit} {{msg}} ({{elapsed}}, ~{{eta}} left)"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let mut interrupted = false;
+    let job = loop {
+        let job = store::get(jobs.db(), id)
+            .await?
+            .context("the job vanished")?;
+        bar.set_length(job.total.max(0) as u64);
+        bar.set_position(job.processed.max(0) as u64);
+        let note = match job.state.as_str() {
+            "rate_limited" => " — rate limit reached, waiting".to_owned(),
+            "stopping" => " — stopping".to_owned(),
+            _ => String::new(),
+        };
+        bar.set_message(format!("{} ok, {} failed{note}", job.success, job.failed));
+        if !LIVE_STATES.contains(&job.state.as_str()) {
+            break job;
+        }
+        tokio::select! {
+            _ = tokio::signal::ctrl_c(), if !interrupted => {
+                interrupted = true;
+                if ours {
+                    bar.println("Stopping…");
+                    jobs.stop(kind).await?;
+                } else {
+                    bar.abandon_with_message("detached; the job goes on in the other process");
+                    return store::get(jobs.db(), id).await?.context("the job vanished");
+                }
+            }
+            () = tokio::time::sleep(Duration::from_millis(200)) => {}
+        }
+    };
+    bar.finish_and_clear();
+    Ok(job)
+}

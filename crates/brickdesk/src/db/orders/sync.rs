@@ -1,0 +1,125 @@
+//! What order sync and backfill read and mark: the stored state of a page
+//! of orders, the work list of orders missing their lines, and the
+//! "lines fetched" mark.
+
+use std::collections::HashMap;
+
+use sea_query::{Expr, ExprTrait, Order, Query};
+use time::OffsetDateTime;
+
+use super::super::schema::Orders;
+use super::super::{Db, DbError, Tx, now};
+use crate::domain::{OrderId, Platform};
+
+/// What a sync compares an incoming order with.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredOrderState {
+    /// Row id.
+    pub id: i64,
+    /// The platform's order id.
+    pub platform_order_id: String,
+    /// Platform status as stored.
+    pub platform_status: String,
+    /// The platform's last-update time as stored.
+    pub last_updated_at: Option<OffsetDateTime>,
+    /// Total, when known.
+    pub total_minor: Option<i64>,
+    /// When the lines were fetched (`None`: never).
+    pub items_fetched_at: Option<OffsetDateTime>,
+}
+
+/// The stored state of the given orders of a platform, by order id.
+pub async fn stored_states(
+    tx: &mut Tx,
+    platform: Platform,
+    platform_order_ids: &[String],
+) -> Result<HashMap<String, StoredOrderState>, DbError> {
+    let mut out = HashMap::new();
+    for chunk in platform_order_ids.chunks(500) {
+        let stmt = Query::select()
+            .columns([
+                Orders::Id,
+                Orders::PlatformOrderId,
+                Orders::PlatformStatus,
+                Orders::LastUpdatedAt,
+                Orders::TotalMinor,
+                Orders::ItemsFetchedAt,
+            ])
+            .from(Orders::Table)
+            .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
+            .and_where(Expr::col(Orders::PlatformOrderId).is_in(chunk.iter().cloned()))
+            .to_owned();
+        let rows: Vec<StoredOrderState> = tx.all(&stmt).await?;
+        out.extend(rows.into_iter().map(|r| (r.platform_order_id.clone(), r)));
+    }
+    Ok(out)
+}
+
+/// An order whose lines were never fetched.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MissingItemsOrder {
+    /// Row id (the backfill's cursor).
+    pub id: i64,
+    /// The platform's order id.
+    pub platform_order_id: String,
+    /// When it was placed.
+    pub order_date: Option<OffsetDateTime>,
+    /// The platform's last-update time.
+    pub last_updated_at: Option<OffsetDateTime>,
+}
+
+/// Up to `limit` orders of `platform` missing their lines with a row id
+/// above `after_id`, by row id.
+pub async fn missing_items_after(
+    db: &Db,
+    platform: Platform,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<MissingItemsOrder>, DbError> {
+    let stmt = Query::select()
+        .columns([
+            Orders::Id,
+            Orders::PlatformOrderId,
+            Orders::OrderDate,
+            Orders::LastUpdatedAt,
+        ])
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
+        .and_where(Expr::col(Orders::ItemsFetchedAt).is_null())
+        .and_where(Expr::col(Orders::Id).gt(after_id))
+        .order_by(Orders::Id, Order::Asc)
+        .limit(limit)
+        .to_owned();
+    db.all(&stmt).await
+}
+
+/// Orders of `platform` missing their lines with a row id above `after_id`.
+pub async fn count_missing_items_after(
+    db: &Db,
+    platform: Platform,
+    after_id: i64,
+) -> Result<i64, DbError> {
+    let stmt = Query::select()
+        .expr(Expr::col(Orders::Id).count())
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
+        .and_where(Expr::col(Orders::ItemsFetchedAt).is_null())
+        .and_where(Expr::col(Orders::Id).gt(after_id))
+        .to_owned();
+    let (n,): (i64,) = db.one(&stmt).await?;
+    Ok(n)
+}
+
+/// Marks an order's lines fetched (also when Amazon returned none: the
+/// order is checked and not asked for again).
+pub async fn mark_items_fetched(tx: &mut Tx, order: OrderId) -> Result<(), DbError> {
+    let at = now();
+    let stmt = Query::update()
+        .table(Orders::Table)
+        .value(Orders::ItemsFetchedAt, at)
+        .value(Orders::UpdatedAt, at)
+        .and_where(Expr::col(Orders::Id).eq(order.get()))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}

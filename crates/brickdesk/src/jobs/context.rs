@@ -1,0 +1,275 @@
+//! What a runner gets: its parameters and cursor, progress it updates in
+//! memory and saves (alone, or inside the transaction of the work it
+//! describes), the rate-limit state, and cancellation.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use time::OffsetDateTime;
+use tokio_util::sync::CancellationToken;
+
+use super::{Inner, lock};
+use crate::db::jobs::{self as store, JobRow, ProgressWrite};
+use crate::db::{Db, DbError, Tx};
+
+/// How many error messages a job keeps (the newest).
+pub const MAX_ERRORS: usize = 50;
+
+/// How a runner ended, when not successfully.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Cancelled: stop requested, or the process is shutting down.
+    #[error("cancelled")]
+    Cancelled,
+    /// Another process took the job over; nothing more may be written.
+    #[error("the job was taken over by another process")]
+    Lost,
+    /// The work failed; the message says why, for the seller.
+    #[error("{0}")]
+    Failed(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// A job's counters and position, as the runner keeps them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Progress {
+    /// Units of work in total.
+    pub total: i64,
+    /// Units done.
+    pub processed: i64,
+    /// Units that succeeded.
+    pub success: i64,
+    /// Units that failed.
+    pub failed: i64,
+    /// The unit being worked on.
+    pub current: Option<String>,
+    /// Where to resume.
+    pub cursor: Option<String>,
+    /// Runner-defined details shown with the progress (JSON object).
+    pub detail: serde_json::Value,
+    errors: VecDeque<String>,
+}
+
+impl Progress {
+    /// Records an error message (the oldest go beyond [`MAX_ERRORS`]).
+    pub fn push_error(&mut self, message: impl Into<String>) {
+        if self.errors.len() == MAX_ERRORS {
+            self.errors.pop_front();
+        }
+        self.errors.push_back(message.into());
+    }
+
+    /// The recorded error messages, oldest first.
+    pub fn errors(&self) -> impl Iterator<Item = &str> {
+        self.errors.iter().map(String::as_str)
+    }
+
+    /// Sets one field of [`Progress::detail`].
+    pub fn set_detail(&mut self, key: &str, value: impl Into<serde_json::Value>) {
+        if !self.detail.is_object() {
+            self.detail = serde_json::json!({});
+        }
+        self.detail[key] = value.into();
+    }
+
+    fn to_write(&self) -> ProgressWrite {
+        ProgressWrite {
+            total: self.total,
+            processed: self.processed,
+            success: self.success,
+            failed: self.failed,
+            current_order_id: self.current.clone(),
+            errors_json: serde_json::to_string(&self.errors).unwrap_or_else(|_| "[]".into()),
+            cursor: self.cursor.clone(),
+            detail_json: self.detail.to_string(),
+        }
+    }
+
+    fn from_row(row: &JobRow) -> Progress {
+        Progress {
+            total: row.total,
+            processed: row.processed,
+            success: row.success,
+            failed: row.failed,
+            current: row.current_order_id.clone(),
+            cursor: row.cursor.clone(),
+            detail: serde_json::from_str(&row.detail_json)
+                .unwrap_or_else(|_| serde_json::json!({})),
+            errors: serde_json::from_str(&row.errors_json).unwrap_or_default(),
+        }
+    }
+}
+
+/// Handle a runner uses to report and to notice a stop. Cheap to clone.
+#[derive(Clone)]
+pub struct JobContext {
+    jobs: Arc<Inner>,
+    id: i64,
+    kind: String,
+    params: Arc<serde_json::Value>,
+    resumed: bool,
+    cancel: CancellationToken,
+    progress: Arc<Mutex<Progress>>,
+}
+
+impl std::fmt::Debug for JobContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobContext")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JobContext {
+    pub(super) fn new(jobs: Arc<Inner>, row: &JobRow, cancel: CancellationToken) -> JobContext {
+        JobContext {
+            jobs,
+            id: row.id,
+            kind: row.kind.clone(),
+            params: Arc::new(serde_json::from_str(&row.params_json).unwrap_or_default()),
+            resumed: row.processed > 0 || row.cursor.is_some(),
+            cancel,
+            progress: Arc::new(Mutex::new(Progress::from_row(row))),
+        }
+    }
+
+    /// The job's id.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// The job's kind.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// The parameters the job was started with.
+    pub fn params(&self) -> &serde_json::Value {
+        &self.params
+    }
+
+    /// Whether this run continues an interrupted one.
+    pub fn is_resumed(&self) -> bool {
+        self.resumed
+    }
+
+    /// Where to continue: the cursor last saved (`None` for a fresh job).
+    pub fn cursor(&self) -> Option<String> {
+        lock(&self.progress).cursor.clone()
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.jobs.db
+    }
+
+    /// Fires when the job must stop; hand it to every wait
+    /// (`spapi::Client::with_cancellation`).
+    pub fn cancel_token(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
+    /// `Err(Cancelled)` once a stop was requested.
+    pub fn check(&self) -> Result<(), JobError> {
+        if self.cancel.is_cancelled() {
+            Err(JobError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A copy of the progress.
+    pub fn progress(&self) -> Progress {
+        lock(&self.progress).clone()
+    }
+
+    /// Changes the progress in memory; [`JobContext::save`] stores it.
+    pub fn update<R>(&self, change: impl FnOnce(&mut Progress) -> R) -> R {
+        change(&mut lock(&self.progress))
+    }
+
+    /// Stores the progress.
+    pub async fn save(&self) -> Result<(), JobError> {
+        let write = lock(&self.progress).to_write();
+        let state = store::write_progress(&self.jobs.db, self.id, &self.jobs.owner, &write).await?;
+        self.after_write(state)
+    }
+
+    /// Stores the progress inside `tx`, the transaction of the work it
+    /// describes: after a crash the two agree.
+    pub async fn save_in(&self, tx: &mut Tx) -> Result<(), JobError> {
+        let write = lock(&self.progress).to_write();
+        let state = store::write_progress_in(tx, self.id, &self.jobs.owner, &write).await?;
+        self.after_write(state)
+    }
+
+    fn after_write(&self, state: Option<String>) -> Result<(), JobError> {
+        self.jobs.notify();
+        match state.as_deref() {
+            None => {
+                self.cancel.cancel();
+                Err(JobError::Lost)
+            }
+            Some("stopping") => {
+                self.cancel.cancel();
+                Ok(())
+            }
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Shows the job waiting on Amazon's rate limit until `until`, or
+    /// working again with `None`.
+    pub async fn set_rate_limited(&self, until: Option<OffsetDateTime>) -> Result<(), JobError> {
+        let state =
+            store::set_rate_limited(&self.jobs.db, self.id, &self.jobs.owner, until).await?;
+        self.jobs.notify();
+        match state {
+            // `stopping` is not matched by the update: the stop wins.
+            None if self.cancel.is_cancelled() => Err(JobError::Cancelled),
+            None => {
+                let job = store::get(&self.jobs.db, self.id).await?;
+                if job.is_some_and(|j| j.state == "stopping") {
+                    self.cancel.cancel();
+                    Err(JobError::Cancelled)
+                } else {
+                    Err(JobError::Lost)
+                }
+            }
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Records how the runner ended.
+    pub(super) async fn finish(
+        &self,
+        outcome: Result<(), JobError>,
+        shutting_down: bool,
+    ) -> Result<(), DbError> {
+        let db = &self.jobs.db;
+        let owner = &self.jobs.owner;
+        let state = match outcome {
+            Ok(()) => "done",
+            Err(JobError::Lost) => return Ok(()),
+            Err(JobError::Cancelled) if shutting_down => {
+                // Keep the cursor; the next start resumes from it.
+                let write = lock(&self.progress).to_write();
+                store::write_progress(db, self.id, owner, &write).await?;
+                store::mark_interrupted(db, self.id, Some(owner)).await?;
+                return Ok(());
+            }
+            Err(JobError::Cancelled) => "stopped",
+            Err(e) => {
+                tracing::warn!(job = self.id, kind = %self.kind, error = %e, "job failed");
+                lock(&self.progress).push_error(e.to_string());
+                "failed"
+            }
+        };
+        let write = lock(&self.progress).to_write();
+        store::finish(db, self.id, owner, state, &write).await?;
+        Ok(())
+    }
+}

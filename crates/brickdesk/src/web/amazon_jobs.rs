@@ -1,0 +1,250 @@
+//! Order sync and backfill over HTTP: `POST /api/integrations/amazon/sync`
+//! and [Sync Orders]; `GET`/`POST`/`DELETE /api/orders/backfill`, its
+//! server-sent-events stream, and the [Fetch Missing Items] / [Stop
+//! Backfill] forms of `/orders`.
+
+mod view;
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use futures::Stream;
+use serde::Deserialize;
+
+pub use view::{BackfillProgress, BackfillView, SyncResult, SyncView};
+
+use super::routes::{Access, Routes};
+use super::{AppError, AppState, PageError};
+use crate::amazon::backfill::{self, BackfillParams};
+use crate::amazon::sync::{self, OrdersApi, SyncParams};
+use crate::db::jobs as store;
+use crate::db::orders::count_missing_items;
+use crate::domain::Platform;
+use crate::jobs::{StartError, Started};
+
+/// How long a sync request waits for the sync to finish before answering
+/// with the running job (the page then shows it running).
+const SYNC_WAIT: Duration = Duration::from_secs(20);
+
+/// Routes of this module.
+pub fn router() -> Routes {
+    Routes::default()
+        .post("/api/integrations/amazon/sync", Access::User, api_sync)
+        .get(
+            "/api/integrations/amazon/sync",
+            Access::User,
+            api_sync_status,
+        )
+        .post("/orders/amazon/sync", Access::User, form_sync)
+        .get("/api/orders/backfill", Access::User, api_backfill_progress)
+        .post("/api/orders/backfill", Access::User, api_backfill_start)
+        .add(
+            axum::http::Method::DELETE,
+            "/api/orders/backfill",
+            Access::User,
+            api_backfill_stop,
+        )
+        .get("/api/orders/backfill/events", Access::User, backfill_events)
+        .post("/orders/backfill", Access::User, form_backfill_start)
+        .post("/orders/backfill/stop", Access::User, form_backfill_stop)
+}
+
+/// A JSON body that may be left out (then every option has its default).
+fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("bad JSON body: {e}")))
+}
+
+fn start_error(e: StartError) -> AppError {
+    match e {
+        StartError::UnknownKind(k) => AppError::Internal(anyhow::anyhow!("no runner for {k}")),
+        StartError::Db(e) => e.into(),
+    }
+}
+
+/// Body of `POST /api/integrations/amazon/sync` (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct SyncRequest {
+    /// `2026-01-01` (default) or `v0`.
+    pub api: Option<String>,
+    /// Days the first sync covers (default 90).
+    pub window_days: Option<i64>,
+    /// Answer at once with the running job instead of waiting.
+    pub no_wait: bool,
+}
+
+fn sync_params(req: &SyncRequest) -> Result<SyncParams, AppError> {
+    let mut params = SyncParams::default();
+    if let Some(api) = &req.api {
+        params.api = OrdersApi::parse(api).ok_or_else(|| {
+            AppError::BadRequest(format!("api must be 2026-01-01 or v0, not {api:?}"))
+        })?;
+    }
+    if let Some(days) = req.window_days {
+        if !(1..=3650).contains(&days) {
+            return Err(AppError::BadRequest(
+                "windowDays must be between 1 and 3650".into(),
+            ));
+        }
+        params.window_days = days;
+    }
+    Ok(params)
+}
+
+async fn start_sync(state: &AppState, params: SyncParams, wait: bool) -> Result<i64, AppError> {
+    let value = serde_json::to_value(params).map_err(|e| AppError::Internal(e.into()))?;
+    let started = state
+        .jobs
+        .start(sync::KIND, value)
+        .await
+        .map_err(start_error)?;
+    let id = started.job().id;
+    if wait {
+        let _ = tokio::time::timeout(SYNC_WAIT, state.jobs.wait(id)).await;
+    }
+    Ok(id)
+}
+
+async fn api_sync(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let req: SyncRequest = optional_json(&body)?;
+    let params = sync_params(&req)?;
+    let id = start_sync(&state, params, !req.no_wait).await?;
+    let job = store::get(&state.db, id).await?;
+    let result = SyncResult::load(&state.db, job).await?;
+    let status = if result.is_running {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(result)).into_response())
+}
+
+async fn api_sync_status(State(state): State<AppState>) -> Result<Json<SyncResult>, AppError> {
+    let job = store::latest(&state.db, sync::KIND).await?;
+    Ok(Json(SyncResult::load(&state.db, job).await?))
+}
+
+async fn form_sync(State(state): State<AppState>) -> Result<Redirect, PageError> {
+    start_sync(&state, SyncParams::default(), true).await?;
+    Ok(Redirect::to("/orders/amazon#sync-status"))
+}
+
+/// The backfill's progress as the API and the page show it.
+pub async fn backfill_progress(state: &AppState) -> Result<BackfillProgress, AppError> {
+    let job = store::latest(&state.db, backfill::KIND).await?;
+    let missing = count_missing_items(&state.db, Platform::Amazon).await?;
+    Ok(BackfillProgress::new(job.as_ref(), missing))
+}
+
+/// The progress card of `/orders`.
+pub async fn backfill_view(state: &AppState) -> Result<BackfillView, AppError> {
+    Ok(BackfillView::from(&backfill_progress(state).await?))
+}
+
+/// The sync line of `/orders/amazon` (`None` before the first sync).
+pub async fn sync_view(state: &AppState) -> Result<Option<SyncView>, AppError> {
+    let job = store::latest(&state.db, sync::KIND).await?;
+    Ok(SyncView::new(&SyncResult::load(&state.db, job).await?))
+}
+
+async fn api_backfill_progress(
+    State(state): State<AppState>,
+) -> Result<Json<BackfillProgress>, AppError> {
+    Ok(Json(backfill_progress(&state).await?))
+}
+
+/// Body of `POST /api/orders/backfill` (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct BackfillRequest {
+    /// `v0` (`getOrderItems`, default) or `2026-01-01` (`getOrder`).
+    pub api: Option<String>,
+}
+
+async fn start_backfill(state: &AppState, req: &BackfillRequest) -> Result<Started, AppError> {
+    let mut params = BackfillParams::default();
+    if let Some(api) = &req.api {
+        params.api = OrdersApi::parse(api).ok_or_else(|| {
+            AppError::BadRequest(format!("api must be v0 or 2026-01-01, not {api:?}"))
+        })?;
+    }
+    let value = serde_json::to_value(params).map_err(|e| AppError::Internal(e.into()))?;
+    state
+        .jobs
+        .start(backfill::KIND, value)
+        .await
+        .map_err(start_error)
+}
+
+async fn api_backfill_start(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let req: BackfillRequest = optional_json(&body)?;
+    let started = start_backfill(&state, &req).await?;
+    let status = match started {
+        Started::New(_) => StatusCode::CREATED,
+        Started::AlreadyRunning(_) => StatusCode::OK,
+    };
+    Ok((status, Json(backfill_progress(&state).await?)).into_response())
+}
+
+async fn api_backfill_stop(
+    State(state): State<AppState>,
+) -> Result<Json<BackfillProgress>, AppError> {
+    state.jobs.stop(backfill::KIND).await?;
+    Ok(Json(backfill_progress(&state).await?))
+}
+
+async fn form_backfill_start(State(state): State<AppState>) -> Result<Redirect, PageError> {
+    start_backfill(&state, &BackfillRequest::default()).await?;
+    Ok(Redirect::to("/orders#backfill"))
+}
+
+async fn form_backfill_stop(State(state): State<AppState>) -> Result<Redirect, PageError> {
+    state.jobs.stop(backfill::KIND).await?;
+    Ok(Redirect::to("/orders#backfill"))
+}
+
+/// Server-sent events: one `progress` event with the backfill's progress
+/// JSON whenever it changes (written by this process, or seen on a poll
+/// of the database when another process runs it), and a keep-alive.
+async fn backfill_events(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let changes = state.jobs.subscribe();
+    let stream = futures::stream::unfold(
+        (state, changes, None::<String>),
+        |(state, mut changes, last)| async move {
+            loop {
+                if last.is_some() {
+                    let _ = tokio::time::timeout(Duration::from_secs(1), changes.changed()).await;
+                }
+                let text = match backfill_progress(&state).await {
+                    Ok(p) => serde_json::to_string(&p).unwrap_or_default(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "backfill progress for the event stream");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
+                if last.as_deref() != Some(text.as_str()) {
+                    let event = Event::default().event("progress").data(text.clone());
+                    return Some((Ok(event), (state, changes, Some(text))));
+                }
+            }
+        },
+    );
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

@@ -1,0 +1,310 @@
+//! JSON bodies and template views of the sync and backfill jobs.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::amazon::sync::{self, SyncCounts};
+use crate::db::jobs::{self as store, JobRow, LIVE_STATES};
+use crate::db::{Db, DbError};
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn detail(job: &JobRow) -> serde_json::Value {
+    serde_json::from_str(&job.detail_json).unwrap_or_default()
+}
+
+fn errors(job: &JobRow) -> Vec<String> {
+    serde_json::from_str(&job.errors_json).unwrap_or_default()
+}
+
+fn seconds_until(t: OffsetDateTime, now: OffsetDateTime) -> i64 {
+    ((t - now).as_seconds_f64().ceil() as i64).max(0)
+}
+
+/// The backfill progress object (DESIGN.md section 4) plus the job's
+/// state, mode and the orders still missing their lines.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackfillProgress {
+    /// The job, when there has been one.
+    pub job_id: Option<i64>,
+    /// `running`, `rate_limited`, `stopping`, `stopped`, `done`, `failed`,
+    /// `interrupted`, or `idle` when no backfill ever ran.
+    pub state: String,
+    /// Orders to fetch in this run.
+    pub total: i64,
+    /// Orders done.
+    pub processed: i64,
+    /// Orders whose lines were stored.
+    pub success: i64,
+    /// Orders that failed (they stay missing and are tried next time).
+    pub failed: i64,
+    /// Whether the backfill is live (running, rate limited or stopping).
+    pub is_running: bool,
+    /// When it started.
+    pub started_at: Option<String>,
+    /// When it ended.
+    pub finished_at: Option<String>,
+    /// Seconds left, from the remaining orders and the rate limiter's pace.
+    pub estimated_seconds_remaining: Option<i64>,
+    /// The order being fetched.
+    pub current_order_id: Option<String>,
+    /// Recent errors, oldest first.
+    pub errors: Vec<String>,
+    /// While waiting on Amazon's rate limit: when fetching resumes.
+    pub rate_limited_until: Option<String>,
+    /// `per_order` or `report`.
+    pub mode: Option<String>,
+    /// Amazon orders whose lines were never fetched, now.
+    pub orders_needing_backfill: i64,
+}
+
+impl BackfillProgress {
+    /// The progress of `job` (the latest backfill) with `missing` orders
+    /// still needing one.
+    pub fn new(job: Option<&JobRow>, missing: i64) -> BackfillProgress {
+        let now = OffsetDateTime::now_utc();
+        let Some(job) = job else {
+            return BackfillProgress {
+                job_id: None,
+                state: "idle".into(),
+                total: 0,
+                processed: 0,
+                success: 0,
+                failed: 0,
+                is_running: false,
+                started_at: None,
+                finished_at: None,
+                estimated_seconds_remaining: None,
+                current_order_id: None,
+                errors: Vec::new(),
+                rate_limited_until: None,
+                mode: None,
+                orders_needing_backfill: missing,
+            };
+        };
+        let is_running = LIVE_STATES.contains(&job.state.as_str());
+        let detail = detail(job);
+        let eta = detail
+            .get("finishAt")
+            .and_then(|v| v.as_str())
+            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+            .map(|t| seconds_until(t, now))
+            .filter(|_| is_running && job.processed > 0);
+        BackfillProgress {
+            job_id: Some(job.id),
+            state: job.state.clone(),
+            total: job.total,
+            processed: job.processed,
+            success: job.success,
+            failed: job.failed,
+            is_running,
+            started_at: job.started_at.map(rfc3339),
+            finished_at: job.finished_at.map(rfc3339),
+            estimated_seconds_remaining: eta,
+            current_order_id: job.current_order_id.clone().filter(|_| is_running),
+            errors: errors(job),
+            rate_limited_until: job
+                .rate_limited_until
+                .filter(|_| job.state == "rate_limited")
+                .map(rfc3339),
+            mode: detail
+                .get("mode")
+                .and_then(|m| m.as_str())
+                .map(str::to_owned),
+            orders_needing_backfill: missing,
+        }
+    }
+}
+
+/// "~2m remaining", "~40s remaining".
+pub fn eta_text(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("~{s}s remaining"),
+        s if s < 3600 => format!("~{}m remaining", (s + 30) / 60),
+        s => format!("~{}h {}m remaining", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// The progress card of `/orders`, as first rendered (the page's script
+/// keeps it current from the event stream).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackfillView {
+    /// Shown at all (a backfill ran or runs).
+    pub visible: bool,
+    /// Live.
+    pub running: bool,
+    /// Orders done / total.
+    pub processed: i64,
+    /// Orders in this run.
+    pub total: i64,
+    /// Percent done, 0–100.
+    pub percent: i64,
+    /// Successes.
+    pub success: i64,
+    /// Failures.
+    pub failed: i64,
+    /// "~2m remaining", or empty.
+    pub eta: String,
+    /// Seconds until a rate-limit wait ends, while rate limited.
+    pub resume_seconds: Option<i64>,
+    /// "Stopped", "Finished", … for a backfill that is not running.
+    pub state_text: String,
+}
+
+impl From<&BackfillProgress> for BackfillView {
+    fn from(p: &BackfillProgress) -> Self {
+        let now = OffsetDateTime::now_utc();
+        BackfillView {
+            visible: p.job_id.is_some(),
+            running: p.is_running,
+            processed: p.processed,
+            total: p.total,
+            percent: (p.processed * 100)
+                .checked_div(p.total)
+                .unwrap_or(0)
+                .clamp(0, 100),
+            success: p.success,
+            failed: p.failed,
+            eta: p
+                .estimated_seconds_remaining
+                .map(eta_text)
+                .unwrap_or_default(),
+            resume_seconds: p
+                .rate_limited_until
+                .as_deref()
+                .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+                .map(|t| seconds_until(t, now)),
+            state_text: state_text(&p.state).to_owned(),
+        }
+    }
+}
+
+/// What the card says about a job's state.
+pub fn state_text(state: &str) -> &'static str {
+    match state {
+        "running" | "queued" => "Running",
+        "rate_limited" => "Waiting for Amazon's rate limit",
+        "stopping" => "Stopping…",
+        "stopped" => "Stopped",
+        "done" => "Finished",
+        "failed" => "Failed",
+        "interrupted" => "Interrupted — resuming",
+        _ => "",
+    }
+}
+
+/// The result of a sync, as `POST /api/integrations/amazon/sync` answers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncResult {
+    /// The sync job.
+    pub job_id: Option<i64>,
+    /// The job's state (`idle` when no sync ever ran).
+    pub state: String,
+    /// Still running (the request stopped waiting).
+    pub is_running: bool,
+    /// Orders new to Brickdesk.
+    pub new: i64,
+    /// Orders Amazon changed.
+    pub updated: i64,
+    /// Orders already stored as Amazon has them.
+    pub unchanged: i64,
+    /// Orders that could not be stored.
+    pub failed: i64,
+    /// When it started.
+    pub started_at: Option<String>,
+    /// When it ended.
+    pub finished_at: Option<String>,
+    /// When the last sync that finished successfully ended.
+    pub last_successful_sync_at: Option<String>,
+    /// Errors.
+    pub errors: Vec<String>,
+}
+
+impl SyncResult {
+    /// The result of `job` (a sync) and the time of the last good sync.
+    pub async fn load(db: &Db, job: Option<JobRow>) -> Result<SyncResult, DbError> {
+        let last_ok = store::latest_in(db, sync::KIND, &["done"]).await?;
+        let last_successful_sync_at = last_ok.and_then(|j| j.finished_at).map(rfc3339);
+        let counts = job
+            .as_ref()
+            .map(|j| SyncCounts::from_detail(&j.detail_json))
+            .unwrap_or_default();
+        Ok(SyncResult {
+            job_id: job.as_ref().map(|j| j.id),
+            state: job
+                .as_ref()
+                .map_or_else(|| "idle".into(), |j| j.state.clone()),
+            is_running: job
+                .as_ref()
+                .is_some_and(|j| LIVE_STATES.contains(&j.state.as_str())),
+            new: counts.new,
+            updated: counts.updated,
+            unchanged: counts.unchanged,
+            failed: counts.failed,
+            started_at: job.as_ref().and_then(|j| j.started_at).map(rfc3339),
+            finished_at: job.as_ref().and_then(|j| j.finished_at).map(rfc3339),
+            last_successful_sync_at,
+            errors: job.as_ref().map(errors).unwrap_or_default(),
+        })
+    }
+}
+
+/// The sync line of `/orders/amazon`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncView {
+    /// A sentence about the latest sync, e.g. "Last sync: 3 new, …".
+    pub message: String,
+    /// Whether it failed (shown as an error).
+    pub failed: bool,
+}
+
+impl SyncView {
+    /// The view of a result; `None` before the first sync.
+    pub fn new(r: &SyncResult) -> Option<SyncView> {
+        let job = r.job_id?;
+        let last = r
+            .last_successful_sync_at
+            .as_deref()
+            .map(|t| {
+                format!(
+                    " Last successful sync: {}.",
+                    t.replace('T', " ").trim_end_matches('Z')
+                )
+            })
+            .unwrap_or_default();
+        let counts = format!(
+            "{} new, {} updated, {} unchanged, {} failed",
+            r.new, r.updated, r.unchanged, r.failed
+        );
+        let (message, failed) = match r.state.as_str() {
+            "done" => (format!("Sync finished: {counts}.{last}"), r.failed > 0),
+            "failed" => (
+                format!(
+                    "Sync {job} failed: {}. So far {counts}.{last}",
+                    r.errors.last().map_or("unknown error", String::as_str)
+                ),
+                true,
+            ),
+            "stopped" | "interrupted" => (format!("Sync {}: {counts}.{last}", r.state), false),
+            _ => (format!("Sync running: {counts} so far.{last}"), false),
+        };
+        Some(SyncView { message, failed })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eta_reads_like_the_journey() {
+        assert_eq!(eta_text(120), "~2m remaining");
+        assert_eq!(eta_text(42), "~42s remaining");
+        assert_eq!(eta_text(3_700), "~1h 1m remaining");
+    }
+}

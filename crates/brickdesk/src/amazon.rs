@@ -3,4 +3,5 @@
 
 pub mod connection;
 pub mod credentials;
+pub mod fees;
 pub mod matching;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bulk;
 mod error;
 mod exec;
+pub mod fees;
 pub mod inventory;
 pub mod inventory_import;
 pub mod links;

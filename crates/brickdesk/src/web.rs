@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod fees;
 pub mod health;
 pub mod home;
 pub mod inventory;
@@ -59,6 +60,7 @@ pub fn routes() -> Routes {
         .merge(inventory::router())
         .merge(orders::router())
         .merge(inventory_csv::router())
+        .merge(fees::router())
 }
 
 /// The table of every route (method, path, access), for tests and docs.

@@ -321,7 +321,7 @@ pub async fn run(db: &Db, user: Option<UserId>) -> Result<RunReport, FeeError> {
         .await?;
         audit_entries.push(audit::Entry {
             user,
-            action: "fees_reconcile",
+            action: "fees_reconciled",
             entity_type: "inventory_item",
             entity_id: Some(change.inventory_item_id.to_string()),
             details: json!({

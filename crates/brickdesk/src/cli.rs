@@ -3,6 +3,7 @@
 mod accounts;
 mod bench;
 pub mod bench_orders;
+pub mod fees;
 mod inventory;
 
 use anyhow::Context;
@@ -34,6 +35,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Some(Command::User(cmd)) => accounts::user(&open(&cli.global).await?, cmd).await,
             Some(Command::Token(cmd)) => accounts::token(&open(&cli.global).await?, cmd).await,
             Some(Command::Inventory(cmd)) => inventory::run(&open(&cli.global).await?, cmd).await,
+            Some(Command::Fees(cmd)) => {
+                fees::run(&cli.global, &open(&cli.global).await?, cmd).await
+            }
             Some(Command::Bench(BenchCommand::OrdersList(args))) => {
                 let url = cli.global.resolved_database_url();
                 let postgres = url.starts_with("postgres").then_some(url.as_str());

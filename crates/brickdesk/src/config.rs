@@ -66,6 +66,9 @@ pub enum Command {
     /// Import and export inventory units as CSV.
     #[command(subcommand)]
     Inventory(InventoryCommand),
+    /// Amazon fees: fetch financial events, reconcile them onto sold units.
+    #[command(subcommand)]
+    Fees(crate::cli::fees::FeesCommand),
     /// Time parts of the app on generated data.
     #[command(subcommand)]
     Bench(BenchCommand),

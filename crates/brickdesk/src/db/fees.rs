@@ -200,6 +200,15 @@ pub async fn count_events(db: &Db) -> Result<i64, DbError> {
     Ok(db.one::<(i64,)>(&stmt).await?.0)
 }
 
+/// Reconciled fees of the units about to be exported, by unit id.
+pub async fn fees_for_export(
+    db: &Db,
+    rows: &[super::inventory::InventoryRow],
+) -> Result<std::collections::HashMap<i64, UnitFeesRow>, DbError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    fees_for_units(&mut Conn::Db(db), &ids).await
+}
+
 /// A sync watermark.
 pub async fn cursor(db: &Db, name: &str) -> Result<Option<String>, DbError> {
     let stmt = Query::select()

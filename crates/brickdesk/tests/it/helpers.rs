@@ -203,6 +203,12 @@ impl TestApp {
 
 /// Spawns the real application on a fresh SQLite database.
 pub async fn spawn_app(demo: DemoMode) -> TestApp {
+    spawn_app_with(demo, |_| {}).await
+}
+
+/// Like [`spawn_app`], with the configuration adjusted first (e.g. to
+/// point it at a simulator of the test's own).
+pub async fn spawn_app_with(demo: DemoMode, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let t = sqlite().await;
     let data_dir = tempfile::tempdir().expect("data dir");
     let config = Config {
@@ -215,6 +221,8 @@ pub async fn spawn_app(demo: DemoMode) -> TestApp {
         amazon_api_url: None,
         amazon_lwa_url: None,
     };
+    let mut config = config;
+    adjust(&mut config);
     let app = Application::build(config).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();

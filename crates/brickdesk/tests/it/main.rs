@@ -6,6 +6,7 @@ mod helpers;
 
 mod app;
 mod browser;
+mod fees;
 mod inventory;
 mod inventory_csv;
 mod migrations;

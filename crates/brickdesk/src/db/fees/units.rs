@@ -444,3 +444,32 @@ pub async fn count_missing(db: &Db) -> Result<i64, DbError> {
         .to_owned();
     Ok(db.one::<(i64,)>(&stmt).await?.0)
 }
+
+/// Marks a unit SOLD on Amazon with its sold fields, inside a
+/// transaction: the state the confirm flow leaves a unit in, for tests
+/// and tools that set it up without that flow.
+pub async fn mark_sold(
+    tx: &mut Tx,
+    unit_id: i64,
+    sold_at: OffsetDateTime,
+    sold_price_minor: Option<i64>,
+    order_ref: &str,
+) -> Result<(), DbError> {
+    let stmt = Query::update()
+        .table(InventoryItems::Table)
+        .values([
+            (InventoryItems::Status, "SOLD".into()),
+            (
+                InventoryItems::SoldAt,
+                super::super::stored_time(sold_at).into(),
+            ),
+            (InventoryItems::SoldPriceMinor, sold_price_minor.into()),
+            (InventoryItems::SoldOrderRef, order_ref.into()),
+            (InventoryItems::SoldPlatform, "amazon".into()),
+            (InventoryItems::UpdatedAt, now().into()),
+        ])
+        .and_where(Expr::col(InventoryItems::Id).eq(unit_id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}

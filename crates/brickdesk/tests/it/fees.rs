@@ -419,7 +419,40 @@ async fn unknown_fee_types_are_kept_and_counted_as_other_fees(db: &Db) {
     sim.shutdown().await.expect("stop sim");
 }
 
+async fn a_sync_resumes_from_its_watermark_and_stops_when_cancelled(db: &Db) {
+    let sim = sim().await;
+    let o = order("203-0000007-0000007", &[("10000000000007", 1, 999)]);
+    sim.update_seller(|s| {
+        s.upsert_order(o.clone());
+        s.add_event(shipment("t7", &o, ago(60 * 50), 0, &[("Commission", -150)]));
+    });
+    sell(db, &o, 100).await;
+    let first = fetch(db, &sim).await;
+    assert_eq!((first.windows_total, first.windows_done), (1, 1));
+    let mark = db::fees::cursor(db, fees::CURSOR)
+        .await
+        .expect("cursor")
+        .expect("watermark stored");
+    let mark = OffsetDateTime::parse(&mark, &time::format_description::well_known::Rfc3339)
+        .expect("RFC 3339 watermark");
+    assert!(mark <= ago(2) && mark > ago(10), "{mark}");
+    // The next sync asks only from the watermark less the overlap.
+    let requests = sim.stats().requests;
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let stopped = fees::sync(db, &client(&sim), &cancel, &|_| {}).await;
+    assert!(matches!(stopped, Err(fees::FeeError::Cancelled(_))));
+    assert_eq!(sim.stats().requests, requests, "no call after cancelling");
+    // Posted 50 hours ago, before the watermark less the 2-day overlap:
+    // the resumed sync does not ask for it again.
+    let again = fetch(db, &sim).await;
+    assert_eq!((again.events_seen, again.events_new), (0, 0));
+    assert_eq!(db::fees::count_events(db).await.expect("count"), 1);
+    sim.shutdown().await.expect("stop sim");
+}
+
 on_both_backends! {
+    sync_resumes_and_cancels => a_sync_resumes_from_its_watermark_and_stops_when_cancelled;
     multi_quantity_split => a_multi_quantity_line_is_split_to_the_penny;
     refund_after_reconciliation => a_refund_after_reconciliation_lands_on_the_same_unit;
     not_posted_then_reconciled => an_order_not_posted_yet_stays_missing_until_a_later_run;

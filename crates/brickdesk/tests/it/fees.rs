@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::helpers::on_both_backends;
 
 mod api;
+mod cli;
 
 /// A simulator with an empty seller; tests add their own orders and events.
 pub async fn sim() -> RunningSim {

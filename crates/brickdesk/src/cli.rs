@@ -2,6 +2,7 @@
 
 mod accounts;
 mod bench;
+mod bench_fees;
 pub mod bench_orders;
 pub mod fees;
 mod inventory;
@@ -47,6 +48,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 let report = spapi_sim::bench_rate(calls, time_scale).await?;
                 println!("{report}");
                 Ok(())
+            }
+            Some(Command::Bench(BenchCommand::Fees { units })) => {
+                bench_fees::run(&cli.global, units).await
             }
             Some(Command::Bench(cmd)) => bench::run(&cli.global, cmd).await,
             None => anyhow::bail!("no command given; try `brickdesk serve`"),

@@ -127,6 +127,14 @@ pub enum BenchCommand {
     /// and the status summary over HTTP (SQLite; PostgreSQL too with
     /// `--database-url postgres://…`).
     OrdersList(crate::cli::bench_orders::OrdersListArgs),
+    /// Seed sold Amazon units with their financial events and time the fee
+    /// preview, the first reconciliation run and a second (no-op) run
+    /// (SQLite; PostgreSQL too with `--database-url postgres://…`).
+    Fees {
+        /// Sold units to seed.
+        #[arg(long, default_value_t = 10_000)]
+        units: usize,
+    },
     /// Achieved ÷ permitted call rate of getOrderItems against the
     /// simulator under a time-scaled usage plan.
     SpapiRate {

@@ -452,7 +452,27 @@ async fn a_sync_resumes_from_its_watermark_and_stops_when_cancelled(db: &Db) {
     sim.shutdown().await.expect("stop sim");
 }
 
+async fn two_runs_at_once_take_turns(db: &Db) {
+    let sim = sim().await;
+    let o = order("203-0000008-0000008", &[("10000000000008", 3, 1999)]);
+    sim.update_seller(|s| {
+        s.upsert_order(o.clone());
+        s.add_event(shipment("t8", &o, ago(60 * 30), 0, &[("Commission", -917)]));
+    });
+    sell(db, &o, 900).await;
+    fetch(db, &sim).await;
+    let (a, b) = tokio::join!(fees::run(db, None), fees::run(db, None));
+    let (a, b) = (a.expect("first"), b.expect("second"));
+    assert_eq!(
+        (a.updated.min(b.updated), a.updated.max(b.updated)),
+        (0, 3),
+        "one run writes, the other finds nothing to do"
+    );
+    sim.shutdown().await.expect("stop sim");
+}
+
 on_both_backends! {
+    concurrent_runs => two_runs_at_once_take_turns;
     sync_resumes_and_cancels => a_sync_resumes_from_its_watermark_and_stops_when_cancelled;
     multi_quantity_split => a_multi_quantity_line_is_split_to_the_penny;
     refund_after_reconciliation => a_refund_after_reconciliation_lands_on_the_same_unit;

@@ -308,6 +308,7 @@ fn items(n: usize) -> String {
 /// nothing to change and writes nothing.
 pub async fn run(db: &Db, user: Option<UserId>) -> Result<RunReport, FeeError> {
     let mut tx = db.begin().await?;
+    db::fees::lock_for_reconcile(&mut tx).await?;
     let plan = plan(&mut Conn::Tx(&mut tx)).await?;
     let mut audit_entries = Vec::new();
     for change in &plan.changes {

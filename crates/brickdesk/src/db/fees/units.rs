@@ -331,6 +331,18 @@ pub async fn entries_of_unit(db: &Db, unit_id: i64) -> Result<Vec<UnitEntryView>
     db.all(&stmt).await
 }
 
+/// Makes concurrent reconciliation runs take turns: on PostgreSQL the
+/// run's transaction locks `unit_fees` against other writers (SQLite's
+/// `BEGIN IMMEDIATE` already serialises writers). Readers are not blocked.
+pub async fn lock_for_reconcile(tx: &mut Tx) -> Result<(), DbError> {
+    if let Tx::Postgres(pg) = tx {
+        sqlx::query("LOCK TABLE unit_fees IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut **pg)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Replaces a unit's entries and figures, inside the run's transaction.
 pub async fn replace_unit_fees(
     tx: &mut Tx,

@@ -222,10 +222,7 @@ pub async fn unit_fees_view(
             view
         })
         .collect();
-    let profit = (unit.currency == row.currency)
-        .then_some(unit.cost_minor)
-        .flatten()
-        .map(|cost| money(row.net_minor - cost, cur));
+    let profit = profit(unit, &row).map(|p| money(p, cur));
     Ok(Some(UnitFeesView {
         state: FeeState::parse(&row.state).map_or("Fees not posted yet", FeeState::label),
         rows,
@@ -235,4 +232,39 @@ pub async fn unit_fees_view(
         reconciled_at: row.reconciled_at.date().to_string(),
         events,
     }))
+}
+
+/// A unit's reconciled fees in the inventory API.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitFeesJson {
+    /// The figures.
+    #[serde(flatten)]
+    pub figures: fees::Figures,
+    /// Net less cost (absent without a cost in the same currency).
+    pub profit_minor: Option<i64>,
+    /// When written.
+    #[serde(with = "time::serde::rfc3339")]
+    pub reconciled_at: time::OffsetDateTime,
+}
+
+/// The fees of one unit for the API (`None`: none reconciled).
+pub async fn unit_fees_json(
+    db: &db::Db,
+    unit: &db::inventory::InventoryRow,
+) -> Result<Option<UnitFeesJson>, AppError> {
+    Ok(db::fees::fees_of(db, unit.id)
+        .await?
+        .map(|row| UnitFeesJson {
+            figures: fees::Figures::from_row(&row),
+            profit_minor: profit(unit, &row),
+            reconciled_at: row.reconciled_at,
+        }))
+}
+
+/// Net less cost, when the cost is known and in the fees' currency.
+fn profit(unit: &db::inventory::InventoryRow, row: &db::fees::UnitFeesRow) -> Option<i64> {
+    (unit.currency == row.currency)
+        .then_some(unit.cost_minor)
+        .flatten()
+        .map(|cost| row.net_minor - cost)
 }

@@ -98,6 +98,11 @@ async fn preview_writes_nothing_run_fetches_and_updates_and_pages_show_it() {
     assert!(page.contains("£21.17") && page.contains("£9.17"), "{page}");
     assert!(page.contains("Shipment"));
 
+    let (_, unit) = json(owner.get(format!("{}/api/inventory/{}", app.address, units[0][0]))).await;
+    assert_eq!(unit["fees"]["net_minor"], 2117, "{unit}");
+    assert_eq!(unit["fees"]["profit_minor"], 917);
+    assert_eq!(unit["fees"]["fees_minor"]["commission"], -383);
+
     let csv = text(&owner, format!("{}/inventory/export.csv", app.address)).await;
     let header = csv.lines().next().unwrap_or_default();
     assert!(header.ends_with(",total_fees,net,profit"), "{header}");

@@ -61,6 +61,18 @@ struct V0Event {
     shipment_item_list: Vec<V0Item>,
     #[serde(default, deserialize_with = "nullable_vec")]
     shipment_item_adjustment_list: Vec<V0Item>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    order_charge_list: Vec<Charge>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    order_charge_adjustment_list: Vec<Charge>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    shipment_fee_list: Vec<Fee>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    shipment_fee_adjustment_list: Vec<Fee>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    order_fee_list: Vec<Fee>,
+    #[serde(default, deserialize_with = "nullable_vec")]
+    order_fee_adjustment_list: Vec<Fee>,
 }
 
 #[derive(Deserialize)]
@@ -202,11 +214,14 @@ pub fn line_event(
     kind: EventKind,
 ) -> Result<(LineEvent, Option<Currency>), EventError> {
     let event = parse_event(&row.raw_json)?;
-    let item = event
+    let items: Vec<&V0Item> = event
         .shipment_item_list
         .iter()
         .chain(&event.shipment_item_adjustment_list)
-        .find(|i| {
+        .collect();
+    let position = items
+        .iter()
+        .position(|i| {
             i.order_item_id == row.order_item_id
                 && i.order_adjustment_item_id == row.order_adjustment_item_id
                 && (row.order_item_id.is_some() || i.seller_sku == row.sku)
@@ -219,6 +234,7 @@ pub fn line_event(
                     .unwrap_or_default(),
             )
         })?;
+    let item = items[position];
     let mut components = Vec::new();
     let mut currency = None;
     for charge in item
@@ -265,6 +281,48 @@ pub fn line_event(
                 t.trim(),
                 money,
             )?;
+        }
+    }
+    // Amounts of the whole order or shipment (not of one line) are shared
+    // evenly by the event's lines, the first lines taking any remainder.
+    let event_charges = event
+        .order_charge_list
+        .iter()
+        .chain(&event.order_charge_adjustment_list)
+        .filter_map(|c| {
+            Some((
+                c.charge_type.as_deref().unwrap_or("Charge"),
+                c.charge_amount.as_ref()?,
+                true,
+            ))
+        });
+    let event_fees = event
+        .shipment_fee_list
+        .iter()
+        .chain(&event.shipment_fee_adjustment_list)
+        .chain(&event.order_fee_list)
+        .chain(&event.order_fee_adjustment_list)
+        .filter_map(|f| {
+            Some((
+                f.fee_type.as_deref().unwrap_or("Fee"),
+                f.fee_amount.as_ref()?,
+                false,
+            ))
+        });
+    for (amount_type, money, is_charge) in event_charges.chain(event_fees) {
+        let category = if is_charge {
+            crate::domain::fees::classify_charge(amount_type)
+        } else {
+            crate::domain::fees::classify_fee(amount_type)
+        };
+        let mut whole = Vec::new();
+        push(&mut whole, &mut currency, category, amount_type, money)?;
+        for c in whole {
+            let shares = crate::domain::fees::split_evenly(c.minor, items.len() as u32);
+            components.push(Component {
+                minor: shares.get(position).copied().unwrap_or(0),
+                ..c
+            });
         }
     }
     let quantity = item
@@ -366,6 +424,35 @@ mod tests {
             line_event(&row(&raw), EventKind::Refund),
             Err(EventError::MixedCurrencies(..))
         ));
+    }
+
+    #[test]
+    fn order_level_fees_are_shared_by_the_events_lines() {
+        let raw = r#"{"AmazonOrderId":"203-1-2","PostedDate":"2026-01-20T10:00:00Z",
+            "ShipmentFeeList":[{"FeeType":"FBAInboundTransportationFee","FeeAmount":{"CurrencyCode":"GBP","CurrencyAmount":-1.01}}],
+            "ShipmentItemList":[{"OrderItemId":"1","QuantityShipped":1,"ItemChargeList":[{"ChargeType":"Principal","ChargeAmount":{"CurrencyCode":"GBP","CurrencyAmount":10}}]},
+                                {"OrderItemId":"2","QuantityShipped":1}]}"#;
+        let rows = rows_for_event("Shipment", raw).unwrap();
+        let share = |i: usize| {
+            let r = &rows[i];
+            let row = EventRow {
+                id: i as i64,
+                event_type: r.event_type.clone(),
+                amazon_order_id: r.amazon_order_id.clone(),
+                order_item_id: r.order_item_id.clone(),
+                order_adjustment_item_id: None,
+                sku: None,
+                posted_at: r.posted_at,
+                raw_json: raw.into(),
+            };
+            let (e, _) = line_event(&row, EventKind::Shipment).unwrap();
+            e.components
+                .iter()
+                .filter(|c| c.category == Category::Fulfilment)
+                .map(|c| c.minor)
+                .sum::<i64>()
+        };
+        assert_eq!((share(0), share(1)), (-51, -50));
     }
 
     #[test]

@@ -471,7 +471,25 @@ async fn two_runs_at_once_take_turns(db: &Db) {
     sim.shutdown().await.expect("stop sim");
 }
 
+async fn an_event_line_without_an_order_item_id_matches_by_sku(db: &Db) {
+    let o = order("203-0000009-0000009", &[("10000000000009", 1, 1500)]);
+    let unit = sell(db, &o, 200).await[0][0];
+    let raw = r#"{"AmazonOrderId":"203-0000009-0000009","PostedDate":"2026-01-20T10:00:00Z",
+        "ShipmentItemList":[{"SellerSKU":"SKU-10000000000009","QuantityShipped":1,
+        "ItemChargeList":[{"ChargeType":"Principal","ChargeAmount":{"CurrencyCode":"GBP","CurrencyAmount":15.00}}],
+        "ItemFeeList":[{"FeeType":"Commission","FeeAmount":{"CurrencyCode":"GBP","CurrencyAmount":-2.30}}]}]}"#;
+    let rows = fees::rows_for_event("Shipment", raw).expect("rows");
+    assert!(rows[0].event_key.contains("|sku:SKU-10000000000009|"));
+    assert_eq!(db::fees::insert_events(db, &rows).await.expect("store"), 1);
+    assert_eq!(db::fees::insert_events(db, &rows).await.expect("again"), 0);
+    let report = fees::run(db, None).await.expect("run");
+    assert_eq!(report.updated, 1, "{report:?}");
+    let f = fees_of(db, unit).await;
+    assert_eq!((f.gross_minor, f.commission_minor), (1500, -230));
+}
+
 on_both_backends! {
+    sku_fallback => an_event_line_without_an_order_item_id_matches_by_sku;
     concurrent_runs => two_runs_at_once_take_turns;
     sync_resumes_and_cancels => a_sync_resumes_from_its_watermark_and_stops_when_cancelled;
     multi_quantity_split => a_multi_quantity_line_is_split_to_the_penny;

@@ -332,7 +332,11 @@ pub async fn run(db: &Db, user: Option<UserId>) -> Result<RunReport, FeeError> {
             }),
         });
     }
-    audit::record_many(&mut tx, &audit_entries).await?;
+    // A few thousand rows per statement keeps within SQLite's limit on
+    // bound parameters (six per entry).
+    for chunk in audit_entries.chunks(2_000) {
+        audit::record_many(&mut tx, chunk).await?;
+    }
     tx.commit().await?;
     let missing = db::fees::count_missing(db).await?;
     let mut message = format!("Updated {}", items(plan.changes.len()));

@@ -4,9 +4,9 @@
 mod units;
 
 pub use units::{
-    CandidateRow, EntryRow, UnitEntryView, UnitFeesRow, count_missing, entries_of, entries_of_unit,
-    fees_for_units, fees_of, lock_for_reconcile, mark_sold, reconciliation_candidates,
-    replace_unit_fees,
+    CandidateRow, EntryRow, UnitEntryView, UnitFeesRow, UnitFeesWrite, count_missing, entries_of,
+    entries_of_unit, fees_for_units, fees_of, lock_for_reconcile, mark_sold,
+    reconciliation_candidates, replace_unit_fees,
 };
 
 use sea_query::{Expr, ExprTrait, Iden, OnConflict, Order, Query, SelectStatement};

@@ -310,17 +310,21 @@ pub async fn run(db: &Db, user: Option<UserId>) -> Result<RunReport, FeeError> {
     let mut tx = db.begin().await?;
     db::fees::lock_for_reconcile(&mut tx).await?;
     let plan = plan(&mut Conn::Tx(&mut tx)).await?;
-    let mut audit_entries = Vec::new();
-    for change in &plan.changes {
-        db::fees::replace_unit_fees(
-            &mut tx,
-            change.inventory_item_id,
-            &change.new.currency,
-            &change.summary,
-            &change.entries,
-        )
-        .await?;
-        audit_entries.push(audit::Entry {
+    let writes: Vec<db::fees::UnitFeesWrite<'_>> = plan
+        .changes
+        .iter()
+        .map(|c| db::fees::UnitFeesWrite {
+            unit_id: c.inventory_item_id,
+            currency: &c.new.currency,
+            summary: &c.summary,
+            entries: &c.entries,
+        })
+        .collect();
+    db::fees::replace_unit_fees(&mut tx, &writes).await?;
+    let audit_entries: Vec<audit::Entry<'_>> = plan
+        .changes
+        .iter()
+        .map(|change| audit::Entry {
             user,
             action: "fees_reconciled",
             entity_type: "inventory_item",
@@ -330,8 +334,8 @@ pub async fn run(db: &Db, user: Option<UserId>) -> Result<RunReport, FeeError> {
                 "before": change.current,
                 "after": change.new,
             }),
-        });
-    }
+        })
+        .collect();
     // A few thousand rows per statement keeps within SQLite's limit on
     // bound parameters (six per entry).
     for chunk in audit_entries.chunks(2_000) {

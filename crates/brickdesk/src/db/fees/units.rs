@@ -343,20 +343,36 @@ pub async fn lock_for_reconcile(tx: &mut Tx) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Replaces a unit's entries and figures, inside the run's transaction.
-pub async fn replace_unit_fees(
-    tx: &mut Tx,
-    unit_id: i64,
-    currency: &str,
-    summary: &FeeSummary,
-    entries: &[UnitEntry],
-) -> Result<(), DbError> {
-    let delete = Query::delete()
-        .from_table(UnitFeeEntries::Table)
-        .and_where(Expr::col(UnitFeeEntries::InventoryItemId).eq(unit_id))
-        .to_owned();
-    tx.execute(&delete).await?;
-    for chunk in entries.chunks(200) {
+/// A unit's new figures and entries, as a run writes them.
+#[derive(Debug, Clone, Copy)]
+pub struct UnitFeesWrite<'a> {
+    /// The unit.
+    pub unit_id: i64,
+    /// Currency of the amounts.
+    pub currency: &'a str,
+    /// The sums.
+    pub summary: &'a FeeSummary,
+    /// Its share of each amount of each event.
+    pub entries: &'a [UnitEntry],
+}
+
+/// Replaces units' entries and figures, inside the run's transaction,
+/// with a few multi-row statements rather than three per unit.
+pub async fn replace_unit_fees(tx: &mut Tx, units: &[UnitFeesWrite<'_>]) -> Result<(), DbError> {
+    for chunk in units.chunks(500) {
+        let delete = Query::delete()
+            .from_table(UnitFeeEntries::Table)
+            .and_where(
+                Expr::col(UnitFeeEntries::InventoryItemId).is_in(chunk.iter().map(|u| u.unit_id)),
+            )
+            .to_owned();
+        tx.execute(&delete).await?;
+    }
+    let rows: Vec<(i64, &UnitEntry)> = units
+        .iter()
+        .flat_map(|u| u.entries.iter().map(move |e| (u.unit_id, e)))
+        .collect();
+    for chunk in rows.chunks(1_000) {
         let mut insert = Query::insert();
         insert.into_table(UnitFeeEntries::Table).columns([
             UnitFeeEntries::InventoryItemId,
@@ -365,9 +381,9 @@ pub async fn replace_unit_fees(
             UnitFeeEntries::AmountType,
             UnitFeeEntries::AmountMinor,
         ]);
-        for e in chunk {
+        for (unit_id, e) in chunk {
             insert.values_panic([
-                unit_id.into(),
+                (*unit_id).into(),
                 e.event_id.into(),
                 e.component.category.as_str().into(),
                 e.component.amount_type.clone().into(),
@@ -376,22 +392,6 @@ pub async fn replace_unit_fees(
         }
         tx.execute(&insert).await?;
     }
-    let mut values: Vec<sea_query::Expr> = vec![
-        unit_id.into(),
-        summary.state.as_str().into(),
-        currency.into(),
-    ];
-    values.extend(Category::ALL.iter().map(|c| summary.get(*c).into()));
-    values.push(summary.total_fees().into());
-    values.push(summary.net().into());
-    values.push(now().into());
-    let mut updated: Vec<UnitFees> = vec![UnitFees::State, UnitFees::Currency];
-    updated.extend(Category::ALL.iter().map(|c| category_column(*c)));
-    updated.extend([
-        UnitFees::TotalFeesMinor,
-        UnitFees::NetMinor,
-        UnitFees::ReconciledAt,
-    ]);
     let mut columns = vec![
         UnitFees::InventoryItemId,
         UnitFees::State,
@@ -403,17 +403,29 @@ pub async fn replace_unit_fees(
         UnitFees::NetMinor,
         UnitFees::ReconciledAt,
     ]);
-    let upsert = Query::insert()
-        .into_table(UnitFees::Table)
-        .columns(columns)
-        .values_panic(values)
-        .on_conflict(
+    let at = now();
+    for chunk in units.chunks(500) {
+        let mut upsert = Query::insert();
+        upsert.into_table(UnitFees::Table).columns(columns.clone());
+        for u in chunk {
+            let mut values: Vec<sea_query::Expr> = vec![
+                u.unit_id.into(),
+                u.summary.state.as_str().into(),
+                u.currency.into(),
+            ];
+            values.extend(Category::ALL.iter().map(|c| u.summary.get(*c).into()));
+            values.push(u.summary.total_fees().into());
+            values.push(u.summary.net().into());
+            values.push(at.into());
+            upsert.values_panic(values);
+        }
+        upsert.on_conflict(
             OnConflict::column(UnitFees::InventoryItemId)
-                .update_columns(updated)
+                .update_columns(columns[1..].to_vec())
                 .to_owned(),
-        )
-        .to_owned();
-    tx.execute(&upsert).await?;
+        );
+        tx.execute(&upsert).await?;
+    }
     Ok(())
 }
 

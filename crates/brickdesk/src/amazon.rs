@@ -6,6 +6,7 @@ pub mod backfill;
 pub mod connection;
 pub mod convert;
 pub mod credentials;
+pub mod fees;
 pub mod matching;
 pub mod pacing;
 pub mod sync;

@@ -4,7 +4,9 @@ mod accounts;
 mod bench;
 mod bench_fulfil;
 pub mod bench_backfill;
+mod bench_fees;
 pub mod bench_orders;
+pub mod fees;
 mod inventory;
 pub mod jobs;
 
@@ -37,6 +39,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Some(Command::User(cmd)) => accounts::user(&open(&cli.global).await?, cmd).await,
             Some(Command::Token(cmd)) => accounts::token(&open(&cli.global).await?, cmd).await,
             Some(Command::Inventory(cmd)) => inventory::run(&open(&cli.global).await?, cmd).await,
+            Some(Command::Fees(cmd)) => {
+                fees::run(&cli.global, &open(&cli.global).await?, cmd).await
+            }
             Some(Command::Bench(BenchCommand::OrdersList(args))) => {
                 let url = cli.global.resolved_database_url();
                 let postgres = url.starts_with("postgres").then_some(url.as_str());
@@ -51,6 +56,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 cmd @ (BenchCommand::Picklist { .. } | BenchCommand::Confirm { .. }),
             )) => bench_fulfil::run(&cli.global, cmd).await,
             Some(Command::Bench(BenchCommand::Backfill(args))) => bench_backfill::run(&args).await,
+            Some(Command::Bench(BenchCommand::Fees { units })) => {
+                bench_fees::run(&cli.global, units).await
+            }
             Some(Command::Bench(cmd)) => bench::run(&cli.global, cmd).await,
             Some(Command::Sync(args)) => {
                 jobs::sync(&cli.global, &open(&cli.global).await?, args).await

@@ -66,6 +66,9 @@ pub enum Command {
     /// Import and export inventory units as CSV.
     #[command(subcommand)]
     Inventory(InventoryCommand),
+    /// Amazon fees: fetch financial events, reconcile them onto sold units.
+    #[command(subcommand)]
+    Fees(crate::cli::fees::FeesCommand),
     /// Time parts of the app on generated data.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -145,6 +148,14 @@ pub enum BenchCommand {
     /// Backfill of 10,000 orders against a time-scaled simulator: simulated
     /// time, achieved ÷ permitted call rate, 429s.
     Backfill(crate::cli::bench_backfill::BackfillBenchArgs),
+    /// Seed sold Amazon units with their financial events and time the fee
+    /// preview, the first reconciliation run and a second (no-op) run
+    /// (SQLite; PostgreSQL too with `--database-url postgres://…`).
+    Fees {
+        /// Sold units to seed.
+        #[arg(long, default_value_t = 10_000)]
+        units: usize,
+    },
     /// Achieved ÷ permitted call rate of getOrderItems against the
     /// simulator under a time-scaled usage plan.
     SpapiRate {

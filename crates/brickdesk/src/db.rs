@@ -7,6 +7,7 @@ pub mod confirmations;
 mod error;
 mod exec;
 pub mod fulfilment;
+pub mod fees;
 pub mod inventory;
 pub mod inventory_import;
 pub mod jobs;

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod fulfil;
+pub mod fees;
 pub mod health;
 pub mod home;
 pub mod inventory;
@@ -65,6 +66,7 @@ pub fn routes() -> Routes {
         .merge(inventory_csv::router())
         .merge(fulfil::router())
         .merge(amazon_jobs::router())
+        .merge(fees::router())
 }
 
 /// The table of every route (method, path, access), for tests and docs.

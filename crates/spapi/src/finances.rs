@@ -137,6 +137,29 @@ struct Payload<T> {
     payload: Option<T>,
 }
 
+/// One page of `listFinancialEvents` with every event kept as the exact
+/// JSON Amazon sent, for callers that store what they fetched.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RawFinancialEventsPage {
+    /// Token for the next page.
+    pub next_token: Option<String>,
+    /// Each event list by its name (`ShipmentEventList`, …), unparsed.
+    #[serde(default)]
+    pub financial_events: std::collections::BTreeMap<String, Box<serde_json::value::RawValue>>,
+}
+
+impl RawFinancialEventsPage {
+    /// The events of one list (e.g. `RefundEventList`), each as raw JSON.
+    /// A list that is missing, `null` or not an array gives no events.
+    pub fn events(&self, list: &str) -> Vec<Box<serde_json::value::RawValue>> {
+        self.financial_events
+            .get(list)
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+            .unwrap_or_default()
+    }
+}
+
 /// Filters of `listFinancialEvents`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListFinancialEvents {
@@ -208,6 +231,20 @@ pub struct TransactionsPage {
     pub transactions: Vec<Transaction>,
 }
 
+fn events_request(query: &ListFinancialEvents, token: Option<String>) -> Request {
+    let now = OffsetDateTime::now_utc();
+    Request::get(&["finances", "v0", "financialEvents"])
+        .opt_param("MaxResultsPerPage", query.max_results_per_page)
+        .param("PostedAfter", format_utc(query.posted_after))
+        .opt_param(
+            "PostedBefore",
+            query
+                .posted_before
+                .map(|t| format_utc(clamp_before(t, now))),
+        )
+        .opt_param("NextToken", token)
+}
+
 impl Client {
     /// One page of `listFinancialEvents`.
     pub async fn list_financial_events_page(
@@ -215,18 +252,20 @@ impl Client {
         query: &ListFinancialEvents,
         token: Option<String>,
     ) -> Result<FinancialEventsPage, Error> {
-        let now = OffsetDateTime::now_utc();
-        let request = Request::get(&["finances", "v0", "financialEvents"])
-            .opt_param("MaxResultsPerPage", query.max_results_per_page)
-            .param("PostedAfter", format_utc(query.posted_after))
-            .opt_param(
-                "PostedBefore",
-                query
-                    .posted_before
-                    .map(|t| format_utc(clamp_before(t, now))),
-            )
-            .opt_param("NextToken", token);
+        let request = events_request(query, token);
         let response: Payload<FinancialEventsPage> =
+            self.call(Operation::ListFinancialEvents, request).await?;
+        Ok(response.payload.unwrap_or_default())
+    }
+
+    /// One page of `listFinancialEvents`, events left as raw JSON.
+    pub async fn list_financial_events_raw_page(
+        &self,
+        query: &ListFinancialEvents,
+        token: Option<String>,
+    ) -> Result<RawFinancialEventsPage, Error> {
+        let request = events_request(query, token);
+        let response: Payload<RawFinancialEventsPage> =
             self.call(Operation::ListFinancialEvents, request).await?;
         Ok(response.payload.unwrap_or_default())
     }

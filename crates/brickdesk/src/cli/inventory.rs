@@ -91,7 +91,8 @@ pub async fn run(db: &Db, cmd: InventoryCommand) -> anyhow::Result<()> {
             };
             let query = export_query(&params).map_err(anyhow::Error::msg)?;
             let (rows, _) = inventory::list(db, &query).await?;
-            let bytes = inventory_csv::export(&rows)?;
+            let fees = crate::db::fees::fees_for_export(db, &rows).await?;
+            let bytes = inventory_csv::export(&rows, &fees)?;
             match out {
                 Some(path) => {
                     std::fs::write(&path, &bytes)

@@ -1,4 +1,13 @@
-//! Sharing a line's amounts across its units, to the penny.
+//! Amazon's fees on sold units (DESIGN.md section 3 "Fees"): classifying
+//! the amounts of a financial event, sharing a line's amounts across its
+//! units to the penny, and summing a unit's share into gross, fees by
+//! type, shipping credit and net.
+
+mod allocate;
+mod classify;
+
+pub use allocate::{EventKind, FeeState, FeeSummary, LineEvent, UnitEntry, allocate_line};
+pub use classify::{Category, Component, classify_charge, classify_fee};
 
 /// Splits `amount` minor units across `units` units so the shares sum to
 /// exactly `amount`. Shares differ by at most one minor unit; the first

@@ -1,15 +1,38 @@
 //! Stored units to CSV, in the form the importer reads back to equal units.
 
+use std::collections::HashMap;
+
 use time::format_description::well_known::Rfc3339;
 
 use super::Column;
+use crate::db::fees::UnitFeesRow;
 use crate::db::inventory::InventoryRow;
 use crate::domain::Currency;
+use crate::domain::fees::Category;
 use crate::inventory::input::plain_amount;
 
 /// Columns export adds after the importable ones. They describe a sale and
 /// are not imported (the importer lists them as ignored).
 pub const SOLD_COLUMNS: [&str; 4] = ["sold_at", "sold_price", "sold_order_ref", "sold_platform"];
+
+/// Columns export adds after the sold ones: the unit's Amazon money as
+/// reconciled (fees negative, as Amazon signs them) and its profit (net
+/// less cost). Not imported either.
+pub const FEE_COLUMNS: [&str; 13] = [
+    "fee_state",
+    "gross",
+    "shipping_credit",
+    "other_charges",
+    "commission",
+    "refund_commission",
+    "fulfilment_fees",
+    "closing_fees",
+    "digital_services_fees",
+    "other_fees",
+    "total_fees",
+    "net",
+    "profit",
+];
 
 /// The CSV could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -22,11 +45,11 @@ pub enum ExportError {
     Time(#[from] time::error::Format),
 }
 
-fn row_fields(row: &InventoryRow) -> Result<Vec<String>, ExportError> {
+fn row_fields(row: &InventoryRow, fees: Option<&UnitFeesRow>) -> Result<Vec<String>, ExportError> {
     let currency = Currency::parse(&row.currency).unwrap_or(Currency::GBP);
     let amount = |m: Option<i64>| m.map(|m| plain_amount(m, currency)).unwrap_or_default();
     let text = |t: &Option<String>| t.clone().unwrap_or_default();
-    let mut fields = Vec::with_capacity(Column::ALL.len() + SOLD_COLUMNS.len());
+    let mut fields = Vec::with_capacity(Column::ALL.len() + SOLD_COLUMNS.len() + FEE_COLUMNS.len());
     for col in Column::ALL {
         fields.push(match col {
             Column::SetNumber => row.set_number.clone(),
@@ -51,13 +74,33 @@ fn row_fields(row: &InventoryRow) -> Result<Vec<String>, ExportError> {
     fields.push(amount(row.sold_price_minor));
     fields.push(text(&row.sold_order_ref));
     fields.push(text(&row.sold_platform));
+    match fees {
+        Some(f) => {
+            let fee_currency = Currency::parse(&f.currency).unwrap_or(currency);
+            let money = |m: i64| plain_amount(m, fee_currency);
+            fields.push(f.state.clone());
+            fields.extend(Category::ALL.iter().map(|c| money(f.get(*c))));
+            fields.push(money(f.total_fees_minor));
+            fields.push(money(f.net_minor));
+            // Profit only where cost and fees are in one currency.
+            fields.push(match row.cost_minor {
+                Some(cost) if fee_currency == currency => money(f.net_minor - cost),
+                _ => String::new(),
+            });
+        }
+        None => fields.extend(FEE_COLUMNS.iter().map(|_| String::new())),
+    }
     Ok(fields)
 }
 
 /// Writes units as CSV: a UTF-8 byte-order mark (so Excel shows `£` and
 /// accents), a header, one row per unit. Every field that needs it is
 /// quoted; `created_at` is RFC 3339 so FIFO order survives a round trip.
-pub fn export(rows: &[InventoryRow]) -> Result<Vec<u8>, ExportError> {
+/// `fees` holds the reconciled fees of units that have them.
+pub fn export(
+    rows: &[InventoryRow],
+    fees: &HashMap<i64, UnitFeesRow>,
+) -> Result<Vec<u8>, ExportError> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         let mut writer = csv::WriterBuilder::new().from_writer(&mut out);
@@ -65,10 +108,11 @@ pub fn export(rows: &[InventoryRow]) -> Result<Vec<u8>, ExportError> {
             .iter()
             .map(|c| c.name())
             .chain(SOLD_COLUMNS)
+            .chain(FEE_COLUMNS)
             .collect();
         writer.write_record(&header)?;
         for row in rows {
-            writer.write_record(row_fields(row)?)?;
+            writer.write_record(row_fields(row, fees.get(&row.id))?)?;
         }
         writer.flush().map_err(csv::Error::from)?;
     }

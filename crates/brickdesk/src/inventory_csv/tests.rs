@@ -215,12 +215,18 @@ fn stored(i: i64, notes: Option<&str>) -> InventoryRow {
 #[test]
 fn export_reads_back_to_equal_units() {
     let rows = vec![stored(1, Some("two\nlines, \"quoted\"")), stored(2, None)];
-    let bytes = export(&rows).unwrap_or_default();
+    let bytes = export(&rows, &Default::default()).unwrap_or_default();
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
     let parsed = parse(&bytes).ok();
     assert_eq!(
         parsed.as_ref().map(|p| p.ignored_columns.clone()),
-        Some(export::SOLD_COLUMNS.map(str::to_owned).to_vec())
+        Some(
+            export::SOLD_COLUMNS
+                .iter()
+                .chain(&export::FEE_COLUMNS)
+                .map(|c| (*c).to_owned())
+                .collect::<Vec<_>>()
+        )
     );
     let units: Vec<NewUnit> = parsed
         .map(|p| p.rows.into_iter().map(|r| r.unit).collect())

@@ -115,6 +115,9 @@ pub struct UnitJson {
     sold_at: Option<time::OffsetDateTime>,
     sold_price_minor: Option<i64>,
     sold_order_ref: Option<String>,
+    /// Reconciled Amazon fees and profit (single-unit reads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fees: Option<crate::web::fees::UnitFeesJson>,
 }
 
 impl From<InventoryRow> for UnitJson {
@@ -137,6 +140,7 @@ impl From<InventoryRow> for UnitJson {
             sold_at: r.sold_at,
             sold_price_minor: r.sold_price_minor,
             sold_order_ref: r.sold_order_ref,
+            fees: None,
         }
     }
 }

@@ -70,7 +70,8 @@ async fn export_csv(
 ) -> Result<Response, PageError> {
     let query = export_query(&params).map_err(AppError::BadRequest)?;
     let (rows, _) = inventory::list(&state.db, &query).await?;
-    let bytes = inventory_csv::export(&rows).map_err(|e| AppError::Internal(e.into()))?;
+    let fees = crate::db::fees::fees_for_export(&state.db, &rows).await?;
+    let bytes = inventory_csv::export(&rows, &fees).map_err(|e| AppError::Internal(e.into()))?;
     let filename = format!("brickdesk-inventory-{}.csv", crate::db::now().date());
     Ok((
         [

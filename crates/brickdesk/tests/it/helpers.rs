@@ -208,6 +208,21 @@ pub async fn spawn_app(demo: DemoMode) -> TestApp {
 
 /// Spawns the real application on the given database (SQLite or PostgreSQL).
 pub async fn spawn_app_on(t: TestDb, demo: DemoMode) -> TestApp {
+    spawn_app_on_with(t, demo, |_| {}).await
+}
+
+/// Like [`spawn_app`], with the configuration adjusted first (e.g. to
+/// point it at a simulator of the test's own).
+pub async fn spawn_app_with(demo: DemoMode, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_on_with(sqlite().await, demo, adjust).await
+}
+
+/// Spawns the real application on `t` with an adjusted configuration.
+pub async fn spawn_app_on_with(
+    t: TestDb,
+    demo: DemoMode,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     let data_dir = tempfile::tempdir().expect("data dir");
     let config = Config {
         database_url: t.url.clone(),
@@ -219,6 +234,8 @@ pub async fn spawn_app_on(t: TestDb, demo: DemoMode) -> TestApp {
         amazon_api_url: None,
         amazon_lwa_url: None,
     };
+    let mut config = config;
+    adjust(&mut config);
     let app = Application::build(config).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();

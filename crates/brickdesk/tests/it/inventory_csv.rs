@@ -195,7 +195,7 @@ async fn export_then_import_into_a_fresh_database_gives_equal_units(db: &Db) {
     import(db, file.as_bytes()).await;
     let before = all_units(db).await;
     assert_eq!(before.len(), 4);
-    let bytes = inventory_csv::export(&before).expect("export");
+    let bytes = inventory_csv::export(&before, &Default::default()).expect("export");
     let fresh = fresh_like(db).await;
     let outcome = import(&fresh.db, &bytes).await;
     assert_eq!(outcome.created, 4);

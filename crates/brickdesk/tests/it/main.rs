@@ -10,6 +10,7 @@ mod app;
 mod browser;
 mod fulfil;
 mod crash;
+mod fees;
 mod inventory;
 mod inventory_csv;
 mod migrations;

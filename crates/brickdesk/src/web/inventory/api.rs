@@ -48,7 +48,10 @@ pub async fn get_unit(
 ) -> Result<Json<UnitJson>, AppError> {
     let id = parse_id(&raw)?;
     let row = inventory::require(&state.db, id).await?;
-    Ok(Json(row.into()))
+    let fees = crate::web::fees::unit_fees_json(&state.db, &row).await?;
+    let mut unit = UnitJson::from(row);
+    unit.fees = fees;
+    Ok(Json(unit))
 }
 
 #[tracing::instrument(skip_all, fields(user = %user.username))]

@@ -248,6 +248,7 @@ impl From<AuditRow> for HistoryView {
 struct DetailPage {
     unit: UnitView,
     sold: Option<String>,
+    fees: Option<crate::web::fees::UnitFeesView>,
     history: Vec<HistoryView>,
 }
 
@@ -265,9 +266,11 @@ pub async fn show_unit(
             row.sold_order_ref.clone().unwrap_or_else(|| "—".to_owned())
         )
     });
+    let fees = crate::web::fees::unit_fees_view(&state.db, &row).await?;
     let page = DetailPage {
         unit: UnitView::from(&row),
         sold,
+        fees,
         history: history.into_iter().map(HistoryView::from).collect(),
     };
     html(StatusCode::OK, &page)

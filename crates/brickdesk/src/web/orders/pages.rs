@@ -176,6 +176,7 @@ struct AllOrdersPage {
     platforms: Vec<PlatformCard>,
     missing_items: i64,
     backfill: crate::web::amazon_jobs::BackfillView,
+    fees: Option<crate::web::fees::FeeCard>,
     params: OrderParams,
     error: Option<String>,
     orders: Vec<OrderView>,
@@ -186,6 +187,7 @@ async fn orders_page(
     state: &AppState,
     params: OrderParams,
     fixed: Option<Platform>,
+    fees: Option<crate::web::fees::FeeCard>,
 ) -> Result<Response, PageError> {
     let mut platforms = Vec::new();
     for p in Platform::ALL {
@@ -211,6 +213,7 @@ async fn orders_page(
         platforms,
         missing_items,
         backfill: crate::web::amazon_jobs::backfill_view(state).await?,
+        fees,
         params,
         error,
         orders,
@@ -219,21 +222,30 @@ async fn orders_page(
     html(status, &page)
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FeesFlash {
+    fees: Option<String>,
+}
+
 pub async fn all_orders(
     State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
     Query(params): Query<OrderParams>,
+    Query(flash): Query<FeesFlash>,
 ) -> Result<Response, PageError> {
     if Platform::parse(&params.platform) == Some(Platform::Amazon) {
         return Ok(Redirect::to("/orders/amazon").into_response());
     }
-    orders_page(&state, params, None).await
+    let fees = crate::web::fees::card(&state, &user, flash.fees).await?;
+    orders_page(&state, params, None, Some(fees)).await
 }
 
 pub async fn ebay_orders(
     State(state): State<AppState>,
     Query(params): Query<OrderParams>,
 ) -> Result<Response, PageError> {
-    orders_page(&state, params, Some(Platform::Ebay)).await
+    orders_page(&state, params, Some(Platform::Ebay), None).await
 }
 
 #[derive(Deserialize)]

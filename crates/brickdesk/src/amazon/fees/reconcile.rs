@@ -1,0 +1,364 @@
+//! Reconciliation: each sold unit linked to an Amazon line gets its share
+//! of that line's stored events. [`plan`] works out what would change
+//! (the preview writes nothing); [`run`] writes it in one transaction.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::FeeError;
+use super::event::{kind_of, line_event};
+use crate::db::fees::{CandidateRow, Conn, EntryRow, EventRow, UnitFeesRow};
+use crate::db::{self, Db, audit};
+use crate::domain::fees::{Category, FeeState, FeeSummary, LineEvent, UnitEntry, allocate_line};
+use crate::domain::{Currency, UserId};
+
+/// A unit's figures as the preview and the API show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Figures {
+    /// `not_posted`, `reconciled` or `zero`.
+    pub state: &'static str,
+    /// Currency of the amounts.
+    pub currency: String,
+    /// Item price received.
+    pub gross_minor: i64,
+    /// Shipping credit.
+    pub shipping_credit_minor: i64,
+    /// Tax, promotions and other charges.
+    pub other_charges_minor: i64,
+    /// Fees by category (negative: charged).
+    pub fees_minor: BTreeMap<&'static str, i64>,
+    /// All fees.
+    pub total_fees_minor: i64,
+    /// What Amazon pays for the unit.
+    pub net_minor: i64,
+}
+
+impl Figures {
+    fn from_summary(s: &FeeSummary, currency: &str) -> Figures {
+        Figures {
+            state: s.state.as_str(),
+            currency: currency.to_owned(),
+            gross_minor: s.gross(),
+            shipping_credit_minor: s.shipping_credit(),
+            other_charges_minor: s.get(Category::OtherCharge),
+            fees_minor: Category::FEES
+                .iter()
+                .map(|c| (c.as_str(), s.get(*c)))
+                .collect(),
+            total_fees_minor: s.total_fees(),
+            net_minor: s.net(),
+        }
+    }
+
+    /// The figures of a stored row.
+    pub fn from_row(r: &UnitFeesRow) -> Figures {
+        Figures {
+            state: FeeState::parse(&r.state).map_or("not_posted", FeeState::as_str),
+            currency: r.currency.clone(),
+            gross_minor: r.gross_minor,
+            shipping_credit_minor: r.shipping_credit_minor,
+            other_charges_minor: r.other_charges_minor,
+            fees_minor: Category::FEES
+                .iter()
+                .map(|c| (c.as_str(), r.get(*c)))
+                .collect(),
+            total_fees_minor: r.total_fees_minor,
+            net_minor: r.net_minor,
+        }
+    }
+}
+
+/// One unit whose figures would change.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitChange {
+    /// The unit.
+    pub inventory_item_id: i64,
+    /// Set number.
+    pub set_number: String,
+    /// Name.
+    pub item_name: String,
+    /// Amazon's order id.
+    pub amazon_order_id: String,
+    /// What is stored now (`None`: nothing yet).
+    pub current: Option<Figures>,
+    /// What it would become.
+    pub new: Figures,
+    #[serde(skip)]
+    summary: FeeSummary,
+    #[serde(skip)]
+    entries: Vec<UnitEntry>,
+}
+
+/// A unit left alone, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// The unit.
+    pub inventory_item_id: i64,
+    /// Amazon's order id.
+    pub amazon_order_id: String,
+    /// Why, in plain words.
+    pub reason: String,
+}
+
+/// What a reconciliation would do.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Plan {
+    /// Units whose figures would change.
+    pub changes: Vec<UnitChange>,
+    /// Units already up to date.
+    pub unchanged: usize,
+    /// Units whose sale Amazon has not posted yet.
+    pub not_posted: usize,
+    /// Units that cannot be reconciled.
+    pub skipped: Vec<Skipped>,
+}
+
+fn unchanged(
+    stored: Option<&UnitFeesRow>,
+    stored_entries: &[EntryRow],
+    new: &Figures,
+    entries: &[UnitEntry],
+) -> bool {
+    let Some(row) = stored else {
+        return false;
+    };
+    let before: BTreeSet<(i64, &str, &str, i64)> = stored_entries
+        .iter()
+        .map(|e| {
+            (
+                e.financial_event_id,
+                e.category.as_str(),
+                e.amount_type.as_str(),
+                e.amount_minor,
+            )
+        })
+        .collect();
+    let after: BTreeSet<(i64, &str, &str, i64)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.event_id,
+                e.component.category.as_str(),
+                e.component.amount_type.as_str(),
+                e.component.minor,
+            )
+        })
+        .collect();
+    Figures::from_row(row) == *new && before == after
+}
+
+/// A line's events read from their stored rows, with their currency, or
+/// why they cannot be used.
+fn line_events(rows: &[&EventRow]) -> Result<(Vec<LineEvent>, Option<Currency>), String> {
+    let mut events = Vec::new();
+    let mut currencies = BTreeSet::new();
+    for row in rows {
+        let Some(kind) = kind_of(&row.event_type) else {
+            continue;
+        };
+        let (event, currency) = line_event(row, kind)
+            .map_err(|e| format!("Amazon's {} event could not be read: {e}", row.event_type))?;
+        currencies.extend(currency);
+        events.push(event);
+    }
+    if currencies.len() > 1 {
+        return Err("Amazon's events for this line are in more than one currency".to_owned());
+    }
+    Ok((events, currencies.into_iter().next()))
+}
+
+/// Works out every unit's figures from the stored events and compares
+/// them with what is stored. Reads only.
+pub async fn plan(conn: &mut Conn<'_>) -> Result<Plan, FeeError> {
+    let candidates = db::fees::reconciliation_candidates(conn).await?;
+    let order_ids: Vec<String> = candidates
+        .iter()
+        .map(|c| c.platform_order_id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let events = db::fees::events_for_orders(conn, &order_ids).await?;
+    let mut events_by_order: HashMap<&str, Vec<&EventRow>> = HashMap::new();
+    for e in &events {
+        if let Some(o) = e.amazon_order_id.as_deref() {
+            events_by_order.entry(o).or_default().push(e);
+        }
+    }
+    let unit_ids: Vec<i64> = candidates.iter().map(|c| c.inventory_item_id).collect();
+    let stored = db::fees::fees_for_units(conn, &unit_ids).await?;
+    let mut stored_entries: HashMap<i64, Vec<EntryRow>> = HashMap::new();
+    for e in db::fees::entries_of(conn, &unit_ids).await? {
+        stored_entries
+            .entry(e.inventory_item_id)
+            .or_default()
+            .push(e);
+    }
+    let mut lines: BTreeMap<(&str, &str), Vec<&CandidateRow>> = BTreeMap::new();
+    for c in &candidates {
+        lines
+            .entry((&c.platform_order_id, &c.platform_item_id))
+            .or_default()
+            .push(c);
+    }
+    let mut out = Plan::default();
+    for ((order, item), units) in lines {
+        let line_sku = units[0].line_sku.as_deref();
+        // By OrderItemId; an event line without one matches by SKU.
+        let rows: Vec<&EventRow> = events_by_order
+            .get(order)
+            .map(|v| v.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .filter(|e| match e.order_item_id.as_deref() {
+                Some(id) => id == item,
+                None => line_sku.is_some() && e.sku.as_deref() == line_sku,
+            })
+            .collect();
+        let skip_all = |out: &mut Plan, reason: &str| {
+            out.skipped.extend(units.iter().map(|u| Skipped {
+                inventory_item_id: u.inventory_item_id,
+                amazon_order_id: order.to_owned(),
+                reason: reason.to_owned(),
+            }));
+        };
+        let (events, currency) = match line_events(&rows) {
+            Ok(ok) => ok,
+            Err(reason) => {
+                skip_all(&mut out, &reason);
+                continue;
+            }
+        };
+        let quantity = u32::try_from(units[0].quantity).unwrap_or(0);
+        let shares = allocate_line(quantity, &events);
+        for unit in units {
+            let Some(entries) = usize::try_from(unit.unit_index)
+                .ok()
+                .and_then(|i| shares.get(i))
+            else {
+                out.skipped.push(Skipped {
+                    inventory_item_id: unit.inventory_item_id,
+                    amazon_order_id: order.to_owned(),
+                    reason: format!(
+                        "linked as unit {} of a line of {} on Amazon",
+                        unit.unit_index + 1,
+                        unit.quantity
+                    ),
+                });
+                continue;
+            };
+            let summary = FeeSummary::from_entries(entries);
+            let current = stored.get(&unit.inventory_item_id);
+            if summary.state == FeeState::NotPosted {
+                out.not_posted += 1;
+            }
+            if entries.is_empty() && current.is_none() {
+                continue;
+            }
+            let currency = currency.map_or_else(|| unit.currency.clone(), |c| c.to_string());
+            let new = Figures::from_summary(&summary, &currency);
+            let old_entries = stored_entries
+                .get(&unit.inventory_item_id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if unchanged(current, old_entries, &new, entries) {
+                out.unchanged += 1;
+                continue;
+            }
+            out.changes.push(UnitChange {
+                inventory_item_id: unit.inventory_item_id,
+                set_number: unit.set_number.clone(),
+                item_name: unit.item_name.clone(),
+                amazon_order_id: order.to_owned(),
+                current: current.map(Figures::from_row),
+                new,
+                summary,
+                entries: entries.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// Units whose figures were written.
+    pub updated: usize,
+    /// Units already up to date.
+    pub unchanged: usize,
+    /// Units whose sale Amazon has not posted yet.
+    pub not_posted: usize,
+    /// Units left alone, with reasons.
+    pub skipped: Vec<Skipped>,
+    /// Sold Amazon units still missing fee data afterwards.
+    pub missing: i64,
+    /// The sentence for the seller, e.g. "Updated 12 items".
+    pub message: String,
+}
+
+fn items(n: usize) -> String {
+    format!("{n} item{}", if n == 1 { "" } else { "s" })
+}
+
+/// Writes every change of the plan in one transaction, each with an
+/// audit entry holding the figures before and after. A second run finds
+/// nothing to change and writes nothing.
+pub async fn run(db: &Db, user: Option<UserId>) -> Result<RunReport, FeeError> {
+    let mut tx = db.begin().await?;
+    db::fees::lock_for_reconcile(&mut tx).await?;
+    let plan = plan(&mut Conn::Tx(&mut tx)).await?;
+    let writes: Vec<db::fees::UnitFeesWrite<'_>> = plan
+        .changes
+        .iter()
+        .map(|c| db::fees::UnitFeesWrite {
+            unit_id: c.inventory_item_id,
+            currency: &c.new.currency,
+            summary: &c.summary,
+            entries: &c.entries,
+        })
+        .collect();
+    db::fees::replace_unit_fees(&mut tx, &writes).await?;
+    let audit_entries: Vec<audit::Entry<'_>> = plan
+        .changes
+        .iter()
+        .map(|change| audit::Entry {
+            user,
+            action: "fees_reconciled",
+            entity_type: "inventory_item",
+            entity_id: Some(change.inventory_item_id.to_string()),
+            details: json!({
+                "order": change.amazon_order_id,
+                "before": change.current,
+                "after": change.new,
+            }),
+        })
+        .collect();
+    // A few thousand rows per statement keeps within SQLite's limit on
+    // bound parameters (six per entry).
+    for chunk in audit_entries.chunks(2_000) {
+        audit::record_many(&mut tx, chunk).await?;
+    }
+    tx.commit().await?;
+    let missing = db::fees::count_missing(db).await?;
+    let mut message = format!("Updated {}", items(plan.changes.len()));
+    if plan.not_posted > 0 {
+        message.push_str(&format!(
+            "; {} still waiting for Amazon to post fees",
+            items(plan.not_posted)
+        ));
+    }
+    if !plan.skipped.is_empty() {
+        message.push_str(&format!("; {} skipped", items(plan.skipped.len())));
+    }
+    Ok(RunReport {
+        updated: plan.changes.len(),
+        unchanged: plan.unchanged,
+        not_posted: plan.not_posted,
+        skipped: plan.skipped,
+        missing,
+        message,
+    })
+}

@@ -1,0 +1,224 @@
+//! `brickdesk bench fees`: times the fee reconciliation (preview, first
+//! run writing every unit, a second run that changes nothing) on a seeded
+//! database of sold Amazon units with their stored events. A program, not
+//! a test: the figures depend on the machine.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use time::OffsetDateTime;
+
+use crate::amazon::fees;
+use crate::config::GlobalArgs;
+use crate::db::inventory::NewUnit;
+use crate::db::orders::{NewOrder, NewOrderItem};
+use crate::db::scratch::Scratch;
+use crate::db::{self, Db};
+use crate::domain::{Condition, Currency, InventoryStatus, Money, Platform};
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// `1234` → `12.34` (a JSON number, written without floats).
+fn amount(pence: i64) -> String {
+    let sign = if pence < 0 { "-" } else { "" };
+    let abs = pence.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+fn money(kind: &str, field: &str, pence: i64) -> String {
+    format!(
+        r#"{{"{kind}Type":"{field}","{kind}Amount":{{"CurrencyCode":"GBP","CurrencyAmount":{}}}}}"#,
+        amount(pence)
+    )
+}
+
+/// A v0 event of one line: a sale of `qty` units, or (refund) its reversal.
+fn event(
+    order: &str,
+    item: &str,
+    posted: OffsetDateTime,
+    qty: u32,
+    price: i64,
+    refund: bool,
+) -> String {
+    let principal = price * i64::from(qty);
+    let commission = -(principal * 153 / 1000);
+    let posted = posted
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    if refund {
+        format!(
+            r#"{{"AmazonOrderId":"{order}","PostedDate":"{posted}","ShipmentItemAdjustmentList":[{{"SellerSKU":"SKU-{item}","OrderItemId":"{item}","OrderAdjustmentItemId":"A{item}","QuantityShipped":1,"ItemChargeAdjustmentList":[{}],"ItemFeeAdjustmentList":[{},{}]}}]}}"#,
+            money("Charge", "Principal", -price),
+            money("Fee", "Commission", -commission / i64::from(qty)),
+            money("Fee", "RefundCommission", commission / 5 / i64::from(qty)),
+        )
+    } else {
+        format!(
+            r#"{{"AmazonOrderId":"{order}","PostedDate":"{posted}","ShipmentItemList":[{{"SellerSKU":"SKU-{item}","OrderItemId":"{item}","QuantityShipped":{qty},"ItemChargeList":[{}],"ItemFeeList":[{},{}]}}]}}"#,
+            money("Charge", "Principal", principal),
+            money("Fee", "Commission", commission),
+            money("Fee", "FBAPerUnitFulfillmentFee", -350 * i64::from(qty)),
+        )
+    }
+}
+
+/// Seeds `units` sold units: lines of two units, each with its sale
+/// event, one line in twenty refunded once.
+async fn seed(db: &Db, units: usize) -> anyhow::Result<()> {
+    let now = OffsetDateTime::now_utc();
+    let mut tx = db.begin().await?;
+    let mut events = Vec::new();
+    for n in 0..units.div_ceil(2) {
+        let order_id = format!("203-{:07}-{:07}", n / 10_000_000, n % 10_000_000);
+        let item_id = format!("{:014}", n);
+        let placed = now - time::Duration::hours(2 + (n % 4000) as i64);
+        let price = 1999 + (n % 50) as i64 * 100;
+        let order = db::orders::upsert_order(
+            &mut tx,
+            &NewOrder {
+                platform: Platform::Amazon,
+                platform_order_id: order_id.clone(),
+                order_date: Some(placed),
+                last_updated_at: Some(placed),
+                buyer_name: None,
+                buyer_email: None,
+                platform_status: "Shipped".into(),
+                total: Some(Money::from_minor(price * 2, Currency::GBP)),
+                fulfillment_channel: Some("AFN".into()),
+                marketplace_id: None,
+                items_fetched: true,
+            },
+        )
+        .await?;
+        let line = db::orders::upsert_item(
+            &mut tx,
+            order,
+            &NewOrderItem {
+                platform_item_id: item_id.clone(),
+                asin: None,
+                sku: Some(format!("SKU-{item_id}")),
+                title: Some("LEGO set".into()),
+                quantity: 2,
+                unit_price: Some(Money::from_minor(price, Currency::GBP)),
+                line_price: Some(Money::from_minor(price * 2, Currency::GBP)),
+                condition: Some("New".into()),
+            },
+        )
+        .await?;
+        for k in 0..2 {
+            let unit = db::inventory::insert(
+                &mut tx,
+                &NewUnit {
+                    set_number: "75192".into(),
+                    item_name: "Millennium Falcon".into(),
+                    condition: Condition::New,
+                    status: InventoryStatus::Listed,
+                    storage_location: None,
+                    cost_minor: Some(price / 2),
+                    listing_price_minor: Some(price),
+                    currency: Currency::GBP,
+                    sku: None,
+                    external_id: None,
+                    purchase_date: None,
+                    notes: None,
+                    created_at: None,
+                },
+            )
+            .await?;
+            db::fees::mark_sold(&mut tx, unit.get(), placed, Some(price), &order_id).await?;
+            db::links::insert(&mut tx, line, k, unit, db::links::LinkMethod::Confirm, None).await?;
+        }
+        let posted = placed + time::Duration::hours(1);
+        for (refund, event_type) in [(false, "Shipment"), (true, "Refund")] {
+            if refund && n % 20 != 0 {
+                continue;
+            }
+            let raw = event(&order_id, &item_id, posted, 2, price, refund);
+            events.extend(fees::rows_for_event(event_type, &raw)?);
+        }
+    }
+    tx.commit().await?;
+    db::fees::insert_events(db, &events).await?;
+    db.analyze().await?;
+    Ok(())
+}
+
+async fn measure(label: &str, db: &Db, units: usize) -> anyhow::Result<()> {
+    let started = Instant::now();
+    seed(db, units).await?;
+    println!(
+        "{label}: seeded {units} sold units with their events in {}",
+        ms(started.elapsed())
+    );
+    let started = Instant::now();
+    let plan = fees::preview(db).await?;
+    println!(
+        "{label}: preview (GET): {} units would change: {}",
+        plan.changes.len(),
+        ms(started.elapsed())
+    );
+    let started = Instant::now();
+    let first = fees::run(db, None).await?;
+    println!(
+        "{label}: first run: {}: {}",
+        first.message,
+        ms(started.elapsed())
+    );
+    let started = Instant::now();
+    let second = fees::run(db, None).await?;
+    println!(
+        "{label}: second run: {}: {}",
+        second.message,
+        ms(started.elapsed())
+    );
+    if first.updated != units.div_ceil(2) * 2 || second.updated != 0 {
+        bail!("{label}: expected every unit updated once, then none");
+    }
+    Ok(())
+}
+
+/// Runs the benchmark on a temporary SQLite file, and on a scratch
+/// PostgreSQL database when `--database-url postgres://…` is given.
+pub async fn run(global: &GlobalArgs, units: usize) -> anyhow::Result<()> {
+    let dir = tempfile_dir()?;
+    let result = async {
+        let url = format!("sqlite://{}", dir.join("fees.db").display());
+        let db = Db::connect(&url).await?;
+        db.migrate().await?;
+        let r = measure("SQLite", &db, units).await;
+        db.close().await;
+        r
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result?;
+    match global
+        .database_url
+        .clone()
+        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+    {
+        Some(url) => {
+            let scratch = Scratch::create(&url).await?;
+            let r = measure("PostgreSQL", &scratch.db, units).await;
+            scratch.drop_now().await?;
+            r?;
+        }
+        None => println!("PostgreSQL: skipped (give --database-url postgres://… to include it)"),
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!(
+        "brickdesk-bench-fees-{}-{nanos}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}

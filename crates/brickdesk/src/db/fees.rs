@@ -1,0 +1,252 @@
+//! Amazon's financial events as fetched, the finances watermark, and the
+//! fees reconciled onto units (`unit_fees`, `unit_fee_entries`).
+
+mod units;
+
+pub use units::{
+    CandidateRow, EntryRow, UnitEntryView, UnitFeesRow, UnitFeesWrite, count_missing, entries_of,
+    entries_of_unit, fees_for_units, fees_of, lock_for_reconcile, mark_sold,
+    reconciliation_candidates, replace_unit_fees,
+};
+
+use sea_query::{Expr, ExprTrait, Iden, OnConflict, Order, Query, SelectStatement};
+use sea_query_sqlx::SqlxBinder;
+use time::OffsetDateTime;
+
+use super::exec::Row;
+use super::{Backend, Db, DbError, Tx, now, stored_time};
+
+/// `financial_events`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum FinancialEvents {
+    Table,
+    Id,
+    EventKey,
+    Source,
+    EventType,
+    AmazonOrderId,
+    OrderItemId,
+    OrderAdjustmentItemId,
+    Sku,
+    PostedAt,
+    RawJson,
+    FetchedAt,
+}
+
+/// `sync_cursors`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+enum SyncCursors {
+    Table,
+    Name,
+    Value,
+    UpdatedAt,
+}
+
+/// Reads through the pool or inside a transaction, so the preview (no
+/// writes) and the run (one transaction) share their queries.
+pub enum Conn<'a> {
+    /// The pool.
+    Db(&'a Db),
+    /// An open transaction.
+    Tx(&'a mut Tx),
+}
+
+impl Conn<'_> {
+    pub(crate) async fn all<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<Vec<T>, DbError> {
+        match self {
+            Conn::Db(db) => db.all(stmt).await,
+            Conn::Tx(tx) => tx.all(stmt).await,
+        }
+    }
+}
+
+/// An event line to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    /// Built from Amazon's own identifiers; unique.
+    pub event_key: String,
+    /// `finances_v0` or `finances_2024_06_19`.
+    pub source: &'static str,
+    /// e.g. `Shipment`, `Refund`.
+    pub event_type: String,
+    /// The order.
+    pub amazon_order_id: Option<String>,
+    /// The order line.
+    pub order_item_id: Option<String>,
+    /// Amazon's refund line id.
+    pub order_adjustment_item_id: Option<String>,
+    /// Seller SKU.
+    pub sku: Option<String>,
+    /// When Amazon posted it.
+    pub posted_at: Option<OffsetDateTime>,
+    /// The whole event exactly as Amazon sent it.
+    pub raw_json: String,
+}
+
+/// Stores events, skipping any whose key is stored already. Returns how
+/// many were new.
+pub async fn insert_events(db: &Db, events: &[NewEvent]) -> Result<u64, DbError> {
+    let mut inserted = 0;
+    let at = now();
+    for chunk in events.chunks(200) {
+        let mut stmt = Query::insert();
+        stmt.into_table(FinancialEvents::Table)
+            .columns([
+                FinancialEvents::EventKey,
+                FinancialEvents::Source,
+                FinancialEvents::EventType,
+                FinancialEvents::AmazonOrderId,
+                FinancialEvents::OrderItemId,
+                FinancialEvents::OrderAdjustmentItemId,
+                FinancialEvents::Sku,
+                FinancialEvents::PostedAt,
+                FinancialEvents::RawJson,
+                FinancialEvents::FetchedAt,
+            ])
+            .on_conflict(
+                OnConflict::column(FinancialEvents::EventKey)
+                    .do_nothing()
+                    .to_owned(),
+            );
+        for e in chunk {
+            // PostgreSQL keeps raw_json as JSONB: the text is cast there,
+            // so numbers stay exact decimals rather than passing a float.
+            let raw: Expr = match db.backend() {
+                Backend::Sqlite => Expr::val(e.raw_json.clone()),
+                Backend::Postgres => Expr::val(e.raw_json.clone()).cast_as("jsonb"),
+            };
+            stmt.values_panic([
+                e.event_key.clone().into(),
+                e.source.into(),
+                e.event_type.clone().into(),
+                e.amazon_order_id.clone().into(),
+                e.order_item_id.clone().into(),
+                e.order_adjustment_item_id.clone().into(),
+                e.sku.clone().into(),
+                e.posted_at.map(stored_time).into(),
+                raw,
+                at.into(),
+            ]);
+        }
+        inserted += db.execute(&stmt).await?;
+    }
+    Ok(inserted)
+}
+
+/// A stored event line.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EventRow {
+    /// Row id.
+    pub id: i64,
+    /// e.g. `Shipment`.
+    pub event_type: String,
+    /// The order.
+    pub amazon_order_id: Option<String>,
+    /// The order line.
+    pub order_item_id: Option<String>,
+    /// Refund line id.
+    pub order_adjustment_item_id: Option<String>,
+    /// SKU.
+    pub sku: Option<String>,
+    /// When posted.
+    pub posted_at: Option<OffsetDateTime>,
+    /// The raw event (JSON text).
+    pub raw_json: String,
+}
+
+fn event_select() -> SelectStatement {
+    Query::select()
+        .columns([
+            FinancialEvents::Id,
+            FinancialEvents::EventType,
+            FinancialEvents::AmazonOrderId,
+            FinancialEvents::OrderItemId,
+            FinancialEvents::OrderAdjustmentItemId,
+            FinancialEvents::Sku,
+            FinancialEvents::PostedAt,
+        ])
+        .expr_as(
+            Expr::col(FinancialEvents::RawJson).cast_as("TEXT"),
+            FinancialEvents::RawJson,
+        )
+        .from(FinancialEvents::Table)
+        .to_owned()
+}
+
+/// Stored event lines of some orders, oldest first.
+pub async fn events_for_orders(
+    conn: &mut Conn<'_>,
+    order_ids: &[String],
+) -> Result<Vec<EventRow>, DbError> {
+    let mut out = Vec::new();
+    for chunk in order_ids.chunks(500) {
+        let stmt = event_select()
+            .and_where(Expr::col(FinancialEvents::AmazonOrderId).is_in(chunk.iter().cloned()))
+            .order_by(FinancialEvents::PostedAt, Order::Asc)
+            .order_by(FinancialEvents::Id, Order::Asc)
+            .to_owned();
+        out.extend(conn.all::<EventRow>(&stmt).await?);
+    }
+    Ok(out)
+}
+
+/// Number of stored event lines.
+pub async fn count_events(db: &Db) -> Result<i64, DbError> {
+    let stmt = Query::select()
+        .expr(Expr::col(FinancialEvents::Id).count())
+        .from(FinancialEvents::Table)
+        .to_owned();
+    Ok(db.one::<(i64,)>(&stmt).await?.0)
+}
+
+/// Reconciled fees of the units about to be exported, by unit id.
+pub async fn fees_for_export(
+    db: &Db,
+    rows: &[super::inventory::InventoryRow],
+) -> Result<std::collections::HashMap<i64, UnitFeesRow>, DbError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    fees_for_units(&mut Conn::Db(db), &ids).await
+}
+
+/// A sync watermark.
+pub async fn cursor(db: &Db, name: &str) -> Result<Option<String>, DbError> {
+    let stmt = Query::select()
+        .column(SyncCursors::Value)
+        .from(SyncCursors::Table)
+        .and_where(Expr::col(SyncCursors::Name).eq(name))
+        .to_owned();
+    Ok(db.optional::<(String,)>(&stmt).await?.map(|(v,)| v))
+}
+
+/// Moves a sync watermark.
+pub async fn set_cursor(db: &Db, name: &str, value: &str) -> Result<(), DbError> {
+    let stmt = Query::insert()
+        .into_table(SyncCursors::Table)
+        .columns([
+            SyncCursors::Name,
+            SyncCursors::Value,
+            SyncCursors::UpdatedAt,
+        ])
+        .values_panic([name.into(), value.into(), now().into()])
+        .on_conflict(
+            OnConflict::column(SyncCursors::Name)
+                .update_columns([SyncCursors::Value, SyncCursors::UpdatedAt])
+                .to_owned(),
+        )
+        .to_owned();
+    db.execute(&stmt).await?;
+    Ok(())
+}
+
+/// When the oldest Amazon order was placed (where fee history can start).
+pub async fn oldest_amazon_order(db: &Db) -> Result<Option<OffsetDateTime>, DbError> {
+    use super::schema::Orders;
+    let stmt = Query::select()
+        .expr(Expr::col(Orders::OrderDate).min())
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::Platform).eq("amazon"))
+        .to_owned();
+    Ok(db.one::<(Option<OffsetDateTime>,)>(&stmt).await?.0)
+}

@@ -1,0 +1,499 @@
+//! Fees on units: which units to reconcile, what they hold, and writing a
+//! unit's new figures.
+
+use std::collections::HashMap;
+
+use sea_query::{Expr, ExprTrait, Iden, JoinType, OnConflict, Order, Query};
+use time::OffsetDateTime;
+
+use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, Orders};
+use super::super::{Db, DbError, Tx, now};
+use super::{Conn, FinancialEvents};
+use crate::domain::fees::{Category, FeeSummary, UnitEntry};
+
+/// `unit_fees`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub(crate) enum UnitFees {
+    Table,
+    InventoryItemId,
+    State,
+    Currency,
+    GrossMinor,
+    ShippingCreditMinor,
+    OtherChargesMinor,
+    CommissionMinor,
+    RefundCommissionMinor,
+    FulfilmentFeesMinor,
+    ClosingFeesMinor,
+    DigitalServicesFeesMinor,
+    OtherFeesMinor,
+    TotalFeesMinor,
+    NetMinor,
+    ReconciledAt,
+}
+
+/// `unit_fee_entries`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+enum UnitFeeEntries {
+    Table,
+    InventoryItemId,
+    FinancialEventId,
+    Category,
+    AmountType,
+    AmountMinor,
+}
+
+/// The `unit_fees` column of each category.
+fn category_column(c: Category) -> UnitFees {
+    match c {
+        Category::Principal => UnitFees::GrossMinor,
+        Category::Shipping => UnitFees::ShippingCreditMinor,
+        Category::OtherCharge => UnitFees::OtherChargesMinor,
+        Category::Commission => UnitFees::CommissionMinor,
+        Category::RefundCommission => UnitFees::RefundCommissionMinor,
+        Category::Fulfilment => UnitFees::FulfilmentFeesMinor,
+        Category::Closing => UnitFees::ClosingFeesMinor,
+        Category::DigitalServices => UnitFees::DigitalServicesFeesMinor,
+        Category::OtherFee => UnitFees::OtherFeesMinor,
+    }
+}
+
+/// A sold unit linked to an Amazon order line.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CandidateRow {
+    /// The unit.
+    pub inventory_item_id: i64,
+    /// Its status (SOLD or RETURNED).
+    pub status: String,
+    /// Set number.
+    pub set_number: String,
+    /// Name.
+    pub item_name: String,
+    /// The unit's currency.
+    pub currency: String,
+    /// What it cost.
+    pub cost_minor: Option<i64>,
+    /// Amazon's OrderItemId of the line.
+    pub platform_item_id: String,
+    /// The line's SKU.
+    pub line_sku: Option<String>,
+    /// Units on the line.
+    pub quantity: i64,
+    /// Which unit of the line it is (0-based).
+    pub unit_index: i64,
+    /// Amazon's order id.
+    pub platform_order_id: String,
+}
+
+/// Sold (or since returned) units linked to Amazon order lines, by order,
+/// line and unit index.
+pub async fn reconciliation_candidates(conn: &mut Conn<'_>) -> Result<Vec<CandidateRow>, DbError> {
+    let stmt = Query::select()
+        .expr_as(
+            Expr::col((InventoryItems::Table, InventoryItems::Id)),
+            sea_query::Alias::new("inventory_item_id"),
+        )
+        .columns([
+            (InventoryItems::Table, InventoryItems::Status),
+            (InventoryItems::Table, InventoryItems::SetNumber),
+            (InventoryItems::Table, InventoryItems::ItemName),
+            (InventoryItems::Table, InventoryItems::Currency),
+            (InventoryItems::Table, InventoryItems::CostMinor),
+        ])
+        .column((OrderItems::Table, OrderItems::PlatformItemId))
+        .expr_as(
+            Expr::col((OrderItems::Table, OrderItems::Sku)),
+            sea_query::Alias::new("line_sku"),
+        )
+        .column((OrderItems::Table, OrderItems::Quantity))
+        .column((OrderItemLinks::Table, OrderItemLinks::UnitIndex))
+        .column((Orders::Table, Orders::PlatformOrderId))
+        .from(OrderItemLinks::Table)
+        .join(
+            JoinType::InnerJoin,
+            InventoryItems::Table,
+            Expr::col((InventoryItems::Table, InventoryItems::Id))
+                .equals((OrderItemLinks::Table, OrderItemLinks::InventoryItemId)),
+        )
+        .join(
+            JoinType::InnerJoin,
+            OrderItems::Table,
+            Expr::col((OrderItems::Table, OrderItems::Id))
+                .equals((OrderItemLinks::Table, OrderItemLinks::OrderItemId)),
+        )
+        .join(
+            JoinType::InnerJoin,
+            Orders::Table,
+            Expr::col((Orders::Table, Orders::Id)).equals((OrderItems::Table, OrderItems::OrderId)),
+        )
+        .and_where(Expr::col((Orders::Table, Orders::Platform)).eq("amazon"))
+        .and_where(
+            Expr::col((InventoryItems::Table, InventoryItems::Status)).is_in(["SOLD", "RETURNED"]),
+        )
+        .order_by((Orders::Table, Orders::PlatformOrderId), Order::Asc)
+        .order_by((OrderItems::Table, OrderItems::Id), Order::Asc)
+        .order_by(
+            (OrderItemLinks::Table, OrderItemLinks::UnitIndex),
+            Order::Asc,
+        )
+        .to_owned();
+    conn.all(&stmt).await
+}
+
+/// A unit's stored figures.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UnitFeesRow {
+    /// The unit.
+    pub inventory_item_id: i64,
+    /// `not_posted`, `reconciled` or `zero`.
+    pub state: String,
+    /// Currency of the amounts.
+    pub currency: String,
+    /// Principal.
+    pub gross_minor: i64,
+    /// Shipping credit.
+    pub shipping_credit_minor: i64,
+    /// Tax, promotions and other charges.
+    pub other_charges_minor: i64,
+    /// Commission.
+    pub commission_minor: i64,
+    /// Refund commission.
+    pub refund_commission_minor: i64,
+    /// Fulfilment fees.
+    pub fulfilment_fees_minor: i64,
+    /// Closing fees.
+    pub closing_fees_minor: i64,
+    /// Digital services fees.
+    pub digital_services_fees_minor: i64,
+    /// Other fees (unknown types included).
+    pub other_fees_minor: i64,
+    /// Sum of the fees.
+    pub total_fees_minor: i64,
+    /// Everything added up.
+    pub net_minor: i64,
+    /// When these figures were written.
+    pub reconciled_at: OffsetDateTime,
+}
+
+impl UnitFeesRow {
+    /// The amount of one category.
+    pub fn get(&self, c: Category) -> i64 {
+        match c {
+            Category::Principal => self.gross_minor,
+            Category::Shipping => self.shipping_credit_minor,
+            Category::OtherCharge => self.other_charges_minor,
+            Category::Commission => self.commission_minor,
+            Category::RefundCommission => self.refund_commission_minor,
+            Category::Fulfilment => self.fulfilment_fees_minor,
+            Category::Closing => self.closing_fees_minor,
+            Category::DigitalServices => self.digital_services_fees_minor,
+            Category::OtherFee => self.other_fees_minor,
+        }
+    }
+}
+
+const FEE_COLUMNS: [UnitFees; 15] = [
+    UnitFees::InventoryItemId,
+    UnitFees::State,
+    UnitFees::Currency,
+    UnitFees::GrossMinor,
+    UnitFees::ShippingCreditMinor,
+    UnitFees::OtherChargesMinor,
+    UnitFees::CommissionMinor,
+    UnitFees::RefundCommissionMinor,
+    UnitFees::FulfilmentFeesMinor,
+    UnitFees::ClosingFeesMinor,
+    UnitFees::DigitalServicesFeesMinor,
+    UnitFees::OtherFeesMinor,
+    UnitFees::TotalFeesMinor,
+    UnitFees::NetMinor,
+    UnitFees::ReconciledAt,
+];
+
+/// Stored figures of some units, by unit id.
+pub async fn fees_for_units(
+    conn: &mut Conn<'_>,
+    unit_ids: &[i64],
+) -> Result<HashMap<i64, UnitFeesRow>, DbError> {
+    let mut out = HashMap::new();
+    for chunk in unit_ids.chunks(500) {
+        let stmt = Query::select()
+            .columns(FEE_COLUMNS)
+            .from(UnitFees::Table)
+            .and_where(Expr::col(UnitFees::InventoryItemId).is_in(chunk.iter().copied()))
+            .to_owned();
+        for row in conn.all::<UnitFeesRow>(&stmt).await? {
+            out.insert(row.inventory_item_id, row);
+        }
+    }
+    Ok(out)
+}
+
+/// One unit's stored figures.
+pub async fn fees_of(db: &Db, unit_id: i64) -> Result<Option<UnitFeesRow>, DbError> {
+    Ok(fees_for_units(&mut Conn::Db(db), &[unit_id])
+        .await?
+        .remove(&unit_id))
+}
+
+/// A stored share of one amount.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, sqlx::FromRow)]
+pub struct EntryRow {
+    /// The unit.
+    pub inventory_item_id: i64,
+    /// The event.
+    pub financial_event_id: i64,
+    /// Category (stored value).
+    pub category: String,
+    /// Amazon's type.
+    pub amount_type: String,
+    /// The share.
+    pub amount_minor: i64,
+}
+
+/// Stored entries of some units.
+pub async fn entries_of(conn: &mut Conn<'_>, unit_ids: &[i64]) -> Result<Vec<EntryRow>, DbError> {
+    let mut out = Vec::new();
+    for chunk in unit_ids.chunks(500) {
+        let stmt = Query::select()
+            .columns([
+                UnitFeeEntries::InventoryItemId,
+                UnitFeeEntries::FinancialEventId,
+                UnitFeeEntries::Category,
+                UnitFeeEntries::AmountType,
+                UnitFeeEntries::AmountMinor,
+            ])
+            .from(UnitFeeEntries::Table)
+            .and_where(Expr::col(UnitFeeEntries::InventoryItemId).is_in(chunk.iter().copied()))
+            .to_owned();
+        out.extend(conn.all::<EntryRow>(&stmt).await?);
+    }
+    Ok(out)
+}
+
+/// An entry with its event, for the unit's page.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UnitEntryView {
+    /// The event.
+    pub financial_event_id: i64,
+    /// e.g. `Shipment`, `Refund`.
+    pub event_type: String,
+    /// When Amazon posted it.
+    pub posted_at: Option<OffsetDateTime>,
+    /// The order.
+    pub amazon_order_id: Option<String>,
+    /// Category (stored value).
+    pub category: String,
+    /// Amazon's type.
+    pub amount_type: String,
+    /// The unit's share.
+    pub amount_minor: i64,
+}
+
+/// A unit's entries with their events, oldest event first.
+pub async fn entries_of_unit(db: &Db, unit_id: i64) -> Result<Vec<UnitEntryView>, DbError> {
+    let stmt = Query::select()
+        .column((UnitFeeEntries::Table, UnitFeeEntries::FinancialEventId))
+        .columns([
+            (FinancialEvents::Table, FinancialEvents::EventType),
+            (FinancialEvents::Table, FinancialEvents::PostedAt),
+            (FinancialEvents::Table, FinancialEvents::AmazonOrderId),
+        ])
+        .columns([
+            (UnitFeeEntries::Table, UnitFeeEntries::Category),
+            (UnitFeeEntries::Table, UnitFeeEntries::AmountType),
+            (UnitFeeEntries::Table, UnitFeeEntries::AmountMinor),
+        ])
+        .from(UnitFeeEntries::Table)
+        .join(
+            JoinType::InnerJoin,
+            FinancialEvents::Table,
+            Expr::col((FinancialEvents::Table, FinancialEvents::Id))
+                .equals((UnitFeeEntries::Table, UnitFeeEntries::FinancialEventId)),
+        )
+        .and_where(Expr::col((UnitFeeEntries::Table, UnitFeeEntries::InventoryItemId)).eq(unit_id))
+        .order_by(
+            (FinancialEvents::Table, FinancialEvents::PostedAt),
+            Order::Asc,
+        )
+        .order_by((FinancialEvents::Table, FinancialEvents::Id), Order::Asc)
+        .order_by(
+            (UnitFeeEntries::Table, UnitFeeEntries::Category),
+            Order::Asc,
+        )
+        .order_by(
+            (UnitFeeEntries::Table, UnitFeeEntries::AmountType),
+            Order::Asc,
+        )
+        .to_owned();
+    db.all(&stmt).await
+}
+
+/// Makes concurrent reconciliation runs take turns: on PostgreSQL the
+/// run's transaction locks `unit_fees` against other writers (SQLite's
+/// `BEGIN IMMEDIATE` already serialises writers). Readers are not blocked.
+pub async fn lock_for_reconcile(tx: &mut Tx) -> Result<(), DbError> {
+    if let Tx::Postgres(pg) = tx {
+        sqlx::query("LOCK TABLE unit_fees IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut **pg)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A unit's new figures and entries, as a run writes them.
+#[derive(Debug, Clone, Copy)]
+pub struct UnitFeesWrite<'a> {
+    /// The unit.
+    pub unit_id: i64,
+    /// Currency of the amounts.
+    pub currency: &'a str,
+    /// The sums.
+    pub summary: &'a FeeSummary,
+    /// Its share of each amount of each event.
+    pub entries: &'a [UnitEntry],
+}
+
+/// Replaces units' entries and figures, inside the run's transaction,
+/// with a few multi-row statements rather than three per unit.
+pub async fn replace_unit_fees(tx: &mut Tx, units: &[UnitFeesWrite<'_>]) -> Result<(), DbError> {
+    for chunk in units.chunks(500) {
+        let delete = Query::delete()
+            .from_table(UnitFeeEntries::Table)
+            .and_where(
+                Expr::col(UnitFeeEntries::InventoryItemId).is_in(chunk.iter().map(|u| u.unit_id)),
+            )
+            .to_owned();
+        tx.execute(&delete).await?;
+    }
+    let rows: Vec<(i64, &UnitEntry)> = units
+        .iter()
+        .flat_map(|u| u.entries.iter().map(move |e| (u.unit_id, e)))
+        .collect();
+    for chunk in rows.chunks(1_000) {
+        let mut insert = Query::insert();
+        insert.into_table(UnitFeeEntries::Table).columns([
+            UnitFeeEntries::InventoryItemId,
+            UnitFeeEntries::FinancialEventId,
+            UnitFeeEntries::Category,
+            UnitFeeEntries::AmountType,
+            UnitFeeEntries::AmountMinor,
+        ]);
+        for (unit_id, e) in chunk {
+            insert.values_panic([
+                (*unit_id).into(),
+                e.event_id.into(),
+                e.component.category.as_str().into(),
+                e.component.amount_type.clone().into(),
+                e.component.minor.into(),
+            ]);
+        }
+        tx.execute(&insert).await?;
+    }
+    let mut columns = vec![
+        UnitFees::InventoryItemId,
+        UnitFees::State,
+        UnitFees::Currency,
+    ];
+    columns.extend(Category::ALL.iter().map(|c| category_column(*c)));
+    columns.extend([
+        UnitFees::TotalFeesMinor,
+        UnitFees::NetMinor,
+        UnitFees::ReconciledAt,
+    ]);
+    let at = now();
+    for chunk in units.chunks(500) {
+        let mut upsert = Query::insert();
+        upsert.into_table(UnitFees::Table).columns(columns.clone());
+        for u in chunk {
+            let mut values: Vec<sea_query::Expr> = vec![
+                u.unit_id.into(),
+                u.summary.state.as_str().into(),
+                u.currency.into(),
+            ];
+            values.extend(Category::ALL.iter().map(|c| u.summary.get(*c).into()));
+            values.push(u.summary.total_fees().into());
+            values.push(u.summary.net().into());
+            values.push(at.into());
+            upsert.values_panic(values);
+        }
+        upsert.on_conflict(
+            OnConflict::column(UnitFees::InventoryItemId)
+                .update_columns(columns[1..].to_vec())
+                .to_owned(),
+        );
+        tx.execute(&upsert).await?;
+    }
+    Ok(())
+}
+
+/// "Items missing fee data": sold units linked to Amazon lines with no
+/// reconciled sale event.
+pub async fn count_missing(db: &Db) -> Result<i64, DbError> {
+    let stmt = Query::select()
+        .expr(Expr::col((OrderItemLinks::Table, OrderItemLinks::Id)).count())
+        .from(OrderItemLinks::Table)
+        .join(
+            JoinType::InnerJoin,
+            InventoryItems::Table,
+            Expr::col((InventoryItems::Table, InventoryItems::Id))
+                .equals((OrderItemLinks::Table, OrderItemLinks::InventoryItemId)),
+        )
+        .join(
+            JoinType::InnerJoin,
+            OrderItems::Table,
+            Expr::col((OrderItems::Table, OrderItems::Id))
+                .equals((OrderItemLinks::Table, OrderItemLinks::OrderItemId)),
+        )
+        .join(
+            JoinType::InnerJoin,
+            Orders::Table,
+            Expr::col((Orders::Table, Orders::Id)).equals((OrderItems::Table, OrderItems::OrderId)),
+        )
+        .join(
+            JoinType::LeftJoin,
+            UnitFees::Table,
+            Expr::col((UnitFees::Table, UnitFees::InventoryItemId))
+                .equals((InventoryItems::Table, InventoryItems::Id)),
+        )
+        .and_where(Expr::col((Orders::Table, Orders::Platform)).eq("amazon"))
+        .and_where(Expr::col((InventoryItems::Table, InventoryItems::Status)).eq("SOLD"))
+        .and_where(
+            Expr::col((UnitFees::Table, UnitFees::State))
+                .is_null()
+                .or(Expr::col((UnitFees::Table, UnitFees::State)).eq("not_posted")),
+        )
+        .to_owned();
+    Ok(db.one::<(i64,)>(&stmt).await?.0)
+}
+
+/// Marks a unit SOLD on Amazon with its sold fields, inside a
+/// transaction: the state the confirm flow leaves a unit in, for tests
+/// and tools that set it up without that flow.
+pub async fn mark_sold(
+    tx: &mut Tx,
+    unit_id: i64,
+    sold_at: OffsetDateTime,
+    sold_price_minor: Option<i64>,
+    order_ref: &str,
+) -> Result<(), DbError> {
+    let stmt = Query::update()
+        .table(InventoryItems::Table)
+        .values([
+            (InventoryItems::Status, "SOLD".into()),
+            (
+                InventoryItems::SoldAt,
+                super::super::stored_time(sold_at).into(),
+            ),
+            (InventoryItems::SoldPriceMinor, sold_price_minor.into()),
+            (InventoryItems::SoldOrderRef, order_ref.into()),
+            (InventoryItems::SoldPlatform, "amazon".into()),
+            (InventoryItems::UpdatedAt, now().into()),
+        ])
+        .and_where(Expr::col(InventoryItems::Id).eq(unit_id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}

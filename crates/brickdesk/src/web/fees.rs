@@ -1,0 +1,270 @@
+//! Fee reconciliation over HTTP: `GET /api/admin/reconcile-amazon-fees`
+//! previews (writes nothing), `POST` fetches new events from Amazon and
+//! reconciles; `POST /orders/reconcile-fees` is the Amazon card's button,
+//! which comes back to `/orders` with the result message.
+
+use axum::Json;
+use axum::extract::{Extension, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Serialize;
+
+use super::auth::CurrentUser;
+use super::routes::{Access, Routes};
+use super::{AppError, AppState, PageError};
+use crate::amazon::fees::{self, FeeError, Plan, ReconcileOutcome, Skipped, UnitChange};
+use crate::auth::Role;
+use crate::db;
+
+/// Routes of this module.
+pub fn router() -> Routes {
+    Routes::default()
+        .get(
+            "/api/admin/reconcile-amazon-fees",
+            Access::Owner,
+            preview_fees,
+        )
+        .post(
+            "/api/admin/reconcile-amazon-fees",
+            Access::Owner,
+            reconcile_fees,
+        )
+        .post("/orders/reconcile-fees", Access::Owner, reconcile_fees_form)
+}
+
+impl From<FeeError> for AppError {
+    fn from(err: FeeError) -> Self {
+        match err {
+            FeeError::Amazon(e) => AppError::Unavailable(crate::amazon::connection::explain(&e)),
+            FeeError::Cancelled(_) => AppError::Unavailable("the fee sync was stopped".into()),
+            FeeError::Db(e) => e.into(),
+            FeeError::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
+
+/// The preview as the API returns it.
+#[derive(Serialize)]
+struct PreviewJson {
+    /// Units a run would update ("Updated N items").
+    count: usize,
+    unchanged: usize,
+    not_posted: usize,
+    missing: i64,
+    units: Vec<UnitChange>,
+    skipped: Vec<Skipped>,
+}
+
+async fn preview_fees(State(state): State<AppState>) -> Result<Json<PreviewJson>, AppError> {
+    let Plan {
+        changes,
+        unchanged,
+        not_posted,
+        skipped,
+    } = fees::preview(&state.db).await?;
+    let body = PreviewJson {
+        count: changes.len(),
+        unchanged,
+        not_posted,
+        missing: db::fees::count_missing(&state.db).await?,
+        units: changes,
+        skipped,
+    };
+    Ok(Json(body))
+}
+
+async fn fetch_and_reconcile(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<ReconcileOutcome, AppError> {
+    let client = state
+        .amazon
+        .client(&state.db, &state.secrets)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(fees::fetch_and_reconcile(&state.db, client.as_ref(), Some(user.id)).await?)
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.username))]
+async fn reconcile_fees(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Json<ReconcileOutcome>, AppError> {
+    Ok(Json(fetch_and_reconcile(&state, &user).await?))
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.username))]
+async fn reconcile_fees_form(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Response, PageError> {
+    let outcome = fetch_and_reconcile(&state, &user).await?;
+    let mut message = outcome.report.message;
+    if let Some(problem) = outcome.fetch_error {
+        message = format!("{message}. New fees could not be fetched: {problem}");
+    }
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("fees", &message)
+        .finish();
+    Ok(Redirect::to(&format!("/orders?{query}#amazon-card")).into_response())
+}
+
+/// The fee part of the Amazon card on `/orders`.
+#[derive(Debug, Clone)]
+pub struct FeeCard {
+    /// Sold Amazon units with no reconciled sale event.
+    pub missing: i64,
+    /// The last run's message.
+    pub message: Option<String>,
+    /// Whether the user may run it (owners only).
+    pub allowed: bool,
+}
+
+/// The card's figures for `user`, with the message of a run just done.
+pub async fn card(
+    state: &AppState,
+    user: &CurrentUser,
+    message: Option<String>,
+) -> Result<FeeCard, AppError> {
+    Ok(FeeCard {
+        missing: db::fees::count_missing(&state.db).await?,
+        message: message.filter(|m| !m.trim().is_empty()),
+        allowed: user.role == Role::Owner,
+    })
+}
+
+/// One event's share on a unit's page.
+#[derive(Debug, Clone)]
+pub struct EventShareView {
+    /// When Amazon posted it.
+    pub posted: String,
+    /// e.g. `Shipment`, `Refund`.
+    pub event_type: String,
+    /// Amazon's types and the unit's share of each.
+    pub amounts: Vec<(String, String)>,
+    /// The unit's share of the whole event.
+    pub total: String,
+}
+
+/// A unit's fee breakdown and profit, for its page.
+#[derive(Debug, Clone)]
+pub struct UnitFeesView {
+    /// "Reconciled", "Zero fees", "Fees not posted yet" or "No fee data yet".
+    pub state: &'static str,
+    /// Category label and amount, the non-zero ones (gross and net always).
+    pub rows: Vec<(&'static str, String)>,
+    /// All fees.
+    pub total_fees: String,
+    /// What Amazon pays.
+    pub net: String,
+    /// Net less cost, when the cost is known and in the same currency.
+    pub profit: Option<String>,
+    /// When written.
+    pub reconciled_at: String,
+    /// Each event's share, oldest first (sales, refunds…).
+    pub events: Vec<EventShareView>,
+}
+
+fn money(minor: i64, currency: &str) -> String {
+    let c = crate::domain::Currency::parse(currency).unwrap_or(crate::domain::Currency::GBP);
+    crate::domain::Money::from_minor(minor, c).to_string()
+}
+
+/// The fee section of a unit's page: `None` for units never sold.
+pub async fn unit_fees_view(
+    db: &db::Db,
+    unit: &db::inventory::InventoryRow,
+) -> Result<Option<UnitFeesView>, AppError> {
+    use crate::domain::fees::{Category, FeeState};
+    let Some(row) = db::fees::fees_of(db, unit.id).await? else {
+        return Ok(unit.sold_at.is_some().then(|| UnitFeesView {
+            state: "No fee data yet",
+            rows: Vec::new(),
+            total_fees: "—".into(),
+            net: "—".into(),
+            profit: None,
+            reconciled_at: String::new(),
+            events: Vec::new(),
+        }));
+    };
+    let cur = row.currency.as_str();
+    let rows = Category::ALL
+        .iter()
+        .filter(|c| **c == Category::Principal || row.get(**c) != 0)
+        .map(|c| (c.label(), money(row.get(*c), cur)))
+        .collect();
+    let mut events: Vec<(i64, EventShareView, i64)> = Vec::new();
+    for e in db::fees::entries_of_unit(db, unit.id).await? {
+        if events
+            .last()
+            .is_none_or(|(id, _, _)| *id != e.financial_event_id)
+        {
+            let view = EventShareView {
+                posted: e
+                    .posted_at
+                    .map(|t| t.date().to_string())
+                    .unwrap_or_default(),
+                event_type: e.event_type.clone(),
+                amounts: Vec::new(),
+                total: String::new(),
+            };
+            events.push((e.financial_event_id, view, 0));
+        }
+        if let Some((_, view, sum)) = events.last_mut() {
+            view.amounts
+                .push((e.amount_type.clone(), money(e.amount_minor, cur)));
+            *sum += e.amount_minor;
+        }
+    }
+    let events = events
+        .into_iter()
+        .map(|(_, mut view, sum)| {
+            view.total = money(sum, cur);
+            view
+        })
+        .collect();
+    let profit = profit(unit, &row).map(|p| money(p, cur));
+    Ok(Some(UnitFeesView {
+        state: FeeState::parse(&row.state).map_or("Fees not posted yet", FeeState::label),
+        rows,
+        total_fees: money(row.total_fees_minor, cur),
+        net: money(row.net_minor, cur),
+        profit,
+        reconciled_at: row.reconciled_at.date().to_string(),
+        events,
+    }))
+}
+
+/// A unit's reconciled fees in the inventory API.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitFeesJson {
+    /// The figures.
+    #[serde(flatten)]
+    pub figures: fees::Figures,
+    /// Net less cost (absent without a cost in the same currency).
+    pub profit_minor: Option<i64>,
+    /// When written.
+    #[serde(with = "time::serde::rfc3339")]
+    pub reconciled_at: time::OffsetDateTime,
+}
+
+/// The fees of one unit for the API (`None`: none reconciled).
+pub async fn unit_fees_json(
+    db: &db::Db,
+    unit: &db::inventory::InventoryRow,
+) -> Result<Option<UnitFeesJson>, AppError> {
+    Ok(db::fees::fees_of(db, unit.id)
+        .await?
+        .map(|row| UnitFeesJson {
+            figures: fees::Figures::from_row(&row),
+            profit_minor: profit(unit, &row),
+            reconciled_at: row.reconciled_at,
+        }))
+}
+
+/// Net less cost, when the cost is known and in the fees' currency.
+fn profit(unit: &db::inventory::InventoryRow, row: &db::fees::UnitFeesRow) -> Option<i64> {
+    (unit.currency == row.currency)
+        .then_some(unit.cost_minor)
+        .flatten()
+        .map(|cost| row.net_minor - cost)
+}

@@ -1,0 +1,189 @@
+//! Reconcile Fees over HTTP and in a real browser.
+
+use brickdesk::auth::Role;
+use brickdesk::config::DemoMode;
+use brickdesk::db;
+use serde_json::Value;
+use spapi_sim::RunningSim;
+
+use super::{ago, fetch, order, sell, shipment, sim};
+use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
+
+const API: &str = "/api/admin/reconcile-amazon-fees";
+
+/// The app talking to `sim` with the demo credentials saved by the owner;
+/// returns the owner's client.
+async fn app_on(sim: &RunningSim) -> (TestApp, reqwest::Client) {
+    let (api, lwa) = (sim.base_url(), sim.lwa_token_url());
+    let app = spawn_app_with(DemoMode::Off, |c| {
+        c.amazon_api_url = Some(api);
+        c.amazon_lwa_url = Some(lwa);
+    })
+    .await;
+    let owner = app.owner().await;
+    let resp = owner
+        .post(format!("{}/settings/amazon", app.address))
+        .form(&[
+            ("client_id", spapi_sim::DEMO_CLIENT_ID),
+            ("client_secret", spapi_sim::DEMO_CLIENT_SECRET),
+            ("refresh_token", spapi_sim::DEMO_REFRESH_TOKEN),
+            ("region", "eu"),
+            ("marketplace_id", spapi_sim::DEMO_MARKETPLACE_ID),
+        ])
+        .send()
+        .await
+        .expect("save credentials");
+    assert_eq!(resp.status(), 303);
+    (app, owner)
+}
+
+async fn json(req: reqwest::RequestBuilder) -> (u16, Value) {
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.expect("json body"))
+}
+
+async fn text(client: &reqwest::Client, url: String) -> String {
+    let resp = client.get(url).send().await.expect("get");
+    assert_eq!(resp.status(), 200);
+    resp.text().await.expect("body")
+}
+
+#[tokio::test]
+async fn preview_writes_nothing_run_fetches_and_updates_and_pages_show_it() {
+    let sim = sim().await;
+    let paid = order("203-0000011-0000011", &[("20000000000011", 2, 2500)]);
+    let waiting = order("203-0000012-0000012", &[("20000000000012", 1, 999)]);
+    let sale = shipment("t11", &paid, ago(60 * 30), 0, &[("Commission", -765)]);
+    sim.update_seller(|s| {
+        s.upsert_order(paid.clone());
+        s.upsert_order(waiting.clone());
+        s.add_event(sale);
+    });
+    let (app, owner) = app_on(&sim).await;
+    let units = sell(&app.db, &paid, 1200).await;
+    sell(&app.db, &waiting, 500).await;
+    let url = format!("{}{API}", app.address);
+
+    let (status, preview) = json(owner.get(&url)).await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(preview["count"], 0, "nothing fetched yet: {preview}");
+    assert_eq!(preview["missing"], 3);
+    assert_eq!(db::fees::count_events(&app.db).await.expect("count"), 0);
+
+    let (status, run) = json(owner.post(&url)).await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["updated"], 2, "{run}");
+    assert_eq!(
+        run["message"],
+        "Updated 2 items; 1 item still waiting for Amazon to post fees"
+    );
+    assert_eq!(run["missing"], 1);
+    assert_eq!(run["fetched"]["events_new"], 1);
+
+    let (_, again) = json(owner.get(&url)).await;
+    assert_eq!(
+        (again["count"].clone(), again["unchanged"].clone()),
+        (0.into(), 2.into())
+    );
+    let (_, second) = json(owner.post(&url)).await;
+    assert_eq!(second["updated"], 0);
+
+    let page = text(&owner, format!("{}/inventory/{}", app.address, units[0][0])).await;
+    assert!(
+        page.contains("Amazon fees") && page.contains("Reconciled"),
+        "{page}"
+    );
+    // 2,500 gross, -383 commission (first unit takes the odd penny): net 21.17, profit 9.17.
+    assert!(page.contains("£21.17") && page.contains("£9.17"), "{page}");
+    assert!(page.contains("Shipment"));
+
+    let (_, unit) = json(owner.get(format!("{}/api/inventory/{}", app.address, units[0][0]))).await;
+    assert_eq!(unit["fees"]["net_minor"], 2117, "{unit}");
+    assert_eq!(unit["fees"]["profit_minor"], 917);
+    assert_eq!(unit["fees"]["fees_minor"]["commission"], -383);
+
+    let csv = text(&owner, format!("{}/inventory/export.csv", app.address)).await;
+    let header = csv.lines().next().unwrap_or_default();
+    assert!(header.ends_with(",total_fees,net,profit"), "{header}");
+    assert!(csv.contains(",reconciled,25.00,0.00,0.00,-3.83,"), "{csv}");
+    assert!(
+        csv.lines().any(|l| l.ends_with(",-3.83,21.17,9.17")),
+        "{csv}"
+    );
+
+    let orders = text(&owner, format!("{}/orders", app.address)).await;
+    assert!(orders.contains("1 item missing fee data"), "{orders}");
+
+    app.add_user("sam", Role::Staff).await;
+    let (staff, _) = app.sign_in("sam", PASSWORD).await;
+    let resp = staff.get(&url).send().await.expect("staff preview");
+    assert_eq!(resp.status(), 403);
+    sim.shutdown().await.expect("stop sim");
+}
+
+#[tokio::test]
+async fn clicking_reconcile_fees_updates_as_many_items_as_the_preview_counted() {
+    let Some(browser) = crate::browser::Browser::start().await else {
+        return;
+    };
+    let sim = sim().await;
+    let a = order("203-0000021-0000021", &[("30000000000021", 3, 1999)]);
+    let b = order("203-0000022-0000022", &[("30000000000022", 1, 8999)]);
+    let c = order("203-0000023-0000023", &[("30000000000023", 1, 4500)]);
+    sim.update_seller(|s| {
+        for o in [&a, &b, &c] {
+            s.upsert_order(o.clone());
+        }
+        s.add_event(shipment(
+            "t21",
+            &a,
+            ago(60 * 40),
+            0,
+            &[("Commission", -918)],
+        ));
+        s.add_event(shipment(
+            "t22",
+            &b,
+            ago(60 * 20),
+            0,
+            &[("Commission", -1377)],
+        ));
+    });
+    let (app, owner) = app_on(&sim).await;
+    for o in [&a, &b, &c] {
+        sell(&app.db, o, 1000).await;
+    }
+    // Fetched beforehand (as `brickdesk fees sync` does), so the preview
+    // sees the same events the button will reconcile.
+    fetch(&app.db, &sim).await;
+    let (_, preview) = json(owner.get(format!("{}{API}", app.address))).await;
+    let n = preview["count"].as_u64().expect("count");
+    assert_eq!(n, 4, "{preview}");
+
+    app.add_user("anna", Role::Owner).await;
+    browser.sign_in(&app, "anna").await;
+    browser
+        .client
+        .goto(&format!("{}/orders", app.address))
+        .await
+        .expect("open /orders");
+    let missing = browser.find("#missing-fees").await;
+    assert_eq!(
+        missing.text().await.expect("text"),
+        "5 items missing fee data"
+    );
+    browser
+        .find("#reconcile-fees button[type=submit]")
+        .await
+        .click()
+        .await
+        .expect("click Reconcile Fees");
+    browser.wait_for_text(&format!("Updated {n} items")).await;
+    let missing = browser.find("#missing-fees").await;
+    assert_eq!(
+        missing.text().await.expect("text"),
+        "1 item missing fee data"
+    );
+    sim.shutdown().await.expect("stop sim");
+}

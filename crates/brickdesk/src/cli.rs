@@ -2,9 +2,9 @@
 
 mod accounts;
 mod bench;
-mod bench_fulfil;
 pub mod bench_backfill;
 mod bench_fees;
+mod bench_fulfil;
 pub mod bench_orders;
 pub mod fees;
 mod inventory;

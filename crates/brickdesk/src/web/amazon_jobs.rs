@@ -204,7 +204,17 @@ async fn api_backfill_stop(
     State(state): State<AppState>,
 ) -> Result<Json<BackfillProgress>, AppError> {
     state.jobs.stop(backfill::KIND).await?;
-    Ok(Json(backfill_progress(&state).await?))
+    // Stop takes effect within a second: answer with the settled state, so
+    // the page never shows a "stopping" answer after the stream's "stopped".
+    let mut progress = backfill_progress(&state).await?;
+    for _ in 0..20 {
+        if !progress.is_running {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        progress = backfill_progress(&state).await?;
+    }
+    Ok(Json(progress))
 }
 
 async fn form_backfill_start(State(state): State<AppState>) -> Result<Redirect, PageError> {

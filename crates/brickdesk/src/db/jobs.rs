@@ -328,8 +328,12 @@ pub async fn finish(
 /// process is gone). Returns whether it did.
 pub async fn mark_interrupted(db: &Db, id: i64, owner: Option<&str>) -> Result<bool, DbError> {
     let mut stmt = Query::update();
+    // A job its user had asked to stop ends stopped: it is not resumed.
     stmt.table(Jobs::Table)
-        .value(Jobs::State, "interrupted")
+        .value(
+            Jobs::State,
+            Expr::cust("CASE WHEN state = 'stopping' THEN 'stopped' ELSE 'interrupted' END"),
+        )
         .value(Jobs::RateLimitedUntil, None::<OffsetDateTime>)
         .and_where(Expr::col(Jobs::Id).eq(id))
         .and_where(live());

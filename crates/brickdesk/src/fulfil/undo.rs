@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::db::confirmations::{self as store, BatchRow, ConfirmedOrderRow, ConfirmedUnitRow};
 use crate::db::orders::{Refresh, refresh_match_counts};
-use crate::db::{Db, DbError, Tx, audit};
+use crate::db::{Db, DbError, Tx, audit, fees};
 use crate::domain::{OrderId, UserId};
 
 /// A batch with its orders, units and what blocks its undo.
@@ -134,6 +134,19 @@ async fn apply(
     units: &[ConfirmedUnitRow],
 ) -> Result<Vec<String>, DbError> {
     let mut blockers = Vec::new();
+    // Fee data is kept beside the unit, not on it: check it by itself, or
+    // an undo would leave Amazon's fees on a unit back on the shelf.
+    let ids: Vec<i64> = units.iter().map(|u| u.inventory_item_id).collect();
+    let mut with_fees: Vec<i64> = fees::fees_for_units(&mut fees::Conn::Tx(tx), &ids)
+        .await?
+        .into_keys()
+        .collect();
+    with_fees.sort_unstable();
+    for id in with_fees {
+        blockers.push(format!(
+            "inventory item {id} has Amazon fees reconciled onto it"
+        ));
+    }
     for u in units {
         if !store::restore_unit(tx, u, archive_location).await? {
             blockers.push(format!(

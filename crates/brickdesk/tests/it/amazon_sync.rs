@@ -408,7 +408,36 @@ async fn one_live_job_per_kind(db: &Db) {
     sim.shutdown().await.unwrap();
 }
 
+/// A job whose process died is resumed, unless its user had asked it to
+/// stop: then it ends stopped.
+async fn a_dead_stopping_job_ends_stopped(db: &Db) {
+    use brickdesk::db::jobs as store;
+    let owner = "gone-host:1:test";
+    let asked = store::insert_running(db, "backfill", "{}", owner)
+        .await
+        .unwrap();
+    store::request_stop(db, "backfill").await.unwrap();
+    assert!(
+        store::mark_interrupted(db, asked.id, Some(owner))
+            .await
+            .unwrap()
+    );
+    let asked = store::get(db, asked.id).await.unwrap().unwrap();
+    assert_eq!(asked.state, "stopped");
+    let running = store::insert_running(db, "backfill", "{}", owner)
+        .await
+        .unwrap();
+    assert!(
+        store::mark_interrupted(db, running.id, Some(owner))
+            .await
+            .unwrap()
+    );
+    let running = store::get(db, running.id).await.unwrap().unwrap();
+    assert_eq!(running.state, "interrupted");
+}
+
 on_both_backends! {
+    dead_stopping_job_ends_stopped => a_dead_stopping_job_ends_stopped;
     sync_matches_simulator => sync_stores_the_simulators_orders;
     backfill_fills_lines => v0_sync_then_backfill_fills_every_line;
     faults_20_percent => faults_change_nothing_in_the_result;

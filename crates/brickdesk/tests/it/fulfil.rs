@@ -447,11 +447,28 @@ async fn confirm_then_undo_restores_everything(db: &Db) {
     .await
     .expect("edit");
     tx.commit().await.expect("commit");
+    // Fees reconciled onto a unit of the batch block its undo too.
+    let mut tx = db.begin().await.expect("begin");
+    let summary = brickdesk::domain::fees::FeeSummary::from_entries(&[]);
+    let write = db::fees::UnitFeesWrite {
+        unit_id: moved,
+        currency: "GBP",
+        summary: &summary,
+        entries: &[],
+    };
+    db::fees::replace_unit_fees(&mut tx, &[write])
+        .await
+        .expect("fees");
+    tx.commit().await.expect("commit");
     let frozen = snapshot(db).await;
     match undo::undo(db, batch, None).await {
         Err(undo::UndoError::Blocked(why)) => {
             assert!(
                 why.iter().any(|w| w.contains(&moved.to_string())),
+                "{why:?}"
+            );
+            assert!(
+                why.iter().any(|w| w.contains("Amazon fees reconciled")),
                 "{why:?}"
             );
         }

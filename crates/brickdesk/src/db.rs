@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod bulk;
 pub mod confirmations;
+pub mod cursors;
 mod error;
 mod exec;
 pub mod fees;

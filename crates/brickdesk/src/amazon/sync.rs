@@ -11,8 +11,8 @@ use time::OffsetDateTime;
 use super::access::AmazonAccess;
 use super::convert::{self, ConvertError};
 use super::pacing;
+use crate::db;
 use crate::db::orders::{self, NewOrder, NewOrderItem, sync::stored_states};
-use crate::db::{self, jobs as store};
 use crate::domain::sync::{OrderFacts, SyncChange, classify, sync_window};
 use crate::domain::{OrderId, Platform};
 use crate::jobs::{JobContext, JobError};
@@ -115,7 +115,7 @@ pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> 
     {
         Some(c) => c,
         None => {
-            let watermark = store::cursor(ctx.db(), WATERMARK).await?.and_then(|w| {
+            let watermark = db::cursors::get(ctx.db(), WATERMARK).await?.and_then(|w| {
                 OffsetDateTime::parse(&w, &time::format_description::well_known::Rfc3339).ok()
             });
             let (after, before) =
@@ -152,7 +152,7 @@ pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> 
         .before
         .format(&time::format_description::well_known::Rfc3339)
         .map_err(|e| JobError::Failed(e.to_string()))?;
-    store::set_cursor(&mut tx, WATERMARK, &before).await?;
+    db::cursors::set(&mut tx, WATERMARK, &before).await?;
     ctx.update(|p| {
         p.total = p.processed;
         p.current = None;

@@ -34,16 +34,6 @@ pub enum FinancialEvents {
     FetchedAt,
 }
 
-/// `sync_cursors`
-#[derive(Iden, Clone, Copy)]
-#[allow(missing_docs)]
-enum SyncCursors {
-    Table,
-    Name,
-    Value,
-    UpdatedAt,
-}
-
 /// Reads through the pool or inside a transaction, so the preview (no
 /// writes) and the run (one transaction) share their queries.
 pub enum Conn<'a> {
@@ -208,36 +198,6 @@ pub async fn fees_for_export(
 ) -> Result<std::collections::HashMap<i64, UnitFeesRow>, DbError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     fees_for_units(&mut Conn::Db(db), &ids).await
-}
-
-/// A sync watermark.
-pub async fn cursor(db: &Db, name: &str) -> Result<Option<String>, DbError> {
-    let stmt = Query::select()
-        .column(SyncCursors::Value)
-        .from(SyncCursors::Table)
-        .and_where(Expr::col(SyncCursors::Name).eq(name))
-        .to_owned();
-    Ok(db.optional::<(String,)>(&stmt).await?.map(|(v,)| v))
-}
-
-/// Moves a sync watermark.
-pub async fn set_cursor(db: &Db, name: &str, value: &str) -> Result<(), DbError> {
-    let stmt = Query::insert()
-        .into_table(SyncCursors::Table)
-        .columns([
-            SyncCursors::Name,
-            SyncCursors::Value,
-            SyncCursors::UpdatedAt,
-        ])
-        .values_panic([name.into(), value.into(), now().into()])
-        .on_conflict(
-            OnConflict::column(SyncCursors::Name)
-                .update_columns([SyncCursors::Value, SyncCursors::UpdatedAt])
-                .to_owned(),
-        )
-        .to_owned();
-    db.execute(&stmt).await?;
-    Ok(())
 }
 
 /// When the oldest Amazon order was placed (where fee history can start).

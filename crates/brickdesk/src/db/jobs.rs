@@ -2,10 +2,10 @@
 //! job is fenced by its owner (`WHERE id = ? AND owner = ?`), so a process
 //! that lost a job (declared dead, taken over) can no longer write to it.
 
-use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SimpleExpr};
+use sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
 use time::OffsetDateTime;
 
-use super::schema::{Jobs, SyncCursors};
+use super::schema::Jobs;
 use super::{Db, DbError, Tx, now};
 
 /// States in which a job counts as live (at most one per kind, by the
@@ -360,34 +360,4 @@ pub async fn claim(db: &Db, id: i64, owner: &str) -> Result<Option<JobRow>, DbEr
         Err(DbError::Conflict { .. }) => Ok(None),
         other => other,
     }
-}
-
-/// A stored watermark, e.g. the last `LastUpdatedAfter` of order sync.
-pub async fn cursor(db: &Db, name: &str) -> Result<Option<String>, DbError> {
-    let stmt = Query::select()
-        .column(SyncCursors::Value)
-        .from(SyncCursors::Table)
-        .and_where(Expr::col(SyncCursors::Name).eq(name))
-        .to_owned();
-    Ok(db.optional::<(String,)>(&stmt).await?.map(|(v,)| v))
-}
-
-/// Stores a watermark.
-pub async fn set_cursor(tx: &mut Tx, name: &str, value: &str) -> Result<(), DbError> {
-    let stmt = Query::insert()
-        .into_table(SyncCursors::Table)
-        .columns([
-            SyncCursors::Name,
-            SyncCursors::Value,
-            SyncCursors::UpdatedAt,
-        ])
-        .values_panic([name.into(), value.into(), now().into()])
-        .on_conflict(
-            OnConflict::column(SyncCursors::Name)
-                .update_columns([SyncCursors::Value, SyncCursors::UpdatedAt])
-                .to_owned(),
-        )
-        .to_owned();
-    tx.execute(&stmt).await?;
-    Ok(())
 }

@@ -430,7 +430,7 @@ async fn a_sync_resumes_from_its_watermark_and_stops_when_cancelled(db: &Db) {
     sell(db, &o, 100).await;
     let first = fetch(db, &sim).await;
     assert_eq!((first.windows_total, first.windows_done), (1, 1));
-    let mark = db::fees::cursor(db, fees::CURSOR)
+    let mark = db::cursors::get(db, fees::CURSOR)
         .await
         .expect("cursor")
         .expect("watermark stored");

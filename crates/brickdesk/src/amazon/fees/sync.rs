@@ -63,7 +63,7 @@ pub fn windows(
 /// Where this sync starts: the watermark less the overlap, or (first sync)
 /// a day before the oldest Amazon order, or 180 days ago.
 async fn start_at(db: &Db, now: OffsetDateTime) -> Result<OffsetDateTime, FeeError> {
-    if let Some(mark) = db::fees::cursor(db, CURSOR).await? {
+    if let Some(mark) = db::cursors::get(db, CURSOR).await? {
         if let Ok(t) = OffsetDateTime::parse(&mark, &Rfc3339) {
             return Ok(t - OVERLAP);
         }
@@ -136,7 +136,9 @@ pub async fn sync(
         let mark = to
             .format(&Rfc3339)
             .map_err(|e| FeeError::Internal(e.into()))?;
-        db::fees::set_cursor(db, CURSOR, &mark).await?;
+        let mut tx = db.begin().await?;
+        db::cursors::set(&mut tx, CURSOR, &mark).await?;
+        tx.commit().await?;
         state.windows_done += 1;
         progress(&state);
     }

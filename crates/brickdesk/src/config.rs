@@ -224,6 +224,10 @@ pub struct ServeArgs {
     /// LWA token URL instead of Amazon's.
     #[arg(long, env = "BRICKDESK_AMAZON_LWA_URL")]
     pub amazon_lwa_url: Option<String>,
+    /// Missing orders above which Fetch Missing Items reads Amazon's
+    /// all-orders report instead of asking order by order (default 50).
+    #[arg(long, env = "BRICKDESK_BACKFILL_REPORT_THRESHOLD")]
+    pub backfill_report_threshold: Option<u64>,
 }
 
 /// Options of `sim`.
@@ -279,6 +283,8 @@ pub struct Config {
     pub amazon_api_url: Option<String>,
     /// LWA token URL override.
     pub amazon_lwa_url: Option<String>,
+    /// Backfill report threshold override (`None`: 50).
+    pub backfill_report_threshold: Option<u64>,
 }
 
 /// A configuration value was refused.
@@ -320,6 +326,7 @@ impl Config {
             secret_key: global.secret_key.clone(),
             amazon_api_url: serve.amazon_api_url.clone(),
             amazon_lwa_url: serve.amazon_lwa_url.clone(),
+            backfill_report_threshold: serve.backfill_report_threshold,
         })
     }
 }

@@ -17,7 +17,7 @@
 mod context;
 mod owner;
 
-pub use context::{JobContext, JobError, Progress};
+pub use context::{INTERNAL_FAILURE, JobContext, JobError, Progress};
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -321,7 +321,11 @@ impl Jobs {
             // own task and its panic arrives as a JoinError.
             let outcome = match tokio::spawn(runner(ctx.clone())).await {
                 Ok(result) => result,
-                Err(e) => Err(JobError::Failed(format!("the job crashed: {e}"))),
+                Err(e) => {
+                    // The panic text is for the log, not for the seller.
+                    tracing::error!(job = id, error = %e, "job runner panicked");
+                    Err(JobError::Failed(INTERNAL_FAILURE.into()))
+                }
             };
             heartbeat.abort();
             let shutting_down = inner.shutting_down.is_cancelled();

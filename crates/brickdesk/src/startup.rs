@@ -68,6 +68,7 @@ impl Application {
             demo_sim: None,
             api_url_override: config.amazon_api_url.clone(),
             lwa_url_override: config.amazon_lwa_url.clone(),
+            backfill_report_threshold: config.backfill_report_threshold,
         };
         let sim = if demo {
             let sim_config = spapi_sim::SimConfig {

@@ -155,7 +155,10 @@ function showBackfill(card, p) {
   set("percent", `${percent}%`);
   set("success", p.success);
   set("failed", p.failed);
-  set("eta", p.isRunning && p.estimatedSecondsRemaining !== null ? etaText(p.estimatedSecondsRemaining) : "");
+  let eta = "";
+  if (p.isRunning && p.mode === "report" && p.processed === 0) eta = "reading Amazon's order report…";
+  else if (p.isRunning && p.estimatedSecondsRemaining !== null) eta = etaText(p.estimatedSecondsRemaining);
+  set("eta", eta);
   set("stateText", p.isRunning && p.state !== "stopping" ? "" : BACKFILL_STATES[p.state] || "");
   card.querySelector("#backfill-bar").value = percent;
   const limited = card.querySelector("#backfill-rate-limited");

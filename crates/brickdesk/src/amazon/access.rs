@@ -46,6 +46,11 @@ impl AmazonAccess {
         }
     }
 
+    /// The configured report threshold of backfills, if any.
+    pub fn report_threshold(&self) -> Option<u64> {
+        self.setup.backfill_report_threshold
+    }
+
     /// The client for the current configuration; an error the seller can
     /// act on when Amazon is not configured.
     pub async fn client(&self) -> Result<Client, JobError> {

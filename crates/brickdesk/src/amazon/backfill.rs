@@ -1,10 +1,19 @@
 //! Backfill (job kind `backfill`): fetches the lines of orders whose lines
-//! were never fetched, one order at a time (v0 `getOrderItems` or
-//! 2026-01-01 `getOrder`), paced by the client's token buckets. Each order
-//! is stored in one transaction with the job's progress and cursor (the
-//! order's row id): after a crash it is stored completely or not at all,
-//! and the job resumes after the last stored order. An order Amazon
-//! returns no lines for is marked checked.
+//! were never fetched.
+//!
+//! - **Report mode** (when more than a threshold of orders are missing,
+//!   default 50): one all-orders flat-file report per 30 days of their
+//!   purchase dates fills most orders in a few calls ([`report`]). The
+//!   report has no OrderItemId, so its lines get provisional ids
+//!   (`report:{sku}`) that the next sync or per-order fetch replaces in
+//!   place with Amazon's id; orders the report cannot key by SKU, or does
+//!   not contain, go on to per-order mode.
+//! - **Per-order mode**: v0 `getOrderItems` or 2026-01-01 `getOrder`, one
+//!   order at a time, paced by the client's token buckets. Each order is
+//!   stored in one transaction with the job's progress and cursor (the
+//!   order's row id): after a crash it is stored completely or not at all,
+//!   and the job resumes after the last stored order. An order Amazon
+//!   returns no lines for is marked checked.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -20,8 +29,39 @@ use crate::db::orders::{self, NewOrderItem};
 use crate::domain::{OrderId, Platform};
 use crate::jobs::{JobContext, JobError};
 
+mod report;
+
 /// The job kind.
 pub const KIND: &str = "backfill";
+
+/// Missing orders above which an automatic backfill uses the report.
+pub const DEFAULT_REPORT_THRESHOLD: u64 = 50;
+
+/// How a backfill fetches lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackfillMode {
+    /// The report when more orders than the threshold are missing, then
+    /// per order for the rest.
+    #[default]
+    Auto,
+    /// The report first whatever the count, then per order for the rest.
+    Report,
+    /// One call per order only.
+    PerOrder,
+}
+
+impl BackfillMode {
+    /// `auto`, `report` or `per_order` (also `per-order`).
+    pub fn parse(text: &str) -> Option<BackfillMode> {
+        match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "auto" => Some(BackfillMode::Auto),
+            "report" => Some(BackfillMode::Report),
+            "per_order" => Some(BackfillMode::PerOrder),
+            _ => None,
+        }
+    }
+}
 
 /// What a backfill is started with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,18 +70,29 @@ pub struct BackfillParams {
     /// The API of the per-order calls: v0 `getOrderItems` (default) or
     /// 2026-01-01 `getOrder`.
     pub api: OrdersApi,
+    /// Report, per order, or chosen by the number of missing orders.
+    pub mode: BackfillMode,
+    /// Missing orders above which `auto` uses the report (default: the
+    /// configured threshold, else [`DEFAULT_REPORT_THRESHOLD`]).
+    pub report_threshold: Option<u64>,
 }
 
 impl Default for BackfillParams {
     fn default() -> Self {
-        BackfillParams { api: OrdersApi::V0 }
+        BackfillParams {
+            api: OrdersApi::V0,
+            mode: BackfillMode::Auto,
+            report_threshold: None,
+        }
     }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 struct Cursor {
     after_id: i64,
+    /// The report phase is over (so a resumed job goes on per order).
+    report_done: bool,
 }
 
 const BATCH: u64 = 100;
@@ -62,12 +113,28 @@ pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> 
         .and_then(|c| serde_json::from_str(&c).ok())
         .unwrap_or_default();
     let remaining = count_missing_items_after(ctx.db(), Platform::Amazon, cursor.after_id).await?;
+    let threshold = params
+        .report_threshold
+        .or(access.report_threshold())
+        .unwrap_or(DEFAULT_REPORT_THRESHOLD);
+    let use_report = !cursor.report_done
+        && remaining > 0
+        && match params.mode {
+            BackfillMode::Auto => u64::try_from(remaining).unwrap_or(0) > threshold,
+            BackfillMode::Report => true,
+            BackfillMode::PerOrder => false,
+        };
     ctx.update(|p| {
         p.total = p.processed + remaining;
-        p.set_detail("mode", "per_order");
+        if use_report || p.detail.get("mode").is_none() {
+            p.set_detail("mode", if use_report { "report" } else { "per_order" });
+        }
         p.set_detail("api", serde_json::to_value(params.api).unwrap_or_default());
     });
     ctx.save().await?;
+    if use_report {
+        report::fill(&ctx, &client, &mut cursor).await?;
+    }
     // Orders that failed in this run get one more try at the end.
     let mut retry: Vec<MissingItemsOrder> = Vec::new();
     loop {

@@ -33,6 +33,9 @@ pub struct AmazonSetup {
     pub api_url_override: Option<String>,
     /// Replaces Amazon's LWA token URL.
     pub lwa_url_override: Option<String>,
+    /// Missing orders above which a backfill reads the all-orders report
+    /// (`None`: the default of 50).
+    pub backfill_report_threshold: Option<u64>,
 }
 
 /// Why no client could be built.

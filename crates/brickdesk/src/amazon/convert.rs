@@ -1,11 +1,13 @@
 //! Amazon's orders and lines (either Orders API) as Brickdesk stores
 //! them: statuses normalised, money in exact minor units.
 
+use spapi::reports::flat_file::AllOrdersRow;
 use spapi::{orders, orders_v0};
 
 use crate::db::orders::{NewOrder, NewOrderItem};
 use crate::domain::money::Currency;
 use crate::domain::status::normalise_amazon_status;
+use crate::domain::sync::provisional_item_id;
 use crate::domain::{Money, Platform};
 
 /// An Amazon value Brickdesk cannot store.
@@ -155,6 +157,58 @@ pub fn items_from_v0(
         .collect()
 }
 
+/// The lines of one order read from the all-orders report, with
+/// provisional line ids (the report has no OrderItemId; see
+/// [`provisional_item_id`]). `Err` says why the order needs a per-order
+/// fetch instead: a line without a SKU, a SKU on two lines (the
+/// provisional id would not be unique), or an amount that is not exact.
+pub fn items_from_report(
+    order_id: &str,
+    rows: &[&AllOrdersRow],
+) -> Result<Vec<NewOrderItem>, ConvertError> {
+    let err = |reason: String| ConvertError {
+        order_id: order_id.to_owned(),
+        reason,
+    };
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .map(|r| {
+            let sku = r.sku.trim();
+            if sku.is_empty() {
+                return Err(err("a report line has no SKU".into()));
+            }
+            if !seen.insert(sku) {
+                return Err(err(format!("SKU {sku} is on two report lines")));
+            }
+            let line = match (&r.item_price, &r.currency) {
+                (Some(amount), Some(code)) => Some(money(
+                    order_id,
+                    &spapi::Money {
+                        currency_code: code.clone(),
+                        amount: amount.clone(),
+                    },
+                )?),
+                _ => None,
+            };
+            let qty = i64::from(r.quantity);
+            let unit = line
+                .filter(|l| qty > 0 && l.minor % qty == 0)
+                .map(|l| Money::from_minor(l.minor / qty, l.currency));
+            Ok(NewOrderItem {
+                platform_item_id: provisional_item_id(sku),
+                asin: r.asin.clone().filter(|a| !a.trim().is_empty()),
+                sku: Some(sku.to_owned()),
+                title: Some(r.product_name.clone()).filter(|t| !t.is_empty()),
+                quantity: qty,
+                unit_price: unit,
+                line_price: line,
+                // The report has no condition; a later sync fills it in.
+                condition: None,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,5 +255,49 @@ mod tests {
         assert!(o.items_fetched);
         assert_eq!(items[0].unit_price.map(|m| m.minor), Some(625));
         assert_eq!(items[0].line_price.map(|m| m.minor), Some(1250));
+    }
+
+    fn report_row(sku: &str, quantity: u32, price: Option<&str>) -> AllOrdersRow {
+        AllOrdersRow {
+            amazon_order_id: "202-1".into(),
+            purchase_date: time::macros::datetime!(2026-01-01 10:00 UTC),
+            last_updated_date: time::macros::datetime!(2026-01-02 10:00 UTC),
+            order_status: "Shipped".into(),
+            fulfillment_channel: "Merchant".into(),
+            product_name: "LEGO Star Wars".into(),
+            sku: sku.into(),
+            asin: Some("B000000001".into()),
+            item_status: "Shipped".into(),
+            quantity,
+            currency: price.map(|_| "GBP".into()),
+            item_price: price.map(|p| spapi::Decimal::parse(p).unwrap()),
+            item_tax: None,
+            shipping_price: None,
+            item_promotion_discount: None,
+        }
+    }
+
+    #[test]
+    fn report_lines_get_provisional_ids_and_exact_unit_prices() {
+        let a = report_row("A-1", 2, Some("59.98"));
+        let b = report_row("B-1", 3, Some("10.00"));
+        let pending = report_row("C-1", 1, None);
+        let lines = items_from_report("202-1", &[&a, &b, &pending]).unwrap();
+        assert_eq!(lines[0].platform_item_id, "report:A-1");
+        assert_eq!(lines[0].line_price.map(|m| m.minor), Some(5998));
+        assert_eq!(lines[0].unit_price.map(|m| m.minor), Some(2999));
+        assert_eq!(lines[1].unit_price, None, "1000 / 3 is not exact");
+        assert_eq!((lines[2].line_price, lines[2].unit_price), (None, None));
+    }
+
+    #[test]
+    fn report_lines_that_cannot_be_keyed_need_a_per_order_fetch() {
+        let a = report_row("A-1", 1, Some("1.00"));
+        let again = report_row("A-1", 1, Some("2.00"));
+        let blank = report_row(" ", 1, Some("1.00"));
+        assert!(items_from_report("202-1", &[&a, &again]).is_err());
+        assert!(items_from_report("202-1", &[&blank]).is_err());
+        let inexact = report_row("A-1", 1, Some("1.005"));
+        assert!(items_from_report("202-1", &[&inexact]).is_err());
     }
 }

@@ -1,7 +1,8 @@
 //! `brickdesk bench backfill`: a backfill of many orders against a
 //! time-scaled simulator under the published usage plans, into a fresh
-//! SQLite database. Reports simulated wall time, the achieved ÷ permitted
-//! getOrderItems rate and the 429s. A program, not a test.
+//! SQLite database, in report mode and in per-order mode. Reports simulated
+//! wall time, the calls made, the achieved ÷ permitted getOrderItems rate
+//! and the 429s. A program, not a test.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,8 +27,79 @@ pub struct BackfillBenchArgs {
     pub time_scale: f64,
 }
 
-/// Runs the benchmark.
+/// Runs the benchmark: report mode, then per-order mode, each on a fresh
+/// database and simulator with the same orders.
 pub async fn run(args: &BackfillBenchArgs) -> anyhow::Result<()> {
+    let scale = args.time_scale.max(1.0);
+    println!(
+        "bench backfill: {} orders, simulator time x{scale}, published usage plans \
+         (getOrderItems 0.5/s burst 30; createReport 0.0167/s burst 15; getReport 2/s burst 15)",
+        args.orders
+    );
+
+    let report = backfill_once(args, "report").await?;
+    println!("report mode (all-orders report, per order only where the report cannot key lines):");
+    println!(
+        "  {} orders ({} ok, {} failed); calls: {} createReport, {} getReport, \
+         {} getReportDocument, {} getOrderItems; {} x 429",
+        report.job.processed,
+        report.job.success,
+        report.job.failed,
+        report.calls("createReport"),
+        report.calls("getReport"),
+        report.calls("getReportDocument"),
+        report.calls("getOrderItems"),
+        report.throttled
+    );
+    println!(
+        "  wall {:.2} s = simulated {:.2} min (target <= 5 min)",
+        report.wall,
+        report.wall * scale / 60.0
+    );
+
+    let per_order = backfill_once(args, "per_order").await?;
+    let calls = per_order.calls("getOrderItems");
+    let simulated = per_order.wall * scale;
+    // Permitted in the simulated time: the bucket's burst plus the rate.
+    let permitted = 30.0 + 0.5 * simulated;
+    #[allow(clippy::cast_precision_loss)]
+    let achieved = calls as f64;
+    println!("per-order mode (getOrderItems):");
+    println!(
+        "  {} orders ({} ok, {} failed), {calls} calls, {} x 429",
+        per_order.job.processed, per_order.job.success, per_order.job.failed, per_order.throttled
+    );
+    println!(
+        "  wall {:.1} s = simulated {:.1} min ({:.2} h)",
+        per_order.wall,
+        simulated / 60.0,
+        simulated / 3600.0
+    );
+    println!(
+        "  achieved {:.3} calls/s simulated vs permitted 0.5/s (+30 burst): ratio {:.3}",
+        (achieved - 30.0).max(0.0) / simulated,
+        achieved / permitted
+    );
+    Ok(())
+}
+
+/// One backfill's outcome.
+struct Outcome {
+    job: crate::db::jobs::JobRow,
+    wall: f64,
+    by_operation: std::collections::BTreeMap<String, u64>,
+    throttled: u64,
+}
+
+impl Outcome {
+    fn calls(&self, op: &str) -> u64 {
+        self.by_operation.get(op).copied().unwrap_or(0)
+    }
+}
+
+/// Syncs order headers (v0, no lines) from a fresh simulator into a fresh
+/// SQLite database, then times a backfill in `mode`.
+async fn backfill_once(args: &BackfillBenchArgs, mode: &str) -> anyhow::Result<Outcome> {
     let scale = args.time_scale.max(1.0);
     let sim = spapi_sim::SimServer::spawn(
         spapi_sim::SimConfig {
@@ -41,7 +113,7 @@ pub async fn run(args: &BackfillBenchArgs) -> anyhow::Result<()> {
     )
     .await
     .context("starting the simulator")?;
-    let dir = tempfile_dir()?;
+    let dir = tempfile_dir(mode)?;
     let db = Db::connect(&format!("sqlite://{}", dir.join("bench.db").display())).await?;
     db.migrate().await?;
     let setup = AmazonSetup {
@@ -58,11 +130,6 @@ pub async fn run(args: &BackfillBenchArgs) -> anyhow::Result<()> {
         &jobs,
         &AmazonAccess::new(Arc::new(setup), secrets, db.clone()),
     );
-
-    println!(
-        "bench backfill: {} orders, simulator time x{scale}, getOrderItems plan 0.5/s burst 30",
-        args.orders
-    );
     let started = jobs
         .start(
             sync::KIND,
@@ -76,52 +143,47 @@ pub async fn run(args: &BackfillBenchArgs) -> anyhow::Result<()> {
         headers.state
     );
     let before = sim.stats();
-
     let clock = Instant::now();
     let started = jobs
-        .start(backfill::KIND, serde_json::json!({"api": "v0"}))
+        .start(
+            backfill::KIND,
+            serde_json::json!({"api": "v0", "mode": mode}),
+        )
         .await?;
     let job = jobs.wait(started.job().id).await?;
     let wall = clock.elapsed().as_secs_f64();
     anyhow::ensure!(
         job.state == "done",
-        "backfill ended {}: {}",
+        "{mode} backfill ended {}: {}",
         job.state,
         job.errors_json
     );
     let after = sim.stats();
-    let op = |s: &spapi_sim::SimStats| s.by_operation.get("getOrderItems").copied().unwrap_or(0);
-    let calls = op(&after) - op(&before);
+    let by_operation = after
+        .by_operation
+        .iter()
+        .map(|(op, n)| {
+            let was = before.by_operation.get(op).copied().unwrap_or(0);
+            (op.clone(), n - was)
+        })
+        .collect();
     let throttled = after.throttled - before.throttled;
-    let simulated = wall * scale;
-    // Permitted in the simulated time: the bucket's burst plus the rate.
-    let permitted = 30.0 + 0.5 * simulated;
-    #[allow(clippy::cast_precision_loss)]
-    let achieved = calls as f64;
-    println!("per-order mode (getOrderItems):");
-    println!(
-        "  {} orders ({} ok, {} failed), {calls} calls, {throttled} x 429",
-        job.processed, job.success, job.failed
-    );
-    println!(
-        "  wall {wall:.1} s = simulated {:.1} min ({:.2} h)",
-        simulated / 60.0,
-        simulated / 3600.0
-    );
-    println!(
-        "  achieved {:.3} calls/s simulated vs permitted 0.5/s (+30 burst): ratio {:.3}",
-        (achieved - 30.0).max(0.0) / simulated,
-        achieved / permitted
-    );
-    println!("report mode: not implemented in this version (see README)");
     sim.shutdown().await?;
     db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
-    Ok(())
+    Ok(Outcome {
+        job,
+        wall,
+        by_operation,
+        throttled,
+    })
 }
 
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("brickdesk-bench-backfill-{}", std::process::id()));
+fn tempfile_dir(mode: &str) -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!(
+        "brickdesk-bench-backfill-{}-{mode}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }

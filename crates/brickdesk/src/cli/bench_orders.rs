@@ -262,6 +262,7 @@ pub async fn measure(label: &str, db: Db, args: &OrdersListArgs) -> anyhow::Resu
         secret_key: Some("00".repeat(32)),
         amazon_api_url: None,
         amazon_lwa_url: None,
+        backfill_report_threshold: None,
     };
     let secret = token::new_api_token();
     let mut tx = db.begin().await?;

@@ -46,6 +46,7 @@ pub async fn run(global: &GlobalArgs, db: &Db, cmd: FeesCommand) -> anyhow::Resu
                 demo_sim: None,
                 api_url_override: args.amazon_api_url,
                 lwa_url_override: args.amazon_lwa_url,
+                backfill_report_threshold: None,
             };
             let client = setup
                 .client(db, &secrets)

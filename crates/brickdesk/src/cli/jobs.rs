@@ -49,6 +49,13 @@ pub struct BackfillArgs {
     /// Per-order API: `v0` (getOrderItems) or `2026-01-01` (getOrder).
     #[arg(long, env = "BRICKDESK_BACKFILL_API", default_value = "v0")]
     pub api: String,
+    /// `auto` (the all-orders report when more than the threshold of
+    /// orders are missing), `report` or `per-order`.
+    #[arg(long, env = "BRICKDESK_BACKFILL_MODE", default_value = "auto")]
+    pub mode: String,
+    /// Missing orders above which `auto` reads the report.
+    #[arg(long, env = "BRICKDESK_BACKFILL_REPORT_THRESHOLD", default_value_t = backfill::DEFAULT_REPORT_THRESHOLD)]
+    pub report_threshold: u64,
     /// Where Amazon is.
     #[command(flatten)]
     pub amazon: AmazonArgs,
@@ -64,6 +71,7 @@ fn jobs_for(global: &GlobalArgs, db: &Db, amazon: &AmazonArgs) -> anyhow::Result
         demo_sim: None,
         api_url_override: amazon.amazon_api_url.clone(),
         lwa_url_override: amazon.amazon_lwa_url.clone(),
+        backfill_report_threshold: None,
     };
     let jobs = Jobs::new(db.clone());
     crate::amazon::register_jobs(
@@ -93,6 +101,13 @@ pub async fn sync(global: &GlobalArgs, db: &Db, args: SyncArgs) -> anyhow::Resul
 pub async fn backfill(global: &GlobalArgs, db: &Db, args: BackfillArgs) -> anyhow::Result<()> {
     let params = backfill::BackfillParams {
         api: parse_api(&args.api)?,
+        mode: backfill::BackfillMode::parse(&args.mode).with_context(|| {
+            format!(
+                "--mode must be auto, report or per-order, not {:?}",
+                args.mode
+            )
+        })?,
+        report_threshold: Some(args.report_threshold),
     };
     let jobs = jobs_for(global, db, &args.amazon)?;
     let job = follow(

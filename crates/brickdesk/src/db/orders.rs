@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 
 use super::schema::{OrderItems, OrderStatusCounts, Orders};
 use super::{Db, DbError, Tx, now, stored_time};
+use crate::domain::sync::{provisional_item_id, provisional_sku};
 use crate::domain::{Money, OrderId, OrderItemId, Platform, UiStatus};
 
 /// An order as a platform reports it, ready to be upserted.
@@ -145,6 +146,7 @@ pub async fn upsert_item(
     order: OrderId,
     item: &NewOrderItem,
 ) -> Result<OrderItemId, DbError> {
+    claim_provisional_line(tx, order, item).await?;
     let at = now();
     let currency = item
         .line_price
@@ -208,6 +210,31 @@ pub async fn upsert_item(
         .to_owned();
     let (id,): (i64,) = tx.one(&stmt).await?;
     OrderItemId::new(id).map_err(|_| DbError::NotFound("order item id"))
+}
+
+/// A line a backfill read from the all-orders report carries a
+/// provisional id (`report:{sku}`); when Amazon later names the line's
+/// real OrderItemId (a sync, a per-order fetch), the row takes that id in
+/// place, so links to it are kept and no second line appears.
+async fn claim_provisional_line(
+    tx: &mut Tx,
+    order: OrderId,
+    item: &NewOrderItem,
+) -> Result<(), DbError> {
+    let Some(sku) = item.sku.as_deref() else {
+        return Ok(());
+    };
+    if provisional_sku(&item.platform_item_id).is_some() {
+        return Ok(());
+    }
+    let stmt = Query::update()
+        .table(OrderItems::Table)
+        .value(OrderItems::PlatformItemId, item.platform_item_id.clone())
+        .and_where(Expr::col(OrderItems::OrderId).eq(order.get()))
+        .and_where(Expr::col(OrderItems::PlatformItemId).eq(provisional_item_id(sku)))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
 }
 
 /// Orders per UI status for one platform, in card order, plus the total.

@@ -68,6 +68,44 @@ pub fn sync_window(
     (after.min(before), before)
 }
 
+/// Prefix of the line id a backfill gives a line it read from the
+/// all-orders report, which carries no OrderItemId. Amazon's ids are
+/// digits, so the two never collide.
+const PROVISIONAL_PREFIX: &str = "report:";
+
+/// The provisional line id of the report line with `sku`: unique within
+/// its order because a report fill requires each SKU to appear once.
+pub fn provisional_item_id(sku: &str) -> String {
+    format!("{PROVISIONAL_PREFIX}{sku}")
+}
+
+/// The SKU of a provisional line id; `None` for an Amazon OrderItemId.
+pub fn provisional_sku(item_id: &str) -> Option<&str> {
+    item_id.strip_prefix(PROVISIONAL_PREFIX)
+}
+
+/// The longest date range one all-orders report is asked for (Amazon
+/// accepts up to 30 days of order data per request).
+pub const REPORT_WINDOW: Duration = Duration::days(30);
+
+/// The `dataStartTime`..`dataEndTime` windows that cover every order
+/// placed from `first` to `last`, each at most [`REPORT_WINDOW`] long;
+/// empty when `last` is before `first`.
+pub fn report_windows(
+    first: OffsetDateTime,
+    last: OffsetDateTime,
+) -> Vec<(OffsetDateTime, OffsetDateTime)> {
+    let mut out = Vec::new();
+    let mut start = first;
+    while start <= last {
+        // Bounds are inclusive, so the next window starts a second later.
+        let end = (start + REPORT_WINDOW - Duration::SECOND).min(last);
+        out.push((start, end));
+        start = end + Duration::SECOND;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +161,30 @@ mod tests {
         assert_eq!(after, datetime!(2026-03-01 08:55 UTC));
         let (after, before) = sync_window(Some(now), 90, now);
         assert!(after <= before);
+    }
+
+    #[test]
+    fn provisional_ids_round_trip_and_never_match_amazon_ids() {
+        let id = provisional_item_id("75192-N-01");
+        assert_eq!(provisional_sku(&id), Some("75192-N-01"));
+        assert_eq!(provisional_sku("12345678901234"), None);
+    }
+
+    #[test]
+    fn report_windows_cover_the_range_without_gaps_or_overlap() {
+        let first = datetime!(2026-01-01 10:00 UTC);
+        assert_eq!(report_windows(first, first), vec![(first, first)]);
+        assert!(report_windows(first, first - Duration::SECOND).is_empty());
+        let last = datetime!(2026-03-31 09:00 UTC);
+        let windows = report_windows(first, last);
+        assert_eq!(windows.len(), 3);
+        assert_eq!(windows[0].0, first);
+        assert_eq!(windows[2].1, last);
+        for pair in windows.windows(2) {
+            assert_eq!(pair[0].1 + Duration::SECOND, pair[1].0);
+        }
+        for (start, end) in windows {
+            assert!(end - start < REPORT_WINDOW && start <= end);
+        }
     }
 }

@@ -32,6 +32,21 @@ pub enum JobError {
     Db(#[from] DbError),
 }
 
+/// What the seller is told when a job ends on an internal fault (the
+/// details go to the log only).
+pub const INTERNAL_FAILURE: &str = "The job stopped on an internal error; the details are in the server log. Start it again to resume.";
+
+impl JobError {
+    /// The message shown to users: a storage error's text can name
+    /// tables and constraints, so it is replaced by a fixed one.
+    pub fn public_message(&self) -> String {
+        match self {
+            JobError::Db(_) => INTERNAL_FAILURE.to_owned(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// A job's counters and position, as the runner keeps them.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Progress {
@@ -264,12 +279,25 @@ impl JobContext {
             Err(JobError::Cancelled) => "stopped",
             Err(e) => {
                 tracing::warn!(job = self.id, kind = %self.kind, error = %e, "job failed");
-                lock(&self.progress).push_error(e.to_string());
+                lock(&self.progress).push_error(e.public_message());
                 "failed"
             }
         };
         let write = lock(&self.progress).to_write();
         store::finish(db, self.id, owner, state, &write).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_errors_are_not_shown_to_users() {
+        let db = JobError::Db(DbError::NotFound("jobs_one_live_per_kind"));
+        assert_eq!(db.public_message(), INTERNAL_FAILURE);
+        let seller = JobError::Failed("Amazon is not configured".into());
+        assert_eq!(seller.public_message(), "Amazon is not configured");
     }
 }

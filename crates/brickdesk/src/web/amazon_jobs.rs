@@ -20,7 +20,7 @@ pub use view::{BackfillProgress, BackfillView, SyncResult, SyncView};
 
 use super::routes::{Access, Routes};
 use super::{AppError, AppState, PageError};
-use crate::amazon::backfill::{self, BackfillParams};
+use crate::amazon::backfill::{self, BackfillMode, BackfillParams};
 use crate::amazon::sync::{self, OrdersApi, SyncParams};
 use crate::db::jobs as store;
 use crate::db::orders::count_missing_items;
@@ -170,6 +170,10 @@ async fn api_backfill_progress(
 pub struct BackfillRequest {
     /// `v0` (`getOrderItems`, default) or `2026-01-01` (`getOrder`).
     pub api: Option<String>,
+    /// `auto` (default: the all-orders report when more than the
+    /// configured threshold of orders are missing), `report` or
+    /// `per_order`.
+    pub mode: Option<String>,
 }
 
 async fn start_backfill(state: &AppState, req: &BackfillRequest) -> Result<Started, AppError> {
@@ -177,6 +181,13 @@ async fn start_backfill(state: &AppState, req: &BackfillRequest) -> Result<Start
     if let Some(api) = &req.api {
         params.api = OrdersApi::parse(api).ok_or_else(|| {
             AppError::BadRequest(format!("api must be v0 or 2026-01-01, not {api:?}"))
+        })?;
+    }
+    if let Some(mode) = &req.mode {
+        params.mode = BackfillMode::parse(mode).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "mode must be auto, report or per_order, not {mode:?}"
+            ))
         })?;
     }
     let value = serde_json::to_value(params).map_err(|e| AppError::Internal(e.into()))?;

@@ -37,6 +37,23 @@ pub async fn sim(orders: usize, time_scale: f64, faults: &str) -> RunningSim {
         .expect("simulator")
 }
 
+/// 20% of SP-API responses are faults of every kind the client meets.
+pub const TWENTY_PERCENT_FAULTS: &str = "429:0.06,500:0.05,503:0.03,drop:0.03,malformed:0.03";
+
+/// A simulator of `orders`, its jobs on `db`, and the order headers
+/// synced through v0 (no lines), so every order needs a backfill.
+pub async fn headers_only(
+    db: &Db,
+    orders: usize,
+    time_scale: f64,
+    faults: &str,
+) -> (RunningSim, Jobs) {
+    let sim = sim(orders, time_scale, faults).await;
+    let jobs = jobs_for(db, &sim);
+    run(&jobs, sync::KIND, sync_params("v0")).await;
+    (sim, jobs)
+}
+
 /// Job machinery on `db` whose Amazon is `sim`.
 pub fn jobs_for(db: &Db, sim: &RunningSim) -> Jobs {
     let setup = AmazonSetup {
@@ -57,7 +74,7 @@ pub fn jobs_for(db: &Db, sim: &RunningSim) -> Jobs {
     jobs
 }
 
-async fn run(jobs: &Jobs, kind: &str, params: serde_json::Value) -> JobRow {
+pub async fn run(jobs: &Jobs, kind: &str, params: serde_json::Value) -> JobRow {
     let started = jobs.start(kind, params).await.expect("start");
     let job = tokio::time::timeout(Duration::from_secs(120), jobs.wait(started.job().id))
         .await
@@ -67,7 +84,13 @@ async fn run(jobs: &Jobs, kind: &str, params: serde_json::Value) -> JobRow {
     job
 }
 
-fn sync_params(api: &str) -> serde_json::Value {
+/// Backfill params forcing one call per order (these tests check the
+/// OrderItemIds, which the all-orders report does not carry).
+pub fn per_order() -> serde_json::Value {
+    serde_json::json!({"mode": "per_order"})
+}
+
+pub fn sync_params(api: &str) -> serde_json::Value {
     serde_json::json!({"api": api, "windowDays": 3650})
 }
 
@@ -86,7 +109,8 @@ pub async fn stored_orders(db: &Db) -> BTreeSet<(String, String)> {
     rows.into_iter().collect()
 }
 
-type Line = (
+/// (order id, item id, ASIN, SKU, quantity, unit price).
+pub type Line = (
     String,
     String,
     Option<String>,
@@ -290,16 +314,14 @@ async fn sync_stores_the_simulators_orders(db: &Db) {
 }
 
 async fn v0_sync_then_backfill_fills_every_line(db: &Db) {
-    let sim = sim(120, 400.0, "").await;
-    let jobs = jobs_for(db, &sim);
-    run(&jobs, sync::KIND, sync_params("v0")).await;
+    let (sim, jobs) = headers_only(db, 120, 400.0, "").await;
     let (heads, lines) = truth(&sim);
     assert_eq!(stored_orders(db).await.len(), heads.len());
     assert!(
         stored_lines(db).await.is_empty(),
         "v0 getOrders has no lines"
     );
-    let job = run(&jobs, backfill::KIND, serde_json::json!({})).await;
+    let job = run(&jobs, backfill::KIND, per_order()).await;
     assert_eq!(
         (job.total, job.processed, job.success, job.failed),
         (120, 120, 120, 0)
@@ -314,16 +336,8 @@ async fn v0_sync_then_backfill_fills_every_line(db: &Db) {
 }
 
 async fn faults_change_nothing_in_the_result(db: &Db) {
-    // 20% of SP-API responses are faults.
-    let sim = sim(
-        80,
-        400.0,
-        "429:0.06,500:0.05,503:0.03,drop:0.03,malformed:0.03",
-    )
-    .await;
-    let jobs = jobs_for(db, &sim);
-    run(&jobs, sync::KIND, sync_params("v0")).await;
-    let job = run(&jobs, backfill::KIND, serde_json::json!({})).await;
+    let (sim, jobs) = headers_only(db, 80, 400.0, TWENTY_PERCENT_FAULTS).await;
+    let job = run(&jobs, backfill::KIND, per_order()).await;
     assert_eq!(job.success, 80, "{job:?}");
     let (heads, lines) = truth_via(&sim, false);
     assert_eq!(stored_orders(db).await, heads);
@@ -335,9 +349,7 @@ async fn faults_change_nothing_in_the_result(db: &Db) {
 async fn stop_is_prompt_and_leaves_whole_orders(db: &Db) {
     // getOrderItems at 0.5/s × 4 = 2 orders a second after the burst: a
     // stop always arrives while the job waits on the rate limiter.
-    let sim = sim(45, 4.0, "").await;
-    let jobs = jobs_for(db, &sim);
-    run(&jobs, sync::KIND, sync_params("v0")).await;
+    let (sim, jobs) = headers_only(db, 45, 4.0, "").await;
     let started = jobs
         .start(backfill::KIND, serde_json::json!({}))
         .await

@@ -7,9 +7,11 @@ use brickdesk::auth::Role;
 use brickdesk::config::DemoMode;
 
 use crate::browser::Browser;
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
-async fn json(resp: reqwest::Response) -> (u16, serde_json::Value) {
+/// Sends `request`; its status and JSON body.
+async fn call(request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let resp = request.send().await.expect("request");
     let status = resp.status().as_u16();
     (status, resp.json().await.expect("JSON body"))
 }
@@ -17,13 +19,10 @@ async fn json(resp: reqwest::Response) -> (u16, serde_json::Value) {
 /// Headers of the demo simulator's orders (v0 has no lines), so a
 /// backfill has a few hundred orders to fetch.
 async fn v0_sync(app: &TestApp, client: &reqwest::Client) -> serde_json::Value {
-    let (status, body) = json(
+    let (status, body) = call(
         client
             .post(format!("{}/api/integrations/amazon/sync", app.address))
-            .json(&serde_json::json!({"api": "v0", "windowDays": 3650}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&serde_json::json!({"api": "v0", "windowDays": 3650})),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -59,27 +58,13 @@ async fn sync_api_reports_counts_and_backfill_api_starts_and_stops() {
     );
     assert!(!page.contains(r#"id="sync-orders" disabled"#));
 
-    let (status, idle) = json(
-        client
-            .get(format!("{}/api/orders/backfill", app.address))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, idle) = call(client.get(format!("{}/api/orders/backfill", app.address))).await;
     assert_eq!(status, 200);
     let missing = idle["ordersNeedingBackfill"].as_i64().unwrap();
     assert!(missing > 100, "{idle}");
     assert_eq!(idle["isRunning"], false);
 
-    let (status, started) = json(
-        client
-            .post(format!("{}/api/orders/backfill", app.address))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, started) = call(client.post(format!("{}/api/orders/backfill", app.address))).await;
     assert_eq!(status, 201, "{started}");
     assert_eq!(started["isRunning"], true);
     let mut total = started["total"].as_i64();
@@ -88,14 +73,7 @@ async fn sync_api_reports_counts_and_backfill_api_starts_and_stops() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
-        let (_, p) = json(
-            client
-                .get(format!("{}/api/orders/backfill", app.address))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (_, p) = call(client.get(format!("{}/api/orders/backfill", app.address))).await;
         total = p["total"].as_i64();
     }
     assert_eq!(
@@ -104,25 +82,12 @@ async fn sync_api_reports_counts_and_backfill_api_starts_and_stops() {
         "the job counts the orders missing lines"
     );
     // A second start returns the running job.
-    let (status, again) = json(
-        client
-            .post(format!("{}/api/orders/backfill", app.address))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, again) = call(client.post(format!("{}/api/orders/backfill", app.address))).await;
     assert_eq!(status, 200);
     assert_eq!(again["jobId"], started["jobId"]);
 
-    let (status, stopped) = json(
-        client
-            .delete(format!("{}/api/orders/backfill", app.address))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, stopped) =
+        call(client.delete(format!("{}/api/orders/backfill", app.address))).await;
     assert_eq!(status, 200, "{stopped}");
     let mut state = stopped["state"].as_str().unwrap().to_owned();
     for _ in 0..20 {
@@ -130,14 +95,7 @@ async fn sync_api_reports_counts_and_backfill_api_starts_and_stops() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let (_, p) = json(
-            client
-                .get(format!("{}/api/orders/backfill", app.address))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (_, p) = call(client.get(format!("{}/api/orders/backfill", app.address))).await;
         state = p["state"].as_str().unwrap().to_owned();
     }
     assert_eq!(state, "stopped", "stopped within a second");
@@ -145,7 +103,11 @@ async fn sync_api_reports_counts_and_backfill_api_starts_and_stops() {
 
 #[tokio::test]
 async fn browser_starts_a_backfill_sees_it_move_and_stops_it() {
-    let app = spawn_app(DemoMode::On).await;
+    // Per-order pace: the report would fill the demo's orders in a blink.
+    let app = spawn_app_with(DemoMode::On, |c| {
+        c.backfill_report_threshold = Some(1_000_000)
+    })
+    .await;
     let client = app.owner().await;
     v0_sync(&app, &client).await;
     app.add_user("anna", Role::Staff).await;
@@ -204,14 +166,7 @@ async fn browser_starts_a_backfill_sees_it_move_and_stops_it() {
         .await
         .expect("click Stop Backfill");
     b.wait_for_text(">Stopped<").await;
-    let (_, p) = json(
-        client
-            .get(format!("{}/api/orders/backfill", app.address))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, p) = call(client.get(format!("{}/api/orders/backfill", app.address))).await;
     assert_eq!(p["state"], "stopped", "{p}");
     assert!(
         p["processed"].as_i64().unwrap() < p["total"].as_i64().unwrap(),

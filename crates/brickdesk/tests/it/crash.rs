@@ -162,6 +162,8 @@ async fn sigkill_during_backfill_loses_and_duplicates_nothing() {
     let resp = http
         .post(format!("{base}/api/orders/backfill"))
         .bearer_auth(&token)
+        // One call per order keeps the backfill long enough for ten kills.
+        .json(&serde_json::json!({"mode": "per_order"}))
         .send()
         .await
         .unwrap();

@@ -233,6 +233,7 @@ pub async fn spawn_app_on_with(
         secret_key: None,
         amazon_api_url: None,
         amazon_lwa_url: None,
+        backfill_report_threshold: None,
     };
     let mut config = config;
     adjust(&mut config);

@@ -7,6 +7,7 @@ mod helpers;
 mod amazon_sync;
 mod amazon_sync_http;
 mod app;
+mod backfill_report;
 mod browser;
 mod crash;
 mod fees;

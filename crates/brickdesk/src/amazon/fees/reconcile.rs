@@ -12,6 +12,7 @@ use super::event::{kind_of, line_event};
 use crate::db::fees::{CandidateRow, Conn, EntryRow, EventRow, UnitFeesRow};
 use crate::db::{self, Db, audit};
 use crate::domain::fees::{Category, FeeState, FeeSummary, LineEvent, UnitEntry, allocate_line};
+use crate::domain::sync::provisional_sku;
 use crate::domain::{Currency, UserId};
 
 /// A unit's figures as the preview and the API show them.
@@ -212,10 +213,15 @@ pub async fn plan(conn: &mut Conn<'_>) -> Result<Plan, FeeError> {
             .unwrap_or_default()
             .iter()
             .copied()
-            .filter(|e| match e.order_item_id.as_deref() {
-                Some(id) => id == item,
-                None => line_sku.is_some() && e.sku.as_deref() == line_sku,
-            })
+            .filter(
+                |e| match (e.order_item_id.as_deref(), provisional_sku(item)) {
+                    // A line read from the all-orders report has no
+                    // OrderItemId yet; its SKU is unique within the order.
+                    (Some(_), Some(sku)) => e.sku.as_deref() == Some(sku),
+                    (Some(id), None) => id == item,
+                    (None, _) => line_sku.is_some() && e.sku.as_deref() == line_sku,
+                },
+            )
             .collect();
         let skip_all = |out: &mut Plan, reason: &str| {
             out.skipped.extend(units.iter().map(|u| Skipped {

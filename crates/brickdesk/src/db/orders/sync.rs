@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query, UpdateStatement};
 use time::OffsetDateTime;
 
 use super::super::schema::Orders;
@@ -110,16 +110,29 @@ pub async fn count_missing_items_after(
     Ok(n)
 }
 
-/// Marks an order's lines fetched (also when Amazon returned none: the
-/// order is checked and not asked for again).
-pub async fn mark_items_fetched(tx: &mut Tx, order: OrderId) -> Result<(), DbError> {
+/// Marks an order's lines fetched if they still are not; `false` when
+/// something else (a sync) stored them meanwhile, so a caller holding
+/// older data writes nothing.
+pub async fn claim_missing_items(tx: &mut Tx, order: OrderId) -> Result<bool, DbError> {
+    let stmt = fetched_now(order)
+        .and_where(Expr::col(Orders::ItemsFetchedAt).is_null())
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+fn fetched_now(order: OrderId) -> UpdateStatement {
     let at = now();
-    let stmt = Query::update()
+    Query::update()
         .table(Orders::Table)
         .value(Orders::ItemsFetchedAt, at)
         .value(Orders::UpdatedAt, at)
         .and_where(Expr::col(Orders::Id).eq(order.get()))
-        .to_owned();
-    tx.execute(&stmt).await?;
+        .to_owned()
+}
+
+/// Marks an order's lines fetched (also when Amazon returned none: the
+/// order is checked and not asked for again).
+pub async fn mark_items_fetched(tx: &mut Tx, order: OrderId) -> Result<(), DbError> {
+    tx.execute(&fetched_now(order)).await?;
     Ok(())
 }

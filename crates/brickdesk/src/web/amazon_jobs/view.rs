@@ -169,10 +169,14 @@ impl From<&BackfillProgress> for BackfillView {
                 .clamp(0, 100),
             success: p.success,
             failed: p.failed,
-            eta: p
-                .estimated_seconds_remaining
-                .map(eta_text)
-                .unwrap_or_default(),
+            eta: if p.is_running && p.mode.as_deref() == Some("report") && p.processed == 0 {
+                // No pace to estimate from until the report is ready.
+                "reading Amazon's order report…".to_owned()
+            } else {
+                p.estimated_seconds_remaining
+                    .map(eta_text)
+                    .unwrap_or_default()
+            },
             resume_seconds: p
                 .rate_limited_until
                 .as_deref()

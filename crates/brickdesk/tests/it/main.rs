@@ -14,6 +14,7 @@ mod fees;
 mod fulfil;
 mod inventory;
 mod inventory_csv;
+mod jobs_race;
 mod migrations;
 mod order_search;
 mod orders;

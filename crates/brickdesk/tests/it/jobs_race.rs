@@ -1,0 +1,75 @@
+//! Two app processes on one database (each `Jobs` is a process: its own
+//! owner id) never run the same job twice: not when both start a kind at
+//! once, not when both find a dead process's job to resume.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use brickdesk::db::Db;
+use brickdesk::db::jobs as store;
+use brickdesk::jobs::{Jobs, Started};
+
+use crate::helpers::on_both_backends;
+
+const KIND: &str = "probe";
+
+/// A process whose `probe` job counts its runs and stays live long
+/// enough for both starts of a round to meet it.
+fn process(db: &Db, runs: &Arc<AtomicUsize>) -> Jobs {
+    let jobs = Jobs::new(db.clone());
+    let runs = Arc::clone(runs);
+    jobs.register(KIND, move |_ctx| {
+        let runs = Arc::clone(&runs);
+        async move {
+            runs.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            Ok(())
+        }
+    });
+    jobs
+}
+
+async fn two_processes_never_run_one_job_twice(db: &Db) {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let a = process(db, &runs);
+    let b = process(db, &runs);
+    assert_ne!(a.owner(), b.owner());
+    for round in 0..5 {
+        let (x, y) = tokio::join!(
+            a.start(KIND, serde_json::json!({})),
+            b.start(KIND, serde_json::json!({}))
+        );
+        let (x, y) = (x.expect("start a"), y.expect("start b"));
+        let new = [&x, &y]
+            .iter()
+            .filter(|s| matches!(s, Started::New(_)))
+            .count();
+        assert_eq!(new, 1, "round {round}: {x:?} {y:?}");
+        assert_eq!(x.job().id, y.job().id, "both see the one job");
+        let done = a.wait(x.job().id).await.expect("wait");
+        assert_eq!(done.state, "done");
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 5);
+
+    // A job left by a process that died: both look for work at once.
+    let dead_owner = "gone-host:1:00000000";
+    let orphan = store::insert_running(db, KIND, "{}", dead_owner)
+        .await
+        .expect("orphan");
+    assert!(
+        store::mark_interrupted(db, orphan.id, Some(dead_owner))
+            .await
+            .expect("interrupt")
+    );
+    let (ra, rb) = tokio::join!(a.recover(), b.recover());
+    let resumed = ra.expect("recover a").len() + rb.expect("recover b").len();
+    assert_eq!(resumed, 1, "exactly one process resumes the job");
+    let done = b.wait(orphan.id).await.expect("wait");
+    assert_eq!(done.state, "done");
+    assert_eq!(runs.load(Ordering::SeqCst), 6);
+}
+
+on_both_backends! {
+    two_processes_one_job => two_processes_never_run_one_job_twice;
+}

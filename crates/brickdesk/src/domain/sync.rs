@@ -84,22 +84,30 @@ pub fn provisional_sku(item_id: &str) -> Option<&str> {
     item_id.strip_prefix(PROVISIONAL_PREFIX)
 }
 
-/// The longest date range one all-orders report is asked for (Amazon
-/// accepts up to 30 days of order data per request).
+/// The shortest date range one all-orders report is asked for.
 pub const REPORT_WINDOW: Duration = Duration::days(30);
 
-/// The `dataStartTime`..`dataEndTime` windows that cover every order
-/// placed from `first` to `last`, each at most [`REPORT_WINDOW`] long;
-/// empty when `last` is before `first`.
+/// At most this many reports per backfill: the createReport burst, so
+/// every request goes out at once instead of one a minute.
+pub const MAX_REPORTS: i64 = 15;
+
+/// The `dataStartTime`..`dataEndTime` windows (inclusive) that cover every
+/// order placed from `first` to `last`: [`REPORT_WINDOW`] each, or longer
+/// when that would take more than [`MAX_REPORTS`] reports. Empty when
+/// `last` is before `first`.
 pub fn report_windows(
     first: OffsetDateTime,
     last: OffsetDateTime,
 ) -> Vec<(OffsetDateTime, OffsetDateTime)> {
+    let span = last - first;
+    let window = REPORT_WINDOW.max(Duration::seconds(
+        span.whole_seconds().div_euclid(MAX_REPORTS) + 1,
+    ));
     let mut out = Vec::new();
     let mut start = first;
     while start <= last {
         // Bounds are inclusive, so the next window starts a second later.
-        let end = (start + REPORT_WINDOW - Duration::SECOND).min(last);
+        let end = (start + window - Duration::SECOND).min(last);
         out.push((start, end));
         start = end + Duration::SECOND;
     }
@@ -175,16 +183,22 @@ mod tests {
         let first = datetime!(2026-01-01 10:00 UTC);
         assert_eq!(report_windows(first, first), vec![(first, first)]);
         assert!(report_windows(first, first - Duration::SECOND).is_empty());
-        let last = datetime!(2026-03-31 09:00 UTC);
-        let windows = report_windows(first, last);
+        let check = |last: OffsetDateTime| {
+            let windows = report_windows(first, last);
+            assert_eq!(windows[0].0, first);
+            assert_eq!(windows[windows.len() - 1].1, last);
+            for pair in windows.windows(2) {
+                assert_eq!(pair[0].1 + Duration::SECOND, pair[1].0);
+            }
+            assert!(windows.len() as i64 <= MAX_REPORTS, "{}", windows.len());
+            windows
+        };
+        // 89 days: three windows of 30 days.
+        let windows = check(datetime!(2026-03-31 09:00 UTC));
         assert_eq!(windows.len(), 3);
-        assert_eq!(windows[0].0, first);
-        assert_eq!(windows[2].1, last);
-        for pair in windows.windows(2) {
-            assert_eq!(pair[0].1 + Duration::SECOND, pair[1].0);
-        }
-        for (start, end) in windows {
-            assert!(end - start < REPORT_WINDOW && start <= end);
-        }
+        assert!(windows.iter().all(|(s, e)| *e - *s < REPORT_WINDOW));
+        // Five years: no more than the createReport burst.
+        check(datetime!(2031-01-01 10:00 UTC));
+        check(datetime!(2031-01-01 10:00:14 UTC));
     }
 }

@@ -1,5 +1,6 @@
 //! Report mode: the all-orders flat file (by order date) for the purchase
-//! dates of the missing orders, one report per 30 days, read into lines.
+//! dates of the missing orders (at most 15 reports, 30 days or longer
+//! each), read into lines.
 //!
 //! The report names no OrderItemId. An order whose report lines each have
 //! a distinct SKU is stored with provisional line ids (`report:{sku}`);

@@ -1,6 +1,7 @@
 //! Business rules of DESIGN.md section 3 as pure functions and value types.
 //! Nothing here does I/O; the storage and web layers call into it.
 
+pub mod confirmation;
 pub mod fees;
 pub mod fifo;
 pub mod fulfilment;

@@ -6,7 +6,11 @@
 //   native <dialog id="bd-dialog">; GET forms inside it reload it in place;
 // - a form marked data-wizard (Confirm Orders Processed) shows one
 //   [data-step] at a time with Previous/Next and "Progress: n of m", and
-//   posts inside the dialog.
+//   posts inside the dialog;
+// - [data-unit-search] boxes (an unmatched line in that form) become an
+//   inventory search (GET /api/inventory, 300 ms after typing stops) whose
+//   radio buttons fill the inventory id field; without JavaScript the id
+//   field and a link to the inventory page stay.
 const DEBOUNCE_MS = 300;
 
 function debounce(fn) {
@@ -61,6 +65,7 @@ async function loadDialog(url, init = {}) {
 }
 
 function enhanceWizard(form) {
+  form.querySelectorAll("[data-unit-search]").forEach(enhanceUnitSearch);
   const steps = [...form.querySelectorAll("[data-step]")];
   const progress = form.querySelector("[data-progress]");
   const prev = form.querySelector("[data-prev]");
@@ -93,6 +98,103 @@ function enhanceWizard(form) {
     });
   });
   show(0);
+}
+
+const SELLABLE = ["BACKLOG", "LISTED"];
+
+function price(minor, currency) {
+  if (minor === null || minor === undefined) return "—";
+  try {
+    return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(minor / 100);
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${currency}`;
+  }
+}
+
+function cell(text, className) {
+  const span = document.createElement("span");
+  span.className = className;
+  span.textContent = text;
+  return span;
+}
+
+// One unmatched unit of a line: a search box over the inventory whose
+// radio buttons write the chosen unit's id into the (hidden) id field the
+// form submits, so the server sees the same form with or without it.
+function enhanceUnitSearch(box, n) {
+  const idField = box.querySelector("input[type=number]");
+  if (!idField) return;
+  for (const fallback of box.querySelectorAll("[data-unit-id]")) fallback.hidden = true;
+  const input = document.createElement("input");
+  input.type = "search";
+  input.value = box.dataset.unitSearch || "";
+  input.placeholder = "Search inventory: set number, name, location";
+  input.setAttribute("aria-label", "Search inventory");
+  input.dataset.unitSearchInput = "";
+  const results = document.createElement("div");
+  results.className = "unit-search-results";
+  results.setAttribute("role", "radiogroup");
+  results.setAttribute("aria-live", "polite");
+  box.append(input, results);
+  let asked = 0;
+  const search = async () => {
+    const query = input.value.trim();
+    const ticket = ++asked;
+    if (!query) {
+      results.replaceChildren(cell("Type to search the inventory.", "muted"));
+      return;
+    }
+    let page;
+    try {
+      const url = "/api/inventory?" + new URLSearchParams({ search: query, page_size: "20" });
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(String(response.status));
+      page = await response.json();
+    } catch {
+      if (ticket === asked) results.replaceChildren(cell("Search failed — type the inventory id instead.", "muted"));
+      for (const fallback of box.querySelectorAll("[data-unit-id]")) fallback.hidden = false;
+      return;
+    }
+    // A slower answer to an older query must not replace a newer one.
+    if (ticket !== asked) return;
+    const units = page.items.filter((u) => SELLABLE.includes(u.status));
+    if (units.length === 0) {
+      results.replaceChildren(cell(`No sellable unit matches “${query}”.`, "muted"));
+      return;
+    }
+    results.replaceChildren(
+      ...units.map((u) => {
+        const label = document.createElement("label");
+        label.className = "unit-search-hit";
+        const radio = document.createElement("input");
+        radio.type = "radio";
+        radio.name = `unit-search-${n}`;
+        radio.value = String(u.id);
+        radio.checked = idField.value === String(u.id);
+        radio.addEventListener("change", () => {
+          idField.value = radio.value;
+        });
+        label.append(
+          radio,
+          cell(u.set_number, "mono"),
+          cell(u.item_name, ""),
+          cell(u.condition, "badge"),
+          cell(u.storage_location || "no location", "muted"),
+          cell(price(u.listing_price_minor, u.currency), "num"),
+        );
+        return label;
+      }),
+    );
+  };
+  input.addEventListener("input", debounce(search));
+  // Enter in the search box searches instead of submitting the form.
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      search();
+    }
+  });
+  search();
 }
 
 function wireDialog(body) {

@@ -40,25 +40,40 @@ pub async fn insert(
     method: LinkMethod,
     by: Option<UserId>,
 ) -> Result<(), DbError> {
-    let stmt = Query::insert()
-        .into_table(OrderItemLinks::Table)
-        .columns([
-            OrderItemLinks::OrderItemId,
-            OrderItemLinks::UnitIndex,
-            OrderItemLinks::InventoryItemId,
-            OrderItemLinks::LinkMethod,
-            OrderItemLinks::LinkedAt,
-            OrderItemLinks::LinkedBy,
-        ])
-        .values_panic([
-            item.get().into(),
+    insert_many(tx, &[(item.get(), unit_index, unit.get())], method, by).await
+}
+
+/// Writes several links (line id, unit index, unit id) with one
+/// statement, in the order given; all or none (see [`insert`]).
+pub async fn insert_many(
+    tx: &mut Tx,
+    links: &[(i64, i64, i64)],
+    method: LinkMethod,
+    by: Option<UserId>,
+) -> Result<(), DbError> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    let at = now();
+    let mut stmt = Query::insert();
+    stmt.into_table(OrderItemLinks::Table).columns([
+        OrderItemLinks::OrderItemId,
+        OrderItemLinks::UnitIndex,
+        OrderItemLinks::InventoryItemId,
+        OrderItemLinks::LinkMethod,
+        OrderItemLinks::LinkedAt,
+        OrderItemLinks::LinkedBy,
+    ]);
+    for &(item, unit_index, unit) in links {
+        stmt.values_panic([
+            item.into(),
             unit_index.into(),
-            unit.get().into(),
+            unit.into(),
             method.as_str().into(),
-            now().into(),
+            at.into(),
             by.map(UserId::get).into(),
-        ])
-        .to_owned();
+        ]);
+    }
     tx.execute(&stmt).await?;
     Ok(())
 }

@@ -1,43 +1,33 @@
 //! Confirm Orders Processed: each approved order in its own transaction
 //! (links written, units SOLD in the archive location, order Completed),
-//! failures reported per order while the others go through. Concurrent
+//! failures reported per order while the others go through.
+//!
+//! Everything the orders need is read up front, a few queries for the
+//! whole request; each order's transaction then writes with a handful of
+//! set-based statements whose conditions re-check what was read. Concurrent
 //! requests are made safe by the database: the unique constraint on linked
-//! units and conditional updates (a unit is sold only while sellable, an
-//! order completed only while open).
+//! units and conditional updates (a unit is sold only while sellable and
+//! unchanged, an order completed only while open).
 
 use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
 
 use super::{Plan, load_plan};
-use crate::db::confirmations::{self as store, UnitLink};
+use crate::db::confirmations::{
+    self as store, LineState, LinkState, OrderState, Sale, UnitLink, UnitState,
+};
+use crate::db::fees::Conn;
 use crate::db::links::{self, LinkMethod};
 use crate::db::orders::{Refresh, refresh_match_counts};
-use crate::db::{Db, DbError, Tx, audit};
+use crate::db::{Db, DbError, Tx, audit, now};
+use crate::domain::confirmation::{self as rules, ConfirmLine, Slot};
+pub use crate::domain::confirmation::{LineChoice, OrderChoice, already_sold};
 use crate::domain::location::parse_location;
-use crate::domain::{InventoryItemId, InventoryStatus, OrderItemId, UiStatus, UserId};
+use crate::domain::{OrderId, UiStatus, UserId, WorkflowStatus};
 
 /// UI statuses an order may be confirmed from.
 pub const ELIGIBLE: [UiStatus; 2] = [UiStatus::Paid, UiStatus::Shipped];
-
-/// The units chosen for one line (they fill its unlinked units in order).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LineChoice {
-    /// The line.
-    pub item_id: i64,
-    /// Units to link and sell.
-    pub units: Vec<i64>,
-}
-
-/// One approved order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderChoice {
-    /// Amazon order id.
-    pub order_id: String,
-    /// Chosen units per line; `None`: the linked units plus the FIFO
-    /// recommendations.
-    pub lines: Option<Vec<LineChoice>>,
-}
 
 /// A confirmation request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,11 +82,6 @@ pub enum ConfirmError {
     Db(#[from] DbError),
 }
 
-/// The message for a unit someone else has taken.
-pub fn already_sold(unit: i64) -> String {
-    format!("Inventory item {unit} already sold — this item has been linked to another order")
-}
-
 /// Confirms the approved orders.
 pub async fn confirm(
     db: &Db,
@@ -108,15 +93,7 @@ pub async fn confirm(
     if req.orders.is_empty() {
         return Err(ConfirmError::Invalid("No orders approved".into()));
     }
-    let mut seen = HashSet::new();
-    for o in &req.orders {
-        if !seen.insert(o.order_id.trim()) {
-            return Err(ConfirmError::Invalid(format!(
-                "Order {} is listed twice",
-                o.order_id.trim()
-            )));
-        }
-    }
+    rules::check_request(&req.orders).map_err(ConfirmError::Invalid)?;
     // Orders without explicit choices take the plan's recommendations,
     // planned together so no unit is recommended twice.
     let unplanned: Vec<String> = req
@@ -130,6 +107,19 @@ pub async fn confirm(
     } else {
         load_plan(db, &ELIGIBLE, Some(&unplanned)).await?
     };
+    let choices: Vec<(String, Vec<LineChoice>)> = req
+        .orders
+        .iter()
+        .map(|o| {
+            let order_id = o.order_id.trim().to_owned();
+            let lines = match &o.lines {
+                Some(lines) => lines.clone(),
+                None => recommended(&plan, &order_id),
+            };
+            (order_id, lines)
+        })
+        .collect();
+    let read = Prefetched::read(db, &choices).await?;
     let batch = store::create_batch(db, by, &archive).await?;
     let mut outcome = ConfirmOutcome {
         batch_id: None,
@@ -137,13 +127,12 @@ pub async fn confirm(
         confirmed: Vec::new(),
         failed: Vec::new(),
     };
-    for o in &req.orders {
-        let order_id = o.order_id.trim().to_owned();
-        let choices = match &o.lines {
-            Some(lines) => lines.clone(),
-            None => recommended(&plan, &order_id),
+    for (order_id, lines) in choices {
+        let done = match read.prepare(&order_id, &lines) {
+            Ok(order) => confirm_one(db, batch, &archive, &read, &order, by).await,
+            Err(message) => Err(message),
         };
-        match confirm_one(db, batch, &archive, &order_id, &choices, by).await {
+        match done {
             Ok(done) => outcome.confirmed.push(done),
             Err(message) => outcome.failed.push(Failed { order_id, message }),
         }
@@ -174,18 +163,172 @@ fn recommended(plan: &Plan, order_id: &str) -> Vec<LineChoice> {
         .collect()
 }
 
+/// What a request's orders need, read before any of them is written.
+struct Prefetched {
+    orders: HashMap<String, OrderState>,
+    /// Lines by order row id.
+    lines: HashMap<i64, Vec<LineState>>,
+    /// Links of each order's lines, by order row id.
+    links: HashMap<i64, Vec<LinkState>>,
+    /// Chosen units linked to any line, by unit.
+    linked: HashMap<i64, LinkState>,
+    units: HashMap<i64, UnitState>,
+}
+
+/// An order ready to be written.
+struct Prepared<'a> {
+    order: &'a OrderState,
+    lines: Vec<ConfirmLine>,
+    prices: HashMap<i64, Option<i64>>,
+    slots: Vec<Slot>,
+}
+
+impl Prefetched {
+    async fn read(db: &Db, choices: &[(String, Vec<LineChoice>)]) -> Result<Self, DbError> {
+        let mut conn = Conn::Db(db);
+        let ids: Vec<String> = choices.iter().map(|(o, _)| o.clone()).collect();
+        // The orders are read last: a confirmation that commits while these
+        // reads run then shows as a Completed order, not as links or units
+        // this request did not expect.
+        let lines = store::order_lines(&mut conn, &ids).await?;
+        let line_ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+        let order_of: HashMap<i64, i64> = lines.iter().map(|l| (l.id, l.order_id)).collect();
+        let links = store::links_of_lines(&mut conn, &line_ids).await?;
+        let chosen: Vec<i64> = choices
+            .iter()
+            .flat_map(|(_, ls)| ls.iter().flat_map(|l| l.units.iter().copied()))
+            .collect();
+        let linked = store::links_of_units(&mut conn, &chosen).await?;
+        let unit_ids: Vec<i64> = chosen
+            .iter()
+            .copied()
+            .chain(links.iter().map(|l| l.inventory_item_id))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let units = store::unit_states(&mut conn, &unit_ids, false).await?;
+        let orders = store::order_states(&mut conn, &ids).await?;
+        let mut read = Prefetched {
+            orders: orders
+                .into_iter()
+                .map(|o| (o.platform_order_id.clone(), o))
+                .collect(),
+            lines: HashMap::new(),
+            links: HashMap::new(),
+            linked: linked
+                .into_iter()
+                .map(|l| (l.inventory_item_id, l))
+                .collect(),
+            units: units.into_iter().map(|u| (u.id, u)).collect(),
+        };
+        for l in lines {
+            read.lines.entry(l.order_id).or_default().push(l);
+        }
+        for l in links {
+            if let Some(order) = order_of.get(&l.order_item_id) {
+                read.links.entry(*order).or_default().push(l);
+            }
+        }
+        Ok(read)
+    }
+
+    /// Checks an order against what was read: failures found here need no
+    /// transaction.
+    fn prepare(&self, order_id: &str, choices: &[LineChoice]) -> Result<Prepared<'_>, String> {
+        let order = self
+            .orders
+            .get(order_id)
+            .ok_or_else(|| format!("Amazon order {order_id} not found"))?;
+        check_open(order)?;
+        let rows = self.lines.get(&order.id).map_or(&[][..], Vec::as_slice);
+        let lines: Vec<ConfirmLine> = rows
+            .iter()
+            .map(|l| ConfirmLine {
+                id: l.id,
+                title: l.title.clone(),
+                quantity: l.quantity,
+            })
+            .collect();
+        let existing: Vec<(i64, i64, i64)> = self
+            .links
+            .get(&order.id)
+            .into_iter()
+            .flatten()
+            .map(|l| (l.order_item_id, l.unit_index, l.inventory_item_id))
+            .collect();
+        let slots = rules::assign(&lines, &existing, choices, order_id)?;
+        for s in &slots {
+            if s.link_created && self.linked.contains_key(&s.unit) {
+                return Err(already_sold(s.unit));
+            }
+            let unit = self
+                .units
+                .get(&s.unit)
+                .ok_or_else(|| format!("Inventory item {} not found", s.unit))?;
+            if let Some(why) = rules::unsellable(s.unit, &unit.status) {
+                return Err(why);
+            }
+        }
+        Ok(Prepared {
+            order,
+            prices: rows.iter().map(|l| (l.id, l.unit_price_minor)).collect(),
+            lines,
+            slots,
+        })
+    }
+}
+
+fn check_open(order: &OrderState) -> Result<(), String> {
+    if order.workflow_status.is_some() || !ELIGIBLE.iter().any(|s| s.as_str() == order.ui_status) {
+        return Err(format!(
+            "Order is {}; only Paid or Shipped orders can be confirmed",
+            order.ui_status
+        ));
+    }
+    Ok(())
+}
+
+/// Why an order's transaction stopped.
+enum Failure {
+    /// Say this.
+    Message(String),
+    /// Writing the links broke a unique constraint: explained after the
+    /// rollback, from what committed meanwhile.
+    Link(DbError),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Message(message)
+    }
+}
+
+impl From<DbError> for Failure {
+    fn from(e: DbError) -> Self {
+        Failure::Message(storage_failure(e))
+    }
+}
+
 async fn confirm_one(
     db: &Db,
     batch: i64,
     archive: &str,
-    order_id: &str,
-    choices: &[LineChoice],
+    read: &Prefetched,
+    order: &Prepared<'_>,
     by: Option<UserId>,
 ) -> Result<Confirmed, String> {
     let mut tx = db.begin().await.map_err(storage_failure)?;
-    let done = confirm_in(&mut tx, batch, archive, order_id, choices, by).await?;
-    tx.commit().await.map_err(storage_failure)?;
-    Ok(done)
+    match confirm_in(&mut tx, batch, archive, read, order, by).await {
+        Ok(done) => {
+            tx.commit().await.map_err(storage_failure)?;
+            Ok(done)
+        }
+        Err(Failure::Message(message)) => Err(message),
+        Err(Failure::Link(e)) => {
+            drop(tx);
+            Err(explain_link_conflict(db, order, e).await)
+        }
+    }
 }
 
 fn storage_failure(e: DbError) -> String {
@@ -201,149 +344,126 @@ fn storage_failure(e: DbError) -> String {
     }
 }
 
+/// Names the unit another order took, when one did.
+async fn explain_link_conflict(db: &Db, order: &Prepared<'_>, e: DbError) -> String {
+    let created: Vec<i64> = order
+        .slots
+        .iter()
+        .filter(|s| s.link_created)
+        .map(|s| s.unit)
+        .collect();
+    let own: HashSet<i64> = order.lines.iter().map(|l| l.id).collect();
+    match store::links_of_units(&mut Conn::Db(db), &created).await {
+        Ok(links) => {
+            let mut taken: Vec<i64> = links
+                .iter()
+                .filter(|l| !own.contains(&l.order_item_id))
+                .map(|l| l.inventory_item_id)
+                .collect();
+            taken.sort_unstable();
+            taken
+                .first()
+                .map_or_else(|| storage_failure(e), |unit| already_sold(*unit))
+        }
+        Err(_) => storage_failure(e),
+    }
+}
+
 async fn confirm_in(
     tx: &mut Tx,
     batch: i64,
     archive: &str,
-    order_id: &str,
-    choices: &[LineChoice],
+    read: &Prefetched,
+    p: &Prepared<'_>,
     by: Option<UserId>,
-) -> Result<Confirmed, String> {
-    let before = store::order_state(tx, order_id)
-        .await
-        .map_err(storage_failure)?
-        .ok_or_else(|| format!("Amazon order {order_id} not found"))?;
-    if before.workflow_status.is_some() || !ELIGIBLE.iter().any(|s| s.as_str() == before.ui_status)
-    {
-        return Err(format!(
-            "Order is {}; only Paid or Shipped orders can be confirmed",
-            before.ui_status
-        ));
-    }
+) -> Result<Confirmed, Failure> {
     // The order row first: a second request for the same order waits here
     // and then finds it Completed.
-    if !store::complete_order(tx, before.id)
-        .await
-        .map_err(storage_failure)?
-    {
-        return Err("Order was confirmed by another request a moment ago".into());
+    let mut order = p.order.clone();
+    if !store::complete_order(tx, &order).await? {
+        // Changed since it was read: look again, inside the transaction.
+        let ids = [order.platform_order_id.clone()];
+        let fresh = store::order_states(&mut Conn::Tx(&mut *tx), &ids)
+            .await?
+            .pop()
+            .ok_or_else(|| format!("Amazon order {} not found", order.platform_order_id))?;
+        if fresh.workflow_status.as_deref() == Some(WorkflowStatus::Completed.as_str()) {
+            return Err("Order was confirmed by another request a moment ago"
+                .to_owned()
+                .into());
+        }
+        check_open(&fresh)?;
+        if !store::complete_order(tx, &fresh).await? {
+            return Err("Order was confirmed by another request a moment ago"
+                .to_owned()
+                .into());
+        }
+        order = fresh;
     }
-    let lines = store::order_lines(tx, before.id)
-        .await
-        .map_err(storage_failure)?;
-    let existing = store::order_links(tx, before.id)
-        .await
-        .map_err(storage_failure)?;
-    let mut used: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (item, index, _) in &existing {
-        used.entry(*item).or_default().push(*index);
-    }
-    // (line, unit index, unit, link written now)
-    let mut sold: Vec<(i64, i64, i64, bool)> = existing
+    let new_links: Vec<(i64, i64, i64)> = p
+        .slots
         .iter()
-        .map(|(i, x, u)| (*i, *x, *u, false))
+        .filter(|s| s.link_created)
+        .map(|s| (s.order_item_id, s.unit_index, s.unit))
         .collect();
-    let mut chosen = HashSet::new();
-    for choice in choices {
-        let line = lines
-            .iter()
-            .find(|l| l.id == choice.item_id)
-            .ok_or_else(|| format!("Line {} is not part of order {order_id}", choice.item_id))?;
-        let taken = used.entry(line.id).or_default();
-        let mut free = (0..line.quantity).filter(|i| !taken.contains(i));
-        for unit in &choice.units {
-            if !chosen.insert(*unit) || existing.iter().any(|(_, _, u)| u == unit) {
-                return Err(format!("Inventory item {unit} is chosen twice"));
-            }
-            let index = free.next().ok_or_else(|| {
-                format!(
-                    "Too many units chosen for \"{}\" (quantity {})",
-                    line.title.as_deref().unwrap_or("Unknown Item"),
-                    line.quantity
-                )
-            })?;
-            sold.push((line.id, index, *unit, true));
-        }
-    }
-    if sold.is_empty() {
-        return Err(
-            "No linked items — link at least one line to inventory before confirming".into(),
-        );
-    }
-    // Ascending unit ids: concurrent requests lock units in one order, so
-    // they wait for each other instead of deadlocking.
-    sold.sort_by_key(|s| s.2);
-    for &(item, index, unit, created) in &sold {
-        if created {
-            let (item_id, unit_id) = ids(item, unit)?;
-            links::insert(tx, item_id, index, unit_id, LinkMethod::Confirm, by)
-                .await
-                .map_err(|e| match e {
-                    DbError::Conflict { constraint }
-                        if constraint.contains("inventory_item_id") =>
-                    {
-                        already_sold(unit)
-                    }
-                    other => storage_failure(other),
-                })?;
-        }
-    }
-    let mut units_json = Vec::new();
-    for &(item, index, unit, created) in &sold {
-        let state = store::unit_state(tx, unit)
-            .await
-            .map_err(storage_failure)?
-            .ok_or_else(|| format!("Inventory item {unit} not found"))?;
-        let price = lines
-            .iter()
-            .find(|l| l.id == item)
-            .and_then(|l| l.unit_price_minor);
-        let Some(at) = store::mark_sold(tx, &state, archive, price, order_id)
-            .await
-            .map_err(storage_failure)?
-        else {
-            return Err(match InventoryStatus::parse(&state.status) {
-                Some(InventoryStatus::Sold) => already_sold(unit),
-                _ => format!(
-                    "Inventory item {unit} is {}; only BACKLOG or LISTED units can be sold",
-                    state.status
-                ),
-            });
-        };
-        let link = UnitLink {
-            order_id: before.id,
-            order_item_id: item,
-            unit_index: index,
-            link_created: created,
-        };
-        store::record_unit(tx, batch, link, &state, at)
-            .await
-            .map_err(storage_failure)?;
-        units_json.push(json!({
-            "unit": unit, "order_item_id": item, "unit_index": index,
-            "previous_status": state.status, "previous_location": state.storage_location,
-        }));
-    }
-    refresh_match_counts(
-        tx,
-        Refresh::Order(crate::domain::OrderId::new(before.id).map_err(|e| e.to_string())?),
-    )
-    .await
-    .map_err(storage_failure)?;
-    store::record_order(tx, batch, &before)
+    links::insert_many(tx, &new_links, LinkMethod::Confirm, by)
         .await
-        .map_err(storage_failure)?;
-    let warnings: Vec<String> = lines
+        .map_err(Failure::Link)?;
+    let at = now();
+    let mut states: Vec<UnitState> = p
+        .slots
         .iter()
-        .filter_map(|l| {
-            let n = sold.iter().filter(|s| s.0 == l.id).count() as i64;
-            (n < l.quantity).then(|| {
-                format!(
-                    "\"{}\": {} of {} units not linked — skipped",
-                    l.title.as_deref().unwrap_or("Unknown Item"),
-                    l.quantity - n,
-                    l.quantity
-                )
+        .filter_map(|s| read.units.get(&s.unit).cloned())
+        .collect();
+    if !sell(tx, p, &states, archive, at).await? {
+        // A unit changed since it was read (edited, or sold through an
+        // older link): read the units again, locked, and try once more.
+        let ids: Vec<i64> = p.slots.iter().map(|s| s.unit).collect();
+        states = store::unit_states(&mut Conn::Tx(&mut *tx), &ids, true).await?;
+        for s in &p.slots {
+            let unit = states
+                .iter()
+                .find(|u| u.id == s.unit)
+                .ok_or_else(|| format!("Inventory item {} not found", s.unit))?;
+            if let Some(why) = rules::unsellable(s.unit, &unit.status) {
+                return Err(why.into());
+            }
+        }
+        if !sell(tx, p, &states, archive, at).await? {
+            return Err(
+                "An item of this order was unlinked or linked to another order a moment ago — Retry"
+                    .to_owned()
+                    .into(),
+            );
+        }
+    }
+    let recorded: Vec<(UnitLink, &UnitState)> = p
+        .slots
+        .iter()
+        .zip(&states)
+        .map(|(s, state)| {
+            (
+                UnitLink {
+                    order_id: order.id,
+                    order_item_id: s.order_item_id,
+                    unit_index: s.unit_index,
+                    link_created: s.link_created,
+                },
+                state,
+            )
+        })
+        .collect();
+    store::record_units(tx, batch, &recorded, at).await?;
+    let id = OrderId::new(order.id).map_err(|e| e.to_string())?;
+    refresh_match_counts(tx, Refresh::Order(id)).await?;
+    store::record_order(tx, batch, &order).await?;
+    let warnings = rules::warnings(&p.lines, &p.slots);
+    let units_json: Vec<serde_json::Value> = recorded
+        .iter()
+        .map(|(link, state)| {
+            json!({
+                "unit": state.id, "order_item_id": link.order_item_id, "unit_index": link.unit_index,
+                "previous_status": state.status, "previous_location": state.storage_location,
             })
         })
         .collect();
@@ -351,20 +471,44 @@ async fn confirm_in(
         user: by,
         action: "order_confirm",
         entity_type: "order",
-        entity_id: Some(order_id.to_owned()),
+        entity_id: Some(order.platform_order_id.clone()),
         details: json!({ "batch": batch, "archive_location": archive, "units": units_json, "warnings": warnings }),
     };
-    audit::record(tx, &entry).await.map_err(storage_failure)?;
+    audit::record(tx, &entry).await?;
     Ok(Confirmed {
-        order_id: order_id.to_owned(),
-        units: sold.iter().map(|s| s.2).collect(),
+        order_id: order.platform_order_id.clone(),
+        units: p.slots.iter().map(|s| s.unit).collect(),
         warnings,
     })
 }
 
-fn ids(item: i64, unit: i64) -> Result<(OrderItemId, InventoryItemId), String> {
-    Ok((
-        OrderItemId::new(item).map_err(|e| e.to_string())?,
-        InventoryItemId::new(unit).map_err(|e| e.to_string())?,
-    ))
+/// Sells the order's units as `states` say they were (in slot order);
+/// `false` when any of them was not as read.
+async fn sell(
+    tx: &mut Tx,
+    p: &Prepared<'_>,
+    states: &[UnitState],
+    archive: &str,
+    at: time::OffsetDateTime,
+) -> Result<bool, DbError> {
+    let sales: Vec<Sale<'_>> = p
+        .slots
+        .iter()
+        .zip(states)
+        .map(|(s, unit)| Sale {
+            unit,
+            price_minor: p.prices.get(&s.order_item_id).copied().flatten(),
+        })
+        .collect();
+    let line_ids: Vec<i64> = p.lines.iter().map(|l| l.id).collect();
+    let sold = store::sell_units(
+        tx,
+        &sales,
+        &line_ids,
+        archive,
+        &p.order.platform_order_id,
+        at,
+    )
+    .await?;
+    Ok(sold == p.slots.len() as u64 && states.len() == p.slots.len())
 }

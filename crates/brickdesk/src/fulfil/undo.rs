@@ -1,15 +1,23 @@
 //! Reviewing and undoing a confirmation batch: units back to their
 //! previous status, location and sold fields, the links the confirmation
 //! wrote removed, orders back to their previous workflow status. Refused,
-//! with the reasons, when anything changed those records since.
+//! with the reasons, when anything changed those records since. The review
+//! and the undo find those reasons with the same reads and the same rules
+//! (`domain::confirmation::undo_blockers`).
+
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::db::confirmations::{self as store, BatchRow, ConfirmedOrderRow, ConfirmedUnitRow};
+use crate::db::confirmations::{
+    self as store, BatchRow, ConfirmedOrderRow, ConfirmedUnitRow, UnitState,
+};
+use crate::db::fees::{self, Conn};
 use crate::db::orders::{Refresh, refresh_match_counts};
-use crate::db::{Db, DbError, Tx, audit, fees};
+use crate::db::{Db, DbError, Tx, audit};
+use crate::domain::confirmation::{OrderUndoFacts, UnitUndoFacts, undo_blockers};
 use crate::domain::{OrderId, UserId};
 
 /// A batch with its orders, units and what blocks its undo.
@@ -65,19 +73,15 @@ pub async fn latest(db: &Db, limit: u64) -> Result<Vec<BatchRow>, DbError> {
     store::latest_batches(db, limit).await
 }
 
-/// A batch with what blocks its undo. Reads only: the undo is tried in a
-/// transaction that is always rolled back.
+/// A batch with what blocks its undo. Reads only, with plain SELECTs (no
+/// transaction, no lock): the blockers come from the same checks the undo
+/// makes before it writes.
 pub async fn review(db: &Db, id: i64) -> Result<BatchReview, UndoError> {
     let batch = store::batch(db, id).await?.ok_or(UndoError::NotFound(id))?;
-    let mut tx = db.begin().await?;
-    let orders = store::batch_orders(&mut tx, id).await?;
-    let units = store::batch_units(&mut tx, id).await?;
-    let blockers = if batch.undone_at.is_some() {
-        vec!["it was undone already".to_owned()]
-    } else {
-        apply(&mut tx, &batch.archive_location, &orders, &units).await?
-    };
-    drop(tx);
+    let mut conn = Conn::Db(db);
+    let orders = store::batch_orders(&mut conn, id).await?;
+    let units = store::batch_units(&mut conn, id).await?;
+    let blockers = blockers(&mut conn, &batch, &orders, &units, false).await?;
     Ok(BatchReview {
         id,
         created_at: batch.created_at,
@@ -102,13 +106,24 @@ pub async fn undo(db: &Db, id: i64, by: Option<UserId>) -> Result<BatchReview, U
     let batch = store::batch(db, id).await?.ok_or(UndoError::NotFound(id))?;
     let mut tx = db.begin().await?;
     if !store::mark_undone(&mut tx, id, by).await? {
-        return Err(UndoError::Blocked(vec!["it was undone already".into()]));
+        return Err(UndoError::Blocked(undo_blockers(true, "", &[], &[])));
     }
-    let orders = store::batch_orders(&mut tx, id).await?;
-    let units = store::batch_units(&mut tx, id).await?;
-    let blockers = apply(&mut tx, &batch.archive_location, &orders, &units).await?;
-    if !blockers.is_empty() {
-        return Err(UndoError::Blocked(blockers));
+    let (orders, units) = {
+        let mut conn = Conn::Tx(&mut tx);
+        let orders = store::batch_orders(&mut conn, id).await?;
+        let units = store::batch_units(&mut conn, id).await?;
+        // Locked: nothing can change the units between these checks and
+        // the writes below.
+        let blockers = blockers(&mut conn, &batch, &orders, &units, true).await?;
+        if !blockers.is_empty() {
+            return Err(UndoError::Blocked(blockers));
+        }
+        (orders, units)
+    };
+    if !apply(&mut tx, &batch.archive_location, &orders, &units).await? {
+        return Err(UndoError::Blocked(vec![
+            "the confirmation changed while it was being undone; try again".into(),
+        ]));
     }
     let entry = audit::Entry {
         user: by,
@@ -125,52 +140,87 @@ pub async fn undo(db: &Db, id: i64, by: Option<UserId>) -> Result<BatchReview, U
     review(db, id).await
 }
 
-/// Writes the undo into `tx`; returns what blocked it (then the caller
-/// must not commit).
+/// Reads how the batch's units and orders are now and applies the undo
+/// rules to them. `lock` (in the undo's transaction) locks the units.
+async fn blockers(
+    conn: &mut Conn<'_>,
+    batch: &BatchRow,
+    orders: &[ConfirmedOrderRow],
+    units: &[ConfirmedUnitRow],
+    lock: bool,
+) -> Result<Vec<String>, DbError> {
+    if batch.undone_at.is_some() {
+        return Ok(undo_blockers(true, &batch.archive_location, &[], &[]));
+    }
+    let ids: Vec<i64> = units.iter().map(|u| u.inventory_item_id).collect();
+    let now: HashMap<i64, UnitState> = store::unit_states(conn, &ids, lock)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let links: HashSet<(i64, i64)> = store::links_of_units(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|l| (l.order_item_id, l.inventory_item_id))
+        .collect();
+    let with_fees = fees::fees_for_units(conn, &ids).await?;
+    let order_ids: Vec<i64> = orders.iter().map(|o| o.order_id).collect();
+    let workflow: HashMap<i64, Option<String>> = store::workflow_statuses(conn, &order_ids)
+        .await?
+        .into_iter()
+        .collect();
+    let unit_facts: Vec<UnitUndoFacts> = units
+        .iter()
+        .map(|u| UnitUndoFacts {
+            unit: u.inventory_item_id,
+            link_created: u.link_created,
+            confirmed_updated_at: u.confirmed_updated_at,
+            now: now
+                .get(&u.inventory_item_id)
+                .map(|n| (n.status.clone(), n.updated_at, n.storage_location.clone())),
+            link_present: links.contains(&(u.order_item_id, u.inventory_item_id)),
+            has_fees: with_fees.contains_key(&u.inventory_item_id),
+        })
+        .collect();
+    let order_facts: Vec<OrderUndoFacts> = orders
+        .iter()
+        .map(|o| OrderUndoFacts {
+            platform_order_id: o.platform_order_id.clone(),
+            workflow_status: workflow.get(&o.order_id).cloned().flatten(),
+        })
+        .collect();
+    Ok(undo_blockers(
+        false,
+        &batch.archive_location,
+        &unit_facts,
+        &order_facts,
+    ))
+}
+
+/// Writes the undo into `tx`. Every write keeps the conditions the
+/// blockers checked, as the last guard; `false` when one found its row
+/// changed (then the caller must not commit).
 async fn apply(
     tx: &mut Tx,
     archive_location: &str,
     orders: &[ConfirmedOrderRow],
     units: &[ConfirmedUnitRow],
-) -> Result<Vec<String>, DbError> {
-    let mut blockers = Vec::new();
-    // Fee data is kept beside the unit, not on it: check it by itself, or
-    // an undo would leave Amazon's fees on a unit back on the shelf.
-    let ids: Vec<i64> = units.iter().map(|u| u.inventory_item_id).collect();
-    let mut with_fees: Vec<i64> = fees::fees_for_units(&mut fees::Conn::Tx(tx), &ids)
-        .await?
-        .into_keys()
-        .collect();
-    with_fees.sort_unstable();
-    for id in with_fees {
-        blockers.push(format!(
-            "inventory item {id} has Amazon fees reconciled onto it"
-        ));
-    }
+) -> Result<bool, DbError> {
     for u in units {
         if !store::restore_unit(tx, u, archive_location).await? {
-            blockers.push(format!(
-                "inventory item {} changed after the confirmation (edited, returned, relinked or given fee data)",
-                u.inventory_item_id
-            ));
+            return Ok(false);
         }
         if u.link_created && !store::delete_link(tx, u.order_item_id, u.inventory_item_id).await? {
-            blockers.push(format!(
-                "the link of inventory item {} was removed or changed since",
-                u.inventory_item_id
-            ));
+            return Ok(false);
         }
     }
     for o in orders {
         if !store::restore_order(tx, o).await? {
-            blockers.push(format!(
-                "order {} is no longer Completed",
-                o.platform_order_id
-            ));
+            return Ok(false);
         }
         if let Ok(id) = OrderId::new(o.order_id) {
             refresh_match_counts(tx, Refresh::Order(id)).await?;
         }
     }
-    Ok(blockers)
+    Ok(true)
 }

@@ -3,6 +3,7 @@
 //! race of 200 concurrent confirm requests (in `fulfil/race.rs`).
 
 mod race;
+mod review;
 mod ui;
 
 use brickdesk::config::DemoMode;
@@ -315,11 +316,10 @@ async fn picking_list_plan(db: &Db) {
     assert!(pdf.starts_with(b"%PDF-"));
 }
 
-async fn confirm_then_undo_restores_everything(db: &Db) {
-    let f = seed(db).await;
-    let before = snapshot(db).await;
-    let req = ConfirmRequest {
-        archive_location: "SOLD-TEST".into(),
+/// O1 with its recommendation, O2 with u3 and u5 chosen.
+fn o1_o2_request(f: &Fixture, archive_location: &str) -> ConfirmRequest {
+    ConfirmRequest {
+        archive_location: archive_location.into(),
         orders: vec![
             OrderChoice {
                 order_id: "203-0000001-0000001".into(),
@@ -338,12 +338,18 @@ async fn confirm_then_undo_restores_everything(db: &Db) {
                     },
                 ]),
             },
-            OrderChoice {
-                order_id: "203-0000003-0000003".into(),
-                lines: None,
-            },
         ],
-    };
+    }
+}
+
+async fn confirm_then_undo_restores_everything(db: &Db) {
+    let f = seed(db).await;
+    let before = snapshot(db).await;
+    let mut req = o1_o2_request(&f, "SOLD-TEST");
+    req.orders.push(OrderChoice {
+        order_id: "203-0000003-0000003".into(),
+        lines: None,
+    });
     let out = confirm::confirm(db, &req, None).await.expect("confirm");
     let ok: Vec<&str> = out.confirmed.iter().map(|c| c.order_id.as_str()).collect();
     assert_eq!(ok, ["203-0000001-0000001", "203-0000002-0000002"]);

@@ -4,6 +4,7 @@
 use sea_query::{Expr, ExprTrait, Order, Query};
 use time::OffsetDateTime;
 
+use super::super::fees::Conn;
 use super::super::{Db, DbError, Tx, now};
 use super::{ConfirmationBatches, ConfirmationOrders, ConfirmationUnits, OrderState, UnitState};
 use crate::domain::UserId;
@@ -70,35 +71,42 @@ pub struct UnitLink {
     pub link_created: bool,
 }
 
-/// Records a sold unit with its previous values, in the order's transaction.
-pub async fn record_unit(
+/// The columns of `confirmation_units` a confirmation records, in the
+/// order [`ConfirmedUnitRow`] reads them back.
+const RECORDED_UNIT_COLUMNS: [ConfirmationUnits; 15] = [
+    ConfirmationUnits::OrderId,
+    ConfirmationUnits::OrderItemId,
+    ConfirmationUnits::UnitIndex,
+    ConfirmationUnits::InventoryItemId,
+    ConfirmationUnits::LinkCreated,
+    ConfirmationUnits::PreviousStatus,
+    ConfirmationUnits::PreviousLocation,
+    ConfirmationUnits::PreviousLocationSort,
+    ConfirmationUnits::PreviousSearchText,
+    ConfirmationUnits::PreviousSoldAt,
+    ConfirmationUnits::PreviousSoldPriceMinor,
+    ConfirmationUnits::PreviousSoldOrderRef,
+    ConfirmationUnits::PreviousSoldPlatform,
+    ConfirmationUnits::PreviousUpdatedAt,
+    ConfirmationUnits::ConfirmedUpdatedAt,
+];
+
+/// Records sold units with their previous values, in the order's
+/// transaction, with one statement.
+pub async fn record_units(
     tx: &mut Tx,
     batch: i64,
-    link: UnitLink,
-    before: &UnitState,
+    units: &[(UnitLink, &UnitState)],
     confirmed_updated_at: OffsetDateTime,
 ) -> Result<(), DbError> {
-    let stmt = Query::insert()
-        .into_table(ConfirmationUnits::Table)
-        .columns([
-            ConfirmationUnits::BatchId,
-            ConfirmationUnits::OrderId,
-            ConfirmationUnits::OrderItemId,
-            ConfirmationUnits::UnitIndex,
-            ConfirmationUnits::InventoryItemId,
-            ConfirmationUnits::LinkCreated,
-            ConfirmationUnits::PreviousStatus,
-            ConfirmationUnits::PreviousLocation,
-            ConfirmationUnits::PreviousLocationSort,
-            ConfirmationUnits::PreviousSearchText,
-            ConfirmationUnits::PreviousSoldAt,
-            ConfirmationUnits::PreviousSoldPriceMinor,
-            ConfirmationUnits::PreviousSoldOrderRef,
-            ConfirmationUnits::PreviousSoldPlatform,
-            ConfirmationUnits::PreviousUpdatedAt,
-            ConfirmationUnits::ConfirmedUpdatedAt,
-        ])
-        .values_panic([
+    if units.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = Query::insert();
+    stmt.into_table(ConfirmationUnits::Table)
+        .columns(std::iter::once(ConfirmationUnits::BatchId).chain(RECORDED_UNIT_COLUMNS));
+    for (link, before) in units {
+        stmt.values_panic([
             batch.into(),
             link.order_id.into(),
             link.order_item_id.into(),
@@ -115,8 +123,8 @@ pub async fn record_unit(
             before.sold_platform.clone().into(),
             before.updated_at.into(),
             confirmed_updated_at.into(),
-        ])
-        .to_owned();
+        ]);
+    }
     tx.execute(&stmt).await?;
     Ok(())
 }
@@ -195,7 +203,10 @@ pub struct ConfirmedOrderRow {
 }
 
 /// The orders of a batch.
-pub async fn batch_orders(tx: &mut Tx, batch: i64) -> Result<Vec<ConfirmedOrderRow>, DbError> {
+pub async fn batch_orders(
+    conn: &mut Conn<'_>,
+    batch: i64,
+) -> Result<Vec<ConfirmedOrderRow>, DbError> {
     let stmt = Query::select()
         .column((ConfirmationOrders::Table, ConfirmationOrders::OrderId))
         .column((
@@ -225,7 +236,7 @@ pub async fn batch_orders(tx: &mut Tx, batch: i64) -> Result<Vec<ConfirmedOrderR
             Order::Asc,
         )
         .to_owned();
-    tx.all(&stmt).await
+    conn.all(&stmt).await
 }
 
 /// A unit of a batch with its previous values.
@@ -264,30 +275,17 @@ pub struct ConfirmedUnitRow {
 }
 
 /// The units of a batch.
-pub async fn batch_units(tx: &mut Tx, batch: i64) -> Result<Vec<ConfirmedUnitRow>, DbError> {
+pub async fn batch_units(
+    conn: &mut Conn<'_>,
+    batch: i64,
+) -> Result<Vec<ConfirmedUnitRow>, DbError> {
     let stmt = Query::select()
-        .columns([
-            ConfirmationUnits::OrderId,
-            ConfirmationUnits::OrderItemId,
-            ConfirmationUnits::UnitIndex,
-            ConfirmationUnits::InventoryItemId,
-            ConfirmationUnits::LinkCreated,
-            ConfirmationUnits::PreviousStatus,
-            ConfirmationUnits::PreviousLocation,
-            ConfirmationUnits::PreviousLocationSort,
-            ConfirmationUnits::PreviousSearchText,
-            ConfirmationUnits::PreviousSoldAt,
-            ConfirmationUnits::PreviousSoldPriceMinor,
-            ConfirmationUnits::PreviousSoldOrderRef,
-            ConfirmationUnits::PreviousSoldPlatform,
-            ConfirmationUnits::PreviousUpdatedAt,
-            ConfirmationUnits::ConfirmedUpdatedAt,
-        ])
+        .columns(RECORDED_UNIT_COLUMNS)
         .from(ConfirmationUnits::Table)
         .and_where(Expr::col(ConfirmationUnits::BatchId).eq(batch))
         .order_by(ConfirmationUnits::Id, Order::Asc)
         .to_owned();
-    tx.all(&stmt).await
+    conn.all(&stmt).await
 }
 
 /// Marks a batch undone, only once. `false` when it already was.

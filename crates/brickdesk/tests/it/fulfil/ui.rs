@@ -1,7 +1,8 @@
 //! In a real browser: open Confirm Orders Processed from /orders, approve
-//! one order, skip one, change the archive location, confirm; then the
-//! units are SOLD there and the order is Completed. The Pick List opens in
-//! a new tab.
+//! one order, skip one, pick the unit of an unmatched line through the
+//! in-dialog inventory search and approve that order, change the archive
+//! location, confirm; then the units are SOLD there and the orders are
+//! Completed. The Pick List opens in a new tab.
 
 use std::time::Duration;
 
@@ -62,6 +63,29 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
         &[new_line("B", Some(ASIN_A), 1, "Falcon two")],
     )
     .await;
+    // An unmatched line (its ASIN maps to no set) and a unit of a set that
+    // no line names: only a search finds it.
+    let u3 = add_unit(
+        &app.db,
+        new_unit(
+            "10307",
+            Condition::New,
+            InventoryStatus::Listed,
+            Some("C-7"),
+            datetime!(2026-01-03 0:00 UTC),
+        ),
+    )
+    .await;
+    add_order(
+        &app.db,
+        new_order(
+            "203-3333333-3333333",
+            "Unshipped",
+            datetime!(2026-01-12 0:00 UTC),
+        ),
+        &[new_line("C", Some("B000000CCC"), 1, "Eiffel Tower")],
+    )
+    .await;
     let Some(b) = Browser::start().await else {
         return;
     };
@@ -76,20 +100,44 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
         .await
         .expect("open dialog");
     b.find("dialog#bd-dialog[open] form[data-wizard]").await;
-    b.wait_for_text("Progress: 1 of 2 orders").await;
+    b.wait_for_text("Progress: 1 of 3 orders").await;
     b.wait_for_text("(oldest, recommended)").await;
     b.find("fieldset[data-order='203-1111111-1111111'] [data-approve]")
         .await
         .click()
         .await
         .expect("approve");
-    b.wait_for_text("Progress: 2 of 2 orders (1 approved)")
+    b.wait_for_text("Progress: 2 of 3 orders (1 approved)")
         .await;
     b.find("fieldset[data-order='203-2222222-2222222'] [data-skip]")
         .await
         .click()
         .await
         .expect("skip");
+    b.find("[data-next]").await.click().await.expect("next");
+    b.wait_for_text("Progress: 3 of 3 orders (1 approved)")
+        .await;
+    // The search starts from the line's title, finds nothing sellable,
+    // then the set number typed in finds the unit.
+    let third = "fieldset[data-order='203-3333333-3333333']";
+    b.wait_for_text("No sellable unit matches").await;
+    let search = b
+        .find(&format!("{third} input[data-unit-search-input]"))
+        .await;
+    search.clear().await.expect("clear search");
+    search.send_keys("10307").await.expect("type search");
+    b.find(&format!(
+        "{third} .unit-search-results input[type=radio][value='{u3}']"
+    ))
+    .await
+    .click()
+    .await
+    .expect("pick the unit");
+    b.find(&format!("{third} [data-approve]"))
+        .await
+        .click()
+        .await
+        .expect("approve the third");
     let archive = b.find("#archive-location").await;
     archive.clear().await.expect("clear");
     archive.send_keys("SOLD-BROWSER").await.expect("type");
@@ -98,7 +146,7 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
         .click()
         .await
         .expect("confirm");
-    b.wait_for_text("Confirmed 1 orders").await;
+    b.wait_for_text("Confirmed 2 orders").await;
     b.find("dialog#bd-dialog[open] .banner.success").await;
 
     let unit = db::inventory::get(&app.db, InventoryItemId::new(u1).expect("id"))
@@ -126,6 +174,24 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
         (done.ui_status.as_str(), skipped.ui_status.as_str()),
         ("Completed", "Paid")
     );
+    let searched = db::inventory::get(&app.db, InventoryItemId::new(u3).expect("id"))
+        .await
+        .expect("get")
+        .expect("u3");
+    assert_eq!(
+        (
+            searched.status.as_str(),
+            searched.storage_location.as_deref(),
+            searched.sold_order_ref.as_deref()
+        ),
+        ("SOLD", Some("SOLD-BROWSER"), Some("203-3333333-3333333")),
+        "the unit picked in the search is sold for the unmatched line"
+    );
+    let third = db::orders::find_order(&app.db, Platform::Amazon, "203-3333333-3333333")
+        .await
+        .expect("o")
+        .expect("o");
+    assert_eq!(third.ui_status, "Completed");
 
     // The pages show it too.
     b.client

@@ -132,18 +132,21 @@ fn parse_event(raw: &str) -> Result<V0Event, EventError> {
 }
 
 /// The stored key of one line of a v0 event: event type, order id, order
-/// line (or SKU when Amazon gives no line id), posted date and refund line
-/// id, all Amazon's own values.
+/// line (or SKU when Amazon gives no line id, or the line's position in
+/// the event when it gives neither), posted date and refund line id, all
+/// Amazon's own values.
 fn event_key(
     event_type: &str,
     order_id: &str,
     item: &V0Item,
+    position: usize,
     posted: Option<OffsetDateTime>,
 ) -> String {
     let line = match (&item.order_item_id, &item.seller_sku) {
         (Some(id), _) => id.clone(),
         (None, Some(sku)) => format!("sku:{sku}"),
-        (None, None) => String::new(),
+        // Amazon's order of the lines is stable, so the position is too.
+        (None, None) => format!("pos:{position}"),
     };
     let posted = posted
         .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).ok())
@@ -165,18 +168,70 @@ pub fn rows_for_event(event_type: &str, raw: &str) -> Result<Vec<NewEvent>, Even
         .shipment_item_list
         .iter()
         .chain(&event.shipment_item_adjustment_list)
-        .map(|item| NewEvent {
-            event_key: event_key(event_type, &order_id, item, event.posted_date),
+        .enumerate()
+        .map(|(position, item)| NewEvent {
+            event_key: event_key(event_type, &order_id, item, position, event.posted_date),
             source: "finances_v0",
             event_type: event_type.to_owned(),
             amazon_order_id: Some(order_id.clone()),
             order_item_id: item.order_item_id.clone(),
             order_adjustment_item_id: item.order_adjustment_item_id.clone(),
             sku: item.seller_sku.clone(),
+            line_position: i64::try_from(position).ok(),
             posted_at: event.posted_date,
             raw_json: raw.to_owned(),
+            parse_error: None,
         })
         .collect())
+}
+
+/// The row of an event that could not be read: kept whole with the
+/// reason. Nothing in it can be trusted to be Amazon's ids, so its key
+/// ends with a digest of the event's text (the same event fetched again
+/// is stored once); the order id and posted date are taken when they are
+/// plain strings, so the event can be tied to its order.
+pub fn unreadable_event(event_type: &str, raw: &str, error: &EventError) -> NewEvent {
+    use sha2::Digest;
+    let value: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
+    let text = |key: &str| value.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    let order_id = text("AmazonOrderId").filter(|o| !o.is_empty());
+    let posted = text("PostedDate");
+    let digest = hex::encode(sha2::Sha256::digest(raw.as_bytes()));
+    NewEvent {
+        event_key: format!(
+            "v0|{event_type}|unreadable|{}|{}|{digest}",
+            order_id.as_deref().unwrap_or(""),
+            posted.as_deref().unwrap_or("")
+        ),
+        source: "finances_v0",
+        event_type: event_type.to_owned(),
+        amazon_order_id: order_id,
+        order_item_id: None,
+        order_adjustment_item_id: None,
+        sku: None,
+        line_position: None,
+        posted_at: posted.and_then(|p| OffsetDateTime::parse(&p, &Rfc3339).ok()),
+        raw_json: raw.to_owned(),
+        parse_error: Some(error.to_string()),
+    }
+}
+
+/// The rows to store for one raw event: its lines, or (when it cannot be
+/// read) one row keeping it whole with the reason.
+pub fn stored_rows(event_type: &str, raw: &str) -> Vec<NewEvent> {
+    rows_for_event(event_type, raw).unwrap_or_else(|e| vec![unreadable_event(event_type, raw, &e)])
+}
+
+/// The rows to store for a page of `listFinancialEvents`, every list
+/// Brickdesk reads, in order.
+pub fn rows_for_page(page: &spapi::finances::RawFinancialEventsPage) -> Vec<NewEvent> {
+    let mut rows = Vec::new();
+    for (list, event_type, _) in EVENT_LISTS {
+        for raw in page.events(list) {
+            rows.extend(stored_rows(event_type, raw.get()));
+        }
+    }
+    rows
 }
 
 /// Adds `money` to `out` as a component, checking currency and exactness.
@@ -219,21 +274,30 @@ pub fn line_event(
         .iter()
         .chain(&event.shipment_item_adjustment_list)
         .collect();
-    let position = items
-        .iter()
-        .position(|i| {
-            i.order_item_id == row.order_item_id
-                && i.order_adjustment_item_id == row.order_adjustment_item_id
-                && (row.order_item_id.is_some() || i.seller_sku == row.sku)
-        })
-        .ok_or_else(|| {
-            EventError::NoSuchLine(
-                row.order_item_id
-                    .clone()
-                    .or_else(|| row.sku.clone())
-                    .unwrap_or_default(),
-            )
-        })?;
+    let no_line = || {
+        EventError::NoSuchLine(
+            row.order_item_id
+                .clone()
+                .or_else(|| row.sku.clone())
+                .unwrap_or_default(),
+        )
+    };
+    let same_line = |i: &V0Item| {
+        i.order_item_id == row.order_item_id
+            && i.order_adjustment_item_id == row.order_adjustment_item_id
+            && (row.order_item_id.is_some() || i.seller_sku == row.sku)
+    };
+    let position = match row.line_position {
+        Some(p) => usize::try_from(p)
+            .ok()
+            .filter(|p| items.get(*p).is_some_and(|i| same_line(i)))
+            .ok_or_else(no_line)?,
+        // Rows stored before positions were kept: the first line that fits.
+        None => items
+            .iter()
+            .position(|i| same_line(i))
+            .ok_or_else(no_line)?,
+    };
     let item = items[position];
     let mut components = Vec::new();
     let mut currency = None;
@@ -380,8 +444,10 @@ mod tests {
             order_item_id: rows[0].order_item_id.clone(),
             order_adjustment_item_id: rows[0].order_adjustment_item_id.clone(),
             sku: rows[0].sku.clone(),
+            line_position: rows[0].line_position,
             posted_at: rows[0].posted_at,
             raw_json: REFUND.into(),
+            parse_error: None,
         };
         let (event, currency) = line_event(&row, EventKind::Refund).unwrap();
         assert_eq!(currency, Some(Currency::GBP));
@@ -412,8 +478,10 @@ mod tests {
             order_item_id: Some("11112222333344".into()),
             order_adjustment_item_id: Some("99".into()),
             sku: None,
+            line_position: None,
             posted_at: None,
             raw_json: raw.into(),
+            parse_error: None,
         };
         assert!(matches!(
             line_event(&row(&raw), EventKind::Refund),
@@ -442,8 +510,10 @@ mod tests {
                 order_item_id: r.order_item_id.clone(),
                 order_adjustment_item_id: None,
                 sku: None,
+                line_position: r.line_position,
                 posted_at: r.posted_at,
                 raw_json: raw.into(),
+                parse_error: None,
             };
             let (e, _) = line_event(&row, EventKind::Shipment).unwrap();
             e.components
@@ -463,5 +533,94 @@ mod tests {
                 .is_empty()
         );
         assert!(rows_for_event("Shipment", "[1]").is_err());
+    }
+
+    /// A stored row read back as the reconciliation reads it.
+    fn row_of(id: i64, new: &NewEvent) -> EventRow {
+        EventRow {
+            id,
+            event_type: new.event_type.clone(),
+            amazon_order_id: new.amazon_order_id.clone(),
+            order_item_id: new.order_item_id.clone(),
+            order_adjustment_item_id: new.order_adjustment_item_id.clone(),
+            sku: new.sku.clone(),
+            line_position: new.line_position,
+            posted_at: new.posted_at,
+            raw_json: new.raw_json.clone(),
+            parse_error: new.parse_error.clone(),
+        }
+    }
+
+    #[test]
+    fn lines_without_an_item_id_or_sku_are_keyed_by_their_position() {
+        let raw = r#"{"AmazonOrderId":"203-1-3","PostedDate":"2026-01-20T10:00:00Z",
+            "ShipmentItemList":[
+              {"QuantityShipped":1,"ItemChargeList":[{"ChargeType":"Principal","ChargeAmount":{"CurrencyCode":"GBP","CurrencyAmount":10}}]},
+              {"OrderItemId":"7","QuantityShipped":1,"ItemChargeList":[{"ChargeType":"Principal","ChargeAmount":{"CurrencyCode":"GBP","CurrencyAmount":20}}]},
+              {"QuantityShipped":2,"ItemChargeList":[{"ChargeType":"Principal","ChargeAmount":{"CurrencyCode":"GBP","CurrencyAmount":30}}]}]}"#;
+        let rows = rows_for_event("Shipment", raw).unwrap();
+        let keys: std::collections::BTreeSet<&str> =
+            rows.iter().map(|r| r.event_key.as_str()).collect();
+        assert_eq!(keys.len(), 3, "every line kept: {keys:?}");
+        assert!(
+            rows[0].event_key.contains("|pos:0|"),
+            "{}",
+            rows[0].event_key
+        );
+        assert!(
+            rows[2].event_key.contains("|pos:2|"),
+            "{}",
+            rows[2].event_key
+        );
+        assert_eq!(
+            rows[1].event_key,
+            "v0|Shipment|203-1-3|7|2026-01-20T10:00:00Z|"
+        );
+        // The same event fetched again gives the same keys.
+        assert_eq!(rows_for_event("Shipment", raw).unwrap(), rows);
+        // Each nameless row reads its own line's amounts back.
+        let principal = |i: usize| {
+            let (e, _) = line_event(&row_of(i as i64, &rows[i]), EventKind::Shipment).unwrap();
+            (e.quantity, e.components[0].minor)
+        };
+        assert_eq!(principal(0), (Some(1), 1000));
+        assert_eq!(principal(2), (Some(2), 3000));
+    }
+
+    #[test]
+    fn an_unreadable_event_is_kept_whole_with_its_reason() {
+        let raw = r#"{"AmazonOrderId":"203-1-4","PostedDate":"2026-01-20T10:00:00Z",
+            "ShipmentItemList":{"not":"a list"}}"#;
+        let rows = stored_rows("Shipment", raw);
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        assert_eq!(row.raw_json, raw);
+        assert_eq!(row.amazon_order_id.as_deref(), Some("203-1-4"));
+        assert!(row.event_key.starts_with("v0|Shipment|unreadable|203-1-4|"));
+        let reason = row.parse_error.as_deref().unwrap_or_default();
+        assert!(reason.starts_with("not a financial event"), "{reason}");
+        assert_eq!(stored_rows("Shipment", raw), rows, "same event, same key");
+        let other = raw.replace("a list", "another");
+        assert_ne!(stored_rows("Shipment", &other)[0].event_key, row.event_key);
+        // Readable events and events without an order are as before.
+        assert_eq!(
+            stored_rows("Refund", REFUND),
+            rows_for_event("Refund", REFUND).unwrap()
+        );
+        assert!(stored_rows("Shipment", r#"{"PostedDate":"2026-01-20T10:00:00Z"}"#).is_empty());
+    }
+
+    #[test]
+    fn a_page_with_a_bad_event_keeps_the_good_ones_and_the_bad_one() {
+        let body = format!(
+            r#"{{"NextToken":null,"FinancialEvents":{{"RefundEventList":[{REFUND},{{"AmazonOrderId":7}}],"ShipmentEventList":null}}}}"#
+        );
+        let page: spapi::finances::RawFinancialEventsPage = serde_json::from_str(&body).unwrap();
+        let rows = rows_for_page(&page);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert!(rows[0].parse_error.is_none());
+        assert!(rows[1].parse_error.is_some());
+        assert_eq!(rows[1].raw_json, r#"{"AmazonOrderId":7}"#);
+        assert_eq!(rows[1].amazon_order_id, None);
     }
 }

@@ -129,6 +129,9 @@ fn ended_early(job: &FeesJob) -> AppError {
     AppError::Unavailable(match job.state.as_str() {
         "failed" => "The fee reconciliation failed before it finished.".to_owned(),
         "done" => "The fees were fetched but not reconciled yet; run it again.".to_owned(),
+        "interrupted" => {
+            "The fee reconciliation was interrupted; it resumes by itself shortly.".to_owned()
+        }
         _ => "The fee reconciliation was stopped before it finished; run it again.".to_owned(),
     })
 }
@@ -141,7 +144,8 @@ pub async fn reconcile_fees(
     Extension(user): Extension<CurrentUser>,
 ) -> Result<Response, AppError> {
     let job = start_and_wait(&state, &user).await?;
-    if job.is_running {
+    // An interrupted job is resumed by the jobs supervisor: follow it too.
+    if job.is_running || job.state == "interrupted" {
         return Ok((StatusCode::ACCEPTED, Json(FeesJobJson::from(&job))).into_response());
     }
     let outcome = job.outcome().ok_or_else(|| ended_early(&job))?;

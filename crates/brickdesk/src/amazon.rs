@@ -1,5 +1,5 @@
 //! Amazon services built on the `spapi` client: credentials, the
-//! connection, ASIN matching, and the order sync and backfill jobs.
+//! connection, ASIN matching, and the order sync, backfill and fees jobs.
 
 pub mod access;
 pub mod backfill;
@@ -14,10 +14,12 @@ pub mod sync;
 use crate::jobs::Jobs;
 pub use access::AmazonAccess;
 
-/// Registers the Amazon job kinds (`sync`, `backfill`) with `jobs`.
+/// Registers the Amazon job kinds (`sync`, `backfill`, `fees`) with `jobs`.
 pub fn register_jobs(jobs: &Jobs, access: &AmazonAccess) {
     let a = access.clone();
     jobs.register(sync::KIND, move |ctx| sync::run(ctx, a.clone()));
     let a = access.clone();
     jobs.register(backfill::KIND, move |ctx| backfill::run(ctx, a.clone()));
+    let a = access.clone();
+    jobs.register(fees::KIND, move |ctx| fees::job::run(ctx, a.clone()));
 }

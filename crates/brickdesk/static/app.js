@@ -298,3 +298,24 @@ if (backfillCard && window.EventSource) {
     });
   }
 }
+
+// The fees job on the Amazon card of /orders: while it runs, its status
+// is polled and the page reloads with its result once it has ended.
+// Without JavaScript the card's Refresh link does the same.
+const feesRunning = document.querySelector("[data-fees-job]");
+if (feesRunning) {
+  const id = feesRunning.dataset.feesJob;
+  const poll = async () => {
+    try {
+      const response = await fetch(`/api/admin/reconcile-amazon-fees/jobs/${id}`, { headers: { Accept: "application/json" } });
+      if (response.ok && !(await response.json()).is_running) {
+        window.location.assign(`/orders?fees_job=${id}#amazon-card`);
+        return;
+      }
+    } catch (_) {
+      // Try again on the next tick.
+    }
+    setTimeout(poll, 1500);
+  };
+  setTimeout(poll, 1500);
+}

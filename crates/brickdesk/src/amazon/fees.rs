@@ -1,33 +1,29 @@
-//! Amazon fees onto sold units (DESIGN.md section 3 "Fees"): [`sync`]
-//! fetches financial events into the database, [`plan`] previews what a
-//! reconciliation would change and [`run`] applies it. They are plain
-//! async functions: `brickdesk fees sync`, the Reconcile Fees action and
-//! tests call them directly, and a job runner can wrap them.
+//! Amazon fees onto sold units (DESIGN.md section 3 "Fees"): the fees
+//! job ([`job`], kind `fees`) fetches financial events into the database
+//! and reconciles them; [`plan`] previews what a reconciliation would
+//! change (reading only stored events) and [`run`] applies it.
 
 mod event;
+pub mod job;
 mod reconcile;
 mod sync;
 
-pub use event::{EVENT_LISTS, EventError, rows_for_event};
-pub use reconcile::{Figures, Plan, RunReport, Skipped, UnitChange, plan, run};
-pub use sync::{CURSOR, MAX_WINDOW, OVERLAP, SyncProgress, sync, windows};
+pub use event::{
+    EVENT_LISTS, EventError, rows_for_event, rows_for_page, stored_rows, unreadable_event,
+};
+pub use job::{FeesJob, FeesParams, KIND};
+pub use reconcile::{Figures, Plan, RunReport, Skipped, UnitChange, apply, message, plan, run};
+pub use sync::{CURSOR, MAX_WINDOW, OVERLAP, SyncProgress, watermark, windows};
 
 use serde::Serialize;
-use tokio_util::sync::CancellationToken;
+use time::OffsetDateTime;
 
 use crate::db::fees::Conn;
 use crate::db::{Db, DbError};
-use crate::domain::UserId;
 
-/// Why fetching or reconciling stopped.
+/// Why a preview or a reconciliation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum FeeError {
-    /// Amazon answered with an error (or could not be reached).
-    #[error("Amazon: {0}")]
-    Amazon(#[from] spapi::Error),
-    /// The caller cancelled; the progress so far is kept.
-    #[error("cancelled")]
-    Cancelled(SyncProgress),
     /// Storage failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -41,7 +37,24 @@ pub async fn preview(db: &Db) -> Result<Plan, FeeError> {
     plan(&mut Conn::Db(db)).await
 }
 
-/// What the Reconcile Fees action did: the fetch, then the run.
+/// When the stored fee events were fetched up to, in words: what
+/// the preview is based on (it reads only stored events).
+pub fn fetched_up_to_text(mark: Option<OffsetDateTime>) -> String {
+    match mark {
+        Some(t) => {
+            let t = t.to_offset(time::UtcOffset::UTC);
+            format!(
+                "Based on fee events fetched up to {} {:02}:{:02} UTC",
+                t.date(),
+                t.hour(),
+                t.minute()
+            )
+        }
+        None => "No fee events fetched from Amazon yet".to_owned(),
+    }
+}
+
+/// What a fees job did: the fetch, then the run.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReconcileOutcome {
     /// The fetch (absent when it failed).
@@ -52,34 +65,4 @@ pub struct ReconcileOutcome {
     /// The run.
     #[serde(flatten)]
     pub report: RunReport,
-}
-
-/// Fetches new events (when a client is given), then reconciles. A failed
-/// fetch does not stop the reconciliation of what is stored; the outcome
-/// says what went wrong.
-pub async fn fetch_and_reconcile(
-    db: &Db,
-    client: Option<&spapi::Client>,
-    user: Option<UserId>,
-) -> Result<ReconcileOutcome, FeeError> {
-    let (fetched, fetch_error) = match client {
-        Some(client) => match sync(db, client, &CancellationToken::new(), &|_| {}).await {
-            Ok(progress) => (Some(progress), None),
-            Err(FeeError::Amazon(e)) => (None, Some(super::connection::explain(&e))),
-            Err(other) => return Err(other),
-        },
-        None => (
-            None,
-            Some(
-                "Amazon not configured: connect your Amazon account in Settings to fetch fees."
-                    .to_owned(),
-            ),
-        ),
-    };
-    let report = run(db, user).await?;
-    Ok(ReconcileOutcome {
-        fetched,
-        fetch_error,
-        report,
-    })
 }

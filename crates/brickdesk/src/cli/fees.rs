@@ -1,21 +1,20 @@
-//! `brickdesk fees sync` and `brickdesk fees reconcile`.
+//! `brickdesk fees sync` (the fees job, in this process) and `brickdesk
+//! fees reconcile`.
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
-use tokio_util::sync::CancellationToken;
 
-use crate::amazon::connection::{AmazonSetup, explain};
-use crate::amazon::fees::{self, FeeError, SyncProgress};
-use crate::auth::secrets::SecretBox;
+use super::jobs::{AmazonArgs, finish, follow, jobs_for};
+use crate::amazon::fees::{self, FeesJob, FeesParams};
 use crate::config::GlobalArgs;
 use crate::db::Db;
 
 /// Amazon fees onto sold units.
 #[derive(Debug, Clone, Subcommand)]
 pub enum FeesCommand {
-    /// Fetch Amazon's financial events posted since the last sync (Ctrl-C
-    /// stops; the next sync resumes).
-    Sync(AmazonArgs),
+    /// Fetch Amazon's financial events posted since the last sync, then
+    /// reconcile them (the fees job; Ctrl-C stops, an interrupted job
+    /// resumes).
+    Sync(SyncArgs),
     /// Share the stored events across sold units (`--dry-run`: show what
     /// would change, write nothing).
     Reconcile {
@@ -25,67 +24,50 @@ pub enum FeesCommand {
     },
 }
 
-/// Where Amazon is, when not the seller's region.
+/// Options of `fees sync`.
 #[derive(Debug, Clone, Args)]
-pub struct AmazonArgs {
-    /// SP-API base URL instead of the region's host (e.g. a `brickdesk sim`).
-    #[arg(long, env = "BRICKDESK_AMAZON_API_URL")]
-    pub amazon_api_url: Option<String>,
-    /// LWA token URL instead of Amazon's.
-    #[arg(long, env = "BRICKDESK_AMAZON_LWA_URL")]
-    pub amazon_lwa_url: Option<String>,
+pub struct SyncArgs {
+    /// Fetch only; reconcile later with `brickdesk fees reconcile`.
+    #[arg(long)]
+    pub fetch_only: bool,
+    /// Where Amazon is.
+    #[command(flatten)]
+    pub amazon: AmazonArgs,
 }
 
 /// Runs a fees subcommand.
 pub async fn run(global: &GlobalArgs, db: &Db, cmd: FeesCommand) -> anyhow::Result<()> {
     match cmd {
         FeesCommand::Sync(args) => {
-            let secrets =
-                SecretBox::load_or_create(global.secret_key.as_deref(), &global.data_dir)?;
-            let setup = AmazonSetup {
-                demo_sim: None,
-                api_url_override: args.amazon_api_url,
-                lwa_url_override: args.amazon_lwa_url,
-                backfill_report_threshold: None,
+            let jobs = jobs_for(global, db, &args.amazon)?;
+            let params = FeesParams {
+                user_id: None,
+                fetch_only: args.fetch_only,
             };
-            let client = setup
-                .client(db, &secrets)
-                .await?
-                .context("Amazon not configured: save credentials at /settings/amazon first")?;
-            let cancel = CancellationToken::new();
-            let stop = cancel.clone();
-            tokio::spawn(async move {
-                let _ = tokio::signal::ctrl_c().await;
-                stop.cancel();
-            });
-            let report = |p: &SyncProgress| {
-                eprint!(
-                    "\rwindow {}/{}: {} page(s), {} event line(s), {} new   ",
-                    p.windows_done, p.windows_total, p.pages, p.events_seen, p.events_new
-                );
-            };
-            match fees::sync(db, &client, &cancel, &report).await {
-                Ok(p) => {
-                    eprintln!();
-                    println!(
-                        "{} event line(s) fetched, {} new. {} item(s) missing fee data; run `brickdesk fees reconcile`.",
-                        p.events_seen,
-                        p.events_new,
-                        crate::db::fees::count_missing(db).await?
-                    );
-                    Ok(())
-                }
-                Err(FeeError::Cancelled(p)) => {
-                    eprintln!();
-                    anyhow::bail!(
-                        "stopped after {} of {} window(s); the next sync resumes from there",
-                        p.windows_done,
-                        p.windows_total
-                    )
-                }
-                Err(FeeError::Amazon(e)) => anyhow::bail!(explain(&e)),
-                Err(other) => Err(other.into()),
+            let row = follow(&jobs, fees::KIND, serde_json::to_value(params)?, "windows").await?;
+            let job = FeesJob::from_row(&row).ok_or_else(|| anyhow::anyhow!("not a fees job"))?;
+            let f = &job.fetch;
+            println!(
+                "{} event line(s) fetched, {} new ({} could not be read).",
+                f.events_seen, f.events_new, f.unreadable_new
+            );
+            if let Some(why) = &job.fetch_error {
+                anyhow::bail!("fees could not be fetched: {why}");
             }
+            match &job.report {
+                Some(report) => {
+                    for s in &report.skipped {
+                        println!("unit {} skipped: {}", s.inventory_item_id, s.reason);
+                    }
+                    println!("{}", report.message);
+                }
+                None if job.state == "done" => println!(
+                    "{} item(s) missing fee data; run `brickdesk fees reconcile`.",
+                    crate::db::fees::count_missing(db).await?
+                ),
+                None => {}
+            }
+            finish(&row)
         }
         FeesCommand::Reconcile { dry_run: true } => {
             let plan = fees::preview(db).await?;
@@ -111,6 +93,16 @@ pub async fn run(global: &GlobalArgs, db: &Db, cmd: FeesCommand) -> anyhow::Resu
                 plan.changes.len(),
                 plan.unchanged,
                 plan.not_posted
+            );
+            if plan.unreadable_events > 0 {
+                println!(
+                    "{} stored fee event(s) could not be read; their orders' items are skipped",
+                    plan.unreadable_events
+                );
+            }
+            println!(
+                "{}; nothing was fetched (`brickdesk fees sync` fetches).",
+                fees::fetched_up_to_text(fees::watermark(db).await?)
             );
             Ok(())
         }

@@ -65,7 +65,7 @@ fn parse_api(text: &str) -> anyhow::Result<OrdersApi> {
     OrdersApi::parse(text).with_context(|| format!("--api must be 2026-01-01 or v0, not {text:?}"))
 }
 
-fn jobs_for(global: &GlobalArgs, db: &Db, amazon: &AmazonArgs) -> anyhow::Result<Jobs> {
+pub(crate) fn jobs_for(global: &GlobalArgs, db: &Db, amazon: &AmazonArgs) -> anyhow::Result<Jobs> {
     let secrets = SecretBox::load_or_create(global.secret_key.as_deref(), &global.data_dir)?;
     let setup = AmazonSetup {
         demo_sim: None,
@@ -124,7 +124,7 @@ pub async fn backfill(global: &GlobalArgs, db: &Db, args: BackfillArgs) -> anyho
     finish(&job)
 }
 
-fn finish(job: &JobRow) -> anyhow::Result<()> {
+pub(crate) fn finish(job: &JobRow) -> anyhow::Result<()> {
     let errors: Vec<String> = serde_json::from_str(&job.errors_json).unwrap_or_default();
     for e in errors.iter().rev().take(10).rev() {
         eprintln!("  error: {e}");
@@ -137,7 +137,7 @@ fn finish(job: &JobRow) -> anyhow::Result<()> {
 
 /// Starts the job (or finds the live one) and shows its progress until
 /// it ends. Ctrl-C stops a job this process runs.
-async fn follow(
+pub(crate) async fn follow(
     jobs: &Jobs,
     kind: &str,
     params: serde_json::Value,

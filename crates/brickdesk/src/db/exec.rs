@@ -153,7 +153,7 @@ impl Db {
 }
 
 impl Tx {
-    fn backend(&self) -> super::Backend {
+    pub(crate) fn backend(&self) -> super::Backend {
         match self {
             Tx::Sqlite(_) => super::Backend::Sqlite,
             Tx::Postgres(_) => super::Backend::Postgres,

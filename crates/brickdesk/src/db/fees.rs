@@ -4,9 +4,9 @@
 mod units;
 
 pub use units::{
-    CandidateRow, EntryRow, UnitEntryView, UnitFeesRow, UnitFeesWrite, count_missing, entries_of,
-    entries_of_unit, fees_for_units, fees_of, lock_for_reconcile, mark_sold,
-    reconciliation_candidates, replace_unit_fees,
+    CandidateRow, EntryRow, UnitEntryView, UnitFeesRow, UnitFeesWrite, count_missing,
+    count_missing_in, entries_of, entries_of_unit, fees_for_units, fees_of, lock_for_reconcile,
+    mark_sold, reconciliation_candidates, replace_unit_fees,
 };
 
 use sea_query::{Expr, ExprTrait, Iden, OnConflict, Order, Query, SelectStatement};
@@ -32,6 +32,8 @@ pub enum FinancialEvents {
     PostedAt,
     RawJson,
     FetchedAt,
+    ParseError,
+    LinePosition,
 }
 
 /// Reads through the pool or inside a transaction, so the preview (no
@@ -48,6 +50,13 @@ impl Conn<'_> {
         match self {
             Conn::Db(db) => db.all(stmt).await,
             Conn::Tx(tx) => tx.all(stmt).await,
+        }
+    }
+
+    pub(crate) async fn one<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<T, DbError> {
+        match self {
+            Conn::Db(db) => db.one(stmt).await,
+            Conn::Tx(tx) => tx.one(stmt).await,
         }
     }
 }
@@ -69,15 +78,28 @@ pub struct NewEvent {
     pub order_adjustment_item_id: Option<String>,
     /// Seller SKU.
     pub sku: Option<String>,
+    /// Which line of its event this is (0-based, in Amazon's order).
+    pub line_position: Option<i64>,
     /// When Amazon posted it.
     pub posted_at: Option<OffsetDateTime>,
     /// The whole event exactly as Amazon sent it.
     pub raw_json: String,
+    /// Why the event could not be read (`None`: it was).
+    pub parse_error: Option<String>,
 }
 
 /// Stores events, skipping any whose key is stored already. Returns how
 /// many were new.
 pub async fn insert_events(db: &Db, events: &[NewEvent]) -> Result<u64, DbError> {
+    let mut tx = db.begin().await?;
+    let inserted = insert_events_in(&mut tx, events).await?;
+    tx.commit().await?;
+    Ok(inserted)
+}
+
+/// [`insert_events`] inside a transaction (a fetched page is stored with
+/// its job's progress).
+pub async fn insert_events_in(tx: &mut Tx, events: &[NewEvent]) -> Result<u64, DbError> {
     let mut inserted = 0;
     let at = now();
     for chunk in events.chunks(200) {
@@ -94,6 +116,8 @@ pub async fn insert_events(db: &Db, events: &[NewEvent]) -> Result<u64, DbError>
                 FinancialEvents::PostedAt,
                 FinancialEvents::RawJson,
                 FinancialEvents::FetchedAt,
+                FinancialEvents::ParseError,
+                FinancialEvents::LinePosition,
             ])
             .on_conflict(
                 OnConflict::column(FinancialEvents::EventKey)
@@ -103,7 +127,7 @@ pub async fn insert_events(db: &Db, events: &[NewEvent]) -> Result<u64, DbError>
         for e in chunk {
             // PostgreSQL keeps raw_json as JSONB: the text is cast there,
             // so numbers stay exact decimals rather than passing a float.
-            let raw: Expr = match db.backend() {
+            let raw: Expr = match tx.backend() {
                 Backend::Sqlite => Expr::val(e.raw_json.clone()),
                 Backend::Postgres => Expr::val(e.raw_json.clone()).cast_as("jsonb"),
             };
@@ -118,9 +142,11 @@ pub async fn insert_events(db: &Db, events: &[NewEvent]) -> Result<u64, DbError>
                 e.posted_at.map(stored_time).into(),
                 raw,
                 at.into(),
+                e.parse_error.clone().into(),
+                e.line_position.into(),
             ]);
         }
-        inserted += db.execute(&stmt).await?;
+        inserted += tx.execute(&stmt).await?;
     }
     Ok(inserted)
 }
@@ -140,10 +166,14 @@ pub struct EventRow {
     pub order_adjustment_item_id: Option<String>,
     /// SKU.
     pub sku: Option<String>,
+    /// Which line of its event (absent on rows stored before it was kept).
+    pub line_position: Option<i64>,
     /// When posted.
     pub posted_at: Option<OffsetDateTime>,
     /// The raw event (JSON text).
     pub raw_json: String,
+    /// Why the event could not be read (`None`: it was).
+    pub parse_error: Option<String>,
 }
 
 fn event_select() -> SelectStatement {
@@ -155,12 +185,14 @@ fn event_select() -> SelectStatement {
             FinancialEvents::OrderItemId,
             FinancialEvents::OrderAdjustmentItemId,
             FinancialEvents::Sku,
+            FinancialEvents::LinePosition,
             FinancialEvents::PostedAt,
         ])
         .expr_as(
             Expr::col(FinancialEvents::RawJson).cast_as("TEXT"),
             FinancialEvents::RawJson,
         )
+        .column(FinancialEvents::ParseError)
         .from(FinancialEvents::Table)
         .to_owned()
 }
@@ -189,6 +221,16 @@ pub async fn count_events(db: &Db) -> Result<i64, DbError> {
         .from(FinancialEvents::Table)
         .to_owned();
     Ok(db.one::<(i64,)>(&stmt).await?.0)
+}
+
+/// Number of stored events that could not be read.
+pub async fn count_unreadable(conn: &mut Conn<'_>) -> Result<i64, DbError> {
+    let stmt = Query::select()
+        .expr(Expr::col(FinancialEvents::Id).count())
+        .from(FinancialEvents::Table)
+        .and_where(Expr::col(FinancialEvents::ParseError).is_not_null())
+        .to_owned();
+    Ok(conn.one::<(i64,)>(&stmt).await?.0)
 }
 
 /// Reconciled fees of the units about to be exported, by unit id.

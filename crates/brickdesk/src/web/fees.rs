@@ -1,18 +1,18 @@
 //! Fee reconciliation over HTTP: `GET /api/admin/reconcile-amazon-fees`
-//! previews (writes nothing), `POST` fetches new events from Amazon and
-//! reconciles; `POST /orders/reconcile-fees` is the Amazon card's button,
-//! which comes back to `/orders` with the result message.
+//! previews from the stored events (writes nothing, fetches nothing);
+//! running it is the fees job ([`run`]); a unit's fee breakdown.
+
+mod run;
+
+pub use run::{FeeCard, FeesJobJson, card};
 
 use axum::Json;
-use axum::extract::{Extension, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::State;
 use serde::Serialize;
 
-use super::auth::CurrentUser;
 use super::routes::{Access, Routes};
-use super::{AppError, AppState, PageError};
-use crate::amazon::fees::{self, FeeError, Plan, ReconcileOutcome, Skipped, UnitChange};
-use crate::auth::Role;
+use super::{AppError, AppState};
+use crate::amazon::fees::{self, FeeError, Plan, Skipped, UnitChange};
 use crate::db;
 
 /// Routes of this module.
@@ -26,16 +26,23 @@ pub fn router() -> Routes {
         .post(
             "/api/admin/reconcile-amazon-fees",
             Access::Owner,
-            reconcile_fees,
+            run::reconcile_fees,
         )
-        .post("/orders/reconcile-fees", Access::Owner, reconcile_fees_form)
+        .get(
+            "/api/admin/reconcile-amazon-fees/jobs/{id}",
+            Access::Owner,
+            run::job_status,
+        )
+        .post(
+            "/orders/reconcile-fees",
+            Access::Owner,
+            run::reconcile_fees_form,
+        )
 }
 
 impl From<FeeError> for AppError {
     fn from(err: FeeError) -> Self {
         match err {
-            FeeError::Amazon(e) => AppError::Unavailable(crate::amazon::connection::explain(&e)),
-            FeeError::Cancelled(_) => AppError::Unavailable("the fee sync was stopped".into()),
             FeeError::Db(e) => e.into(),
             FeeError::Internal(e) => AppError::Internal(e),
         }
@@ -50,6 +57,15 @@ struct PreviewJson {
     unchanged: usize,
     not_posted: usize,
     missing: i64,
+    /// Always `stored_events`: the preview reads what was fetched before
+    /// and fetches nothing; a run fetches first.
+    based_on: &'static str,
+    /// Events posted before this have been fetched (absent: never).
+    events_fetched_up_to: Option<String>,
+    /// The same in words, as the card says it.
+    note: String,
+    /// Stored events that could not be read (kept, not used).
+    unreadable_events: i64,
     units: Vec<UnitChange>,
     skipped: Vec<Skipped>,
 }
@@ -60,76 +76,25 @@ async fn preview_fees(State(state): State<AppState>) -> Result<Json<PreviewJson>
         unchanged,
         not_posted,
         skipped,
+        unreadable_events,
     } = fees::preview(&state.db).await?;
+    let mark = fees::watermark(&state.db).await?;
     let body = PreviewJson {
         count: changes.len(),
         unchanged,
         not_posted,
         missing: db::fees::count_missing(&state.db).await?,
+        based_on: "stored_events",
+        events_fetched_up_to: mark.and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        }),
+        note: fees::fetched_up_to_text(mark),
+        unreadable_events,
         units: changes,
         skipped,
     };
     Ok(Json(body))
-}
-
-async fn fetch_and_reconcile(
-    state: &AppState,
-    user: &CurrentUser,
-) -> Result<ReconcileOutcome, AppError> {
-    let client = state
-        .amazon
-        .client(&state.db, &state.secrets)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(fees::fetch_and_reconcile(&state.db, client.as_ref(), Some(user.id)).await?)
-}
-
-#[tracing::instrument(skip_all, fields(user = %user.username))]
-async fn reconcile_fees(
-    State(state): State<AppState>,
-    Extension(user): Extension<CurrentUser>,
-) -> Result<Json<ReconcileOutcome>, AppError> {
-    Ok(Json(fetch_and_reconcile(&state, &user).await?))
-}
-
-#[tracing::instrument(skip_all, fields(user = %user.username))]
-async fn reconcile_fees_form(
-    State(state): State<AppState>,
-    Extension(user): Extension<CurrentUser>,
-) -> Result<Response, PageError> {
-    let outcome = fetch_and_reconcile(&state, &user).await?;
-    let mut message = outcome.report.message;
-    if let Some(problem) = outcome.fetch_error {
-        message = format!("{message}. New fees could not be fetched: {problem}");
-    }
-    let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("fees", &message)
-        .finish();
-    Ok(Redirect::to(&format!("/orders?{query}#amazon-card")).into_response())
-}
-
-/// The fee part of the Amazon card on `/orders`.
-#[derive(Debug, Clone)]
-pub struct FeeCard {
-    /// Sold Amazon units with no reconciled sale event.
-    pub missing: i64,
-    /// The last run's message.
-    pub message: Option<String>,
-    /// Whether the user may run it (owners only).
-    pub allowed: bool,
-}
-
-/// The card's figures for `user`, with the message of a run just done.
-pub async fn card(
-    state: &AppState,
-    user: &CurrentUser,
-    message: Option<String>,
-) -> Result<FeeCard, AppError> {
-    Ok(FeeCard {
-        missing: db::fees::count_missing(&state.db).await?,
-        message: message.filter(|m| !m.trim().is_empty()),
-        allowed: user.role == Role::Owner,
-    })
 }
 
 /// One event's share on a unit's page.

@@ -12,12 +12,13 @@ use spapi_sim::{
     SimServer,
 };
 use time::{Duration, OffsetDateTime};
-use tokio_util::sync::CancellationToken;
 
 use crate::helpers::on_both_backends;
 
 mod api;
 mod cli;
+mod job;
+mod unreadable;
 
 /// A simulator with an empty seller; tests add their own orders and events.
 pub async fn sim() -> RunningSim {
@@ -29,20 +30,6 @@ pub async fn sim() -> RunningSim {
     SimServer::spawn(config, "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("start simulator")
-}
-
-/// A client for `sim`.
-pub fn client(sim: &RunningSim) -> spapi::Client {
-    let mut config = spapi::ClientConfig::new(
-        sim.base_url(),
-        sim.lwa_token_url(),
-        spapi_sim::DEMO_CLIENT_ID,
-        spapi_sim::DEMO_CLIENT_SECRET,
-        spapi_sim::DEMO_REFRESH_TOKEN,
-        spapi_sim::DEMO_MARKETPLACE_ID,
-    );
-    config.rate_scale = sim.config().time_scale;
-    spapi::Client::new(config).expect("client")
 }
 
 /// A shipped order placed five days ago: lines of (item id, quantity, unit price).
@@ -211,11 +198,42 @@ pub async fn sell(db: &Db, order: &SimOrder, cost: i64) -> Vec<Vec<i64>> {
     out
 }
 
-/// Fetches events from the simulator into `db`.
-pub async fn fetch(db: &Db, sim: &RunningSim) -> fees::SyncProgress {
-    fees::sync(db, &client(sim), &CancellationToken::new(), &|_| {})
+/// Starts a fees job (fetch, then reconcile) on `jobs`; returns its id.
+pub async fn start_job(jobs: &brickdesk::jobs::Jobs) -> i64 {
+    jobs.start(fees::KIND, serde_json::json!({}))
         .await
-        .expect("sync")
+        .expect("start the fees job")
+        .job()
+        .id
+}
+
+/// Runs a fees job on `db` against `sim` to its end; returns it.
+pub async fn run_job(db: &Db, sim: &RunningSim, params: fees::FeesParams) -> fees::FeesJob {
+    let jobs = crate::amazon_sync::jobs_for(db, sim);
+    let started = jobs
+        .start(fees::KIND, serde_json::to_value(params).expect("params"))
+        .await
+        .expect("start the fees job");
+    let row = tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        jobs.wait(started.job().id),
+    )
+    .await
+    .expect("the fees job ends")
+    .expect("job row");
+    assert_eq!(row.state, "done", "{row:?}");
+    fees::FeesJob::from_row(&row).expect("a fees job")
+}
+
+/// Fetches events from the simulator into `db` (the fees job, fetch only).
+pub async fn fetch(db: &Db, sim: &RunningSim) -> fees::SyncProgress {
+    let params = fees::FeesParams {
+        user_id: None,
+        fetch_only: true,
+    };
+    let job = run_job(db, sim, params).await;
+    assert_eq!(job.fetch_error, None);
+    job.fetch
 }
 
 async fn fees_of(db: &Db, unit: i64) -> db::fees::UnitFeesRow {
@@ -420,7 +438,7 @@ async fn unknown_fee_types_are_kept_and_counted_as_other_fees(db: &Db) {
     sim.shutdown().await.expect("stop sim");
 }
 
-async fn a_sync_resumes_from_its_watermark_and_stops_when_cancelled(db: &Db) {
+async fn a_fetch_resumes_from_its_watermark(db: &Db) {
     let sim = sim().await;
     let o = order("203-0000007-0000007", &[("10000000000007", 1, 999)]);
     sim.update_seller(|s| {
@@ -430,22 +448,13 @@ async fn a_sync_resumes_from_its_watermark_and_stops_when_cancelled(db: &Db) {
     sell(db, &o, 100).await;
     let first = fetch(db, &sim).await;
     assert_eq!((first.windows_total, first.windows_done), (1, 1));
-    let mark = db::cursors::get(db, fees::CURSOR)
+    let mark = fees::watermark(db)
         .await
         .expect("cursor")
         .expect("watermark stored");
-    let mark = OffsetDateTime::parse(&mark, &time::format_description::well_known::Rfc3339)
-        .expect("RFC 3339 watermark");
     assert!(mark <= ago(2) && mark > ago(10), "{mark}");
-    // The next sync asks only from the watermark less the overlap.
-    let requests = sim.stats().requests;
-    let cancel = CancellationToken::new();
-    cancel.cancel();
-    let stopped = fees::sync(db, &client(&sim), &cancel, &|_| {}).await;
-    assert!(matches!(stopped, Err(fees::FeeError::Cancelled(_))));
-    assert_eq!(sim.stats().requests, requests, "no call after cancelling");
     // Posted 50 hours ago, before the watermark less the 2-day overlap:
-    // the resumed sync does not ask for it again.
+    // the next fetch does not ask for it again.
     let again = fetch(db, &sim).await;
     assert_eq!((again.events_seen, again.events_new), (0, 0));
     assert_eq!(db::fees::count_events(db).await.expect("count"), 1);
@@ -491,7 +500,7 @@ async fn an_event_line_without_an_order_item_id_matches_by_sku(db: &Db) {
 on_both_backends! {
     sku_fallback => an_event_line_without_an_order_item_id_matches_by_sku;
     concurrent_runs => two_runs_at_once_take_turns;
-    sync_resumes_and_cancels => a_sync_resumes_from_its_watermark_and_stops_when_cancelled;
+    fetch_resumes_from_watermark => a_fetch_resumes_from_its_watermark;
     multi_quantity_split => a_multi_quantity_line_is_split_to_the_penny;
     refund_after_reconciliation => a_refund_after_reconciliation_lands_on_the_same_unit;
     not_posted_then_reconciled => an_order_not_posted_yet_stays_missing_until_a_later_run;

@@ -132,18 +132,21 @@ fn parse_event(raw: &str) -> Result<V0Event, EventError> {
 }
 
 /// The stored key of one line of a v0 event: event type, order id, order
-/// line (or SKU when Amazon gives no line id), posted date and refund line
-/// id, all Amazon's own values.
+/// line (or SKU when Amazon gives no line id, or the line's position in
+/// the event when it gives neither), posted date and refund line id, all
+/// Amazon's own values.
 fn event_key(
     event_type: &str,
     order_id: &str,
     item: &V0Item,
+    position: usize,
     posted: Option<OffsetDateTime>,
 ) -> String {
     let line = match (&item.order_item_id, &item.seller_sku) {
         (Some(id), _) => id.clone(),
         (None, Some(sku)) => format!("sku:{sku}"),
-        (None, None) => String::new(),
+        // Amazon's order of the lines is stable, so the position is too.
+        (None, None) => format!("pos:{position}"),
     };
     let posted = posted
         .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).ok())
@@ -165,18 +168,70 @@ pub fn rows_for_event(event_type: &str, raw: &str) -> Result<Vec<NewEvent>, Even
         .shipment_item_list
         .iter()
         .chain(&event.shipment_item_adjustment_list)
-        .map(|item| NewEvent {
-            event_key: event_key(event_type, &order_id, item, event.posted_date),
+        .enumerate()
+        .map(|(position, item)| NewEvent {
+            event_key: event_key(event_type, &order_id, item, position, event.posted_date),
             source: "finances_v0",
             event_type: event_type.to_owned(),
             amazon_order_id: Some(order_id.clone()),
             order_item_id: item.order_item_id.clone(),
             order_adjustment_item_id: item.order_adjustment_item_id.clone(),
             sku: item.seller_sku.clone(),
+            line_position: i64::try_from(position).ok(),
             posted_at: event.posted_date,
             raw_json: raw.to_owned(),
+            parse_error: None,
         })
         .collect())
+}
+
+/// The row of an event that could not be read: kept whole with the
+/// reason. Nothing in it can be trusted to be Amazon's ids, so its key
+/// ends with a digest of the event's text (the same event fetched again
+/// is stored once); the order id and posted date are taken when they are
+/// plain strings, so the event can be tied to its order.
+pub fn unreadable_event(event_type: &str, raw: &str, error: &EventError) -> NewEvent {
+    use sha2::Digest;
+    let value: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
+    let text = |key: &str| value.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    let order_id = text("AmazonOrderId").filter(|o| !o.is_empty());
+    let posted = text("PostedDate");
+    let digest = hex::encode(sha2::Sha256::digest(raw.as_bytes()));
+    NewEvent {
+        event_key: format!(
+            "v0|{event_type}|unreadable|{}|{}|{digest}",
+            order_id.as_deref().unwrap_or(""),
+            posted.as_deref().unwrap_or("")
+        ),
+        source: "finances_v0",
+        event_type: event_type.to_owned(),
+        amazon_order_id: order_id,
+        order_item_id: None,
+        order_adjustment_item_id: None,
+        sku: None,
+        line_position: None,
+        posted_at: posted.and_then(|p| OffsetDateTime::parse(&p, &Rfc3339).ok()),
+        raw_json: raw.to_owned(),
+        parse_error: Some(error.to_string()),
+    }
+}
+
+/// The rows to store for one raw event: its lines, or (when it cannot be
+/// read) one row keeping it whole with the reason.
+pub fn stored_rows(event_type: &str, raw: &str) -> Vec<NewEvent> {
+    rows_for_event(event_type, raw).unwrap_or_else(|e| vec![unreadable_event(event_type, raw, &e)])
+}
+
+/// The rows to store for a page of `listFinancialEvents`, every list
+/// Brickdesk reads, in order.
+pub fn rows_for_page(page: &spapi::finances::RawFinancialEventsPage) -> Vec<NewEvent> {
+    let mut rows = Vec::new();
+    for (list, event_type, _) in EVENT_LISTS {
+        for raw in page.events(list) {
+            rows.extend(stored_rows(event_type, raw.get()));
+        }
+    }
+    rows
 }
 
 /// Adds `money` to `out` as a component, checking currency and exactness.
@@ -219,21 +274,30 @@ pub fn line_event(
         .iter()
         .chain(&event.shipment_item_adjustment_list)
         .collect();
-    let position = items
-        .iter()
-        .position(|i| {
-            i.order_item_id == row.order_item_id
-                && i.order_adjustment_item_id == row.order_adjustment_item_id
-                && (row.order_item_id.is_some() || i.seller_sku == row.sku)
-        })
-        .ok_or_else(|| {
-            EventError::NoSuchLine(
-                row.order_item_id
-                    .clone()
-                    .or_else(|| row.sku.clone())
-                    .unwrap_or_default(),
-            )
-        })?;
+    let no_line = || {
+        EventError::NoSuchLine(
+            row.order_item_id
+                .clone()
+                .or_else(|| row.sku.clone())
+                .unwrap_or_default(),
+        )
+    };
+    let same_line = |i: &V0Item| {
+        i.order_item_id == row.order_item_id
+            && i.order_adjustment_item_id == row.order_adjustment_item_id
+            && (row.order_item_id.is_some() || i.seller_sku == row.sku)
+    };
+    let position = match row.line_position {
+        Some(p) => usize::try_from(p)
+            .ok()
+            .filter(|p| items.get(*p).is_some_and(|i| same_line(i)))
+            .ok_or_else(no_line)?,
+        // Rows stored before positions were kept: the first line that fits.
+        None => items
+            .iter()
+            .position(|i| same_line(i))
+            .ok_or_else(no_line)?,
+    };
     let item = items[position];
     let mut components = Vec::new();
     let mut currency = None;
@@ -352,116 +416,4 @@ pub fn kind_of(event_type: &str) -> Option<EventKind> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const REFUND: &str = r#"{"AmazonOrderId":"203-1111111-2222222","PostedDate":"2026-01-20T10:00:00Z",
-        "ShipmentItemAdjustmentList":[{"SellerSKU":"AMZ-1","OrderItemId":"11112222333344","OrderAdjustmentItemId":"99",
-        "QuantityShipped":1,
-        "ItemChargeAdjustmentList":[{"ChargeType":"Principal","ChargeAmount":{"CurrencyCode":"GBP","CurrencyAmount":-29.99}}],
-        "ItemFeeAdjustmentList":[{"FeeType":"Commission","FeeAmount":{"CurrencyCode":"GBP","CurrencyAmount":4.59}},
-                                 {"FeeType":"RefundCommission","FeeAmount":{"CurrencyCode":"GBP","CurrencyAmount":-0.91}},
-                                 {"FeeType":"NewFee2027","FeeAmount":{"CurrencyCode":"GBP","CurrencyAmount":-0.1}}],
-        "PromotionList":null}]}"#;
-
-    #[test]
-    fn a_refund_line_is_keyed_by_amazons_ids_and_read_exactly() {
-        let rows = rows_for_event("Refund", REFUND).unwrap();
-        assert_eq!(rows.len(), 1);
-        assert_eq!(
-            rows[0].event_key,
-            "v0|Refund|203-1111111-2222222|11112222333344|2026-01-20T10:00:00Z|99"
-        );
-        assert_eq!(rows[0].raw_json, REFUND, "raw JSON kept as sent");
-        let row = EventRow {
-            id: 7,
-            event_type: "Refund".into(),
-            amazon_order_id: rows[0].amazon_order_id.clone(),
-            order_item_id: rows[0].order_item_id.clone(),
-            order_adjustment_item_id: rows[0].order_adjustment_item_id.clone(),
-            sku: rows[0].sku.clone(),
-            posted_at: rows[0].posted_at,
-            raw_json: REFUND.into(),
-        };
-        let (event, currency) = line_event(&row, EventKind::Refund).unwrap();
-        assert_eq!(currency, Some(Currency::GBP));
-        assert_eq!(event.quantity, Some(1));
-        let amounts: Vec<_> = event
-            .components
-            .iter()
-            .map(|c| (c.category, c.minor))
-            .collect();
-        assert_eq!(
-            amounts,
-            [
-                (Category::Principal, -2999),
-                (Category::Commission, 459),
-                (Category::RefundCommission, -91),
-                (Category::OtherFee, -10),
-            ]
-        );
-    }
-
-    #[test]
-    fn amounts_needing_rounding_and_mixed_currencies_are_refused() {
-        let raw = REFUND.replace("-29.99", "-29.995");
-        let row = |raw: &str| EventRow {
-            id: 1,
-            event_type: "Refund".into(),
-            amazon_order_id: None,
-            order_item_id: Some("11112222333344".into()),
-            order_adjustment_item_id: Some("99".into()),
-            sku: None,
-            posted_at: None,
-            raw_json: raw.into(),
-        };
-        assert!(matches!(
-            line_event(&row(&raw), EventKind::Refund),
-            Err(EventError::Amount(_))
-        ));
-        let raw = REFUND.replacen("\"GBP\"", "\"EUR\"", 1);
-        assert!(matches!(
-            line_event(&row(&raw), EventKind::Refund),
-            Err(EventError::MixedCurrencies(..))
-        ));
-    }
-
-    #[test]
-    fn order_level_fees_are_shared_by_the_events_lines() {
-        let raw = r#"{"AmazonOrderId":"203-1-2","PostedDate":"2026-01-20T10:00:00Z",
-            "ShipmentFeeList":[{"FeeType":"FBAInboundTransportationFee","FeeAmount":{"CurrencyCode":"GBP","CurrencyAmount":-1.01}}],
-            "ShipmentItemList":[{"OrderItemId":"1","QuantityShipped":1,"ItemChargeList":[{"ChargeType":"Principal","ChargeAmount":{"CurrencyCode":"GBP","CurrencyAmount":10}}]},
-                                {"OrderItemId":"2","QuantityShipped":1}]}"#;
-        let rows = rows_for_event("Shipment", raw).unwrap();
-        let share = |i: usize| {
-            let r = &rows[i];
-            let row = EventRow {
-                id: i as i64,
-                event_type: r.event_type.clone(),
-                amazon_order_id: r.amazon_order_id.clone(),
-                order_item_id: r.order_item_id.clone(),
-                order_adjustment_item_id: None,
-                sku: None,
-                posted_at: r.posted_at,
-                raw_json: raw.into(),
-            };
-            let (e, _) = line_event(&row, EventKind::Shipment).unwrap();
-            e.components
-                .iter()
-                .filter(|c| c.category == Category::Fulfilment)
-                .map(|c| c.minor)
-                .sum::<i64>()
-        };
-        assert_eq!((share(0), share(1)), (-51, -50));
-    }
-
-    #[test]
-    fn events_without_an_order_are_not_stored() {
-        assert!(
-            rows_for_event("Shipment", r#"{"PostedDate":"2026-01-20T10:00:00Z"}"#)
-                .unwrap()
-                .is_empty()
-        );
-        assert!(rows_for_event("Shipment", "[1]").is_err());
-    }
-}
+mod tests;

@@ -4,13 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::FeeError;
 use super::event::{kind_of, line_event};
 use crate::db::fees::{CandidateRow, Conn, EntryRow, EventRow, UnitFeesRow};
-use crate::db::{self, Db, audit};
+use crate::db::{self, Db, Tx, audit};
 use crate::domain::fees::{Category, FeeState, FeeSummary, LineEvent, UnitEntry, allocate_line};
 use crate::domain::sync::provisional_sku;
 use crate::domain::{Currency, UserId};
@@ -93,7 +93,7 @@ pub struct UnitChange {
 }
 
 /// A unit left alone, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {
     /// The unit.
     pub inventory_item_id: i64,
@@ -114,6 +114,8 @@ pub struct Plan {
     pub not_posted: usize,
     /// Units that cannot be reconciled.
     pub skipped: Vec<Skipped>,
+    /// Stored events that could not be read (kept, never used).
+    pub unreadable_events: i64,
 }
 
 fn unchanged(
@@ -182,9 +184,16 @@ pub async fn plan(conn: &mut Conn<'_>) -> Result<Plan, FeeError> {
         .collect();
     let events = db::fees::events_for_orders(conn, &order_ids).await?;
     let mut events_by_order: HashMap<&str, Vec<&EventRow>> = HashMap::new();
+    // Per order, why one of its events could not be read.
+    let mut unreadable: HashMap<&str, &str> = HashMap::new();
     for e in &events {
         if let Some(o) = e.amazon_order_id.as_deref() {
-            events_by_order.entry(o).or_default().push(e);
+            match e.parse_error.as_deref() {
+                Some(why) => {
+                    unreadable.entry(o).or_insert(why);
+                }
+                None => events_by_order.entry(o).or_default().push(e),
+            }
         }
     }
     let unit_ids: Vec<i64> = candidates.iter().map(|c| c.inventory_item_id).collect();
@@ -203,7 +212,10 @@ pub async fn plan(conn: &mut Conn<'_>) -> Result<Plan, FeeError> {
             .or_default()
             .push(c);
     }
-    let mut out = Plan::default();
+    let mut out = Plan {
+        unreadable_events: db::fees::count_unreadable(conn).await?,
+        ..Plan::default()
+    };
     for ((order, item), units) in lines {
         let line_sku = units[0].line_sku.as_deref();
         // By OrderItemId; an event line without one matches by SKU.
@@ -230,6 +242,14 @@ pub async fn plan(conn: &mut Conn<'_>) -> Result<Plan, FeeError> {
                 reason: reason.to_owned(),
             }));
         };
+        // Figures without an event of the order would be wrong, not short.
+        if let Some(why) = unreadable.get(order) {
+            skip_all(
+                &mut out,
+                &format!("an Amazon fee event of this order could not be read ({why})"),
+            );
+            continue;
+        }
         let (events, currency) = match line_events(&rows) {
             Ok(ok) => ok,
             Err(reason) => {
@@ -289,7 +309,7 @@ pub async fn plan(conn: &mut Conn<'_>) -> Result<Plan, FeeError> {
 }
 
 /// What a run did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunReport {
     /// Units whose figures were written.
     pub updated: usize,
@@ -301,12 +321,38 @@ pub struct RunReport {
     pub skipped: Vec<Skipped>,
     /// Sold Amazon units still missing fee data afterwards.
     pub missing: i64,
+    /// Stored events that could not be read (kept for review).
+    #[serde(default)]
+    pub unreadable_events: i64,
     /// The sentence for the seller, e.g. "Updated 12 items".
     pub message: String,
 }
 
+fn count_of(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 fn items(n: usize) -> String {
-    format!("{n} item{}", if n == 1 { "" } else { "s" })
+    count_of(n, "item")
+}
+
+/// The sentence for the seller, built from the counts only.
+pub fn message(updated: usize, not_posted: usize, skipped: usize, unreadable: i64) -> String {
+    let mut message = format!("Updated {}", items(updated));
+    if not_posted > 0 {
+        message.push_str(&format!(
+            "; {} still waiting for Amazon to post fees",
+            items(not_posted)
+        ));
+    }
+    if skipped > 0 {
+        message.push_str(&format!("; {} skipped", items(skipped)));
+    }
+    if unreadable > 0 {
+        let n = usize::try_from(unreadable).unwrap_or(usize::MAX);
+        message.push_str(&format!("; {} could not be read", count_of(n, "fee event")));
+    }
+    message
 }
 
 /// Writes every change of the plan in one transaction, each with an
@@ -314,8 +360,16 @@ fn items(n: usize) -> String {
 /// nothing to change and writes nothing.
 pub async fn run(db: &Db, user: Option<UserId>) -> Result<RunReport, FeeError> {
     let mut tx = db.begin().await?;
-    db::fees::lock_for_reconcile(&mut tx).await?;
-    let plan = plan(&mut Conn::Tx(&mut tx)).await?;
+    let report = apply(&mut tx, user).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// [`run`] inside the caller's transaction (the fees job stores the
+/// report with it, so a resumed job never runs it twice).
+pub async fn apply(tx: &mut Tx, user: Option<UserId>) -> Result<RunReport, FeeError> {
+    db::fees::lock_for_reconcile(tx).await?;
+    let plan = plan(&mut Conn::Tx(tx)).await?;
     let writes: Vec<db::fees::UnitFeesWrite<'_>> = plan
         .changes
         .iter()
@@ -326,7 +380,7 @@ pub async fn run(db: &Db, user: Option<UserId>) -> Result<RunReport, FeeError> {
             entries: &c.entries,
         })
         .collect();
-    db::fees::replace_unit_fees(&mut tx, &writes).await?;
+    db::fees::replace_unit_fees(tx, &writes).await?;
     let audit_entries: Vec<audit::Entry<'_>> = plan
         .changes
         .iter()
@@ -345,26 +399,21 @@ pub async fn run(db: &Db, user: Option<UserId>) -> Result<RunReport, FeeError> {
     // A few thousand rows per statement keeps within SQLite's limit on
     // bound parameters (six per entry).
     for chunk in audit_entries.chunks(2_000) {
-        audit::record_many(&mut tx, chunk).await?;
+        audit::record_many(tx, chunk).await?;
     }
-    tx.commit().await?;
-    let missing = db::fees::count_missing(db).await?;
-    let mut message = format!("Updated {}", items(plan.changes.len()));
-    if plan.not_posted > 0 {
-        message.push_str(&format!(
-            "; {} still waiting for Amazon to post fees",
-            items(plan.not_posted)
-        ));
-    }
-    if !plan.skipped.is_empty() {
-        message.push_str(&format!("; {} skipped", items(plan.skipped.len())));
-    }
+    let missing = db::fees::count_missing_in(&mut Conn::Tx(tx)).await?;
     Ok(RunReport {
         updated: plan.changes.len(),
         unchanged: plan.unchanged,
         not_posted: plan.not_posted,
+        message: message(
+            plan.changes.len(),
+            plan.not_posted,
+            plan.skipped.len(),
+            plan.unreadable_events,
+        ),
         skipped: plan.skipped,
         missing,
-        message,
+        unreadable_events: plan.unreadable_events,
     })
 }

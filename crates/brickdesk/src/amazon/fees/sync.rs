@@ -1,14 +1,18 @@
 //! Fetching financial events by posted-date windows from a stored
-//! watermark, storing each event line once.
+//! watermark, storing each event line once: the first phase of the fees
+//! job. Each page is stored in one transaction with the job's progress
+//! and its position (window and page token), so an interrupted job
+//! resumes at the page it was on; the watermark moves with the last page
+//! of each window.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
-use tokio_util::sync::CancellationToken;
 
-use super::FeeError;
-use super::event::{EVENT_LISTS, rows_for_event};
-use crate::db::{self, Db};
+use super::event::rows_for_page;
+use crate::amazon::pacing;
+use crate::db::{self, Db, DbError};
+use crate::jobs::{JobContext, JobError};
 
 /// Name of the watermark in `sync_cursors`: events posted before it have
 /// been fetched.
@@ -29,10 +33,11 @@ const BEFORE_MARGIN: Duration = Duration::seconds(125);
 /// How far back the first sync goes when there are no Amazon orders.
 const FIRST_SYNC: Duration = Duration::days(180);
 
-/// Progress of a sync, reported after every page.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// Progress of a fetch, updated after every page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SyncProgress {
-    /// Windows of the sync.
+    /// Windows of the fetch.
     pub windows_total: usize,
     /// Windows fetched completely.
     pub windows_done: usize,
@@ -42,6 +47,22 @@ pub struct SyncProgress {
     pub events_seen: u64,
     /// Event lines stored for the first time.
     pub events_new: u64,
+    /// Events that could not be read, stored for the first time.
+    pub unreadable_new: u64,
+}
+
+/// Where the fetch is: the window starting at `from` (ending at most
+/// [`MAX_WINDOW`] later), the page `next` of it, up to `end`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchAt {
+    /// Start of the current window.
+    #[serde(with = "time::serde::rfc3339")]
+    pub from: OffsetDateTime,
+    /// End of the whole fetch (fixed when the job starts).
+    #[serde(with = "time::serde::rfc3339")]
+    pub end: OffsetDateTime,
+    /// The page token within the window (`None`: its first page).
+    pub next: Option<String>,
 }
 
 /// The posted-date windows from `start` to `end`, each at most
@@ -60,89 +81,116 @@ pub fn windows(
     out
 }
 
-/// Where this sync starts: the watermark less the overlap, or (first sync)
-/// a day before the oldest Amazon order, or 180 days ago.
-async fn start_at(db: &Db, now: OffsetDateTime) -> Result<OffsetDateTime, FeeError> {
-    if let Some(mark) = db::cursors::get(db, CURSOR).await? {
-        if let Ok(t) = OffsetDateTime::parse(&mark, &Rfc3339) {
-            return Ok(t - OVERLAP);
-        }
-        tracing::warn!(%mark, "unreadable finances watermark; starting again");
-    }
-    Ok(match db::fees::oldest_amazon_order(db).await? {
-        Some(t) => t - Duration::days(1),
-        None => now - FIRST_SYNC,
+/// The stored watermark, when there is a readable one.
+pub async fn watermark(db: &Db) -> Result<Option<OffsetDateTime>, DbError> {
+    Ok(db::cursors::get(db, CURSOR)
+        .await?
+        .and_then(|mark| OffsetDateTime::parse(&mark, &Rfc3339).ok()))
+}
+
+/// Where a new fetch starts and ends: from the watermark less the
+/// overlap, or (first fetch) a day before the oldest Amazon order, or 180
+/// days ago; up to a little more than two minutes ago.
+pub async fn fresh(db: &Db, now: OffsetDateTime) -> Result<FetchAt, DbError> {
+    let start = match watermark(db).await? {
+        Some(t) => t - OVERLAP,
+        None => match db::fees::oldest_amazon_order(db).await? {
+            Some(t) => t - Duration::days(1),
+            None => now - FIRST_SYNC,
+        },
+    };
+    Ok(FetchAt {
+        from: db::stored_time(start),
+        end: db::stored_time(now - BEFORE_MARGIN),
+        next: None,
     })
 }
 
-/// Fetches every financial event posted since the watermark and stores
-/// each event line once (keyed by Amazon's ids, raw JSON kept). The
-/// watermark moves after each complete window, so a cancelled or failed
-/// sync resumes where it stopped. `progress` is called after each page.
-pub async fn sync(
-    db: &Db,
+/// What a fetch ended with: `Ok` when every window was fetched, else
+/// Amazon's error in plain words (what was stored so far is kept).
+pub type FetchResult = Result<(), String>;
+
+/// Fetches every window from `at`, storing each page with the job's
+/// progress. `save` puts the position into the job's cursor. A stop
+/// comes back as `Err(JobError::Cancelled)`.
+pub async fn fetch(
+    ctx: &JobContext,
     client: &spapi::Client,
-    cancel: &CancellationToken,
-    progress: &(dyn Fn(&SyncProgress) + Send + Sync),
-) -> Result<SyncProgress, FeeError> {
-    let client = client.with_cancellation(cancel.clone());
-    let now = OffsetDateTime::now_utc();
-    let end = db::stored_time(now - BEFORE_MARGIN);
-    let start = db::stored_time(start_at(db, now).await?);
-    let plan = windows(start, end);
-    let mut state = SyncProgress {
-        windows_total: plan.len(),
-        ..SyncProgress::default()
-    };
-    progress(&state);
-    for (from, to) in plan {
+    mut at: FetchAt,
+    save: impl Fn(&FetchAt) -> Option<String>,
+) -> Result<FetchResult, JobError> {
+    while at.from < at.end {
+        let to = (at.from + MAX_WINDOW).min(at.end);
         let query = spapi::finances::ListFinancialEvents {
-            posted_after: from,
+            posted_after: at.from,
             posted_before: Some(to),
             max_results_per_page: Some(100),
         };
-        let mut token: Option<String> = None;
-        loop {
-            if cancel.is_cancelled() {
-                return Err(FeeError::Cancelled(state));
+        ctx.update(|p| {
+            p.current = Some(format!("posted {} to {}", at.from.date(), to.date()));
+        });
+        ctx.check()?;
+        let token = at.next.clone();
+        let page = pacing::call(ctx, client, spapi::Operation::ListFinancialEvents, || {
+            client.list_financial_events_raw_page(&query, token.clone())
+        })
+        .await?;
+        let page = match page {
+            Ok(page) => page,
+            // A page token Amazon no longer knows: ask the window again
+            // (storing is idempotent).
+            Err(spapi::Error::InvalidInput(_)) if at.next.is_some() => {
+                at.next = None;
+                continue;
             }
-            let page = client
-                .list_financial_events_raw_page(&query, token.take())
-                .await
-                .map_err(|e| match e {
-                    spapi::Error::Cancelled => FeeError::Cancelled(state.clone()),
-                    other => FeeError::Amazon(other),
-                })?;
-            let mut rows = Vec::new();
-            for (list, event_type, _) in EVENT_LISTS {
-                for raw in page.events(list) {
-                    match rows_for_event(event_type, raw.get()) {
-                        Ok(r) => rows.extend(r),
-                        // Kept out rather than failing the sync: the rest
-                        // of the page is good, and the log says which.
-                        Err(e) => tracing::warn!(error = %e, list, "financial event skipped"),
-                    }
-                }
-            }
-            state.pages += 1;
-            state.events_seen += rows.len() as u64;
-            state.events_new += db::fees::insert_events(db, &rows).await?;
-            progress(&state);
-            match page.next_token.filter(|t| !t.is_empty()) {
-                Some(next) => token = Some(next),
-                None => break,
-            }
+            Err(e) => return Ok(Err(crate::amazon::connection::explain(&e))),
+        };
+        let (unreadable, readable): (Vec<_>, Vec<_>) = rows_for_page(&page)
+            .into_iter()
+            .partition(|r| r.parse_error.is_some());
+        let seen = (readable.len() + unreadable.len()) as u64;
+        at.next = page.next_token.filter(|t| !t.is_empty());
+        let window_done = at.next.is_none();
+        let mut tx = ctx.db().begin().await?;
+        let new = db::fees::insert_events_in(&mut tx, &readable).await?;
+        let unreadable_new = db::fees::insert_events_in(&mut tx, &unreadable).await?;
+        if window_done {
+            let mark = to
+                .format(&Rfc3339)
+                .map_err(|e| JobError::Failed(e.to_string()))?;
+            db::cursors::set(&mut tx, CURSOR, &mark).await?;
+            at.from = to;
         }
-        let mark = to
-            .format(&Rfc3339)
-            .map_err(|e| FeeError::Internal(e.into()))?;
-        let mut tx = db.begin().await?;
-        db::cursors::set(&mut tx, CURSOR, &mark).await?;
+        let cursor = save(&at);
+        ctx.update(|p| {
+            let mut s = progress_of(&p.detail);
+            s.pages += 1;
+            s.events_seen += seen;
+            s.events_new += new + unreadable_new;
+            s.unreadable_new += unreadable_new;
+            if window_done {
+                s.windows_done += 1;
+                p.processed += 1;
+            }
+            p.success = i64::try_from(s.events_new).unwrap_or(i64::MAX);
+            p.set_detail("fetch", serde_json::to_value(&s).unwrap_or_default());
+            if window_done {
+                p.set_detail("fetchedUpTo", to.format(&Rfc3339).unwrap_or_default());
+            }
+            p.cursor = cursor;
+        });
+        ctx.save_in(&mut tx).await?;
         tx.commit().await?;
-        state.windows_done += 1;
-        progress(&state);
     }
-    Ok(state)
+    Ok(Ok(()))
+}
+
+/// The fetch progress kept in a job's detail JSON.
+pub fn progress_of(detail: &serde_json::Value) -> SyncProgress {
+    detail
+        .get("fetch")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

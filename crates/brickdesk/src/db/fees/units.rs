@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sea_query::{Expr, ExprTrait, Iden, JoinType, OnConflict, Order, Query};
+use sea_query::{Expr, ExprTrait, Iden, JoinType, OnConflict, Order, Query, SelectStatement};
 use time::OffsetDateTime;
 
 use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, Orders};
@@ -87,29 +87,11 @@ pub struct CandidateRow {
     pub platform_order_id: String,
 }
 
-/// Sold (or since returned) units linked to Amazon order lines, by order,
-/// line and unit index.
-pub async fn reconciliation_candidates(conn: &mut Conn<'_>) -> Result<Vec<CandidateRow>, DbError> {
-    let stmt = Query::select()
-        .expr_as(
-            Expr::col((InventoryItems::Table, InventoryItems::Id)),
-            sea_query::Alias::new("inventory_item_id"),
-        )
-        .columns([
-            (InventoryItems::Table, InventoryItems::Status),
-            (InventoryItems::Table, InventoryItems::SetNumber),
-            (InventoryItems::Table, InventoryItems::ItemName),
-            (InventoryItems::Table, InventoryItems::Currency),
-            (InventoryItems::Table, InventoryItems::CostMinor),
-        ])
-        .column((OrderItems::Table, OrderItems::PlatformItemId))
-        .expr_as(
-            Expr::col((OrderItems::Table, OrderItems::Sku)),
-            sea_query::Alias::new("line_sku"),
-        )
-        .column((OrderItems::Table, OrderItems::Quantity))
-        .column((OrderItemLinks::Table, OrderItemLinks::UnitIndex))
-        .column((Orders::Table, Orders::PlatformOrderId))
+/// Units linked to lines of Amazon orders (`order_item_links` joined to
+/// `inventory_items`, `order_items` and `orders`): what reconciliation
+/// works on and what "items missing fee data" counts.
+fn linked_amazon_units() -> SelectStatement {
+    Query::select()
         .from(OrderItemLinks::Table)
         .join(
             JoinType::InnerJoin,
@@ -129,6 +111,32 @@ pub async fn reconciliation_candidates(conn: &mut Conn<'_>) -> Result<Vec<Candid
             Expr::col((Orders::Table, Orders::Id)).equals((OrderItems::Table, OrderItems::OrderId)),
         )
         .and_where(Expr::col((Orders::Table, Orders::Platform)).eq("amazon"))
+        .to_owned()
+}
+
+/// Sold (or since returned) units linked to Amazon order lines, by order,
+/// line and unit index.
+pub async fn reconciliation_candidates(conn: &mut Conn<'_>) -> Result<Vec<CandidateRow>, DbError> {
+    let stmt = linked_amazon_units()
+        .expr_as(
+            Expr::col((InventoryItems::Table, InventoryItems::Id)),
+            sea_query::Alias::new("inventory_item_id"),
+        )
+        .columns([
+            (InventoryItems::Table, InventoryItems::Status),
+            (InventoryItems::Table, InventoryItems::SetNumber),
+            (InventoryItems::Table, InventoryItems::ItemName),
+            (InventoryItems::Table, InventoryItems::Currency),
+            (InventoryItems::Table, InventoryItems::CostMinor),
+        ])
+        .column((OrderItems::Table, OrderItems::PlatformItemId))
+        .expr_as(
+            Expr::col((OrderItems::Table, OrderItems::Sku)),
+            sea_query::Alias::new("line_sku"),
+        )
+        .column((OrderItems::Table, OrderItems::Quantity))
+        .column((OrderItemLinks::Table, OrderItemLinks::UnitIndex))
+        .column((Orders::Table, Orders::PlatformOrderId))
         .and_where(
             Expr::col((InventoryItems::Table, InventoryItems::Status)).is_in(["SOLD", "RETURNED"]),
         )
@@ -432,33 +440,19 @@ pub async fn replace_unit_fees(tx: &mut Tx, units: &[UnitFeesWrite<'_>]) -> Resu
 /// "Items missing fee data": sold units linked to Amazon lines with no
 /// reconciled sale event.
 pub async fn count_missing(db: &Db) -> Result<i64, DbError> {
-    let stmt = Query::select()
+    count_missing_in(&mut Conn::Db(db)).await
+}
+
+/// [`count_missing`] through the pool or inside a transaction.
+pub async fn count_missing_in(conn: &mut Conn<'_>) -> Result<i64, DbError> {
+    let stmt = linked_amazon_units()
         .expr(Expr::col((OrderItemLinks::Table, OrderItemLinks::Id)).count())
-        .from(OrderItemLinks::Table)
-        .join(
-            JoinType::InnerJoin,
-            InventoryItems::Table,
-            Expr::col((InventoryItems::Table, InventoryItems::Id))
-                .equals((OrderItemLinks::Table, OrderItemLinks::InventoryItemId)),
-        )
-        .join(
-            JoinType::InnerJoin,
-            OrderItems::Table,
-            Expr::col((OrderItems::Table, OrderItems::Id))
-                .equals((OrderItemLinks::Table, OrderItemLinks::OrderItemId)),
-        )
-        .join(
-            JoinType::InnerJoin,
-            Orders::Table,
-            Expr::col((Orders::Table, Orders::Id)).equals((OrderItems::Table, OrderItems::OrderId)),
-        )
         .join(
             JoinType::LeftJoin,
             UnitFees::Table,
             Expr::col((UnitFees::Table, UnitFees::InventoryItemId))
                 .equals((InventoryItems::Table, InventoryItems::Id)),
         )
-        .and_where(Expr::col((Orders::Table, Orders::Platform)).eq("amazon"))
         .and_where(Expr::col((InventoryItems::Table, InventoryItems::Status)).eq("SOLD"))
         .and_where(
             Expr::col((UnitFees::Table, UnitFees::State))
@@ -466,7 +460,7 @@ pub async fn count_missing(db: &Db) -> Result<i64, DbError> {
                 .or(Expr::col((UnitFees::Table, UnitFees::State)).eq("not_posted")),
         )
         .to_owned();
-    Ok(db.one::<(i64,)>(&stmt).await?.0)
+    Ok(conn.one::<(i64,)>(&stmt).await?.0)
 }
 
 /// Marks a unit SOLD on Amazon with its sold fields, inside a

@@ -222,10 +222,11 @@ async fn orders_page(
     html(status, &page)
 }
 
+/// `?fees_job=<id>`: the fees job whose result the Amazon card shows.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct FeesFlash {
-    fees: Option<String>,
+    fees_job: Option<String>,
 }
 
 pub async fn all_orders(
@@ -237,7 +238,9 @@ pub async fn all_orders(
     if Platform::parse(&params.platform) == Some(Platform::Amazon) {
         return Ok(Redirect::to("/orders/amazon").into_response());
     }
-    let fees = crate::web::fees::card(&state, &user, flash.fees).await?;
+    // Anything but a job id is ignored, like a job that is not a fees job.
+    let shown = flash.fees_job.and_then(|id| id.trim().parse().ok());
+    let fees = crate::web::fees::card(&state, &user, shown).await?;
     orders_page(&state, params, None, Some(fees)).await
 }
 

@@ -1,12 +1,13 @@
 //! Reconcile Fees over HTTP and in a real browser.
 
+use brickdesk::amazon::fees;
 use brickdesk::auth::Role;
 use brickdesk::config::DemoMode;
 use brickdesk::db;
 use serde_json::Value;
-use spapi_sim::RunningSim;
+use spapi_sim::{FaultSpec, RunningSim};
 
-use super::{ago, fetch, order, sell, shipment, sim};
+use super::{ago, fetch, order, sell, shipment, sim, start_job};
 use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
 
 const API: &str = "/api/admin/reconcile-amazon-fees";
@@ -69,11 +70,29 @@ async fn preview_writes_nothing_run_fetches_and_updates_and_pages_show_it() {
     assert_eq!(status, 200, "{preview}");
     assert_eq!(preview["count"], 0, "nothing fetched yet: {preview}");
     assert_eq!(preview["missing"], 3);
+    assert_eq!(preview["based_on"], "stored_events");
+    assert_eq!(preview["events_fetched_up_to"], Value::Null);
+    assert_eq!(preview["note"], "No fee events fetched from Amazon yet");
+    assert_eq!(preview["unreadable_events"], 0);
     assert_eq!(db::fees::count_events(&app.db).await.expect("count"), 0);
 
     let (status, run) = json(owner.post(&url)).await;
     assert_eq!(status, 200, "{run}");
     assert_eq!(run["updated"], 2, "{run}");
+    let job_url = format!(
+        "{}{}",
+        app.address,
+        run["status_url"].as_str().expect("status url")
+    );
+    let (status, job) = json(owner.get(&job_url)).await;
+    assert_eq!(status, 200, "{job}");
+    assert_eq!(
+        (job["state"].clone(), job["phase"].clone()),
+        ("done".into(), "done".into())
+    );
+    assert_eq!(job["job_id"], run["job_id"]);
+    assert_eq!(job["result"]["updated"], 2);
+    assert_eq!(job["fetch"]["events_new"], 1);
     assert_eq!(
         run["message"],
         "Updated 2 items; 1 item still waiting for Amazon to post fees"
@@ -85,6 +104,13 @@ async fn preview_writes_nothing_run_fetches_and_updates_and_pages_show_it() {
     assert_eq!(
         (again["count"].clone(), again["unchanged"].clone()),
         (0.into(), 2.into())
+    );
+    assert!(
+        again["events_fetched_up_to"].is_string()
+            && again["note"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("Based on fee events fetched up to ")),
+        "{again}"
     );
     let (_, second) = json(owner.post(&url)).await;
     assert_eq!(second["updated"], 0);
@@ -114,11 +140,68 @@ async fn preview_writes_nothing_run_fetches_and_updates_and_pages_show_it() {
 
     let orders = text(&owner, format!("{}/orders", app.address)).await;
     assert!(orders.contains("1 item missing fee data"), "{orders}");
+    assert!(
+        orders.contains("Based on fee events fetched up to "),
+        "{orders}"
+    );
+    // The banner shows a fees job's stored result, never text from the address.
+    let shown = text(
+        &owner,
+        format!("{}/orders?fees_job={}", app.address, run["job_id"]),
+    )
+    .await;
+    assert!(
+        shown.contains("Updated 2 items; 1 item still waiting for Amazon to post fees"),
+        "{shown}"
+    );
+    let spoof = owner
+        .get(format!("{}/orders", app.address))
+        .query(&[("fees", "Updated 999 items"), ("fees_job", "x")])
+        .send()
+        .await
+        .expect("get");
+    let spoof = spoof.text().await.expect("body");
+    assert!(!spoof.contains("Updated 999 items"), "{spoof}");
+    let other_job = text(&owner, format!("{}/orders?fees_job=999999", app.address)).await;
+    assert!(!other_job.contains("id=\"fees-result\""), "{other_job}");
 
     app.add_user("sam", Role::Staff).await;
     let (staff, _) = app.sign_in("sam", PASSWORD).await;
     let resp = staff.get(&url).send().await.expect("staff preview");
     assert_eq!(resp.status(), 403);
+    sim.shutdown().await.expect("stop sim");
+}
+
+#[tokio::test]
+async fn the_card_shows_the_fees_job_while_it_runs_and_how_it_ended() {
+    let sim = sim().await;
+    let (app, owner) = app_on(&sim).await;
+    // Amazon's first answer takes a while: the job is certainly running.
+    sim.set_faults(FaultSpec::parse("slow@10s#1").expect("fault spec"));
+    let jobs = crate::amazon_sync::jobs_for(&app.db, &sim);
+    let id = start_job(&jobs).await;
+    let orders = text(&owner, format!("{}/orders", app.address)).await;
+    assert!(
+        orders.contains("Fetching fee events: window 1 of 1")
+            && orders.contains(&format!("data-fees-job=\"{id}\"")),
+        "{orders}"
+    );
+    let (status, job) = json(owner.get(format!("{}{API}/jobs/{id}", app.address))).await;
+    assert_eq!(status, 200, "{job}");
+    assert_eq!(job["is_running"], true, "{job}");
+    assert_eq!(job["result"], Value::Null);
+    jobs.stop(fees::KIND).await.expect("stop");
+    let row = jobs.wait(id).await.expect("job");
+    assert_eq!(row.state, "stopped");
+    let orders = text(&owner, format!("{}/orders?fees_job={id}", app.address)).await;
+    assert!(!orders.contains("id=\"fees-running\""), "{orders}");
+    assert!(
+        orders.contains("The fee reconciliation was stopped before it finished"),
+        "{orders}"
+    );
+    let (status, _) = json(owner.get(format!("{}{API}/jobs/999999", app.address))).await;
+    assert_eq!(status, 404);
+    sim.set_faults(FaultSpec::default());
     sim.shutdown().await.expect("stop sim");
 }
 

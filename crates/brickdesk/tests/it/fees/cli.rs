@@ -1,4 +1,5 @@
-//! `brickdesk fees sync` and `brickdesk fees reconcile` as a person runs them.
+//! `brickdesk fees sync` (the fees job, in process) and `brickdesk fees
+//! reconcile` as a person runs them.
 
 use std::process::Output;
 
@@ -70,6 +71,7 @@ async fn sync_then_dry_run_then_reconcile() {
         &[
             "fees",
             "sync",
+            "--fetch-only",
             "--amazon-api-url",
             &api,
             "--amazon-lwa-url",
@@ -78,10 +80,11 @@ async fn sync_then_dry_run_then_reconcile() {
     )
     .await;
     assert!(sync.status.success(), "{}", text(&sync.stderr));
+    let out = text(&sync.stdout);
     assert!(
-        text(&sync.stdout).contains("1 event line(s) fetched, 1 new. 2 item(s) missing fee data"),
-        "{}",
-        text(&sync.stdout)
+        out.contains("1 event line(s) fetched, 1 new (0 could not be read).")
+            && out.contains("2 item(s) missing fee data"),
+        "{out}"
     );
 
     let dry = brickdesk(dir.path(), &["fees", "reconcile", "--dry-run"]).await;
@@ -99,6 +102,25 @@ async fn sync_then_dry_run_then_reconcile() {
     );
     let again = brickdesk(dir.path(), &["fees", "reconcile"]).await;
     assert!(text(&again.stdout).contains("Updated 0 items"));
+    // The whole job: fetch (nothing new) and reconcile (nothing to change).
+    let job = brickdesk(
+        dir.path(),
+        &[
+            "fees",
+            "sync",
+            "--amazon-api-url",
+            &api,
+            "--amazon-lwa-url",
+            &lwa,
+        ],
+    )
+    .await;
+    assert!(job.status.success(), "{}", text(&job.stderr));
+    let out = text(&job.stdout);
+    assert!(
+        out.contains(", 0 new (0 could not be read).") && out.contains("Updated 0 items"),
+        "{out}"
+    );
 
     let offline = brickdesk(
         dir.path(),

@@ -1,0 +1,269 @@
+//! Running the fees job over HTTP: `POST /api/admin/reconcile-amazon-fees`
+//! starts it (or joins the one running) and waits a bounded time; `GET
+//! /api/admin/reconcile-amazon-fees/jobs/{id}` follows it; the Amazon
+//! card's [Reconcile Fees] form comes back to `/orders?fees_job=<id>`,
+//! whose banner is built from that job's stored counts.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::super::auth::CurrentUser;
+use super::super::{AppError, AppState, PageError};
+use crate::amazon::fees::{self, FeesJob, FeesParams, ReconcileOutcome, SyncProgress};
+use crate::auth::Role;
+use crate::db;
+use crate::db::jobs as store;
+use crate::jobs::StartError;
+
+/// How long a run request waits for the job before answering with its
+/// state (202) for the client to follow.
+const RUN_WAIT: Duration = Duration::from_secs(25);
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn status_url(id: i64) -> String {
+    format!("/api/admin/reconcile-amazon-fees/jobs/{id}")
+}
+
+/// A fees job as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct FeesJobJson {
+    job_id: i64,
+    /// `running`, `rate_limited`, `stopping`, `done`, `stopped`, `failed`
+    /// or `interrupted`.
+    state: String,
+    is_running: bool,
+    /// `fetching`, `reconciling` or `done`.
+    phase: String,
+    fetch: SyncProgress,
+    /// Events posted before this have been fetched.
+    fetched_up_to: Option<String>,
+    fetch_error: Option<String>,
+    errors: Vec<String>,
+    started_at: Option<String>,
+    finished_at: Option<String>,
+    /// The reconciliation's counts, once done.
+    result: Option<ReconcileOutcome>,
+    /// Where to follow the job.
+    status_url: String,
+}
+
+impl From<&FeesJob> for FeesJobJson {
+    fn from(job: &FeesJob) -> Self {
+        FeesJobJson {
+            job_id: job.id,
+            state: job.state.clone(),
+            is_running: job.is_running,
+            phase: job.phase.clone(),
+            fetch: job.fetch.clone(),
+            fetched_up_to: job.fetched_up_to.map(rfc3339),
+            fetch_error: job.fetch_error.clone(),
+            errors: job.errors.clone(),
+            started_at: job.started_at.map(rfc3339),
+            finished_at: job.finished_at.map(rfc3339),
+            result: job.outcome(),
+            status_url: status_url(job.id),
+        }
+    }
+}
+
+/// A finished run as `POST` answers it: the counts as before, with the job.
+#[derive(Debug, Serialize)]
+struct RunJson {
+    job_id: i64,
+    status_url: String,
+    #[serde(flatten)]
+    outcome: ReconcileOutcome,
+}
+
+async fn load(state: &AppState, id: i64) -> Result<Option<FeesJob>, AppError> {
+    Ok(store::get(&state.db, id)
+        .await?
+        .as_ref()
+        .and_then(FeesJob::from_row))
+}
+
+/// Starts the fees job for `user` (or joins the live one) and waits up to
+/// [`RUN_WAIT`] for it. A joined job that only fetched is followed by a
+/// run of our own, so the caller always gets a reconciliation.
+async fn start_and_wait(state: &AppState, user: &CurrentUser) -> Result<FeesJob, AppError> {
+    let params = FeesParams {
+        user_id: Some(user.id),
+        fetch_only: false,
+    };
+    let value = serde_json::to_value(params).map_err(|e| AppError::Internal(e.into()))?;
+    let deadline = tokio::time::Instant::now() + RUN_WAIT;
+    loop {
+        let started = state
+            .jobs
+            .start(fees::KIND, value.clone())
+            .await
+            .map_err(|e| match e {
+                StartError::UnknownKind(k) => {
+                    AppError::Internal(anyhow::anyhow!("no runner for {k}"))
+                }
+                StartError::Db(e) => e.into(),
+            })?;
+        let id = started.job().id;
+        let _ = tokio::time::timeout_at(deadline, state.jobs.wait(id)).await;
+        let job = load(state, id)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("fees job {id} vanished")))?;
+        let fetched_only = job.state == "done" && job.report.is_none();
+        if !fetched_only || tokio::time::Instant::now() >= deadline {
+            return Ok(job);
+        }
+    }
+}
+
+fn ended_early(job: &FeesJob) -> AppError {
+    AppError::Unavailable(match job.state.as_str() {
+        "failed" => "The fee reconciliation failed before it finished.".to_owned(),
+        "done" => "The fees were fetched but not reconciled yet; run it again.".to_owned(),
+        "interrupted" => {
+            "The fee reconciliation was interrupted; it resumes by itself shortly.".to_owned()
+        }
+        _ => "The fee reconciliation was stopped before it finished; run it again.".to_owned(),
+    })
+}
+
+/// `POST /api/admin/reconcile-amazon-fees`: the counts (200) when the job
+/// finishes within [`RUN_WAIT`], else the job's state (202) to follow.
+#[tracing::instrument(skip_all, fields(user = %user.username))]
+pub async fn reconcile_fees(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Response, AppError> {
+    let job = start_and_wait(&state, &user).await?;
+    // An interrupted job is resumed by the jobs supervisor: follow it too.
+    if job.is_running || job.state == "interrupted" {
+        return Ok((StatusCode::ACCEPTED, Json(FeesJobJson::from(&job))).into_response());
+    }
+    let outcome = job.outcome().ok_or_else(|| ended_early(&job))?;
+    let body = RunJson {
+        job_id: job.id,
+        status_url: status_url(job.id),
+        outcome,
+    };
+    Ok(Json(body).into_response())
+}
+
+/// `GET /api/admin/reconcile-amazon-fees/jobs/{id}`.
+pub async fn job_status(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<FeesJobJson>, AppError> {
+    let job = load(&state, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such fees job".into()))?;
+    Ok(Json(FeesJobJson::from(&job)))
+}
+
+/// `POST /orders/reconcile-fees`: back to `/orders`, whose card shows the
+/// job's result (or that it is still running).
+#[tracing::instrument(skip_all, fields(user = %user.username))]
+pub async fn reconcile_fees_form(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Response, PageError> {
+    let job = start_and_wait(&state, &user).await?;
+    Ok(Redirect::to(&format!("/orders?fees_job={}#amazon-card", job.id)).into_response())
+}
+
+/// The fee part of the Amazon card on `/orders`.
+#[derive(Debug, Clone)]
+pub struct FeeCard {
+    /// Sold Amazon units with no reconciled sale event.
+    pub missing: i64,
+    /// "Fee events fetched up to …" or that none were fetched yet.
+    pub fetched_up_to: String,
+    /// The result of the job named in the address, built from its counts.
+    pub message: Option<String>,
+    /// What went wrong with that job, in fixed words.
+    pub problem: Option<String>,
+    /// The live fees job.
+    pub running: Option<RunningView>,
+    /// Whether the user may run it (owners only).
+    pub allowed: bool,
+}
+
+/// A live fees job on the card.
+#[derive(Debug, Clone)]
+pub struct RunningView {
+    /// The job's id, for following it.
+    pub job_id: i64,
+    /// What it is doing, e.g. "Fetching fee events: window 1 of 2, …".
+    pub text: String,
+}
+
+fn running_text(job: &FeesJob) -> String {
+    let f = &job.fetch;
+    match job.phase.as_str() {
+        "fetching" => format!(
+            "Fetching fee events: window {} of {}, {} page{}, {} new event{}…",
+            (f.windows_done + 1).min(f.windows_total.max(1)),
+            f.windows_total.max(1),
+            f.pages,
+            if f.pages == 1 { "" } else { "s" },
+            f.events_new,
+            if f.events_new == 1 { "" } else { "s" },
+        ),
+        _ => "Reconciling fees onto sold items…".to_owned(),
+    }
+}
+
+/// The card's figures for `user`, with the result of job `shown` (from
+/// `?fees_job=`) when it is a fees job.
+pub async fn card(
+    state: &AppState,
+    user: &CurrentUser,
+    shown: Option<i64>,
+) -> Result<FeeCard, AppError> {
+    let running = store::live_job(&state.db, fees::KIND)
+        .await?
+        .as_ref()
+        .and_then(FeesJob::from_row)
+        .map(|job| RunningView {
+            job_id: job.id,
+            text: running_text(&job),
+        });
+    let shown = match shown {
+        Some(id) => load(state, id).await?,
+        None => None,
+    };
+    let (mut message, mut problem) = (None, None);
+    if let Some(job) = shown.filter(|j| !j.is_running) {
+        match &job.report {
+            Some(r) => {
+                message = Some(fees::message(
+                    r.updated,
+                    r.not_posted,
+                    r.skipped.len(),
+                    r.unreadable_events,
+                ));
+                problem = job
+                    .fetch_error
+                    .as_ref()
+                    .map(|why| format!("New fees could not be fetched: {why}"));
+            }
+            None => problem = Some(ended_early(&job).to_string()),
+        }
+    }
+    Ok(FeeCard {
+        missing: db::fees::count_missing(&state.db).await?,
+        fetched_up_to: fees::fetched_up_to_text(fees::watermark(&state.db).await?),
+        message,
+        problem,
+        running,
+        allowed: user.role == Role::Owner,
+    })
+}

@@ -51,10 +51,16 @@ pub async fn run(args: &BackfillBenchArgs) -> anyhow::Result<()> {
         report.calls("getOrderItems"),
         report.throttled
     );
+    // Amazon's part (requests, processing, downloads) runs on the
+    // simulator's clock; storing the lines is local work, which the time
+    // scale must not inflate.
+    let amazon = report.amazon_seconds.unwrap_or(report.wall);
+    let local = report.wall - amazon;
     println!(
-        "  wall {:.2} s = simulated {:.2} min (target <= 5 min)",
-        report.wall,
-        report.wall * scale / 60.0
+        "  Amazon's part {amazon:.2} s wall = {:.2} simulated min; storing {local:.2} s; \
+         total {:.2} min (target <= 5 min)",
+        amazon * scale / 60.0,
+        (amazon * scale + local) / 60.0
     );
 
     let per_order = backfill_once(args, "per_order").await?;
@@ -87,6 +93,8 @@ pub async fn run(args: &BackfillBenchArgs) -> anyhow::Result<()> {
 struct Outcome {
     job: crate::db::jobs::JobRow,
     wall: f64,
+    /// Seconds from the start until the report's rows were in hand.
+    amazon_seconds: Option<f64>,
     by_operation: std::collections::BTreeMap<String, u64>,
     throttled: u64,
 }
@@ -144,6 +152,7 @@ async fn backfill_once(args: &BackfillBenchArgs, mode: &str) -> anyhow::Result<O
     );
     let before = sim.stats();
     let clock = Instant::now();
+    let started_at = time::OffsetDateTime::now_utc();
     let started = jobs
         .start(
             backfill::KIND,
@@ -168,12 +177,20 @@ async fn backfill_once(args: &BackfillBenchArgs, mode: &str) -> anyhow::Result<O
         })
         .collect();
     let throttled = after.throttled - before.throttled;
+    let detail: serde_json::Value = serde_json::from_str(&job.detail_json).unwrap_or_default();
+    let amazon_seconds = detail["reportFetchedAt"]
+        .as_str()
+        .and_then(|t| {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .map(|t| (t - started_at).as_seconds_f64());
     sim.shutdown().await?;
     db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Outcome {
         job,
         wall,
+        amazon_seconds,
         by_operation,
         throttled,
     })

@@ -185,9 +185,35 @@ async fn fees_reach_a_line_known_only_from_the_report(db: &Db) {
     assert_eq!((f.gross_minor, f.commission_minor), (1500, -230));
 }
 
+async fn windows_without_orders_are_skipped(db: &Db) {
+    // Half the orders move three months back: the windows between hold
+    // no orders, and Amazon cancels their reports.
+    let sim = crate::amazon_sync::sim(120, 400.0, "").await;
+    sim.update_seller(|s| {
+        for o in s.orders.iter_mut().step_by(2) {
+            o.created -= time::Duration::days(90);
+            o.last_updated -= time::Duration::days(90);
+        }
+    });
+    let jobs = crate::amazon_sync::jobs_for(db, &sim);
+    run(&jobs, sync::KIND, sync_params("v0")).await;
+    let keyable = keyable(&sim);
+    let job = run(&jobs, backfill::KIND, serde_json::json!({"mode": "report"})).await;
+    assert_eq!((job.success, job.failed), (120, 0), "{job:?}");
+    assert!(calls(&sim, "createReport") >= 3, "{:?}", sim.stats());
+    assert_eq!(
+        calls(&sim, "getOrderItems"),
+        120 - keyable.len() as u64,
+        "an empty window does not end report mode"
+    );
+    assert_eq!(stored_lines(db).await, expected_lines(&sim, &keyable));
+    sim.shutdown().await.unwrap();
+}
+
 on_both_backends! {
     report_backfill_then_sync => report_mode_fills_lines_and_a_later_sync_names_them;
     report_backfill_below_threshold => few_missing_orders_go_per_order;
     report_backfill_under_faults => report_mode_under_faults_is_exact;
     report_line_fees_by_sku => fees_reach_a_line_known_only_from_the_report;
+    report_empty_windows => windows_without_orders_are_skipped;
 }

@@ -66,6 +66,8 @@ struct Report {
     created: OffsetDateTime,
     created_at: tokio::time::Instant,
     document_id: Option<String>,
+    /// No data in the window: Amazon cancels such a report.
+    empty: bool,
 }
 
 /// Reports requested so far and their finished documents.
@@ -132,6 +134,7 @@ fn create(s: &SimState, body: &[u8]) -> Result<Value, ApiFailure> {
         created: now,
         created_at: tokio::time::Instant::now(),
         document_id: None,
+        empty: false,
     });
     Ok(json!({ "reportId": id }))
 }
@@ -169,10 +172,27 @@ fn report(s: &SimState, id: &str) -> Result<Value, ApiFailure> {
         "dataEndTime": format_time(report.end),
         "createdTime": format_time(report.created),
     });
+    let finished = age >= queued + processing;
+    if finished && report.document_id.is_none() && !report.empty {
+        let (text, rows) = flat_file(&s.seller(), report);
+        if rows == 0 {
+            report.empty = true;
+        } else {
+            let document_id = format!(
+                "amzn1.spdoc.1.4.eu.{}",
+                s.random_text(24, b"0123456789abcdef")
+            );
+            documents.insert(document_id.clone(), gzip_cp1252(&text));
+            report.document_id = Some(document_id);
+        }
+    }
     let status = if age < queued {
         "IN_QUEUE"
-    } else if age < queued + processing {
+    } else if !finished {
         "IN_PROGRESS"
+    } else if report.empty {
+        // Amazon cancels a report that has no data to return.
+        "CANCELLED"
     } else {
         "DONE"
     };
@@ -180,16 +200,10 @@ fn report(s: &SimState, id: &str) -> Result<Value, ApiFailure> {
     if age >= queued {
         body["processingStartTime"] = json!(format_time(report.created + queued));
     }
+    if status == "CANCELLED" {
+        body["processingEndTime"] = json!(format_time(report.created + queued + processing));
+    }
     if status == "DONE" {
-        if report.document_id.is_none() {
-            let document_id = format!(
-                "amzn1.spdoc.1.4.eu.{}",
-                s.random_text(24, b"0123456789abcdef")
-            );
-            let text = flat_file(&s.seller(), report);
-            documents.insert(document_id.clone(), gzip_cp1252(&text));
-            report.document_id = Some(document_id);
-        }
         body["processingEndTime"] = json!(format_time(report.created + queued + processing));
         body["reportDocumentId"] = json!(report.document_id);
     }
@@ -242,7 +256,8 @@ pub(crate) async fn download(
     }
 }
 
-fn flat_file(seller: &Seller, report: &Report) -> String {
+/// The document's text and its number of data rows.
+fn flat_file(seller: &Seller, report: &Report) -> (String, usize) {
     let by_update = report.report_type == BY_LAST_UPDATE;
     let mut orders: Vec<&SimOrder> = seller
         .orders
@@ -259,6 +274,7 @@ fn flat_file(seller: &Seller, report: &Report) -> String {
     orders.sort_by_key(|o| if by_update { o.last_updated } else { o.created });
     let mut text = COLUMNS.join("\t");
     text.push('\n');
+    let mut rows = 0;
     for o in orders {
         let order_status = match o.status {
             OrderStatus::Canceled => "Cancelled",
@@ -311,9 +327,10 @@ fn flat_file(seller: &Seller, report: &Report) -> String {
             ];
             text.push_str(&row.join("\t"));
             text.push('\n');
+            rows += 1;
         }
     }
-    text
+    (text, rows)
 }
 
 fn gzip_cp1252(text: &str) -> Vec<u8> {

@@ -46,7 +46,14 @@ pub(super) async fn fill(
     let dates = missing.iter().filter_map(|o| o.order_date);
     if let (Some(first), Some(last)) = (dates.clone().min(), dates.max()) {
         match fetch_rows(ctx, client, first, last).await? {
-            Ok(rows) => store(ctx, &missing, &rows, cursor).await?,
+            Ok(rows) => {
+                // When Amazon's part ended: the rest is local work.
+                let at = OffsetDateTime::now_utc()
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default();
+                ctx.update(|p| p.set_detail("reportFetchedAt", at));
+                store(ctx, &missing, &rows, cursor).await?;
+            }
             Err(message) => {
                 tracing::warn!(%message, "all-orders report unavailable; fetching per order");
                 ctx.update(|p| p.push_error(message));
@@ -106,6 +113,8 @@ async fn fetch_rows(
         .await?;
         let document_id = match report {
             Ok(r) => r.report_document_id.unwrap_or_default(),
+            // Amazon cancels a report whose window holds no orders.
+            Err(spapi::Error::ReportFailed { status, .. }) if status == "CANCELLED" => continue,
             Err(e) => return Ok(Err(explain("prepared", &e))),
         };
         let document: ReportDocument =

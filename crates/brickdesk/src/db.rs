@@ -53,6 +53,9 @@ pub enum Db {
     Postgres(PgPool),
 }
 
+/// A PostgreSQL connection idle longer than this is pinged before use.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+
 impl Db {
     /// Connects to `url` (`sqlite://path` or `postgres://…`). For SQLite the
     /// file and its folder are created if missing; WAL, foreign keys and a
@@ -66,6 +69,18 @@ impl Db {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
+                // A ping before every use is a round trip per query; a
+                // connection busy a moment ago is alive, so only one idle
+                // for a while is checked (sqlx's documented pattern).
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for > PING_IF_IDLE_FOR {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect_with(options)
                 .await
                 .map_err(|e| DbError::Connect(format!("{}: {e}", redact(url))))?;
@@ -93,6 +108,10 @@ impl Db {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
+            // A SQLite connection is an open file, not a link that can drop:
+            // sqlx's ping before each use would only add a hop to the
+            // connection's thread on every query.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|e| DbError::Connect(format!("{url}: {e}")))?;

@@ -123,6 +123,7 @@ impl Application {
             config: Arc::new(config),
             demo,
             setup,
+            tokens: Arc::default(),
             throttle: Arc::default(),
             secrets,
             amazon,

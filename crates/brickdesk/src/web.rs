@@ -43,6 +43,8 @@ pub struct AppState {
     pub demo: bool,
     /// The first-run owner setup link, while no user exists.
     pub setup: Arc<auth::SetupToken>,
+    /// API tokens verified a moment ago.
+    pub tokens: Arc<auth::TokenCache>,
     /// Failed sign-in counts.
     pub throttle: Arc<LoginThrottle>,
     /// Encryption of stored credentials.

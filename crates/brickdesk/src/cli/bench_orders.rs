@@ -196,6 +196,18 @@ async fn throughput(
     concurrency: usize,
     total: usize,
 ) -> anyhow::Result<()> {
+    let body = client
+        .get(url)
+        .send()
+        .await?
+        .error_for_status()?
+        .bytes()
+        .await?;
+    println!(
+        "  {:<34} {} bytes of JSON per response",
+        "list page 1, response size",
+        body.len()
+    );
     let next = Arc::new(AtomicUsize::new(0));
     let cpu_before = process_cpu_seconds();
     let started = Instant::now();

@@ -5,10 +5,11 @@ mod matching;
 pub mod sync;
 
 pub use list::{
-    COUNT_CAP, LineRow, LinkedUnitRow, OrderListQuery, OrderSummaryRow, OrderTotal,
+    COUNT_CAP, LineRow, LinkedUnitRow, ListedOrder, OrderListQuery, OrderSummaryRow, OrderTotal,
     SEARCH_SPARSE_CAP, lines_for_item, lines_for_orders, links_for_items, list_orders,
     order_by_platform_id,
 };
+pub(crate) use matching::set_match_counts;
 pub use matching::{Refresh, order_search_text, refresh_match_counts, refresh_order};
 
 use sea_query::{Expr, ExprTrait, OnConflict, Query};

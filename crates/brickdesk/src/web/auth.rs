@@ -3,7 +3,9 @@
 
 mod pages;
 
+use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
@@ -64,6 +66,42 @@ impl SetupToken {
     }
 }
 
+/// How long a verified API token is trusted without asking the database
+/// again. A token revoked, or a user disabled, by another process (the
+/// CLI) stops working within this time.
+pub const TOKEN_TRUST: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Most tokens remembered at once; beyond it the memory starts afresh.
+const TOKEN_CACHE_MAX: usize = 1_024;
+
+/// API tokens verified in the last [`TOKEN_TRUST`], by digest: a client
+/// sending many requests costs one token lookup every two seconds, not one
+/// per request. Only good tokens are remembered, so a bad one is looked up
+/// (and refused) every time.
+#[derive(Debug, Default)]
+pub struct TokenCache(Mutex<HashMap<String, (CurrentUser, Instant)>>);
+
+impl TokenCache {
+    fn get(&self, digest: &str) -> Option<CurrentUser> {
+        let guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        guard
+            .get(digest)
+            .filter(|(_, at)| at.elapsed() < TOKEN_TRUST)
+            .map(|(user, _)| user.clone())
+    }
+
+    fn put(&self, digest: String, user: CurrentUser) {
+        let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.len() >= TOKEN_CACHE_MAX {
+            guard.retain(|_, (_, at)| at.elapsed() < TOKEN_TRUST);
+            if guard.len() >= TOKEN_CACHE_MAX {
+                guard.clear();
+            }
+        }
+        guard.insert(digest, (user, Instant::now()));
+    }
+}
+
 /// Reads a cookie from the request headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -107,15 +145,21 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 
 async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentUser>, AppError> {
     if let Some(secret) = bearer(headers) {
-        let row = db::users::token_user(&state.db, &token::digest(secret)).await?;
+        let digest = token::digest(secret);
+        if let Some(user) = state.tokens.get(&digest) {
+            return Ok(Some(user));
+        }
+        let row = db::users::token_user(&state.db, &digest).await?;
         // A bad token is an error, not an anonymous request.
         let row = row.ok_or(AppError::Unauthorized)?;
-        return Ok(Some(CurrentUser {
+        let user = CurrentUser {
             id: row.user_id()?,
             username: row.username.clone(),
             role: row.role(),
             via_token: true,
-        }));
+        };
+        state.tokens.put(digest, user.clone());
+        return Ok(Some(user));
     }
     let Some(secret) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);

@@ -40,7 +40,7 @@ async fn every_order(db: &Db) -> Vec<(String, String)> {
                     text.push_str(&field.to_lowercase());
                 }
             }
-            out.push((o.platform_order_id, text));
+            out.push((o.order.platform_order_id, text));
         }
     }
 }

@@ -48,6 +48,12 @@ async fn reference_summaries(db: &Db) -> HashMap<String, MatchSummary> {
         let (orders, total) = db::orders::list_orders(db, &q).await.expect("orders");
         let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
         let lines = db::orders::lines_for_orders(db, &ids).await.expect("lines");
+        // The listing's lines (one JSON text per order) equal the lines
+        // read row by row.
+        let embedded: Vec<_> = orders.iter().flat_map(|o| o.lines.clone()).collect();
+        let mut by_row = lines.clone();
+        by_row.sort_by_key(|l| (ids.iter().position(|&id| id == l.order_id), l.id));
+        assert_eq!(embedded, by_row);
         let links =
             db::orders::links_for_items(db, &lines.iter().map(|l| l.id).collect::<Vec<_>>())
                 .await
@@ -82,6 +88,14 @@ async fn counts_follow_the_domain_rule(db: &Db) {
     demo::seed(db, demo::DEMO_SEED).await.expect("seed");
     let reference = reference_summaries(db).await;
     assert_eq!(reference.len(), 300);
+    // Past the last page no row carries the total: it is counted apart.
+    let beyond = OrderListQuery {
+        offset: 10_000,
+        ..query(None, None, None)
+    };
+    let (empty, total) = db::orders::list_orders(db, &beyond).await.expect("list");
+    assert!(empty.is_empty());
+    assert_eq!((total.count, total.more), (300, false));
     for filter in [
         MatchFilter::Matched,
         MatchFilter::Unmatched,

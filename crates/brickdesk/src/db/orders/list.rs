@@ -171,11 +171,66 @@ pub struct OrderTotal {
     pub more: bool,
 }
 
-/// A page of orders, newest first, and how many match the filters.
+/// An order of a listing with its lines.
+#[derive(Debug, Clone)]
+pub struct ListedOrder {
+    /// The order and its counts.
+    pub order: OrderSummaryRow,
+    /// Its lines, by line id.
+    pub lines: Vec<LineRow>,
+}
+
+impl std::ops::Deref for ListedOrder {
+    type Target = OrderSummaryRow;
+
+    fn deref(&self) -> &OrderSummaryRow {
+        &self.order
+    }
+}
+
+/// A page row as read: the order and its lines as one JSON text.
+#[derive(sqlx::FromRow)]
+struct PageRow {
+    #[sqlx(flatten)]
+    order: OrderSummaryRow,
+    lines: String,
+    /// The listing's total, when the status counts give it (see
+    /// [`status_count`]): the same read then answers page and total.
+    total: Option<i64>,
+}
+
+/// The lines of the order row `orders`, as one JSON text: an array of
+/// arrays in [`LineRow`]'s field order. One row per order instead of one
+/// per line keeps a page at one query and 50 rows, which is most of what a
+/// listing costs on SQLite.
+fn lines_json_sql(backend: Backend) -> String {
+    let fields = format!(
+        "oi.id, oi.order_id, oi.platform_item_id, oi.asin, oi.sku, oi.title, \
+         oi.quantity, oi.unit_price_minor, oi.line_price_minor, oi.currency, \
+         oi.condition, {LINE_MATCH_SQL}, {LINK_COUNT_SQL}"
+    );
+    match backend {
+        Backend::Sqlite => format!(
+            "(SELECT json_group_array(json_array({fields}) ORDER BY oi.id) \
+             FROM order_items oi WHERE oi.order_id = orders.id)"
+        ),
+        Backend::Postgres => format!(
+            "(SELECT COALESCE(json_agg(json_build_array({fields}) ORDER BY oi.id), '[]'::json)::text \
+             FROM order_items oi WHERE oi.order_id = orders.id)"
+        ),
+    }
+}
+
+/// Units of the line aliased `oi` linked so far.
+const LINK_COUNT_SQL: &str =
+    "(SELECT COUNT(*) FROM order_item_links l WHERE l.order_item_id = oi.id)";
+
+/// A page of orders with their lines, newest first, and how many match the
+/// filters.
 pub async fn list_orders(
     db: &Db,
     q: &OrderListQuery,
-) -> Result<(Vec<OrderSummaryRow>, OrderTotal), DbError> {
+) -> Result<(Vec<ListedOrder>, OrderTotal), DbError> {
     let plan = plan_search(db, q).await?;
     if matches!(&plan, SearchPlan::Among(ids) if ids.is_empty()) {
         let none = OrderTotal {
@@ -184,34 +239,80 @@ pub async fn list_orders(
         };
         return Ok((Vec::new(), none));
     }
-    let mut stmt = Query::select();
-    stmt.columns(SUMMARY_COLUMNS).from(Orders::Table);
-    if q.offset >= DEFERRED_JOIN_FROM {
-        // Deep page: skip the offset over ids only (an index-only scan on
-        // PostgreSQL), then read the page's 50 rows.
-        let mut ids = Query::select();
-        ids.column(Orders::Id).from(Orders::Table);
-        apply_filters(&mut ids, q, &plan);
-        ids.order_by(Orders::OrderDate, Order::Desc)
-            .order_by(Orders::Id, Order::Desc)
-            .limit(q.limit)
-            .offset(q.offset);
-        stmt.and_where(Expr::col(Orders::Id).in_subquery(ids));
+    // The page's ids first (the offset is skipped over ids only, an
+    // index-only scan on PostgreSQL), then its rows: lines are built for
+    // the page's orders alone, never for rows a sort or the offset passes.
+    let mut ids = Query::select();
+    ids.column(Orders::Id).from(Orders::Table);
+    apply_filters(&mut ids, q, &plan);
+    ids.order_by(Orders::OrderDate, Order::Desc)
+        .order_by(Orders::Id, Order::Desc)
+        .limit(q.limit)
+        .offset(q.offset);
+    let status_total = status_count(q);
+    let total_column = match &status_total {
+        Some(count) => Expr::SubQuery(None, Box::new(count.clone().into())),
+        None => Expr::cust("CAST(NULL AS BIGINT)"),
+    };
+    let stmt = Query::select()
+        .columns(SUMMARY_COLUMNS)
+        .expr_as(
+            Expr::cust(lines_json_sql(db.backend())),
+            Alias::new("lines"),
+        )
+        .expr_as(total_column, Alias::new("total"))
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::Id).in_subquery(ids))
+        .order_by(Orders::OrderDate, Order::Desc)
+        .order_by(Orders::Id, Order::Desc)
+        .to_owned();
+    let (rows, total) = if status_total.is_some() {
+        let rows: Vec<PageRow> = db.all(&stmt).await?;
+        let total = match rows.first().and_then(|r| r.total) {
+            Some(count) => OrderTotal { count, more: false },
+            // Past the last page there is no row to carry the total.
+            None => count_orders(db, q, &plan).await?,
+        };
+        (rows, total)
     } else {
-        apply_filters(&mut stmt, q, &plan);
-        stmt.limit(q.limit).offset(q.offset);
-    }
-    stmt.order_by(Orders::OrderDate, Order::Desc)
-        .order_by(Orders::Id, Order::Desc);
-    // Two connections at once: the count does not wait for the page.
-    futures::try_join!(db.all(&stmt), count_orders(db, q, &plan))
+        // Two connections at once: the count does not wait for the page.
+        futures::try_join!(db.all::<PageRow>(&stmt), count_orders(db, q, &plan))?
+    };
+    let listed = rows
+        .into_iter()
+        .map(|row| {
+            let lines = serde_json::from_str(&row.lines)
+                .map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))))?;
+            Ok(ListedOrder {
+                order: row.order,
+                lines,
+            })
+        })
+        .collect::<Result<_, DbError>>()?;
+    Ok((listed, total))
 }
-
-/// Pages starting this deep read ids first (see [`list_orders`]).
-const DEFERRED_JOIN_FROM: u64 = 1_000;
 
 /// Totals above this are reported as "more than" (see [`count_orders`]).
 pub const COUNT_CAP: i64 = 10_000;
+
+/// The exact total of a listing without match filter or search, from the
+/// status counts (a few rows read); `None` for other listings.
+fn status_count(q: &OrderListQuery) -> Option<SelectStatement> {
+    if q.matching.is_some() || search_text(q).is_some() {
+        return None;
+    }
+    let mut stmt = Query::select();
+    // SUM of BIGINT is NUMERIC on PostgreSQL: cast back to BIGINT.
+    stmt.expr(Expr::cust("CAST(COALESCE(SUM(n), 0) AS BIGINT)"))
+        .from(OrderStatusCounts::Table);
+    if let Some(p) = q.platform {
+        stmt.and_where(Expr::col(OrderStatusCounts::Platform).eq(p.as_str()));
+    }
+    if let Some(s) = q.status {
+        stmt.and_where(Expr::col(OrderStatusCounts::UiStatus).eq(s.as_str()));
+    }
+    Some(stmt)
+}
 
 /// How many orders match. Without match filter or search it comes from the
 /// status counts (exact, a few rows read); otherwise counting stops after
@@ -223,17 +324,7 @@ async fn count_orders(
     q: &OrderListQuery,
     plan: &SearchPlan,
 ) -> Result<OrderTotal, DbError> {
-    if q.matching.is_none() && search_text(q).is_none() {
-        let mut stmt = Query::select();
-        // SUM of BIGINT is NUMERIC on PostgreSQL: cast back to BIGINT.
-        stmt.expr(Expr::cust("CAST(COALESCE(SUM(n), 0) AS BIGINT)"))
-            .from(OrderStatusCounts::Table);
-        if let Some(p) = q.platform {
-            stmt.and_where(Expr::col(OrderStatusCounts::Platform).eq(p.as_str()));
-        }
-        if let Some(s) = q.status {
-            stmt.and_where(Expr::col(OrderStatusCounts::UiStatus).eq(s.as_str()));
-        }
+    if let Some(stmt) = status_count(q) {
         let (count,): (i64,) = db.one(&stmt).await?;
         return Ok(OrderTotal { count, more: false });
     }
@@ -273,8 +364,9 @@ pub async fn order_by_platform_id(
     db.optional(&stmt).await
 }
 
-/// An order line with its match status.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// An order line with its match status. Its fields are in the order of
+/// the listing's JSON arrays (see `lines_json_sql`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct LineRow {
     /// Row id.
     pub id: i64,
@@ -346,10 +438,7 @@ fn lines_select() -> SelectStatement {
             (oi.clone(), OrderItems::Condition),
         ])
         .expr_as(Expr::cust(LINE_MATCH_SQL), Alias::new("match_status"))
-        .expr_as(
-            Expr::cust("(SELECT COUNT(*) FROM order_item_links l WHERE l.order_item_id = oi.id)"),
-            Alias::new("link_count"),
-        )
+        .expr_as(Expr::cust(LINK_COUNT_SQL), Alias::new("link_count"))
         .from_as(OrderItems::Table, oi)
         .to_owned()
 }

@@ -2,7 +2,7 @@
 //! recomputed from it in the same transaction as every write that can
 //! change them.
 
-use sea_query::{Expr, ExprTrait, Query};
+use sea_query::{Expr, ExprTrait, Query, UpdateStatement};
 
 use super::super::schema::{OrderItems, Orders};
 use super::super::{DbError, Tx};
@@ -26,6 +26,15 @@ fn count_lines(status: Option<&str>) -> Expr {
     ))
 }
 
+/// Adds the recount of the line counts to an `UPDATE orders`, for a write
+/// that changes an order and its links in one statement.
+pub(crate) fn set_match_counts(stmt: &mut UpdateStatement) {
+    stmt.value(Orders::LinesTotal, count_lines(None))
+        .value(Orders::LinesUnmatched, count_lines(Some("unmatched")))
+        .value(Orders::LinesNoAsin, count_lines(Some("no_asin")))
+        .value(Orders::LinesLinked, count_lines(Some("linked")));
+}
+
 /// Which orders' counts to recompute.
 #[derive(Debug, Clone)]
 pub enum Refresh<'a> {
@@ -40,11 +49,8 @@ pub enum Refresh<'a> {
 /// Recomputes line counts by match status for the chosen orders.
 pub async fn refresh_match_counts(tx: &mut Tx, which: Refresh<'_>) -> Result<u64, DbError> {
     let mut stmt = Query::update();
-    stmt.table(Orders::Table)
-        .value(Orders::LinesTotal, count_lines(None))
-        .value(Orders::LinesUnmatched, count_lines(Some("unmatched")))
-        .value(Orders::LinesNoAsin, count_lines(Some("no_asin")))
-        .value(Orders::LinesLinked, count_lines(Some("linked")));
+    stmt.table(Orders::Table);
+    set_match_counts(&mut stmt);
     match which {
         Refresh::Order(id) => {
             stmt.and_where(Expr::col(Orders::Id).eq(id.get()));

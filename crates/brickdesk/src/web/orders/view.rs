@@ -7,7 +7,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::db::orders::{LineRow, LinkedUnitRow, OrderListQuery, OrderSummaryRow, OrderTotal};
+use crate::db::orders::{
+    LineRow, LinkedUnitRow, ListedOrder, OrderListQuery, OrderSummaryRow, OrderTotal,
+};
 use crate::db::{self, Db, DbError};
 use crate::domain::ids::AmazonOrderId;
 use crate::domain::{Currency, MatchSummary, Money, Platform, UiStatus};
@@ -23,28 +25,19 @@ pub struct LoadedOrder {
     pub links: Vec<LinkedUnitRow>,
 }
 
-/// Loads a page of orders (three queries, whatever the page size).
+/// Loads a page of orders: one query for the orders with their lines and
+/// one for the total, at once; a third only when lines have linked units.
 pub async fn load(db: &Db, q: &OrderListQuery) -> Result<(Vec<LoadedOrder>, OrderTotal), DbError> {
     let (orders, total) = db::orders::list_orders(db, q).await?;
-    Ok((attach(db, orders).await?, total))
-}
-
-/// Adds lines and links to orders already read.
-pub async fn attach(db: &Db, orders: Vec<OrderSummaryRow>) -> Result<Vec<LoadedOrder>, DbError> {
-    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
-    let lines = db::orders::lines_for_orders(db, &ids).await?;
     // Most pages of a busy shop hold few linked lines; skip the query
     // when there is nothing to fetch.
-    let line_ids: Vec<i64> = lines
+    let line_ids: Vec<i64> = orders
         .iter()
+        .flat_map(|o| &o.lines)
         .filter(|l| l.link_count > 0)
         .map(|l| l.id)
         .collect();
     let links = db::orders::links_for_items(db, &line_ids).await?;
-    let mut lines_by_order: HashMap<i64, Vec<LineRow>> = HashMap::new();
-    for line in lines {
-        lines_by_order.entry(line.order_id).or_default().push(line);
-    }
     let mut links_by_line: HashMap<i64, Vec<LinkedUnitRow>> = HashMap::new();
     for link in links {
         links_by_line
@@ -52,10 +45,9 @@ pub async fn attach(db: &Db, orders: Vec<OrderSummaryRow>) -> Result<Vec<LoadedO
             .or_default()
             .push(link);
     }
-    Ok(orders
+    let loaded = orders
         .into_iter()
-        .map(|order| {
-            let lines = lines_by_order.remove(&order.id).unwrap_or_default();
+        .map(|ListedOrder { order, lines }| {
             let links = lines
                 .iter()
                 .flat_map(|l| links_by_line.remove(&l.id).unwrap_or_default())
@@ -66,7 +58,8 @@ pub async fn attach(db: &Db, orders: Vec<OrderSummaryRow>) -> Result<Vec<LoadedO
                 links,
             }
         })
-        .collect())
+        .collect();
+    Ok((loaded, total))
 }
 
 fn currency_of(code: Option<&str>) -> Currency {

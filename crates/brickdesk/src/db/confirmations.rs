@@ -8,7 +8,7 @@ mod sell;
 
 pub use batches::{
     BatchRow, ConfirmedOrderRow, ConfirmedUnitRow, UnitLink, batch, batch_orders, batch_units,
-    create_batch, latest_batches, mark_undone, record_order, record_units,
+    create_batch, latest_batches, mark_undone, record_order, record_units, seal_batch,
 };
 pub use sell::{
     LineState, LinkState, OrderState, Sale, UnitState, complete_order, links_of_lines,

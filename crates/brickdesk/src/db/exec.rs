@@ -150,6 +150,25 @@ impl Db {
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
+
+    /// Begins a write transaction whose commit returns before its WAL
+    /// record is on disk (PostgreSQL `synchronous_commit = off`, for this
+    /// transaction only, set in the same round trip as `BEGIN`). The caller
+    /// must end its work with a synchronous commit on the same server, such
+    /// as [`super::confirmations::seal_batch`]: that one waits for the WAL up
+    /// to itself, so every earlier commit is durable before anything is
+    /// reported. Until then a crash of the server could lose such commits
+    /// whole, never a part of one. On SQLite (WAL, `synchronous=NORMAL`)
+    /// commits are never synced one by one anyway: this is [`Db::begin`].
+    pub async fn begin_deferred(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite(_) => self.begin().await?,
+            Db::Postgres(pool) => Tx::Postgres(
+                pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off")
+                    .await?,
+            ),
+        })
+    }
 }
 
 impl Tx {

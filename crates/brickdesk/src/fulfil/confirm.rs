@@ -11,6 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use futures::StreamExt;
 use serde_json::json;
 
 use super::{Plan, load_plan};
@@ -19,12 +20,15 @@ use crate::db::confirmations::{
 };
 use crate::db::fees::Conn;
 use crate::db::links::{self, LinkMethod};
-use crate::db::orders::{Refresh, refresh_match_counts};
-use crate::db::{Db, DbError, Tx, audit, now};
+use crate::db::{Backend, Db, DbError, Tx, audit, now};
 use crate::domain::confirmation::{self as rules, ConfirmLine, Slot};
 pub use crate::domain::confirmation::{LineChoice, OrderChoice, already_sold};
 use crate::domain::location::parse_location;
-use crate::domain::{OrderId, UiStatus, UserId, WorkflowStatus};
+use crate::domain::{UiStatus, UserId, WorkflowStatus};
+
+/// Orders of one request confirmed at the same time on PostgreSQL, each
+/// in its own transaction on its own connection (half of the pool).
+const ORDERS_AT_ONCE: usize = 8;
 
 /// UI statuses an order may be confirmed from.
 pub const ELIGIBLE: [UiStatus; 2] = [UiStatus::Paid, UiStatus::Shipped];
@@ -127,20 +131,49 @@ pub async fn confirm(
         confirmed: Vec::new(),
         failed: Vec::new(),
     };
-    for (order_id, lines) in choices {
-        let done = match read.prepare(&order_id, &lines) {
-            Ok(order) => confirm_one(db, batch, &archive, &read, &order, by).await,
-            Err(message) => Err(message),
-        };
+    // On PostgreSQL several orders commit at once when they touch disjoint
+    // rows. A unit recommended for one order and chosen for another would
+    // have both wait on each other's links: such a request goes one order
+    // at a time, and the second order finds the unit taken. SQLite has one
+    // writer at a time anyway.
+    let at_once = match db.backend() {
+        Backend::Postgres if units_disjoint(&choices) => ORDERS_AT_ONCE,
+        Backend::Postgres | Backend::Sqlite => 1,
+    };
+    let (read, archive) = (&read, archive.as_str());
+    let results: Vec<_> = futures::stream::iter(choices)
+        .map(|(order_id, lines)| async move {
+            let done = match read.prepare(&order_id, &lines) {
+                Ok(order) => confirm_one(db, batch, archive, read, &order, by).await,
+                Err(message) => Err(message),
+            };
+            (order_id, done)
+        })
+        .buffered(at_once)
+        .collect()
+        .await;
+    for (order_id, done) in results {
         match done {
             Ok(done) => outcome.confirmed.push(done),
             Err(message) => outcome.failed.push(Failed { order_id, message }),
         }
     }
     if !outcome.confirmed.is_empty() {
+        // The orders committed without waiting for the disk; this waits
+        // once for all of them before the outcome is reported.
+        store::seal_batch(db, batch).await?;
         outcome.batch_id = Some(batch);
     }
     Ok(outcome)
+}
+
+/// Whether no unit is chosen for more than one order of a request.
+fn units_disjoint(choices: &[(String, Vec<LineChoice>)]) -> bool {
+    let mut seen = HashSet::new();
+    choices
+        .iter()
+        .flat_map(|(_, lines)| lines.iter().flat_map(|l| &l.units))
+        .all(|unit| seen.insert(*unit))
 }
 
 /// The plan's recommended (not yet linked) units of an order, per line.
@@ -207,7 +240,7 @@ impl Prefetched {
             .into_iter()
             .collect();
         let units = store::unit_states(&mut conn, &unit_ids, false).await?;
-        let orders = store::order_states(&mut conn, &ids).await?;
+        let orders = store::order_states(&mut conn, &ids, false).await?;
         let mut read = Prefetched {
             orders: orders
                 .into_iter()
@@ -317,7 +350,7 @@ async fn confirm_one(
     order: &Prepared<'_>,
     by: Option<UserId>,
 ) -> Result<Confirmed, String> {
-    let mut tx = db.begin().await.map_err(storage_failure)?;
+    let mut tx = db.begin_deferred().await.map_err(storage_failure)?;
     match confirm_in(&mut tx, batch, archive, read, order, by).await {
         Ok(done) => {
             tx.commit().await.map_err(storage_failure)?;
@@ -377,29 +410,20 @@ async fn confirm_in(
     p: &Prepared<'_>,
     by: Option<UserId>,
 ) -> Result<Confirmed, Failure> {
-    // The order row first: a second request for the same order waits here
-    // and then finds it Completed.
-    let mut order = p.order.clone();
-    if !store::complete_order(tx, &order).await? {
-        // Changed since it was read: look again, inside the transaction.
-        let ids = [order.platform_order_id.clone()];
-        let fresh = store::order_states(&mut Conn::Tx(&mut *tx), &ids)
-            .await?
-            .pop()
-            .ok_or_else(|| format!("Amazon order {} not found", order.platform_order_id))?;
-        if fresh.workflow_status.as_deref() == Some(WorkflowStatus::Completed.as_str()) {
-            return Err("Order was confirmed by another request a moment ago"
-                .to_owned()
-                .into());
-        }
-        check_open(&fresh)?;
-        if !store::complete_order(tx, &fresh).await? {
-            return Err("Order was confirmed by another request a moment ago"
-                .to_owned()
-                .into());
-        }
-        order = fresh;
+    // The order row first, locked: a second request for the same order
+    // waits here and then finds it Completed. It is set Completed last, so
+    // the status counts its change updates stay locked only until commit.
+    let ids = [p.order.platform_order_id.clone()];
+    let order = store::order_states(&mut Conn::Tx(&mut *tx), &ids, true)
+        .await?
+        .pop()
+        .ok_or_else(|| format!("Amazon order {} not found", p.order.platform_order_id))?;
+    if order.workflow_status.as_deref() == Some(WorkflowStatus::Completed.as_str()) {
+        return Err("Order was confirmed by another request a moment ago"
+            .to_owned()
+            .into());
     }
+    check_open(&order)?;
     let new_links: Vec<(i64, i64, i64)> = p
         .slots
         .iter()
@@ -454,8 +478,6 @@ async fn confirm_in(
         })
         .collect();
     store::record_units(tx, batch, &recorded, at).await?;
-    let id = OrderId::new(order.id).map_err(|e| e.to_string())?;
-    refresh_match_counts(tx, Refresh::Order(id)).await?;
     store::record_order(tx, batch, &order).await?;
     let warnings = rules::warnings(&p.lines, &p.slots);
     let units_json: Vec<serde_json::Value> = recorded
@@ -475,6 +497,12 @@ async fn confirm_in(
         details: json!({ "batch": batch, "archive_location": archive, "units": units_json, "warnings": warnings }),
     };
     audit::record(tx, &entry).await?;
+    // Cannot miss while the row is locked (on SQLite, the database).
+    if !store::complete_order(tx, &order).await? {
+        return Err("Order was changed by another request a moment ago — Retry"
+            .to_owned()
+            .into());
+    }
     Ok(Confirmed {
         order_id: order.platform_order_id.clone(),
         units: p.slots.iter().map(|s| s.unit).collect(),
@@ -511,4 +539,24 @@ async fn sell(
     )
     .await?;
     Ok(sold == p.slots.len() as u64 && states.len() == p.slots.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(id: &str, units: &[i64]) -> (String, Vec<LineChoice>) {
+        let lines = vec![LineChoice {
+            item_id: 1,
+            units: units.to_vec(),
+        }];
+        (id.to_owned(), lines)
+    }
+
+    #[test]
+    fn a_unit_in_two_orders_is_not_disjoint() {
+        assert!(units_disjoint(&[order("A", &[1, 2]), order("B", &[3])]));
+        assert!(units_disjoint(&[]));
+        assert!(!units_disjoint(&[order("A", &[1, 2]), order("B", &[2])]));
+    }
 }

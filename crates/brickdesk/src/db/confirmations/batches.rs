@@ -299,3 +299,26 @@ pub async fn mark_undone(tx: &mut Tx, batch: i64, by: Option<UserId>) -> Result<
         .to_owned();
     Ok(tx.execute(&stmt).await? == 1)
 }
+
+/// Ends a batch whose orders committed with
+/// [`Db::begin_deferred`]: one synchronous write, whose commit waits
+/// until the WAL is on disk up to it, and so up to every order before it.
+/// Nothing is reported to the user before this returns.
+pub async fn seal_batch(db: &Db, batch: i64) -> Result<(), DbError> {
+    if db.backend() == super::super::Backend::Sqlite {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    // A rewrite of the row with its own value: PostgreSQL still writes a
+    // new row version, so the commit has a WAL record to wait for.
+    let stmt = Query::update()
+        .table(ConfirmationBatches::Table)
+        .value(
+            ConfirmationBatches::ArchiveLocation,
+            Expr::col(ConfirmationBatches::ArchiveLocation),
+        )
+        .and_where(Expr::col(ConfirmationBatches::Id).eq(batch))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    tx.commit().await
+}

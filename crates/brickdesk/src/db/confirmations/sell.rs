@@ -9,6 +9,7 @@ use sea_query::{CaseStatement, Expr, ExprTrait, LockType, Query};
 use time::OffsetDateTime;
 
 use super::super::fees::Conn;
+use super::super::orders::set_match_counts;
 use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, Orders};
 use super::super::{DbError, Tx, now};
 use crate::domain::location::natural_sort_key;
@@ -32,25 +33,30 @@ pub struct OrderState {
     pub updated_at: OffsetDateTime,
 }
 
-/// Amazon orders by their Amazon ids.
+/// Amazon orders by their Amazon ids. `lock` (inside a transaction) locks
+/// the rows on PostgreSQL until it ends; SQLite's transaction holds the
+/// write lock already.
 pub async fn order_states(
     conn: &mut Conn<'_>,
     platform_order_ids: &[String],
+    lock: bool,
 ) -> Result<Vec<OrderState>, DbError> {
     let mut out = Vec::new();
     for chunk in platform_order_ids.chunks(CHUNK) {
-        let stmt = Query::select()
-            .columns([
-                Orders::Id,
-                Orders::PlatformOrderId,
-                Orders::WorkflowStatus,
-                Orders::UiStatus,
-                Orders::UpdatedAt,
-            ])
-            .from(Orders::Table)
-            .and_where(Expr::col(Orders::Platform).eq(Platform::Amazon.as_str()))
-            .and_where(Expr::col(Orders::PlatformOrderId).is_in(chunk.iter().cloned()))
-            .to_owned();
+        let mut stmt = Query::select();
+        stmt.columns([
+            Orders::Id,
+            Orders::PlatformOrderId,
+            Orders::WorkflowStatus,
+            Orders::UiStatus,
+            Orders::UpdatedAt,
+        ])
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::Platform).eq(Platform::Amazon.as_str()))
+        .and_where(Expr::col(Orders::PlatformOrderId).is_in(chunk.iter().cloned()));
+        if lock {
+            stmt.lock(LockType::Update);
+        }
         out.extend(conn.all::<OrderState>(&stmt).await?);
     }
     Ok(out)
@@ -238,11 +244,14 @@ pub async fn unit_states(
     Ok(out)
 }
 
-/// Sets an order Completed, only if it is still open (Paid or Shipped, not
+/// Sets an order Completed and recounts its lines' match status (its links
+/// are written by then), only if it is still open (Paid or Shipped, not
 /// completed) and unchanged since it was read (`updated_at`, so the value
 /// kept for the undo is the one replaced). `false` when not.
 pub async fn complete_order(tx: &mut Tx, order: &OrderState) -> Result<bool, DbError> {
-    let stmt = Query::update()
+    let mut stmt = Query::update();
+    set_match_counts(&mut stmt);
+    let stmt = stmt
         .table(Orders::Table)
         .value(Orders::WorkflowStatus, WorkflowStatus::Completed.as_str())
         .value(Orders::UpdatedAt, now())

@@ -157,3 +157,37 @@ async fn confirm_body_with_a_line_or_unit_twice_is_refused_up_front() {
         "a refused request changes nothing"
     );
 }
+
+/// On PostgreSQL each order commits without waiting for the disk, and the
+/// batch waits once at the end. The relaxed setting must stay inside those
+/// transactions: afterwards every pooled connection commits synchronously.
+#[tokio::test]
+async fn deferred_durability_stays_inside_the_order_transactions() {
+    let Some(t) = crate::helpers::postgres().await else {
+        eprintln!("TEST_DATABASE_URL not set: skipped");
+        return;
+    };
+    let f = seed(&t.db).await;
+    let batch = confirm_two(&t.db, &f).await;
+    assert!(
+        db::confirmations::batch(&t.db, batch)
+            .await
+            .expect("batch")
+            .is_some()
+    );
+    let Db::Postgres(pool) = &t.db else {
+        panic!("a PostgreSQL pool")
+    };
+    // Holding every open connection at once visits each of them.
+    let mut conns = Vec::new();
+    for _ in 0..pool.size() {
+        conns.push(pool.acquire().await.expect("connection"));
+    }
+    for conn in &mut conns {
+        let (setting,): (String,) = sqlx::query_as("SHOW synchronous_commit")
+            .fetch_one(&mut **conn)
+            .await
+            .expect("show");
+        assert_eq!(setting, "on");
+    }
+}

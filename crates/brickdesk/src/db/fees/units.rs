@@ -351,6 +351,10 @@ pub async fn lock_for_reconcile(tx: &mut Tx) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Units written in one run from which PostgreSQL's statistics are
+/// refreshed at once.
+const ANALYZE_AFTER: usize = 1_000;
+
 /// A unit's new figures and entries, as a run writes them.
 #[derive(Debug, Clone, Copy)]
 pub struct UnitFeesWrite<'a> {
@@ -433,6 +437,17 @@ pub async fn replace_unit_fees(tx: &mut Tx, units: &[UnitFeesWrite<'_>]) -> Resu
                 .to_owned(),
         );
         tx.execute(&upsert).await?;
+    }
+    // A run that writes many rows leaves PostgreSQL's statistics saying
+    // these tables are (nearly) empty until autovacuum gets to them, and
+    // the next run's joins are then planned as nested scans: 4.5 s for a
+    // run with nothing to do after a first run of 10,000 units.
+    if units.len() >= ANALYZE_AFTER
+        && let Tx::Postgres(pg) = tx
+    {
+        sqlx::query("ANALYZE unit_fees, unit_fee_entries")
+            .execute(&mut **pg)
+            .await?;
     }
     Ok(())
 }

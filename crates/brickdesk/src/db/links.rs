@@ -3,6 +3,7 @@
 
 use sea_query::{Expr, ExprTrait, Query};
 
+use super::orders::{Lines, refresh_lines};
 use super::schema::OrderItemLinks;
 use super::{Db, DbError, Tx, now};
 use crate::domain::{InventoryItemId, OrderItemId, UserId};
@@ -44,7 +45,9 @@ pub async fn insert(
 }
 
 /// Writes several links (line id, unit index, unit id) with one
-/// statement, in the order given; all or none (see [`insert`]).
+/// statement, in the order given; all or none (see [`insert`]). The lines'
+/// stored match status follows; their orders' counts are the caller's to
+/// recount.
 pub async fn insert_many(
     tx: &mut Tx,
     links: &[(i64, i64, i64)],
@@ -75,6 +78,10 @@ pub async fn insert_many(
         ]);
     }
     tx.execute(&stmt).await?;
+    let mut lines: Vec<i64> = links.iter().map(|&(item, _, _)| item).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    refresh_lines(tx, Lines::Ids(&lines)).await?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ pub use list::{
     SEARCH_SPARSE_CAP, lines_for_item, lines_for_orders, links_for_items, list_orders,
     order_by_platform_id,
 };
-pub(crate) use matching::set_match_counts;
+pub(crate) use matching::{Lines, refresh_lines, set_match_counts};
 pub use matching::{Refresh, order_search_text, refresh_match_counts, refresh_order};
 
 use sea_query::{Expr, ExprTrait, OnConflict, Query};

@@ -50,6 +50,8 @@ pub enum OrderItems {
     Condition,
     CreatedAt,
     UpdatedAt,
+    LinkCount,
+    MatchStatus,
 }
 
 /// `inventory_items`

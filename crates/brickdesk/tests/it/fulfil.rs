@@ -257,6 +257,40 @@ pub async fn snapshot(db: &Db) -> String {
     format!("{units:#?}\n{orders:#?}\n{lines:#?}\n{links:#?}")
 }
 
+/// An order's stored line counts and its lines' stored status and link
+/// count equal what its links say now.
+async fn assert_match_state_is_current(db: &Db, platform_order_id: &str) {
+    let order = db::orders::order_by_platform_id(db, Platform::Amazon, platform_order_id)
+        .await
+        .expect("order")
+        .expect("exists");
+    let lines = db::orders::lines_for_orders(db, &[order.id])
+        .await
+        .expect("lines");
+    let links = db::orders::links_for_items(db, &lines.iter().map(|l| l.id).collect::<Vec<_>>())
+        .await
+        .expect("links");
+    let mut linked_lines = 0;
+    for l in &lines {
+        let linked = links.iter().filter(|k| k.order_item_id == l.id).count() as i64;
+        assert_eq!(l.link_count, linked, "line {}", l.platform_item_id);
+        let full = l.quantity > 0 && linked >= l.quantity;
+        assert_eq!(
+            l.match_status == "linked",
+            full,
+            "line {}",
+            l.platform_item_id
+        );
+        linked_lines += i64::from(full);
+    }
+    assert!(linked_lines > 0, "{platform_order_id} has a linked line");
+    assert_eq!(
+        (order.lines_total, order.lines_linked),
+        (lines.len() as i64, linked_lines),
+        "{platform_order_id}"
+    );
+}
+
 fn tz() -> &'static time_tz::Tz {
     brickdesk::domain::location::time_zone("Europe/London").expect("tz")
 }
@@ -386,6 +420,9 @@ async fn confirm_then_undo_restores_everything(db: &Db) {
         .expect("o")
         .expect("o3");
     assert_eq!(o3.ui_status, "Paid", "the failed order is untouched");
+    for id in ["203-0000001-0000001", "203-0000002-0000002"] {
+        assert_match_state_is_current(db, id).await;
+    }
     // Confirming O1 again fails per order.
     let again = confirm::confirm(
         db,

@@ -63,6 +63,7 @@ async fn reference_summaries(db: &Db) -> HashMap<String, MatchSummary> {
                 let linked = links.iter().filter(|k| k.order_item_id == l.id).count() as i64;
                 let mapped = l.asin.as_ref().is_some_and(|a| mappings.contains(a));
                 let reference = line_match_status(l.asin.as_deref(), mapped, l.quantity, linked);
+                assert_eq!(l.link_count, linked, "links of line {}", l.platform_item_id);
                 assert_eq!(
                     reference.as_str(),
                     l.match_status,

@@ -1,12 +1,13 @@
 //! Reading orders for the orders pages and API: a filtered page of orders
 //! with their match counts, then the lines and linked units of that page.
 
-use sea_query::{Alias, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
+use sea_query::{
+    Alias, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement, SqliteQueryBuilder,
+};
 use time::OffsetDateTime;
 
 use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, OrderStatusCounts, Orders};
 use super::super::{Backend, Db, DbError, like_contains};
-use super::matching::LINE_MATCH_SQL;
 use crate::domain::{MatchFilter, Platform, UiStatus};
 
 /// Filters and page of an orders listing.
@@ -131,12 +132,22 @@ async fn plan_search(db: &Db, q: &OrderListQuery) -> Result<SearchPlan, DbError>
     })
 }
 
+/// A platform or status name written into the SQL text rather than bound.
+/// SQLite (built with STAT4, and analysed) prepares a statement again on
+/// every run when a bound value is compared with an indexed column, in
+/// case the value changes the plan. These are a handful of fixed names,
+/// so each combination is prepared once.
+fn literal(name: &'static str) -> Expr {
+    debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+    Expr::cust(format!("'{name}'"))
+}
+
 fn apply_filters(stmt: &mut SelectStatement, q: &OrderListQuery, plan: &SearchPlan) {
     if let Some(p) = q.platform {
-        stmt.and_where(Expr::col(Orders::Platform).eq(p.as_str()));
+        stmt.and_where(Expr::col(Orders::Platform).eq(literal(p.as_str())));
     }
     if let Some(s) = q.status {
-        stmt.and_where(Expr::col(Orders::UiStatus).eq(s.as_str()));
+        stmt.and_where(Expr::col(Orders::UiStatus).eq(literal(s.as_str())));
     }
     // Literal conditions (not bound parameters), matching the partial
     // indexes of migration 0006 so both engines can use them.
@@ -204,11 +215,9 @@ struct PageRow {
 /// per line keeps a page at one query and 50 rows, which is most of what a
 /// listing costs on SQLite.
 fn lines_json_sql(backend: Backend) -> String {
-    let fields = format!(
-        "oi.id, oi.order_id, oi.platform_item_id, oi.asin, oi.sku, oi.title, \
+    let fields = "oi.id, oi.order_id, oi.platform_item_id, oi.asin, oi.sku, oi.title, \
          oi.quantity, oi.unit_price_minor, oi.line_price_minor, oi.currency, \
-         oi.condition, {LINE_MATCH_SQL}, {LINK_COUNT_SQL}"
-    );
+         oi.condition, oi.match_status, oi.link_count";
     match backend {
         Backend::Sqlite => format!(
             "(SELECT json_group_array(json_array({fields}) ORDER BY oi.id) \
@@ -220,10 +229,6 @@ fn lines_json_sql(backend: Backend) -> String {
         ),
     }
 }
-
-/// Units of the line aliased `oi` linked so far.
-const LINK_COUNT_SQL: &str =
-    "(SELECT COUNT(*) FROM order_item_links l WHERE l.order_item_id = oi.id)";
 
 /// A page of orders with their lines, newest first, and how many match the
 /// filters.
@@ -249,6 +254,18 @@ pub async fn list_orders(
         .order_by(Orders::Id, Order::Desc)
         .limit(q.limit)
         .offset(q.offset);
+    let page_ids = match db.backend() {
+        // SQLite prepares a statement again on every run when LIMIT or
+        // OFFSET is a bound value (it may use the value to plan); that was
+        // a twentieth of a listing's cost. Without a search only integers
+        // are left in the subquery, so it is written out in full: a page
+        // seen before reuses its prepared statement.
+        Backend::Sqlite if search_text(q).is_none() => Expr::cust(format!(
+            "\"orders\".\"id\" IN ({})",
+            ids.to_string(SqliteQueryBuilder)
+        )),
+        _ => Expr::col(Orders::Id).in_subquery(ids),
+    };
     let status_total = status_count(q);
     let total_column = match &status_total {
         Some(count) => Expr::SubQuery(None, Box::new(count.clone().into())),
@@ -262,7 +279,7 @@ pub async fn list_orders(
         )
         .expr_as(total_column, Alias::new("total"))
         .from(Orders::Table)
-        .and_where(Expr::col(Orders::Id).in_subquery(ids))
+        .and_where(page_ids)
         .order_by(Orders::OrderDate, Order::Desc)
         .order_by(Orders::Id, Order::Desc)
         .to_owned();
@@ -306,10 +323,10 @@ fn status_count(q: &OrderListQuery) -> Option<SelectStatement> {
     stmt.expr(Expr::cust("CAST(COALESCE(SUM(n), 0) AS BIGINT)"))
         .from(OrderStatusCounts::Table);
     if let Some(p) = q.platform {
-        stmt.and_where(Expr::col(OrderStatusCounts::Platform).eq(p.as_str()));
+        stmt.and_where(Expr::col(OrderStatusCounts::Platform).eq(literal(p.as_str())));
     }
     if let Some(s) = q.status {
-        stmt.and_where(Expr::col(OrderStatusCounts::UiStatus).eq(s.as_str()));
+        stmt.and_where(Expr::col(OrderStatusCounts::UiStatus).eq(literal(s.as_str())));
     }
     Some(stmt)
 }
@@ -436,9 +453,9 @@ fn lines_select() -> SelectStatement {
             (oi.clone(), OrderItems::LinePriceMinor),
             (oi.clone(), OrderItems::Currency),
             (oi.clone(), OrderItems::Condition),
+            (oi.clone(), OrderItems::MatchStatus),
+            (oi.clone(), OrderItems::LinkCount),
         ])
-        .expr_as(Expr::cust(LINE_MATCH_SQL), Alias::new("match_status"))
-        .expr_as(Expr::cust(LINK_COUNT_SQL), Alias::new("link_count"))
         .from_as(OrderItems::Table, oi)
         .to_owned()
 }

@@ -1,6 +1,6 @@
-//! Match status in SQL: one expression per line, and the per-order counts
-//! recomputed from it in the same transaction as every write that can
-//! change them.
+//! Match status in SQL: one expression per line, stored on the line, and
+//! the per-order counts recounted from it, in the same transaction as
+//! every write that can change them.
 
 use sea_query::{Expr, ExprTrait, Query, UpdateStatement};
 
@@ -8,18 +8,60 @@ use super::super::schema::{OrderItems, Orders};
 use super::super::{DbError, Tx};
 use crate::domain::OrderId;
 
-/// Match status of the order line aliased `oi`, as `domain::matching`
-/// defines it: linked (every unit linked) wins, then no ASIN, then whether
-/// the ASIN has a mapping.
-pub(crate) const LINE_MATCH_SQL: &str = "CASE \
-    WHEN oi.quantity > 0 AND (SELECT COUNT(*) FROM order_item_links l WHERE l.order_item_id = oi.id) >= oi.quantity THEN 'linked' \
-    WHEN oi.asin IS NULL OR TRIM(oi.asin) = '' THEN 'no_asin' \
-    WHEN EXISTS (SELECT 1 FROM amazon_asin_mappings m WHERE m.asin = oi.asin) THEN 'matched' \
+/// Units linked so far to the line being updated.
+const LINK_COUNT_SQL: &str = "(SELECT COUNT(*) FROM order_item_links l \
+    WHERE l.order_item_id = order_items.id)";
+
+/// Match status of the line being updated, as `domain::matching` defines
+/// it: linked (every unit linked) wins, then no ASIN, then whether the
+/// ASIN has a mapping. Kept in step with migration 0012's backfill.
+const LINE_MATCH_SQL: &str = "CASE \
+    WHEN order_items.quantity > 0 AND (SELECT COUNT(*) FROM order_item_links l \
+        WHERE l.order_item_id = order_items.id) >= order_items.quantity THEN 'linked' \
+    WHEN order_items.asin IS NULL OR TRIM(order_items.asin) = '' THEN 'no_asin' \
+    WHEN EXISTS (SELECT 1 FROM amazon_asin_mappings m WHERE m.asin = order_items.asin) THEN 'matched' \
     ELSE 'unmatched' END";
+
+/// Which lines' stored match status to recompute.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Lines<'a> {
+    /// These lines (ids).
+    Ids(&'a [i64]),
+    /// The lines of one order.
+    Order(OrderId),
+    /// Every line of this ASIN.
+    Asin(&'a str),
+    /// Every line.
+    All,
+}
+
+/// Recomputes the stored link count and match status of some lines. The
+/// per-order counts read them: recount those after (see
+/// [`refresh_match_counts`], which does both).
+pub(crate) async fn refresh_lines(tx: &mut Tx, which: Lines<'_>) -> Result<u64, DbError> {
+    let mut stmt = Query::update();
+    stmt.table(OrderItems::Table)
+        .value(OrderItems::LinkCount, Expr::cust(LINK_COUNT_SQL))
+        .value(OrderItems::MatchStatus, Expr::cust(LINE_MATCH_SQL));
+    match which {
+        Lines::Ids([]) => return Ok(0),
+        Lines::Ids(ids) => {
+            stmt.and_where(Expr::col(OrderItems::Id).is_in(ids.iter().copied()));
+        }
+        Lines::Order(id) => {
+            stmt.and_where(Expr::col(OrderItems::OrderId).eq(id.get()));
+        }
+        Lines::Asin(asin) => {
+            stmt.and_where(Expr::col(OrderItems::Asin).eq(asin));
+        }
+        Lines::All => {}
+    }
+    tx.execute(&stmt).await
+}
 
 fn count_lines(status: Option<&str>) -> Expr {
     let filter = status
-        .map(|s| format!(" AND ({LINE_MATCH_SQL}) = '{s}'"))
+        .map(|s| format!(" AND oi.match_status = '{s}'"))
         .unwrap_or_default();
     Expr::cust(format!(
         "(SELECT COUNT(*) FROM order_items oi WHERE oi.order_id = orders.id{filter})"
@@ -27,7 +69,9 @@ fn count_lines(status: Option<&str>) -> Expr {
 }
 
 /// Adds the recount of the line counts to an `UPDATE orders`, for a write
-/// that changes an order and its links in one statement.
+/// that changes an order and its links in one statement. The lines' stored
+/// status must be current ([`refresh_lines`]; `db::links::insert_many`
+/// keeps it so).
 pub(crate) fn set_match_counts(stmt: &mut UpdateStatement) {
     stmt.value(Orders::LinesTotal, count_lines(None))
         .value(Orders::LinesUnmatched, count_lines(Some("unmatched")))
@@ -46,8 +90,18 @@ pub enum Refresh<'a> {
     All,
 }
 
-/// Recomputes line counts by match status for the chosen orders.
+/// Recomputes the chosen orders' lines' match status, then the orders'
+/// line counts by match status.
 pub async fn refresh_match_counts(tx: &mut Tx, which: Refresh<'_>) -> Result<u64, DbError> {
+    refresh_lines(
+        tx,
+        match which {
+            Refresh::Order(id) => Lines::Order(id),
+            Refresh::Asin(asin) => Lines::Asin(asin),
+            Refresh::All => Lines::All,
+        },
+    )
+    .await?;
     let mut stmt = Query::update();
     stmt.table(Orders::Table);
     set_match_counts(&mut stmt);

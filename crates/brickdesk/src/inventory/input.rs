@@ -185,7 +185,7 @@ impl UnitInput {
 
 /// Minor units as a plain decimal (`59999` → `599.99`). Written digit by
 /// digit: a page of orders formats hundreds of amounts, and `format!` with
-/// padding cost five times as much.
+/// padding cost three times as much.
 pub fn plain_amount(minor: i64, currency: Currency) -> String {
     let places = currency.decimal_places() as usize;
     // Least significant first, with at least one digit before the point.

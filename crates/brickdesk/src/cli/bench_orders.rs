@@ -209,7 +209,7 @@ async fn throughput(
         body.len()
     );
     let next = Arc::new(AtomicUsize::new(0));
-    let cpu_before = process_cpu_seconds();
+    let cpu_before = ProcessCpu::read();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
@@ -237,29 +237,57 @@ async fn throughput(
         "  {:<34} {total} requests, {concurrency} clients: {rate:.0} requests/s",
         "list page 1, throughput"
     );
-    if let (Some(before), Some(after)) = (cpu_before, process_cpu_seconds()) {
+    if let (Some(before), Some(after)) = (cpu_before, ProcessCpu::read()) {
         // CPU per request (server and client together) does not depend on
         // what else the machine is doing, unlike requests per second.
         #[allow(clippy::cast_precision_loss)]
-        let per_request = (after - before) / total as f64 * 1000.0;
+        let per = |v: f64| v / total as f64 * 1000.0;
+        #[allow(clippy::cast_precision_loss)]
+        let switches = (after.switches - before.switches) as f64 / total as f64;
         println!(
-            "  {:<34} {per_request:.3} ms CPU per request (server + client)",
-            ""
+            "  {:<34} {:.3} ms CPU per request (server + client): {:.3} user, {:.3} system; {switches:.1} context switches",
+            "",
+            per(after.user + after.system - before.user - before.system),
+            per(after.user - before.user),
+            per(after.system - before.system),
         );
     }
     Ok(())
 }
 
-/// User + system CPU time of this process so far (Linux `/proc`), if known.
-fn process_cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the parenthesised command name; utime and stime are the
-    // 12th and 13th of them, in clock ticks (100 per second on Linux).
-    let rest = stat.rsplit_once(')')?.1;
-    let mut fields = rest.split_whitespace().skip(11);
-    let utime: f64 = fields.next()?.parse().ok()?;
-    let stime: f64 = fields.next()?.parse().ok()?;
-    Some((utime + stime) / 100.0)
+/// CPU time and context switches of this process so far (Linux `/proc`).
+struct ProcessCpu {
+    user: f64,
+    system: f64,
+    switches: u64,
+}
+
+impl ProcessCpu {
+    fn read() -> Option<Self> {
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // Fields after the parenthesised command name; utime and stime are
+        // the 12th and 13th of them, in clock ticks (100 per second on Linux).
+        let rest = stat.rsplit_once(')')?.1;
+        let mut fields = rest.split_whitespace().skip(11);
+        let user: f64 = fields.next()?.parse().ok()?;
+        let system: f64 = fields.next()?.parse().ok()?;
+        // Switches are counted per thread; the runtime's and the database
+        // workers' threads live for the whole run, so their sum is comparable.
+        let mut switches = 0;
+        for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+            let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+            switches += status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .sum::<u64>();
+        }
+        Some(Self {
+            user: user / 100.0,
+            system: system / 100.0,
+            switches,
+        })
+    }
 }
 
 /// Serves `db` with the real app and runs every scenario against it.

@@ -10,6 +10,8 @@ use serde::de::DeserializeOwned;
 
 use super::AppError;
 
+mod writer;
+
 /// Like `axum::Json`, but a bad body answers
 /// `{"error": {"code": "bad_request", "message": …}}` saying what is wrong.
 #[derive(Debug, Clone, Copy, Default)]
@@ -35,9 +37,10 @@ where
     }
 }
 
-/// A JSON response written into a buffer of about the size it will take.
-/// `axum::Json` starts at 128 bytes and copies the body each time the
-/// buffer doubles, which for a page of orders (80 KB) is ten copies.
+/// A JSON response written into a buffer of about the size it will take,
+/// by [`writer::write`]. `axum::Json` starts at 128 bytes and copies the
+/// body each time the buffer doubles, which for a page of orders (80 KB)
+/// is ten copies.
 #[derive(Debug, Clone)]
 pub struct SizedJson<T> {
     /// The body.
@@ -49,7 +52,7 @@ pub struct SizedJson<T> {
 impl<T: Serialize> IntoResponse for SizedJson<T> {
     fn into_response(self) -> Response {
         let mut body = Vec::with_capacity(self.capacity);
-        match serde_json::to_writer(&mut body, &self.value) {
+        match writer::write(&mut body, &self.value) {
             Ok(()) => (
                 [(
                     header::CONTENT_TYPE,

@@ -2,7 +2,9 @@
 //! holds. Each statement is rendered for the backend's dialect and its
 //! values are bound as parameters, never spliced into the SQL text.
 
-use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query::{
+    PostgresQueryBuilder, QueryBuilder, SelectStatement, SqliteQueryBuilder, Value, Values,
+};
 use sea_query_sqlx::{SqlxBinder, SqlxValues};
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
@@ -25,6 +27,41 @@ pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     /// PostgreSQL transaction.
     Postgres(Transaction<'static, Postgres>),
+}
+
+/// A SELECT whose values, when every one is an integer, are written into
+/// its SQL text instead of being bound. SQLite (built with STAT4, on an
+/// analysed database) prepares a statement again on every run when a bound
+/// value is a LIMIT or OFFSET or is compared with an indexed column; with
+/// the numbers in the text, a statement seen before is prepared once.
+/// Any other value keeps the whole statement bound.
+pub(crate) struct IntegersInlined<'a>(pub &'a SelectStatement);
+
+impl SqlxBinder for IntegersInlined<'_> {
+    fn build_sqlx<T: QueryBuilder>(&self, query_builder: T) -> (String, SqlxValues) {
+        let (sql, values) = self.0.build_any(&query_builder);
+        let integers = values.0.iter().all(|v| {
+            matches!(
+                v,
+                Value::TinyInt(Some(_))
+                    | Value::SmallInt(Some(_))
+                    | Value::Int(Some(_))
+                    | Value::BigInt(Some(_))
+                    | Value::TinyUnsigned(Some(_))
+                    | Value::SmallUnsigned(Some(_))
+                    | Value::Unsigned(Some(_))
+                    | Value::BigUnsigned(Some(_))
+            )
+        });
+        if integers && !values.0.is_empty() {
+            (
+                self.0.to_string(query_builder),
+                SqlxValues(Values(Vec::new())),
+            )
+        } else {
+            (sql, SqlxValues(values))
+        }
+    }
 }
 
 fn render(stmt: &impl SqlxBinder, backend: super::Backend) -> (String, SqlxValues) {

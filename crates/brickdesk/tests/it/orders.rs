@@ -59,6 +59,12 @@ async fn reference_summaries(db: &Db) -> HashMap<String, MatchSummary> {
                 .await
                 .expect("links");
         for o in &orders {
+            // The listing reads its columns by position, this by name.
+            let by_name =
+                db::orders::order_by_platform_id(db, Platform::Amazon, &o.platform_order_id)
+                    .await
+                    .expect("order");
+            assert_eq!(by_name.as_ref(), Some(&o.order));
             let statuses = lines.iter().filter(|l| l.order_id == o.id).map(|l| {
                 let linked = links.iter().filter(|k| k.order_item_id == l.id).count() as i64;
                 let mapped = l.asin.as_ref().is_some_and(|a| mappings.contains(a));

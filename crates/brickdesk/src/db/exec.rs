@@ -1,6 +1,7 @@
 //! Running sea-query statements on whichever backend a [`Db`] or [`Tx`]
 //! holds. Each statement is rendered for the backend's dialect and its
-//! values are bound as parameters, never spliced into the SQL text.
+//! values are bound as parameters, never spliced into the SQL text; the
+//! one exception is integers, in statements wrapped in [`IntegersInlined`].
 
 use sea_query::{
     PostgresQueryBuilder, QueryBuilder, SelectStatement, SqliteQueryBuilder, Value, Values,

@@ -38,7 +38,7 @@ where
 }
 
 /// A JSON response written into a buffer of about the size it will take,
-/// by [`writer::write`]. `axum::Json` starts at 128 bytes and copies the
+/// by `writer::write`. `axum::Json` starts at 128 bytes and copies the
 /// body each time the buffer doubles, which for a page of orders (80 KB)
 /// is ten copies.
 #[derive(Debug, Clone)]

@@ -431,7 +431,7 @@ pub async fn order_by_platform_id(
 }
 
 /// An order line with its match status. Its fields are in the order of
-/// the listing's JSON arrays (see `lines_json_sql` and [`lines_json`]).
+/// the listing's JSON arrays (see `lines_json_sql` and `lines_json`).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LineRow {
     /// Row id.

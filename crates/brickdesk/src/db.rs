@@ -73,6 +73,7 @@ impl Db {
                 // connection busy a moment ago is alive, so only one idle
                 // for a while is checked (sqlx's documented pattern).
                 .test_before_acquire(false)
+                .after_release(|conn, _| Box::pin(release_outside_transaction(conn)))
                 .before_acquire(|conn, meta| {
                     Box::pin(async move {
                         if meta.idle_for > PING_IF_IDLE_FOR {
@@ -112,6 +113,7 @@ impl Db {
             // sqlx's ping before each use would only add a hop to the
             // connection's thread on every query.
             .test_before_acquire(false)
+            .after_release(|conn, _| Box::pin(release_outside_transaction(conn)))
             .connect_with(options)
             .await
             .map_err(|e| DbError::Connect(format!("{url}: {e}")))?;
@@ -148,6 +150,27 @@ impl Db {
         }
     }
 
+    /// Whether the database can take writes: a PostgreSQL server in
+    /// read-only mode, or a SQLite file on a read-only or (nearly) full
+    /// filesystem, cannot. Reads only; nothing is written to find out.
+    pub async fn write_health(&self) -> Result<WriteHealth, DbError> {
+        match self {
+            Db::Sqlite(pool) => Ok(sqlite_file_health(pool.connect_options().get_filename())),
+            Db::Postgres(pool) => {
+                let (read_only,): (bool,) = sqlx::query_as(
+                    "SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery()",
+                )
+                .fetch_one(pool)
+                .await?;
+                Ok(if read_only {
+                    WriteHealth::ReadOnly
+                } else {
+                    WriteHealth::Writable
+                })
+            }
+        }
+    }
+
     /// Refreshes the query planner's statistics (after a bulk load; a live
     /// PostgreSQL does this by autovacuum, SQLite by `PRAGMA optimize`).
     /// On PostgreSQL it also vacuums, which marks the freshly loaded pages
@@ -170,6 +193,67 @@ impl Db {
             Db::Postgres(pool) => pool.close().await,
         }
     }
+}
+
+/// Whether the database can take writes, as `/healthz` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteHealth {
+    /// Writes can go ahead.
+    Writable,
+    /// The database or its filesystem is read-only.
+    ReadOnly,
+    /// The filesystem holding the database is (nearly) full.
+    DiskFull,
+}
+
+impl WriteHealth {
+    /// The word for it in `/healthz`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteHealth::Writable => "ok",
+            WriteHealth::ReadOnly => "read-only",
+            WriteHealth::DiskFull => "disk-full",
+        }
+    }
+}
+
+/// Below this much free space a SQLite database may fail its next commit
+/// (WAL growth, checkpoints), so health reports the disk full.
+const MIN_FREE_BYTES: u64 = 1 << 20;
+
+#[cfg(unix)]
+fn sqlite_file_health(file: &Path) -> WriteHealth {
+    use rustix::fs::StatVfsMountFlags;
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match rustix::fs::statvfs(dir) {
+        Ok(fs) if fs.f_flag.contains(StatVfsMountFlags::RDONLY) => WriteHealth::ReadOnly,
+        Ok(fs) if fs.f_bavail.saturating_mul(fs.f_frsize) < MIN_FREE_BYTES => WriteHealth::DiskFull,
+        _ => WriteHealth::Writable,
+    }
+}
+
+#[cfg(not(unix))]
+fn sqlite_file_health(_file: &Path) -> WriteHealth {
+    WriteHealth::Writable
+}
+
+/// Whether a connection handed back to the pool may be reused: only when
+/// no transaction is left open on it. A transaction the engine ended by
+/// itself (SQLite rolls back when a COMMIT fails on a full disk) makes the
+/// driver's ROLLBACK fail and leaves it counting one open transaction,
+/// which would refuse every later BEGIN on that connection; it is closed.
+async fn release_outside_transaction<C: sqlx::Connection>(
+    conn: &mut C,
+) -> Result<bool, sqlx::Error> {
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    // A dropped transaction's ROLLBACK is queued; the ping runs after it.
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
 }
 
 fn ensure_writable_dir(dir: &Path) -> Result<(), DbError> {

@@ -13,6 +13,7 @@ pub mod money;
 pub mod platform;
 pub mod status;
 pub mod sync;
+pub mod text;
 
 pub use ids::{AmazonOrderId, InventoryItemId, OrderId, OrderItemId, UserId};
 pub use inventory::{Condition, InventoryStatus};

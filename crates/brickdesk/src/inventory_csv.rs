@@ -17,6 +17,9 @@
 //!   Rows whose every field is blank are skipped.
 //! - Line numbers are those of the file: the header is line 1, and a row
 //!   is numbered by the line it starts on.
+//! - A cell that export quoted against formula injection (`'=…`) reads
+//!   back as its original text; control characters are refused (tab and
+//!   line breaks only in `notes`).
 //! - All or nothing: any bad row makes the whole file fail with a
 //!   [`ParseFailure`] listing every bad field of every row.
 
@@ -24,6 +27,7 @@ mod columns;
 mod decode;
 pub mod export;
 pub(crate) mod fields;
+mod formula;
 pub mod sample;
 
 use serde::Serialize;
@@ -233,7 +237,7 @@ impl RowReader<'_> {
         self.layout
             .index(col)
             .and_then(|i| self.record.get(i))
-            .map_or("", str::trim)
+            .map_or("", |cell| formula::restore(cell.trim()))
     }
 
     /// Applies `parse` to the column's text; a failure is recorded and
@@ -243,7 +247,11 @@ impl RowReader<'_> {
         col: Column,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Option<T> {
-        match parse(self.raw(col)) {
+        let raw = self.raw(col);
+        let checked = crate::domain::text::check_text(col.name(), raw)
+            .map_err(|e| e.to_string())
+            .and_then(|()| parse(raw));
+        match checked {
             Ok(v) => Some(v),
             Err(reason) => {
                 self.errors.push(RowError {

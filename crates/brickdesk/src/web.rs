@@ -5,7 +5,9 @@
 pub mod amazon_jobs;
 pub mod assets;
 pub mod auth;
+pub mod defences;
 pub mod error;
+pub mod extract;
 pub mod fees;
 pub mod fulfil;
 pub mod health;
@@ -22,6 +24,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::{AppError, PageError};
@@ -80,10 +83,15 @@ pub fn route_table() -> Vec<RouteInfo> {
 pub fn router(state: AppState) -> Router {
     let (router, _) = routes().into_parts();
     router
+        .fallback(defences::not_found)
+        .method_not_allowed_fallback(defences::method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
         ))
+        .layer(middleware::from_fn(defences::api_errors_as_json))
+        .layer(CatchPanicLayer::custom(defences::panic_response))
+        .layer(middleware::from_fn(defences::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

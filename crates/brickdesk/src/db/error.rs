@@ -24,6 +24,10 @@ pub enum DbError {
     /// A row the operation needs does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The database cannot store changes: its disk is full or it is
+    /// read-only. Nothing of the failed write was kept.
+    #[error("the database cannot write ({0})")]
+    Unwritable(String),
     /// Any other database error.
     #[error("database error")]
     Sqlx(#[source] sqlx::Error),
@@ -40,6 +44,36 @@ impl From<sqlx::Error> for DbError {
                 .map_or_else(|| db.message().to_owned(), str::to_owned);
             return DbError::Conflict { constraint };
         }
+        if let sqlx::Error::Database(db) = &err
+            && is_unwritable(db.code().as_deref())
+        {
+            return DbError::Unwritable(db.message().to_owned());
+        }
         DbError::Sqlx(err)
+    }
+}
+
+/// SQLite's result codes FULL and READONLY (any extended form), and
+/// PostgreSQL's SQLSTATEs disk_full and read_only_sql_transaction.
+fn is_unwritable(code: Option<&str>) -> bool {
+    match code {
+        Some("53100" | "25006") => true,
+        Some(code) => code
+            .parse::<u32>()
+            .is_ok_and(|c| matches!(c & 0xff, 8 | 13)),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unwritable_codes() {
+        for code in ["13", "8", "1032", "53100", "25006"] {
+            assert!(super::is_unwritable(Some(code)), "{code}");
+        }
+        for code in ["2067", "23505", "5", "10", "53"] {
+            assert!(!super::is_unwritable(Some(code)), "{code}");
+        }
     }
 }

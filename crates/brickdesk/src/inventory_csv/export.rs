@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use time::format_description::well_known::Rfc3339;
 
-use super::Column;
+use super::{Column, formula};
 use crate::db::fees::UnitFeesRow;
 use crate::db::inventory::InventoryRow;
 use crate::domain::Currency;
@@ -95,7 +95,8 @@ fn row_fields(row: &InventoryRow, fees: Option<&UnitFeesRow>) -> Result<Vec<Stri
 
 /// Writes units as CSV: a UTF-8 byte-order mark (so Excel shows `£` and
 /// accents), a header, one row per unit. Every field that needs it is
-/// quoted; `created_at` is RFC 3339 so FIFO order survives a round trip.
+/// quoted; `created_at` is RFC 3339 so FIFO order survives a round trip;
+/// a cell a spreadsheet would run as a formula is prefixed with `'`.
 /// `fees` holds the reconciled fees of units that have them.
 pub fn export(
     rows: &[InventoryRow],
@@ -112,7 +113,8 @@ pub fn export(
             .collect();
         writer.write_record(&header)?;
         for row in rows {
-            writer.write_record(row_fields(row, fees.get(&row.id))?)?;
+            let fields = row_fields(row, fees.get(&row.id))?;
+            writer.write_record(fields.iter().map(|f| formula::neutralise(f).into_owned()))?;
         }
         writer.flush().map_err(csv::Error::from)?;
     }

@@ -26,6 +26,15 @@ pub enum AppError {
     /// Clashes with what is stored (e.g. a unit already linked).
     #[error("{0}")]
     Conflict(String),
+    /// The body is larger than the route accepts.
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    /// The body is not of a type the route reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The path exists but not for this method.
+    #[error("this address does not accept that method")]
+    MethodNotAllowed,
     /// Not signed in.
     #[error("sign in first")]
     Unauthorized,
@@ -47,6 +56,9 @@ impl AppError {
             AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -61,6 +73,9 @@ impl AppError {
             AppError::Invalid(_) => "invalid",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
             AppError::Unavailable(_) => "unavailable",
@@ -93,6 +108,11 @@ impl From<DbError> for AppError {
             DbError::NotFound(what) => AppError::NotFound(format!("{what} not found")),
             DbError::Conflict { .. } => AppError::Conflict(err.to_string()),
             DbError::Connect(_) => AppError::Unavailable("the database is not reachable".into()),
+            DbError::Unwritable(_) => AppError::Unavailable(
+                "The database cannot store changes: its disk is full or read-only. \
+                 Nothing was saved; free some space and try again."
+                    .into(),
+            ),
             other => AppError::Internal(other.into()),
         }
     }

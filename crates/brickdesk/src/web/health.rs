@@ -1,11 +1,14 @@
-//! `GET /healthz`: the process is up and the database answers.
+//! `GET /healthz`: the process is up, the database answers and can write.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::routes::{Access, Routes};
 use super::{AppError, AppState};
+use crate::db::WriteHealth;
 
 /// Routes of this module.
 pub fn router() -> Routes {
@@ -18,15 +21,28 @@ struct Health {
     database: &'static str,
 }
 
+/// 200 when the database answers and can write; 503 with
+/// `{"status": "degraded", "database": "read-only" | "disk-full"}` when it
+/// answers but cannot write.
 #[tracing::instrument(skip_all)]
-async fn check_health(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
+async fn check_health(State(state): State<AppState>) -> Result<Response, AppError> {
     state
         .db
         .ping()
         .await
         .map_err(|e| AppError::Unavailable(format!("database: {e}")))?;
-    Ok(Json(Health {
-        status: "ok",
-        database: "ok",
-    }))
+    let writes = state
+        .db
+        .write_health()
+        .await
+        .map_err(|e| AppError::Unavailable(format!("database: {e}")))?;
+    let (status, word) = match writes {
+        WriteHealth::Writable => (StatusCode::OK, "ok"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "degraded"),
+    };
+    let body = Health {
+        status: word,
+        database: writes.as_str(),
+    };
+    Ok((status, Json(body)).into_response())
 }

@@ -2,9 +2,8 @@
 //! preview step, the JSON import API and the export of a filtered view.
 
 use askama::Template;
-use axum::Form;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Extension, Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, Extension, Multipart, State};
 use axum::handler::Handler;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -21,6 +20,7 @@ use crate::db::inventory::{self, InventoryQuery};
 use crate::db::inventory_import::{self, Duplicate, ImportOptions, ImportOutcome};
 use crate::domain::Money;
 use crate::inventory_csv::{self, ParseFailure, ParsedFile, RowError};
+use crate::web::extract::{Form, Query};
 
 /// Largest upload accepted: 10,000 rows are about 1.5 MB; this leaves room
 /// for long notes and the base64 round trip of the preview form.

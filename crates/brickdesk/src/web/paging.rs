@@ -3,6 +3,10 @@
 /// Largest page size a client may ask for.
 pub const MAX_PAGE_SIZE: u64 = 100;
 
+/// Largest page number accepted: far beyond any seller's data, and small
+/// enough that every offset fits the integer types on its way into SQL.
+pub const MAX_PAGE: u64 = 1_000_000;
+
 /// A validated page request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
@@ -30,6 +34,9 @@ impl PageRequest {
             }
         };
         let page = num(page, "page", 1)?;
+        if page > MAX_PAGE {
+            return Err(format!("page must be at most {MAX_PAGE}"));
+        }
         let page_size = num(page_size, "page_size", default_size)?;
         if page_size > MAX_PAGE_SIZE {
             return Err(format!("page_size must be at most {MAX_PAGE_SIZE}"));
@@ -40,6 +47,29 @@ impl PageRequest {
     /// Row offset of the page.
     pub fn offset(&self) -> u64 {
         (self.page - 1).saturating_mul(self.page_size)
+    }
+
+    /// The last page holding any of `total` rows, when this page lies
+    /// beyond it (pages show the last page rather than an empty one).
+    pub fn last_page_if_beyond(&self, total: i64) -> Option<PageRequest> {
+        let rows = u64::try_from(total).unwrap_or(0);
+        let last = rows.div_ceil(self.page_size).max(1);
+        (self.page > last).then_some(PageRequest {
+            page: last,
+            page_size: self.page_size,
+        })
+    }
+}
+
+/// For pages (not the API): a page number too large to accept becomes
+/// [`MAX_PAGE`], which the page then shows as its last page.
+pub fn clamp_page_param(page: Option<String>) -> Option<String> {
+    match page {
+        Some(p) if !p.trim().is_empty() && p.trim().bytes().all(|b| b.is_ascii_digit()) => {
+            let within = p.trim().parse::<u64>().is_ok_and(|n| n <= MAX_PAGE);
+            Some(if within { p } else { MAX_PAGE.to_string() })
+        }
+        other => other,
     }
 }
 
@@ -144,6 +174,29 @@ mod tests {
         assert!(PageRequest::parse(Some("0"), None, 50).is_err());
         assert!(PageRequest::parse(None, Some("101"), 50).is_err());
         assert!(PageRequest::parse(Some("x"), None, 50).is_err());
+        assert!(PageRequest::parse(Some("1000000000000000000"), None, 50).is_err());
+        assert!(PageRequest::parse(Some("99999999999999999999999"), None, 50).is_err());
+        assert!(PageRequest::parse(Some("1000000"), Some("100"), 50).is_ok());
+        assert_eq!(
+            clamp_page_param(Some("1000000000000000000".into())).as_deref(),
+            Some("1000000")
+        );
+        assert_eq!(clamp_page_param(Some("7".into())).as_deref(), Some("7"));
+        assert_eq!(clamp_page_param(Some("-1".into())).as_deref(), Some("-1"));
+        assert_eq!(
+            req.last_page_if_beyond(41),
+            None,
+            "page 3 of 20 holds rows 41..60"
+        );
+        assert_eq!(
+            PageRequest {
+                page: 9,
+                page_size: 20
+            }
+            .last_page_if_beyond(41)
+            .map(|p| p.page),
+            Some(3)
+        );
         let p = Pager::new(req, 41, String::new());
         assert_eq!((p.pages, p.prev(), p.next()), (3, Some(2), None));
         assert_eq!(

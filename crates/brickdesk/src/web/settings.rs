@@ -1,7 +1,6 @@
 //! `/settings/amazon`: the seller's Amazon credentials (owners only).
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -13,6 +12,7 @@ use super::{AppError, AppState, PageError};
 use crate::amazon::connection::{explain, test_connection};
 use crate::amazon::credentials::{self, Credentials, Region, UK_MARKETPLACE};
 use crate::auth::secrets::mask;
+use crate::web::extract::{Form, Query};
 
 /// Routes of this module.
 pub fn router() -> Routes {
@@ -87,7 +87,7 @@ async fn render_with(
 
 async fn show_amazon_settings(
     State(state): State<AppState>,
-    axum::extract::Query(q): axum::extract::Query<SavedQuery>,
+    Query(q): Query<SavedQuery>,
 ) -> Result<Response, PageError> {
     render(&state, Vec::new(), q.saved.is_some(), StatusCode::OK).await
 }

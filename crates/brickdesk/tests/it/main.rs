@@ -12,6 +12,8 @@ mod browser;
 mod crash;
 mod fees;
 mod fulfil;
+mod full_disk;
+mod hardening;
 mod inventory;
 mod inventory_csv;
 mod jobs_race;

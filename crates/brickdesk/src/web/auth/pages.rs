@@ -4,8 +4,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -15,6 +14,7 @@ use super::{SESSION_COOKIE, SESSION_IDLE, cookie, is_https};
 use crate::auth::{Role, parse_username, password, token};
 use crate::db::{self, audit};
 use crate::domain::UserId;
+use crate::web::extract::{Form, Query};
 use crate::web::routes::{Access, Routes};
 use crate::web::{AppError, AppState, PageError};
 
@@ -49,12 +49,28 @@ fn page(status: StatusCode, tpl: &impl Template) -> Result<Response, PageError> 
     Ok((status, Html(html)).into_response())
 }
 
-/// Only local paths may be redirected to after sign-in.
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/"
+/// Only paths of this site may be redirected to after sign-in. `next` is
+/// resolved the way a browser would (tabs and newlines dropped, `\` read
+/// as `/`); anything that then names another host, or that held a control
+/// character or a backslash to begin with, goes to `/`.
+fn safe_next(next: &str) -> String {
+    const BASE: &str = "http://brickdesk.invalid/";
+    let plain = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    let Ok(base) = url::Url::parse(BASE) else {
+        return "/".to_owned();
+    };
+    match base.join(next) {
+        Ok(url) if plain && url.origin() == base.origin() => {
+            let local = &url[url::Position::BeforePath..];
+            if local.starts_with("//") {
+                "/".to_owned()
+            } else {
+                local.to_owned()
+            }
+        }
+        _ => "/".to_owned(),
     }
 }
 
@@ -91,7 +107,7 @@ async fn start_session(
     audit::record(&mut tx, &entry).await?;
     tx.commit().await?;
     let cookie = session_cookie(headers, &secret, SESSION_IDLE.whole_seconds())?;
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(safe_next(to))).into_response())
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&safe_next(to))).into_response())
 }
 
 #[derive(Deserialize)]
@@ -284,8 +300,24 @@ mod tests {
             safe_next("/orders/amazon?status=Paid"),
             "/orders/amazon?status=Paid"
         );
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", ""] {
-            assert_eq!(safe_next(bad), "/", "{bad}");
+        assert_eq!(safe_next("/inventory/7#history"), "/inventory/7#history");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/\u{0}x",
+            "\t//evil.example",
+            "evil.example",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
         }
+        // Dot segments are resolved, never climbing out of the site.
+        assert_eq!(safe_next("/a/../..//evil.example"), "/");
+        assert_eq!(safe_next("/a/../orders"), "/orders");
     }
 }

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
@@ -21,6 +21,7 @@ use crate::auth::Role;
 use crate::db;
 use crate::db::jobs as store;
 use crate::jobs::StartError;
+use crate::web::extract::Path;
 
 /// How long a run request waits for the job before answering with its
 /// state (202) for the client to follow.

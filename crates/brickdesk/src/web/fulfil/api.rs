@@ -1,7 +1,7 @@
 //! JSON API of the picking list and Confirm Orders Processed.
 
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,7 @@ use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, O
 use crate::fulfil::undo::{self, BatchReview};
 use crate::fulfil::{UnitInfo, load_plan, picklist};
 use crate::web::auth::CurrentUser;
+use crate::web::extract::{Path, Query};
 use crate::web::json::ApiJson;
 use crate::web::{AppError, AppState};
 

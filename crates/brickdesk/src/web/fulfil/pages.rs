@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
@@ -19,6 +18,7 @@ use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, O
 use crate::fulfil::undo::{self, BatchReview};
 use crate::fulfil::{Plan, UnitInfo, load_plan};
 use crate::web::auth::CurrentUser;
+use crate::web::extract::{Form, Path, Query};
 use crate::web::{AppError, AppState, PageError};
 
 fn html(status: StatusCode, tpl: &impl Template) -> Result<Response, PageError> {

@@ -1,7 +1,7 @@
 //! `/api/inventory` JSON handlers.
 
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 
@@ -10,6 +10,7 @@ use crate::db;
 use crate::domain::InventoryItemId;
 use crate::inventory::{self, UnitInput, UnitPatch};
 use crate::web::auth::CurrentUser;
+use crate::web::extract::{Path, Query};
 use crate::web::json::ApiJson;
 use crate::web::{AppError, AppState};
 

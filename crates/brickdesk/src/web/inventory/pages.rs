@@ -1,8 +1,7 @@
 //! `/inventory` HTML pages.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
@@ -11,7 +10,8 @@ use crate::db::{self, audit::AuditRow};
 use crate::domain::{Condition, InventoryItemId, InventoryStatus};
 use crate::inventory::{self, FieldErrors, InventoryError, UnitInput};
 use crate::web::auth::CurrentUser;
-use crate::web::paging::{Pager, query_prefix};
+use crate::web::extract::{Form, Path, Query};
+use crate::web::paging::{Pager, clamp_page_param, query_prefix};
 use crate::web::{AppError, AppState, PageError};
 
 const PAGE_SIZE: u64 = 50;
@@ -52,7 +52,11 @@ pub async fn list_units(
         ("dir", params.dir.as_str()),
     ];
     let base_query = query_prefix(&filters);
-    let (query, page) = match params.to_query(PAGE_SIZE) {
+    let params = ListParams {
+        page: clamp_page_param(params.page.clone()),
+        ..params
+    };
+    let (mut query, mut page) = match params.to_query(PAGE_SIZE) {
         Ok(q) => q,
         Err(message) => {
             let page = ListPage {
@@ -74,7 +78,12 @@ pub async fn list_units(
             return html(StatusCode::BAD_REQUEST, &page);
         }
     };
-    let (rows, total) = db::inventory::list(&state.db, &query).await?;
+    let (mut rows, mut total) = db::inventory::list(&state.db, &query).await?;
+    if let Some(last) = page.last_page_if_beyond(total) {
+        page = last;
+        query.offset = last.offset();
+        (rows, total) = db::inventory::list(&state.db, &query).await?;
+    }
     let page = ListPage {
         units: rows.iter().map(UnitView::from).collect(),
         pager: Pager::new(page, total, base_query.clone()),

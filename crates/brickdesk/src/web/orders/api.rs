@@ -1,7 +1,7 @@
 //! `/api/orders/amazon…` and `/api/amazon/asin-mappings`.
 
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +11,7 @@ use crate::amazon::matching::{self, MappingOutcome, MappingRequest, MappingTarge
 use crate::db::{self, mappings::MappingRow};
 use crate::domain::{Condition, InventoryItemId, OrderItemId, Platform};
 use crate::web::auth::CurrentUser;
+use crate::web::extract::{Path, Query};
 use crate::web::json::{ApiJson, SizedJson};
 use crate::web::{AppError, AppState};
 

@@ -3,8 +3,7 @@
 //! JS module shows their `[data-dialog-content]` in a native `<dialog>`.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -21,8 +20,9 @@ use crate::db::orders::LineRow;
 use crate::db::{self};
 use crate::domain::{InventoryItemId, OrderItemId, Platform, UiStatus};
 use crate::web::auth::CurrentUser;
+use crate::web::extract::{Form, Path, Query};
 use crate::web::inventory::UnitView;
-use crate::web::paging::{PageRequest, Pager, query_prefix};
+use crate::web::paging::{PageRequest, Pager, clamp_page_param, query_prefix};
 use crate::web::{AppError, AppState, PageError};
 
 fn html(status: StatusCode, tpl: &impl Template) -> Result<Response, PageError> {
@@ -77,9 +77,18 @@ async fn load_table(
     platform: Option<Platform>,
     base: String,
 ) -> Result<(Vec<OrderView>, Pager, Option<String>, StatusCode), PageError> {
+    let params = OrderParams {
+        page: clamp_page_param(params.page.clone()),
+        ..params.clone()
+    };
     Ok(match params.to_query(platform) {
-        Ok((query, page)) => {
-            let (loaded, total) = view::load(&state.db, &query).await?;
+        Ok((mut query, mut page)) => {
+            let (mut loaded, mut total) = view::load(&state.db, &query).await?;
+            if let Some(last) = page.last_page_if_beyond(total.count) {
+                page = last;
+                query.offset = last.offset();
+                (loaded, total) = view::load(&state.db, &query).await?;
+            }
             (
                 loaded.iter().map(OrderView::from).collect(),
                 Pager::new(page, total.count, base).lower_bound(total.more),

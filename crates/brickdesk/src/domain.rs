@@ -7,6 +7,7 @@ pub mod fifo;
 pub mod fulfilment;
 pub mod ids;
 pub mod inventory;
+pub mod jobs;
 pub mod location;
 pub mod matching;
 pub mod money;

@@ -30,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::db::jobs::{self as store, JobRow};
 use crate::db::{Db, DbError};
+use crate::domain::jobs::heartbeat_is_stale;
 
 /// The future a runner returns.
 pub type RunFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;
@@ -222,9 +223,9 @@ impl Jobs {
     /// [`Jobs::recover`] for one kind, or every kind with `None`.
     async fn recover_kinds(&self, only: Option<&str>) -> Result<Vec<JobRow>, DbError> {
         let db = &self.inner.db;
-        let stale_before = crate::db::now()
-            - time::Duration::try_from(self.inner.config.stale_after)
-                .unwrap_or(time::Duration::seconds(10));
+        let now = crate::db::now();
+        let stale_after = time::Duration::try_from(self.inner.config.stale_after)
+            .unwrap_or(time::Duration::seconds(10));
         let mut resumed = Vec::new();
         for job in store::unfinished(db).await? {
             if only.is_some_and(|k| k != job.kind) {
@@ -236,7 +237,7 @@ impl Jobs {
                 // This process's own jobs are alive by definition (a slow
                 // heartbeat must not make it run one twice).
                 let dead = job.owner.as_deref().is_none_or(owner::is_dead);
-                let stale = job.heartbeat_at.is_none_or(|h| h < stale_before);
+                let stale = heartbeat_is_stale(job.heartbeat_at, now, stale_after);
                 if !mine
                     && (dead || stale)
                     && store::mark_interrupted(db, job.id, job.owner.as_deref()).await?

@@ -3,6 +3,8 @@
 use std::time::Duration;
 use time::OffsetDateTime;
 
+use crate::SimClock;
+
 /// LWA client id the simulator accepts by default.
 pub const DEMO_CLIENT_ID: &str = "amzn1.application-oa2-client.brickdeskdemo";
 /// LWA client secret the simulator accepts by default.
@@ -35,8 +37,12 @@ pub struct SimConfig {
     pub client_secret: String,
     /// LWA refresh token accepted.
     pub refresh_token: String,
-    /// Lifetime of issued access tokens (Amazon: 3600 s), in real time.
+    /// Lifetime of issued access tokens (Amazon: 3600 s), on `clock`
+    /// (not time-scaled).
     pub token_lifetime: Duration,
+    /// The clock of usage plans, token expiry and report processing: real
+    /// time by default, [`SimClock::manual`] in tests that move it by hand.
+    pub clock: SimClock,
 }
 
 impl Default for SimConfig {
@@ -52,6 +58,7 @@ impl Default for SimConfig {
             client_secret: DEMO_CLIENT_SECRET.into(),
             refresh_token: DEMO_REFRESH_TOKEN.into(),
             token_lifetime: Duration::from_secs(3600),
+            clock: SimClock::real(),
         }
     }
 }

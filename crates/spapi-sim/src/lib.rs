@@ -39,17 +39,23 @@
 //! Time scale: usage-plan rates are multiplied by `time_scale` and the
 //! `x-amzn-RateLimit-Limit` header carries the scaled rate, so a client
 //! adjusts itself after its first call; report processing delays are
-//! divided by it. Token lifetimes and injected slow-response delays stay
-//! in real time.
+//! divided by it. Token lifetimes and injected slow-response delays are
+//! not scaled.
+//!
+//! Clock: buckets, token expiry and report processing read
+//! [`SimConfig::clock`]; tests give it a [`SimClock::manual`] and move it
+//! with [`SimClock::advance`] rather than sleeping.
 
 mod api;
 pub mod bench;
 pub mod catalogue;
+mod clock;
 mod config;
 pub mod seller;
 mod server;
 
 pub use bench::{BenchReport, bench_rate};
+pub use clock::SimClock;
 pub use config::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MARKETPLACE_ID, DEMO_REFRESH_TOKEN, Fault, FaultSpec,
     FaultSpecError, SimConfig,

@@ -86,7 +86,7 @@ impl SimState {
         SimState {
             seller: RwLock::new(seller),
             tokens: Mutex::new(HashMap::new()),
-            limits: limits::Limits::new(config.time_scale),
+            limits: limits::Limits::new(config.time_scale, &config.clock),
             faults: Mutex::new(faults),
             cursors: Mutex::new(HashMap::new()),
             stats: Mutex::new(SimStats::default()),
@@ -124,7 +124,7 @@ impl SimState {
                 b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
             )
         );
-        let expires = tokio::time::Instant::now() + self.config.token_lifetime;
+        let expires = self.config.clock.now() + self.config.token_lifetime;
         lock(&self.tokens).insert(token.clone(), expires);
         lock(&self.stats).tokens_issued += 1;
         token

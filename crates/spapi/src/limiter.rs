@@ -312,6 +312,69 @@ mod tests {
         assert_eq!(state.eta(5), Duration::from_secs(10));
     }
 
+    /// Instants (since `start`) at which `callers` tasks, each making
+    /// `calls` acquires of `op`, were let through, in order.
+    async fn grants(
+        limiters: &std::sync::Arc<Limiters>,
+        op: Operation,
+        callers: usize,
+        calls: usize,
+    ) -> Vec<Duration> {
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..callers {
+            let limiters = std::sync::Arc::clone(limiters);
+            tasks.push(tokio::spawn(async move {
+                let cancel = CancellationToken::new();
+                let mut at = Vec::new();
+                for _ in 0..calls {
+                    limiters.acquire(op, &cancel).await.unwrap();
+                    at.push(Instant::now() - start);
+                }
+                at
+            }));
+        }
+        let mut all = Vec::new();
+        for task in tasks {
+            all.extend(task.await.unwrap());
+        }
+        all.sort();
+        all
+    }
+
+    /// Within a millisecond (tokio's timer resolution) of `want`.
+    fn near(got: Duration, want: Duration) -> bool {
+        got.abs_diff(want) <= Duration::from_millis(1)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_callers_get_exactly_the_sustained_rate() {
+        // getOrderItems ×40 = 20/s: 29 calls at once, then one per 50 ms,
+        // whoever asks; the 80th at 51 × 50 ms, neither earlier nor later.
+        let limiters = std::sync::Arc::new(Limiters::new(40.0));
+        let at = grants(&limiters, Operation::GetOrderItemsV0, 4, 20).await;
+        assert_eq!(at.len(), 80);
+        assert!(at[..29].iter().all(|t| t.is_zero()), "{at:?}");
+        for (i, t) in at.iter().enumerate().skip(29) {
+            let want = Duration::from_millis(50) * (i as u32 - 28);
+            assert!(near(*t, want), "call {}: {t:?}, want {want:?}", i + 1);
+        }
+        assert!(near(at[79], Duration::from_millis(2550)));
+        let left = limiters.state(Operation::GetOrderItemsV0).tokens;
+        assert!(left.abs() < 1e-9, "no reservation left over: {left}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_header_rate_paces_the_calls_after_the_burst() {
+        // Seeded at 0.5/s the 11 calls after the burst would take 22 s;
+        // at the advertised 25/s (less the safety margin: 24.5/s) 0.449 s.
+        let limiters = std::sync::Arc::new(Limiters::new(1.0));
+        limiters.set_rate(Operation::GetOrderItemsV0, 25.0);
+        let at = grants(&limiters, Operation::GetOrderItemsV0, 1, 40).await;
+        let want = Duration::from_secs_f64(11.0 / 24.5);
+        assert!(near(at[39], want), "{:?}, want {want:?}", at[39]);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn header_rate_and_throttle_penalty_apply() {
         let limiters = Limiters::new(1.0);

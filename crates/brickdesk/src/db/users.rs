@@ -101,7 +101,19 @@ pub async fn create_session(
     user: UserId,
     idle: Duration,
 ) -> Result<(), DbError> {
-    let at = now();
+    create_session_at(tx, digest, user, now(), idle).await
+}
+
+/// [`create_session`] as of `at`: the session expires at `at + idle`
+/// (tests pass their own `at` to check the boundary).
+pub async fn create_session_at(
+    tx: &mut Tx,
+    digest: &str,
+    user: UserId,
+    at: OffsetDateTime,
+    idle: Duration,
+) -> Result<(), DbError> {
+    let at = super::stored_time(at);
     let stmt = Query::insert()
         .into_table(Sessions::Table)
         .columns([
@@ -136,7 +148,8 @@ pub struct SessionUser {
     pub last_seen_at: OffsetDateTime,
 }
 
-/// The user of an unexpired session whose account is enabled.
+/// The user of a session unexpired at `at` (it expires at its
+/// `expires_at`, not a moment later) whose account is enabled.
 pub async fn session_user(
     db: &Db,
     digest: &str,

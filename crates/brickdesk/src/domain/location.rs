@@ -131,6 +131,16 @@ mod tests {
             archive_location(datetime!(2026-12-31 23:30 UTC), london),
             "SOLD-2026-12"
         );
+        // The month turns at local midnight, to the second: 23:00 UTC in
+        // summer (BST), 00:00 UTC in winter (GMT).
+        let at = |t| archive_location(t, london);
+        assert_eq!(at(datetime!(2026-07-31 22:59:59 UTC)), "SOLD-2026-07");
+        assert_eq!(at(datetime!(2026-07-31 23:00:00 UTC)), "SOLD-2026-08");
+        assert_eq!(at(datetime!(2026-12-31 23:59:59 UTC)), "SOLD-2026-12");
+        assert_eq!(at(datetime!(2027-01-01 00:00:00 UTC)), "SOLD-2027-01");
+        // BST starts on 29 March 2026, so March too ends at 23:00 UTC.
+        assert_eq!(at(datetime!(2026-03-31 22:59:59 UTC)), "SOLD-2026-03");
+        assert_eq!(at(datetime!(2026-03-31 23:00:00 UTC)), "SOLD-2026-04");
         let tokyo = time_zone("Asia/Tokyo").unwrap_or_else(|| panic!("tz db"));
         assert_eq!(
             archive_location(datetime!(2026-12-31 16:00 UTC), tokyo),

@@ -1,9 +1,9 @@
 //! Order sync and backfill against the real simulator over HTTP, on SQLite
 //! and PostgreSQL: the stored orders and lines equal the simulator's
 //! (compared as sets), a second sync changes nothing, status changes
-//! arrive without touching a Completed workflow status, stop is prompt
-//! and leaves every order complete or untouched, and 20% injected faults
-//! change nothing in the result.
+//! arrive without touching a Completed workflow status, a stop ends a
+//! rate-limit wait without another call and leaves every order complete
+//! or untouched, and 20% injected faults change nothing in the result.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use brickdesk::db::Db;
 use brickdesk::db::jobs::JobRow;
 use brickdesk::jobs::Jobs;
 use sea_query::{Expr, ExprTrait, Query};
-use spapi_sim::{FaultSpec, RunningSim, SimConfig, SimServer};
+use spapi_sim::{FaultSpec, RunningSim, SimClock, SimConfig, SimServer};
 use time::OffsetDateTime;
 
 use crate::helpers::on_both_backends;
@@ -24,18 +24,39 @@ use crate::helpers::on_both_backends;
 /// A simulator whose history ends an hour ago (outside the two minutes
 /// Amazon's "before" leaves out).
 pub async fn sim(orders: usize, time_scale: f64, faults: &str) -> RunningSim {
-    let config = SimConfig {
+    spawn_sim(sim_config(orders, time_scale, faults)).await
+}
+
+/// The configuration [`sim`] runs with.
+pub fn sim_config(orders: usize, time_scale: f64, faults: &str) -> SimConfig {
+    SimConfig {
         seed: 7,
         orders,
         time_scale,
         faults: FaultSpec::parse(faults).expect("fault spec"),
         anchor: Some(OffsetDateTime::now_utc() - time::Duration::hours(1)),
         ..SimConfig::default()
-    };
+    }
+}
+
+/// A simulator with `config` on a free port of 127.0.0.1.
+pub async fn spawn_sim(config: SimConfig) -> RunningSim {
     SimServer::spawn(config, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("simulator")
 }
+
+/// getOrderItems calls the simulator has counted (answered or refused).
+pub fn item_calls(sim: &RunningSim) -> u64 {
+    sim.stats()
+        .by_operation
+        .get("getOrderItems")
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Catches a hang; never a measure of speed.
+pub const SAFETY_NET: Duration = Duration::from_secs(60);
 
 /// 20% of SP-API responses are faults of every kind the client meets.
 pub const TWENTY_PERCENT_FAULTS: &str = "429:0.06,500:0.05,503:0.03,drop:0.03,malformed:0.03";
@@ -56,6 +77,12 @@ pub async fn headers_only(
 
 /// Job machinery on `db` whose Amazon is `sim`.
 pub fn jobs_for(db: &Db, sim: &RunningSim) -> Jobs {
+    jobs_with_access(db, sim).0
+}
+
+/// [`jobs_for`], and the access its jobs reach Amazon through (whose
+/// cached client, and so its rate limiter, the jobs share).
+pub fn jobs_with_access(db: &Db, sim: &RunningSim) -> (Jobs, AmazonAccess) {
     let setup = AmazonSetup {
         demo_sim: Some(SimEndpoints {
             api_base_url: sim.base_url(),
@@ -67,11 +94,9 @@ pub fn jobs_for(db: &Db, sim: &RunningSim) -> Jobs {
     let dir = tempfile::tempdir().expect("temp dir");
     let secrets = SecretBox::load_or_create(None, dir.path()).expect("secret key");
     let jobs = Jobs::new(db.clone());
-    brickdesk::amazon::register_jobs(
-        &jobs,
-        &AmazonAccess::new(Arc::new(setup), secrets, db.clone()),
-    );
-    jobs
+    let access = AmazonAccess::new(Arc::new(setup), secrets, db.clone());
+    brickdesk::amazon::register_jobs(&jobs, &access);
+    (jobs, access)
 }
 
 pub async fn run(jobs: &Jobs, kind: &str, params: serde_json::Value) -> JobRow {
@@ -346,32 +371,59 @@ async fn faults_change_nothing_in_the_result(db: &Db) {
     sim.shutdown().await.unwrap();
 }
 
-async fn stop_is_prompt_and_leaves_whole_orders(db: &Db) {
-    // getOrderItems at 0.5/s × 4 = 2 orders a second after the burst: a
-    // stop always arrives while the job waits on the rate limiter.
-    let (sim, jobs) = headers_only(db, 45, 4.0, "").await;
-    let started = jobs
-        .start(backfill::KIND, serde_json::json!({}))
-        .await
-        .unwrap();
+async fn stop_lands_in_a_rate_limit_wait_and_leaves_whole_orders(db: &Db) {
+    // getOrderItems at 0.5/s × 0.1: after the client's burst of 29 the
+    // next call is due about 20 s later, so the stop lands in that wait
+    // however busy the machine. The simulator's own buckets run on a
+    // clock the test moves, so the follow-up run below meets a full one.
+    let clock = SimClock::manual();
+    let sim = spawn_sim(SimConfig {
+        clock: clock.clone(),
+        ..sim_config(45, 0.1, "")
+    })
+    .await;
+    let (jobs, access) = jobs_with_access(db, &sim);
+    run(&jobs, sync::KIND, sync_params("v0")).await;
+    let missing = stored_orders(db).await.len() as i64;
+    assert!(missing > 29, "more orders than the burst: {missing}");
+    let started = jobs.start(backfill::KIND, per_order()).await.unwrap();
     let id = started.job().id;
-    loop {
-        let job = brickdesk::db::jobs::get(db, id).await.unwrap().unwrap();
-        if job.processed >= 32 {
-            break;
+    // The job's own client: the access caches one, so this is the same.
+    let client = access.client().await.expect("client");
+    let op = spapi::Operation::GetOrderItemsV0;
+    let in_wait = async {
+        loop {
+            let job = brickdesk::db::jobs::get(db, id).await.unwrap().unwrap();
+            assert_eq!(job.state, "running", "{job:?}");
+            // A token reserved and not yet due: the job sleeps in the limiter.
+            if job.processed == 29 && client.limiter_state(op).tokens < -0.5 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let asked = std::time::Instant::now();
-    jobs.stop(backfill::KIND).await.unwrap();
-    let job = jobs.wait(id).await.unwrap();
+    };
+    tokio::time::timeout(SAFETY_NET, in_wait)
+        .await
+        .expect("the job waits on the rate limiter after its burst");
+    assert_eq!(item_calls(&sim), 29, "every call made was stored");
+    let due = client.limiter_state(op).wait;
     assert!(
-        asked.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        asked.elapsed()
+        due > Duration::from_secs(5),
+        "the next call is due in {due:?}"
     );
-    assert_eq!(job.state, "stopped");
-    assert!(job.processed < 45);
+    jobs.stop(backfill::KIND).await.unwrap();
+    let job = tokio::time::timeout(SAFETY_NET, jobs.wait(id))
+        .await
+        .expect("the job ends")
+        .unwrap();
+    assert_eq!(job.state, "stopped", "{job:?}");
+    assert_eq!((job.processed, job.success), (29, 29), "{job:?}");
+    assert_eq!(item_calls(&sim), 29, "no getOrderItems call after the stop");
+    let tokens = client.limiter_state(op).tokens;
+    assert!(
+        tokens > -0.5,
+        "the wait was cut short, its token given back: {tokens}"
+    );
     // Every order is complete or untouched.
     let (_, truth_lines) = truth(&sim);
     let stored = stored_lines(db).await;
@@ -382,9 +434,13 @@ async fn stop_is_prompt_and_leaves_whole_orders(db: &Db) {
         .collect();
     assert_eq!(stored, expected);
     assert_eq!(fetched.len() as i64, job.success, "{job:?}");
-    // A new backfill picks up the rest.
-    let job = run(&jobs, backfill::KIND, serde_json::json!({})).await;
-    assert_eq!(job.failed, 0);
+    // A new backfill picks up the rest: a fresh client (its own burst)
+    // against buckets refilled by ten simulated minutes.
+    clock.advance(Duration::from_secs(600));
+    let (fresh, _) = jobs_with_access(db, &sim);
+    let job = run(&fresh, backfill::KIND, per_order()).await;
+    assert_eq!((job.processed, job.failed), (missing - 29, 0), "{job:?}");
+    assert_eq!(item_calls(&sim) as i64, missing);
     assert_eq!(
         brickdesk::db::orders::count_missing_items(db, brickdesk::domain::Platform::Amazon)
             .await
@@ -453,6 +509,6 @@ on_both_backends! {
     sync_matches_simulator => sync_stores_the_simulators_orders;
     backfill_fills_lines => v0_sync_then_backfill_fills_every_line;
     faults_20_percent => faults_change_nothing_in_the_result;
-    stop_within_a_second => stop_is_prompt_and_leaves_whole_orders;
+    stop_lands_in_a_rate_limit_wait => stop_lands_in_a_rate_limit_wait_and_leaves_whole_orders;
     one_job_per_kind => one_live_job_per_kind;
 }

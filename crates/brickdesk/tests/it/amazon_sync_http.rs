@@ -1,13 +1,20 @@
-//! Sync and backfill through the app's HTTP API and in a real browser,
+//! Sync and backfill through the app's HTTP API, against a simulator of
+//! the test's own (its counters are the evidence), and in a real browser
 //! against the demo's built-in simulator.
 
 use std::time::Duration;
 
+use brickdesk::amazon::credentials::{self, Credentials, Region};
 use brickdesk::auth::Role;
+use brickdesk::auth::secrets::SecretBox;
 use brickdesk::config::DemoMode;
+use spapi_sim::RunningSim;
 
+use crate::amazon_sync::{SAFETY_NET, item_calls};
 use crate::browser::Browser;
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
+
+const SECRET_KEY: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
 
 /// Sends `request`; its status and JSON body.
 async fn call(request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
@@ -16,8 +23,8 @@ async fn call(request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
     (status, resp.json().await.expect("JSON body"))
 }
 
-/// Headers of the demo simulator's orders (v0 has no lines), so a
-/// backfill has a few hundred orders to fetch.
+/// Headers of the simulator's orders (v0 has no lines), so a backfill has
+/// every order to fetch.
 async fn v0_sync(app: &TestApp, client: &reqwest::Client) -> serde_json::Value {
     let (status, body) = call(
         client
@@ -29,13 +36,68 @@ async fn v0_sync(app: &TestApp, client: &reqwest::Client) -> serde_json::Value {
     body
 }
 
+/// The app (not in demo mode) with `sim` as its Amazon, and an owner's
+/// client.
+async fn app_on(sim: &RunningSim) -> (TestApp, reqwest::Client) {
+    let (api, lwa) = (sim.base_url(), sim.lwa_token_url());
+    let app = spawn_app_with(DemoMode::Off, |c| {
+        c.amazon_api_url = Some(api);
+        c.amazon_lwa_url = Some(lwa);
+        c.secret_key = Some(SECRET_KEY.into());
+    })
+    .await;
+    let owner = app.add_user("owner", Role::Owner).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let secrets = SecretBox::load_or_create(Some(SECRET_KEY), dir.path()).expect("secrets");
+    let creds = Credentials {
+        client_id: spapi_sim::DEMO_CLIENT_ID.into(),
+        client_secret: spapi_sim::DEMO_CLIENT_SECRET.into(),
+        refresh_token: spapi_sim::DEMO_REFRESH_TOKEN.into(),
+        region: Region::Eu,
+        marketplace_id: spapi_sim::DEMO_MARKETPLACE_ID.into(),
+    };
+    credentials::save(&app.db, &secrets, &creds, owner)
+        .await
+        .expect("save credentials");
+    let (client, resp) = app.sign_in("owner", PASSWORD).await;
+    assert_eq!(resp.status(), 303, "owner sign-in redirects");
+    (app, client)
+}
+
+/// `GET /api/orders/backfill` until `done` says so (a safety net, not a
+/// deadline); the last answer.
+async fn backfill_until(
+    app: &TestApp,
+    client: &reqwest::Client,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let poll = async {
+        loop {
+            let (status, p) =
+                call(client.get(format!("{}/api/orders/backfill", app.address))).await;
+            assert_eq!(status, 200, "{p}");
+            if done(&p) {
+                return p;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(SAFETY_NET, poll)
+        .await
+        .expect("the backfill reached the state awaited")
+}
+
 #[tokio::test]
 async fn sync_api_reports_counts_and_backfill_api_starts_and_stops() {
-    let app = spawn_app(DemoMode::On).await;
-    let client = app.owner().await;
+    // getOrderItems at 0.5/s × 0.1: after the client's burst of 29 the
+    // next call is due about 20 s later, so the job is certainly still
+    // running for the second start and waiting when the stop lands.
+    let sim = crate::amazon_sync::sim(45, 0.1, "").await;
+    let (app, client) = app_on(&sim).await;
     let first = v0_sync(&app, &client).await;
     assert_eq!(first["state"], "done", "{first}");
-    assert!(first["new"].as_i64().unwrap() > 100, "{first}");
+    let synced = first["new"].as_i64().unwrap();
+    assert!(synced > 29, "more orders than the burst: {first}");
     assert!(first["lastSuccessfulSyncAt"].is_string(), "{first}");
     let second = v0_sync(&app, &client).await;
     assert_eq!(
@@ -61,54 +123,45 @@ async fn sync_api_reports_counts_and_backfill_api_starts_and_stops() {
     let (status, idle) = call(client.get(format!("{}/api/orders/backfill", app.address))).await;
     assert_eq!(status, 200);
     let missing = idle["ordersNeedingBackfill"].as_i64().unwrap();
-    assert!(missing > 100, "{idle}");
+    assert_eq!(missing, synced, "{idle}");
     assert_eq!(idle["isRunning"], false);
 
-    let (status, started) = call(client.post(format!("{}/api/orders/backfill", app.address))).await;
+    let (status, started) = call(
+        client
+            .post(format!("{}/api/orders/backfill", app.address))
+            .json(&serde_json::json!({"mode": "per_order"})),
+    )
+    .await;
     assert_eq!(status, 201, "{started}");
     assert_eq!(started["isRunning"], true);
-    let mut total = started["total"].as_i64();
-    for _ in 0..50 {
-        if total == Some(missing) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        let (_, p) = call(client.get(format!("{}/api/orders/backfill", app.address))).await;
-        total = p["total"].as_i64();
-    }
-    assert_eq!(
-        total,
-        Some(missing),
-        "the job counts the orders missing lines"
-    );
+    backfill_until(&app, &client, |p| p["total"].as_i64() == Some(missing)).await;
     // A second start returns the running job.
     let (status, again) = call(client.post(format!("{}/api/orders/backfill", app.address))).await;
     assert_eq!(status, 200);
     assert_eq!(again["jobId"], started["jobId"]);
 
+    // The burst is spent and stored, and the next call is not due for
+    // about 20 s: the job is in its rate-limit wait.
+    let waiting = backfill_until(&app, &client, |p| p["processed"].as_i64() == Some(29)).await;
+    assert_eq!(waiting["state"], "running", "{waiting}");
+    assert_eq!(item_calls(&sim), 29);
     let (status, stopped) =
         call(client.delete(format!("{}/api/orders/backfill", app.address))).await;
     assert_eq!(status, 200, "{stopped}");
-    let mut state = stopped["state"].as_str().unwrap().to_owned();
-    for _ in 0..20 {
-        if state == "stopped" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let (_, p) = call(client.get(format!("{}/api/orders/backfill", app.address))).await;
-        state = p["state"].as_str().unwrap().to_owned();
-    }
-    assert_eq!(state, "stopped", "stopped within a second");
+    let p = backfill_until(&app, &client, |p| p["isRunning"] == false).await;
+    assert_eq!(p["state"], "stopped", "{p}");
+    assert_eq!(p["processed"].as_i64(), Some(29), "{p}");
+    assert_eq!(item_calls(&sim), 29, "no getOrderItems call after the stop");
+    sim.shutdown().await.unwrap();
 }
 
 #[tokio::test]
 async fn browser_starts_a_backfill_sees_it_move_and_stops_it() {
-    // Per-order pace: the report would fill the demo's orders in a blink.
-    let app = spawn_app_with(DemoMode::On, |c| {
-        c.backfill_report_threshold = Some(1_000_000)
-    })
-    .await;
-    let client = app.owner().await;
+    // Fewer orders than the report threshold, so one call per order: the
+    // burst of 29, then one every 2 s, so the job is still running (for
+    // half a minute) when the test has seen it move.
+    let sim = crate::amazon_sync::sim(45, 1.0, "").await;
+    let (app, client) = app_on(&sim).await;
     v0_sync(&app, &client).await;
     app.add_user("anna", Role::Staff).await;
     let Some(b) = Browser::start().await else {
@@ -136,18 +189,14 @@ async fn browser_starts_a_backfill_sees_it_move_and_stops_it() {
     };
     // The bar moves: the count rises twice while the page stays put.
     let first = processed().await;
-    let mut seen = first;
-    for _ in 0..200 {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let now = processed().await;
-        if now > seen {
-            seen = now;
+    let moved = async {
+        while processed().await <= first + 1 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        if seen > first + 1 {
-            break;
-        }
-    }
-    assert!(seen > first + 1, "progress did not move ({first} → {seen})");
+    };
+    tokio::time::timeout(SAFETY_NET, moved)
+        .await
+        .unwrap_or_else(|_| panic!("progress did not move from {first}"));
     let bar = b
         .client
         .execute(
@@ -175,4 +224,5 @@ async fn browser_starts_a_backfill_sees_it_move_and_stops_it() {
     // A reload shows the last known state.
     b.client.refresh().await.unwrap();
     b.wait_for_text(">Stopped<").await;
+    sim.shutdown().await.unwrap();
 }

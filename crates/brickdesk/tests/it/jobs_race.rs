@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use brickdesk::db::Db;
 use brickdesk::db::jobs as store;
@@ -14,16 +15,19 @@ use crate::helpers::on_both_backends;
 
 const KIND: &str = "probe";
 
-/// A process whose `probe` job counts its runs and stays live long
-/// enough for both starts of a round to meet it.
-fn process(db: &Db, runs: &Arc<AtomicUsize>) -> Jobs {
+/// A process whose `probe` job counts its runs and stays live until the
+/// test lets one run end (a permit of `release`), so both starts of a
+/// round meet it however slowly they come (a sleep would race them).
+fn process(db: &Db, runs: &Arc<AtomicUsize>, release: &Arc<Semaphore>) -> Jobs {
     let jobs = Jobs::new(db.clone());
     let runs = Arc::clone(runs);
+    let release = Arc::clone(release);
     jobs.register(KIND, move |_ctx| {
         let runs = Arc::clone(&runs);
+        let release = Arc::clone(&release);
         async move {
             runs.fetch_add(1, Ordering::SeqCst);
-            tokio::time::sleep(Duration::from_millis(600)).await;
+            release.acquire().await.expect("gate open").forget();
             Ok(())
         }
     });
@@ -32,8 +36,9 @@ fn process(db: &Db, runs: &Arc<AtomicUsize>) -> Jobs {
 
 async fn two_processes_never_run_one_job_twice(db: &Db) {
     let runs = Arc::new(AtomicUsize::new(0));
-    let a = process(db, &runs);
-    let b = process(db, &runs);
+    let release = Arc::new(Semaphore::new(0));
+    let a = process(db, &runs, &release);
+    let b = process(db, &runs, &release);
     assert_ne!(a.owner(), b.owner());
     for round in 0..5 {
         let (x, y) = tokio::join!(
@@ -47,6 +52,7 @@ async fn two_processes_never_run_one_job_twice(db: &Db) {
             .count();
         assert_eq!(new, 1, "round {round}: {x:?} {y:?}");
         assert_eq!(x.job().id, y.job().id, "both see the one job");
+        release.add_permits(1);
         let done = a.wait(x.job().id).await.expect("wait");
         assert_eq!(done.state, "done");
     }
@@ -65,6 +71,7 @@ async fn two_processes_never_run_one_job_twice(db: &Db) {
     let (ra, rb) = tokio::join!(a.recover(), b.recover());
     let resumed = ra.expect("recover a").len() + rb.expect("recover b").len();
     assert_eq!(resumed, 1, "exactly one process resumes the job");
+    release.add_permits(1);
     let done = b.wait(orphan.id).await.expect("wait");
     assert_eq!(done.state, "done");
     assert_eq!(runs.load(Ordering::SeqCst), 6);

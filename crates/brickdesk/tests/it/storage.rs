@@ -68,6 +68,41 @@ on_both_backends! {
     a_unit_can_be_linked_only_once => link_unique_per_unit;
     an_uncommitted_transaction_leaves_nothing => rollback_leaves_nothing;
     demo_seed_matches_its_generator => demo_seed_is_complete;
+    a_session_expires_exactly_at_its_expiry => session_expiry_boundary;
+}
+
+/// The expiry rule takes "now" as an argument, so its boundary is checked
+/// at fixed instants rather than by waiting.
+async fn session_expiry_boundary(db: &Db) {
+    let mut tx = db.begin().await.expect("begin");
+    let user = db::users::create(
+        &mut tx,
+        "anna",
+        "not-a-real-hash",
+        brickdesk::auth::Role::Staff,
+    )
+    .await
+    .expect("user");
+    let at = datetime!(2026-03-29 00:30:00 UTC);
+    let idle = time::Duration::days(7);
+    db::users::create_session_at(&mut tx, "digest-1", user, at, idle)
+        .await
+        .expect("session");
+    tx.commit().await.expect("commit");
+    let expires = at + idle;
+    let live = |now| async move {
+        db::users::session_user(db, "digest-1", now)
+            .await
+            .expect("read session")
+            .is_some()
+    };
+    assert!(live(at).await, "fresh");
+    assert!(
+        live(expires - time::Duration::seconds(1)).await,
+        "a second before expiry"
+    );
+    assert!(!live(expires).await, "expired at its expiry");
+    assert!(!live(expires + time::Duration::seconds(1)).await);
 }
 
 async fn upsert_order_is_idempotent(db: &Db) {

@@ -132,7 +132,7 @@ fn create(s: &SimState, body: &[u8]) -> Result<Value, ApiFailure> {
         start,
         end,
         created: now,
-        created_at: tokio::time::Instant::now(),
+        created_at: s.config.clock.now(),
         document_id: None,
         empty: false,
     });
@@ -163,7 +163,11 @@ fn report(s: &SimState, id: &str) -> Result<Value, ApiFailure> {
         .iter_mut()
         .find(|r| r.id == id)
         .ok_or_else(|| ApiFailure::invalid(format!("Invalid reportId {id}")))?;
-    let age = report.created_at.elapsed();
+    let age = s
+        .config
+        .clock
+        .now()
+        .saturating_duration_since(report.created_at);
     let mut body = json!({
         "reportId": report.id,
         "reportType": report.report_type,

@@ -1,9 +1,15 @@
 //! Usage plans as token buckets, one per operation, time-scaled.
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::middleware::NoOpMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::time::Duration;
+
+use crate::SimClock;
+
+type Limiter = RateLimiter<NotKeyed, InMemoryState, SimClock, NoOpMiddleware<std::time::Instant>>;
 
 /// The operations the simulator serves (LWA excluded: not rate limited).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,7 +74,7 @@ impl SimOp {
 }
 
 struct Bucket {
-    limiter: DefaultDirectRateLimiter,
+    limiter: Limiter,
     header: String,
 }
 
@@ -77,7 +83,8 @@ struct Bucket {
 pub(crate) struct Limits(HashMap<SimOp, Bucket>);
 
 impl Limits {
-    pub(crate) fn new(time_scale: f64) -> Self {
+    /// Buckets on `clock` (the simulator's, so tests can move it by hand).
+    pub(crate) fn new(time_scale: f64, clock: &SimClock) -> Self {
         let scale = if time_scale.is_finite() && time_scale > 0.0 {
             time_scale
         } else {
@@ -96,7 +103,7 @@ impl Limits {
                 (
                     op,
                     Bucket {
-                        limiter: RateLimiter::direct(quota),
+                        limiter: RateLimiter::direct_with_clock(quota, clock.clone()),
                         header,
                     },
                 )
@@ -122,17 +129,29 @@ mod tests {
 
     #[test]
     fn burst_then_refuse_and_header_shows_scaled_rate() {
-        let limits = Limits::new(100.0);
+        let clock = SimClock::manual();
+        let limits = Limits::new(100.0, &clock);
         for _ in 0..30 {
             assert!(limits.check(SimOp::GetOrderItemsV0));
         }
         assert!(!limits.check(SimOp::GetOrderItemsV0));
         assert_eq!(limits.header(SimOp::GetOrderItemsV0), "50");
-        assert_eq!(Limits::new(1.0).header(SimOp::SearchOrders), "0.0056");
-        std::thread::sleep(Duration::from_millis(25));
+        assert_eq!(
+            Limits::new(1.0, &clock).header(SimOp::SearchOrders),
+            "0.0056"
+        );
+        // 50 a second: the next token is back 20 ms after the burst, not before.
+        clock.advance(Duration::from_millis(19));
+        assert!(
+            !limits.check(SimOp::GetOrderItemsV0),
+            "no token after 19 ms"
+        );
+        clock.advance(Duration::from_millis(1));
         assert!(
             limits.check(SimOp::GetOrderItemsV0),
             "one token back after 1/50 s"
         );
+        assert!(!limits.check(SimOp::GetOrderItemsV0), "and only one");
+        assert!(limits.check(SimOp::GetOrder), "each operation has its own");
     }
 }

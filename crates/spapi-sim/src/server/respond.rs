@@ -45,7 +45,7 @@ impl SimState {
         }
         match tokens.get(token) {
             None => Err(INVALID),
-            Some(&expires) if expires <= tokio::time::Instant::now() => {
+            Some(&expires) if expires <= self.config.clock.now() => {
                 tokens.remove(token);
                 Err(EXPIRED)
             }

@@ -2,7 +2,8 @@
 //! models in `../shared/sp-api-models`, loaded at test time.
 
 use serde_json::Value;
-use spapi_sim::{FaultSpec, OrderStatus, RunningSim, SimConfig, SimServer};
+use spapi_sim::{FaultSpec, OrderStatus, RunningSim, SimClock, SimConfig, SimServer};
+use std::time::Duration;
 
 mod validator;
 
@@ -364,10 +365,13 @@ fn encode(text: &str) -> String {
 #[tokio::test]
 async fn reports_responses_match_the_model() {
     let model = Model::load("reports_2021-06-30.json");
-    // Time ×1000: a report is DONE 60 ms after it is requested.
+    // Time ×1000: 20 ms in the queue, DONE 60 ms after it is requested,
+    // on a clock the test moves (polling the wall clock would race it).
+    let clock = SimClock::manual();
     let h = Harness::start(SimConfig {
         orders: 30,
         time_scale: 1000.0,
+        clock: clock.clone(),
         ..SimConfig::default()
     })
     .await;
@@ -381,8 +385,10 @@ async fn reports_responses_match_the_model() {
     let id = created["reportId"].as_str().unwrap();
     let get = "/reports/2021-06-30/reports/{reportId}";
     let mut statuses = Vec::new();
-    let report = loop {
-        let report = h
+    let mut report = Value::Null;
+    for (age_ms, step_ms) in [(0, 0), (19, 19), (20, 1), (59, 39), (60, 1)] {
+        clock.advance(Duration::from_millis(step_ms));
+        report = h
             .check(
                 &model,
                 get,
@@ -391,15 +397,19 @@ async fn reports_responses_match_the_model() {
             )
             .await;
         let status = report["processingStatus"].as_str().unwrap().to_owned();
-        if statuses.last() != Some(&status) {
-            statuses.push(status.clone());
-        }
-        if status == "DONE" {
-            break report;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    };
-    assert_eq!(statuses, ["IN_QUEUE", "IN_PROGRESS", "DONE"]);
+        statuses.push((age_ms, status));
+    }
+    let statuses: Vec<(u64, &str)> = statuses.iter().map(|(a, s)| (*a, s.as_str())).collect();
+    assert_eq!(
+        statuses,
+        [
+            (0, "IN_QUEUE"),
+            (19, "IN_QUEUE"),
+            (20, "IN_PROGRESS"),
+            (59, "IN_PROGRESS"),
+            (60, "DONE")
+        ]
+    );
     let document_id = report["reportDocumentId"].as_str().unwrap();
     let document = "/reports/2021-06-30/documents/{reportDocumentId}";
     let body = h
@@ -442,9 +452,12 @@ async fn reports_responses_match_the_model() {
 #[tokio::test]
 async fn usage_plans_are_enforced_with_amazons_429() {
     let model = Model::load("ordersV0.json");
-    // Real time: getOrderItems allows a burst of 30, then 0.5 per second.
+    // getOrderItems allows a burst of 30, then 0.5 per second, on a clock
+    // that stands still until the test moves it.
+    let clock = SimClock::manual();
     let h = Harness::start(SimConfig {
         orders: 3,
+        clock: clock.clone(),
         ..SimConfig::default()
     })
     .await;
@@ -457,6 +470,11 @@ async fn usage_plans_are_enforced_with_amazons_429() {
     let body = h.check(&model, template, &url, 429).await;
     assert_eq!(body["errors"][0]["code"], "QuotaExceeded");
     assert_eq!(h.sim.stats().throttled, 1);
+    clock.advance(Duration::from_millis(1999));
+    h.check(&model, template, &url, 429).await;
+    clock.advance(Duration::from_millis(1));
+    h.check(&model, template, &url, 200).await;
+    assert_eq!(h.sim.stats().throttled, 2, "one token back after 2 s");
     // Other operations have their own buckets.
     h.check(
         &model,

@@ -75,19 +75,17 @@ async fn slow_responses_are_awaited_or_timed_out_and_retried() {
     })
     .await;
     let mut config = client_config(&sim);
-    config.request_timeout = Duration::from_millis(500);
+    config.request_timeout = Duration::from_secs(1);
     let impatient = spapi::Client::new(config).unwrap();
     drop(client);
     let id = sim.orders_snapshot()[0].order_id.clone();
-    let started = std::time::Instant::now();
     let order = impatient.get_order(&id).await.unwrap();
     assert_eq!(order.order_id, id);
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(sim.stats().by_operation["getOrder"], 2);
+    // Awaited, the slow answer would have been the only call. Counted, not
+    // timed: on a busy machine a retry may itself time out once more.
+    let stats = sim.stats();
+    assert_eq!(stats.faults_injected, 1);
+    assert!(stats.by_operation["getOrder"] >= 2, "{stats:?}");
     sim.shutdown().await.unwrap();
 }
 
@@ -130,6 +128,9 @@ async fn gives_up_after_the_retry_caps_with_amazons_error() {
     });
     let mut config = client_config(&sim);
     config.max_throttle_retries = 1;
+    // The published 0.5/s: the back-off after a 429 lasts 2 s or more, so
+    // the check below cannot find it over (at ×1000 it would be 2 ms).
+    config.rate_scale = 1.0;
     let client = spapi::Client::new(config).unwrap();
     let err = client
         .get_order(&sim.orders_snapshot()[0].order_id)
@@ -139,6 +140,7 @@ async fn gives_up_after_the_retry_caps_with_amazons_error() {
         matches!(&err, Error::QuotaExceeded(api) if api.code == "QuotaExceeded"),
         "{err:?}"
     );
+    assert_eq!(sim.stats().requests, 5, "then first try + 1 retry");
     assert!(
         !client.limiter_state(Operation::GetOrder).wait.is_zero(),
         "backing off after 429"

@@ -3,7 +3,7 @@
 
 use spapi::Error;
 use spapi::reports::{ALL_ORDERS_BY_LAST_UPDATE, flat_file};
-use spapi_sim::SimConfig;
+use spapi_sim::{SimClock, SimConfig};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -11,10 +11,13 @@ use super::start;
 
 #[tokio::test]
 async fn report_moves_through_its_states_and_the_flat_file_equals_the_truth() {
-    // Time ×100: 0.2 s in the queue, 0.4 s in progress.
+    // Time ×100: 0.2 s in the queue, 0.4 s in progress, on a clock the
+    // test moves (the wall clock would race the assertions).
+    let clock = SimClock::manual();
     let (sim, client) = start(SimConfig {
         orders: 90,
         time_scale: 100.0,
+        clock: clock.clone(),
         ..SimConfig::default()
     })
     .await;
@@ -27,11 +30,12 @@ async fn report_moves_through_its_states_and_the_flat_file_equals_the_truth() {
         client.get_report(&id).await.unwrap().processing_status,
         "IN_QUEUE"
     );
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    clock.advance(Duration::from_millis(350));
     assert_eq!(
         client.get_report(&id).await.unwrap().processing_status,
         "IN_PROGRESS"
     );
+    clock.advance(Duration::from_millis(250));
     let report = client
         .wait_for_report(&id, Duration::from_millis(50))
         .await
@@ -95,11 +99,20 @@ async fn fetch_report_is_cancellable_while_polling() {
             )
             .await
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    cancel.cancel();
-    let result = tokio::time::timeout(Duration::from_secs(1), task)
+    // Polling has begun (the report is queued for 20 s): only then cancel.
+    let polled = async {
+        while !sim.stats().by_operation.contains_key("getReport") {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), polled)
         .await
-        .unwrap()
+        .expect("the report is polled");
+    cancel.cancel();
+    // The report is DONE only after 60 s; the net catches a hang, no more.
+    let result = tokio::time::timeout(Duration::from_secs(60), task)
+        .await
+        .expect("the cancelled fetch returns")
         .unwrap();
     assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
     let err = client

@@ -213,7 +213,8 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
     let before = b.client.windows().await.expect("windows").len();
     b.find("#pick-list").await.click().await.expect("pick list");
     let mut windows = Vec::new();
-    for _ in 0..50 {
+    // Up to 30 s, a safety net for a busy machine; the tab usually opens at once.
+    for _ in 0..300 {
         windows = b.client.windows().await.expect("windows");
         if windows.len() > before {
             break;

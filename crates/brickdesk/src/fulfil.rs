@@ -9,6 +9,7 @@ pub mod undo;
 
 use std::collections::{BTreeSet, HashMap};
 
+pub use crate::db::fulfilment::Scope;
 use crate::db::fulfilment::{self, OpenOrderRow, StockUnitRow};
 use crate::db::orders::{LineRow, lines_for_orders, links_for_items};
 use crate::db::{Db, DbError};
@@ -89,9 +90,9 @@ pub struct Plan {
 pub async fn load_plan(
     db: &Db,
     statuses: &[UiStatus],
-    only: Option<&[String]>,
+    scope: Scope<'_>,
 ) -> Result<Plan, DbError> {
-    let orders = fulfilment::amazon_orders(db, statuses, only).await?;
+    let orders = fulfilment::amazon_orders(db, statuses, scope).await?;
     let order_ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
     let mut lines = Vec::new();
     for chunk in order_ids.chunks(CHUNK) {

@@ -58,6 +58,14 @@ pub struct AppState {
     pub jobs: crate::jobs::Jobs,
 }
 
+impl AppState {
+    /// The seller's time zone (validated at start; UTC if it somehow is not).
+    pub fn time_zone(&self) -> &'static time_tz::Tz {
+        crate::domain::location::time_zone(&self.config.time_zone)
+            .unwrap_or(time_tz::timezones::db::UTC)
+    }
+}
+
 /// Every route of the app, with its access rule.
 pub fn routes() -> Routes {
     Routes::default()

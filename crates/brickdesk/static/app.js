@@ -5,13 +5,20 @@
 // - links marked data-dialog open their page's [data-dialog-content] in the
 //   native <dialog id="bd-dialog">; GET forms inside it reload it in place;
 // - a form marked data-wizard (Confirm Orders Processed) shows one
-//   [data-step] at a time with Previous/Next and "Progress: n of m", and
-//   posts inside the dialog;
+//   [data-step] at a time with Previous/Next, Approve/Skip buttons and
+//   "Progress: n of m (a approved, s skipped)", loads the next page of
+//   orders ([data-more]) as the user nears the end, and posts inside the
+//   dialog;
 // - [data-unit-search] boxes (an unmatched line in that form) become an
 //   inventory search (GET /api/inventory, 300 ms after typing stops) whose
 //   radio buttons fill the inventory id field; without JavaScript the id
 //   field and a link to the inventory page stay.
 const DEBOUNCE_MS = 300;
+
+// "1 order", "3 orders".
+function counted(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
 
 function debounce(fn) {
   let timer;
@@ -59,35 +66,82 @@ async function loadDialog(url, init = {}) {
   const content = page.querySelector("[data-dialog-content]") || page.querySelector("main");
   if (!content) return window.location.assign(url);
   const body = dialog.querySelector(".dialog-body");
-  body.replaceChildren(...content.childNodes);
+  // The content element itself moves in, so rules sized for it (such as
+  // the confirm dialog's width) apply inside the dialog too.
+  if (content.matches("[data-dialog-content]")) body.replaceChildren(content);
+  else body.replaceChildren(...content.childNodes);
   wireDialog(body);
   if (!dialog.open) dialog.showModal();
 }
 
 function enhanceWizard(form) {
-  form.querySelectorAll("[data-unit-search]").forEach(enhanceUnitSearch);
-  const steps = [...form.querySelectorAll("[data-step]")];
+  const steps = [];
   const progress = form.querySelector("[data-progress]");
   const prev = form.querySelector("[data-prev]");
   const next = form.querySelector("[data-next]");
+  const more = form.querySelector("[data-more]");
+  const total = Number(form.dataset.total) || 0;
   let at = 0;
+  let searches = 0;
+  let loading = null;
+  let failed = false;
+  const hasMore = () => more?.isConnected && !failed;
+  const count = (value) => steps.filter((s) => s.dataset.decided === value).length;
   const show = (i) => {
     at = Math.max(0, Math.min(steps.length - 1, i));
     steps.forEach((step, n) => {
       step.hidden = n !== at;
     });
-    const approved = steps.filter((s) => s.querySelector("[data-approve]")?.checked).length;
-    progress.textContent = `Progress: ${at + 1} of ${steps.length} orders (${approved} approved)`;
+    const all = Math.max(total, steps.length);
+    progress.textContent = `Progress: ${at + 1} of ${counted(all, "order", "orders")} ` +
+      `(${count("approve")} approved, ${count("skip")} skipped)`;
     prev.disabled = at === 0;
-    next.disabled = at === steps.length - 1;
+    next.disabled = at === steps.length - 1 && !hasMore();
+    if (at >= steps.length - 2) loadMore();
   };
+  // The next page of orders, fetched as the user nears the last one loaded.
+  const loadMore = () => {
+    if (!hasMore() || loading) return loading;
+    loading = fetch(more.dataset.more, { headers: { Accept: "text/html" } })
+      .then((response) => response.text())
+      .then((text) => {
+        const page = new DOMParser().parseFromString(text, "text/html");
+        const fresh = page.querySelector("#confirm-form");
+        if (!fresh) throw new Error("no orders in the answer");
+        for (const step of fresh.querySelectorAll("[data-step]")) {
+          step.hidden = true;
+          more.before(step);
+          adopt(step);
+        }
+        const after = fresh.querySelector("[data-more]");
+        if (after) more.dataset.more = after.dataset.more;
+        else more.remove();
+      })
+      .catch(() => {
+        // The page's own link to the next orders stays usable.
+        failed = true;
+        more.hidden = false;
+      })
+      .finally(() => {
+        loading = null;
+        show(at);
+      });
+    return loading;
+  };
+  const forward = async (from) => {
+    if (from === steps.length - 1) await loadMore();
+    show(from + 1);
+  };
+  const adopt = (step) => {
+    for (const box of step.querySelectorAll("[data-unit-search]")) enhanceUnitSearch(box, searches++);
+    decisionButtons(step, () => forward(steps.indexOf(step)));
+    steps.push(step);
+  };
+  form.querySelectorAll("[data-step]").forEach(adopt);
+  if (more) more.hidden = true;
   form.querySelector("[data-wizard-nav]").hidden = false;
   prev.addEventListener("click", () => show(at - 1));
-  next.addEventListener("click", () => show(at + 1));
-  // Deciding on an order moves on to the next one.
-  for (const radio of form.querySelectorAll("[data-approve], [data-skip]")) {
-    radio.addEventListener("change", () => show(at + 1));
-  }
+  next.addEventListener("click", () => forward(at));
   form.addEventListener("submit", (event) => {
     if (!dialog?.open) return;
     event.preventDefault();
@@ -98,6 +152,42 @@ function enhanceWizard(form) {
     });
   });
   show(0);
+}
+
+// An order's Approve / Skip radios become two buttons: each records the
+// choice (in the hidden radio the form submits) and moves to the next order.
+function decisionButtons(step, decided) {
+  const box = step.querySelector(".decision");
+  const approve = step.querySelector("input[data-approve]");
+  const skip = step.querySelector("input[data-skip]");
+  if (!box || !approve || !skip) return;
+  const radios = document.createElement("span");
+  radios.hidden = true;
+  radios.append(approve, skip);
+  const button = (label, radio, className) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.className = className;
+    b.setAttribute("aria-pressed", "false");
+    b.addEventListener("click", () => {
+      radio.checked = true;
+      step.dataset.decided = radio.value;
+      for (const other of box.querySelectorAll("button")) {
+        other.setAttribute("aria-pressed", String(other === b));
+      }
+      decided();
+    });
+    return b;
+  };
+  const approveButton = button("✓ Approve", approve, "primary");
+  const skipButton = button("Skip", skip, "");
+  // Tests and styles find the buttons by these, no longer the radios.
+  approve.removeAttribute("data-approve");
+  skip.removeAttribute("data-skip");
+  approveButton.dataset.approve = "";
+  skipButton.dataset.skip = "";
+  box.replaceChildren(approveButton, skipButton, radios);
 }
 
 const SELLABLE = ["BACKLOG", "LISTED"];
@@ -270,7 +360,7 @@ function showBackfill(card, p) {
   }
   card.querySelector("#stop-backfill-form").hidden = !p.isRunning;
   const missing = document.getElementById("missing-items");
-  if (missing) missing.textContent = `${p.ordersNeedingBackfill} orders missing item details`;
+  if (missing) missing.textContent = `${counted(p.ordersNeedingBackfill, "order", "orders")} missing item details`;
   const start = document.getElementById("fetch-missing");
   if (start) start.disabled = p.isRunning || p.ordersNeedingBackfill === 0;
 }

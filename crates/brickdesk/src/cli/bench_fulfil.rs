@@ -15,7 +15,7 @@ use crate::db::scratch::Scratch;
 use crate::db::{self, Db};
 use crate::domain::{Condition, Currency, InventoryStatus, Money, Platform, UiStatus};
 use crate::fulfil::confirm::{self, ConfirmRequest, OrderChoice};
-use crate::fulfil::{load_plan, picklist};
+use crate::fulfil::{Scope, load_plan, picklist};
 
 /// Distinct ASINs (each mapped to its own set number).
 const ASINS: usize = 200;
@@ -157,7 +157,7 @@ async fn picklist_on(label: &str, db: &Db, orders: usize) -> anyhow::Result<()> 
 
 async fn confirm_on(label: &str, db: &Db, orders: usize) -> anyhow::Result<()> {
     let units = seed(db, orders).await?;
-    let plan = load_plan(db, &[UiStatus::Paid], None).await?;
+    let plan = load_plan(db, &[UiStatus::Paid], Scope::All).await?;
     let req = ConfirmRequest {
         archive_location: "SOLD-BENCH".into(),
         orders: plan

@@ -3,7 +3,7 @@
 use sea_query::{Expr, ExprTrait, Order, Query};
 use time::OffsetDateTime;
 
-use super::schema::AuditLog;
+use super::schema::{AuditLog, Users};
 use super::{Db, DbError, Tx, now};
 use crate::domain::UserId;
 
@@ -98,6 +98,36 @@ pub async fn latest(db: &Db, limit: u64) -> Result<Vec<AuditRow>, DbError> {
         .limit(limit)
         .to_owned();
     db.all(&stmt).await
+}
+
+/// Entries about one record, oldest first, each with the name of the
+/// user who made it (none for the system).
+pub async fn for_entity_with_names(
+    db: &Db,
+    entity_type: &str,
+    entity_id: &str,
+) -> Result<Vec<(AuditRow, Option<String>)>, DbError> {
+    let entries = for_entity(db, entity_type, entity_id).await?;
+    let mut ids: Vec<i64> = entries.iter().filter_map(|e| e.user_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: std::collections::HashMap<i64, String> = if ids.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        let stmt = Query::select()
+            .columns([Users::Id, Users::Username])
+            .from(Users::Table)
+            .and_where(Expr::col(Users::Id).is_in(ids))
+            .to_owned();
+        db.all::<(i64, String)>(&stmt).await?.into_iter().collect()
+    };
+    Ok(entries
+        .into_iter()
+        .map(|e| {
+            let name = e.user_id.and_then(|u| names.get(&u).cloned());
+            (e, name)
+        })
+        .collect())
 }
 
 /// Entries about one record, oldest first.

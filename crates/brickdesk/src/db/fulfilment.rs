@@ -33,7 +33,7 @@ pub struct OpenOrderRow {
 pub async fn amazon_orders(
     db: &Db,
     statuses: &[UiStatus],
-    only: Option<&[String]>,
+    scope: Scope<'_>,
 ) -> Result<Vec<OpenOrderRow>, DbError> {
     let mut stmt = Query::select();
     stmt.columns([
@@ -48,13 +48,42 @@ pub async fn amazon_orders(
     .from(Orders::Table)
     .and_where(Expr::col(Orders::Platform).eq(Platform::Amazon.as_str()))
     .and_where(Expr::col(Orders::UiStatus).is_in(statuses.iter().map(|s| s.as_str())));
-    if let Some(ids) = only {
-        stmt.and_where(Expr::col(Orders::PlatformOrderId).is_in(ids.iter().cloned()));
+    match scope {
+        Scope::All => {}
+        Scope::Only(ids) => {
+            stmt.and_where(Expr::col(Orders::PlatformOrderId).is_in(ids.iter().cloned()));
+        }
+        Scope::First(n) => {
+            stmt.limit(n);
+        }
     }
     stmt.order_by_expr(Expr::col(Orders::OrderDate).is_null(), Order::Asc)
         .order_by(Orders::OrderDate, Order::Asc)
         .order_by(Orders::Id, Order::Asc);
     db.all(&stmt).await
+}
+
+/// How many Amazon orders are in `statuses`.
+pub async fn count_amazon_orders(db: &Db, statuses: &[UiStatus]) -> Result<i64, DbError> {
+    let stmt = Query::select()
+        .expr(Expr::col(Orders::Id).count())
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::Platform).eq(Platform::Amazon.as_str()))
+        .and_where(Expr::col(Orders::UiStatus).is_in(statuses.iter().map(|s| s.as_str())))
+        .to_owned();
+    Ok(db.one::<(i64,)>(&stmt).await?.0)
+}
+
+/// Which open orders a plan covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// All of them.
+    All,
+    /// Only these order ids.
+    Only(&'a [String]),
+    /// The oldest `n`: FIFO hands units to the oldest orders first, so a
+    /// page of orders is planned with every order before it.
+    First(u64),
 }
 
 /// ASIN → (set number, condition) for some ASINs.

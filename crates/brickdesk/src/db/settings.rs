@@ -15,6 +15,19 @@ pub async fn get(db: &Db, key: &str) -> Result<Option<String>, DbError> {
     Ok(db.optional::<(String,)>(&stmt).await?.map(|(v,)| v))
 }
 
+/// Key of the seller's choice to show buyer names on pages.
+const SHOW_BUYER_NAMES: &str = "show_buyer_names";
+
+/// Whether pages show buyers' names (off unless the seller turned it on).
+pub async fn show_buyer_names(db: &Db) -> Result<bool, DbError> {
+    Ok(get(db, SHOW_BUYER_NAMES).await?.as_deref() == Some("true"))
+}
+
+/// Records whether pages show buyers' names.
+pub async fn set_show_buyer_names(tx: &mut Tx, show: bool) -> Result<(), DbError> {
+    set(tx, SHOW_BUYER_NAMES, if show { "true" } else { "false" }).await
+}
+
 /// Writes a setting.
 pub async fn set(tx: &mut Tx, key: &str, value: &str) -> Result<(), DbError> {
     let stmt = Query::insert()

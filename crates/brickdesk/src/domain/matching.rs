@@ -62,11 +62,23 @@ pub struct MatchSummary {
     pub no_asin: i64,
     /// Lines with every unit linked.
     pub linked: i64,
-    /// No unmatched and no no-ASIN lines.
+    /// Lines exist, and none is unmatched or without ASIN. An order
+    /// whose lines were not fetched yet is neither matched nor unmatched.
     pub all_matched: bool,
 }
 
 impl MatchSummary {
+    /// The summary of stored counts (lines, unmatched, without ASIN, linked).
+    pub fn from_counts(total: i64, unmatched: i64, no_asin: i64, linked: i64) -> Self {
+        MatchSummary {
+            total,
+            unmatched,
+            no_asin,
+            linked,
+            all_matched: total > 0 && unmatched == 0 && no_asin == 0,
+        }
+    }
+
     /// Summarises line statuses.
     pub fn from_lines(lines: impl IntoIterator<Item = MatchStatus>) -> Self {
         let mut s = MatchSummary::default();
@@ -79,8 +91,12 @@ impl MatchSummary {
                 MatchStatus::Matched => {}
             }
         }
-        s.all_matched = s.unmatched == 0 && s.no_asin == 0;
-        s
+        MatchSummary::from_counts(s.total, s.unmatched, s.no_asin, s.linked)
+    }
+
+    /// The order's lines were not fetched yet ("? items not fetched").
+    pub fn items_not_fetched(&self) -> bool {
+        self.total == 0
     }
 }
 
@@ -94,6 +110,8 @@ pub enum MatchFilter {
     Unmatched,
     /// Orders with at least one line without ASIN.
     NoAsin,
+    /// Orders whose lines were not fetched yet.
+    NotFetched,
 }
 
 impl MatchFilter {
@@ -104,6 +122,7 @@ impl MatchFilter {
             "matched" => Ok(Some(MatchFilter::Matched)),
             "unmatched" => Ok(Some(MatchFilter::Unmatched)),
             "no_asin" | "no-asin" | "noasin" => Ok(Some(MatchFilter::NoAsin)),
+            "not_fetched" | "not-fetched" => Ok(Some(MatchFilter::NotFetched)),
             other => Err(format!("unknown match filter '{other}'")),
         }
     }
@@ -114,6 +133,7 @@ impl MatchFilter {
             MatchFilter::Matched => "matched",
             MatchFilter::Unmatched => "unmatched",
             MatchFilter::NoAsin => "no_asin",
+            MatchFilter::NotFetched => "not_fetched",
         }
     }
 
@@ -123,6 +143,7 @@ impl MatchFilter {
             MatchFilter::Matched => summary.all_matched,
             MatchFilter::Unmatched => summary.unmatched > 0,
             MatchFilter::NoAsin => summary.no_asin > 0,
+            MatchFilter::NotFetched => summary.items_not_fetched(),
         }
     }
 }
@@ -166,14 +187,28 @@ mod tests {
     }
 
     #[test]
-    fn an_order_without_lines_counts_as_matched() {
-        assert!(MatchSummary::from_lines([]).all_matched);
+    fn an_order_without_lines_is_its_own_state() {
+        let none = MatchSummary::from_lines([]);
+        assert!(!none.all_matched && none.items_not_fetched());
+        for filter in [
+            MatchFilter::Matched,
+            MatchFilter::Unmatched,
+            MatchFilter::NoAsin,
+        ] {
+            assert!(!filter.accepts(&none), "{filter:?}");
+        }
+        assert!(MatchFilter::NotFetched.accepts(&none));
+        assert!(!MatchFilter::NotFetched.accepts(&MatchSummary::from_lines([Matched])));
     }
 
     #[test]
     fn filter_values() {
         assert_eq!(MatchFilter::parse(""), Ok(None));
         assert_eq!(MatchFilter::parse("No_ASIN"), Ok(Some(MatchFilter::NoAsin)));
+        assert_eq!(
+            MatchFilter::parse("not_fetched"),
+            Ok(Some(MatchFilter::NotFetched))
+        );
         assert!(MatchFilter::parse("bogus").is_err());
     }
 }

@@ -46,8 +46,40 @@ impl Platform {
     }
 }
 
+/// What the Buyer column says for an order: the buyer's name only when
+/// the seller chose to show names, else "Amazon Customer" as Amazon itself
+/// shows it (or "—" for other platforms).
+pub fn buyer_label(platform: Platform, name: Option<&str>, show_names: bool) -> String {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) if show_names => name.to_owned(),
+        _ if platform == Platform::Amazon => "Amazon Customer".to_owned(),
+        _ => "—".to_owned(),
+    }
+}
+
 impl fmt::Display for Platform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buyer_names_only_when_the_seller_shows_them() {
+        let label = |p, n, show| buyer_label(p, n, show);
+        assert_eq!(
+            label(Platform::Amazon, Some("Isla Brown"), false),
+            "Amazon Customer"
+        );
+        assert_eq!(
+            label(Platform::Amazon, Some("Isla Brown"), true),
+            "Isla Brown"
+        );
+        assert_eq!(label(Platform::Amazon, Some("  "), true), "Amazon Customer");
+        assert_eq!(label(Platform::Ebay, Some("brick_fan"), false), "—");
+        assert_eq!(label(Platform::Ebay, None, true), "—");
     }
 }

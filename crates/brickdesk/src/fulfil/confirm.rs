@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use futures::StreamExt;
 use serde_json::json;
 
-use super::{Plan, load_plan};
+use super::{Plan, Scope, load_plan};
 use crate::db::confirmations::{
     self as store, LineState, LinkState, OrderState, Sale, UnitLink, UnitState,
 };
@@ -109,7 +109,7 @@ pub async fn confirm(
     let plan = if unplanned.is_empty() {
         Plan::default()
     } else {
-        load_plan(db, &ELIGIBLE, Some(&unplanned)).await?
+        load_plan(db, &ELIGIBLE, Scope::Only(&unplanned)).await?
     };
     let choices: Vec<(String, Vec<LineChoice>)> = req
         .orders
@@ -496,7 +496,20 @@ async fn confirm_in(
         entity_id: Some(order.platform_order_id.clone()),
         details: json!({ "batch": batch, "archive_location": archive, "units": units_json, "warnings": warnings }),
     };
-    audit::record(tx, &entry).await?;
+    // Each unit's own History says it was sold; one statement for all.
+    let unit_entries = recorded.iter().map(|(link, state)| audit::Entry {
+        user: by,
+        action: "inventory_sold",
+        entity_type: "inventory_item",
+        entity_id: Some(state.id.to_string()),
+        details: json!({
+            "order": order.platform_order_id, "batch": batch,
+            "price_minor": p.prices.get(&link.order_item_id).copied().flatten(),
+            "from": state.storage_location, "to": archive,
+        }),
+    });
+    let entries: Vec<audit::Entry<'_>> = std::iter::once(entry).chain(unit_entries).collect();
+    audit::record_many(tx, &entries).await?;
     // Cannot miss while the row is locked (on SQLite, the database).
     if !store::complete_order(tx, &order).await? {
         return Err("Order was changed by another request a moment ago — Retry"

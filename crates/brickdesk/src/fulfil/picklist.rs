@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time_tz::{OffsetDateTimeExt, TimeZone, Tz};
 
-use super::{Plan, load_plan};
+use super::{Plan, Scope, load_plan};
 use crate::db::{Db, DbError};
 use crate::domain::UiStatus;
 use crate::domain::fulfilment::Fill;
@@ -72,7 +72,7 @@ pub struct PickList {
 
 /// Builds the list of the Paid Amazon orders.
 pub async fn build(db: &Db, tz: &Tz, at: OffsetDateTime) -> Result<PickList, DbError> {
-    let plan = load_plan(db, &[UiStatus::Paid], None).await?;
+    let plan = load_plan(db, &[UiStatus::Paid], Scope::All).await?;
     Ok(from_plan(&plan, tz, at))
 }
 

@@ -135,7 +135,19 @@ pub async fn undo(db: &Db, id: i64, by: Option<UserId>) -> Result<BatchReview, U
             "units": units.iter().map(|u| u.inventory_item_id).collect::<Vec<_>>(),
         }),
     };
-    audit::record(&mut tx, &entry).await?;
+    let unit_entries = units.iter().map(|u| audit::Entry {
+        user: by,
+        action: "inventory_unsold",
+        entity_type: "inventory_item",
+        entity_id: Some(u.inventory_item_id.to_string()),
+        details: json!({
+            "order": orders.iter().find(|o| o.order_id == u.order_id).map(|o| &o.platform_order_id),
+            "batch": id, "status": u.previous_status,
+            "from": batch.archive_location, "to": u.previous_location,
+        }),
+    });
+    let entries: Vec<audit::Entry<'_>> = std::iter::once(entry).chain(unit_entries).collect();
+    audit::record_many(&mut tx, &entries).await?;
     tx.commit().await?;
     review(db, id).await
 }

@@ -5,11 +5,10 @@ mod api;
 mod pages;
 
 use time::OffsetDateTime;
-use time_tz::Tz;
 
 use super::routes::{Access, Routes};
 use super::{AppError, AppState};
-use crate::domain::location::{archive_location, time_zone};
+use crate::domain::location::archive_location;
 use crate::fulfil::confirm::ConfirmError;
 use crate::fulfil::undo::UndoError;
 use crate::pdf::PdfError;
@@ -46,14 +45,9 @@ pub fn router() -> Routes {
         )
 }
 
-/// The seller's time zone (validated at start; UTC if it somehow is not).
-fn seller_tz(state: &AppState) -> &'static Tz {
-    time_zone(&state.config.time_zone).unwrap_or(time_tz::timezones::db::UTC)
-}
-
 /// The default archive location for a confirmation now.
 fn default_archive(state: &AppState) -> String {
-    archive_location(OffsetDateTime::now_utc(), seller_tz(state))
+    archive_location(OffsetDateTime::now_utc(), state.time_zone())
 }
 
 impl From<ConfirmError> for AppError {

@@ -1,6 +1,7 @@
 //! `/inventory` pages and `/api/inventory`: one physical unit per row.
 
 mod api;
+mod history;
 mod pages;
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,5 @@
-//! `/settings/amazon`: the seller's Amazon credentials (owners only).
+//! `/settings/amazon`: the seller's Amazon credentials and what pages
+//! show of buyers (owners only).
 
 use askama::Template;
 use axum::extract::{Extension, State};
@@ -24,6 +25,7 @@ pub fn router() -> Routes {
             Access::Owner,
             test_amazon_connection,
         )
+        .post("/settings/display", Access::Owner, save_display_settings)
 }
 
 #[derive(Template)]
@@ -37,14 +39,15 @@ struct AmazonSettingsPage {
     region: &'static str,
     marketplace_id: String,
     errors: Vec<String>,
-    saved: bool,
+    saved: Option<&'static str>,
     test_result: Option<(bool, String)>,
+    show_buyer_names: bool,
 }
 
 async fn render(
     state: &AppState,
     errors: Vec<String>,
-    saved: bool,
+    saved: Option<&'static str>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     render_with(state, errors, saved, None, status).await
@@ -53,7 +56,7 @@ async fn render(
 async fn render_with(
     state: &AppState,
     errors: Vec<String>,
-    saved: bool,
+    saved: Option<&'static str>,
     test_result: Option<(bool, String)>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
@@ -80,6 +83,7 @@ async fn render_with(
         errors,
         saved,
         test_result,
+        show_buyer_names: crate::db::settings::show_buyer_names(&state.db).await?,
     };
     let html = page.render().map_err(anyhow::Error::from)?;
     Ok((status, Html(html)).into_response())
@@ -89,7 +93,11 @@ async fn show_amazon_settings(
     State(state): State<AppState>,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, PageError> {
-    render(&state, Vec::new(), q.saved.is_some(), StatusCode::OK).await
+    let saved = q.saved.as_deref().map(|what| match what {
+        "display" => "Buyer display saved.",
+        _ => "Amazon credentials saved.",
+    });
+    render(&state, Vec::new(), saved, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -157,7 +165,7 @@ async fn save_amazon_settings(
         );
     }
     let (Some(region), true) = (region, errors.is_empty()) else {
-        return render(&state, errors, false, StatusCode::BAD_REQUEST).await;
+        return render(&state, errors, None, StatusCode::BAD_REQUEST).await;
     };
     let creds = Credentials {
         client_id,
@@ -168,6 +176,25 @@ async fn save_amazon_settings(
     };
     credentials::save(&state.db, &state.secrets, &creds, user.id).await?;
     Ok(Redirect::to("/settings/amazon?saved=1").into_response())
+}
+
+#[derive(Deserialize)]
+struct DisplayForm {
+    /// Present (as "on") when the box is ticked.
+    show_buyer_names: Option<String>,
+}
+
+/// Saves the seller's choice to show buyers' names on pages.
+#[tracing::instrument(skip_all, fields(user = %user.username))]
+async fn save_display_settings(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Form(form): Form<DisplayForm>,
+) -> Result<Response, PageError> {
+    let mut tx = state.db.begin().await?;
+    crate::db::settings::set_show_buyer_names(&mut tx, form.show_buyer_names.is_some()).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/settings/amazon?saved=display").into_response())
 }
 
 #[tracing::instrument(skip_all)]
@@ -187,5 +214,5 @@ async fn test_amazon_connection(State(state): State<AppState>) -> Result<Respons
             Err(err) => (false, explain(&err)),
         },
     };
-    render_with(&state, Vec::new(), false, Some(result), StatusCode::OK).await
+    render_with(&state, Vec::new(), None, Some(result), StatusCode::OK).await
 }

@@ -373,5 +373,5 @@ async fn pages_show_field_errors_history_and_escape_text() {
         .text()
         .await
         .expect("body");
-    assert!(detail.contains("Created"), "history lists the creation");
+    assert!(detail.contains("Added as"), "history lists the creation");
 }

@@ -154,13 +154,18 @@ fn apply_filters(stmt: &mut SelectStatement, q: &OrderListQuery, plan: &SearchPl
     // indexes of migration 0006 so both engines can use them.
     match q.matching {
         Some(MatchFilter::Matched) => {
-            stmt.and_where(Expr::cust("lines_unmatched = 0 AND lines_no_asin = 0"));
+            stmt.and_where(Expr::cust(
+                "lines_unmatched = 0 AND lines_no_asin = 0 AND lines_total > 0",
+            ));
         }
         Some(MatchFilter::Unmatched) => {
             stmt.and_where(Expr::cust("lines_unmatched > 0"));
         }
         Some(MatchFilter::NoAsin) => {
             stmt.and_where(Expr::cust("lines_no_asin > 0"));
+        }
+        Some(MatchFilter::NotFetched) => {
+            stmt.and_where(Expr::cust("lines_total = 0"));
         }
         None => {}
     }

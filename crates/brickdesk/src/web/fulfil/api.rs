@@ -7,11 +7,11 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{default_archive, seller_tz};
+use super::default_archive;
 use crate::domain::fulfilment::Fill;
 use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, OrderChoice};
 use crate::fulfil::undo::{self, BatchReview};
-use crate::fulfil::{UnitInfo, load_plan, picklist};
+use crate::fulfil::{Scope, UnitInfo, load_plan, picklist};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::{Path, Query};
 use crate::web::json::ApiJson;
@@ -29,7 +29,7 @@ pub async fn picking_list(
     State(state): State<AppState>,
     Query(q): Query<FormatParam>,
 ) -> Result<Response, AppError> {
-    let list = picklist::build(&state.db, seller_tz(&state), OffsetDateTime::now_utc()).await?;
+    let list = picklist::build(&state.db, state.time_zone(), OffsetDateTime::now_utc()).await?;
     match q.format.as_str() {
         "json" => Ok(Json(list).into_response()),
         "" | "pdf" => {
@@ -132,7 +132,7 @@ pub const MAX_CANDIDATES: usize = 20;
 
 #[tracing::instrument(skip_all)]
 pub async fn candidates(State(state): State<AppState>) -> Result<Json<CandidatesJson>, AppError> {
-    let plan = load_plan(&state.db, &confirm::ELIGIBLE, None).await?;
+    let plan = load_plan(&state.db, &confirm::ELIGIBLE, Scope::All).await?;
     let orders = plan
         .orders
         .iter()

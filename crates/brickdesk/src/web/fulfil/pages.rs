@@ -12,13 +12,16 @@ use serde::Deserialize;
 use time::macros::format_description;
 
 use super::default_archive;
+use crate::db;
 use crate::domain::fulfilment::Fill;
-use crate::domain::{Currency, Money, UiStatus};
+use crate::domain::platform::buyer_label;
+use crate::domain::{Currency, Money, Platform, UiStatus};
 use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, OrderChoice};
 use crate::fulfil::undo::{self, BatchReview};
-use crate::fulfil::{Plan, UnitInfo, load_plan};
+use crate::fulfil::{Plan, Scope, UnitInfo, load_plan};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::{Form, Path, Query};
+use crate::web::paging::PageRequest;
 use crate::web::{AppError, AppState, PageError};
 
 fn html(status: StatusCode, tpl: &impl Template) -> Result<Response, PageError> {
@@ -87,30 +90,35 @@ struct OrderView {
 #[template(path = "dialog_confirm.html")]
 struct ConfirmPage {
     orders: Vec<OrderView>,
+    /// Eligible orders in all (this page shows some of them).
+    total: i64,
+    /// The page after this one, when there is one.
+    next_page: Option<u64>,
     archive_location: String,
     error: Option<String>,
 }
+
+/// Orders per page of the dialog: it opens as fast with 3,000 eligible
+/// orders as with 30, and `app.js` loads the next page as the user moves on.
+const DIALOG_PAGE: u64 = 10;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct DialogQuery {
     /// Only this order (Retry).
     order: String,
+    /// Page of the eligible orders, from 1.
+    page: Option<String>,
 }
 
-fn views(plan: &Plan) -> Vec<OrderView> {
+fn views(plan: &Plan, show_names: bool) -> Vec<OrderView> {
     plan.orders
         .iter()
         .map(|o| {
             let status = UiStatus::parse(&o.order.ui_status).unwrap_or(UiStatus::Paid);
             OrderView {
                 order_id: o.order.platform_order_id.clone(),
-                buyer: o
-                    .order
-                    .buyer_name
-                    .clone()
-                    .filter(|b| !b.trim().is_empty())
-                    .unwrap_or_else(|| "Amazon Customer".into()),
+                buyer: buyer_label(Platform::Amazon, o.order.buyer_name.as_deref(), show_names),
                 date: o
                     .order
                     .order_date
@@ -223,13 +231,36 @@ pub async fn dialog(
     State(state): State<AppState>,
     Query(q): Query<DialogQuery>,
 ) -> Result<Response, PageError> {
-    let only = [q.order.trim().to_owned()];
-    let only = (!q.order.trim().is_empty()).then_some(&only[..]);
-    let plan = load_plan(&state.db, &confirm::ELIGIBLE, only).await?;
+    let order = [q.order.trim().to_owned()];
+    let page =
+        PageRequest::parse(q.page.as_deref(), None, DIALOG_PAGE).map_err(AppError::BadRequest)?;
+    let (scope, skip) = if order[0].is_empty() {
+        (Scope::First(page.page * DIALOG_PAGE), page.offset())
+    } else {
+        (Scope::Only(&order), 0)
+    };
+    let plan = load_plan(&state.db, &confirm::ELIGIBLE, scope).await?;
+    let total = match scope {
+        Scope::First(_) => {
+            db::fulfilment::count_amazon_orders(&state.db, &confirm::ELIGIBLE).await?
+        }
+        _ => i64::try_from(plan.orders.len()).unwrap_or(i64::MAX),
+    };
+    let shown = page.page.saturating_mul(DIALOG_PAGE);
+    let mut orders = views(&plan, db::settings::show_buyer_names(&state.db).await?);
+    orders.drain(
+        ..usize::try_from(skip)
+            .unwrap_or(usize::MAX)
+            .min(orders.len()),
+    );
     html(
         StatusCode::OK,
         &ConfirmPage {
-            orders: views(&plan),
+            orders,
+            total,
+            next_page: (matches!(scope, Scope::First(_))
+                && i64::try_from(shown).is_ok_and(|s| s < total))
+            .then_some(page.page + 1),
             archive_location: default_archive(&state),
             error: None,
         },

@@ -5,9 +5,10 @@ use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
+use super::history::{self, HistoryLine};
 use super::{ListParams, UnitView};
-use crate::db::{self, audit::AuditRow};
-use crate::domain::{Condition, InventoryItemId, InventoryStatus};
+use crate::db;
+use crate::domain::{Condition, Currency, InventoryItemId, InventoryStatus};
 use crate::inventory::{self, FieldErrors, InventoryError, UnitInput};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::{Form, Path, Query};
@@ -228,37 +229,13 @@ pub async fn save_unit(
     }
 }
 
-struct HistoryView {
-    at: String,
-    action: String,
-    details: String,
-}
-
-impl From<AuditRow> for HistoryView {
-    fn from(a: AuditRow) -> Self {
-        let action = match a.action.as_str() {
-            "inventory_create" => "Created",
-            "inventory_update" => "Edited",
-            "inventory_link" => "Linked to an order line",
-            "inventory_sold" => "Sold",
-            "fees_reconciled" => "Fees reconciled",
-            other => other,
-        };
-        HistoryView {
-            at: a.at.to_string(),
-            action: action.to_owned(),
-            details: a.details_json,
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "inventory_detail.html")]
 struct DetailPage {
     unit: UnitView,
     sold: Option<String>,
     fees: Option<crate::web::fees::UnitFeesView>,
-    history: Vec<HistoryView>,
+    history: Vec<HistoryLine>,
 }
 
 pub async fn show_unit(
@@ -267,7 +244,8 @@ pub async fn show_unit(
 ) -> Result<Response, PageError> {
     let id = parse_id(&raw)?;
     let row = inventory::require(&state.db, id).await?;
-    let history = db::audit::for_entity(&state.db, "inventory_item", &id.to_string()).await?;
+    let history =
+        db::audit::for_entity_with_names(&state.db, "inventory_item", &id.to_string()).await?;
     let sold = row.sold_at.map(|at| {
         format!(
             "Sold {} in order {}",
@@ -276,11 +254,15 @@ pub async fn show_unit(
         )
     });
     let fees = crate::web::fees::unit_fees_view(&state.db, &row).await?;
+    let currency = Currency::parse(&row.currency).unwrap_or(Currency::GBP);
     let page = DetailPage {
         unit: UnitView::from(&row),
         sold,
         fees,
-        history: history.into_iter().map(HistoryView::from).collect(),
+        history: history
+            .iter()
+            .map(|(entry, by)| history::line(entry, by.as_deref(), currency, state.time_zone()))
+            .collect(),
     };
     html(StatusCode::OK, &page)
 }

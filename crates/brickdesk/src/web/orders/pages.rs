@@ -89,8 +89,12 @@ async fn load_table(
                 query.offset = last.offset();
                 (loaded, total) = view::load(&state.db, &query).await?;
             }
+            let show_names = db::settings::show_buyer_names(&state.db).await?;
             (
-                loaded.iter().map(OrderView::from).collect(),
+                loaded
+                    .iter()
+                    .map(|l| OrderView::new(l, show_names))
+                    .collect(),
                 Pager::new(page, total.count, base).lower_bound(total.more),
                 None,
                 StatusCode::OK,

@@ -12,6 +12,7 @@ use crate::db::orders::{
 };
 use crate::db::{self, Db, DbError};
 use crate::domain::ids::AmazonOrderId;
+use crate::domain::platform::buyer_label;
 use crate::domain::{Currency, MatchSummary, Money, Platform, UiStatus};
 use crate::inventory::input::plain_amount;
 
@@ -68,13 +69,12 @@ fn currency_of(code: Option<&str>) -> Currency {
 }
 
 fn summary(o: &OrderSummaryRow) -> MatchSummary {
-    MatchSummary {
-        total: o.lines_total,
-        unmatched: o.lines_unmatched,
-        no_asin: o.lines_no_asin,
-        linked: o.lines_linked,
-        all_matched: o.lines_unmatched == 0 && o.lines_no_asin == 0,
-    }
+    MatchSummary::from_counts(
+        o.lines_total,
+        o.lines_unmatched,
+        o.lines_no_asin,
+        o.lines_linked,
+    )
 }
 
 /// An order line in JSON.
@@ -201,7 +201,7 @@ pub struct OrderView {
     pub platform: &'static str,
     /// "18 Jan 2026".
     pub date: String,
-    /// Buyer, or "Amazon Customer".
+    /// Buyer as [`buyer_label`] says.
     pub buyer: String,
     /// Item titles, truncated.
     pub description: String,
@@ -213,7 +213,9 @@ pub struct OrderView {
     pub unmatched: i64,
     /// Lines without ASIN.
     pub no_asin: i64,
-    /// Lines never fetched from Amazon.
+    /// Whether it is an Amazon order: only those have ASIN badges.
+    pub is_amazon: bool,
+    /// No lines yet: they were never fetched from Amazon.
     pub missing_items: bool,
     /// UI status.
     pub status: &'static str,
@@ -238,8 +240,9 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-impl From<&LoadedOrder> for OrderView {
-    fn from(l: &LoadedOrder) -> Self {
+impl OrderView {
+    /// The row of `l`; buyers' names only when `show_names`.
+    pub fn new(l: &LoadedOrder, show_names: bool) -> Self {
         let o = &l.order;
         let platform = Platform::parse(&o.platform).unwrap_or(Platform::Amazon);
         let ui = UiStatus::parse(&o.ui_status).unwrap_or(UiStatus::Pending);
@@ -264,24 +267,14 @@ impl From<&LoadedOrder> for OrderView {
                     .ok()
                 })
                 .unwrap_or_else(|| "—".to_owned()),
-            buyer: o
-                .buyer_name
-                .clone()
-                .filter(|b| !b.trim().is_empty())
-                .unwrap_or_else(|| {
-                    if platform == Platform::Amazon {
-                        "Amazon Customer"
-                    } else {
-                        "—"
-                    }
-                    .to_owned()
-                }),
+            buyer: buyer_label(platform, o.buyer_name.as_deref(), show_names),
             description: truncate(&titles.join(", "), DESCRIPTION_CHARS),
             lines: o.lines_total,
             all_linked: o.lines_total > 0 && o.lines_linked == o.lines_total,
             unmatched: o.lines_unmatched,
             no_asin: o.lines_no_asin,
-            missing_items: o.items_fetched_at.is_none(),
+            is_amazon: platform == Platform::Amazon,
+            missing_items: summary(o).items_not_fetched(),
             status: ui.as_str(),
             status_colour: ui.colour(),
             total: o

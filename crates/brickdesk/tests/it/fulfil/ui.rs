@@ -107,15 +107,15 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
         .click()
         .await
         .expect("approve");
-    b.wait_for_text("Progress: 2 of 3 orders (1 approved)")
+    b.wait_for_text("Progress: 2 of 3 orders (1 approved, 0 skipped)")
         .await;
+    // Skip is already the default, yet pressing it records it and moves on.
     b.find("fieldset[data-order='203-2222222-2222222'] [data-skip]")
         .await
         .click()
         .await
         .expect("skip");
-    b.find("[data-next]").await.click().await.expect("next");
-    b.wait_for_text("Progress: 3 of 3 orders (1 approved)")
+    b.wait_for_text("Progress: 3 of 3 orders (1 approved, 1 skipped)")
         .await;
     // The search starts from the line's title, finds nothing sellable,
     // then the set number typed in finds the unit.
@@ -138,6 +138,8 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
         .click()
         .await
         .expect("approve the third");
+    b.wait_for_text("Progress: 3 of 3 orders (2 approved, 1 skipped)")
+        .await;
     let archive = b.find("#archive-location").await;
     archive.clear().await.expect("clear");
     archive.send_keys("SOLD-BROWSER").await.expect("type");
@@ -226,4 +228,78 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
     b.client.switch_to_window(tab).await.expect("switch");
     let url = b.client.current_url().await.expect("url");
     assert!(url.path().ends_with("/api/picking-list/amazon"), "{url}");
+}
+
+/// How far the open dialog's content, and the dialog itself, reach past
+/// its box and the window (0 when it fits).
+const OVERFLOW: &str = "const d = document.querySelector('dialog[open]'); \
+    return [Math.max(0, d.scrollWidth - d.clientWidth), \
+            Math.max(0, Math.ceil(d.getBoundingClientRect().right) - window.innerWidth)];";
+
+#[tokio::test]
+async fn confirm_dialog_loads_orders_by_page_and_fits_a_phone() {
+    let app = spawn_app(DemoMode::Off).await;
+    app.add_user("anna", Role::Owner).await;
+    add_mapping(&app.db, ASIN_A, "75192").await;
+    for n in 0..25i64 {
+        add_order(
+            &app.db,
+            new_order(
+                &format!("203-{:07}-{:07}", 1_000_000 + n, n),
+                "Unshipped",
+                datetime!(2026-01-10 0:00 UTC) + time::Duration::hours(n),
+            ),
+            &[new_line(
+                &format!("L{n}"),
+                Some(ASIN_A),
+                1,
+                "LEGO Star Wars Millennium Falcon Ultimate Collector Series with a long title",
+            )],
+        )
+        .await;
+    }
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.sign_in(&app, "anna").await;
+    for (width, height) in [(1280, 900), (390, 844)] {
+        b.client
+            .set_window_size(width, height)
+            .await
+            .expect("window size");
+        b.client
+            .goto(&format!("{}/orders", app.address))
+            .await
+            .expect("orders");
+        b.find("#confirm-orders")
+            .await
+            .click()
+            .await
+            .expect("open dialog");
+        b.wait_for_text("Progress: 1 of 25 orders (0 approved, 0 skipped)")
+            .await;
+        let overflow = b.client.execute(OVERFLOW, vec![]).await.expect("measure");
+        assert_eq!(overflow, serde_json::json!([0, 0]), "at {width} px");
+    }
+    // One page is loaded at first; skipping through loads the next ones.
+    let loaded = "return document.querySelectorAll('dialog[open] [data-step]').length;";
+    let first = b.client.execute(loaded, vec![]).await.expect("count");
+    assert_eq!(first, serde_json::json!(10));
+    for n in 1..=12 {
+        b.find("dialog[open] fieldset:not([hidden]) [data-skip]")
+            .await
+            .click()
+            .await
+            .expect("skip");
+        b.wait_for_text(&format!(
+            "Progress: {} of 25 orders (0 approved, {n} skipped)",
+            n + 1
+        ))
+        .await;
+    }
+    let now = b.client.execute(loaded, vec![]).await.expect("count");
+    assert!(
+        now.as_u64().is_some_and(|n| (20..=25).contains(&n)),
+        "{now}"
+    );
 }

@@ -21,4 +21,5 @@ mod migrations;
 mod order_search;
 mod orders;
 mod security;
+mod promises;
 mod storage;

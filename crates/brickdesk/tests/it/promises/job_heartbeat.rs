@@ -1,0 +1,275 @@
+//! "Resume is automatic: a job whose process died (… otherwise a heartbeat
+//! older than 10 s) is marked interrupted and resumed from its cursor by
+//! the next supervisor pass of any running Brickdesk." The dead process is
+//! one on another host (so only its heartbeat can tell): its job rows are
+//! written straight into the database, one beating now, one that stopped
+//! beating a minute ago. First with a `Jobs` of the test's own, then with
+//! the whole application's supervisor and HTTP API.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use brickdesk::db::jobs::{self as store, JobRow, ProgressWrite};
+use brickdesk::db::schema::Jobs as JobsTable;
+use brickdesk::db::{Db, stored_time};
+use brickdesk::jobs::{Jobs, Started};
+use sea_query::{Expr, ExprTrait, Query};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::{app_on_sim, on_both_databases, send_json};
+use crate::amazon_sync::SAFETY_NET;
+use crate::helpers::{TestApp, TestDb};
+
+/// The owner id of a Brickdesk on another machine: its pid means nothing
+/// here, so only the heartbeat says whether it is alive.
+const ELSEWHERE: &str = "another-host.example:4242:0badf00d";
+/// Older than the 10 s after which a heartbeat is stale.
+const LONG_AGO: time::Duration = time::Duration::minutes(1);
+
+const STALE_KIND: &str = "promise-stale";
+const FRESH_KIND: &str = "promise-fresh";
+
+/// Sets a job's heartbeat to `at`.
+async fn beat_at(db: &Db, id: i64, at: OffsetDateTime) {
+    let n = db
+        .execute(
+            &Query::update()
+                .table(JobsTable::Table)
+                .value(JobsTable::HeartbeatAt, stored_time(at))
+                .and_where(Expr::col(JobsTable::Id).eq(id))
+                .to_owned(),
+        )
+        .await
+        .expect("set heartbeat");
+    assert_eq!(n, 1);
+}
+
+/// A running job of `kind` held by [`ELSEWHERE`], 4 of 10 done, at
+/// `cursor`, whose last heartbeat was `age` ago.
+async fn left_by_another_host(db: &Db, kind: &str, cursor: &str, age: time::Duration) -> JobRow {
+    let job = store::insert_running(db, kind, "{}", ELSEWHERE)
+        .await
+        .expect("insert job");
+    let progress = ProgressWrite {
+        total: 10,
+        processed: 4,
+        success: 4,
+        cursor: Some(cursor.to_owned()),
+        errors_json: "[]".into(),
+        detail_json: "{}".into(),
+        ..ProgressWrite::default()
+    };
+    let state = store::write_progress(db, job.id, ELSEWHERE, &progress)
+        .await
+        .expect("progress");
+    assert_eq!(state.as_deref(), Some("running"));
+    if age > time::Duration::ZERO {
+        beat_at(db, job.id, OffsetDateTime::now_utc() - age).await;
+    }
+    store::get(db, job.id).await.expect("get").expect("job")
+}
+
+/// The other host, alive: it beats its job every half second until
+/// dropped (then it is as dead as a SIGKILLed process).
+struct Beating(tokio::task::JoinHandle<()>);
+
+impl Beating {
+    /// The other host dies: no beat after this returns.
+    async fn die(mut self) {
+        self.0.abort();
+        let _ = (&mut self.0).await;
+    }
+}
+
+impl Drop for Beating {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn keep_beating(db: &Db, id: i64) -> Beating {
+    let db = db.clone();
+    Beating(tokio::spawn(async move {
+        loop {
+            let state = store::heartbeat(&db, id, ELSEWHERE).await.expect("beat");
+            assert_eq!(state.as_deref(), Some("running"), "still held by its owner");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }))
+}
+
+/// A job row without its heartbeat time (which the beating changes).
+fn without_beat(row: Option<JobRow>) -> JobRow {
+    JobRow {
+        heartbeat_at: None,
+        ..row.expect("job")
+    }
+}
+
+/// (kind, cursor it started from) of every run, in order.
+type Runs = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+/// This test's process: runners of both kinds that record where they
+/// started and end at once.
+fn process(db: &Db) -> (Jobs, Runs) {
+    let jobs = Jobs::new(db.clone());
+    let runs: Runs = Arc::default();
+    for kind in [STALE_KIND, FRESH_KIND] {
+        let runs = Arc::clone(&runs);
+        jobs.register(kind, move |ctx| {
+            runs.lock()
+                .expect("runs")
+                .push((ctx.kind().to_owned(), ctx.cursor()));
+            async { Ok(()) }
+        });
+    }
+    (jobs, runs)
+}
+
+fn runs_of(runs: &Runs) -> Vec<(String, Option<String>)> {
+    runs.lock().expect("runs").clone()
+}
+
+async fn finished(jobs: &Jobs, id: i64) -> JobRow {
+    tokio::time::timeout(SAFETY_NET, jobs.wait(id))
+        .await
+        .expect("the job ends")
+        .expect("job row")
+}
+
+async fn stale_job_resumed_fresh_one_left_alone(t: TestDb) {
+    let db = &t.db;
+    let stale = left_by_another_host(db, STALE_KIND, "page-7", LONG_AGO).await;
+    let fresh = left_by_another_host(db, FRESH_KIND, "page-3", time::Duration::ZERO).await;
+    let other_host = keep_beating(db, fresh.id);
+    let (jobs, runs) = process(db);
+    assert_ne!(jobs.owner(), ELSEWHERE);
+
+    let resumed = jobs.recover().await.expect("supervisor pass");
+    let ids: Vec<i64> = resumed.iter().map(|j| j.id).collect();
+    assert_eq!(ids, [stale.id], "only the stale job is resumed");
+    assert_eq!(resumed[0].owner.as_deref(), Some(jobs.owner()));
+    let done = finished(&jobs, stale.id).await;
+    assert_eq!(done.state, "done", "{done:?}");
+    assert_eq!(
+        (done.processed, done.total),
+        (4, 10),
+        "the counts carry over"
+    );
+    assert_eq!(
+        runs_of(&runs),
+        [(STALE_KIND.to_owned(), Some("page-7".to_owned()))],
+        "resumed once, from its cursor"
+    );
+
+    // The fresh one is exactly as its owner left it, and a start of its
+    // kind joins it instead of running a second job.
+    assert_eq!(
+        without_beat(store::get(db, fresh.id).await.expect("get")),
+        without_beat(Some(fresh.clone()))
+    );
+    match jobs.start(FRESH_KIND, serde_json::json!({})).await {
+        Ok(Started::AlreadyRunning(live)) => assert_eq!(live.id, fresh.id),
+        other => panic!("expected the live job of the other host, got {other:?}"),
+    }
+    assert_eq!(runs_of(&runs).len(), 1, "nothing else ran");
+
+    // Once its owner dies and stops beating, the next pass resumes it.
+    other_host.die().await;
+    beat_at(db, fresh.id, OffsetDateTime::now_utc() - LONG_AGO).await;
+    let resumed = jobs.recover().await.expect("supervisor pass");
+    assert_eq!(resumed.iter().map(|j| j.id).collect::<Vec<_>>(), [fresh.id]);
+    assert_eq!(finished(&jobs, fresh.id).await.state, "done");
+    assert_eq!(
+        runs_of(&runs)[1],
+        (FRESH_KIND.to_owned(), Some("page-3".to_owned()))
+    );
+}
+
+/// `GET path` until `done` says so; the last answer.
+async fn poll(app: &TestApp, token: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let wait = async {
+        loop {
+            let (status, body) = send_json(
+                app.client
+                    .get(format!("{}{path}", app.address))
+                    .bearer_auth(token),
+            )
+            .await;
+            assert_eq!(status, 200, "{path}: {body}");
+            if done(&body) {
+                return body;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    };
+    tokio::time::timeout(SAFETY_NET, wait)
+        .await
+        .unwrap_or_else(|_| panic!("{path} never reached the awaited state"))
+}
+
+async fn the_apps_supervisor_resumes_only_the_stale_job(t: TestDb) {
+    // Another host left a sync that stopped beating and a backfill that
+    // still beats, before this Brickdesk starts.
+    let sim = crate::amazon_sync::sim(30, 10.0, "").await;
+    let stale = left_by_another_host(&t.db, "sync", "not-a-sync-cursor", LONG_AGO).await;
+    let fresh = left_by_another_host(&t.db, "backfill", "{}", time::Duration::ZERO).await;
+    let _other_host = keep_beating(&t.db, fresh.id);
+    let (app, token) = app_on_sim(t, &sim).await;
+
+    // The start-up pass resumed the sync, which stored the orders. (An
+    // `interrupted` job is one the pass marked and is about to take.)
+    let sync = poll(&app, &token, "/api/integrations/amazon/sync", |s| {
+        s["isRunning"] == false && s["state"] != "interrupted"
+    })
+    .await;
+    assert_eq!(sync["jobId"], stale.id, "{sync}");
+    assert_eq!(sync["state"], "done", "{sync}");
+    let stored = crate::amazon_sync::stored_orders(&app.db).await.len() as i64;
+    assert!(stored > 0, "the resumed sync stored orders");
+    assert_eq!(sync["new"].as_i64(), Some(stored), "{sync}");
+    let resumed = store::get(&app.db, stale.id)
+        .await
+        .expect("get")
+        .expect("job");
+    assert_ne!(resumed.owner.as_deref(), Some(ELSEWHERE), "taken over");
+
+    // The same pass left the live backfill alone: the API shows it
+    // running, a start joins it, and its row is untouched.
+    let (status, progress) = send_json(
+        app.client
+            .get(format!("{}/api/orders/backfill", app.address))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (
+            &progress["jobId"],
+            &progress["state"],
+            &progress["isRunning"]
+        ),
+        (&fresh.id.into(), &"running".into(), &true.into()),
+        "{progress}"
+    );
+    let (status, started) = send_json(
+        app.client
+            .post(format!("{}/api/orders/backfill", app.address))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(status, 200, "joined, not created: {started}");
+    assert_eq!(started["jobId"], fresh.id);
+    assert_eq!(
+        without_beat(store::get(&app.db, fresh.id).await.expect("get")),
+        without_beat(Some(fresh)),
+        "owner, state and progress as the other host left them"
+    );
+    sim.shutdown().await.expect("simulator stops");
+}
+
+on_both_databases! {
+    stale_resumed_fresh_left_alone => stale_job_resumed_fresh_one_left_alone;
+    app_supervisor_resumes_only_the_stale_job => the_apps_supervisor_resumes_only_the_stale_job;
+}

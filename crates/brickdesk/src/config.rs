@@ -6,9 +6,19 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The version `--version` prints: the package version and the git commit
+/// the binary was built from (`0.1.0 (7ebb91d)`; "unknown" when built
+/// outside a git checkout), recorded by the build script.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("BRICKDESK_GIT_COMMIT"),
+    ")"
+);
+
 /// Brickdesk: orders, inventory and Amazon fees for a LEGO reseller.
 #[derive(Debug, Parser)]
-#[command(name = "brickdesk", version, about)]
+#[command(name = "brickdesk", version = VERSION, about)]
 pub struct Cli {
     /// Options every command shares.
     #[command(flatten)]

@@ -1,23 +1,65 @@
 //! Real Chromium through chromedriver (WebDriver), for tests that click.
+//!
+//! One browser at a time in a process: `cargo test` runs the tests as
+//! threads of one process, and [`Browser::start`] waits for the browser
+//! before it (a process-wide lock) so a 2-core machine stays responsive
+//! and the tests' timings honest. (Under nextest, each test is its own
+//! process; `.config/nextest.toml` puts them in a group of one thread.)
 
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
+use tokio::sync::{Mutex, MutexGuard};
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{Optional, PASSWORD, TestApp};
+
+/// Held by the one [`Browser`] of this process.
+static ONE_BROWSER: Mutex<()> = Mutex::const_new(());
 
 /// A headless Chromium session and the chromedriver behind it.
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    port: u16,
+    session: Option<String>,
+    // Dropped last, after chromedriver and Chromium are gone.
+    _turn: MutexGuard<'static, ()>,
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // A test that failed half-way never closed its session: ending it
+        // makes chromedriver quit Chromium, which would outlive a killed
+        // chromedriver (and slow the next test down).
+        if let Some(session) = &self.session {
+            end_session(self.port, session);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// `DELETE /session/{id}` to chromedriver, blocking, in a second at most
+/// each way (Drop cannot await). A closed session answers 404: no harm.
+fn end_session(port: u16, session: &str) {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let request = format!(
+        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).is_ok() {
+        let _ = stream.read(&mut [0; 512]);
     }
 }
 
@@ -28,10 +70,58 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
+/// The first of `names` found in a folder of `PATH`.
+fn on_path(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The browser to drive: `CHROMIUM`, else Chromium (or Chrome) on `PATH`
+/// or where macOS installs it.
+fn chromium() -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("CHROMIUM").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        return if path.is_file() {
+            Ok(path)
+        } else {
+            Err(format!("CHROMIUM={} is not a file", path.display()))
+        };
+    }
+    on_path(&[
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ])
+    .or_else(|| {
+        [
+            "/Applications/Chromium.app/Contents/MacOS/Chromium",
+            "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+        ]
+        .iter()
+        .map(Path::new)
+        .find(|p| p.is_file())
+        .map(Path::to_path_buf)
+    })
+    .ok_or_else(|| "no chromium (or google-chrome) on PATH".to_owned())
+}
+
 impl Browser {
-    /// Starts chromedriver and a browser, or `None` when chromedriver is
-    /// not installed (only outside CI: there it is a failure).
+    /// Waits for the browser of any other test in this process to end,
+    /// then starts chromedriver and a browser; `None` when they are not
+    /// installed (said once; in CI a failure instead). A test holds one
+    /// browser at a time: a second `start` while holding one never returns.
     pub async fn start() -> Option<Browser> {
+        let turn = ONE_BROWSER.lock().await;
+        let chrome = match chromium() {
+            Ok(chrome) => chrome,
+            Err(why) => {
+                Optional::Browser.skip(&why);
+                return None;
+            }
+        };
         let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let port = free_port();
         let driver = match Command::new(&driver_bin)
@@ -41,16 +131,12 @@ impl Browser {
             .spawn()
         {
             Ok(child) => child,
-            Err(e) if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") => {
-                panic!("chromedriver is required in CI ({driver_bin}: {e})")
-            }
             Err(e) => {
-                eprintln!("browser test skipped: cannot run {driver_bin}: {e}");
+                Optional::Browser.skip(&format!("cannot run {driver_bin} ({e})"));
                 return None;
             }
         };
         let mut caps = serde_json::Map::new();
-        let chrome = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         caps.insert(
             "goog:chromeOptions".into(),
             json!({
@@ -60,22 +146,37 @@ impl Browser {
                          "--no-first-run", "--disable-quic", "--window-size=1280,900"]
             }),
         );
+        // chromedriver answers plain HTTP on loopback: no TLS (and so no
+        // OpenSSL to build against).
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(caps);
         let url = format!("http://127.0.0.1:{port}");
         let mut last_err = None;
         for _ in 0..50 {
-            match ClientBuilder::native()
-                .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(client) => return Some(Browser { client, driver }),
+            match builder.connect(&url).await {
+                Ok(client) => {
+                    let session = client.session_id().await.ok().flatten();
+                    return Some(Browser {
+                        client,
+                        driver,
+                        port,
+                        session,
+                        _turn: turn,
+                    });
+                }
                 Err(e) => {
                     last_err = Some(e);
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             }
         }
-        panic!("could not start a browser session: {last_err:?}");
+        let mut driver = driver;
+        let _ = driver.kill();
+        let _ = driver.wait();
+        panic!(
+            "could not start a browser session with {} through {driver_bin}: {last_err:?}",
+            chrome.display()
+        );
     }
 
     /// Waits for an element (up to 10 s).

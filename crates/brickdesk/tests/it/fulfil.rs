@@ -527,6 +527,10 @@ on_both_backends! {
 
 #[tokio::test]
 async fn picking_list_pdf_reads_back_with_pdftotext() {
+    if let Err(e) = std::process::Command::new("pdftotext").arg("-v").output() {
+        crate::helpers::Optional::Pdftotext.skip(&format!("cannot run pdftotext ({e})"));
+        return;
+    }
     let app = spawn_app(DemoMode::Off).await;
     let owner = app.owner().await;
     let f = seed(&app.db).await;

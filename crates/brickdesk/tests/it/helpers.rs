@@ -55,15 +55,71 @@ pub async fn sqlite() -> TestDb {
     }
 }
 
+/// Whether this is a CI run (`CI` set, and not to "false"): there the
+/// optional parts must be installed and nothing may be skipped.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
+}
+
+/// A part of the tests that needs something outside Rust.
+#[derive(Clone, Copy, Debug)]
+pub enum Optional {
+    /// A PostgreSQL server named by `TEST_DATABASE_URL`.
+    Postgres,
+    /// Chromium and chromedriver.
+    Browser,
+    /// `pdftotext` from poppler-utils.
+    Pdftotext,
+}
+
+impl Optional {
+    /// What is skipped, and how to run it.
+    fn what_and_how(self) -> (&'static str, &'static str) {
+        match self {
+            Optional::Postgres => (
+                "the PostgreSQL half of the storage tests",
+                "set TEST_DATABASE_URL=postgres://USER@127.0.0.1:5432/postgres \
+                 (a user who may create databases) to run it",
+            ),
+            Optional::Browser => (
+                "the browser tests",
+                "install Chromium and chromedriver (or set CHROMIUM and CHROMEDRIVER \
+                 to their paths) to run them",
+            ),
+            Optional::Pdftotext => (
+                "the picking-list PDF text test",
+                "install poppler-utils (pdftotext) to run it",
+            ),
+        }
+    }
+
+    /// Skips a test whose optional part is missing: one line on stderr the
+    /// first time in this process, nothing for the next tests. In CI it
+    /// fails the test instead.
+    pub fn skip(self, why: &str) {
+        let (what, how) = self.what_and_how();
+        if in_ci() {
+            panic!("{what} may not be skipped in CI: {why}");
+        }
+        static SAID: [std::sync::Once; 3] = [const { std::sync::Once::new() }; 3];
+        SAID[self as usize].call_once(|| {
+            use std::io::Write as _;
+            // Straight to stderr: the test harness keeps what `eprintln!`
+            // prints to itself unless the test fails.
+            let _ = writeln!(std::io::stderr(), "skipped {what}: {why}; {how}");
+        });
+    }
+}
+
 /// The PostgreSQL server to test against. In CI it must be set: a run whose
 /// PostgreSQL half silently skipped would be a lie.
 pub fn postgres_url() -> Option<String> {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.trim().is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") => {
-            panic!("TEST_DATABASE_URL must be set in CI: the PostgreSQL tests may not be skipped")
+        _ => {
+            Optional::Postgres.skip("TEST_DATABASE_URL is not set");
+            None
         }
-        _ => None,
     }
 }
 
@@ -120,10 +176,9 @@ macro_rules! on_both_backends {
 
                 #[tokio::test]
                 async fn postgres() {
+                    // Without TEST_DATABASE_URL, `postgres()` said so once.
                     if let Some(t) = $crate::helpers::postgres().await {
                         super::$check(&t.db).await;
-                    } else {
-                        eprintln!("TEST_DATABASE_URL not set: PostgreSQL half skipped");
                     }
                 }
             }

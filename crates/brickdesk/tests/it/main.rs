@@ -23,3 +23,4 @@ mod orders;
 mod security;
 mod promises;
 mod storage;
+mod version;

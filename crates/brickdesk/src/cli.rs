@@ -3,6 +3,7 @@
 mod accounts;
 mod bench;
 pub mod bench_backfill;
+pub mod bench_demo;
 mod bench_fees;
 mod bench_fulfil;
 pub mod bench_orders;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 cmd @ (BenchCommand::Picklist { .. } | BenchCommand::Confirm { .. }),
             )) => bench_fulfil::run(&cli.global, cmd).await,
             Some(Command::Bench(BenchCommand::Backfill(args))) => bench_backfill::run(&args).await,
+            Some(Command::Bench(BenchCommand::DemoStart(args))) => bench_demo::run(&args).await,
             Some(Command::Bench(BenchCommand::Fees { units })) => {
                 bench_fees::run(&cli.global, units).await
             }

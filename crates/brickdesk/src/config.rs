@@ -166,6 +166,10 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10_000)]
         units: usize,
     },
+    /// Time from nothing to the setup link of a demo start (fresh data
+    /// folder each run: migrations, simulator, first sync, demo data) and
+    /// the resident memory right after and once idle.
+    DemoStart(crate::cli::bench_demo::DemoStartArgs),
     /// Achieved ÷ permitted call rate of getOrderItems against the
     /// simulator under a time-scaled usage plan.
     SpapiRate {

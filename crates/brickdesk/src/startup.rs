@@ -9,7 +9,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::amazon::AmazonAccess;
-use crate::amazon::connection::{AmazonSetup, SimEndpoints};
+use crate::amazon::connection::AmazonSetup;
 use crate::amazon::credentials;
 use crate::auth::secrets::SecretBox;
 use crate::config::{Config, DemoMode};
@@ -17,10 +17,6 @@ use crate::db::{self, Db};
 use crate::demo;
 use crate::jobs::Jobs;
 use crate::web::{self, AppState};
-
-/// How much faster than real time the demo's simulated Amazon runs, so a
-/// demo sync under Amazon's usage plans takes seconds, not hours.
-const DEMO_TIME_SCALE: f64 = 50.0;
 
 /// A built application, bound to its port, not yet serving.
 pub struct Application {
@@ -34,8 +30,9 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to the database, runs migrations, seeds demo data when the
-    /// configuration asks for it, and binds the listener.
+    /// Connects to the database, runs migrations, in demo mode starts the
+    /// built-in simulator and fills an empty database from it, and binds
+    /// the listener.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let db = Db::connect(&config.database_url).await?;
         Self::build_with_db(config, db).await
@@ -54,45 +51,41 @@ impl Application {
                     && (demo::is_demo_database(&db).await? || demo::database_is_empty(&db).await?)
             }
         };
-        if demo && demo::database_is_empty(&db).await? {
-            let seeded = demo::seed(&db, demo::DEMO_SEED)
-                .await
-                .context("seeding demo data")?;
-            tracing::info!(
-                orders = seeded.orders,
-                units = seeded.units,
-                "demo data seeded"
-            );
-        }
-        let mut amazon = AmazonSetup {
-            demo_sim: None,
-            api_url_override: config.amazon_api_url.clone(),
-            lwa_url_override: config.amazon_lwa_url.clone(),
-            backfill_report_threshold: config.backfill_report_threshold,
-        };
         let sim = if demo {
-            let sim_config = spapi_sim::SimConfig {
-                seed: demo::DEMO_SEED,
-                orders: demo::DEMO_AMAZON_ORDERS,
-                time_scale: DEMO_TIME_SCALE,
-                ..spapi_sim::SimConfig::default()
-            };
-            let running = spapi_sim::SimServer::spawn(
-                sim_config,
-                std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-            )
-            .await
-            .context("starting the built-in Amazon simulator")?;
-            amazon.demo_sim = Some(SimEndpoints {
-                api_base_url: running.base_url(),
-                lwa_token_url: running.lwa_token_url(),
-                time_scale: DEMO_TIME_SCALE,
-            });
+            let running = demo::start_sim(demo::DEMO_SEED, demo::sim_anchor(&db).await?)
+                .await
+                .context("starting the built-in Amazon simulator")?;
             tracing::info!(url = %running.base_url(), "demo mode: built-in Amazon simulator running");
             Some(running)
         } else {
             None
         };
+        let amazon = Arc::new(AmazonSetup {
+            demo_sim: sim.as_ref().map(demo::endpoints),
+            api_url_override: config.amazon_api_url.clone(),
+            lwa_url_override: config.amazon_lwa_url.clone(),
+            backfill_report_threshold: config.backfill_report_threshold,
+        });
+        let jobs = Jobs::new(db.clone());
+        crate::amazon::register_jobs(
+            &jobs,
+            &AmazonAccess::new(Arc::clone(&amazon), secrets.clone(), db.clone()),
+        );
+        if let Some(sim) = &sim
+            && demo::needs_filling(&db).await?
+        {
+            let tz = crate::domain::location::time_zone(&config.time_zone)
+                .with_context(|| format!("unknown time zone {}", config.time_zone))?;
+            let seeded = demo::fill(&db, &jobs, sim, tz)
+                .await
+                .context("filling the demo database")?;
+            tracing::info!(
+                amazon_orders = seeded.amazon_orders,
+                missing_items = seeded.missing_items,
+                units = seeded.units,
+                "demo data synced from the built-in simulator"
+            );
+        }
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -112,12 +105,6 @@ impl Application {
             tracing::warn!("no users: owner setup link printed on standard output");
             setup_link = Some(link);
         }
-        let amazon = Arc::new(amazon);
-        let jobs = Jobs::new(db.clone());
-        crate::amazon::register_jobs(
-            &jobs,
-            &AmazonAccess::new(Arc::clone(&amazon), secrets.clone(), db.clone()),
-        );
         let state = AppState {
             db: db.clone(),
             config: Arc::new(config),
@@ -158,6 +145,11 @@ impl Application {
     /// The application's job machinery.
     pub fn jobs(&self) -> &Jobs {
         &self.jobs
+    }
+
+    /// The built-in simulator of demo mode (tests move its clock).
+    pub fn demo_sim(&self) -> Option<&spapi_sim::RunningSim> {
+        self.sim.as_ref()
     }
 
     /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.

@@ -7,8 +7,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// Where the simulator reads "now": tokio's clock (the default: real time
-/// in the app), or a manual clock that stands still until
-/// [`SimClock::advance`] moves it. Clones share one clock.
+/// in the app), a manual clock that stands still until
+/// [`SimClock::advance`] moves it, or an adjustable one that runs in real
+/// time and can also be moved forward. Clones share one clock.
 ///
 /// With a manual clock the usage-plan buckets refill only when the clock
 /// is advanced, so calls beyond an operation's burst get 429 until then.
@@ -21,6 +22,8 @@ pub struct SimClock {
 struct Manual {
     start: Instant,
     elapsed: Mutex<Duration>,
+    /// Real time plus `elapsed` (adjustable), rather than `start` plus it.
+    runs: bool,
 }
 
 impl SimClock {
@@ -31,20 +34,31 @@ impl SimClock {
 
     /// A clock that starts now and moves only by [`SimClock::advance`].
     pub fn manual() -> SimClock {
+        SimClock::moved_by_hand(false)
+    }
+
+    /// Real time that [`SimClock::advance`] can also move forward: the demo
+    /// simulator keeps running, and its tests skip ahead instead of waiting.
+    pub fn adjustable() -> SimClock {
+        SimClock::moved_by_hand(true)
+    }
+
+    fn moved_by_hand(runs: bool) -> SimClock {
         SimClock {
             manual: Some(Arc::new(Manual {
                 start: Instant::now(),
                 elapsed: Mutex::new(Duration::ZERO),
+                runs,
             })),
         }
     }
 
     /// True for a clock made by [`SimClock::manual`].
     pub fn is_manual(&self) -> bool {
-        self.manual.is_some()
+        self.manual.as_ref().is_some_and(|m| !m.runs)
     }
 
-    /// Moves a manual clock forward by `by`.
+    /// Moves a manual or adjustable clock forward by `by`.
     ///
     /// # Panics
     /// On the real clock, which no test may move.
@@ -52,7 +66,7 @@ impl SimClock {
         let manual = self
             .manual
             .as_ref()
-            .expect("only a SimClock::manual() can be advanced");
+            .expect("only a manual or adjustable SimClock can be advanced");
         *manual.elapsed.lock().unwrap_or_else(|e| e.into_inner()) += by;
     }
 
@@ -60,7 +74,14 @@ impl SimClock {
     pub fn now(&self) -> Instant {
         match &self.manual {
             None => Instant::now(),
-            Some(m) => m.start + *m.elapsed.lock().unwrap_or_else(|e| e.into_inner()),
+            Some(m) => {
+                let elapsed = *m.elapsed.lock().unwrap_or_else(|e| e.into_inner());
+                if m.runs {
+                    Instant::now() + elapsed
+                } else {
+                    m.start + elapsed
+                }
+            }
         }
     }
 }
@@ -71,7 +92,8 @@ impl std::fmt::Debug for SimClock {
             None => f.write_str("SimClock::real"),
             Some(m) => write!(
                 f,
-                "SimClock::manual(+{:?})",
+                "SimClock::{}(+{:?})",
+                if m.runs { "adjustable" } else { "manual" },
                 *m.elapsed.lock().unwrap_or_else(|e| e.into_inner())
             ),
         }
@@ -114,5 +136,16 @@ mod tests {
         assert_ne!(clock, SimClock::manual());
         assert_eq!(SimClock::real(), SimClock::default());
         assert!(!SimClock::real().is_manual());
+    }
+
+    #[test]
+    fn an_adjustable_clock_runs_and_can_be_moved_forward() {
+        let clock = SimClock::adjustable();
+        assert!(!clock.is_manual());
+        let t0 = clock.now();
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(clock.now() > t0, "runs in real time");
+        clock.advance(Duration::from_secs(600));
+        assert!(clock.now() - t0 >= Duration::from_secs(600));
     }
 }

@@ -14,6 +14,18 @@ pub const DEMO_REFRESH_TOKEN: &str = "Atzr|brickdesk-demo-refresh-token";
 /// The marketplace of the simulated seller (Amazon UK).
 pub const DEMO_MARKETPLACE_ID: &str = "A1F83G8C2ARO7P";
 
+/// Which seller the simulator holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SellerProfile {
+    /// `orders` orders in every status, spread back from the anchor.
+    #[default]
+    Generated,
+    /// The demo seller ([`crate::seller::demo`]): the journey's 300 orders
+    /// (`orders` is ignored) and, as its clock runs, a new order or a
+    /// status change every few minutes.
+    Demo,
+}
+
 /// How the simulator behaves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimConfig {
@@ -21,6 +33,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// Number of orders to generate.
     pub orders: usize,
+    /// Which seller to hold.
+    pub profile: SellerProfile,
     /// Speed of simulated time: usage-plan rates are multiplied by it and
     /// report processing delays divided by it (1.0 = real time).
     pub time_scale: f64,
@@ -50,6 +64,7 @@ impl Default for SimConfig {
         SimConfig {
             seed: 42,
             orders: 120,
+            profile: SellerProfile::Generated,
             time_scale: 1.0,
             faults: FaultSpec::default(),
             control_enabled: false,

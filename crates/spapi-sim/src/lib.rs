@@ -42,9 +42,15 @@
 //! divided by it. Token lifetimes and injected slow-response delays are
 //! not scaled.
 //!
-//! Clock: buckets, token expiry and report processing read
-//! [`SimConfig::clock`]; tests give it a [`SimClock::manual`] and move it
-//! with [`SimClock::advance`] rather than sleeping.
+//! Clock: buckets, token expiry, report processing and the demo seller's
+//! activity read [`SimConfig::clock`]; tests give it a
+//! [`SimClock::manual`] (or, to keep it running, a
+//! [`SimClock::adjustable`]) and move it with [`SimClock::advance`] rather
+//! than sleeping.
+//!
+//! Sellers: [`SellerProfile::Generated`] (the default) holds `orders`
+//! orders in every status; [`SellerProfile::Demo`] holds Brickdesk's demo
+//! seller ([`seller::demo`]), which keeps trading as the clock runs.
 
 mod api;
 pub mod bench;
@@ -58,7 +64,7 @@ pub use bench::{BenchReport, bench_rate};
 pub use clock::SimClock;
 pub use config::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MARKETPLACE_ID, DEMO_REFRESH_TOKEN, Fault, FaultSpec,
-    FaultSpecError, SimConfig,
+    FaultSpecError, SellerProfile, SimConfig,
 };
 pub use seller::{EventKind, FinancialEvent, Fulfillment, OrderStatus, Seller, SimLine, SimOrder};
 pub use server::{RunningSim, SimServer, SimStats};

@@ -4,9 +4,32 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+mod activity;
+pub mod demo;
 mod generate;
 
+pub use activity::Activity;
 pub use generate::generate;
+
+use crate::SellerProfile;
+
+/// The seller of `profile` for `seed` with its history up to `anchor`
+/// (`count` orders when generated), and the changes due after the anchor
+/// (the demo's only).
+pub fn for_profile(
+    profile: SellerProfile,
+    seed: u64,
+    count: usize,
+    anchor: OffsetDateTime,
+) -> (Seller, Option<Activity>) {
+    match profile {
+        SellerProfile::Generated => (generate(seed, count, anchor), None),
+        SellerProfile::Demo => (
+            demo::generate(seed, anchor),
+            Some(Activity::new(seed, anchor)),
+        ),
+    }
+}
 
 /// An Amazon order status (Orders v0 names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{finances, lwa, orders, orders_v0, reports, transactions};
-use crate::seller::{FinancialEvent, Seller, SimOrder, generate};
+use crate::seller::{Activity, FinancialEvent, Seller, SimOrder, for_profile};
 use crate::{FaultSpec, SimConfig};
 
 mod control;
@@ -56,6 +56,11 @@ pub(crate) struct FaultState {
 pub(crate) struct SimState {
     pub(crate) config: SimConfig,
     pub(crate) seller: RwLock<Seller>,
+    /// The demo's scheduled changes, applied as the clock reaches them.
+    activity: Mutex<Option<Activity>>,
+    /// Wall-clock time and clock reading at start: the simulator's "now"
+    /// is the one moved on by the other.
+    started: (time::OffsetDateTime, tokio::time::Instant),
     tokens: Mutex<HashMap<String, tokio::time::Instant>>,
     limits: limits::Limits,
     faults: Mutex<FaultState>,
@@ -71,13 +76,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl SimState {
     fn new(config: SimConfig) -> Self {
+        let started = (time::OffsetDateTime::now_utc(), config.clock.now());
         let anchor = config.anchor.unwrap_or_else(|| {
-            let now = time::OffsetDateTime::now_utc();
+            let now = started.0;
             now.replace_second(0)
                 .and_then(|t| t.replace_nanosecond(0))
                 .unwrap_or(now)
         });
-        let seller = generate(config.seed, config.orders, anchor);
+        let (seller, activity) = for_profile(config.profile, config.seed, config.orders, anchor);
         let faults = FaultState {
             spec: config.faults.clone(),
             rng: StdRng::seed_from_u64(config.seed ^ 0xFA17),
@@ -85,6 +91,8 @@ impl SimState {
         };
         SimState {
             seller: RwLock::new(seller),
+            activity: Mutex::new(activity),
+            started,
             tokens: Mutex::new(HashMap::new()),
             limits: limits::Limits::new(config.time_scale, &config.clock),
             faults: Mutex::new(faults),
@@ -93,6 +101,18 @@ impl SimState {
             rng: Mutex::new(StdRng::seed_from_u64(config.seed ^ 0x70CE)),
             reports: Mutex::new(reports::Reports::default()),
             config,
+        }
+    }
+
+    /// Applies the scheduled changes due by the simulator's clock.
+    pub(crate) fn catch_up(&self) {
+        let mut activity = lock(&self.activity);
+        let Some(activity) = activity.as_mut() else {
+            return;
+        };
+        let now = self.started.0 + (self.config.clock.now() - self.started.1);
+        if activity.next_due() <= now {
+            activity.catch_up(&mut self.seller_mut(), now);
         }
     }
 
@@ -238,11 +258,13 @@ impl RunningSim {
 
     /// The seller's orders (with lines), oldest first: the truth to compare against.
     pub fn orders_snapshot(&self) -> Vec<SimOrder> {
+        self.state.catch_up();
         self.state.seller().orders.clone()
     }
 
     /// The seller's financial events in posting order.
     pub fn financial_events_snapshot(&self) -> Vec<FinancialEvent> {
+        self.state.catch_up();
         self.state.seller().events.clone()
     }
 

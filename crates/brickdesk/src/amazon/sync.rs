@@ -54,6 +54,13 @@ pub struct SyncParams {
     pub api: OrdersApi,
     /// Days back the first sync covers.
     pub window_days: i64,
+    /// Orders updated after this are left to a later sync (default: all
+    /// up to two minutes ago).
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub until: Option<OffsetDateTime>,
 }
 
 impl Default for SyncParams {
@@ -61,6 +68,7 @@ impl Default for SyncParams {
         SyncParams {
             api: OrdersApi::V2026,
             window_days: 90,
+            until: None,
         }
     }
 }
@@ -120,6 +128,8 @@ pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> 
             });
             let (after, before) =
                 sync_window(watermark, params.window_days, OffsetDateTime::now_utc());
+            let before = params.until.map_or(before, |until| until.min(before));
+            let after = after.min(before);
             Cursor {
                 after,
                 before,

@@ -86,6 +86,7 @@ pub async fn sync(global: &GlobalArgs, db: &Db, args: SyncArgs) -> anyhow::Resul
     let params = SyncParams {
         api: parse_api(&args.api)?,
         window_days: args.window_days.max(1),
+        until: None,
     };
     let jobs = jobs_for(global, db, &args.amazon)?;
     let job = follow(&jobs, sync::KIND, serde_json::to_value(params)?, "orders").await?;

@@ -1,24 +1,54 @@
-//! Deterministic generation of the demo seller (no I/O).
+//! What the demo adds around the simulator's orders, derived from them
+//! and the seed (no I/O): which orders arrive headers only, the ASIN
+//! mappings, the units on the shelves, the units sold for the orders the
+//! seller confirmed processed, and the eBay and Bricqer orders.
 
-use spapi_sim::catalogue::{CATALOGUE, CatalogueEntry};
+use std::collections::HashSet;
+
+use spapi_sim::catalogue::{CATALOGUE, CatalogueEntry, by_asin};
+use spapi_sim::{OrderStatus, SimOrder};
 use time::{Duration, OffsetDateTime};
 
 use crate::db::inventory::NewUnit;
 use crate::db::orders::{NewOrder, NewOrderItem};
-use crate::domain::{Condition, Currency, InventoryStatus, Money, Platform, WorkflowStatus};
+use crate::domain::{Condition, Currency, InventoryStatus, Money, Platform, UiStatus};
 
-/// An order with its lines and, for confirmed ones, its workflow status.
-pub type DemoOrder = (NewOrder, Vec<NewOrderItem>, Option<WorkflowStatus>);
+/// An order of another platform with its lines.
+pub type ImportedOrder = (NewOrder, Vec<NewOrderItem>);
 
-/// Everything the demo seller holds.
+/// Everything the demo writes beside the synced orders.
 #[derive(Debug, Clone)]
-pub struct DemoData {
-    /// Inventory units.
-    pub units: Vec<NewUnit>,
+pub struct DemoPlan {
     /// ASIN mappings: (asin, set number, condition).
     pub mappings: Vec<(String, String, Condition)>,
-    /// Orders of every platform.
-    pub orders: Vec<DemoOrder>,
+    /// Units on the shelves (not sold).
+    pub stock: Vec<NewUnit>,
+    /// Shipped Amazon orders the seller confirmed processed.
+    pub confirmed: Vec<ConfirmedOrder>,
+    /// eBay and Bricqer orders.
+    pub imported: Vec<ImportedOrder>,
+}
+
+/// A confirmed order and the units it sold.
+#[derive(Debug, Clone)]
+pub struct ConfirmedOrder {
+    /// Amazon order id.
+    pub order_id: String,
+    /// When the seller confirmed it.
+    pub confirmed_at: OffsetDateTime,
+    /// Its lines with an ASIN, each with one unit per unit ordered.
+    pub lines: Vec<SoldLine>,
+}
+
+/// A line of a confirmed order and the units sold for it.
+#[derive(Debug, Clone)]
+pub struct SoldLine {
+    /// Amazon's OrderItemId.
+    pub order_item_id: String,
+    /// Price of one unit, pence.
+    pub unit_price_minor: i64,
+    /// The units, in unit-index order.
+    pub units: Vec<NewUnit>,
 }
 
 /// SplitMix64: tiny, fast and fixed forever, so a seed always gives the
@@ -57,53 +87,141 @@ const LOCATIONS: &[&str] = &[
     "S12", "S15", "S20",
 ];
 
-/// Amazon statuses of the demo, with how many orders each: the journey's
-/// proportions (5 Pending, 15 Paid, 30 Shipped, 246 Completed, 4 Cancelled).
-const AMAZON_MIX: &[(&str, Option<WorkflowStatus>, usize)] = &[
-    ("Pending", None, 4),
-    ("PendingAvailability", None, 1),
-    ("Unshipped", None, 13),
-    ("PartiallyShipped", None, 2),
-    ("Shipped", None, 30),
-    ("Shipped", Some(WorkflowStatus::Completed), 246),
-    ("Canceled", None, 3),
-    ("Unfulfillable", None, 1),
-];
+/// The `count` most recently updated orders, which the demo's first sync
+/// stores headers only, and the last update time of the newest other
+/// order (where the sync with lines stops). `None` when there are not
+/// more than `count` orders.
+pub fn headers_only(
+    orders: &[SimOrder],
+    count: usize,
+) -> Option<(HashSet<String>, OffsetDateTime)> {
+    let mut by_update: Vec<&SimOrder> = orders.iter().collect();
+    by_update.sort_by_key(|o| std::cmp::Reverse(o.last_updated));
+    let until = by_update.get(count)?.last_updated;
+    let ids = by_update[..count]
+        .iter()
+        .filter(|o| o.last_updated > until)
+        .map(|o| o.order_id.clone())
+        .collect();
+    Some((ids, until))
+}
 
-/// Orders whose lines were never fetched ("missing item details").
-const MISSING_ITEMS: usize = 15;
+/// The Shipped orders the seller confirmed processed: all but the newest
+/// `unconfirmed` by purchase date, oldest first.
+pub fn confirmed_orders(orders: &[SimOrder], unconfirmed: usize) -> Vec<&SimOrder> {
+    let mut shipped: Vec<&SimOrder> = orders
+        .iter()
+        .filter(|o| o.status == OrderStatus::Shipped)
+        .collect();
+    shipped.sort_by_key(|o| o.created);
+    let keep = shipped.len().saturating_sub(unconfirmed);
+    shipped.truncate(keep);
+    shipped
+}
 
-/// Generates the demo seller for `seed`, with dates relative to `now`.
-pub fn generate(seed: u64, now: OffsetDateTime) -> DemoData {
+/// Plans the demo around `orders` (the simulator's, as the first sync
+/// finds them), with dates relative to `now` (the simulator's anchor).
+/// `confirmed` and `missing` name the confirmed orders and those stored
+/// without lines.
+pub fn plan(
+    seed: u64,
+    orders: &[SimOrder],
+    confirmed: &[&SimOrder],
+    missing: &HashSet<String>,
+    now: OffsetDateTime,
+) -> DemoPlan {
     let mut rng = Rng(seed);
-    let mapped: Vec<bool> = CATALOGUE.iter().map(|_| rng.chance(75)).collect();
+    let mut mapped: Vec<bool> = CATALOGUE.iter().map(|_| rng.chance(75)).collect();
+    let confirmed_ids: HashSet<&str> = confirmed.iter().map(|o| o.order_id.as_str()).collect();
+    let open: Vec<&SimOrder> = orders
+        .iter()
+        .filter(|o| !confirmed_ids.contains(o.order_id.as_str()) && !missing.contains(&o.order_id))
+        .collect();
+    let index = |asin: &str| CATALOGUE.iter().position(|e| e.asin == asin);
+    // The orders the seller sees with lines and still has to handle show
+    // the journey's ASIN matcher example unmatched, or at least one
+    // unmatched line, whatever the seed.
+    let unmapped_open = open
+        .iter()
+        .flat_map(|o| o.lines.iter().filter_map(|l| l.asin.as_deref()))
+        .any(|a| index(a).is_some_and(|i| !mapped[i]));
+    let to_unmap = matcher_example(&open).or_else(|| {
+        (!unmapped_open)
+            .then(|| {
+                open.iter()
+                    .flat_map(|o| &o.lines)
+                    .find_map(|l| l.asin.as_deref())
+            })
+            .flatten()
+    });
+    if let Some(i) = to_unmap.and_then(index) {
+        mapped[i] = false;
+    }
     let mappings = CATALOGUE
         .iter()
         .zip(&mapped)
         .filter(|(_, m)| **m)
         .map(|(e, _)| (e.asin.to_owned(), e.set_number.to_owned(), Condition::New))
         .collect();
-    let units = CATALOGUE
+    let stock = CATALOGUE
         .iter()
         .enumerate()
         .flat_map(|(i, e)| {
             let count = 2 + rng.below(8) as usize;
-            (0..count)
-                .map(|n| demo_unit(&mut rng, e, i, n, now))
-                .collect::<Vec<_>>()
+            let mut units: Vec<NewUnit> = (0..count)
+                .map(|n| stock_unit(&mut rng, e, i, n, now))
+                .collect();
+            // Every set has two units to choose from on the shelves.
+            let mut sellable = units.iter().filter(|u| u.status.is_sellable()).count();
+            for (n, unit) in units.iter_mut().enumerate() {
+                if sellable >= 2 {
+                    break;
+                }
+                if !unit.status.is_sellable() {
+                    unit.status = InventoryStatus::Listed;
+                    unit.storage_location = Some(LOCATIONS[(i + n) % LOCATIONS.len()].to_owned());
+                    sellable += 1;
+                }
+            }
+            units
         })
         .collect();
-    let mut orders = amazon_orders(&mut rng, now);
-    orders.extend(imported_orders(&mut rng, now, Platform::Ebay, 20));
-    orders.extend(imported_orders(&mut rng, now, Platform::Bricqer, 10));
-    DemoData {
-        units,
+    let mut sold_count = 0;
+    let confirmed = confirmed
+        .iter()
+        .map(|o| confirmed_order(&mut rng, o, &mut sold_count, now))
+        .collect();
+    let mut imported = imported_orders(&mut rng, now, Platform::Ebay, 20);
+    imported.extend(imported_orders(&mut rng, now, Platform::Bricqer, 10));
+    DemoPlan {
         mappings,
-        orders,
+        stock,
+        confirmed,
+        imported,
     }
 }
 
-fn demo_unit(
+/// The ASIN of the journey's matcher example among `open` orders: a Paid
+/// order of one single-unit line whose ASIN another of them shares.
+fn matcher_example<'o>(open: &[&'o SimOrder]) -> Option<&'o str> {
+    open.iter()
+        .filter(|o| {
+            matches!(
+                o.status,
+                OrderStatus::Unshipped | OrderStatus::PartiallyShipped
+            ) && o.lines.len() == 1
+                && o.lines[0].quantity == 1
+        })
+        .filter_map(|o| o.lines[0].asin.as_deref())
+        .find(|asin| {
+            open.iter()
+                .filter(|x| x.lines.iter().any(|l| l.asin.as_deref() == Some(*asin)))
+                .count()
+                >= 2
+        })
+}
+
+fn stock_unit(
     rng: &mut Rng,
     e: &CatalogueEntry,
     set_index: usize,
@@ -125,7 +243,6 @@ fn demo_unit(
         - Duration::minutes(rng.below(1440) as i64);
     let storage_location = (status != InventoryStatus::NotYetReceived)
         .then(|| LOCATIONS[rng.below(LOCATIONS.len() as u64) as usize].to_owned());
-    let cost = e.price_pence * (55 + rng.below(25) as i64) / 100;
     // Listing prices end in 99p, as sellers price.
     let listing = (e.price_pence * (95 + rng.below(15) as i64) / 100) / 100 * 100 + 99;
     NewUnit {
@@ -134,7 +251,7 @@ fn demo_unit(
         condition,
         status,
         storage_location,
-        cost_minor: Some(cost),
+        cost_minor: Some(cost(rng, e)),
         listing_price_minor: Some(listing),
         currency: Currency::GBP,
         sku: Some(format!("BD-{}-{:03}", e.set_number, set_index * 100 + n)),
@@ -145,106 +262,63 @@ fn demo_unit(
     }
 }
 
-fn amazon_order_id(rng: &mut Rng) -> String {
-    format!(
-        "{}-{}-{}",
-        ["202", "203", "204", "026"][rng.below(4) as usize],
-        rng.digits(7),
-        rng.digits(7)
-    )
+/// What a unit cost: 55–80 % of the set's usual price.
+fn cost(rng: &mut Rng, e: &CatalogueEntry) -> i64 {
+    e.price_pence * (55 + rng.below(25) as i64) / 100
 }
 
-fn amazon_orders(rng: &mut Rng, now: OffsetDateTime) -> Vec<DemoOrder> {
-    let mut out = Vec::new();
-    let mut missing_left = MISSING_ITEMS;
-    for &(status, workflow, count) in AMAZON_MIX {
-        for k in 0..count {
-            // Open orders are recent; confirmed ones spread over four months.
-            let age_hours = match (status, workflow) {
-                ("Pending" | "PendingAvailability", _) => rng.below(30),
-                ("Unshipped" | "PartiallyShipped", _) => 6 + rng.below(72),
-                ("Shipped", None) => 24 + rng.below(14 * 24),
-                _ => 48 + rng.below(120 * 24),
-            };
-            let order_date =
-                now - Duration::hours(age_hours as i64) - Duration::minutes(rng.below(60) as i64);
-            let priced = !status.starts_with("Pending");
-            // Orders missing their lines are old shipped ones, as after a
-            // sync that only fetched headers.
-            let missing = workflow.is_some() && missing_left > 0 && k % 16 == 3;
-            if missing {
-                missing_left -= 1;
-            }
-            let items = if missing {
-                Vec::new()
-            } else {
-                amazon_lines(rng, priced)
-            };
-            let total = priced.then(|| {
-                let sum = items
-                    .iter()
-                    .filter_map(|i| i.line_price.map(|m| m.minor))
-                    .sum::<i64>();
-                Money::from_minor(
-                    if missing {
-                        2999 + rng.below(40_000) as i64
-                    } else {
-                        sum
-                    },
-                    Currency::GBP,
-                )
-            });
-            let order = NewOrder {
-                platform: Platform::Amazon,
-                platform_order_id: amazon_order_id(rng),
-                order_date: Some(order_date),
-                last_updated_at: Some(order_date + Duration::hours(2)),
-                buyer_name: None,
-                buyer_email: None,
-                platform_status: status.to_owned(),
-                total,
-                fulfillment_channel: Some(if rng.chance(30) { "AFN" } else { "MFN" }.to_owned()),
-                marketplace_id: Some("A1F83G8C2ARO7P".to_owned()),
-                items_fetched: !missing,
-            };
-            out.push((order, items, workflow));
-        }
-    }
-    out
-}
-
-fn amazon_lines(rng: &mut Rng, priced: bool) -> Vec<NewOrderItem> {
-    let count = match rng.below(100) {
-        0..=69 => 1,
-        70..=91 => 2,
-        _ => 3,
-    };
-    (0..count)
-        .map(|_| {
-            let e = &CATALOGUE[rng.below(CATALOGUE.len() as u64) as usize];
-            let no_asin = rng.chance(4);
-            let quantity = if rng.chance(10) {
-                2 + rng.below(2) as i64
-            } else {
-                1
-            };
-            let unit = e.price_pence - (rng.below(4) as i64) * 500;
-            NewOrderItem {
-                platform_item_id: rng.digits(14),
-                asin: (!no_asin).then(|| e.asin.to_owned()),
-                sku: Some(format!("AMZ-{}-N", e.set_number)),
-                title: Some(if no_asin {
-                    "Unknown Item".to_owned()
-                } else {
-                    e.amazon_title()
-                }),
-                quantity,
-                unit_price: priced.then(|| Money::from_minor(unit, Currency::GBP)),
-                line_price: priced.then(|| Money::from_minor(unit * quantity, Currency::GBP)),
-                condition: Some("New".to_owned()),
-            }
+/// The units a confirmed order sold: bought months before the order,
+/// listed on a shelf until sold. Lines without ASIN were not linked.
+fn confirmed_order(
+    rng: &mut Rng,
+    order: &SimOrder,
+    sold_count: &mut usize,
+    now: OffsetDateTime,
+) -> ConfirmedOrder {
+    let lines = order
+        .lines
+        .iter()
+        .filter_map(|l| {
+            let e = by_asin(l.asin.as_deref()?)?;
+            let condition = Condition::parse(&l.condition).unwrap_or(Condition::New);
+            let units = (0..l.quantity)
+                .map(|_| {
+                    *sold_count += 1;
+                    let created_at = order.created
+                        - Duration::days(20 + rng.below(300) as i64)
+                        - Duration::minutes(rng.below(1440) as i64);
+                    NewUnit {
+                        set_number: e.set_number.to_owned(),
+                        item_name: e.name.to_owned(),
+                        condition,
+                        status: InventoryStatus::Listed,
+                        storage_location: Some(
+                            LOCATIONS[rng.below(LOCATIONS.len() as u64) as usize].to_owned(),
+                        ),
+                        cost_minor: Some(cost(rng, e)),
+                        listing_price_minor: Some(l.unit_price_pence),
+                        currency: Currency::GBP,
+                        sku: Some(format!("BD-{}-S{:04}", e.set_number, *sold_count)),
+                        external_id: None,
+                        purchase_date: Some(created_at.date()),
+                        notes: None,
+                        created_at: Some(created_at),
+                    }
+                })
+                .collect();
+            Some(SoldLine {
+                order_item_id: l.order_item_id.clone(),
+                unit_price_minor: l.unit_price_pence,
+                units,
+            })
         })
-        .collect()
+        .collect();
+    ConfirmedOrder {
+        order_id: order.order_id.clone(),
+        // Confirmed the day after it was placed, once it had shipped.
+        confirmed_at: (order.created + Duration::days(1)).min(now),
+        lines,
+    }
 }
 
 fn imported_orders(
@@ -252,11 +326,16 @@ fn imported_orders(
     now: OffsetDateTime,
     platform: Platform,
     count: usize,
-) -> Vec<DemoOrder> {
+) -> Vec<ImportedOrder> {
     (0..count)
         .map(|k| {
-            let status =
-                ["Paid", "Shipped", "Completed", "Completed", "Cancelled"][rng.below(5) as usize];
+            let status = [
+                UiStatus::Paid,
+                UiStatus::Shipped,
+                UiStatus::Completed,
+                UiStatus::Completed,
+                UiStatus::Cancelled,
+            ][rng.below(5) as usize];
             let e = &CATALOGUE[rng.below(CATALOGUE.len() as u64) as usize];
             let price = Money::from_minor(e.price_pence, Currency::GBP);
             let id = match platform {
@@ -273,7 +352,7 @@ fn imported_orders(
                         .to_owned(),
                 ),
                 buyer_email: None,
-                platform_status: status.to_owned(),
+                platform_status: status.as_str().to_owned(),
                 total: Some(price),
                 fulfillment_channel: None,
                 marketplace_id: None,
@@ -289,7 +368,7 @@ fn imported_orders(
                 line_price: Some(price),
                 condition: Some("New".to_owned()),
             };
-            (order, vec![item], None)
+            (order, vec![item])
         })
         .collect()
 }
@@ -297,77 +376,134 @@ fn imported_orders(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::status::ui_status;
-    use std::collections::{HashMap, HashSet};
+    use spapi_sim::seller::demo;
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-01-18 12:00 UTC);
 
-    #[test]
-    fn same_seed_same_data() {
-        let (a, b) = (generate(7, NOW), generate(7, NOW));
-        let ids = |d: &DemoData| {
-            d.orders
-                .iter()
-                .map(|o| o.0.platform_order_id.clone())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(ids(&a), ids(&b));
-        assert_ne!(ids(&a), ids(&generate(8, NOW)));
+    fn demo_plan(seed: u64) -> (Vec<SimOrder>, DemoPlan, HashSet<String>) {
+        let orders = demo::generate(seed, NOW).orders;
+        let (missing, _) = headers_only(&orders, 15).expect("enough orders");
+        let confirmed = confirmed_orders(&orders, demo::SHIPPED_UNCONFIRMED);
+        let plan = plan(seed, &orders, &confirmed, &missing, NOW);
+        (orders, plan, missing)
     }
 
     #[test]
-    fn shaped_like_the_journey() {
-        let d = generate(super::super::DEMO_SEED, NOW);
-        let amazon: Vec<_> = d
-            .orders
-            .iter()
-            .filter(|o| o.0.platform == Platform::Amazon)
-            .collect();
-        assert_eq!(amazon.len(), 300);
-        let mut by_ui: HashMap<&str, usize> = HashMap::new();
-        for (o, _, wf) in &amazon {
-            *by_ui
-                .entry(ui_status(&o.platform_status, *wf).as_str())
-                .or_default() += 1;
+    fn the_newest_orders_arrive_headers_only_and_are_open() {
+        let orders = demo::generate(super::super::DEMO_SEED, NOW).orders;
+        let (missing, until) = headers_only(&orders, 15).expect("enough orders");
+        assert_eq!(missing.len(), 15);
+        for o in &orders {
+            assert_eq!(missing.contains(&o.order_id), o.last_updated > until);
         }
-        assert_eq!(by_ui.get("Pending"), Some(&5));
-        assert_eq!(by_ui.get("Paid"), Some(&15));
-        assert_eq!(by_ui.get("Shipped"), Some(&30));
-        assert_eq!(by_ui.get("Completed"), Some(&246));
-        assert_eq!(by_ui.get("Cancelled"), Some(&4));
-        let ids: HashSet<_> = amazon.iter().map(|o| &o.0.platform_order_id).collect();
-        assert_eq!(ids.len(), 300, "order ids are unique");
-        let lines: Vec<_> = amazon.iter().flat_map(|o| &o.1).collect();
         assert!(
-            lines.iter().any(|l| l.asin.is_none()),
-            "some lines have no ASIN"
-        );
-        assert!(
-            lines.iter().any(|l| l.quantity > 1),
-            "some lines are multi-quantity"
-        );
-        let mapped: HashSet<_> = d.mappings.iter().map(|m| m.0.as_str()).collect();
-        assert!(
-            lines
+            orders
                 .iter()
-                .any(|l| l.asin.as_deref().is_some_and(|a| !mapped.contains(a))),
-            "some unmatched"
+                .filter(|o| missing.contains(&o.order_id))
+                .all(|o| matches!(
+                    o.status,
+                    OrderStatus::Pending
+                        | OrderStatus::PendingAvailability
+                        | OrderStatus::Unshipped
+                        | OrderStatus::PartiallyShipped
+                )),
+            "the orders missing their lines are Pending or Paid"
         );
-        assert_eq!(
-            amazon.iter().filter(|o| !o.0.items_fetched).count(),
-            MISSING_ITEMS
-        );
-        assert!(
-            amazon
+    }
+
+    #[test]
+    fn same_seed_same_plan() {
+        let skus = |p: &DemoPlan| {
+            p.stock
                 .iter()
-                .filter(|o| o.0.platform_status == "Pending")
-                .all(|o| o.0.total.is_none())
-        );
+                .chain(
+                    p.confirmed
+                        .iter()
+                        .flat_map(|c| c.lines.iter().flat_map(|l| &l.units)),
+                )
+                .map(|u| (u.sku.clone(), u.cost_minor))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(skus(&demo_plan(7).1), skus(&demo_plan(7).1));
+    }
+
+    #[test]
+    fn confirmed_orders_sell_one_unit_per_unit_ordered() {
+        let (orders, plan, missing) = demo_plan(super::super::DEMO_SEED);
+        assert_eq!(plan.confirmed.len(), 246);
+        for c in &plan.confirmed {
+            assert!(!missing.contains(&c.order_id));
+            let order = orders
+                .iter()
+                .find(|o| o.order_id == c.order_id)
+                .expect("order");
+            assert!(!c.lines.is_empty(), "{} has a line to link", c.order_id);
+            for l in &c.lines {
+                let line = order
+                    .lines
+                    .iter()
+                    .find(|x| x.order_item_id == l.order_item_id)
+                    .expect("line");
+                assert_eq!(l.units.len(), line.quantity as usize);
+                assert!(l.units.iter().all(|u| u.created_at < Some(order.created)));
+            }
+        }
+        let skus: HashSet<_> = plan
+            .stock
+            .iter()
+            .chain(
+                plan.confirmed
+                    .iter()
+                    .flat_map(|c| c.lines.iter().flat_map(|l| &l.units)),
+            )
+            .map(|u| u.sku.clone())
+            .collect();
+        let units = plan.stock.len()
+            + plan
+                .confirmed
+                .iter()
+                .flat_map(|c| &c.lines)
+                .map(|l| l.units.len())
+                .sum::<usize>();
+        assert_eq!(skus.len(), units, "SKUs are unique");
         assert!(
-            d.units.len() >= 200,
-            "a few hundred units, got {}",
-            d.units.len()
+            plan.stock.len() >= 200,
+            "{} units on shelves",
+            plan.stock.len()
         );
+    }
+
+    #[test]
+    fn some_open_lines_are_unmatched() {
+        let (orders, plan, missing) = demo_plan(super::super::DEMO_SEED);
+        let confirmed: HashSet<_> = plan.confirmed.iter().map(|c| &c.order_id).collect();
+        let mapped: HashSet<_> = plan.mappings.iter().map(|m| m.0.as_str()).collect();
+        let open_lines: Vec<_> = orders
+            .iter()
+            .filter(|o| !confirmed.contains(&o.order_id) && !missing.contains(&o.order_id))
+            .flat_map(|o| &o.lines)
+            .collect();
+        assert!(
+            open_lines
+                .iter()
+                .any(|l| l.asin.as_deref().is_some_and(|a| !mapped.contains(a)))
+        );
+        assert!(open_lines.iter().any(|l| l.asin.is_none()));
+        let open: Vec<&SimOrder> = orders
+            .iter()
+            .filter(|o| !confirmed.contains(&o.order_id) && !missing.contains(&o.order_id))
+            .collect();
+        let example = matcher_example(&open).expect("the matcher example");
+        assert!(!mapped.contains(example), "{example} is unmatched");
+        let set = by_asin(example).expect("catalogue").set_number;
+        assert!(
+            plan.stock
+                .iter()
+                .filter(|u| u.set_number == set && u.status.is_sellable())
+                .count()
+                >= 2
+        );
+        assert!(open_lines.iter().any(|l| l.quantity > 1));
     }
 }

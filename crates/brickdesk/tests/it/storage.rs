@@ -67,7 +67,7 @@ on_both_backends! {
     ui_status_column_follows_the_domain_rule => ui_status_column_agrees;
     a_unit_can_be_linked_only_once => link_unique_per_unit;
     an_uncommitted_transaction_leaves_nothing => rollback_leaves_nothing;
-    demo_seed_matches_its_generator => demo_seed_is_complete;
+    demo_fill_syncs_the_simulator_and_completes => demo_seed_is_complete;
     a_session_expires_exactly_at_its_expiry => session_expiry_boundary;
 }
 
@@ -284,29 +284,39 @@ async fn demo_seed_is_complete(db: &Db) {
     let seeded = demo::seed(db, demo::DEMO_SEED).await.expect("seed");
     assert!(!demo::database_is_empty(db).await.expect("not empty"));
     assert!(demo::is_demo_database(db).await.expect("marker"));
-    let data = demo::generate(demo::DEMO_SEED, time::OffsetDateTime::now_utc());
-    assert_eq!(seeded.orders, data.orders.len());
-    assert_eq!(seeded.units, data.units.len());
+    assert!(!demo::needs_filling(db).await.expect("complete"));
+    assert_eq!(seeded.amazon_orders, demo::DEMO_AMAZON_ORDERS as i64);
+    assert_eq!(seeded.missing_items, demo::MISSING_ITEMS as i64);
     assert_eq!(
         db::orders::count_all(db).await.expect("orders") as usize,
-        data.orders.len()
+        demo::DEMO_AMAZON_ORDERS + seeded.other_orders
     );
     assert_eq!(
         db::inventory::count(db, None).await.expect("units") as usize,
-        data.units.len()
+        seeded.units
     );
     assert_eq!(
+        db::inventory::count(db, Some(InventoryStatus::Sold))
+            .await
+            .expect("sold") as usize,
+        seeded.sold_units
+    );
+    assert!(seeded.sold_units > 0 && seeded.units > seeded.sold_units);
+    assert_eq!(
         db::mappings::count(db).await.expect("maps") as usize,
-        data.mappings.len()
+        seeded.mappings
     );
     let summary = db::orders::status_summary(db, Platform::Amazon)
         .await
         .expect("summary");
     assert_eq!(summary.all, 300);
-    let paid = summary
-        .counts
-        .iter()
-        .find(|(s, _)| *s == UiStatus::Paid)
-        .map(|(_, n)| *n);
-    assert_eq!(paid, Some(15));
+    let count = |status| {
+        summary
+            .counts
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map(|(_, n)| *n)
+    };
+    assert_eq!(count(UiStatus::Paid), Some(15));
+    assert_eq!(count(UiStatus::Completed), Some(246));
 }

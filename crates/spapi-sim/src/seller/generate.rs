@@ -52,19 +52,17 @@ const BUYERS: [&str; 16] = [
     "Sophie Hall",
 ];
 
-struct Gen {
-    rng: StdRng,
+/// The generator the sellers share: a seeded RNG, the ids drawn so far
+/// (kept unique) and the time the seller's history runs up to.
+pub(super) struct Gen {
+    pub(super) rng: StdRng,
     ids: HashSet<String>,
     anchor: OffsetDateTime,
 }
 
 /// Generates `count` orders placed before `anchor`, with their events.
 pub fn generate(seed: u64, count: usize, anchor: OffsetDateTime) -> Seller {
-    let mut g = Gen {
-        rng: StdRng::seed_from_u64(seed),
-        ids: HashSet::new(),
-        anchor,
-    };
+    let mut g = Gen::new(seed, anchor);
     let mut created = Vec::with_capacity(count);
     let mut at = anchor - Duration::minutes(15);
     for _ in 0..count {
@@ -92,17 +90,15 @@ pub fn generate(seed: u64, count: usize, anchor: OffsetDateTime) -> Seller {
         }
         seller.orders.push(order);
     }
-    if count >= 20 && !seller.events.iter().any(|e| e.kind == EventKind::Refund) {
-        let first = seller
-            .events
-            .iter()
-            .find(|e| e.kind == EventKind::Shipment)
-            .cloned();
-        if let Some(shipment) = first {
-            let refund = g.refund(&shipment, shipment.posted + Duration::days(5));
-            seller.add_event(refund);
-        }
+    if count >= 20 {
+        g.ensure_a_refund(&mut seller);
     }
+    touch_refunded(&mut seller);
+    seller
+}
+
+/// Moves each refunded order's last update to its refund.
+pub(super) fn touch_refunded(seller: &mut Seller) {
     for event in seller.events.iter().filter(|e| e.kind == EventKind::Refund) {
         if let Some(order) = seller
             .orders
@@ -112,10 +108,34 @@ pub fn generate(seed: u64, count: usize, anchor: OffsetDateTime) -> Seller {
             order.last_updated = order.last_updated.max(event.posted);
         }
     }
-    seller
 }
 
 impl Gen {
+    /// A generator for `seed` whose history ends at `anchor`.
+    pub(super) fn new(seed: u64, anchor: OffsetDateTime) -> Gen {
+        Gen {
+            rng: StdRng::seed_from_u64(seed),
+            ids: HashSet::new(),
+            anchor,
+        }
+    }
+
+    /// Refunds the first shipment when chance gave no refund.
+    pub(super) fn ensure_a_refund(&mut self, seller: &mut Seller) {
+        if seller.events.iter().any(|e| e.kind == EventKind::Refund) {
+            return;
+        }
+        let first = seller
+            .events
+            .iter()
+            .find(|e| e.kind == EventKind::Shipment)
+            .cloned();
+        if let Some(shipment) = first {
+            let refund = self.refund(&shipment, shipment.posted + Duration::days(5));
+            seller.add_event(refund);
+        }
+    }
+
     fn status_for_age(&mut self, age: Duration) -> OrderStatus {
         let roll = self.rng.random_range(0..100);
         if age < Duration::days(1) {
@@ -154,21 +174,27 @@ impl Gen {
         })
     }
 
-    fn order(
-        &mut self,
-        created: OffsetDateTime,
-        status: OrderStatus,
-        force_no_asin: bool,
-        force_multi: bool,
-    ) -> (SimOrder, Option<OffsetDateTime>) {
-        let order_id = self.unique(|rng| {
+    /// A new Amazon-shaped order id, e.g. `203-1234567-1234567`.
+    pub(super) fn order_id(&mut self) -> String {
+        self.unique(|rng| {
             format!(
                 "{}-{:07}-{:07}",
                 rng.random_range(202..=206),
                 rng.random_range(0..10_000_000),
                 rng.random_range(0..10_000_000)
             )
-        });
+        })
+    }
+
+    /// An order placed at `created` in `status`, and when it shipped.
+    pub(super) fn order(
+        &mut self,
+        created: OffsetDateTime,
+        status: OrderStatus,
+        force_no_asin: bool,
+        force_multi: bool,
+    ) -> (SimOrder, Option<OffsetDateTime>) {
+        let order_id = self.order_id();
         let fulfillment = if !force_no_asin && self.rng.random_bool(0.35) {
             Fulfillment::Amazon
         } else {
@@ -238,11 +264,23 @@ impl Gen {
         (order, shipped_at)
     }
 
-    fn line(&mut self, fulfillment: Fulfillment) -> SimLine {
+    /// A line of a new order: now and then (merchant orders only) a
+    /// listing without ASIN, else a catalogue listing.
+    pub(super) fn line(&mut self, fulfillment: Fulfillment) -> SimLine {
         if fulfillment == Fulfillment::Merchant && self.rng.random_bool(0.06) {
             return self.no_asin_line();
         }
+        self.catalogue_line()
+    }
+
+    /// A line of a catalogue listing (with ASIN), new or used.
+    pub(super) fn catalogue_line(&mut self) -> SimLine {
         let entry: &CatalogueEntry = &CATALOGUE[self.rng.random_range(0..CATALOGUE.len())];
+        self.listing_line(entry)
+    }
+
+    /// A line of `entry`'s listing, new or used.
+    pub(super) fn listing_line(&mut self, entry: &CatalogueEntry) -> SimLine {
         let used = self.rng.random_bool(0.15);
         let factor = if used {
             0.7
@@ -296,7 +334,14 @@ impl Gen {
         self.unique(|_| format!("amzn1.transaction.{hex}"))
     }
 
-    fn events_for(&mut self, seller: &mut Seller, order: &SimOrder, shipped_at: OffsetDateTime) {
+    /// The shipment event (and now and then a refund) of `order`, posted
+    /// a few days after `shipped_at` if that is before the anchor.
+    pub(super) fn events_for(
+        &mut self,
+        seller: &mut Seller,
+        order: &SimOrder,
+        shipped_at: OffsetDateTime,
+    ) {
         let posted = shipped_at + Duration::hours(self.rng.random_range(24..96));
         let visible_before = self.anchor - Duration::minutes(3);
         if posted >= visible_before {

@@ -69,6 +69,7 @@ impl SimState {
         headers: &HeaderMap,
         run: impl FnOnce(&SimState) -> Result<Value, ApiFailure>,
     ) -> Response {
+        self.catch_up();
         let request_id = self.request_id();
         let fault = self.next_fault();
         if let Some(fault) = fault {

@@ -1,0 +1,290 @@
+//! Demo mode: the demo seller lives in the built-in simulator, the
+//! database is filled by a real first sync from it, and every Amazon
+//! feature then has real work: sync finds the same orders, Fetch Missing
+//! Items fills the orders stored without lines, Reconcile Fees finds the
+//! sold units' fee events, and the simulator keeps trading as its clock
+//! runs.
+
+use std::path::Path;
+use std::time::Duration;
+
+use brickdesk::Application;
+use brickdesk::auth::Role;
+use brickdesk::config::{Cli, Command, Config, DemoMode};
+use brickdesk::db::inventory::InventoryQuery;
+use brickdesk::db::orders::OrderListQuery;
+use brickdesk::db::{self, Db};
+use brickdesk::demo;
+use brickdesk::domain::Platform;
+use serde_json::Value;
+use spapi_sim::SimClock;
+use tokio_util::sync::CancellationToken;
+
+use crate::helpers::{PASSWORD, cookie_client, spawn_app, sqlite};
+
+/// Sends `request`; its status and JSON body.
+async fn call(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let resp = request.send().await.expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.expect("JSON body"))
+}
+
+async fn sync(address: &str, client: &reqwest::Client) -> Value {
+    let (status, body) = call(client.post(format!("{address}/api/integrations/amazon/sync"))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "done", "{body}");
+    body
+}
+
+/// Every Amazon order (id, status, workflow, total, lines) and every unit
+/// (SKU, set, condition, status, cost, price) as stored, in a stable order.
+async fn snapshot(db: &Db) -> (Vec<String>, Vec<String>) {
+    let mut orders = Vec::new();
+    loop {
+        let q = OrderListQuery {
+            platform: Some(Platform::Amazon),
+            status: None,
+            matching: None,
+            search: None,
+            offset: orders.len() as u64,
+            limit: 100,
+        };
+        let (page, _) = db::orders::list_orders(db, &q).await.expect("orders");
+        if page.is_empty() {
+            break;
+        }
+        for o in page {
+            let lines: Vec<String> = o
+                .lines
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} {:?} x{} {:?} {}",
+                        l.platform_item_id, l.asin, l.quantity, l.unit_price_minor, l.match_status
+                    )
+                })
+                .collect();
+            orders.push(format!(
+                "{} {} {:?} {:?} [{}]",
+                o.platform_order_id,
+                o.ui_status,
+                o.total_minor,
+                o.items_fetched_at.is_some(),
+                lines.join(", ")
+            ));
+        }
+    }
+    orders.sort();
+    let (units, _) = db::inventory::list(db, &InventoryQuery::default())
+        .await
+        .expect("units");
+    let mut units: Vec<String> = units
+        .iter()
+        .map(|u| {
+            format!(
+                "{:?} {} {} {} {:?} {:?}",
+                u.sku, u.set_number, u.condition, u.status, u.cost_minor, u.listing_price_minor
+            )
+        })
+        .collect();
+    units.sort();
+    (orders, units)
+}
+
+#[tokio::test]
+async fn a_demo_start_is_a_real_first_sync_and_every_amazon_feature_has_work() {
+    let app = spawn_app(DemoMode::On).await;
+    let owner = app.owner().await;
+    let a = &app.address;
+    assert_eq!(
+        db::orders::count(&app.db, Platform::Amazon).await.unwrap(),
+        demo::DEMO_AMAZON_ORDERS as i64,
+        "every order of the simulator was synced"
+    );
+    let missing = db::orders::count_missing_items(&app.db, Platform::Amazon)
+        .await
+        .unwrap();
+    assert_eq!(missing, demo::MISSING_ITEMS as i64);
+
+    // [Sync Orders] finds the same orders.
+    let again = sync(a, &owner).await;
+    assert_eq!(
+        (again["new"].as_i64(), again["failed"].as_i64()),
+        (Some(0), Some(0)),
+        "{again}"
+    );
+    assert_eq!(
+        db::orders::count(&app.db, Platform::Amazon).await.unwrap(),
+        demo::DEMO_AMAZON_ORDERS as i64
+    );
+
+    // [Fetch Missing Items] fills every order stored without lines.
+    let (status, started) = call(owner.post(format!("{a}/api/orders/backfill"))).await;
+    assert_eq!(status, 201, "{started}");
+    let done = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let (_, p) = call(owner.get(format!("{a}/api/orders/backfill"))).await;
+            if p["isRunning"] == false && p["jobId"] == started["jobId"] {
+                return p;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the backfill ends");
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(
+        (done["success"].as_i64(), done["failed"].as_i64()),
+        (Some(missing), Some(0)),
+        "{done}"
+    );
+    assert_eq!(
+        db::orders::count_missing_items(&app.db, Platform::Amazon)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // [Reconcile Fees] finds the sold units' fee events.
+    let (status, run) = call(owner.post(format!("{a}/api/admin/reconcile-amazon-fees"))).await;
+    assert_eq!(status, 200, "{run}");
+    let updated = run["updated"].as_i64().unwrap_or(0);
+    assert!(updated > 0, "{run}");
+    assert_eq!(
+        run["message"]
+            .as_str()
+            .map(|m| m.starts_with(&format!("Updated {updated} items"))),
+        Some(true),
+        "{run}"
+    );
+    assert!(run["fetch_error"].is_null(), "{run}");
+    assert_eq!(run["skipped"].as_array().map(Vec::len), Some(0), "{run}");
+    assert_eq!(run["unreadable_events"].as_i64(), Some(0), "{run}");
+}
+
+#[tokio::test]
+async fn two_demo_starts_hold_the_same_orders_and_units() {
+    let first = spawn_app(DemoMode::On).await;
+    let second = spawn_app(DemoMode::On).await;
+    let (orders, units) = snapshot(&first.db).await;
+    assert_eq!(orders.len(), demo::DEMO_AMAZON_ORDERS);
+    assert!(units.len() > 200, "{} units", units.len());
+    assert_eq!((orders, units), snapshot(&second.db).await);
+}
+
+/// A demo app on a database of the test's, whose simulator clock the
+/// test holds, with an owner's client.
+struct DemoApp {
+    address: String,
+    clock: SimClock,
+    owner: reqwest::Client,
+    stop: CancellationToken,
+    serving: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl DemoApp {
+    /// Builds the app in demo mode on `url` (what `brickdesk serve --demo
+    /// on` does) and signs the owner in, creating the owner the first time.
+    async fn start(url: &str, data_dir: &Path) -> DemoApp {
+        let cli = Cli::parse_args_with_default(
+            [
+                "brickdesk",
+                "--data-dir",
+                &data_dir.display().to_string(),
+                "--database-url",
+                url,
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--demo",
+                "on",
+            ]
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        );
+        let Some(Command::Serve(serve)) = cli.command else {
+            panic!("parsed as serve");
+        };
+        let config = Config::from_args(&cli.global, &serve).expect("config");
+        let app = Application::build(config).await.expect("build app");
+        let clock = app
+            .demo_sim()
+            .expect("demo simulator")
+            .config()
+            .clock
+            .clone();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.db().clone();
+        let stop = CancellationToken::new();
+        let serving = tokio::spawn(app.run_until(stop.clone().cancelled_owned()));
+        if db::users::count(&db).await.expect("users") == 0 {
+            let hash = brickdesk::auth::password::hash(PASSWORD).expect("hash");
+            let mut tx = db.begin().await.expect("begin");
+            db::users::create(&mut tx, "owner", &hash, Role::Owner)
+                .await
+                .expect("owner");
+            tx.commit().await.expect("commit");
+        }
+        let owner = cookie_client();
+        let resp = owner
+            .post(format!("{address}/login"))
+            .form(&[("username", "owner"), ("password", PASSWORD), ("next", "/")])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(resp.status(), 303, "owner sign-in redirects");
+        DemoApp {
+            address,
+            clock,
+            owner,
+            stop,
+            serving,
+        }
+    }
+
+    async fn stop(self) {
+        self.stop.cancel();
+        self.serving.await.expect("app task").expect("served");
+    }
+}
+
+#[tokio::test]
+async fn the_demo_seller_keeps_trading_as_the_simulator_clock_runs() {
+    let t = sqlite().await;
+    let dir = tempfile::tempdir().expect("data dir");
+    let app = DemoApp::start(&t.url, dir.path()).await;
+    let quiet = sync(&app.address, &app.owner).await;
+    assert_eq!(
+        (quiet["new"].as_i64(), quiet["updated"].as_i64()),
+        (Some(0), Some(0)),
+        "{quiet}"
+    );
+    app.clock.advance(Duration::from_secs(4 * 60));
+    let later = sync(&app.address, &app.owner).await;
+    let changed = later["new"].as_i64().unwrap_or(0) + later["updated"].as_i64().unwrap_or(0);
+    assert!(
+        changed >= 1,
+        "a sync a few minutes later brings an order: {later}"
+    );
+    assert_eq!(later["failed"].as_i64(), Some(0), "{later}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_restarted_demo_simulates_the_seller_it_synced() {
+    let t = sqlite().await;
+    let dir = tempfile::tempdir().expect("data dir");
+    let first = DemoApp::start(&t.url, dir.path()).await;
+    let filled = snapshot(&t.db).await;
+    first.stop().await;
+    let second = DemoApp::start(&t.url, dir.path()).await;
+    assert_eq!(snapshot(&t.db).await, filled, "the demo is filled once");
+    let again = sync(&second.address, &second.owner).await;
+    assert_eq!(
+        (again["new"].as_i64(), again["updated"].as_i64()),
+        (Some(0), Some(0)),
+        "{again}"
+    );
+    second.stop().await;
+}

@@ -113,6 +113,8 @@ impl Db {
             // sqlx's ping before each use would only add a hop to the
             // connection's thread on every query.
             .test_before_acquire(false)
+            // A connection idle this long is closed, giving back its page cache.
+            .idle_timeout(Duration::from_secs(10))
             .after_release(|conn, _| Box::pin(release_outside_transaction(conn)))
             .connect_with(options)
             .await

@@ -37,6 +37,10 @@ pub struct OrdersListArgs {
     /// Requests of the throughput run.
     #[arg(long, default_value_t = 3_000)]
     pub throughput_requests: usize,
+    /// Seconds to wait after the throughput run before reading the
+    /// resident memory again.
+    #[arg(long, default_value_t = 30)]
+    pub settle_seconds: u64,
 }
 
 const STATUSES: [(&str, Option<&str>, u64); 6] = [
@@ -209,6 +213,16 @@ async fn throughput(
         body.len()
     );
     let next = Arc::new(AtomicUsize::new(0));
+    let peak_rss = Arc::new(AtomicUsize::new(resident_kib().unwrap_or(0)));
+    let sampler = {
+        let peak = peak_rss.clone();
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(resident_kib().unwrap_or(0), Ordering::Relaxed);
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        })
+    };
     let cpu_before = ProcessCpu::read();
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -231,6 +245,8 @@ async fn throughput(
         t.await??;
     }
     let secs = started.elapsed().as_secs_f64();
+    sampler.abort();
+    peak_rss.fetch_max(resident_kib().unwrap_or(0), Ordering::Relaxed);
     #[allow(clippy::cast_precision_loss)]
     let rate = total as f64 / secs;
     println!(
@@ -252,7 +268,24 @@ async fn throughput(
             per(after.system - before.system),
         );
     }
+    println!(
+        "  {:<34} {:.1} MB peak resident during the run",
+        "memory",
+        mb(peak_rss.load(Ordering::Relaxed))
+    );
     Ok(())
+}
+
+/// Resident memory of this process (Linux `/proc`), in KiB.
+fn resident_kib() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn mb(kib: usize) -> f64 {
+    kib as f64 / 1024.0
 }
 
 /// CPU time and context switches of this process so far (Linux `/proc`).
@@ -327,6 +360,11 @@ pub async fn measure(label: &str, db: Db, args: &OrdersListArgs) -> anyhow::Resu
         .default_headers(headers)
         .pool_max_idle_per_host(64)
         .build()?;
+    println!(
+        "  {:<34} {:.1} MB resident before the first request",
+        "memory",
+        mb(resident_kib().unwrap_or(0))
+    );
     let n = args.requests;
     let pages = (args.orders / 50).max(1);
     let list =
@@ -363,6 +401,13 @@ pub async fn measure(label: &str, db: Db, args: &OrdersListArgs) -> anyhow::Resu
         args.throughput_requests,
     )
     .await?;
+    tokio::time::sleep(std::time::Duration::from_secs(args.settle_seconds)).await;
+    println!(
+        "  {:<34} {:.1} MB resident {} s after the run",
+        "memory",
+        mb(resident_kib().unwrap_or(0)),
+        args.settle_seconds
+    );
     server.abort();
     let _ = std::fs::remove_dir_all(&data_dir);
     Ok(())

@@ -87,11 +87,7 @@ pub struct Plan {
 
 /// Plans the Amazon orders in `statuses` (optionally only some order ids).
 /// Reads only.
-pub async fn load_plan(
-    db: &Db,
-    statuses: &[UiStatus],
-    scope: Scope<'_>,
-) -> Result<Plan, DbError> {
+pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Result<Plan, DbError> {
     let orders = fulfilment::amazon_orders(db, statuses, scope).await?;
     let order_ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
     let mut lines = Vec::new();

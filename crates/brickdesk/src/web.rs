@@ -66,6 +66,16 @@ impl AppState {
     }
 }
 
+/// "6 Dec 2026 14:03": `at` in the seller's time zone `tz`, as pages show times.
+pub fn local_time(at: time::OffsetDateTime, tz: &time_tz::Tz) -> String {
+    use time_tz::OffsetDateTimeExt;
+    at.to_timezone(tz)
+        .format(time::macros::format_description!(
+            "[day padding:none] [month repr:short] [year] [hour]:[minute]"
+        ))
+        .unwrap_or_else(|_| at.to_string())
+}
+
 /// Every route of the app, with its access rule.
 pub fn routes() -> Routes {
     Routes::default()

@@ -288,3 +288,38 @@ async fn a_restarted_demo_simulates_the_seller_it_synced() {
     );
     second.stop().await;
 }
+
+#[tokio::test]
+async fn the_dashboard_is_the_sellers_morning_view() {
+    let app = spawn_app(DemoMode::On).await;
+    let owner = app.owner().await;
+    let html = owner
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .expect("dashboard")
+        .text()
+        .await
+        .expect("html");
+    for (id, text, link) in [
+        ("to-pick", "15</span>", "/orders/amazon?status=Paid"),
+        ("missing-items", "15</span>", "/orders#amazon-card"),
+        (
+            "unmatched",
+            "orders with unmatched lines",
+            "/orders/amazon?match=unmatched",
+        ),
+        (
+            "missing-fees",
+            "sold items missing fee data",
+            "/orders#amazon-card",
+        ),
+    ] {
+        let start = html
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("{id}"));
+        let task = &html[start..start + html[start..].find("</li>").expect("end")];
+        assert!(task.contains(text) && task.contains(link), "{id}: {task}");
+    }
+    assert!(html.contains("Amazon orders last synced"), "{html}");
+}

@@ -3,12 +3,11 @@
 //! becomes one line with who did it and when, in the seller's time zone.
 
 use serde_json::Value;
-use time::OffsetDateTime;
-use time::macros::format_description;
-use time_tz::{OffsetDateTimeExt, Tz};
+use time_tz::Tz;
 
 use crate::db::audit::AuditRow;
 use crate::domain::{Currency, Money};
+use crate::web::local_time;
 
 /// One line of a unit's History.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,15 +35,6 @@ const EDITED_FIELDS: [(&str, &str); 12] = [
     ("purchase_date", "purchase date"),
     ("notes", "notes"),
 ];
-
-/// "6 Dec 2026 14:03" of `at` in `tz`.
-pub fn local_time(at: OffsetDateTime, tz: &Tz) -> String {
-    at.to_timezone(tz)
-        .format(format_description!(
-            "[day padding:none] [month repr:short] [year] [hour]:[minute]"
-        ))
-        .unwrap_or_else(|_| at.to_string())
-}
 
 fn text(v: &Value) -> Option<&str> {
     v.as_str().map(str::trim).filter(|s| !s.is_empty())

@@ -323,3 +323,81 @@ async fn the_dashboard_is_the_sellers_morning_view() {
     }
     assert!(html.contains("Amazon orders last synced"), "{html}");
 }
+
+/// No error banner, and no "failed" count other than zero, on the page.
+async fn assert_no_failure_on_screen(b: &crate::browser::Browser, step: &str) {
+    let html = b.client.source().await.expect("source");
+    assert!(!html.contains("banner error"), "{step}: an error is shown");
+    for shown in html
+        .match_indices("failed")
+        .map(|(i, _)| &html[i.saturating_sub(40)..i])
+    {
+        assert!(
+            !shown.chars().any(|c| c.is_ascii_digit() && c != '0'),
+            "{step}: a failure count is shown: {shown}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn browser_the_demo_journey_runs_without_a_failure() {
+    let app = spawn_app(DemoMode::On).await;
+    app.add_user("anna", Role::Owner).await;
+    let Some(b) = crate::browser::Browser::start().await else {
+        return;
+    };
+    b.sign_in(&app, "anna").await;
+    let go = |path: &str| format!("{}{path}", app.address);
+
+    // Fetch Missing Items: the 15 orders stored without lines.
+    b.client.goto(&go("/orders")).await.expect("orders");
+    b.find("#fetch-missing").await.click().await.expect("fetch");
+    b.wait_for_text("data-field=\"success\">15<").await;
+    b.wait_for_text("Finished").await;
+    assert_no_failure_on_screen(&b, "backfill").await;
+
+    // Reconcile Fees: the sold units' fee events.
+    b.client.goto(&go("/orders")).await.expect("orders");
+    b.find("#reconcile-fees button")
+        .await
+        .click()
+        .await
+        .expect("fees");
+    b.wait_for_text("id=\"fees-result\"").await;
+    let result = b.find("#fees-result").await.text().await.expect("text");
+    assert!(
+        result.starts_with("Updated ") && !result.starts_with("Updated 0 "),
+        "{result}"
+    );
+    assert_no_failure_on_screen(&b, "fees").await;
+
+    // Sync Orders finds the same seller: nothing new, nothing failed.
+    b.client
+        .goto(&go("/orders/amazon"))
+        .await
+        .expect("amazon orders");
+    b.find("#sync-orders").await.click().await.expect("sync");
+    b.wait_for_text("Sync finished: 0 new").await;
+    assert_no_failure_on_screen(&b, "sync").await;
+
+    // Confirm one order processed.
+    b.client.goto(&go("/orders")).await.expect("orders");
+    b.find("#confirm-orders")
+        .await
+        .click()
+        .await
+        .expect("confirm dialog");
+    b.wait_for_text("Progress: 1 of").await;
+    b.find("dialog[open] fieldset:not([hidden]) [data-approve]")
+        .await
+        .click()
+        .await
+        .expect("approve");
+    b.find("#confirm-approved")
+        .await
+        .click()
+        .await
+        .expect("confirm");
+    b.wait_for_text("Confirmed 1 order;").await;
+    assert_no_failure_on_screen(&b, "confirm").await;
+}

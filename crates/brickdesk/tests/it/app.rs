@@ -54,7 +54,8 @@ async fn without_demo_the_dashboard_is_empty() {
     assert_eq!(resp.status(), 200);
     let html = resp.text().await.expect("body");
     assert!(!html.contains("Demo mode"));
-    assert!(html.contains("0 Amazon orders"));
+    assert!(html.contains("Amazon orders have not been synced yet"));
+    assert_eq!(html.matches("✓ nothing to do").count(), 4, "{html}");
 }
 
 fn run_brickdesk(args: &[&str]) -> std::process::Output {

@@ -43,7 +43,10 @@ async fn demo_mode_serves_the_demo_seller() {
     assert_eq!(resp.status(), 200);
     let html = resp.text().await.expect("body");
     assert!(html.contains("Demo mode — connected to the built-in Amazon simulator"));
-    assert!(html.contains("300 Amazon orders"), "{html}");
+    assert!(
+        html.contains("All</span><span class=\"card-count\">300</span>"),
+        "{html}"
+    );
 }
 
 #[tokio::test]

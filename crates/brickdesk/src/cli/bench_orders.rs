@@ -401,6 +401,8 @@ pub async fn measure(label: &str, db: Db, args: &OrdersListArgs) -> anyhow::Resu
         args.throughput_requests,
     )
     .await?;
+    // The load has stopped: its clients and their connections are gone.
+    drop(client);
     tokio::time::sleep(std::time::Duration::from_secs(args.settle_seconds)).await;
     println!(
         "  {:<34} {:.1} MB resident {} s after the run",

@@ -12,10 +12,11 @@ use super::{OrderStatus, Seller};
 pub const INTERVAL: Duration = Duration::minutes(3);
 
 /// A change is dated this long before it shows in searches, as Amazon's
-/// index lags behind LastUpdateDate. Over Amazon's 2-minute "Before"
-/// margin and within a sync's 5-minute overlap, so the next sync after a
-/// change shows finds it.
-pub const LAG: Duration = Duration::minutes(5);
+/// index lags behind LastUpdateDate. The next sync after a change shows
+/// finds it when the lag is over a client's "Before" bound (2 min and a
+/// few seconds before now) even in the first seconds of the anchor's
+/// minute, and within the previous sync's bound less its 5-minute overlap.
+pub const LAG: Duration = Duration::minutes(6);
 
 /// The schedule of changes and how far it has got.
 #[derive(Debug, Clone, PartialEq, Eq)]

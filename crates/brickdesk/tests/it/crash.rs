@@ -1,24 +1,27 @@
 //! The real `brickdesk` binary is killed with SIGKILL at random points
-//! during a backfill of 2,000 orders, at least ten times, and restarted
-//! each time; the job resumes by itself from its cursor. At the end the
-//! database equals the simulator's truth (no missing and no duplicated
-//! lines) and the job finished having counted every order exactly once.
+//! of a per-order backfill, ten times, and restarted each time; the job
+//! resumes by itself from its cursor. At the end the database equals the
+//! simulator's truth (no missing and no duplicated lines) and the job
+//! finished having counted every order exactly once. On SQLite and on
+//! PostgreSQL.
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use brickdesk::amazon::credentials::{self, Credentials, Region};
 use brickdesk::amazon::sync;
-use brickdesk::auth::secrets::SecretBox;
 use brickdesk::db::Db;
 use rand::Rng;
+use serde_json::{Value, json};
 
 use crate::amazon_sync::{jobs_for, sim, stored_lines, stored_orders, truth_via};
+use crate::helpers::{TestDb, postgres, sqlite};
+use crate::promises::{SECRET_KEY, owner_with_token, store_sim_credentials};
 
-const ORDERS: usize = 2_000;
 const KILLS: usize = 10;
-const SECRET_KEY: &str = "4f1c2a9e8b7d6c5f4e3d2c1b0a99887766554433221100ffeeddccbbaa998877";
+/// Catches a hang (a server that never starts, a job that never ends).
+const SAFETY_NET: Duration = Duration::from_secs(180);
 
+/// The server process, restarted after each kill.
 struct Server {
     args: Vec<String>,
     child: Option<Child>,
@@ -38,16 +41,19 @@ impl Server {
     }
 
     async fn wait_ready(&self, http: &reqwest::Client) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(r) = http.get(format!("{}/healthz", self.base)).send().await
-                && r.status().is_success()
-            {
-                return;
+        let ready = async {
+            loop {
+                if let Ok(r) = http.get(format!("{}/healthz", self.base)).send().await
+                    && r.status().is_success()
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("brickdesk did not start");
+        };
+        tokio::time::timeout(SAFETY_NET, ready)
+            .await
+            .expect("brickdesk started");
     }
 
     fn kill(&mut self) {
@@ -65,7 +71,7 @@ impl Drop for Server {
     }
 }
 
-async fn progress(http: &reqwest::Client, base: &str, token: &str) -> Option<serde_json::Value> {
+async fn progress(http: &reqwest::Client, base: &str, token: &str) -> Option<Value> {
     let r = http
         .get(format!("{base}/api/orders/backfill"))
         .bearer_auth(token)
@@ -75,84 +81,55 @@ async fn progress(http: &reqwest::Client, base: &str, token: &str) -> Option<ser
     r.json().await.ok()
 }
 
-#[tokio::test]
-async fn sigkill_during_backfill_loses_and_duplicates_nothing() {
-    // getOrderItems at 0.5/s × 300 = 150 orders a second: the backfill
-    // takes about 15 s of work, spread over the kills.
-    let sim = sim(ORDERS, 300.0, "").await;
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("brickdesk.db").display());
-    let db = Db::connect(&url).await.unwrap();
-    db.migrate().await.unwrap();
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
 
-    // The seller's account, an API token, and 2,000 orders without lines
-    // (a v0 sync: getOrders has no lines).
-    let token = brickdesk::auth::token::new_api_token();
-    let mut tx = db.begin().await.unwrap();
-    let hash = brickdesk::auth::password::hash("correct horse battery").unwrap();
-    let owner = brickdesk::db::users::create(&mut tx, "owner", &hash, brickdesk::auth::Role::Owner)
-        .await
-        .unwrap();
-    brickdesk::db::users::create_token(
-        &mut tx,
-        "crash test",
-        &brickdesk::auth::token::digest(&token),
-        owner,
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    let secrets = SecretBox::load_or_create(Some(SECRET_KEY), dir.path()).unwrap();
-    let creds = Credentials {
-        client_id: spapi_sim::DEMO_CLIENT_ID.into(),
-        client_secret: spapi_sim::DEMO_CLIENT_SECRET.into(),
-        refresh_token: spapi_sim::DEMO_REFRESH_TOKEN.into(),
-        region: Region::Eu,
-        marketplace_id: spapi_sim::DEMO_MARKETPLACE_ID.into(),
-    };
-    credentials::save(&db, &secrets, &creds, owner)
-        .await
-        .unwrap();
-    let jobs = jobs_for(&db, &sim);
+/// Syncs `orders` headers without lines into `t`, serves it with the real
+/// binary, starts a per-order backfill and kills the server ten times;
+/// `time_scale` keeps the backfill long enough for the kills.
+async fn sigkill_during_backfill(t: &TestDb, orders: usize, time_scale: f64) {
+    let sim = sim(orders, time_scale, "").await;
+    let dir = tempfile::tempdir().expect("data dir");
+    let (owner, token) = owner_with_token(&t.db, "owner").await;
+    store_sim_credentials(&t.db, owner).await;
+    // The orders' headers without lines (a v0 sync: getOrders has none).
+    let jobs = jobs_for(&t.db, &sim);
     let started = jobs
-        .start(
-            sync::KIND,
-            serde_json::json!({"api": "v0", "windowDays": 3650}),
-        )
+        .start(sync::KIND, json!({"api": "v0", "windowDays": 3650}))
         .await
-        .unwrap();
-    let synced = jobs.wait(started.job().id).await.unwrap();
-    assert_eq!(synced.state, "done");
+        .expect("start sync");
+    let synced = jobs.wait(started.job().id).await.expect("sync ends");
+    assert_eq!(synced.state, "done", "{synced:?}");
     let (heads, lines) = truth_via(&sim, false);
-    assert_eq!(stored_orders(&db).await, heads);
+    assert_eq!(stored_orders(&t.db).await, heads);
     let n = heads.len();
-    assert!(n > ORDERS * 9 / 10, "{n}");
-    db.close().await;
+    assert!(n > orders * 9 / 10, "{n}");
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
+    let args = [
+        "serve",
+        "--addr",
+        &format!("127.0.0.1:{port}"),
+        "--demo",
+        "off",
+        "--database-url",
+        &t.url,
+        "--data-dir",
+        &dir.path().display().to_string(),
+        "--secret-key",
+        SECRET_KEY,
+        "--amazon-api-url",
+        &sim.base_url(),
+        "--amazon-lwa-url",
+        &sim.lwa_token_url(),
+    ];
     let mut server = Server {
-        args: vec![
-            "serve".into(),
-            "--addr".into(),
-            format!("127.0.0.1:{port}"),
-            "--demo".into(),
-            "off".into(),
-            "--database-url".into(),
-            url.clone(),
-            "--data-dir".into(),
-            dir.path().display().to_string(),
-            "--secret-key".into(),
-            SECRET_KEY.into(),
-            "--amazon-api-url".into(),
-            sim.base_url(),
-            "--amazon-lwa-url".into(),
-            sim.lwa_token_url(),
-        ],
+        args: args.into_iter().map(str::to_owned).collect(),
         child: None,
         base: base.clone(),
     };
@@ -163,57 +140,62 @@ async fn sigkill_during_backfill_loses_and_duplicates_nothing() {
         .post(format!("{base}/api/orders/backfill"))
         .bearer_auth(&token)
         // One call per order keeps the backfill long enough for ten kills.
-        .json(&serde_json::json!({"mode": "per_order"}))
+        .json(&json!({"mode": "per_order"}))
         .send()
         .await
-        .unwrap();
+        .expect("start backfill");
     assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
 
     let mut rng = rand::rng();
     let mut kills = 0;
-    let mut last_processed = 0;
+    let mut seen_processed = Vec::new();
     while kills < KILLS {
-        tokio::time::sleep(Duration::from_millis(rng.random_range(150..1200))).await;
+        tokio::time::sleep(Duration::from_millis(rng.random_range(150..1000))).await;
         let p = progress(&http, &base, &token).await;
         if p.as_ref().is_some_and(|p| p["state"] == "done") {
             break;
         }
         server.kill();
         kills += 1;
+        seen_processed.push(p.and_then(|p| p["processed"].as_i64()).unwrap_or(0));
         server.start();
         server.wait_ready(&http).await;
-        if let Some(p) = p {
-            last_processed = p["processed"].as_i64().unwrap_or(0);
-        }
     }
     assert_eq!(
         kills, KILLS,
-        "the backfill ended before {KILLS} kills (at {last_processed})"
+        "the backfill ended before {KILLS} kills (processed when killed: {seen_processed:?})"
+    );
+    assert!(
+        seen_processed.iter().any(|&p| p > 0 && p < n as i64),
+        "at least one kill landed mid-job: {seen_processed:?}"
     );
 
-    let deadline = Instant::now() + Duration::from_secs(180);
-    let done = loop {
-        let p = progress(&http, &base, &token).await;
-        if let Some(p) = p.filter(|p| p["state"] == "done") {
-            break p;
+    let finish = async {
+        loop {
+            if let Some(p) = progress(&http, &base, &token)
+                .await
+                .filter(|p| p["state"] == "done")
+            {
+                return p;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        assert!(
-            Instant::now() < deadline,
-            "backfill did not finish after the kills"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
     };
+    let done = tokio::time::timeout(SAFETY_NET, finish)
+        .await
+        .expect("the backfill finished after the kills");
     server.kill();
 
-    assert_eq!(done["total"], ORDERS, "{done}");
-    assert_eq!(
-        done["processed"], ORDERS,
-        "every order counted once: {done}"
-    );
-    assert_eq!(done["success"], ORDERS, "{done}");
-    assert_eq!(done["failed"], 0, "{done}");
-    assert_eq!(done["ordersNeedingBackfill"], 0, "{done}");
-    let db = Db::connect(&url).await.unwrap();
+    for (field, want) in [
+        ("total", n),
+        ("processed", n),
+        ("success", n),
+        ("failed", 0),
+        ("ordersNeedingBackfill", 0),
+    ] {
+        assert_eq!(done[field], want, "{field}: {done}");
+    }
+    let db = Db::connect(&t.url).await.expect("reconnect");
     assert_eq!(stored_orders(&db).await, heads);
     assert_eq!(
         stored_lines(&db).await,
@@ -221,5 +203,20 @@ async fn sigkill_during_backfill_loses_and_duplicates_nothing() {
         "no missing and no duplicated lines"
     );
     db.close().await;
-    sim.shutdown().await.unwrap();
+    sim.shutdown().await.expect("simulator stops");
+}
+
+#[tokio::test]
+async fn sigkill_during_backfill_loses_and_duplicates_nothing() {
+    // getOrderItems at 0.5/s × 300 = 150 orders a second: the backfill
+    // takes about 15 s of work, spread over the kills.
+    sigkill_during_backfill(&sqlite().await, 2_000, 300.0).await;
+}
+
+#[tokio::test]
+async fn sigkill_during_a_postgres_backfill_loses_and_duplicates_nothing() {
+    if let Some(t) = postgres().await {
+        // 75 orders a second: about 13 s of work, spread over the kills.
+        sigkill_during_backfill(&t, 1_000, 150.0).await;
+    }
 }

@@ -7,7 +7,6 @@
 //! never how long it took.
 
 mod already_sold;
-mod crash_postgres;
 mod csv_all_or_nothing;
 mod job_heartbeat;
 mod listing;

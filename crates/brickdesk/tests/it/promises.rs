@@ -1,9 +1,9 @@
 //! Promises the README makes that had no test of their own (issue 26):
 //! CSV import all-or-nothing at the write, job resume by heartbeat, the
 //! rate-limit banner's data, "already sold" per order, the same-origin
-//! rule's bearer exemption and the `Secure` cookie, the HTTP-level and
-//! crash tests on PostgreSQL, `/orders/ebay` and a multi-page picking
-//! list. Each asserts what happened (counts, states, order of events),
+//! rule's bearer exemption and the `Secure` cookie, the HTTP-level tests
+//! on PostgreSQL (the crash test runs there too, in `crash.rs`),
+//! `/orders/ebay` and a multi-page picking list. Each asserts what happened (counts, states, order of events),
 //! never how long it took.
 
 mod already_sold;

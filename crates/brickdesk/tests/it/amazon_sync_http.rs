@@ -4,17 +4,14 @@
 
 use std::time::Duration;
 
-use brickdesk::amazon::credentials::{self, Credentials, Region};
 use brickdesk::auth::Role;
-use brickdesk::auth::secrets::SecretBox;
 use brickdesk::config::DemoMode;
 use spapi_sim::RunningSim;
 
 use crate::amazon_sync::{SAFETY_NET, item_calls};
 use crate::browser::Browser;
 use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
-
-const SECRET_KEY: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
+use crate::promises::{SECRET_KEY, store_sim_credentials};
 
 /// Sends `request`; its status and JSON body.
 async fn call(request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
@@ -47,18 +44,7 @@ async fn app_on(sim: &RunningSim) -> (TestApp, reqwest::Client) {
     })
     .await;
     let owner = app.add_user("owner", Role::Owner).await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let secrets = SecretBox::load_or_create(Some(SECRET_KEY), dir.path()).expect("secrets");
-    let creds = Credentials {
-        client_id: spapi_sim::DEMO_CLIENT_ID.into(),
-        client_secret: spapi_sim::DEMO_CLIENT_SECRET.into(),
-        refresh_token: spapi_sim::DEMO_REFRESH_TOKEN.into(),
-        region: Region::Eu,
-        marketplace_id: spapi_sim::DEMO_MARKETPLACE_ID.into(),
-    };
-    credentials::save(&app.db, &secrets, &creds, owner)
-        .await
-        .expect("save credentials");
+    store_sim_credentials(&app.db, owner).await;
     let (client, resp) = app.sign_in("owner", PASSWORD).await;
     assert_eq!(resp.status(), 303, "owner sign-in redirects");
     (app, client)

@@ -3,26 +3,18 @@
 //! carries. Each answer must be a clear 4xx in the app's error format,
 //! never a panic or a 500.
 
-use brickdesk::auth::{Role, token};
 use brickdesk::config::DemoMode;
-use brickdesk::db;
 use brickdesk::web::defences::{CONTENT_SECURITY_POLICY, SECURITY_HEADERS};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestDb, postgres, spawn_app_on, sqlite};
+use crate::promises::owner_with_token;
 
 /// An API token of a new owner.
 async fn api_token(app: &TestApp) -> String {
-    let user = app.add_user("robot", Role::Owner).await;
-    let secret = token::new_api_token();
-    let mut tx = app.db.begin().await.expect("begin");
-    db::users::create_token(&mut tx, "hardening", &token::digest(&secret), user)
-        .await
-        .expect("token");
-    tx.commit().await.expect("commit");
-    secret
+    owner_with_token(&app.db, "robot").await.1
 }
 
 /// Sends `req` and returns its status and JSON error body, checking the

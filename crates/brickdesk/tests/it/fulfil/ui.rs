@@ -14,7 +14,20 @@ use time::macros::datetime;
 
 use super::{ASIN_A, add_mapping, add_order, add_unit, new_line, new_order, new_unit};
 use crate::browser::Browser;
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, spawn_app};
+
+/// Opens Confirm Orders Processed from `/orders`.
+async fn open_confirm_dialog(b: &Browser, app: &TestApp) {
+    b.client
+        .goto(&format!("{}/orders", app.address))
+        .await
+        .expect("orders");
+    b.find("#confirm-orders")
+        .await
+        .click()
+        .await
+        .expect("open dialog");
+}
 
 #[tokio::test]
 async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
@@ -90,15 +103,7 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
         return;
     };
     b.sign_in(&app, "anna").await;
-    b.client
-        .goto(&format!("{}/orders", app.address))
-        .await
-        .expect("orders");
-    b.find("#confirm-orders")
-        .await
-        .click()
-        .await
-        .expect("open dialog");
+    open_confirm_dialog(&b, &app).await;
     b.find("dialog#bd-dialog[open] form[data-wizard]").await;
     b.wait_for_text("Progress: 1 of 3 orders").await;
     b.wait_for_text("(oldest, recommended)").await;
@@ -267,15 +272,7 @@ async fn confirm_dialog_loads_orders_by_page_and_fits_a_phone() {
             .set_window_size(width, height)
             .await
             .expect("window size");
-        b.client
-            .goto(&format!("{}/orders", app.address))
-            .await
-            .expect("orders");
-        b.find("#confirm-orders")
-            .await
-            .click()
-            .await
-            .expect("open dialog");
+        open_confirm_dialog(&b, &app).await;
         b.wait_for_text("Progress: 1 of 25 orders (0 approved, 0 skipped)")
             .await;
         let overflow = b.client.execute(OVERFLOW, vec![]).await.expect("measure");

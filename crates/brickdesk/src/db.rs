@@ -18,6 +18,7 @@ pub mod orders;
 pub mod schema;
 pub mod scratch;
 pub mod settings;
+mod types;
 pub mod users;
 
 use std::path::Path;

@@ -29,6 +29,18 @@ impl MatchStatus {
             MatchStatus::NoAsin => "no_asin",
         }
     }
+
+    /// Parses a stored or query-string value.
+    pub fn parse(text: &str) -> Option<MatchStatus> {
+        [
+            MatchStatus::Linked,
+            MatchStatus::Matched,
+            MatchStatus::Unmatched,
+            MatchStatus::NoAsin,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text.trim())
+    }
 }
 
 /// Match status of one line. Linking wins: a line without ASIN can still be

@@ -360,25 +360,30 @@ impl Client {
         }
     }
 
-    /// Walks a paginated operation: `fetch(token)` returns one page and the
-    /// next token; the stream ends after a page without one.
-    pub(crate) fn paginate<P, F, Fut>(
-        fetch: F,
+    /// Walks a paginated operation: `fetch(client, query, token)` gets one
+    /// page and `next_token` reads the token of the page after it; the
+    /// stream ends after a page without one.
+    pub(crate) fn pages<Q, P, Fut>(
+        &self,
+        query: Q,
+        fetch: impl Fn(Client, Q, Option<String>) -> Fut + Send + 'static,
+        next_token: fn(&P) -> Option<String>,
     ) -> impl Stream<Item = Result<P, Error>> + Send + 'static
     where
+        Q: Clone + Send + 'static,
         P: Send + 'static,
-        F: FnMut(Option<String>) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<(P, Option<String>), Error>> + Send + 'static,
+        Fut: Future<Output = Result<P, Error>> + Send + 'static,
     {
-        stream::try_unfold(
-            (fetch, Some(None::<String>)),
-            |(mut fetch, next)| async move {
-                let Some(token) = next else { return Ok(None) };
-                let (page, next) = fetch(token).await?;
-                let next = next.filter(|t| !t.is_empty()).map(Some);
-                Ok(Some((page, (fetch, next))))
-            },
-        )
+        let client = self.clone();
+        stream::try_unfold(Some(None::<String>), move |next| {
+            let page = next.map(|token| fetch(client.clone(), query.clone(), token));
+            async move {
+                let Some(page) = page else { return Ok(None) };
+                let page = page.await?;
+                let next = next_token(&page).filter(|t| !t.is_empty()).map(Some);
+                Ok(Some((page, next)))
+            }
+        })
     }
 
     /// Flattens a page stream into its items.

@@ -1,12 +1,13 @@
 //! Finances v0 (`listFinancialEvents`, `listFinancialEventsByOrderId`) and
 //! Finances 2024-06-19 (`listTransactions`).
 
-use futures::Stream;
+use futures::{Stream, TryStreamExt};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use crate::client::{Client, Request};
-use crate::timestamp::{clamp_before, format_utc};
+use crate::timestamp::{before_param, fix_befores, format_utc};
 use crate::{Error, Money, Operation};
 
 /// The financial event lists Brickdesk reads from Finances v0.
@@ -137,6 +138,16 @@ struct Payload<T> {
     payload: Option<T>,
 }
 
+/// Calls `op` and unwraps `{"payload": ...}`; a missing payload is empty.
+async fn payload<T: DeserializeOwned + Default>(
+    client: &Client,
+    op: Operation,
+    request: Request,
+) -> Result<T, Error> {
+    let response: Payload<T> = client.call(op, request).await?;
+    Ok(response.payload.unwrap_or_default())
+}
+
 /// One page of `listFinancialEvents` with every event kept as the exact
 /// JSON Amazon sent, for callers that store what they fetched.
 #[derive(Debug, Default, Deserialize)]
@@ -232,16 +243,10 @@ pub struct TransactionsPage {
 }
 
 fn events_request(query: &ListFinancialEvents, token: Option<String>) -> Request {
-    let now = OffsetDateTime::now_utc();
     Request::get(&["finances", "v0", "financialEvents"])
         .opt_param("MaxResultsPerPage", query.max_results_per_page)
         .param("PostedAfter", format_utc(query.posted_after))
-        .opt_param(
-            "PostedBefore",
-            query
-                .posted_before
-                .map(|t| format_utc(clamp_before(t, now))),
-        )
+        .opt_param("PostedBefore", before_param(query.posted_before))
         .opt_param("NextToken", token)
 }
 
@@ -253,9 +258,7 @@ impl Client {
         token: Option<String>,
     ) -> Result<FinancialEventsPage, Error> {
         let request = events_request(query, token);
-        let response: Payload<FinancialEventsPage> =
-            self.call(Operation::ListFinancialEvents, request).await?;
-        Ok(response.payload.unwrap_or_default())
+        payload(self, Operation::ListFinancialEvents, request).await
     }
 
     /// One page of `listFinancialEvents`, events left as raw JSON.
@@ -265,29 +268,34 @@ impl Client {
         token: Option<String>,
     ) -> Result<RawFinancialEventsPage, Error> {
         let request = events_request(query, token);
-        let response: Payload<RawFinancialEventsPage> =
-            self.call(Operation::ListFinancialEvents, request).await?;
-        Ok(response.payload.unwrap_or_default())
+        payload(self, Operation::ListFinancialEvents, request).await
     }
 
     /// Every page of `listFinancialEvents`.
     pub fn list_financial_events(
         &self,
-        query: ListFinancialEvents,
+        mut query: ListFinancialEvents,
     ) -> impl Stream<Item = Result<FinancialEventsPage, Error>> + Send + 'static {
-        let client = self.clone();
-        let mut query = query;
-        query.posted_before = query
-            .posted_before
-            .map(|t| clamp_before(t, OffsetDateTime::now_utc()));
-        Client::paginate(move |token| {
-            let (client, query) = (client.clone(), query.clone());
-            async move {
-                let page = client.list_financial_events_page(&query, token).await?;
-                let next = page.next_token.clone();
-                Ok((page, next))
-            }
-        })
+        fix_befores([&mut query.posted_before]);
+        self.pages(
+            query,
+            |client, query, token| async move {
+                client.list_financial_events_page(&query, token).await
+            },
+            |page| page.next_token.clone(),
+        )
+    }
+
+    /// One page of `listFinancialEventsByOrderId`.
+    async fn financial_events_by_order_id_page(
+        &self,
+        order_id: &str,
+        token: Option<String>,
+    ) -> Result<FinancialEventsPage, Error> {
+        let request = Request::get(&["finances", "v0", "orders", order_id, "financialEvents"])
+            .param("MaxResultsPerPage", 100)
+            .opt_param("NextToken", token);
+        payload(self, Operation::ListFinancialEventsByOrderId, request).await
     }
 
     /// All financial events of one order (every page merged).
@@ -295,22 +303,18 @@ impl Client {
         &self,
         order_id: &str,
     ) -> Result<FinancialEvents, Error> {
-        let mut events = FinancialEvents::default();
-        let mut token: Option<String> = None;
-        loop {
-            let request = Request::get(&["finances", "v0", "orders", order_id, "financialEvents"])
-                .param("MaxResultsPerPage", 100)
-                .opt_param("NextToken", token);
-            let response: Payload<FinancialEventsPage> = self
-                .call(Operation::ListFinancialEventsByOrderId, request)
-                .await?;
-            let page = response.payload.unwrap_or_default();
+        let pages = self.pages(
+            order_id.to_owned(),
+            |client, id, token| async move {
+                client.financial_events_by_order_id_page(&id, token).await
+            },
+            |page| page.next_token.clone(),
+        );
+        let merge = |mut events: FinancialEvents, page: FinancialEventsPage| async move {
             events.extend(page.financial_events);
-            match page.next_token.filter(|t| !t.is_empty()) {
-                Some(next) => token = Some(next),
-                None => return Ok(events),
-            }
-        }
+            Ok(events)
+        };
+        pages.try_fold(FinancialEvents::default(), merge).await
     }
 
     /// One page of Finances 2024-06-19 `listTransactions` for `postedAfter`
@@ -327,9 +331,7 @@ impl Client {
             .opt_param("relatedIdentifierName", order_id.map(|_| "ORDER_ID"))
             .opt_param("relatedIdentifierValue", order_id)
             .opt_param("nextToken", token);
-        let response: Payload<TransactionsPage> =
-            self.call(Operation::ListTransactions, request).await?;
-        Ok(response.payload.unwrap_or_default())
+        payload(self, Operation::ListTransactions, request).await
     }
 
     /// Every transaction posted at or after `posted_after`.
@@ -337,17 +339,15 @@ impl Client {
         &self,
         posted_after: OffsetDateTime,
     ) -> impl Stream<Item = Result<Transaction, Error>> + Send + 'static {
-        let client = self.clone();
-        let pages = Client::paginate(move |token| {
-            let client = client.clone();
-            async move {
-                let page = client
+        let pages = self.pages(
+            posted_after,
+            |client, posted_after, token| async move {
+                client
                     .list_transactions_page(posted_after, None, token)
-                    .await?;
-                let next = page.next_token.clone();
-                Ok((page, next))
-            }
-        });
+                    .await
+            },
+            |page| page.next_token.clone(),
+        );
         Client::items(pages, |p| p.transactions)
     }
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::client::{Client, Request};
-use crate::timestamp::{clamp_before, format_utc};
+use crate::timestamp::{before_param, fix_befores, format_utc};
 use crate::{Error, Money, Operation};
 
 /// An order as Orders 2026-01-01 returns it (the fields Brickdesk reads).
@@ -256,13 +256,11 @@ impl SearchOrders {
     }
 
     fn request(&self, marketplace_id: &str, token: Option<String>) -> Request {
-        let now = OffsetDateTime::now_utc();
-        let before = |t: Option<OffsetDateTime>| t.map(|t| format_utc(clamp_before(t, now)));
         Request::get(&["orders", "2026-01-01", "orders"])
             .opt_param("createdAfter", self.created_after.map(format_utc))
-            .opt_param("createdBefore", before(self.created_before))
+            .opt_param("createdBefore", before_param(self.created_before))
             .opt_param("lastUpdatedAfter", self.last_updated_after.map(format_utc))
-            .opt_param("lastUpdatedBefore", before(self.last_updated_before))
+            .opt_param("lastUpdatedBefore", before_param(self.last_updated_before))
             .list_param("fulfillmentStatuses", &self.fulfillment_statuses)
             .list_param("marketplaceIds", &[marketplace_id])
             .list_param("fulfilledBy", &self.fulfilled_by)
@@ -289,22 +287,14 @@ impl Client {
     /// Every page of `searchOrders`, following `nextToken`.
     pub fn search_orders_pages(
         &self,
-        query: SearchOrders,
+        mut query: SearchOrders,
     ) -> impl Stream<Item = Result<SearchOrdersPage, Error>> + Send + 'static {
-        let client = self.clone();
-        let mut query = query;
-        // "Before" is fixed once so every page asks the same question.
-        let now = OffsetDateTime::now_utc();
-        query.created_before = query.created_before.map(|t| clamp_before(t, now));
-        query.last_updated_before = query.last_updated_before.map(|t| clamp_before(t, now));
-        Client::paginate(move |token| {
-            let (client, query) = (client.clone(), query.clone());
-            async move {
-                let page = client.search_orders_page(&query, token).await?;
-                let next = page.pagination.as_ref().and_then(|p| p.next_token.clone());
-                Ok((page, next))
-            }
-        })
+        fix_befores([&mut query.created_before, &mut query.last_updated_before]);
+        self.pages(
+            query,
+            |client, query, token| async move { client.search_orders_page(&query, token).await },
+            |page| page.pagination.as_ref().and_then(|p| p.next_token.clone()),
+        )
     }
 
     /// Every order `searchOrders` returns, across pages.

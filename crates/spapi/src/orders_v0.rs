@@ -1,12 +1,13 @@
 //! Orders API v0 (deprecated, retired 2027-03-27): `getOrders`, `getOrder`,
 //! `getOrderItems`.
 
-use futures::Stream;
+use futures::{Stream, TryStreamExt};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use crate::client::{Client, Request};
-use crate::timestamp::{clamp_before, format_utc};
+use crate::timestamp::{before_param, fix_befores, format_utc};
 use crate::{Error, Money, Operation};
 
 /// An order as Orders v0 returns it (the fields Brickdesk reads).
@@ -126,6 +127,16 @@ struct Payload<T> {
     payload: T,
 }
 
+/// Calls `op` and unwraps v0's `{"payload": ...}`.
+async fn payload<T: DeserializeOwned>(
+    client: &Client,
+    op: Operation,
+    request: Request,
+) -> Result<T, Error> {
+    let response: Payload<T> = client.call(op, request).await?;
+    Ok(response.payload)
+}
+
 /// Filters of `getOrders`. Build with [`GetOrders::created_after`] or
 /// [`GetOrders::last_updated_after`].
 #[derive(Debug, Clone, PartialEq)]
@@ -176,14 +187,12 @@ impl GetOrders {
     }
 
     fn request(&self, marketplace_id: &str, token: Option<String>) -> Request {
-        let now = OffsetDateTime::now_utc();
-        let before = |t: Option<OffsetDateTime>| t.map(|t| format_utc(clamp_before(t, now)));
         Request::get(&["orders", "v0", "orders"])
             .list_param("MarketplaceIds", &[marketplace_id])
             .opt_param("CreatedAfter", self.created_after.map(format_utc))
-            .opt_param("CreatedBefore", before(self.created_before))
+            .opt_param("CreatedBefore", before_param(self.created_before))
             .opt_param("LastUpdatedAfter", self.last_updated_after.map(format_utc))
-            .opt_param("LastUpdatedBefore", before(self.last_updated_before))
+            .opt_param("LastUpdatedBefore", before_param(self.last_updated_before))
             .list_param("OrderStatuses", &self.order_statuses)
             .list_param("FulfillmentChannels", &self.fulfillment_channels)
             .opt_param("MaxResultsPerPage", self.max_results_per_page)
@@ -198,33 +207,21 @@ impl Client {
         query: &GetOrders,
         token: Option<String>,
     ) -> Result<OrdersPage, Error> {
-        let response: Payload<OrdersPage> = self
-            .call(
-                Operation::GetOrdersV0,
-                query.request(self.marketplace_id(), token),
-            )
-            .await?;
-        Ok(response.payload)
+        let request = query.request(self.marketplace_id(), token);
+        payload(self, Operation::GetOrdersV0, request).await
     }
 
     /// Every page of v0 `getOrders`.
     pub fn get_orders_pages(
         &self,
-        query: GetOrders,
+        mut query: GetOrders,
     ) -> impl Stream<Item = Result<OrdersPage, Error>> + Send + 'static {
-        let client = self.clone();
-        let mut query = query;
-        let now = OffsetDateTime::now_utc();
-        query.created_before = query.created_before.map(|t| clamp_before(t, now));
-        query.last_updated_before = query.last_updated_before.map(|t| clamp_before(t, now));
-        Client::paginate(move |token| {
-            let (client, query) = (client.clone(), query.clone());
-            async move {
-                let page = client.get_orders_page(&query, token).await?;
-                let next = page.next_token.clone();
-                Ok((page, next))
-            }
-        })
+        fix_befores([&mut query.created_before, &mut query.last_updated_before]);
+        self.pages(
+            query,
+            |client, query, token| async move { client.get_orders_page(&query, token).await },
+            |page| page.next_token.clone(),
+        )
     }
 
     /// Every order of v0 `getOrders`, across pages.
@@ -238,8 +235,7 @@ impl Client {
     /// v0 `getOrder`.
     pub async fn get_order_v0(&self, order_id: &str) -> Result<Order, Error> {
         let request = Request::get(&["orders", "v0", "orders", order_id]);
-        let response: Payload<Order> = self.call(Operation::GetOrderV0, request).await?;
-        Ok(response.payload)
+        payload(self, Operation::GetOrderV0, request).await
     }
 
     /// One page of v0 `getOrderItems`.
@@ -250,22 +246,16 @@ impl Client {
     ) -> Result<OrderItemsPage, Error> {
         let request = Request::get(&["orders", "v0", "orders", order_id, "orderItems"])
             .opt_param("NextToken", token);
-        let response: Payload<OrderItemsPage> =
-            self.call(Operation::GetOrderItemsV0, request).await?;
-        Ok(response.payload)
+        payload(self, Operation::GetOrderItemsV0, request).await
     }
 
     /// All lines of an order (v0 `getOrderItems`, every page).
     pub async fn get_order_items(&self, order_id: &str) -> Result<Vec<OrderItem>, Error> {
-        let mut items = Vec::new();
-        let mut token = None;
-        loop {
-            let page = self.get_order_items_page(order_id, token).await?;
-            items.extend(page.order_items);
-            match page.next_token.filter(|t| !t.is_empty()) {
-                Some(next) => token = Some(next),
-                None => return Ok(items),
-            }
-        }
+        let pages = self.pages(
+            order_id.to_owned(),
+            |client, id, token| async move { client.get_order_items_page(&id, token).await },
+            |page| page.next_token.clone(),
+        );
+        Client::items(pages, |p| p.order_items).try_collect().await
     }
 }

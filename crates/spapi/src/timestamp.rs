@@ -27,6 +27,21 @@ pub fn clamp_before(before: OffsetDateTime, now: OffsetDateTime) -> OffsetDateTi
     before.min(latest)
 }
 
+/// A "Before" parameter: clamped against the current time, formatted.
+pub(crate) fn before_param(before: Option<OffsetDateTime>) -> Option<String> {
+    let now = OffsetDateTime::now_utc();
+    before.map(|t| format_utc(clamp_before(t, now)))
+}
+
+/// Clamps "Before" filters once, so every page of a listing asks the same
+/// question.
+pub(crate) fn fix_befores<const N: usize>(befores: [&mut Option<OffsetDateTime>; N]) {
+    let now = OffsetDateTime::now_utc();
+    for before in befores {
+        *before = before.map(|t| clamp_before(t, now));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,17 @@
-//! The SP-API operations the simulator serves, and what they share:
-//! query parsing, Amazon's error bodies, timestamps, pagination.
+//! The SP-API operations the simulator serves, and what they share: one
+//! handler for every operation, query parsing, Amazon's error bodies,
+//! timestamps, pagination.
 
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use serde_json::{Value, json};
+use std::sync::Arc;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
+
+use crate::server::{SimOp, SimState};
 
 pub(crate) mod finances;
 pub(crate) mod lwa;
@@ -43,6 +50,55 @@ impl ApiFailure {
 
     pub(crate) fn body(&self) -> Value {
         json!({"errors": [{"code": self.code, "message": self.message, "details": self.details}]})
+    }
+}
+
+/// What an operation reads from its request.
+pub(crate) struct Call {
+    /// The path parameter (order, report or document id); empty when the
+    /// path has none.
+    pub(crate) id: String,
+    pub(crate) query: Query,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+/// A `GET` operation served by `run`.
+pub(crate) fn get(op: SimOp, run: Run) -> MethodRouter<Arc<SimState>> {
+    operation(MethodFilter::GET, op, run)
+}
+
+/// A `POST` operation served by `run`.
+pub(crate) fn post(op: SimOp, run: Run) -> MethodRouter<Arc<SimState>> {
+    operation(MethodFilter::POST, op, run)
+}
+
+/// What serves one operation.
+pub(crate) type Run = fn(&SimState, &Call) -> Result<Value, ApiFailure>;
+
+/// Every request goes through [`SimState::respond`] (faults, token, usage
+/// plan) before `run`.
+fn operation(method: MethodFilter, op: SimOp, run: Run) -> MethodRouter<Arc<SimState>> {
+    let handler = move |State(state): State<Arc<SimState>>,
+                        id: Option<Path<String>>,
+                        headers: HeaderMap,
+                        RawQuery(raw): RawQuery,
+                        body: Bytes| async move {
+        let call = Call {
+            id: id.map(|Path(id)| id).unwrap_or_default(),
+            query: Query::parse(raw.as_deref()),
+            headers,
+            body,
+        };
+        state.respond(op, &call.headers, |s| run(s, &call)).await
+    };
+    on(method, handler)
+}
+
+/// Adds the next page's token, when there is one, under `name`.
+pub(crate) fn with_next(page: &mut Value, name: &str, next: Option<String>) {
+    if let Some(next) = next {
+        page[name] = json!(next);
     }
 }
 
@@ -220,25 +276,10 @@ mod tests {
         assert!(parse_time("2026-01-02").is_some());
         assert!(parse_time("yesterday").is_none());
         let now = OffsetDateTime::now_utc();
-        assert!(
-            window(
-                "A",
-                Some(now - Duration::days(1)),
-                "B",
-                Some(now - Duration::seconds(60))
-            )
-            .is_err()
-        );
-        assert!(
-            window(
-                "A",
-                Some(now - Duration::days(1)),
-                "B",
-                Some(now - Duration::days(2))
-            )
-            .is_err()
-        );
-        let (_, before) = window("A", Some(now - Duration::days(1)), "B", None).unwrap();
+        let day_ago = Some(now - Duration::days(1));
+        assert!(window("A", day_ago, "B", Some(now - Duration::seconds(60))).is_err());
+        assert!(window("A", day_ago, "B", Some(now - Duration::days(2))).is_err());
+        let (_, before) = window("A", day_ago, "B", None).unwrap();
         assert!(before <= OffsetDateTime::now_utc() - Duration::minutes(2));
         assert!(before >= now - Duration::minutes(3));
     }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{finances, lwa, orders, orders_v0, reports, transactions};
+use crate::api::{self, finances, lwa, orders, orders_v0, reports, transactions};
 use crate::seller::{Activity, FinancialEvent, Seller, SimOrder, for_profile};
 use crate::{FaultSpec, SimConfig};
 
@@ -310,37 +310,52 @@ impl RunningSim {
 fn router(state: Arc<SimState>) -> Router {
     let mut app = Router::new()
         .route("/auth/o2/token", post(lwa::token))
-        .route("/orders/2026-01-01/orders", get(orders::search_orders))
+        .route(
+            "/orders/2026-01-01/orders",
+            api::get(SimOp::SearchOrders, orders::search_orders),
+        )
         .route(
             "/orders/2026-01-01/orders/{order_id}",
-            get(orders::get_order),
+            api::get(SimOp::GetOrder, orders::get_order),
         )
-        .route("/orders/v0/orders", get(orders_v0::get_orders))
-        .route("/orders/v0/orders/{order_id}", get(orders_v0::get_order))
+        .route(
+            "/orders/v0/orders",
+            api::get(SimOp::GetOrdersV0, orders_v0::get_orders),
+        )
+        .route(
+            "/orders/v0/orders/{order_id}",
+            api::get(SimOp::GetOrderV0, orders_v0::get_order),
+        )
         .route(
             "/orders/v0/orders/{order_id}/orderItems",
-            get(orders_v0::get_order_items),
+            api::get(SimOp::GetOrderItemsV0, orders_v0::get_order_items),
         )
         .route(
             "/finances/v0/financialEvents",
-            get(finances::list_financial_events),
+            api::get(SimOp::ListFinancialEvents, finances::list_financial_events),
         )
         .route(
             "/finances/v0/orders/{order_id}/financialEvents",
-            get(finances::list_financial_events_by_order_id),
+            api::get(
+                SimOp::ListFinancialEventsByOrderId,
+                finances::list_financial_events_by_order_id,
+            ),
         )
         .route(
             "/finances/2024-06-19/transactions",
-            get(transactions::list_transactions),
+            api::get(SimOp::ListTransactions, transactions::list_transactions),
         )
-        .route("/reports/2021-06-30/reports", post(reports::create_report))
+        .route(
+            "/reports/2021-06-30/reports",
+            api::post(SimOp::CreateReport, reports::create_report),
+        )
         .route(
             "/reports/2021-06-30/reports/{report_id}",
-            get(reports::get_report),
+            api::get(SimOp::GetReport, reports::get_report),
         )
         .route(
             "/reports/2021-06-30/documents/{document_id}",
-            get(reports::get_report_document),
+            api::get(SimOp::GetReportDocument, reports::get_report_document),
         )
         .route("/report-documents/{document_id}", get(reports::download));
     if state.config.control_enabled {

@@ -1,13 +1,9 @@
 //! Finances v0: `listFinancialEvents`, `listFinancialEventsByOrderId`.
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
 use serde_json::{Value, json};
-use std::sync::Arc;
 use time::Duration;
 
-use super::{ApiFailure, Query, format_time, is_order_id, number, window};
+use super::{ApiFailure, Call, format_time, is_order_id, number, window, with_next};
 use crate::seller::{Component, EventKind, FinancialEvent};
 use crate::server::{SimOp, SimState};
 
@@ -15,18 +11,8 @@ use crate::server::{SimOp, SimState};
 const MAX_WINDOW: Duration = Duration::days(180);
 
 /// `GET /finances/v0/financialEvents`
-pub(crate) async fn list_financial_events(
-    State(state): State<Arc<SimState>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let q = Query::parse(raw.as_deref());
-    state
-        .respond(SimOp::ListFinancialEvents, &headers, |s| events_page(s, &q))
-        .await
-}
-
-fn events_page(s: &SimState, q: &Query) -> Result<Value, ApiFailure> {
+pub(crate) fn list_financial_events(s: &SimState, call: &Call) -> Result<Value, ApiFailure> {
+    let q = &call.query;
     let page_size = q.page_size("MaxResultsPerPage")?;
     let token = q.get("NextToken");
     let range = match token {
@@ -64,39 +50,29 @@ fn events_page(s: &SimState, q: &Query) -> Result<Value, ApiFailure> {
 }
 
 /// `GET /finances/v0/orders/{orderId}/financialEvents`
-pub(crate) async fn list_financial_events_by_order_id(
-    State(state): State<Arc<SimState>>,
-    Path(order_id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let q = Query::parse(raw.as_deref());
-    state
-        .respond(SimOp::ListFinancialEventsByOrderId, &headers, |s| {
-            if !is_order_id(&order_id) {
-                return Err(ApiFailure::invalid(format!(
-                    "Invalid order id {order_id:?}"
-                )));
-            }
-            let page_size = q.page_size("MaxResultsPerPage")?;
-            let all = || {
-                let seller = s.seller();
-                seller
-                    .events
-                    .iter()
-                    .filter(|e| e.order_id == order_id)
-                    .map(|e| e.transaction_id.clone())
-                    .collect()
-            };
-            let (ids, next) = s.page(
-                SimOp::ListFinancialEventsByOrderId,
-                q.get("NextToken"),
-                page_size,
-                all,
-            )?;
-            Ok(payload(s, &ids, next))
-        })
-        .await
+pub(crate) fn list_financial_events_by_order_id(
+    s: &SimState,
+    call: &Call,
+) -> Result<Value, ApiFailure> {
+    let order_id = &call.id;
+    if !is_order_id(order_id) {
+        return Err(ApiFailure::invalid(format!(
+            "Invalid order id {order_id:?}"
+        )));
+    }
+    let page_size = call.query.page_size("MaxResultsPerPage")?;
+    let all = || {
+        let seller = s.seller();
+        seller
+            .events
+            .iter()
+            .filter(|e| &e.order_id == order_id)
+            .map(|e| e.transaction_id.clone())
+            .collect()
+    };
+    let token = call.query.get("NextToken");
+    let (ids, next) = s.page(SimOp::ListFinancialEventsByOrderId, token, page_size, all)?;
+    Ok(payload(s, &ids, next))
 }
 
 fn payload(s: &SimState, ids: &[String], next: Option<String>) -> Value {
@@ -118,9 +94,7 @@ fn payload(s: &SimState, ids: &[String], next: Option<String>) -> Value {
             "RefundEventList": of_kind(EventKind::Refund),
         }
     });
-    if let Some(next) = next {
-        payload["NextToken"] = json!(next);
-    }
+    with_next(&mut payload, "NextToken", next);
     json!({ "payload": payload })
 }
 

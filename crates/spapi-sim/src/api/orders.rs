@@ -1,19 +1,19 @@
 //! Orders 2026-01-01 (`searchOrders`, `getOrder`) and the order search
 //! both Orders APIs share.
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
 use serde_json::{Map, Value, json};
-use std::sync::Arc;
 use time::OffsetDateTime;
 
-use super::{ApiFailure, Query, format_time, is_order_id, money_2026, window};
+use super::{ApiFailure, Call, Query, format_time, is_order_id, money_2026, window};
 use crate::seller::{OrderStatus, Seller, SimOrder};
 use crate::server::{SimOp, SimState};
 
 /// Parameter names and value spellings of one Orders API version.
 pub(crate) struct Dialect {
+    /// The listing operation.
+    pub(crate) op: SimOp,
+    pub(crate) page_size: &'static str,
+    pub(crate) token: &'static str,
     pub(crate) created_after: &'static str,
     pub(crate) created_before: &'static str,
     pub(crate) updated_after: &'static str,
@@ -27,6 +27,9 @@ pub(crate) struct Dialect {
 }
 
 const V2026: Dialect = Dialect {
+    op: SimOp::SearchOrders,
+    page_size: "maxResultsPerPage",
+    token: "paginationToken",
     created_after: "createdAfter",
     created_before: "createdBefore",
     updated_after: "lastUpdatedAfter",
@@ -131,67 +134,75 @@ impl OrderSearch {
     }
 }
 
-/// `GET /orders/2026-01-01/orders`
-pub(crate) async fn search_orders(
-    State(state): State<Arc<SimState>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let q = Query::parse(raw.as_deref());
-    state
-        .respond(SimOp::SearchOrders, &headers, |s| search(s, &q))
-        .await
+/// One page of an order search.
+pub(crate) struct SearchPage {
+    /// The page's orders, rendered.
+    pub(crate) orders: Vec<Value>,
+    /// The next page's token.
+    pub(crate) next: Option<String>,
+    /// On the first page, the effective "Before": its parameter name and value.
+    pub(crate) before: Option<(&'static str, String)>,
 }
 
-fn search(s: &SimState, q: &Query) -> Result<Value, ApiFailure> {
-    let page_size = q.page_size("maxResultsPerPage")?;
-    let included = q.list("includedData");
-    let token = q.get("paginationToken");
+/// A page of the search `q` asks for, or of the cursor it names.
+pub(crate) fn search_page(
+    s: &SimState,
+    q: &Query,
+    d: &Dialect,
+    render: impl Fn(&SimOrder) -> Value,
+) -> Result<SearchPage, ApiFailure> {
+    let page_size = q.page_size(d.page_size)?;
+    let token = q.get(d.token);
     let search = match token {
-        None => Some(OrderSearch::parse(q, &V2026)?),
+        None => Some(OrderSearch::parse(q, d)?),
         Some(_) => None,
     };
-    let (ids, next) = s.page(SimOp::SearchOrders, token, page_size, || {
+    let (ids, next) = s.page(d.op, token, page_size, || {
         search
             .as_ref()
-            .map(|f| f.ids(&s.seller(), &V2026))
+            .map(|f| f.ids(&s.seller(), d))
             .unwrap_or_default()
     })?;
     let seller = s.seller();
-    let orders: Vec<Value> = ids
+    let orders = ids
         .iter()
         .filter_map(|id| seller.order(id))
-        .map(|o| order_json(o, &included))
+        .map(render)
         .collect();
-    let mut body = json!({ "orders": orders });
-    if let Some(next) = next {
+    let before = search.map(|f| {
+        let name = if f.by_created {
+            d.created_before
+        } else {
+            d.updated_before
+        };
+        (name, format_time(f.before))
+    });
+    Ok(SearchPage {
+        orders,
+        next,
+        before,
+    })
+}
+
+/// `GET /orders/2026-01-01/orders`
+pub(crate) fn search_orders(s: &SimState, call: &Call) -> Result<Value, ApiFailure> {
+    let included = call.query.list("includedData");
+    let page = search_page(s, &call.query, &V2026, |o| order_json(o, &included))?;
+    let mut body = json!({ "orders": page.orders });
+    if let Some(next) = page.next {
         body["pagination"] = json!({ "nextToken": next });
     }
-    if let Some(f) = &search {
-        let name = if f.by_created {
-            "createdBefore"
-        } else {
-            "lastUpdatedBefore"
-        };
-        body[name] = json!(format_time(f.before));
+    if let Some((name, before)) = page.before {
+        body[name] = json!(before);
     }
     Ok(body)
 }
 
 /// `GET /orders/2026-01-01/orders/{orderId}`
-pub(crate) async fn get_order(
-    State(state): State<Arc<SimState>>,
-    Path(order_id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let q = Query::parse(raw.as_deref());
-    state
-        .respond(SimOp::GetOrder, &headers, |s| {
-            let order = find_order(s, &order_id)?;
-            Ok(json!({ "order": order_json(&order, &q.list("includedData")) }))
-        })
-        .await
+pub(crate) fn get_order(s: &SimState, call: &Call) -> Result<Value, ApiFailure> {
+    let order = find_order(s, &call.id)?;
+    let included = call.query.list("includedData");
+    Ok(json!({ "order": order_json(&order, &included) }))
 }
 
 /// The order, or Amazon's 400 (malformed id) / 404 (unknown id).

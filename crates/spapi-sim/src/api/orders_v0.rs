@@ -1,17 +1,16 @@
 //! Orders v0: `getOrders`, `getOrder`, `getOrderItems`.
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
 use serde_json::{Map, Value, json};
-use std::sync::Arc;
 
-use super::orders::{Dialect, OrderSearch, find_order};
-use super::{ApiFailure, Query, format_time, money_v0};
+use super::orders::{Dialect, find_order, search_page};
+use super::{ApiFailure, Call, format_time, money_v0, with_next};
 use crate::seller::{OrderStatus, SimOrder};
 use crate::server::{SimOp, SimState};
 
 const V0: Dialect = Dialect {
+    op: SimOp::GetOrdersV0,
+    page_size: "MaxResultsPerPage",
+    token: "NextToken",
     created_after: "CreatedAfter",
     created_before: "CreatedBefore",
     updated_after: "LastUpdatedAfter",
@@ -25,124 +24,70 @@ const V0: Dialect = Dialect {
 };
 
 /// `GET /orders/v0/orders`
-pub(crate) async fn get_orders(
-    State(state): State<Arc<SimState>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let q = Query::parse(raw.as_deref());
-    state
-        .respond(SimOp::GetOrdersV0, &headers, |s| orders_page(s, &q))
-        .await
-}
-
-fn orders_page(s: &SimState, q: &Query) -> Result<Value, ApiFailure> {
-    if q.list("MarketplaceIds").is_empty() {
+pub(crate) fn get_orders(s: &SimState, call: &Call) -> Result<Value, ApiFailure> {
+    if call.query.list("MarketplaceIds").is_empty() {
         return Err(ApiFailure::invalid(
             "Missing required parameter MarketplaceIds",
         ));
     }
-    let page_size = q.page_size("MaxResultsPerPage")?;
-    let token = q.get("NextToken");
-    let search = match token {
-        None => Some(OrderSearch::parse(q, &V0)?),
-        Some(_) => None,
-    };
-    let (ids, next) = s.page(SimOp::GetOrdersV0, token, page_size, || {
-        search
-            .as_ref()
-            .map(|f| f.ids(&s.seller(), &V0))
-            .unwrap_or_default()
-    })?;
-    let seller = s.seller();
-    let orders: Vec<Value> = ids
-        .iter()
-        .filter_map(|id| seller.order(id))
-        .map(order_json)
-        .collect();
-    let mut payload = json!({ "Orders": orders });
-    if let Some(next) = next {
-        payload["NextToken"] = json!(next);
-    }
-    if let Some(f) = &search {
-        let name = if f.by_created {
-            "CreatedBefore"
-        } else {
-            "LastUpdatedBefore"
-        };
-        payload[name] = json!(format_time(f.before));
+    let page = search_page(s, &call.query, &V0, order_json)?;
+    let mut payload = json!({ "Orders": page.orders });
+    with_next(&mut payload, "NextToken", page.next);
+    if let Some((name, before)) = page.before {
+        payload[name] = json!(before);
     }
     Ok(json!({ "payload": payload }))
 }
 
 /// `GET /orders/v0/orders/{orderId}`
-pub(crate) async fn get_order(
-    State(state): State<Arc<SimState>>,
-    Path(order_id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    state
-        .respond(SimOp::GetOrderV0, &headers, |s| {
-            Ok(json!({ "payload": order_json(&find_order(s, &order_id)?) }))
-        })
-        .await
+pub(crate) fn get_order(s: &SimState, call: &Call) -> Result<Value, ApiFailure> {
+    Ok(json!({ "payload": order_json(&find_order(s, &call.id)?) }))
 }
 
 /// `GET /orders/v0/orders/{orderId}/orderItems`
-pub(crate) async fn get_order_items(
-    State(state): State<Arc<SimState>>,
-    Path(order_id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let q = Query::parse(raw.as_deref());
-    state
-        .respond(SimOp::GetOrderItemsV0, &headers, |s| {
-            let order = find_order(s, &order_id)?;
-            let all = || {
-                order
-                    .lines
-                    .iter()
-                    .map(|l| l.order_item_id.clone())
-                    .collect()
-            };
-            let (ids, next) = s.page(SimOp::GetOrderItemsV0, q.get("NextToken"), 100, all)?;
-            let items: Vec<Value> = order
-                .lines
-                .iter()
-                .filter(|l| ids.contains(&l.order_item_id))
-                .map(|l| {
-                    let mut item = json!({
-                        // The model requires ASIN; lines without one carry "".
-                        "ASIN": l.asin.clone().unwrap_or_default(),
-                        "SellerSKU": l.sku,
-                        "OrderItemId": l.order_item_id,
-                        "Title": l.title,
-                        "QuantityOrdered": l.quantity,
-                        "QuantityShipped": l.quantity_shipped,
-                        "ProductInfo": {"NumberOfItems": "1"},
-                        "IsGift": "false",
-                        "ConditionId": l.condition,
-                        "ConditionSubtypeId": if l.condition == "New" { "New" } else { "Good" },
-                        "IsTransparency": false,
-                        "SerialNumberRequired": false,
-                    });
-                    if order.status.has_prices() {
-                        item["ItemPrice"] = money_v0(l.item_total_pence());
-                        item["ShippingPrice"] = money_v0(l.shipping_pence);
-                        item["ItemTax"] = money_v0(0);
-                        item["PromotionDiscount"] = money_v0(0);
-                    }
-                    item
-                })
-                .collect();
-            let mut payload = json!({"AmazonOrderId": order.order_id, "OrderItems": items});
-            if let Some(next) = next {
-                payload["NextToken"] = json!(next);
+pub(crate) fn get_order_items(s: &SimState, call: &Call) -> Result<Value, ApiFailure> {
+    let order = find_order(s, &call.id)?;
+    let all = || {
+        order
+            .lines
+            .iter()
+            .map(|l| l.order_item_id.clone())
+            .collect()
+    };
+    let token = call.query.get("NextToken");
+    let (ids, next) = s.page(SimOp::GetOrderItemsV0, token, 100, all)?;
+    let items: Vec<Value> = order
+        .lines
+        .iter()
+        .filter(|l| ids.contains(&l.order_item_id))
+        .map(|l| {
+            let mut item = json!({
+                // The model requires ASIN; lines without one carry "".
+                "ASIN": l.asin.clone().unwrap_or_default(),
+                "SellerSKU": l.sku,
+                "OrderItemId": l.order_item_id,
+                "Title": l.title,
+                "QuantityOrdered": l.quantity,
+                "QuantityShipped": l.quantity_shipped,
+                "ProductInfo": {"NumberOfItems": "1"},
+                "IsGift": "false",
+                "ConditionId": l.condition,
+                "ConditionSubtypeId": if l.condition == "New" { "New" } else { "Good" },
+                "IsTransparency": false,
+                "SerialNumberRequired": false,
+            });
+            if order.status.has_prices() {
+                item["ItemPrice"] = money_v0(l.item_total_pence());
+                item["ShippingPrice"] = money_v0(l.shipping_pence);
+                item["ItemTax"] = money_v0(0);
+                item["PromotionDiscount"] = money_v0(0);
             }
-            Ok(json!({ "payload": payload }))
+            item
         })
-        .await
+        .collect();
+    let mut payload = json!({"AmazonOrderId": order.order_id, "OrderItems": items});
+    with_next(&mut payload, "NextToken", next);
+    Ok(json!({ "payload": payload }))
 }
 
 fn order_json(o: &SimOrder) -> Value {

@@ -3,9 +3,8 @@
 //! `/report-documents/{id}`), gzip-compressed and Cp1252-encoded.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -17,9 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
-use super::{ApiFailure, format_time, parse_time};
+use super::{ApiFailure, Call, format_time, parse_time};
 use crate::seller::{OrderStatus, Seller, SimOrder, pence_text};
-use crate::server::{SimOp, SimState};
+use crate::server::SimState;
 
 /// Report types the simulator can produce.
 pub(crate) const BY_LAST_UPDATE: &str = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL";
@@ -88,18 +87,8 @@ struct CreateReportSpecification {
 }
 
 /// `POST /reports/2021-06-30/reports`
-pub(crate) async fn create_report(
-    State(state): State<Arc<SimState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    state
-        .respond(SimOp::CreateReport, &headers, |s| create(s, &body))
-        .await
-}
-
-fn create(s: &SimState, body: &[u8]) -> Result<Value, ApiFailure> {
-    let spec: CreateReportSpecification = serde_json::from_slice(body)
+pub(crate) fn create_report(s: &SimState, call: &Call) -> Result<Value, ApiFailure> {
+    let spec: CreateReportSpecification = serde_json::from_slice(&call.body)
         .map_err(|e| ApiFailure::invalid(format!("Invalid request body: {e}")))?;
     if spec.report_type != BY_LAST_UPDATE && spec.report_type != BY_ORDER_DATE {
         return Err(ApiFailure::invalid(format!(
@@ -140,17 +129,8 @@ fn create(s: &SimState, body: &[u8]) -> Result<Value, ApiFailure> {
 }
 
 /// `GET /reports/2021-06-30/reports/{reportId}`
-pub(crate) async fn get_report(
-    State(state): State<Arc<SimState>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    state
-        .respond(SimOp::GetReport, &headers, |s| report(s, &id))
-        .await
-}
-
-fn report(s: &SimState, id: &str) -> Result<Value, ApiFailure> {
+pub(crate) fn get_report(s: &SimState, call: &Call) -> Result<Value, ApiFailure> {
+    let id = call.id.as_str();
     let scale = s.config.time_scale.max(f64::MIN_POSITIVE);
     let queued = QUEUED.div_f64(scale);
     let processing = PROCESSING.div_f64(scale);
@@ -215,30 +195,23 @@ fn report(s: &SimState, id: &str) -> Result<Value, ApiFailure> {
 }
 
 /// `GET /reports/2021-06-30/documents/{reportDocumentId}`
-pub(crate) async fn get_report_document(
-    State(state): State<Arc<SimState>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let host = headers
+pub(crate) fn get_report_document(s: &SimState, call: &Call) -> Result<Value, ApiFailure> {
+    let id = &call.id;
+    if !s.reports().documents.contains_key(id) {
+        return Err(ApiFailure::invalid(format!(
+            "Invalid reportDocumentId {id}"
+        )));
+    }
+    let host = call
+        .headers
         .get("host")
         .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1")
-        .to_owned();
-    state
-        .respond(SimOp::GetReportDocument, &headers, |s| {
-            if !s.reports().documents.contains_key(&id) {
-                return Err(ApiFailure::invalid(format!(
-                    "Invalid reportDocumentId {id}"
-                )));
-            }
-            Ok(json!({
-                "reportDocumentId": id,
-                "url": format!("http://{host}/report-documents/{id}"),
-                "compressionAlgorithm": "GZIP",
-            }))
-        })
-        .await
+        .unwrap_or("127.0.0.1");
+    Ok(json!({
+        "reportDocumentId": id,
+        "url": format!("http://{host}/report-documents/{id}"),
+        "compressionAlgorithm": "GZIP",
+    }))
 }
 
 /// `GET /report-documents/{id}`: the download, like S3 (no access token).

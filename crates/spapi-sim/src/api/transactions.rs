@@ -1,30 +1,16 @@
 //! Finances 2024-06-19: `listTransactions`.
 
-use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
 use serde_json::{Value, json};
-use std::sync::Arc;
 
-use super::{ApiFailure, Query, format_time, number, window};
+use super::{ApiFailure, Call, format_time, number, window, with_next};
 use crate::seller::{EventKind, FinancialEvent};
 use crate::server::{SimOp, SimState};
 
 const PAGE_SIZE: usize = 50;
 
 /// `GET /finances/2024-06-19/transactions`
-pub(crate) async fn list_transactions(
-    State(state): State<Arc<SimState>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let q = Query::parse(raw.as_deref());
-    state
-        .respond(SimOp::ListTransactions, &headers, |s| page(s, &q))
-        .await
-}
-
-fn page(s: &SimState, q: &Query) -> Result<Value, ApiFailure> {
+pub(crate) fn list_transactions(s: &SimState, call: &Call) -> Result<Value, ApiFailure> {
+    let q = &call.query;
     let token = q.get("nextToken");
     let mut filter = None;
     if token.is_none() {
@@ -78,9 +64,7 @@ fn page(s: &SimState, q: &Query) -> Result<Value, ApiFailure> {
         .map(|e| transaction_json(e, seller.order(&e.order_id)))
         .collect();
     let mut payload = json!({ "transactions": transactions });
-    if let Some(next) = next {
-        payload["nextToken"] = json!(next);
-    }
+    with_next(&mut payload, "nextToken", next);
     Ok(json!({ "payload": payload }))
 }
 

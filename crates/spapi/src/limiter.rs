@@ -286,26 +286,25 @@ impl Limiters {
 mod tests {
     use super::*;
 
+    /// Takes `n` tokens of `op`, waiting as the limiter says.
+    async fn take(limiters: &Limiters, op: Operation, n: usize, cancel: &CancellationToken) {
+        for _ in 0..n {
+            limiters.acquire(op, cancel).await.unwrap();
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn burst_then_steady_rate() {
         let limiters = Limiters::new(1.0);
         let cancel = CancellationToken::new();
         let start = Instant::now();
-        for _ in 0..29 {
-            limiters
-                .acquire(Operation::GetOrderItemsV0, &cancel)
-                .await
-                .unwrap();
-        }
+        take(&limiters, Operation::GetOrderItemsV0, 29, &cancel).await;
         assert_eq!(
             Instant::now(),
             start,
             "burst less the reserve token is immediate"
         );
-        limiters
-            .acquire(Operation::GetOrderItemsV0, &cancel)
-            .await
-            .unwrap();
+        take(&limiters, Operation::GetOrderItemsV0, 1, &cancel).await;
         assert_eq!(Instant::now() - start, Duration::from_secs(2));
         let state = limiters.state(Operation::GetOrderItemsV0);
         assert_eq!(state.wait, Duration::from_secs(2));
@@ -390,12 +389,7 @@ mod tests {
     async fn cancelled_wait_returns_its_token() {
         let limiters = Limiters::new(1.0);
         let cancel = CancellationToken::new();
-        for _ in 0..19 {
-            limiters
-                .acquire(Operation::SearchOrders, &cancel)
-                .await
-                .unwrap();
-        }
+        take(&limiters, Operation::SearchOrders, 19, &cancel).await;
         cancel.cancel();
         let err = limiters
             .acquire(Operation::SearchOrders, &cancel)

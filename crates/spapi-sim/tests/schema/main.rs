@@ -15,6 +15,44 @@ struct Harness {
     token: String,
 }
 
+/// One operation of a model, by its path template (e.g.
+/// `/orders/v0/orders/{orderId}`).
+struct Endpoint<'m> {
+    model: &'m Model,
+    template: &'static str,
+}
+
+fn endpoint<'m>(model: &'m Model, template: &'static str) -> Endpoint<'m> {
+    Endpoint { model, template }
+}
+
+impl Endpoint<'_> {
+    /// The path with its one parameter set to `id`.
+    fn at(&self, id: &str) -> String {
+        let (head, rest) = self.template.split_once('{').unwrap();
+        let (_, tail) = rest.split_once('}').unwrap();
+        format!("{head}{id}{tail}")
+    }
+
+    /// The path (without parameters) and `query`.
+    fn query(&self, query: &str) -> String {
+        format!("{}?{query}", self.template)
+    }
+
+    /// Validates `body`, the `status` answer of `method`, against the model.
+    fn validate(&self, method: &str, status: u16, body: &Value, what: &str) {
+        let schema = self
+            .model
+            .response_schema(self.template, method, &status.to_string());
+        let errors = self.model.validate(schema, body);
+        assert!(
+            errors.is_empty(),
+            "{what} does not match the model:\n{}",
+            errors.join("\n")
+        );
+    }
+}
+
 impl Harness {
     async fn start(config: SimConfig) -> Harness {
         let sim = SimServer::spawn(config, "127.0.0.1:0".parse().unwrap())
@@ -27,15 +65,8 @@ impl Harness {
             ("client_id", spapi_sim::DEMO_CLIENT_ID),
             ("client_secret", spapi_sim::DEMO_CLIENT_SECRET),
         ];
-        let body: Value = http
-            .post(sim.lwa_token_url())
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let response = http.post(sim.lwa_token_url()).form(&form).send().await;
+        let body: Value = response.unwrap().json().await.unwrap();
         let token = body["access_token"].as_str().unwrap().to_owned();
         Harness { sim, http, token }
     }
@@ -57,23 +88,18 @@ impl Harness {
     }
 
     /// GETs `url`, expects `status`, and validates the body against the
-    /// model's schema for that status of `method template`.
-    async fn check(&self, model: &Model, template: &str, url: &str, status: u16) -> Value {
+    /// model's schema for that status of the endpoint.
+    async fn check(&self, endpoint: &Endpoint<'_>, url: &str, status: u16) -> Value {
         let (got, body) = self.get(url).await;
         assert_eq!(got, status, "{url}: {body}");
-        let schema = model.response_schema(template, "get", &status.to_string());
-        let errors = model.validate(schema, &body);
-        assert!(
-            errors.is_empty(),
-            "{url} does not match the model:\n{}",
-            errors.join("\n")
-        );
+        endpoint.validate("get", status, &body, url);
         body
     }
 
-    /// POSTs `body` as JSON to `template` (a literal path), expects
+    /// POSTs `body` as JSON to the endpoint (a literal path), expects
     /// `status` and validates the answer.
-    async fn check_post(&self, model: &Model, template: &str, body: &Value, status: u16) -> Value {
+    async fn check_post(&self, endpoint: &Endpoint<'_>, body: &Value, status: u16) -> Value {
+        let template = endpoint.template;
         let response = self
             .http
             .post(format!("{}{template}", self.sim.base_url()))
@@ -84,30 +110,23 @@ impl Harness {
             .unwrap();
         assert_eq!(response.status().as_u16(), status, "POST {template}");
         let answer: Value = response.json().await.unwrap();
-        let schema = model.response_schema(template, "post", &status.to_string());
-        let errors = model.validate(schema, &answer);
-        assert!(
-            errors.is_empty(),
-            "POST {template} does not match the model:\n{}",
-            errors.join("\n")
-        );
+        endpoint.validate("post", status, &answer, &format!("POST {template}"));
         answer
     }
 
     /// Checks the first page at `url` and every page after it; `next`
-    /// reads the next token and builds the next page's URL.
+    /// reads the next token and builds the next page's query.
     async fn check_pages(
         &self,
-        model: &Model,
-        template: &str,
+        endpoint: &Endpoint<'_>,
         url: String,
         next: impl Fn(&Value) -> Option<String>,
     ) -> Vec<Value> {
         let mut pages = Vec::new();
         let mut url = Some(url);
         while let Some(this) = url {
-            let body = self.check(model, template, &this, 200).await;
-            url = next(&body).map(|token| format!("{template}?{}", token));
+            let body = self.check(endpoint, &this, 200).await;
+            url = next(&body).map(|query| endpoint.query(&query));
             pages.push(body);
         }
         pages
@@ -128,12 +147,12 @@ fn config() -> SimConfig {
 async fn orders_2026_responses_match_the_model() {
     let model = Model::load("orders_2026-01-01.json");
     let h = Harness::start(config()).await;
-    let search = "/orders/2026-01-01/orders";
-    let url = format!(
-        "{search}?createdAfter=2020-01-01T00:00:00Z&marketplaceIds=A1F83G8C2ARO7P&maxResultsPerPage=40&includedData={ALL_INCLUDED}"
-    );
+    let search = endpoint(&model, "/orders/2026-01-01/orders");
+    let url = search.query(&format!(
+        "createdAfter=2020-01-01T00:00:00Z&marketplaceIds=A1F83G8C2ARO7P&maxResultsPerPage=40&includedData={ALL_INCLUDED}"
+    ));
     let pages = h
-        .check_pages(&model, search, url, |b| {
+        .check_pages(&search, url, |b| {
             b["pagination"]["nextToken"]
                 .as_str()
                 .map(|t| format!("paginationToken={}", encode(t)))
@@ -144,61 +163,32 @@ async fn orders_2026_responses_match_the_model() {
         .map(|p| p["orders"].as_array().unwrap().len())
         .sum();
     assert_eq!(seen, 150);
-    let one = "/orders/2026-01-01/orders/{orderId}";
+    let one = endpoint(&model, "/orders/2026-01-01/orders/{orderId}");
     for order in h.sim.orders_snapshot().iter().take(20) {
-        h.check(
-            &model,
-            one,
-            &format!(
-                "/orders/2026-01-01/orders/{}?includedData={ALL_INCLUDED}",
-                order.order_id
-            ),
-            200,
-        )
-        .await;
-        h.check(
-            &model,
-            one,
-            &format!("/orders/2026-01-01/orders/{}", order.order_id),
-            200,
-        )
-        .await;
+        let url = one.at(&order.order_id);
+        let all = format!("{url}?includedData={ALL_INCLUDED}");
+        h.check(&one, &all, 200).await;
+        h.check(&one, &url, 200).await;
     }
-    h.check(
-        &model,
-        search,
-        &format!("{search}?createdAfter=not-a-date"),
-        400,
-    )
-    .await;
-    h.check(
-        &model,
-        search,
-        &format!(
-            "{search}?createdAfter=2020-01-01T00:00:00Z&lastUpdatedAfter=2020-01-01T00:00:00Z"
-        ),
-        400,
-    )
-    .await;
-    h.check(
-        &model,
-        one,
-        "/orders/2026-01-01/orders/203-0000000-0000000",
-        404,
-    )
-    .await;
+    for bad in [
+        "createdAfter=not-a-date",
+        "createdAfter=2020-01-01T00:00:00Z&lastUpdatedAfter=2020-01-01T00:00:00Z",
+    ] {
+        h.check(&search, &search.query(bad), 400).await;
+    }
+    h.check(&one, &one.at("203-0000000-0000000"), 404).await;
 }
 
 #[tokio::test]
 async fn orders_v0_responses_match_the_model() {
     let model = Model::load("ordersV0.json");
     let h = Harness::start(config()).await;
-    let list = "/orders/v0/orders";
-    let url = format!(
-        "{list}?MarketplaceIds=A1F83G8C2ARO7P&LastUpdatedAfter=2020-01-01T00:00:00Z&MaxResultsPerPage=60"
+    let list = endpoint(&model, "/orders/v0/orders");
+    let url = list.query(
+        "MarketplaceIds=A1F83G8C2ARO7P&LastUpdatedAfter=2020-01-01T00:00:00Z&MaxResultsPerPage=60",
     );
     let pages = h
-        .check_pages(&model, list, url, |b| {
+        .check_pages(&list, url, |b| {
             let token = b["payload"]["NextToken"].as_str()?;
             Some(format!(
                 "MarketplaceIds=A1F83G8C2ARO7P&NextToken={}",
@@ -212,126 +202,73 @@ async fn orders_v0_responses_match_the_model() {
         .sum();
     assert_eq!(seen, 150);
     let orders = h.sim.orders_snapshot();
+    let one = endpoint(&model, "/orders/v0/orders/{orderId}");
+    let items = endpoint(&model, "/orders/v0/orders/{orderId}/orderItems");
     // Every status, lines without ASIN, Pending without prices.
     for status in OrderStatus::ALL {
         let order = orders.iter().find(|o| o.status == status).unwrap();
-        h.check(
-            &model,
-            "/orders/v0/orders/{orderId}",
-            &format!("/orders/v0/orders/{}", order.order_id),
-            200,
-        )
-        .await;
-        let items = format!("/orders/v0/orders/{}/orderItems", order.order_id);
-        h.check(
-            &model,
-            "/orders/v0/orders/{orderId}/orderItems",
-            &items,
-            200,
-        )
-        .await;
+        h.check(&one, &one.at(&order.order_id), 200).await;
+        h.check(&items, &items.at(&order.order_id), 200).await;
     }
     let no_asin = orders
         .iter()
         .find(|o| o.lines.iter().any(|l| l.asin.is_none()))
         .unwrap();
-    let items = format!("/orders/v0/orders/{}/orderItems", no_asin.order_id);
-    h.check(
-        &model,
-        "/orders/v0/orders/{orderId}/orderItems",
-        &items,
-        200,
-    )
-    .await;
-    h.check(
-        &model,
-        list,
-        &format!("{list}?CreatedAfter=2020-01-01T00:00:00Z"),
-        400,
-    )
-    .await;
-    h.check(
-        &model,
-        list,
-        &format!(
-            "{list}?MarketplaceIds=A1F83G8C2ARO7P&CreatedAfter=2020-01-01&MaxResultsPerPage=0"
-        ),
-        400,
-    )
-    .await;
-    h.check(
-        &model,
-        "/orders/v0/orders/{orderId}",
-        "/orders/v0/orders/203-0000000-0000000",
-        404,
-    )
-    .await;
+    h.check(&items, &items.at(&no_asin.order_id), 200).await;
+    for bad in [
+        "CreatedAfter=2020-01-01T00:00:00Z",
+        "MarketplaceIds=A1F83G8C2ARO7P&CreatedAfter=2020-01-01&MaxResultsPerPage=0",
+    ] {
+        h.check(&list, &list.query(bad), 400).await;
+    }
+    h.check(&one, &one.at("203-0000000-0000000"), 404).await;
 }
 
 #[tokio::test]
 async fn finances_responses_match_the_models() {
     let v0 = Model::load("financesV0.json");
     let h = Harness::start(config()).await;
-    let list = "/finances/v0/financialEvents";
+    let list = endpoint(&v0, "/finances/v0/financialEvents");
     let after = time::OffsetDateTime::now_utc() - time::Duration::days(170);
     let after = after
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    let url = format!("{list}?PostedAfter={}&MaxResultsPerPage=25", encode(&after));
+    let url = list.query(&format!(
+        "PostedAfter={}&MaxResultsPerPage=25",
+        encode(&after)
+    ));
     let pages = h
-        .check_pages(&v0, list, url, |b| {
+        .check_pages(&list, url, |b| {
             b["payload"]["NextToken"]
                 .as_str()
                 .map(|t| format!("NextToken={}", encode(t)))
         })
         .await;
     assert!(pages.len() > 1);
-    let by_order = "/finances/v0/orders/{orderId}/financialEvents";
+    let by_order = endpoint(&v0, "/finances/v0/orders/{orderId}/financialEvents");
     for event in h
         .sim
         .financial_events_snapshot()
         .iter()
         .filter(|e| e.kind == spapi_sim::EventKind::Refund)
     {
-        h.check(
-            &v0,
-            by_order,
-            &format!("/finances/v0/orders/{}/financialEvents", event.order_id),
-            200,
-        )
-        .await;
+        h.check(&by_order, &by_order.at(&event.order_id), 200).await;
     }
-    h.check(
-        &v0,
-        by_order,
-        "/finances/v0/orders/BAD-ORDER/financialEvents",
-        400,
-    )
-    .await;
-    h.check(
-        &v0,
-        list,
-        &format!("{list}?PostedAfter=2020-01-01&PostedBefore=2021-01-01"),
-        400,
-    )
-    .await;
+    h.check(&by_order, &by_order.at("BAD-ORDER"), 400).await;
+    let too_old = list.query("PostedAfter=2020-01-01&PostedBefore=2021-01-01");
+    h.check(&list, &too_old, 400).await;
 
     let v2024 = Model::load("finances_2024-06-19.json");
-    let list = "/finances/2024-06-19/transactions";
-    let url = format!("{list}?postedAfter={}", encode(&after));
-    h.check_pages(&v2024, list, url, |b| {
+    let list = endpoint(&v2024, "/finances/2024-06-19/transactions");
+    let url = list.query(&format!("postedAfter={}", encode(&after)));
+    h.check_pages(&list, url, |b| {
         b["payload"]["nextToken"]
             .as_str()
             .map(|t| format!("nextToken={}", encode(t)))
     })
     .await;
-    h.check(
-        &v2024,
-        list,
-        &format!("{list}?postedBefore=2022-03-07"),
-        400,
-    )
-    .await;
+    h.check(&list, &list.query("postedBefore=2022-03-07"), 400)
+        .await;
 }
 
 #[tokio::test]
@@ -342,10 +279,9 @@ async fn auth_and_throttling_errors_match_the_model() {
         ..config()
     })
     .await;
-    let order = h.sim.orders_snapshot()[0].order_id.clone();
-    let url = format!("/orders/v0/orders/{order}");
-    h.check(&model, "/orders/v0/orders/{orderId}", &url, 429)
-        .await;
+    let one = endpoint(&model, "/orders/v0/orders/{orderId}");
+    let url = one.at(&h.sim.orders_snapshot()[0].order_id);
+    h.check(&one, &url, 429).await;
     let response = h
         .http
         .get(format!("{}{url}", h.sim.base_url()))
@@ -354,8 +290,7 @@ async fn auth_and_throttling_errors_match_the_model() {
         .unwrap();
     assert_eq!(response.status(), 403);
     let body: Value = response.json().await.unwrap();
-    let schema = model.response_schema("/orders/v0/orders/{orderId}", "get", "403");
-    assert_eq!(model.validate(schema, &body), Vec::<String>::new());
+    one.validate("get", 403, &body, &url);
 }
 
 fn encode(text: &str) -> String {
@@ -375,27 +310,20 @@ async fn reports_responses_match_the_model() {
         ..SimConfig::default()
     })
     .await;
-    let create = "/reports/2021-06-30/reports";
+    let create = endpoint(&model, "/reports/2021-06-30/reports");
     let spec = serde_json::json!({
         "reportType": "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL",
         "marketplaceIds": ["A1F83G8C2ARO7P"],
         "dataStartTime": "2020-01-01T00:00:00Z",
     });
-    let created = h.check_post(&model, create, &spec, 202).await;
+    let created = h.check_post(&create, &spec, 202).await;
     let id = created["reportId"].as_str().unwrap();
-    let get = "/reports/2021-06-30/reports/{reportId}";
+    let get = endpoint(&model, "/reports/2021-06-30/reports/{reportId}");
     let mut statuses = Vec::new();
     let mut report = Value::Null;
     for (age_ms, step_ms) in [(0, 0), (19, 19), (20, 1), (59, 39), (60, 1)] {
         clock.advance(Duration::from_millis(step_ms));
-        report = h
-            .check(
-                &model,
-                get,
-                &format!("/reports/2021-06-30/reports/{id}"),
-                200,
-            )
-            .await;
+        report = h.check(&get, &get.at(id), 200).await;
         let status = report["processingStatus"].as_str().unwrap().to_owned();
         statuses.push((age_ms, status));
     }
@@ -411,15 +339,8 @@ async fn reports_responses_match_the_model() {
         ]
     );
     let document_id = report["reportDocumentId"].as_str().unwrap();
-    let document = "/reports/2021-06-30/documents/{reportDocumentId}";
-    let body = h
-        .check(
-            &model,
-            document,
-            &format!("/reports/2021-06-30/documents/{document_id}"),
-            200,
-        )
-        .await;
+    let document = endpoint(&model, "/reports/2021-06-30/documents/{reportDocumentId}");
+    let body = h.check(&document, &document.at(document_id), 200).await;
     let download = h
         .http
         .get(body["url"].as_str().unwrap())
@@ -437,16 +358,10 @@ async fn reports_responses_match_the_model() {
     );
 
     let bad = serde_json::json!({"reportType": "BAD_FEE_DISCOUNTS_REPORT", "marketplaceIds": ["A1F83G8C2ARO7P"]});
-    h.check_post(&model, create, &bad, 400).await;
-    h.check(&model, get, "/reports/2021-06-30/reports/badReportId1", 400)
+    h.check_post(&create, &bad, 400).await;
+    h.check(&get, &get.at("badReportId1"), 400).await;
+    h.check(&document, &document.at("badDocumentId1"), 400)
         .await;
-    h.check(
-        &model,
-        document,
-        "/reports/2021-06-30/documents/badDocumentId1",
-        400,
-    )
-    .await;
 }
 
 #[tokio::test]
@@ -462,25 +377,20 @@ async fn usage_plans_are_enforced_with_amazons_429() {
     })
     .await;
     let order = h.sim.orders_snapshot()[0].order_id.clone();
-    let url = format!("/orders/v0/orders/{order}/orderItems");
-    let template = "/orders/v0/orders/{orderId}/orderItems";
+    let items = endpoint(&model, "/orders/v0/orders/{orderId}/orderItems");
+    let url = items.at(&order);
     for _ in 0..30 {
-        h.check(&model, template, &url, 200).await;
+        h.check(&items, &url, 200).await;
     }
-    let body = h.check(&model, template, &url, 429).await;
+    let body = h.check(&items, &url, 429).await;
     assert_eq!(body["errors"][0]["code"], "QuotaExceeded");
     assert_eq!(h.sim.stats().throttled, 1);
     clock.advance(Duration::from_millis(1999));
-    h.check(&model, template, &url, 429).await;
+    h.check(&items, &url, 429).await;
     clock.advance(Duration::from_millis(1));
-    h.check(&model, template, &url, 200).await;
+    h.check(&items, &url, 200).await;
     assert_eq!(h.sim.stats().throttled, 2, "one token back after 2 s");
     // Other operations have their own buckets.
-    h.check(
-        &model,
-        "/orders/v0/orders/{orderId}",
-        &format!("/orders/v0/orders/{order}"),
-        200,
-    )
-    .await;
+    let one = endpoint(&model, "/orders/v0/orders/{orderId}");
+    h.check(&one, &one.at(&order), 200).await;
 }

@@ -6,7 +6,7 @@ use spapi::{Client, Error};
 use spapi_sim::{SimClock, SimConfig};
 use time::{Duration, OffsetDateTime};
 
-use super::{client_config, fast, long_ago, start};
+use super::{client_config, fast, json, long_ago, start};
 
 #[tokio::test]
 async fn lwa_rejects_bad_credentials_with_its_error_codes() {
@@ -51,20 +51,13 @@ async fn api_requires_a_valid_access_token_and_ignores_host_and_unknown_params()
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "Unauthorized");
 
-    let token: serde_json::Value = http
-        .post(sim.lwa_token_url())
-        .json(&serde_json::json!({
-            "grant_type": "refresh_token",
-            "refresh_token": spapi_sim::DEMO_REFRESH_TOKEN,
-            "client_id": spapi_sim::DEMO_CLIENT_ID,
-            "client_secret": spapi_sim::DEMO_CLIENT_SECRET,
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let grant = serde_json::json!({
+        "grant_type": "refresh_token",
+        "refresh_token": spapi_sim::DEMO_REFRESH_TOKEN,
+        "client_id": spapi_sim::DEMO_CLIENT_ID,
+        "client_secret": spapi_sim::DEMO_CLIENT_SECRET,
+    });
+    let token: serde_json::Value = json(http.post(sim.lwa_token_url()).json(&grant)).await;
     assert_eq!(token["expires_in"], 3600);
     let response = http
         .get(format!("{url}&SomethingNew=1"))
@@ -187,14 +180,8 @@ async fn control_endpoints_are_off_unless_enabled_and_change_the_seller() {
     assert_eq!(response.status(), 204);
     let fetched = client.get_order(&order.order_id).await.unwrap();
     assert_eq!(fetched.fulfillment.unwrap().fulfillment_status, "UNSHIPPED");
-    let listed: Vec<spapi_sim::SimOrder> = http
-        .get(format!("{}/_sim/orders", sim.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Vec<spapi_sim::SimOrder> =
+        json(http.get(format!("{}/_sim/orders", sim.base_url()))).await;
     assert_eq!(listed.len(), 4);
     let response = http
         .post(format!("{}/_sim/faults", sim.base_url()))

@@ -6,7 +6,7 @@ use spapi::{Error, Operation};
 use spapi_sim::{Fault, FaultSpec, SimConfig};
 use std::time::Duration;
 
-use super::{client_config, fast, long_ago, start};
+use super::{client_config, fast, long_ago, order_ids, start};
 
 /// Lists every order through searchOrders (page size 10) and checks the
 /// ids against the truth, with `spec` injected.
@@ -20,11 +20,7 @@ async fn survives(spec: &str) -> spapi_sim::SimStats {
     query.max_results_per_page = Some(10);
     let orders: Vec<_> = client.search_orders(query).try_collect().await.unwrap();
     let got: Vec<_> = orders.iter().map(|o| o.order_id.clone()).collect();
-    let want: Vec<_> = sim
-        .orders_snapshot()
-        .into_iter()
-        .map(|o| o.order_id)
-        .collect();
+    let want = order_ids(&sim);
     assert_eq!(got, want, "faults: {spec}");
     let items = client.get_order_items(&want[0]).await.unwrap();
     assert_eq!(items.len(), sim.orders_snapshot()[0].lines.len());
@@ -33,28 +29,22 @@ async fn survives(spec: &str) -> spapi_sim::SimStats {
     stats
 }
 
-#[tokio::test]
-async fn recovers_from_429() {
-    let stats = survives("429#2,429#3").await;
-    assert_eq!(stats.faults_injected, 2);
+/// One test a spec: every order comes back exactly, and the simulator
+/// injected that many faults.
+macro_rules! recovers {
+    ($($test:ident: $spec:literal injects $faults:literal;)*) => {$(
+        #[tokio::test]
+        async fn $test() {
+            assert_eq!(survives($spec).await.faults_injected, $faults);
+        }
+    )*};
 }
 
-#[tokio::test]
-async fn recovers_from_500_and_503() {
-    let stats = survives("500#1,503#3,500#4").await;
-    assert_eq!(stats.faults_injected, 3);
-}
-
-#[tokio::test]
-async fn recovers_from_dropped_connections() {
-    let stats = survives("drop#2,drop#5").await;
-    assert_eq!(stats.faults_injected, 2);
-}
-
-#[tokio::test]
-async fn recovers_from_malformed_json() {
-    let stats = survives("malformed#1,malformed#4").await;
-    assert_eq!(stats.faults_injected, 2);
+recovers! {
+    recovers_from_429: "429#2,429#3" injects 2;
+    recovers_from_500_and_503: "500#1,503#3,500#4" injects 3;
+    recovers_from_dropped_connections: "drop#2,drop#5" injects 2;
+    recovers_from_malformed_json: "malformed#1,malformed#4" injects 2;
 }
 
 #[tokio::test]
@@ -108,13 +98,11 @@ async fn gives_up_after_the_retry_caps_with_amazons_error() {
         ..fast(3)
     })
     .await;
+    let id = sim.orders_snapshot()[0].order_id.clone();
     let mut config = client_config(&sim);
     config.max_retries = 2;
     let client = spapi::Client::new(config).unwrap();
-    let err = client
-        .get_order(&sim.orders_snapshot()[0].order_id)
-        .await
-        .unwrap_err();
+    let err = client.get_order(&id).await.unwrap_err();
     let Error::Server(api) = &err else {
         panic!("{err:?}")
     };
@@ -132,10 +120,7 @@ async fn gives_up_after_the_retry_caps_with_amazons_error() {
     // the check below cannot find it over (at ×1000 it would be 2 ms).
     config.rate_scale = 1.0;
     let client = spapi::Client::new(config).unwrap();
-    let err = client
-        .get_order(&sim.orders_snapshot()[0].order_id)
-        .await
-        .unwrap_err();
+    let err = client.get_order(&id).await.unwrap_err();
     assert!(
         matches!(&err, Error::QuotaExceeded(api) if api.code == "QuotaExceeded"),
         "{err:?}"

@@ -38,11 +38,30 @@ fn client_config(sim: &RunningSim) -> ClientConfig {
 /// Fast simulated time so the slow plans (searchOrders: one call per
 /// 180 s) do not stall the tests.
 fn fast(orders: usize) -> SimConfig {
+    scaled(orders, 1000.0)
+}
+
+/// A seller of `orders` orders on a simulator running `time_scale` times
+/// faster than real time.
+fn scaled(orders: usize, time_scale: f64) -> SimConfig {
     SimConfig {
         orders,
-        time_scale: 1000.0,
+        time_scale,
         ..SimConfig::default()
     }
+}
+
+/// The ids of the simulator's orders, oldest first.
+fn order_ids(sim: &RunningSim) -> Vec<String> {
+    sim.orders_snapshot()
+        .into_iter()
+        .map(|o| o.order_id)
+        .collect()
+}
+
+/// Sends `request` and decodes its JSON answer.
+async fn json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request.send().await.unwrap().json().await.unwrap()
 }
 
 fn long_ago() -> OffsetDateTime {

@@ -8,11 +8,10 @@
 
 use spapi::orders_v0::GetOrders;
 use spapi::{Error, Operation};
-use spapi_sim::SimConfig;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-use super::{long_ago, start};
+use super::{long_ago, order_ids, scaled, start};
 
 /// Catches a hang; never a measure of speed.
 const SAFETY_NET: Duration = Duration::from_secs(60);
@@ -20,17 +19,8 @@ const SAFETY_NET: Duration = Duration::from_secs(60);
 #[tokio::test]
 async fn concurrent_calls_at_the_published_rate_get_no_429() {
     // getOrderItems: 0.5/s, burst 30; scaled ×40 → 20/s.
-    let (sim, client) = start(SimConfig {
-        orders: 40,
-        time_scale: 40.0,
-        ..SimConfig::default()
-    })
-    .await;
-    let ids: Vec<String> = sim
-        .orders_snapshot()
-        .into_iter()
-        .map(|o| o.order_id)
-        .collect();
+    let (sim, client) = start(scaled(40, 40.0)).await;
+    let ids = order_ids(&sim);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..4 {
@@ -71,12 +61,7 @@ async fn concurrent_calls_at_the_published_rate_get_no_429() {
 async fn header_rate_replaces_the_seeded_plan() {
     // The client is NOT told about the time scale: it starts at the
     // published 0.5/s and must learn 25/s from the header.
-    let (sim, _) = start(SimConfig {
-        orders: 5,
-        time_scale: 50.0,
-        ..SimConfig::default()
-    })
-    .await;
+    let (sim, _) = start(scaled(5, 50.0)).await;
     let client = {
         let mut config = super::client_config(&sim);
         config.rate_scale = 1.0;
@@ -104,12 +89,7 @@ async fn header_rate_replaces_the_seeded_plan() {
 #[tokio::test]
 async fn cancellation_during_a_rate_limit_wait_ends_it_without_a_call() {
     // Real time: getOrders allows a burst of 20 calls, then one per 60 s.
-    let (sim, client) = start(SimConfig {
-        orders: 3,
-        time_scale: 1.0,
-        ..SimConfig::default()
-    })
-    .await;
+    let (sim, client) = start(scaled(3, 1.0)).await;
     let query = GetOrders::created_after(long_ago());
     let mut made = 0;
     while client.limiter_state(Operation::GetOrdersV0).wait.is_zero() {

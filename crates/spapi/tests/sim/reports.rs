@@ -7,7 +7,7 @@ use spapi_sim::{SimClock, SimConfig};
 use std::time::Duration;
 use time::OffsetDateTime;
 
-use super::start;
+use super::{scaled, start};
 
 #[tokio::test]
 async fn report_moves_through_its_states_and_the_flat_file_equals_the_truth() {
@@ -81,12 +81,7 @@ async fn report_moves_through_its_states_and_the_flat_file_equals_the_truth() {
 
 #[tokio::test]
 async fn fetch_report_is_cancellable_while_polling() {
-    let (sim, client) = start(SimConfig {
-        orders: 5,
-        time_scale: 1.0,
-        ..SimConfig::default()
-    })
-    .await;
+    let (sim, client) = start(scaled(5, 1.0)).await;
     let cancel = tokio_util::sync::CancellationToken::new();
     let waiting = client.with_cancellation(cancel.clone());
     let task = tokio::spawn(async move {

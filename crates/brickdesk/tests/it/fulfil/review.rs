@@ -90,7 +90,7 @@ async fn review_lists_what_the_undo_enforces(db: &Db) {
         format!("the link of inventory item {} was removed", f.units[4]),
     ] {
         assert!(
-            enforced.iter().any(|w| w.contains(&needle)),
+            enforced.iter().any(|w| w.to_string().contains(&needle)),
             "{needle:?} in {enforced:?}"
         );
     }

@@ -30,8 +30,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 use time::{OffsetDateTime, UtcOffset};
 
-pub use error::DbError;
-pub use exec::Tx;
+pub use error::{Clash, DbError};
+pub use exec::{Conn, Tx};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");

@@ -9,7 +9,7 @@ use serde_json::json;
 pub use input::{FieldErrors, UnitInput};
 
 use crate::db::inventory::InventoryRow;
-use crate::db::{self, Db, DbError, audit};
+use crate::db::{self, Clash, Db, DbError, audit};
 use crate::domain::{InventoryItemId, InventoryStatus, UserId};
 
 /// Why a unit could not be created or changed.
@@ -22,8 +22,8 @@ pub enum InventoryError {
     #[error("inventory item {0} not found")]
     NotFound(InventoryItemId),
     /// A rule about sold units was broken.
-    #[error("{0}")]
-    SoldLocked(&'static str),
+    #[error(transparent)]
+    SoldLocked(SoldRule),
     /// The SKU or external id belongs to another unit.
     #[error("another unit already has this SKU or external id")]
     Duplicate,
@@ -35,16 +35,27 @@ pub enum InventoryError {
 impl From<DbError> for InventoryError {
     fn from(err: DbError) -> Self {
         match err {
-            DbError::Conflict { .. } => InventoryError::Duplicate,
+            DbError::Conflict(Clash::Sku | Clash::ExternalId) => InventoryError::Duplicate,
             other => InventoryError::Db(other),
         }
     }
 }
 
-const SOLD_BY_CONFIRMING: &str =
-    "Units become SOLD by confirming an order processed, not by editing them.";
-const SOLD_IS_LOCKED: &str =
-    "This unit is SOLD: its status and sold details change only by undoing the order confirmation.";
+/// The rules about sold units that an edit can break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SoldRule {
+    /// A unit may not be made SOLD by hand.
+    #[error("Units become SOLD by confirming an order processed, not by editing them.")]
+    SoldByConfirming,
+    /// A SOLD unit's status is changed only by an undo.
+    #[error(
+        "This unit is SOLD: its status and sold details change only by undoing the order confirmation."
+    )]
+    SoldIsLocked,
+    /// Sold fields may not be edited by hand.
+    #[error("Sold fields are set by confirming an order processed and cannot be edited by hand.")]
+    SoldFieldsByConfirming,
+}
 
 /// Adds a unit typed by a person. New units cannot start as SOLD.
 pub async fn create(
@@ -54,7 +65,7 @@ pub async fn create(
 ) -> Result<InventoryItemId, InventoryError> {
     let unit = input.validate().map_err(InventoryError::Invalid)?;
     if unit.status == InventoryStatus::Sold {
-        return Err(InventoryError::SoldLocked(SOLD_BY_CONFIRMING));
+        return Err(InventoryError::SoldLocked(SoldRule::SoldByConfirming));
     }
     let mut tx = db.begin().await?;
     let id = db::inventory::insert(&mut tx, &unit).await?;
@@ -143,9 +154,7 @@ pub async fn update(
     by: Option<UserId>,
 ) -> Result<InventoryRow, InventoryError> {
     if patch.touches_sold_fields() {
-        return Err(InventoryError::SoldLocked(
-            "Sold fields are set by confirming an order processed and cannot be edited by hand.",
-        ));
+        return Err(InventoryError::SoldLocked(SoldRule::SoldFieldsByConfirming));
     }
     let mut tx = db.begin().await?;
     let before = db::inventory::get_in(&mut tx, id)
@@ -155,8 +164,8 @@ pub async fn update(
     let unit = input.validate().map_err(InventoryError::Invalid)?;
     let was_sold = before.status == InventoryStatus::Sold.as_str();
     match (was_sold, unit.status == InventoryStatus::Sold) {
-        (true, false) => return Err(InventoryError::SoldLocked(SOLD_IS_LOCKED)),
-        (false, true) => return Err(InventoryError::SoldLocked(SOLD_BY_CONFIRMING)),
+        (true, false) => return Err(InventoryError::SoldLocked(SoldRule::SoldIsLocked)),
+        (false, true) => return Err(InventoryError::SoldLocked(SoldRule::SoldByConfirming)),
         _ => {}
     }
     db::inventory::update(&mut tx, id, &unit).await?;

@@ -36,8 +36,8 @@ pub use columns::Column;
 pub use decode::SourceEncoding;
 pub use export::{ExportError, export};
 
-use crate::db::inventory::NewUnit;
-use crate::domain::{Condition, Currency, InventoryStatus};
+use crate::db::inventory_import::ImportRow;
+use crate::domain::inventory::{NewUnit, UnitDraft, UnitField, validate_unit};
 
 /// One problem in the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,20 +51,11 @@ pub struct RowError {
     pub reason: String,
 }
 
-/// A unit read from the file, with the line it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedRow {
-    /// Line of the file (header = 1) where the row starts.
-    pub line: u64,
-    /// The unit to add.
-    pub unit: NewUnit,
-}
-
 /// A file that parsed without errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedFile {
     /// Every data row, in file order.
-    pub rows: Vec<ParsedRow>,
+    pub rows: Vec<ImportRow>,
     /// How the bytes were decoded.
     pub encoding: SourceEncoding,
     /// Header names that were not used.
@@ -158,7 +149,7 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedFile, ParseFailure> {
             continue;
         }
         match row_to_unit(&layout, &record, line) {
-            Ok(unit) => rows.push(ParsedRow { line, unit }),
+            Ok(unit) => rows.push(ImportRow { line, unit }),
             Err(mut bad) => errors.append(&mut bad),
         }
     }
@@ -224,20 +215,72 @@ fn csv_reason(e: &csv::Error) -> String {
     format!("the CSV cannot be read here: {e}")
 }
 
+/// The order a row's problems are listed in.
+const REPORT_ORDER: [Column; 13] = [
+    Column::SetNumber,
+    Column::ItemName,
+    Column::Condition,
+    Column::Status,
+    Column::Currency,
+    Column::Cost,
+    Column::ListingPrice,
+    Column::StorageLocation,
+    Column::Sku,
+    Column::ExternalId,
+    Column::PurchaseDate,
+    Column::Notes,
+    Column::CreatedAt,
+];
+
+/// The column that holds a unit's field.
+fn column_of(field: UnitField) -> Column {
+    match field {
+        UnitField::SetNumber => Column::SetNumber,
+        UnitField::ItemName => Column::ItemName,
+        UnitField::Condition => Column::Condition,
+        UnitField::Status => Column::Status,
+        UnitField::StorageLocation => Column::StorageLocation,
+        UnitField::Currency => Column::Currency,
+        UnitField::Cost => Column::Cost,
+        UnitField::ListingPrice => Column::ListingPrice,
+        UnitField::Sku => Column::Sku,
+        UnitField::ExternalId => Column::ExternalId,
+        UnitField::Notes => Column::Notes,
+    }
+}
+
 /// Collects the problems of one row while its fields are read.
 struct RowReader<'a> {
     layout: &'a columns::Layout,
     record: &'a csv::StringRecord,
     line: u64,
-    errors: Vec<RowError>,
+    errors: Vec<(Column, String)>,
 }
 
-impl RowReader<'_> {
-    fn raw(&self, col: Column) -> &str {
-        self.layout
+impl<'a> RowReader<'a> {
+    fn raw(&self, col: Column) -> &'a str {
+        let (layout, record) = (self.layout, self.record);
+        layout
             .index(col)
-            .and_then(|i| self.record.get(i))
+            .and_then(|i| record.get(i))
             .map_or("", |cell| formula::restore(cell.trim()))
+    }
+
+    fn refused(&self, col: Column) -> bool {
+        self.errors.iter().any(|(c, _)| *c == col)
+    }
+
+    /// The column's text, or blank once it was refused for a control
+    /// character.
+    fn text(&mut self, col: Column) -> &'a str {
+        let raw = self.raw(col);
+        match crate::domain::text::check_text(col.name(), raw) {
+            Ok(()) => raw,
+            Err(e) => {
+                self.errors.push((col, e.to_string()));
+                ""
+            }
+        }
     }
 
     /// Applies `parse` to the column's text; a failure is recorded and
@@ -247,21 +290,31 @@ impl RowReader<'_> {
         col: Column,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Option<T> {
-        let raw = self.raw(col);
-        let checked = crate::domain::text::check_text(col.name(), raw)
-            .map_err(|e| e.to_string())
-            .and_then(|()| parse(raw));
-        match checked {
-            Ok(v) => Some(v),
-            Err(reason) => {
-                self.errors.push(RowError {
-                    line: self.line,
-                    column: Some(self.layout.header_name(col)),
-                    reason,
-                });
-                None
-            }
+        let text = self.text(col);
+        if self.refused(col) {
+            return None;
         }
+        parse(text)
+            .map_err(|reason| self.errors.push((col, reason)))
+            .ok()
+    }
+
+    /// Every problem, in report order, with the header names of the file.
+    fn into_errors(mut self) -> Vec<RowError> {
+        self.errors.sort_by_key(|(col, _)| {
+            REPORT_ORDER
+                .iter()
+                .position(|c| c == col)
+                .unwrap_or(REPORT_ORDER.len())
+        });
+        self.errors
+            .into_iter()
+            .map(|(col, reason)| RowError {
+                line: self.line,
+                column: Some(self.layout.header_name(col)),
+                reason,
+            })
+            .collect()
     }
 }
 
@@ -276,72 +329,37 @@ fn row_to_unit(
         line,
         errors: Vec::new(),
     };
-    let set_number = r.field(Column::SetNumber, |t| fields::required_text(t, 40));
-    let item_name = r.field(Column::ItemName, |t| fields::required_text(t, 200));
-    let condition = r.field(Column::Condition, |t| {
-        Condition::parse(t).ok_or_else(|| fields::choice_error(t, &["New", "Used"]))
-    });
-    let status = r.field(Column::Status, |t| {
-        InventoryStatus::parse(t).ok_or_else(|| {
-            let all: Vec<&str> = InventoryStatus::ALL.iter().map(|s| s.as_str()).collect();
-            fields::choice_error(t, &all)
-        })
-    });
-    let currency = r.field(Column::Currency, fields::currency);
-    let money_currency = currency.unwrap_or(Currency::GBP);
-    let cost = r.field(Column::Cost, |t| fields::money(t, money_currency));
-    let price = r.field(Column::ListingPrice, |t| fields::money(t, money_currency));
-    let location = r.field(Column::StorageLocation, fields::location);
-    let sku = r.field(Column::Sku, |t| fields::optional_text(t, 40));
-    let external_id = r.field(Column::ExternalId, |t| fields::optional_text(t, 100));
-    let purchase_date = r.field(Column::PurchaseDate, fields::date);
-    let notes = r.field(Column::Notes, fields::notes);
-    let created_at = r.field(Column::CreatedAt, fields::created_at);
-    match (
-        set_number,
-        item_name,
-        condition,
-        status,
-        currency,
-        cost,
-        price,
-        location,
-        sku,
-        external_id,
+    let purchase_date = r.field(Column::PurchaseDate, fields::date).flatten();
+    let created_at = r.field(Column::CreatedAt, fields::created_at).flatten();
+    let draft = UnitDraft {
+        set_number: r.text(Column::SetNumber),
+        item_name: r.text(Column::ItemName),
+        condition: r.text(Column::Condition),
+        status: r.text(Column::Status),
+        storage_location: r.text(Column::StorageLocation),
+        currency: r.text(Column::Currency),
+        cost: r.text(Column::Cost),
+        listing_price: r.text(Column::ListingPrice),
+        sku: r.text(Column::Sku),
+        external_id: r.text(Column::ExternalId),
+        notes: r.text(Column::Notes),
         purchase_date,
-        notes,
         created_at,
-    ) {
-        (
-            Some(set_number),
-            Some(item_name),
-            Some(condition),
-            Some(status),
-            Some(currency),
-            Some(cost_minor),
-            Some(listing_price_minor),
-            Some(storage_location),
-            Some(sku),
-            Some(external_id),
-            Some(purchase_date),
-            Some(notes),
-            Some(created_at),
-        ) if r.errors.is_empty() => Ok(NewUnit {
-            set_number,
-            item_name,
-            condition,
-            status,
-            storage_location,
-            cost_minor,
-            listing_price_minor,
-            currency,
-            sku,
-            external_id,
-            purchase_date,
-            notes,
-            created_at,
-        }),
-        _ => Err(r.errors),
+    };
+    match validate_unit(&draft) {
+        Ok(unit) if r.errors.is_empty() => Ok(unit),
+        Ok(_) => Err(r.into_errors()),
+        Err(faults) => {
+            for (field, fault) in faults {
+                let col = column_of(field);
+                // A cell refused for a control character is reported once.
+                if !r.refused(col) {
+                    let reason = fields::unit_fault(field, &fault, r.raw(col));
+                    r.errors.push((col, reason));
+                }
+            }
+            Err(r.into_errors())
+        }
     }
 }
 

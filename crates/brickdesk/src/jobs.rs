@@ -186,10 +186,7 @@ impl Jobs {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(DbError::Conflict {
-            constraint: "jobs_one_live_per_kind".into(),
-        }
-        .into())
+        Err(DbError::Conflict(crate::db::Clash::LiveJob).into())
     }
 
     /// Asks the live job of `kind` to stop; returns the job as stored.

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-// glibc's allocator spent a quarter of a list request in malloc/free
-// bookkeeping across the runtime's and SQLite's threads (bench orders-list).
+// Cheaper malloc/free across the runtime's and SQLite's threads than the
+// system allocator.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

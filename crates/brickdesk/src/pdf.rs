@@ -40,8 +40,8 @@ pub fn render(template: &str, data: &impl serde::Serialize) -> Result<Vec<u8>, P
     let document = typst::compile::<PagedDocument>(&world)
         .output
         .map_err(|errors| PdfError::Typeset(describe(&errors)))?;
-    // Untagged: a tag per table cell made a 1,000-order list several
-    // megabytes and much slower to write; these documents are for print.
+    // Untagged: a tag per table cell makes long lists large and slow to
+    // write, and these documents are for print.
     let options = typst_pdf::PdfOptions {
         tagged: false,
         ..typst_pdf::PdfOptions::default()

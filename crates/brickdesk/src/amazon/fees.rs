@@ -18,7 +18,7 @@ pub use sync::{CURSOR, MAX_WINDOW, OVERLAP, SyncProgress, watermark, windows};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::db::fees::Conn;
+use crate::db::Conn;
 use crate::db::{Db, DbError};
 
 /// Why a preview or a reconciliation failed.

@@ -30,6 +30,33 @@ pub enum Tx {
     Postgres(Transaction<'static, Postgres>),
 }
 
+/// Reads through the pool or inside an open transaction, so a read-only
+/// preview and the transaction that writes share their queries.
+pub enum Conn<'a> {
+    /// The pool.
+    Db(&'a Db),
+    /// An open transaction.
+    Tx(&'a mut Tx),
+}
+
+impl Conn<'_> {
+    /// Runs a query and reads every row.
+    pub(crate) async fn all<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<Vec<T>, DbError> {
+        match self {
+            Conn::Db(db) => db.all(stmt).await,
+            Conn::Tx(tx) => tx.all(stmt).await,
+        }
+    }
+
+    /// Runs a query that must return one row.
+    pub(crate) async fn one<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<T, DbError> {
+        match self {
+            Conn::Db(db) => db.one(stmt).await,
+            Conn::Tx(tx) => tx.one(stmt).await,
+        }
+    }
+}
+
 /// A SELECT whose values, when every one is an integer, are written into
 /// its SQL text instead of being bound. SQLite (built with STAT4, on an
 /// analysed database) prepares a statement again on every run when a bound

@@ -10,10 +10,9 @@ pub use units::{
 };
 
 use sea_query::{Expr, ExprTrait, Iden, OnConflict, Order, Query, SelectStatement};
-use sea_query_sqlx::SqlxBinder;
 use time::OffsetDateTime;
 
-use super::exec::Row;
+use super::Conn;
 use super::{Backend, Db, DbError, Tx, now, stored_time};
 
 /// `financial_events`
@@ -34,31 +33,6 @@ pub enum FinancialEvents {
     FetchedAt,
     ParseError,
     LinePosition,
-}
-
-/// Reads through the pool or inside a transaction, so the preview (no
-/// writes) and the run (one transaction) share their queries.
-pub enum Conn<'a> {
-    /// The pool.
-    Db(&'a Db),
-    /// An open transaction.
-    Tx(&'a mut Tx),
-}
-
-impl Conn<'_> {
-    pub(crate) async fn all<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<Vec<T>, DbError> {
-        match self {
-            Conn::Db(db) => db.all(stmt).await,
-            Conn::Tx(tx) => tx.all(stmt).await,
-        }
-    }
-
-    pub(crate) async fn one<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<T, DbError> {
-        match self {
-            Conn::Db(db) => db.one(stmt).await,
-            Conn::Tx(tx) => tx.one(stmt).await,
-        }
-    }
 }
 
 /// An event line to store.

@@ -6,38 +6,9 @@ use time::{Date, OffsetDateTime};
 use super::schema::InventoryItems;
 use super::{Db, DbError, Tx, now, stored_time};
 use crate::domain::location::natural_sort_key;
-use crate::domain::{Condition, Currency, InventoryItemId, InventoryStatus};
+use crate::domain::{Condition, InventoryItemId, InventoryStatus};
 
-/// A unit to add.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewUnit {
-    /// LEGO set number.
-    pub set_number: String,
-    /// Set name.
-    pub item_name: String,
-    /// Condition.
-    pub condition: Condition,
-    /// Status.
-    pub status: InventoryStatus,
-    /// Where it is stored.
-    pub storage_location: Option<String>,
-    /// What it cost, in minor units.
-    pub cost_minor: Option<i64>,
-    /// Asking price, in minor units.
-    pub listing_price_minor: Option<i64>,
-    /// Currency of cost and price.
-    pub currency: Currency,
-    /// Seller SKU, unique when present.
-    pub sku: Option<String>,
-    /// Id in another system, unique when present.
-    pub external_id: Option<String>,
-    /// When it was bought.
-    pub purchase_date: Option<Date>,
-    /// Free text.
-    pub notes: Option<String>,
-    /// When it was added; drives FIFO. `None` means now.
-    pub created_at: Option<OffsetDateTime>,
-}
+pub use crate::domain::inventory::NewUnit;
 
 /// A unit as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

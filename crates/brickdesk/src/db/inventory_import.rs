@@ -12,22 +12,27 @@ use sea_query::{Expr, ExprTrait, Query};
 use serde::Serialize;
 use serde_json::json;
 
-use super::exec::Row;
+use super::Conn;
 use super::inventory::{self, NewUnit};
 use super::schema::InventoryItems;
 use super::{Db, DbError, Tx, audit, now};
 use crate::domain::UserId;
-use crate::inventory_csv::ParsedRow;
 
-/// Rows per `INSERT` statement: 16 bound values each (16,000 a statement)
-/// stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. Fewer,
-/// larger statements matter on PostgreSQL over TCP, where some large
-/// statements stall ~40 ms each (a delayed-ACK wait, it seems: sqlx sets
-/// no TCP_NODELAY). Measured with `brickdesk bench csv-import`, 10,000
-/// rows: 500-row chunks 1.4 s, 1,000-row chunks 0.7 s.
+/// Rows per `INSERT` statement: 16 bound values each stays under SQLite's
+/// 32,766 and PostgreSQL's 65,535 parameters; fewer, larger statements
+/// save round trips on PostgreSQL.
 const INSERT_CHUNK: usize = 1000;
 /// Most values looked up with one `IN (…)` list.
 const LOOKUP_CHUNK: usize = 500;
+
+/// A unit to import, with the line of the file it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRow {
+    /// Line of the file (header = 1) where the row starts.
+    pub line: u64,
+    /// The unit to add.
+    pub unit: NewUnit,
+}
 
 /// A unit to insert, with the file line it came from (for its history).
 type Planned<'r> = (u64, &'r NewUnit);
@@ -81,21 +86,6 @@ pub struct ImportOptions<'a> {
     pub source: &'a str,
 }
 
-/// Reads through either a pool (dry run) or the import's transaction.
-enum Conn<'a> {
-    Db(&'a Db),
-    Tx(&'a mut Tx),
-}
-
-impl Conn<'_> {
-    async fn all<T: Row>(&mut self, stmt: &sea_query::SelectStatement) -> Result<Vec<T>, DbError> {
-        match self {
-            Conn::Db(db) => db.all(stmt).await,
-            Conn::Tx(tx) => tx.all(stmt).await,
-        }
-    }
-}
-
 /// The values of `column` among `wanted` that are already stored. Small
 /// batches ask for their values (`IN`, using the unique index); large ones
 /// read the whole column once, which stays fast even right after a bulk
@@ -123,7 +113,7 @@ async fn stored_values(
 /// Splits rows into those to create and the duplicates.
 async fn sort_out<'r>(
     conn: &mut Conn<'_>,
-    rows: &'r [ParsedRow],
+    rows: &'r [ImportRow],
 ) -> Result<(Vec<Planned<'r>>, Vec<Duplicate>), DbError> {
     let skus: Vec<&str> = rows.iter().filter_map(|r| r.unit.sku.as_deref()).collect();
     let ext_ids: Vec<&str> = rows
@@ -219,7 +209,7 @@ pub async fn insert_many(
 /// transaction and records one audit entry. With `dry_run`, only reads.
 pub async fn import(
     db: &Db,
-    rows: &[ParsedRow],
+    rows: &[ImportRow],
     options: ImportOptions<'_>,
 ) -> Result<ImportOutcome, DbError> {
     if options.dry_run {

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use time_tz::Tz;
 
 use super::generate::DemoPlan;
+use crate::db::Conn;
 use crate::db::confirmations::{self as sell, Sale};
-use crate::db::fees::Conn;
 use crate::db::inventory::{NewUnit, insert_statement};
 use crate::db::links::{self, LinkMethod};
 use crate::db::orders::{self, Refresh};
@@ -106,9 +106,7 @@ pub async fn write(db: &Db, plan: &DemoPlan, tz: &Tz, done_key: &str) -> Result<
         )
         .await?;
         if sold != units.len() as u64 || !sell::complete_order(&mut tx, order).await? {
-            return Err(DbError::Conflict {
-                constraint: format!("demo order {} could not be confirmed", c.order_id),
-            });
+            return Err(DbError::Conflict(crate::db::Clash::Changed));
         }
     }
 

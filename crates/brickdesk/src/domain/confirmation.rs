@@ -29,39 +29,85 @@ pub struct OrderChoice {
     pub lines: Option<Vec<LineChoice>>,
 }
 
+/// Why a whole confirmation request is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// An order is listed twice.
+    #[error("Order {0} is listed twice")]
+    OrderTwice(String),
+    /// A line is listed twice within an order.
+    #[error("Order {order}: line {line} is listed twice — list each line once with all its units")]
+    LineTwice {
+        /// Amazon order id.
+        order: String,
+        /// The line.
+        line: i64,
+    },
+    /// A unit is chosen twice for the same line.
+    #[error("Order {order}, line {line}: inventory item {unit} is chosen twice")]
+    UnitTwice {
+        /// Amazon order id.
+        order: String,
+        /// The line.
+        line: i64,
+        /// The unit.
+        unit: i64,
+    },
+    /// A unit is chosen for two lines.
+    #[error(
+        "Order {order}, line {line}: inventory item {unit} is already chosen for order {first_order}, line {first_line}"
+    )]
+    UnitChosenElsewhere {
+        /// Amazon order id.
+        order: String,
+        /// The line.
+        line: i64,
+        /// The unit.
+        unit: i64,
+        /// The order it was chosen for first.
+        first_order: String,
+        /// The line it was chosen for first.
+        first_line: i64,
+    },
+}
+
 /// Refuses a request that names an order twice, a line twice within an
 /// order, or the same unit twice anywhere: such a request is a client
 /// mistake, not a race, so it is rejected whole and up front.
-pub fn check_request(orders: &[OrderChoice]) -> Result<(), String> {
+pub fn check_request(orders: &[OrderChoice]) -> Result<(), RequestError> {
     let mut seen_orders = HashSet::new();
     let mut unit_at: HashMap<i64, (&str, i64)> = HashMap::new();
     for o in orders {
         let order = o.order_id.trim();
         if !seen_orders.insert(order) {
-            return Err(format!("Order {order} is listed twice"));
+            return Err(RequestError::OrderTwice(order.to_owned()));
         }
         let mut seen_lines = HashSet::new();
         for line in o.lines.iter().flatten() {
             if !seen_lines.insert(line.item_id) {
-                return Err(format!(
-                    "Order {order}: line {} is listed twice — list each line once with all its units",
-                    line.item_id
-                ));
+                return Err(RequestError::LineTwice {
+                    order: order.to_owned(),
+                    line: line.item_id,
+                });
             }
             for unit in &line.units {
                 if let Some((first_order, first_line)) =
                     unit_at.insert(*unit, (order, line.item_id))
                 {
                     return Err(if first_order == order && first_line == line.item_id {
-                        format!(
-                            "Order {order}, line {}: inventory item {unit} is chosen twice",
-                            line.item_id
-                        )
+                        RequestError::UnitTwice {
+                            order: order.to_owned(),
+                            line: line.item_id,
+                            unit: *unit,
+                        }
                     } else {
-                        format!(
-                            "Order {order}, line {}: inventory item {unit} is already chosen for order {first_order}, line {first_line}",
-                            line.item_id
-                        )
+                        RequestError::UnitChosenElsewhere {
+                            order: order.to_owned(),
+                            line: line.item_id,
+                            unit: *unit,
+                            first_order: first_order.to_owned(),
+                            first_line,
+                        }
                     });
                 }
             }
@@ -100,6 +146,33 @@ pub struct Slot {
     pub link_created: bool,
 }
 
+/// Why an order's choice of units cannot be confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChoiceError {
+    /// A chosen line belongs to another order.
+    #[error("Line {line} is not part of order {order}")]
+    ForeignLine {
+        /// The line.
+        line: i64,
+        /// Amazon order id.
+        order: String,
+    },
+    /// A unit is chosen twice, or is linked already and chosen again.
+    #[error("Inventory item {0} is chosen twice")]
+    UnitTwice(i64),
+    /// More units than the line's quantity.
+    #[error("Too many units chosen for \"{title}\" (quantity {quantity})")]
+    TooMany {
+        /// The line's title.
+        title: String,
+        /// Units ordered.
+        quantity: i64,
+    },
+    /// No unit at all would be sold.
+    #[error("No linked items — link at least one line to inventory before confirming")]
+    NothingLinked,
+}
+
 /// Fills the free unit indexes of each line with the chosen units, in
 /// order, after the units linked already (`existing`: line, index, unit).
 /// Returns every unit to sell, ascending by unit id (concurrent requests
@@ -110,7 +183,7 @@ pub fn assign(
     existing: &[(i64, i64, i64)],
     choices: &[LineChoice],
     order_id: &str,
-) -> Result<Vec<Slot>, String> {
+) -> Result<Vec<Slot>, ChoiceError> {
     let mut used: HashMap<i64, HashSet<i64>> = HashMap::new();
     for (item, index, _) in existing {
         used.entry(*item).or_default().insert(*index);
@@ -129,19 +202,19 @@ pub fn assign(
         let line = lines
             .iter()
             .find(|l| l.id == choice.item_id)
-            .ok_or_else(|| format!("Line {} is not part of order {order_id}", choice.item_id))?;
+            .ok_or_else(|| ChoiceError::ForeignLine {
+                line: choice.item_id,
+                order: order_id.to_owned(),
+            })?;
         let taken = used.entry(line.id).or_default();
         let mut free = (0..line.quantity).filter(|i| !taken.contains(i));
         for unit in &choice.units {
             if !chosen.insert(*unit) || existing.iter().any(|(_, _, u)| u == unit) {
-                return Err(format!("Inventory item {unit} is chosen twice"));
+                return Err(ChoiceError::UnitTwice(*unit));
             }
-            let unit_index = free.next().ok_or_else(|| {
-                format!(
-                    "Too many units chosen for \"{}\" (quantity {})",
-                    line.title(),
-                    line.quantity
-                )
+            let unit_index = free.next().ok_or_else(|| ChoiceError::TooMany {
+                title: line.title().to_owned(),
+                quantity: line.quantity,
             })?;
             slots.push(Slot {
                 order_item_id: line.id,
@@ -152,45 +225,71 @@ pub fn assign(
         }
     }
     if slots.is_empty() {
-        return Err(
-            "No linked items — link at least one line to inventory before confirming".into(),
-        );
+        return Err(ChoiceError::NothingLinked);
     }
     slots.sort_by_key(|s| s.unit);
     Ok(slots)
 }
 
-/// One warning per line with units left unlinked (they are skipped).
-pub fn warnings(lines: &[ConfirmLine], slots: &[Slot]) -> Vec<String> {
+/// A line confirmed with some of its units left unlinked (they are
+/// skipped). Serialized as its sentence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{title}\": {unlinked} of {quantity} units not linked — skipped")]
+pub struct LineSkipped {
+    /// The line's title.
+    pub title: String,
+    /// Units left unlinked.
+    pub unlinked: i64,
+    /// Units ordered.
+    pub quantity: i64,
+}
+
+impl serde::Serialize for LineSkipped {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// One warning per line with units left unlinked.
+pub fn warnings(lines: &[ConfirmLine], slots: &[Slot]) -> Vec<LineSkipped> {
     lines
         .iter()
         .filter_map(|l| {
             let n = slots.iter().filter(|s| s.order_item_id == l.id).count() as i64;
-            (n < l.quantity).then(|| {
-                format!(
-                    "\"{}\": {} of {} units not linked — skipped",
-                    l.title(),
-                    l.quantity - n,
-                    l.quantity
-                )
+            (n < l.quantity).then(|| LineSkipped {
+                title: l.title().to_owned(),
+                unlinked: l.quantity - n,
+                quantity: l.quantity,
             })
         })
         .collect()
 }
 
-/// The message for a unit someone else has taken.
-pub fn already_sold(unit: i64) -> String {
-    format!("Inventory item {unit} already sold — this item has been linked to another order")
+/// Why a unit cannot be sold now.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unsellable {
+    /// Someone else has taken it.
+    #[error("Inventory item {0} already sold — this item has been linked to another order")]
+    AlreadySold(i64),
+    /// Its status does not allow a sale.
+    #[error("Inventory item {unit} is {status}; only BACKLOG or LISTED units can be sold")]
+    Status {
+        /// The unit.
+        unit: i64,
+        /// Its status as stored.
+        status: String,
+    },
 }
 
 /// Why a unit cannot be sold now, or `None` when it can.
-pub fn unsellable(unit: i64, status: &str) -> Option<String> {
+pub fn unsellable(unit: i64, status: &str) -> Option<Unsellable> {
     match InventoryStatus::parse(status) {
         Some(InventoryStatus::Backlog | InventoryStatus::Listed) => None,
-        Some(InventoryStatus::Sold) => Some(already_sold(unit)),
-        _ => Some(format!(
-            "Inventory item {unit} is {status}; only BACKLOG or LISTED units can be sold"
-        )),
+        Some(InventoryStatus::Sold) => Some(Unsellable::AlreadySold(unit)),
+        _ => Some(Unsellable::Status {
+            unit,
+            status: status.to_owned(),
+        }),
     }
 }
 
@@ -232,15 +331,47 @@ pub fn unit_unchanged(facts: &UnitUndoFacts, archive_location: &str) -> bool {
     })
 }
 
-/// What blocks the undo of a batch, in plain words (empty: nothing).
+/// Something that keeps a batch from being undone. Serialized as its
+/// sentence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UndoBlocker {
+    /// The batch is undone already.
+    #[error("it was undone already")]
+    Undone,
+    /// Amazon fees are reconciled onto a unit.
+    #[error("inventory item {0} has Amazon fees reconciled onto it")]
+    HasFees(i64),
+    /// A unit is not as the confirmation left it.
+    #[error(
+        "inventory item {0} changed after the confirmation (edited, returned, relinked or given fee data)"
+    )]
+    UnitChanged(i64),
+    /// The link the confirmation wrote is gone or different.
+    #[error("the link of inventory item {0} was removed or changed since")]
+    LinkChanged(i64),
+    /// An order is no longer Completed.
+    #[error("order {0} is no longer Completed")]
+    OrderReopened(String),
+    /// A write of the undo found its row changed after the checks.
+    #[error("the confirmation changed while it was being undone; try again")]
+    ChangedDuringUndo,
+}
+
+impl serde::Serialize for UndoBlocker {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What blocks the undo of a batch (empty: nothing).
 pub fn undo_blockers(
     undone: bool,
     archive_location: &str,
     units: &[UnitUndoFacts],
     orders: &[OrderUndoFacts],
-) -> Vec<String> {
+) -> Vec<UndoBlocker> {
     if undone {
-        return vec!["it was undone already".to_owned()];
+        return vec![UndoBlocker::Undone];
     }
     let mut blockers = Vec::new();
     // Fee data is kept beside the unit, not on it: without this an undo
@@ -253,30 +384,19 @@ pub fn undo_blockers(
     with_fees.sort_unstable();
     with_fees.dedup();
     for id in with_fees {
-        blockers.push(format!(
-            "inventory item {id} has Amazon fees reconciled onto it"
-        ));
+        blockers.push(UndoBlocker::HasFees(id));
     }
     for u in units {
         if !unit_unchanged(u, archive_location) {
-            blockers.push(format!(
-                "inventory item {} changed after the confirmation (edited, returned, relinked or given fee data)",
-                u.unit
-            ));
+            blockers.push(UndoBlocker::UnitChanged(u.unit));
         }
         if u.link_created && !u.link_present {
-            blockers.push(format!(
-                "the link of inventory item {} was removed or changed since",
-                u.unit
-            ));
+            blockers.push(UndoBlocker::LinkChanged(u.unit));
         }
     }
     for o in orders {
         if o.workflow_status.as_deref() != Some(WorkflowStatus::Completed.as_str()) {
-            blockers.push(format!(
-                "order {} is no longer Completed",
-                o.platform_order_id
-            ));
+            blockers.push(UndoBlocker::OrderReopened(o.platform_order_id.clone()));
         }
     }
     blockers
@@ -304,16 +424,22 @@ mod tests {
     #[test]
     fn request_with_a_line_or_unit_twice_is_refused_naming_order_and_line() {
         let twice_line = [order("O1", vec![choice(7, &[1]), choice(7, &[2])])];
-        let err = check_request(&twice_line).expect_err("line twice");
+        let err = check_request(&twice_line)
+            .expect_err("line twice")
+            .to_string();
         assert!(err.contains("O1") && err.contains("line 7"), "{err}");
         let twice_unit = [order("O1", vec![choice(7, &[1, 1])])];
-        let err = check_request(&twice_unit).expect_err("unit twice");
+        let err = check_request(&twice_unit)
+            .expect_err("unit twice")
+            .to_string();
         assert!(err.contains("O1") && err.contains("line 7") && err.contains("item 1"));
         let across = [
             order("O1", vec![choice(7, &[1])]),
             order("O2", vec![choice(8, &[1])]),
         ];
-        let err = check_request(&across).expect_err("unit in two orders");
+        let err = check_request(&across)
+            .expect_err("unit in two orders")
+            .to_string();
         assert!(
             err.contains("O2, line 8") && err.contains("order O1, line 7"),
             "{err}"
@@ -363,17 +489,23 @@ mod tests {
                 },
             ]
         );
-        assert_eq!(
-            warnings(&lines, &slots),
-            ["\"Line 2\": 1 of 1 units not linked — skipped"]
-        );
-        let err = assign(&lines, &[], &[choice(2, &[3, 4])], "O").expect_err("too many");
+        let said: Vec<String> = warnings(&lines, &slots)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(said, ["\"Line 2\": 1 of 1 units not linked — skipped"]);
+        let words = |choices: &[LineChoice], existing: &[(i64, i64, i64)]| {
+            assign(&lines, existing, choices, "O")
+                .expect_err("refused")
+                .to_string()
+        };
+        let err = words(&[choice(2, &[3, 4])], &[]);
         assert!(err.contains("Too many units"), "{err}");
-        let err = assign(&lines, &[(1, 0, 50)], &[choice(1, &[50])], "O").expect_err("twice");
+        let err = words(&[choice(1, &[50])], &[(1, 0, 50)]);
         assert!(err.contains("chosen twice"), "{err}");
-        let err = assign(&lines, &[], &[choice(3, &[1])], "O").expect_err("foreign line");
+        let err = words(&[choice(3, &[1])], &[]);
         assert!(err.contains("not part of order O"), "{err}");
-        let err = assign(&lines, &[], &[], "O").expect_err("nothing");
+        let err = words(&[], &[]);
         assert!(err.contains("No linked items"), "{err}");
     }
 
@@ -381,8 +513,8 @@ mod tests {
     fn unsellable_units_say_why() {
         assert_eq!(unsellable(1, "LISTED"), None);
         assert_eq!(unsellable(1, "BACKLOG"), None);
-        assert!(unsellable(1, "SOLD").is_some_and(|m| m.contains("already sold")));
-        assert!(unsellable(1, "RETURNED").is_some_and(|m| m.contains("is RETURNED")));
+        assert!(unsellable(1, "SOLD").is_some_and(|m| m.to_string().contains("already sold")));
+        assert!(unsellable(1, "RETURNED").is_some_and(|m| m.to_string().contains("is RETURNED")));
     }
 
     #[test]
@@ -404,7 +536,7 @@ mod tests {
         assert!(undo_blockers(false, "SOLD-1", &[sold(1)], only_done).is_empty());
         assert_eq!(
             undo_blockers(true, "SOLD-1", &[sold(1)], only_done),
-            ["it was undone already"]
+            [UndoBlocker::Undone]
         );
         let mut moved = sold(2);
         moved.now = Some(("SOLD".into(), at, Some("RETURNS".into())));
@@ -418,12 +550,15 @@ mod tests {
             platform_order_id: "O2".into(),
             workflow_status: None,
         };
-        let got = undo_blockers(
+        let got: Vec<String> = undo_blockers(
             false,
             "SOLD-1",
             &[sold(1), moved, unlinked, fees, gone],
             &[done, reopened],
-        );
+        )
+        .iter()
+        .map(ToString::to_string)
+        .collect();
         assert_eq!(
             got,
             [

@@ -126,16 +126,21 @@ pub enum MatchFilter {
     NotFetched,
 }
 
+/// A Match Status filter value that is none of the known ones.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown match filter '{0}'")]
+pub struct UnknownMatchFilter(pub String);
+
 impl MatchFilter {
     /// Parses a query value; empty or `all` means no filter.
-    pub fn parse(text: &str) -> Result<Option<MatchFilter>, String> {
+    pub fn parse(text: &str) -> Result<Option<MatchFilter>, UnknownMatchFilter> {
         match text.trim().to_ascii_lowercase().as_str() {
             "" | "all" => Ok(None),
             "matched" => Ok(Some(MatchFilter::Matched)),
             "unmatched" => Ok(Some(MatchFilter::Unmatched)),
             "no_asin" | "no-asin" | "noasin" => Ok(Some(MatchFilter::NoAsin)),
             "not_fetched" | "not-fetched" => Ok(Some(MatchFilter::NotFetched)),
-            other => Err(format!("unknown match filter '{other}'")),
+            other => Err(UnknownMatchFilter(other.to_owned())),
         }
     }
 

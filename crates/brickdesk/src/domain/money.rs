@@ -121,6 +121,33 @@ impl Money {
             currency,
         })
     }
+
+    /// The amount as a plain decimal, without symbol or separators
+    /// (`59999` pence is `599.99`), as forms and CSV files hold it.
+    /// Digit by digit: pages and exports format amounts by the thousand.
+    pub fn to_plain_string(&self) -> String {
+        let places = self.currency.decimal_places() as usize;
+        // Least significant first, with at least one digit before the point.
+        let mut rest = self.minor.unsigned_abs();
+        let mut digits = [0u8; 24];
+        let mut len = 0;
+        while rest > 0 || len <= places {
+            digits[len] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            len += 1;
+        }
+        let mut out = String::with_capacity(len + 2);
+        if self.minor < 0 {
+            out.push('-');
+        }
+        for (i, d) in digits[..len].iter().rev().enumerate() {
+            if places > 0 && i == len - places {
+                out.push('.');
+            }
+            out.push(char::from(*d));
+        }
+        out
+    }
 }
 
 impl fmt::Display for Money {
@@ -158,6 +185,100 @@ fn group_thousands(n: u64) -> String {
         out.push(ch);
     }
     out
+}
+
+/// Why an amount a person wrote (in a form or a CSV cell) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    /// A currency symbol other than the currency's own.
+    #[error("'{text}' is in {symbol} but the row's currency is {currency}")]
+    WrongSymbol {
+        /// The text as written.
+        text: String,
+        /// The symbol it starts with.
+        symbol: &'static str,
+        /// The currency it should be in.
+        currency: Currency,
+    },
+    /// A negative amount.
+    #[error("'{0}' is negative")]
+    Negative(String),
+    /// Thousands separators not every three digits.
+    #[error("'{0}' has misplaced thousands separators (write 1234.50 or 1,234.50)")]
+    MisplacedSeparators(String),
+    /// Not a number.
+    #[error("'{0}' is not an amount such as 12.50")]
+    NotAnAmount(String),
+    /// More decimal places than the currency has.
+    #[error("'{text}' has more than {places} decimal places")]
+    TooPrecise {
+        /// The text as written.
+        text: String,
+        /// Decimal places the currency allows.
+        places: u32,
+    },
+    /// Does not fit in 64-bit minor units.
+    #[error("'{0}' is too large")]
+    TooLarge(String),
+}
+
+/// An amount as people write it: `£1,234.50`, `1234.5`, `1,234`; blank
+/// is none. Exact (no floats); a currency symbol must match `currency`;
+/// thousands separators must sit every three digits; negative amounts are
+/// refused.
+pub fn parse_written_amount(text: &str, currency: Currency) -> Result<Option<i64>, AmountError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let mut amount = text;
+    for symbol in ["£", "$", "€"] {
+        if let Some(rest) = amount.strip_prefix(symbol) {
+            if symbol != currency.symbol() {
+                return Err(AmountError::WrongSymbol {
+                    text: text.to_owned(),
+                    symbol,
+                    currency,
+                });
+            }
+            amount = rest.trim_start();
+        }
+    }
+    if amount.starts_with('-') {
+        return Err(AmountError::Negative(text.to_owned()));
+    }
+    let (whole, fraction) = amount
+        .split_once('.')
+        .map_or((amount, None), |(w, f)| (w, Some(f)));
+    let ungrouped = if whole.contains(',') {
+        let groups: Vec<&str> = whole.split(',').collect();
+        let well_placed = groups.iter().enumerate().all(|(i, g)| {
+            let n = g.len();
+            g.bytes().all(|b| b.is_ascii_digit())
+                && if i == 0 { (1..=3).contains(&n) } else { n == 3 }
+        });
+        if !well_placed {
+            return Err(AmountError::MisplacedSeparators(text.to_owned()));
+        }
+        groups.concat()
+    } else {
+        whole.to_owned()
+    };
+    let plain = match fraction {
+        Some(f) => format!("{ungrouped}.{f}"),
+        None => ungrouped,
+    };
+    parse_minor_units(&plain, currency.decimal_places())
+        .map(Some)
+        .map_err(|e| match e {
+            MoneyError::TooPrecise { places, .. } => AmountError::TooPrecise {
+                text: text.to_owned(),
+                places,
+            },
+            MoneyError::Overflow(_) => AmountError::TooLarge(text.to_owned()),
+            MoneyError::NotANumber(_) | MoneyError::BadCurrency(_) => {
+                AmountError::NotAnAmount(text.to_owned())
+            }
+        })
 }
 
 /// Parses a plain decimal number into integer minor units with `places`
@@ -249,6 +370,39 @@ mod tests {
     }
 
     #[test]
+    fn written_amounts() {
+        let gbp = Currency::GBP;
+        assert_eq!(parse_written_amount("£1,234.50", gbp), Ok(Some(123_450)));
+        assert_eq!(parse_written_amount("1234.5", gbp), Ok(Some(123_450)));
+        assert_eq!(parse_written_amount("1,234", gbp), Ok(Some(123_400)));
+        assert_eq!(
+            parse_written_amount("1,234,567.89", gbp),
+            Ok(Some(123_456_789))
+        );
+        assert_eq!(parse_written_amount("£ 12", gbp), Ok(Some(1200)));
+        assert_eq!(parse_written_amount("0.99", gbp), Ok(Some(99)));
+        assert_eq!(parse_written_amount("", gbp), Ok(None));
+        assert_eq!(parse_written_amount("€5", Currency::EUR), Ok(Some(500)));
+        for (bad, why) in [
+            ("1,23", "misplaced thousands"),
+            ("1234,50", "misplaced thousands"),
+            (",123", "misplaced thousands"),
+            ("12.345", "more than 2 decimal places"),
+            ("-5", "negative"),
+            ("twelve", "not an amount"),
+            ("1.2.3", "not an amount"),
+            ("$5", "row's currency is GBP"),
+            ("99999999999999999999", "too large"),
+        ] {
+            let got = parse_written_amount(bad, gbp);
+            assert!(
+                got.as_ref().is_err_and(|e| e.to_string().contains(why)),
+                "{bad}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
     fn currency_codes() {
         assert_eq!(Currency::parse("gbp"), Ok(Currency::GBP));
         assert!(Currency::parse("GB").is_err());
@@ -268,7 +422,32 @@ mod tests {
         assert_eq!(Money::from_minor(1500, jpy).to_string(), "JPY 1,500");
     }
 
+    #[test]
+    fn amounts_print_plainly() {
+        let plain = |minor, code| {
+            let currency = Currency::parse(code).unwrap_or(Currency::GBP);
+            Money::from_minor(minor, currency).to_plain_string()
+        };
+        assert_eq!(plain(59_999, "GBP"), "599.99");
+        assert_eq!(plain(5, "GBP"), "0.05");
+        assert_eq!(plain(-105, "GBP"), "-1.05");
+        assert_eq!(plain(0, "GBP"), "0.00");
+        assert_eq!(plain(i64::MIN, "GBP"), "-92233720368547758.08");
+        assert_eq!(plain(0, "JPY"), "0");
+        assert_eq!(plain(-1500, "JPY"), "-1500");
+        assert_eq!(plain(7, "KWD"), "0.007");
+    }
+
     proptest! {
+        /// What is printed plainly parses back to the same amount, in
+        /// currencies of 0, 2 and 3 decimal places.
+        #[test]
+        fn plain_amounts_round_trip(minor in -1_000_000_000_000i64..1_000_000_000_000, code in 0usize..3) {
+            let currency = Currency::parse(["JPY", "GBP", "KWD"][code]).unwrap_or(Currency::GBP);
+            let text = Money::from_minor(minor, currency).to_plain_string();
+            prop_assert_eq!(parse_minor_units(&text, currency.decimal_places()), Ok(minor));
+        }
+
         #[test]
         fn formatting_and_parsing_round_trip(minor in -10_000_000_000i64..10_000_000_000) {
             let whole = minor.unsigned_abs() / 100;

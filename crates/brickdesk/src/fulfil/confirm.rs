@@ -12,18 +12,22 @@
 use std::collections::{HashMap, HashSet};
 
 use futures::StreamExt;
+use serde::Serialize;
 use serde_json::json;
 
 use super::{Plan, Scope, load_plan};
+use crate::db::Clash;
+use crate::db::Conn;
 use crate::db::confirmations::{
     self as store, LineState, LinkState, OrderState, Sale, UnitLink, UnitState,
 };
-use crate::db::fees::Conn;
 use crate::db::links::{self, LinkMethod};
 use crate::db::{Backend, Db, DbError, Tx, audit, now};
-use crate::domain::confirmation::{self as rules, ConfirmLine, Slot};
-pub use crate::domain::confirmation::{LineChoice, OrderChoice, already_sold};
-use crate::domain::location::parse_location;
+use crate::domain::confirmation::{
+    self as rules, ChoiceError, ConfirmLine, LineSkipped, RequestError, Slot, Unsellable,
+};
+pub use crate::domain::confirmation::{LineChoice, OrderChoice};
+use crate::domain::location::{LocationError, parse_location};
 use crate::domain::{UiStatus, UserId, WorkflowStatus};
 
 /// Orders of one request confirmed at the same time on PostgreSQL, each
@@ -50,7 +54,7 @@ pub struct Confirmed {
     /// Units sold.
     pub units: Vec<i64>,
     /// Lines skipped, and why.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<LineSkipped>,
 }
 
 /// An order that was not confirmed.
@@ -58,8 +62,52 @@ pub struct Confirmed {
 pub struct Failed {
     /// Amazon order id.
     pub order_id: String,
-    /// What went wrong, in plain words.
-    pub message: String,
+    /// What went wrong (serialized as its sentence).
+    pub message: OrderFailure,
+}
+
+/// Why one order of a request was not confirmed (the others go on).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrderFailure {
+    /// No such Amazon order.
+    #[error("Amazon order {0} not found")]
+    OrderNotFound(String),
+    /// The order is not open (its UI status).
+    #[error("Order is {0}; only Paid or Shipped orders can be confirmed")]
+    NotOpen(String),
+    /// The chosen units do not fit the order.
+    #[error(transparent)]
+    Choice(#[from] ChoiceError),
+    /// A chosen unit cannot be sold.
+    #[error(transparent)]
+    Unsellable(#[from] Unsellable),
+    /// A chosen unit does not exist.
+    #[error("Inventory item {0} not found")]
+    UnitNotFound(i64),
+    /// Another request confirmed the order first.
+    #[error("Order was confirmed by another request a moment ago")]
+    ConfirmedMeanwhile,
+    /// Another request changed the order first.
+    #[error("Order was changed by another request a moment ago — Retry")]
+    OrderChangedMeanwhile,
+    /// A unit was unlinked or linked elsewhere after it was read.
+    #[error("An item of this order was unlinked or linked to another order a moment ago — Retry")]
+    UnitsChangedMeanwhile,
+    /// Another request linked one of the units first.
+    #[error("An item of this order was linked to another order a moment ago — Retry")]
+    UnitLinkedMeanwhile,
+    /// Another request linked or confirmed the order first.
+    #[error("This order was linked or confirmed by another request a moment ago — Retry")]
+    LinkedMeanwhile,
+    /// Storage failed (logged).
+    #[error("Could not save this order (database error) — Retry")]
+    Storage,
+}
+
+impl Serialize for OrderFailure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// What a request did.
@@ -78,9 +126,15 @@ pub struct ConfirmOutcome {
 /// Why a whole request was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfirmError {
-    /// Bad input.
-    #[error("{0}")]
-    Invalid(String),
+    /// The archive location is not a valid location.
+    #[error("Archive location: {0}")]
+    ArchiveLocation(LocationError),
+    /// The request approves no order.
+    #[error("No orders approved")]
+    NoOrders,
+    /// The request names an order, line or unit twice.
+    #[error(transparent)]
+    Request(#[from] RequestError),
     /// Storage failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -92,12 +146,11 @@ pub async fn confirm(
     req: &ConfirmRequest,
     by: Option<UserId>,
 ) -> Result<ConfirmOutcome, ConfirmError> {
-    let archive = parse_location(&req.archive_location)
-        .map_err(|e| ConfirmError::Invalid(format!("Archive location: {e}")))?;
+    let archive = parse_location(&req.archive_location).map_err(ConfirmError::ArchiveLocation)?;
     if req.orders.is_empty() {
-        return Err(ConfirmError::Invalid("No orders approved".into()));
+        return Err(ConfirmError::NoOrders);
     }
-    rules::check_request(&req.orders).map_err(ConfirmError::Invalid)?;
+    rules::check_request(&req.orders)?;
     // Orders without explicit choices take the plan's recommendations,
     // planned together so no unit is recommended twice.
     let unplanned: Vec<String> = req
@@ -267,11 +320,15 @@ impl Prefetched {
 
     /// Checks an order against what was read: failures found here need no
     /// transaction.
-    fn prepare(&self, order_id: &str, choices: &[LineChoice]) -> Result<Prepared<'_>, String> {
+    fn prepare(
+        &self,
+        order_id: &str,
+        choices: &[LineChoice],
+    ) -> Result<Prepared<'_>, OrderFailure> {
         let order = self
             .orders
             .get(order_id)
-            .ok_or_else(|| format!("Amazon order {order_id} not found"))?;
+            .ok_or_else(|| OrderFailure::OrderNotFound(order_id.to_owned()))?;
         check_open(order)?;
         let rows = self.lines.get(&order.id).map_or(&[][..], Vec::as_slice);
         let lines: Vec<ConfirmLine> = rows
@@ -292,14 +349,14 @@ impl Prefetched {
         let slots = rules::assign(&lines, &existing, choices, order_id)?;
         for s in &slots {
             if s.link_created && self.linked.contains_key(&s.unit) {
-                return Err(already_sold(s.unit));
+                return Err(Unsellable::AlreadySold(s.unit).into());
             }
             let unit = self
                 .units
                 .get(&s.unit)
-                .ok_or_else(|| format!("Inventory item {} not found", s.unit))?;
+                .ok_or(OrderFailure::UnitNotFound(s.unit))?;
             if let Some(why) = rules::unsellable(s.unit, &unit.status) {
-                return Err(why);
+                return Err(why.into());
             }
         }
         Ok(Prepared {
@@ -311,34 +368,43 @@ impl Prefetched {
     }
 }
 
-fn check_open(order: &OrderState) -> Result<(), String> {
+fn check_open(order: &OrderState) -> Result<(), OrderFailure> {
     if order.workflow_status.is_some() || !ELIGIBLE.iter().any(|s| s.as_str() == order.ui_status) {
-        return Err(format!(
-            "Order is {}; only Paid or Shipped orders can be confirmed",
-            order.ui_status
-        ));
+        return Err(OrderFailure::NotOpen(order.ui_status.to_string()));
     }
     Ok(())
 }
 
 /// Why an order's transaction stopped.
 enum Failure {
-    /// Say this.
-    Message(String),
-    /// Writing the links broke a unique constraint: explained after the
+    /// Report this.
+    Order(OrderFailure),
+    /// Writing the links broke a uniqueness rule: explained after the
     /// rollback, from what committed meanwhile.
     Link(DbError),
 }
 
-impl From<String> for Failure {
-    fn from(message: String) -> Self {
-        Failure::Message(message)
+impl From<OrderFailure> for Failure {
+    fn from(failure: OrderFailure) -> Self {
+        Failure::Order(failure)
+    }
+}
+
+impl From<Unsellable> for Failure {
+    fn from(why: Unsellable) -> Self {
+        Failure::Order(why.into())
     }
 }
 
 impl From<DbError> for Failure {
     fn from(e: DbError) -> Self {
-        Failure::Message(storage_failure(e))
+        Failure::Order(storage_failure(e))
+    }
+}
+
+impl From<DbError> for OrderFailure {
+    fn from(e: DbError) -> Self {
+        storage_failure(e)
     }
 }
 
@@ -349,14 +415,14 @@ async fn confirm_one(
     read: &Prefetched,
     order: &Prepared<'_>,
     by: Option<UserId>,
-) -> Result<Confirmed, String> {
-    let mut tx = db.begin_deferred().await.map_err(storage_failure)?;
+) -> Result<Confirmed, OrderFailure> {
+    let mut tx = db.begin_deferred().await?;
     match confirm_in(&mut tx, batch, archive, read, order, by).await {
         Ok(done) => {
-            tx.commit().await.map_err(storage_failure)?;
+            tx.commit().await?;
             Ok(done)
         }
-        Err(Failure::Message(message)) => Err(message),
+        Err(Failure::Order(failure)) => Err(failure),
         Err(Failure::Link(e)) => {
             drop(tx);
             Err(explain_link_conflict(db, order, e).await)
@@ -364,21 +430,17 @@ async fn confirm_one(
     }
 }
 
-fn storage_failure(e: DbError) -> String {
+fn storage_failure(e: DbError) -> OrderFailure {
     tracing::warn!(error = %e, "confirming an order failed");
     match e {
-        DbError::Conflict { constraint } if constraint.contains("inventory_item_id") => {
-            "An item of this order was linked to another order a moment ago — Retry".to_owned()
-        }
-        DbError::Conflict { .. } => {
-            "This order was linked or confirmed by another request a moment ago — Retry".to_owned()
-        }
-        _ => "Could not save this order (database error) — Retry".to_owned(),
+        DbError::Conflict(Clash::UnitLinked) => OrderFailure::UnitLinkedMeanwhile,
+        DbError::Conflict(_) => OrderFailure::LinkedMeanwhile,
+        _ => OrderFailure::Storage,
     }
 }
 
 /// Names the unit another order took, when one did.
-async fn explain_link_conflict(db: &Db, order: &Prepared<'_>, e: DbError) -> String {
+async fn explain_link_conflict(db: &Db, order: &Prepared<'_>, e: DbError) -> OrderFailure {
     let created: Vec<i64> = order
         .slots
         .iter()
@@ -394,9 +456,10 @@ async fn explain_link_conflict(db: &Db, order: &Prepared<'_>, e: DbError) -> Str
                 .map(|l| l.inventory_item_id)
                 .collect();
             taken.sort_unstable();
-            taken
-                .first()
-                .map_or_else(|| storage_failure(e), |unit| already_sold(*unit))
+            taken.first().map_or_else(
+                || storage_failure(e),
+                |unit| Unsellable::AlreadySold(*unit).into(),
+            )
         }
         Err(_) => storage_failure(e),
     }
@@ -417,11 +480,9 @@ async fn confirm_in(
     let order = store::order_states(&mut Conn::Tx(&mut *tx), &ids, true)
         .await?
         .pop()
-        .ok_or_else(|| format!("Amazon order {} not found", p.order.platform_order_id))?;
+        .ok_or_else(|| OrderFailure::OrderNotFound(p.order.platform_order_id.clone()))?;
     if order.workflow_status.as_deref() == Some(WorkflowStatus::Completed.as_str()) {
-        return Err("Order was confirmed by another request a moment ago"
-            .to_owned()
-            .into());
+        return Err(OrderFailure::ConfirmedMeanwhile.into());
     }
     check_open(&order)?;
     let new_links: Vec<(i64, i64, i64)> = p
@@ -448,17 +509,13 @@ async fn confirm_in(
             let unit = states
                 .iter()
                 .find(|u| u.id == s.unit)
-                .ok_or_else(|| format!("Inventory item {} not found", s.unit))?;
+                .ok_or(OrderFailure::UnitNotFound(s.unit))?;
             if let Some(why) = rules::unsellable(s.unit, &unit.status) {
                 return Err(why.into());
             }
         }
         if !sell(tx, p, &states, archive, at).await? {
-            return Err(
-                "An item of this order was unlinked or linked to another order a moment ago — Retry"
-                    .to_owned()
-                    .into(),
-            );
+            return Err(OrderFailure::UnitsChangedMeanwhile.into());
         }
     }
     let recorded: Vec<(UnitLink, &UnitState)> = p
@@ -512,9 +569,7 @@ async fn confirm_in(
     audit::record_many(tx, &entries).await?;
     // Cannot miss while the row is locked (on SQLite, the database).
     if !store::complete_order(tx, &order).await? {
-        return Err("Order was changed by another request a moment ago — Retry"
-            .to_owned()
-            .into());
+        return Err(OrderFailure::OrderChangedMeanwhile.into());
     }
     Ok(Confirmed {
         order_id: order.platform_order_id.clone(),

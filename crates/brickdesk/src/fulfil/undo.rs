@@ -11,13 +11,14 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::db::Conn;
 use crate::db::confirmations::{
     self as store, BatchRow, ConfirmedOrderRow, ConfirmedUnitRow, UnitState,
 };
-use crate::db::fees::{self, Conn};
+use crate::db::fees;
 use crate::db::orders::{Refresh, refresh_match_counts};
 use crate::db::{Db, DbError, Tx, audit};
-use crate::domain::confirmation::{OrderUndoFacts, UnitUndoFacts, undo_blockers};
+use crate::domain::confirmation::{OrderUndoFacts, UndoBlocker, UnitUndoFacts, undo_blockers};
 use crate::domain::{OrderId, UserId};
 
 /// A batch with its orders, units and what blocks its undo.
@@ -38,7 +39,7 @@ pub struct BatchReview {
     /// Units sold, with where they were before.
     pub units: Vec<ReviewUnit>,
     /// Why the batch cannot be undone (empty: it can).
-    pub blockers: Vec<String>,
+    pub blockers: Vec<UndoBlocker>,
 }
 
 /// A unit of a batch.
@@ -61,11 +62,19 @@ pub enum UndoError {
     #[error("confirmation batch {0} not found")]
     NotFound(i64),
     /// Something depends on the batch.
-    #[error("This confirmation cannot be undone: {}", .0.join("; "))]
-    Blocked(Vec<String>),
+    #[error("This confirmation cannot be undone: {}", sentences(.0))]
+    Blocked(Vec<UndoBlocker>),
     /// Storage failed.
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+fn sentences(blockers: &[UndoBlocker]) -> String {
+    blockers
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The latest batches.
@@ -121,9 +130,7 @@ pub async fn undo(db: &Db, id: i64, by: Option<UserId>) -> Result<BatchReview, U
         (orders, units)
     };
     if !apply(&mut tx, &batch.archive_location, &orders, &units).await? {
-        return Err(UndoError::Blocked(vec![
-            "the confirmation changed while it was being undone; try again".into(),
-        ]));
+        return Err(UndoError::Blocked(vec![UndoBlocker::ChangedDuringUndo]));
     }
     let entry = audit::Entry {
         user: by,
@@ -160,7 +167,7 @@ async fn blockers(
     orders: &[ConfirmedOrderRow],
     units: &[ConfirmedUnitRow],
     lock: bool,
-) -> Result<Vec<String>, DbError> {
+) -> Result<Vec<UndoBlocker>, DbError> {
     if batch.undone_at.is_some() {
         return Ok(undo_blockers(true, &batch.archive_location, &[], &[]));
     }

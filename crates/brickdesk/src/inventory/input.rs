@@ -6,8 +6,8 @@ use time::Date;
 use time::macros::format_description;
 
 use crate::db::inventory::{InventoryRow, NewUnit};
-use crate::domain::location::parse_location;
-use crate::domain::{Condition, Currency, InventoryStatus};
+use crate::domain::inventory::{UnitDraft, UnitFault, UnitField, validate_unit};
+use crate::domain::{Currency, Money};
 
 /// Editable fields of a unit, as text. Money is a decimal (`599.99`,
 /// `£1,234.50`), dates ISO (`2026-01-31`).
@@ -63,109 +63,92 @@ impl FieldErrors {
     }
 }
 
-fn opt(text: &str) -> Option<String> {
-    let t = text.trim();
-    (!t.is_empty()).then(|| t.to_owned())
+/// A refused field of a unit (see [`validate_unit`]) in the form's words.
+fn fault_words(fault: UnitFault) -> String {
+    match fault {
+        UnitFault::Missing => "is required".into(),
+        UnitFault::TooLong { max } => format!("must be at most {max} characters"),
+        UnitFault::ControlCharacter => "must not contain control characters".into(),
+        UnitFault::UnknownCondition => "must be New or Used".into(),
+        UnitFault::UnknownStatus => {
+            "must be NOT YET RECEIVED, BACKLOG, LISTED, SOLD or RETURNED".into()
+        }
+        UnitFault::Location(e) => e.to_string(),
+        UnitFault::Currency(e) => e.to_string(),
+        UnitFault::Amount(e) => e.to_string(),
+    }
 }
 
-/// Parses a typed amount (`599.99`, `£1,234.50`) with the same rules as
-/// CSV import: thousands separators only where they belong, no negatives.
-pub fn parse_amount(text: &str, currency: Currency) -> Result<Option<i64>, String> {
-    match crate::inventory_csv::fields::money(text.trim(), currency)? {
-        Some(v) if v < 0 => Err("must not be negative".to_owned()),
-        other => Ok(other),
+/// The form's name for a unit's field.
+fn field_name(field: UnitField) -> &'static str {
+    match field {
+        UnitField::SetNumber => "set_number",
+        UnitField::ItemName => "item_name",
+        UnitField::Condition => "condition",
+        UnitField::Status => "status",
+        UnitField::StorageLocation => "storage_location",
+        UnitField::Currency => "currency",
+        UnitField::Cost => "cost",
+        UnitField::ListingPrice => "listing_price",
+        UnitField::Sku => "sku",
+        UnitField::ExternalId => "external_id",
+        UnitField::Notes => "notes",
     }
 }
 
 impl UnitInput {
     /// Validates every field; all problems are reported at once.
     pub fn validate(&self) -> Result<NewUnit, FieldErrors> {
-        let mut errors = Vec::new();
-        let mut need = |field: &'static str, value: &str, max: usize| -> String {
-            let v = value.trim();
-            if v.is_empty() {
-                errors.push((field, "is required".to_owned()));
-            } else if v.chars().count() > max {
-                errors.push((field, format!("must be at most {max} characters")));
-            }
-            v.to_owned()
+        // A date input sends ISO dates only.
+        let purchase_date = match self.purchase_date.trim() {
+            "" => Ok(None),
+            d => Date::parse(d, format_description!("[year]-[month]-[day]"))
+                .map(Some)
+                .map_err(|_| ("purchase_date", "must be a date like 2026-01-31".to_owned())),
         };
-        let set_number = need("set_number", &self.set_number, 32);
-        let item_name = need("item_name", &self.item_name, 200);
-        let condition = Condition::parse(&self.condition);
-        if condition.is_none() {
-            errors.push(("condition", "must be New or Used".to_owned()));
-        }
-        let status = InventoryStatus::parse(&self.status);
-        if status.is_none() {
-            errors.push((
-                "status",
-                "must be NOT YET RECEIVED, BACKLOG, LISTED, SOLD or RETURNED".to_owned(),
-            ));
-        }
-        let storage_location = match opt(&self.storage_location).map(|l| parse_location(&l)) {
-            Some(Ok(l)) => Some(l),
-            Some(Err(e)) => {
-                errors.push(("storage_location", e.to_string()));
-                None
-            }
-            None => None,
+        let draft = UnitDraft {
+            set_number: self.set_number.trim(),
+            item_name: self.item_name.trim(),
+            condition: self.condition.trim(),
+            status: self.status.trim(),
+            storage_location: self.storage_location.trim(),
+            currency: self.currency.trim(),
+            cost: self.cost.trim(),
+            listing_price: self.listing_price.trim(),
+            sku: self.sku.trim(),
+            external_id: self.external_id.trim(),
+            notes: self.notes.trim(),
+            purchase_date: purchase_date.clone().ok().flatten(),
+            created_at: None,
         };
-        let currency = match opt(&self.currency) {
-            None => Currency::GBP,
-            Some(c) => Currency::parse(&c).unwrap_or_else(|e| {
-                errors.push(("currency", e.to_string()));
-                Currency::GBP
-            }),
+        let mut errors: Vec<(&'static str, String)> = match validate_unit(&draft) {
+            Ok(unit) => match purchase_date {
+                Ok(_) => return Ok(unit),
+                Err(_) => Vec::new(),
+            },
+            Err(faults) => faults
+                .into_iter()
+                .map(|(field, fault)| (field_name(field), fault_words(fault)))
+                .collect(),
         };
-        let mut amount = |field: &'static str, text: &str| {
-            parse_amount(text, currency).unwrap_or_else(|e| {
-                errors.push((field, e));
-                None
-            })
-        };
-        let cost_minor = amount("cost", &self.cost);
-        let listing_price_minor = amount("listing_price", &self.listing_price);
-        let purchase_date = opt(&self.purchase_date).and_then(|d| {
-            Date::parse(&d, format_description!("[year]-[month]-[day]"))
-                .map_err(|_| {
-                    errors.push(("purchase_date", "must be a date like 2026-01-31".to_owned()))
-                })
-                .ok()
-        });
-        for (field, value, max) in [
-            ("sku", &self.sku, 64),
-            ("external_id", &self.external_id, 64),
-            ("notes", &self.notes, 2000),
-        ] {
-            if value.trim().chars().count() > max {
-                errors.push((field, format!("must be at most {max} characters")));
-            }
+        if let Err(date) = purchase_date {
+            // Listed where the form shows it: after the prices.
+            let at = errors
+                .iter()
+                .position(|(f, _)| matches!(*f, "sku" | "external_id" | "notes"))
+                .unwrap_or(errors.len());
+            errors.insert(at, date);
         }
-        match (condition, status, errors.is_empty()) {
-            (Some(condition), Some(status), true) => Ok(NewUnit {
-                set_number,
-                item_name,
-                condition,
-                status,
-                storage_location,
-                cost_minor,
-                listing_price_minor,
-                currency,
-                sku: opt(&self.sku),
-                external_id: opt(&self.external_id),
-                purchase_date,
-                notes: opt(&self.notes),
-                created_at: None,
-            }),
-            _ => Err(FieldErrors(errors)),
-        }
+        Err(FieldErrors(errors))
     }
 
     /// The editable fields of a stored unit, as the form shows them.
     pub fn from_row(row: &InventoryRow) -> UnitInput {
         let currency = Currency::parse(&row.currency).unwrap_or(Currency::GBP);
-        let money = |m: Option<i64>| m.map(|v| plain_amount(v, currency)).unwrap_or_default();
+        let money = |m: Option<i64>| {
+            m.map(|v| Money::from_minor(v, currency).to_plain_string())
+                .unwrap_or_default()
+        };
         UnitInput {
             set_number: row.set_number.clone(),
             item_name: row.item_name.clone(),
@@ -183,36 +166,10 @@ impl UnitInput {
     }
 }
 
-/// Minor units as a plain decimal (`59999` → `599.99`). Written digit by
-/// digit: a page of orders formats hundreds of amounts, and `format!` with
-/// padding cost three times as much.
-pub fn plain_amount(minor: i64, currency: Currency) -> String {
-    let places = currency.decimal_places() as usize;
-    // Least significant first, with at least one digit before the point.
-    let mut rest = minor.unsigned_abs();
-    let mut digits = [0u8; 24];
-    let mut len = 0;
-    while rest > 0 || len <= places {
-        digits[len] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        len += 1;
-    }
-    let mut out = String::with_capacity(len + 2);
-    if minor < 0 {
-        out.push('-');
-    }
-    for (i, d) in digits[..len].iter().rev().enumerate() {
-        if places > 0 && i == len - places {
-            out.push('.');
-        }
-        out.push(char::from(*d));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::InventoryStatus;
 
     fn valid() -> UnitInput {
         UnitInput {
@@ -261,33 +218,29 @@ mod tests {
             assert!(errors.get(field).is_some(), "{field}: {errors:?}");
         }
         assert!(errors.get("item_name").is_none());
+        let fields: Vec<&str> = errors.0.iter().map(|(f, _)| *f).collect();
+        assert_eq!(
+            fields,
+            [
+                "set_number",
+                "condition",
+                "status",
+                "cost",
+                "listing_price",
+                "purchase_date"
+            ]
+        );
     }
 
     #[test]
-    fn amounts_print_plainly() {
-        assert_eq!(plain_amount(59_999, Currency::GBP), "599.99");
-        assert_eq!(plain_amount(5, Currency::GBP), "0.05");
-        assert_eq!(plain_amount(-105, Currency::GBP), "-1.05");
-        assert_eq!(plain_amount(0, Currency::GBP), "0.00");
-        assert_eq!(
-            plain_amount(i64::MIN, Currency::GBP),
-            "-92233720368547758.08"
-        );
-        let jpy = Currency::parse("JPY").unwrap_or(Currency::GBP);
-        assert_eq!(plain_amount(0, jpy), "0");
-        assert_eq!(plain_amount(-1500, jpy), "-1500");
-        let kwd = Currency::parse("KWD").unwrap_or(Currency::GBP);
-        assert_eq!(plain_amount(7, kwd), "0.007");
-    }
-
-    proptest::proptest! {
-        /// What is printed parses back to the same amount, in currencies
-        /// of 0, 2 and 3 decimal places.
-        #[test]
-        fn amounts_round_trip(minor in -1_000_000_000_000i64..1_000_000_000_000, code in 0usize..3) {
-            let currency = Currency::parse(["JPY", "GBP", "KWD"][code]).unwrap_or(Currency::GBP);
-            let text = plain_amount(minor, currency);
-            proptest::prop_assert_eq!(crate::domain::money::parse_minor_units(&text, currency.decimal_places()), Ok(minor));
-        }
+    fn limits_are_those_of_the_csv_import_worded_for_the_form() {
+        let long = UnitInput {
+            set_number: "7".repeat(40),
+            sku: "s".repeat(65),
+            ..valid()
+        };
+        let errors = long.validate().err().unwrap_or_default();
+        assert_eq!(errors.get("set_number"), None);
+        assert_eq!(errors.get("sku"), Some("must be at most 64 characters"));
     }
 }

@@ -7,9 +7,8 @@ use time::format_description::well_known::Rfc3339;
 use super::{Column, formula};
 use crate::db::fees::UnitFeesRow;
 use crate::db::inventory::InventoryRow;
-use crate::domain::Currency;
 use crate::domain::fees::Category;
-use crate::inventory::input::plain_amount;
+use crate::domain::{Currency, Money};
 
 /// Columns export adds after the importable ones. They describe a sale and
 /// are not imported (the importer lists them as ignored).
@@ -47,7 +46,10 @@ pub enum ExportError {
 
 fn row_fields(row: &InventoryRow, fees: Option<&UnitFeesRow>) -> Result<Vec<String>, ExportError> {
     let currency = Currency::parse(&row.currency).unwrap_or(Currency::GBP);
-    let amount = |m: Option<i64>| m.map(|m| plain_amount(m, currency)).unwrap_or_default();
+    let amount = |m: Option<i64>| {
+        m.map(|m| Money::from_minor(m, currency).to_plain_string())
+            .unwrap_or_default()
+    };
     let text = |t: &Option<String>| t.clone().unwrap_or_default();
     let mut fields = Vec::with_capacity(Column::ALL.len() + SOLD_COLUMNS.len() + FEE_COLUMNS.len());
     for col in Column::ALL {
@@ -77,7 +79,7 @@ fn row_fields(row: &InventoryRow, fees: Option<&UnitFeesRow>) -> Result<Vec<Stri
     match fees {
         Some(f) => {
             let fee_currency = Currency::parse(&f.currency).unwrap_or(currency);
-            let money = |m: i64| plain_amount(m, fee_currency);
+            let money = |m: i64| Money::from_minor(m, fee_currency).to_plain_string();
             fields.push(f.state.clone());
             fields.extend(Category::ALL.iter().map(|c| money(f.get(*c))));
             fields.push(money(f.total_fees_minor));

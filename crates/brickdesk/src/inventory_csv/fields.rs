@@ -1,61 +1,40 @@
-//! One field at a time: text limits, money, dates. Every function takes
-//! the trimmed text of a field and returns the value or the reason it was
-//! refused, worded for the person who wrote the file.
+//! One field at a time: dates as spreadsheets write them, and the words
+//! for a refused field. Every function takes the trimmed text of a field
+//! and returns the value or the reason it was refused, worded for the
+//! person who wrote the file.
 
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime};
 
-use crate::domain::Currency;
-use crate::domain::location::parse_location;
-use crate::domain::money::{MoneyError, parse_minor_units};
+use crate::domain::InventoryStatus;
+use crate::domain::inventory::{UnitFault, UnitField};
 
-/// Longest note accepted.
-pub const MAX_NOTES: usize = 2000;
-
-fn check_text(text: &str, max: usize) -> Result<(), String> {
-    if text.chars().count() > max {
-        Err(format!("is longer than {max} characters"))
-    } else if text.chars().any(char::is_control) {
-        Err("must not contain line breaks, tabs or other control characters".into())
-    } else {
-        Ok(())
+/// A refused field of a unit (see [`validate_unit`]) in the import's
+/// words; `text` is the cell as written.
+///
+/// [`validate_unit`]: crate::domain::inventory::validate_unit
+pub fn unit_fault(field: UnitField, fault: &UnitFault, text: &str) -> String {
+    match fault {
+        UnitFault::Missing => "is required".into(),
+        UnitFault::TooLong { max } => format!("is longer than {max} characters"),
+        UnitFault::ControlCharacter if field == UnitField::Notes => {
+            "must not contain control characters".into()
+        }
+        UnitFault::ControlCharacter => {
+            "must not contain line breaks, tabs or other control characters".into()
+        }
+        UnitFault::UnknownCondition => choice_error(text, &["New", "Used"]),
+        UnitFault::UnknownStatus => {
+            let all: Vec<&str> = InventoryStatus::ALL.iter().map(|s| s.as_str()).collect();
+            choice_error(text, &all)
+        }
+        UnitFault::Location(e) => e.to_string(),
+        UnitFault::Currency(_) => {
+            format!("'{text}' is not a three-letter currency code such as GBP")
+        }
+        UnitFault::Amount(e) => e.to_string(),
     }
-}
-
-/// A text field that must be present.
-pub fn required_text(text: &str, max: usize) -> Result<String, String> {
-    if text.is_empty() {
-        return Err("is required".into());
-    }
-    check_text(text, max)?;
-    Ok(text.to_owned())
-}
-
-/// A text field that may be blank.
-pub fn optional_text(text: &str, max: usize) -> Result<Option<String>, String> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    check_text(text, max)?;
-    Ok(Some(text.to_owned()))
-}
-
-/// Free text: line breaks and tabs allowed, other control characters not.
-pub fn notes(text: &str) -> Result<Option<String>, String> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    if text.chars().count() > MAX_NOTES {
-        return Err(format!("is longer than {MAX_NOTES} characters"));
-    }
-    if text
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err("must not contain control characters".into());
-    }
-    Ok(Some(text.to_owned()))
 }
 
 /// "'x' is not one of: A, B".
@@ -65,79 +44,6 @@ pub fn choice_error(text: &str, choices: &[&str]) -> String {
     } else {
         format!("'{text}' is not one of: {}", choices.join(", "))
     }
-}
-
-/// A storage location (blank: none).
-pub fn location(text: &str) -> Result<Option<String>, String> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    parse_location(text).map(Some).map_err(|e| e.to_string())
-}
-
-/// An ISO currency code (blank: GBP).
-pub fn currency(text: &str) -> Result<Currency, String> {
-    if text.is_empty() {
-        return Ok(Currency::GBP);
-    }
-    Currency::parse(text)
-        .map_err(|_| format!("'{text}' is not a three-letter currency code such as GBP"))
-}
-
-/// A price or cost: `£1,234.50`, `1234.5`, `1,234`; blank is none. Exact
-/// (no floats); a currency symbol must match the row's currency; thousands
-/// separators must sit every three digits; negative amounts are refused.
-pub fn money(text: &str, currency: Currency) -> Result<Option<i64>, String> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let mut amount = text;
-    for symbol in ["£", "$", "€"] {
-        if let Some(rest) = amount.strip_prefix(symbol) {
-            if symbol != currency.symbol() {
-                return Err(format!(
-                    "'{text}' is in {symbol} but the row's currency is {currency}"
-                ));
-            }
-            amount = rest.trim_start();
-        }
-    }
-    if amount.starts_with('-') {
-        return Err(format!("'{text}' is negative"));
-    }
-    let (whole, fraction) = amount
-        .split_once('.')
-        .map_or((amount, None), |(w, f)| (w, Some(f)));
-    let ungrouped = if whole.contains(',') {
-        let groups: Vec<&str> = whole.split(',').collect();
-        let well_placed = groups.iter().enumerate().all(|(i, g)| {
-            let n = g.len();
-            g.bytes().all(|b| b.is_ascii_digit())
-                && if i == 0 { (1..=3).contains(&n) } else { n == 3 }
-        });
-        if !well_placed {
-            return Err(format!(
-                "'{text}' has misplaced thousands separators (write 1234.50 or 1,234.50)"
-            ));
-        }
-        groups.concat()
-    } else {
-        whole.to_owned()
-    };
-    let plain = match fraction {
-        Some(f) => format!("{ungrouped}.{f}"),
-        None => ungrouped,
-    };
-    parse_minor_units(&plain, currency.decimal_places())
-        .map(Some)
-        .map_err(|e| match e {
-            MoneyError::NotANumber(_) => format!("'{text}' is not an amount such as 12.50"),
-            MoneyError::TooPrecise { places, .. } => {
-                format!("'{text}' has more than {places} decimal places")
-            }
-            MoneyError::Overflow(_) => format!("'{text}' is too large"),
-            MoneyError::BadCurrency(c) => format!("'{c}' is not a currency"),
-        })
 }
 
 fn digits(part: &str, min: usize, max: usize) -> Option<u32> {
@@ -225,41 +131,6 @@ mod tests {
     use super::*;
     use time::macros::{date, datetime};
 
-    const GBP: Currency = Currency::GBP;
-
-    #[test]
-    fn money_forms() {
-        assert_eq!(money("£1,234.50", GBP), Ok(Some(123_450)));
-        assert_eq!(money("1234.5", GBP), Ok(Some(123_450)));
-        assert_eq!(money("1,234", GBP), Ok(Some(123_400)));
-        assert_eq!(money("1,234,567.89", GBP), Ok(Some(123_456_789)));
-        assert_eq!(money("£ 12", GBP), Ok(Some(1200)));
-        assert_eq!(money("0.99", GBP), Ok(Some(99)));
-        assert_eq!(money("", GBP), Ok(None));
-        assert_eq!(money("€5", Currency::EUR), Ok(Some(500)));
-    }
-
-    #[test]
-    fn money_refusals() {
-        for (bad, why) in [
-            ("1,23", "misplaced thousands"),
-            ("1234,50", "misplaced thousands"),
-            (",123", "misplaced thousands"),
-            ("12.345", "more than 2 decimal places"),
-            ("-5", "negative"),
-            ("twelve", "not an amount"),
-            ("1.2.3", "not an amount"),
-            ("$5", "row's currency is GBP"),
-            ("99999999999999999999", "too large"),
-        ] {
-            let got = money(bad, GBP);
-            assert!(
-                got.as_ref().is_err_and(|e| e.contains(why)),
-                "{bad}: {got:?}"
-            );
-        }
-    }
-
     #[test]
     fn iso_and_uk_dates() {
         assert_eq!(date("2026-01-31"), Ok(Some(date!(2026 - 01 - 31))));
@@ -316,28 +187,52 @@ mod tests {
     }
 
     #[test]
-    fn text_limits() {
-        assert_eq!(required_text("75192", 40), Ok("75192".to_owned()));
-        assert_eq!(required_text("", 40), Err("is required".to_owned()));
-        assert!(required_text(&"x".repeat(41), 40).is_err());
-        assert!(required_text("a\tb", 40).is_err());
-        assert_eq!(optional_text("", 40), Ok(None));
+    fn unit_faults_in_the_files_words() {
+        use crate::domain::location::LocationError;
+        use crate::domain::money::{AmountError, MoneyError};
+        let words = |field, fault, text| unit_fault(field, &fault, text);
         assert_eq!(
-            notes("line one\nline two"),
-            Ok(Some("line one\nline two".into()))
+            words(UnitField::SetNumber, UnitFault::Missing, ""),
+            "is required"
         );
-        assert!(notes("bell\u{7}").is_err());
-        assert!(notes(&"x".repeat(MAX_NOTES + 1)).is_err());
-    }
-
-    #[test]
-    fn currency_and_location() {
-        assert_eq!(currency(""), Ok(Currency::GBP));
-        assert_eq!(currency("eur"), Ok(Currency::EUR));
-        assert!(currency("pounds").is_err());
-        assert_eq!(location(""), Ok(None));
-        assert_eq!(location("A-2"), Ok(Some("A-2".to_owned())));
-        assert!(location(&"L".repeat(65)).is_err());
+        assert_eq!(
+            words(UnitField::Sku, UnitFault::TooLong { max: 64 }, "s"),
+            "is longer than 64 characters"
+        );
+        assert!(words(UnitField::ItemName, UnitFault::ControlCharacter, "a").contains("tabs"));
+        assert!(!words(UnitField::Notes, UnitFault::ControlCharacter, "a").contains("tabs"));
+        assert_eq!(
+            words(UnitField::Condition, UnitFault::UnknownCondition, "Mint"),
+            "'Mint' is not one of: New, Used"
+        );
+        assert_eq!(
+            words(UnitField::Status, UnitFault::UnknownStatus, ""),
+            "is required"
+        );
+        assert_eq!(
+            words(
+                UnitField::Currency,
+                UnitFault::Currency(MoneyError::BadCurrency("pounds".into())),
+                "pounds"
+            ),
+            "'pounds' is not a three-letter currency code such as GBP"
+        );
+        assert_eq!(
+            words(
+                UnitField::StorageLocation,
+                UnitFault::Location(LocationError::TooLong),
+                "L"
+            ),
+            LocationError::TooLong.to_string()
+        );
+        assert_eq!(
+            words(
+                UnitField::Cost,
+                UnitFault::Amount(AmountError::Negative("-5".into())),
+                "-5"
+            ),
+            "'-5' is negative"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@ use time::macros::{date, datetime};
 
 use super::*;
 use crate::db::inventory::InventoryRow;
+use crate::domain::{Condition, Currency, InventoryStatus};
 
 const HEADER: &str = "set_number,item_name,condition,status,storage_location,cost,listing_price,sku,purchase_date,notes";
 

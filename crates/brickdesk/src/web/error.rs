@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-use crate::db::DbError;
+use crate::db::{Clash, DbError};
 
 /// What went wrong, in terms a client can act on.
 #[derive(Debug, thiserror::Error)]
@@ -106,7 +106,7 @@ impl From<DbError> for AppError {
     fn from(err: DbError) -> Self {
         match err {
             DbError::NotFound(what) => AppError::NotFound(format!("{what} not found")),
-            DbError::Conflict { .. } => AppError::Conflict(err.to_string()),
+            DbError::Conflict(clash) => AppError::Conflict(clash_words(clash).into()),
             DbError::Connect(_) => AppError::Unavailable("the database is not reachable".into()),
             DbError::Unwritable(_) => AppError::Unavailable(
                 "The database cannot store changes: its disk is full or read-only. \
@@ -118,13 +118,27 @@ impl From<DbError> for AppError {
     }
 }
 
+/// What a broken uniqueness rule means to the person who asked.
+fn clash_words(clash: Clash) -> &'static str {
+    match clash {
+        Clash::UnitLinked => "This inventory item is linked to an order line already.",
+        Clash::LineUnitLinked => "That unit of the order line is linked already.",
+        Clash::Sku => "Another unit already has this SKU.",
+        Clash::ExternalId => "Another unit already has this external id.",
+        Clash::Username => "That username is taken.",
+        Clash::LiveJob => "A job of this kind is running already.",
+        Clash::Changed => "The data changed meanwhile; try again.",
+        Clash::Other => "This clashes with data stored already.",
+    }
+}
+
 impl From<crate::inventory::InventoryError> for AppError {
     fn from(err: crate::inventory::InventoryError) -> Self {
         use crate::inventory::InventoryError as E;
         match err {
             E::Invalid(fields) => AppError::Invalid(fields),
             E::NotFound(id) => AppError::NotFound(format!("inventory item {id} not found")),
-            E::SoldLocked(msg) => AppError::Conflict(msg.to_owned()),
+            E::SoldLocked(rule) => AppError::Conflict(rule.to_string()),
             E::Duplicate => {
                 AppError::Conflict("Another unit already has this SKU or external id.".into())
             }

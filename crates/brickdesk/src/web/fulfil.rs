@@ -53,8 +53,10 @@ fn default_archive(state: &AppState) -> String {
 impl From<ConfirmError> for AppError {
     fn from(err: ConfirmError) -> Self {
         match err {
-            ConfirmError::Invalid(msg) => AppError::BadRequest(msg),
             ConfirmError::Db(db) => db.into(),
+            invalid @ (ConfirmError::ArchiveLocation(_)
+            | ConfirmError::NoOrders
+            | ConfirmError::Request(_)) => AppError::BadRequest(invalid.to_string()),
         }
     }
 }

@@ -47,9 +47,8 @@ where
 }
 
 /// A JSON response written into a buffer of about the size it will take,
-/// by `writer::write`. `axum::Json` starts at 128 bytes and copies the
-/// body each time the buffer doubles, which for a page of orders (80 KB)
-/// is ten copies.
+/// by `writer::write`, instead of `axum::Json`'s small buffer that copies
+/// the body each time it doubles.
 #[derive(Debug, Clone)]
 pub struct SizedJson<T> {
     /// The body.

@@ -90,7 +90,7 @@ impl OrderParams {
             DEFAULT_PAGE_SIZE,
         )?;
         let status = optional_filter(&self.status, "status", UiStatus::parse)?;
-        let matching = MatchFilter::parse(&self.matching)?;
+        let matching = MatchFilter::parse(&self.matching).map_err(|e| e.to_string())?;
         let platform = match platform {
             Some(p) => Some(p),
             None => optional_filter(&self.platform, "platform", Platform::parse)?,

@@ -389,7 +389,10 @@ async fn confirm_then_undo_restores_everything(db: &Db) {
     assert_eq!(ok, ["203-0000001-0000001", "203-0000002-0000002"]);
     assert_eq!(out.failed.len(), 1);
     assert!(
-        out.failed[0].message.contains("No linked items"),
+        out.failed[0]
+            .message
+            .to_string()
+            .contains("No linked items"),
         "{}",
         out.failed[0].message
     );
@@ -436,7 +439,7 @@ async fn confirm_then_undo_restores_everything(db: &Db) {
     .expect("confirm");
     assert!(again.confirmed.is_empty() && again.batch_id.is_none());
     assert!(
-        again.failed[0].message.contains("Completed"),
+        again.failed[0].message.to_string().contains("Completed"),
         "{}",
         again.failed[0].message
     );
@@ -507,11 +510,13 @@ async fn confirm_then_undo_restores_everything(db: &Db) {
     match undo::undo(db, batch, None).await {
         Err(undo::UndoError::Blocked(why)) => {
             assert!(
-                why.iter().any(|w| w.contains(&moved.to_string())),
+                why.iter()
+                    .any(|w| w.to_string().contains(&moved.to_string())),
                 "{why:?}"
             );
             assert!(
-                why.iter().any(|w| w.contains("Amazon fees reconciled")),
+                why.iter()
+                    .any(|w| w.to_string().contains("Amazon fees reconciled")),
                 "{why:?}"
             );
         }

@@ -9,7 +9,8 @@ use serde_json::json;
 
 use super::FeeError;
 use super::event::{kind_of, line_event};
-use crate::db::fees::{CandidateRow, Conn, EntryRow, EventRow, UnitFeesRow};
+use crate::db::Conn;
+use crate::db::fees::{CandidateRow, EntryRow, EventRow, UnitFeesRow};
 use crate::db::{self, Db, Tx, audit};
 use crate::domain::fees::{Category, FeeState, FeeSummary, LineEvent, UnitEntry, allocate_line};
 use crate::domain::sync::provisional_sku;

@@ -4,7 +4,7 @@
 use sea_query::{Expr, ExprTrait, Order, Query};
 use time::OffsetDateTime;
 
-use super::super::fees::Conn;
+use super::super::Conn;
 use super::super::{Db, DbError, Tx, now};
 use super::{ConfirmationBatches, ConfirmationOrders, ConfirmationUnits, OrderState, UnitState};
 use crate::domain::UserId;

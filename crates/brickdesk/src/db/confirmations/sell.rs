@@ -8,7 +8,7 @@
 use sea_query::{CaseStatement, Expr, ExprTrait, LockType, Query};
 use time::OffsetDateTime;
 
-use super::super::fees::Conn;
+use super::super::Conn;
 use super::super::orders::set_match_counts;
 use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, Orders};
 use super::super::{DbError, Tx, now};

@@ -438,10 +438,8 @@ pub async fn replace_unit_fees(tx: &mut Tx, units: &[UnitFeesWrite<'_>]) -> Resu
         );
         tx.execute(&upsert).await?;
     }
-    // A run that writes many rows leaves PostgreSQL's statistics saying
-    // these tables are (nearly) empty until autovacuum gets to them, and
-    // the next run's joins are then planned as nested scans: 4.5 s for a
-    // run with nothing to do after a first run of 10,000 units.
+    // After a large write PostgreSQL's statistics call these tables empty
+    // until autovacuum runs, and the next run's joins become nested scans.
     if units.len() >= ANALYZE_AFTER
         && let Tx::Postgres(pg) = tx
     {

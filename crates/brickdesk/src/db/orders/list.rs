@@ -291,8 +291,7 @@ pub async fn list_orders(
     // index-only scan on PostgreSQL), then its rows: lines are built for
     // the page's orders alone, never for rows a sort or the offset passes.
     // The ids drive the join in their own order, which SQLite keeps: its
-    // rows, lines and all, are not copied through a sorter (a sixth of
-    // what SQLite spent on a page).
+    // rows, lines and all, are not copied through a sorter.
     let (page, page_id, page_date) = (
         Alias::new("page"),
         Alias::new("page_id"),

@@ -157,7 +157,7 @@ fn form_error(
         ),
         InventoryError::SoldLocked(msg) => html(
             StatusCode::CONFLICT,
-            &FormPage::new(id, input, FieldErrors::default(), Some(msg.to_owned())),
+            &FormPage::new(id, input, FieldErrors::default(), Some(msg.to_string())),
         ),
         InventoryError::Duplicate => {
             let errors = FieldErrors(vec![(

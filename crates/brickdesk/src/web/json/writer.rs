@@ -2,8 +2,7 @@
 //! with string escaping that checks eight bytes at a time.
 //!
 //! `serde_json` looks at every byte of every string, keys included, one at
-//! a time; for a page of orders (80 KB, most of it strings) that loop was
-//! the largest single cost of a listing request. Numbers are written by
+//! a time, and listing pages are mostly strings. Numbers are written by
 //! `itoa` (integers) and by `serde_json` itself (floats), so they match.
 
 use std::fmt::Display;

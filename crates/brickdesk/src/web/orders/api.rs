@@ -35,7 +35,7 @@ pub async fn list_amazon_orders(
         .to_query(Some(Platform::Amazon))
         .map_err(AppError::BadRequest)?;
     let (orders, total) = view::load(&state.db, &query).await?;
-    // About 1.7 KB per order of 2.5 lines, as the benchmark's pages are.
+    // Room for an order of a few lines, so the buffer rarely grows.
     let capacity = 512 + orders.len() * 2_048;
     Ok(SizedJson {
         value: OrderPage {

@@ -14,7 +14,6 @@ use crate::db::{self, Db, DbError};
 use crate::domain::ids::AmazonOrderId;
 use crate::domain::platform::buyer_label;
 use crate::domain::{Currency, MatchSummary, Money, Platform, UiStatus};
-use crate::inventory::input::plain_amount;
 
 /// An order with its lines and the units linked to them.
 pub struct LoadedOrder {
@@ -143,9 +142,13 @@ impl From<LoadedOrder> for OrderJson {
                     item_name: line.title,
                     sku: line.sku,
                     quantity: line.quantity,
-                    unit_price: line.unit_price_minor.map(|m| plain_amount(m, c)),
+                    unit_price: line
+                        .unit_price_minor
+                        .map(|m| Money::from_minor(m, c).to_plain_string()),
                     unit_price_minor: line.unit_price_minor,
-                    total_price: line.line_price_minor.map(|m| plain_amount(m, c)),
+                    total_price: line
+                        .line_price_minor
+                        .map(|m| Money::from_minor(m, c).to_plain_string()),
                     total_price_minor: line.line_price_minor,
                     currency: line.currency,
                     condition: line.condition,
@@ -167,7 +170,9 @@ impl From<LoadedOrder> for OrderJson {
             status: o.platform_status,
             internal_status: o.workflow_status,
             ui_status: o.ui_status,
-            total: o.total_minor.map(|m| plain_amount(m, currency)),
+            total: o
+                .total_minor
+                .map(|m| Money::from_minor(m, currency).to_plain_string()),
             total_minor: o.total_minor,
             currency: o.currency,
             notes: o.notes,

@@ -5,7 +5,7 @@
 //! same rows the fetch stores.)
 
 use brickdesk::amazon::fees;
-use brickdesk::db::fees::Conn;
+use brickdesk::db::Conn;
 use brickdesk::db::{self, Db};
 
 use super::{order, sell};

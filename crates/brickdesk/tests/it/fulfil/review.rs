@@ -26,10 +26,7 @@ async fn confirm_two(db: &Db, f: &super::Fixture) -> i64 {
 async fn review_lists_what_the_undo_enforces(db: &Db) {
     let f = seed(db).await;
     let batch = confirm_two(db, &f).await;
-    assert_eq!(
-        undo::review(db, batch).await.expect("review").blockers,
-        Vec::<String>::new()
-    );
+    assert_eq!(undo::review(db, batch).await.expect("review").blockers, []);
     // Three kinds of dependency: a unit moved, a link removed, fees.
     let moved = f.units[2];
     let row = db::inventory::get(db, InventoryItemId::new(moved).expect("id"))
@@ -90,7 +87,7 @@ async fn review_lists_what_the_undo_enforces(db: &Db) {
         format!("the link of inventory item {} was removed", f.units[4]),
     ] {
         assert!(
-            enforced.iter().any(|w| w.contains(&needle)),
+            enforced.iter().any(|w| w.to_string().contains(&needle)),
             "{needle:?} in {enforced:?}"
         );
     }

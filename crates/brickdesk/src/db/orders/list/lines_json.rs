@@ -2,9 +2,8 @@
 //! arrays, each in [`LineRow`]'s field order (see `lines_json_sql`).
 //!
 //! The shape is fixed, so it is read field by field instead of through
-//! serde's visitors: a third of the cost of turning a page of rows into
-//! lines went into serde_json's generic machinery. Strings with escapes,
-//! rare in order data, are handed to serde_json to unescape.
+//! serde's generic visitors. Strings with escapes, rare in order data, are
+//! handed to serde_json to unescape.
 
 use super::LineRow;
 

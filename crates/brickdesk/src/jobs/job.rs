@@ -198,3 +198,71 @@ async fn heartbeat_loop(inner: Arc<Inner>, id: JobId, cancel: CancellationToken)
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use time::OffsetDateTime;
+
+    #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(default)]
+    struct Count {
+        n: i64,
+    }
+
+    struct Probe;
+
+    impl Job for Probe {
+        const KIND: JobKind = JobKind::Sync;
+        type Params = Count;
+        type Detail = Count;
+
+        async fn run(&self, _ctx: JobContext<Self>, _params: Count) -> Result<(), JobError> {
+            Ok(())
+        }
+    }
+
+    fn row(kind: JobKind, params_json: &str, errors_json: &str) -> JobRow {
+        JobRow {
+            id: JobId::new(7).expect("id"),
+            kind,
+            state: JobState::Running,
+            total: 0,
+            processed: 0,
+            success: 0,
+            failed: 0,
+            current_order_id: None,
+            errors_json: errors_json.into(),
+            cursor: None,
+            params_json: params_json.into(),
+            detail_json: "{}".into(),
+            owner: None,
+            rate_limited_until: None,
+            started_at: None,
+            finished_at: None,
+            heartbeat_at: None,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_row_reads_as_its_kinds_types_or_says_why_not() {
+        let good = row(JobKind::Sync, r#"{"n":2}"#, r#"["late"]"#);
+        assert_eq!(good.params::<Probe>().expect("params"), Count { n: 2 });
+        assert_eq!(good.detail::<Probe>().expect("detail"), Count::default());
+        assert_eq!(good.errors().expect("errors"), ["late"]);
+
+        let bad = row(JobKind::Sync, r#"{"n":"two"}"#, "oops");
+        let why = bad.params::<Probe>().expect_err("bad params").to_string();
+        assert!(
+            why.starts_with("the stored parameters of job 7 cannot be read: invalid type"),
+            "{why}"
+        );
+        assert!(bad.errors().is_err());
+
+        let other = row(JobKind::Fees, "{}", "[]");
+        let why = other.detail::<Probe>().expect_err("another kind");
+        assert_eq!(why.to_string(), "job 7 is a fees job, not a sync job");
+    }
+}

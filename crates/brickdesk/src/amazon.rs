@@ -16,10 +16,7 @@ pub use access::AmazonAccess;
 
 /// Registers the Amazon job kinds (`sync`, `backfill`, `fees`) with `jobs`.
 pub fn register_jobs(jobs: &Jobs, access: &AmazonAccess) {
-    let a = access.clone();
-    jobs.register(sync::KIND, move |ctx| sync::run(ctx, a.clone()));
-    let a = access.clone();
-    jobs.register(backfill::KIND, move |ctx| backfill::run(ctx, a.clone()));
-    let a = access.clone();
-    jobs.register(fees::KIND, move |ctx| fees::job::run(ctx, a.clone()));
+    jobs.register(sync::SyncJob::new(access.clone()));
+    jobs.register(backfill::BackfillJob::new(access.clone()));
+    jobs.register(fees::FeesJob::new(access.clone()));
 }

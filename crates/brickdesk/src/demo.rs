@@ -23,11 +23,11 @@ use time::format_description::well_known::Rfc3339;
 use time_tz::Tz;
 
 use crate::amazon::connection::{AmazonSetup, SimEndpoints};
-use crate::amazon::sync::{self, OrdersApi, SyncCounts, SyncParams};
+use crate::amazon::sync::{OrdersApi, SyncJob, SyncParams};
 use crate::amazon::{AmazonAccess, register_jobs};
 use crate::auth::secrets::SecretBox;
 use crate::db::{self, Db, DbError};
-use crate::domain::Platform;
+use crate::domain::{JobState, Platform};
 use crate::jobs::{Jobs, StartError};
 
 /// The seed of the demo seller.
@@ -227,14 +227,16 @@ pub async fn seed(db: &Db, seed: u64) -> Result<Seeded, DemoError> {
 
 /// Runs a sync job to its end; an error unless every order was stored.
 async fn run_sync(jobs: &Jobs, params: SyncParams) -> Result<(), DemoError> {
-    let params = serde_json::to_value(params).map_err(|e| DemoError::Sync(e.to_string()))?;
-    let started = jobs.start(sync::KIND, params).await.map_err(|e| match e {
+    let started = jobs.start::<SyncJob>(params).await.map_err(|e| match e {
         StartError::Db(e) => DemoError::Db(e),
         other => DemoError::Sync(other.to_string()),
     })?;
     let job = jobs.wait(started.job().id).await?;
-    let counts = SyncCounts::from_detail(&job.detail_json);
-    if job.state != "done" || counts.failed > 0 {
+    let counts = job
+        .detail::<SyncJob>()
+        .map_err(|e| DemoError::Sync(e.to_string()))?
+        .counts;
+    if job.state != JobState::Done || counts.failed > 0 {
         return Err(DemoError::Sync(format!(
             "job {} ended {} ({} failed): {}",
             job.id, job.state, counts.failed, job.errors_json

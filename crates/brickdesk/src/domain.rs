@@ -16,8 +16,9 @@ pub mod status;
 pub mod sync;
 pub mod text;
 
-pub use ids::{AmazonOrderId, InventoryItemId, OrderId, OrderItemId, UserId};
+pub use ids::{AmazonOrderId, InventoryItemId, JobId, OrderId, OrderItemId, UserId};
 pub use inventory::{Condition, InventoryStatus};
+pub use jobs::{JobKind, JobState};
 pub use matching::{MatchFilter, MatchStatus, MatchSummary};
 pub use money::{Currency, Money};
 pub use platform::Platform;

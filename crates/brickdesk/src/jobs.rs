@@ -2,8 +2,11 @@
 //! lives in the `jobs` table, so progress survives a restart, a stop works
 //! from any process, and two processes never run the same job twice.
 //!
-//! - A job has a kind; a kind has one registered runner, a function that
-//!   gets a [`JobContext`] (progress, cursor, cancellation).
+//! - A job has a kind; each kind is a type implementing [`Job`], with its
+//!   typed parameters and progress details, registered once per process.
+//!   Its runner gets the parameters and a [`JobContext`] (progress,
+//!   cursor, cancellation). Stored parameters or details that do not
+//!   read as the kind's types fail the job with a clear error.
 //! - One live job per kind is enforced by the database's partial unique
 //!   index; starting a second returns the live one.
 //! - The process running a job is its owner; every write is fenced by
@@ -15,13 +18,14 @@
 //!   request reached it, else at its next heartbeat (within a second).
 
 mod context;
+mod job;
 mod owner;
 
 pub use context::{INTERNAL_FAILURE, JobContext, JobError, Progress};
+pub use job::{Job, JobDataError};
 
+use std::any::TypeId;
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,13 +35,7 @@ use tokio_util::sync::CancellationToken;
 use crate::db::jobs::{self as store, JobRow};
 use crate::db::{Db, DbError};
 use crate::domain::jobs::heartbeat_is_stale;
-
-/// The future a runner returns.
-pub type RunFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;
-
-/// A job kind's work: called with a fresh context for a new job and for a
-/// resumed one (then [`JobContext::cursor`] says where to continue).
-pub type Runner = Arc<dyn Fn(JobContext) -> RunFuture + Send + Sync>;
+use crate::domain::{JobId, JobKind, JobState};
 
 /// Timings of the job machinery.
 #[derive(Debug, Clone, Copy)]
@@ -79,20 +77,29 @@ impl Started {
 /// Why a job could not be started.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// No runner is registered for the kind.
-    #[error("unknown job kind {0:?}")]
-    UnknownKind(String),
+    /// The kind's job type is not registered with this process.
+    #[error("no {0} job is registered")]
+    NotRegistered(JobKind),
+    /// The parameters could not be stored.
+    #[error("the job's parameters could not be stored: {0}")]
+    Params(#[from] serde_json::Error),
     /// Storage failed.
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+/// A registered kind: its job type and its type-erased runner.
+struct Registered {
+    type_id: TypeId,
+    runner: job::Runner,
 }
 
 pub(crate) struct Inner {
     pub(crate) db: Db,
     pub(crate) owner: String,
     config: JobsConfig,
-    runners: Mutex<HashMap<String, Runner>>,
-    local: Mutex<HashMap<i64, (String, CancellationToken)>>,
+    runners: Mutex<HashMap<JobKind, Registered>>,
+    local: Mutex<HashMap<JobId, (JobKind, CancellationToken)>>,
     shutting_down: CancellationToken,
     pub(crate) changed: watch::Sender<u64>,
 }
@@ -148,31 +155,30 @@ impl Jobs {
         &self.inner.db
     }
 
-    /// Registers the runner of `kind` (replacing an earlier one).
-    pub fn register<F, Fut>(&self, kind: &str, run: F)
-    where
-        F: Fn(JobContext) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), JobError>> + Send + 'static,
-    {
-        let runner: Runner = Arc::new(move |ctx| Box::pin(run(ctx)));
-        lock(&self.inner.runners).insert(kind.to_owned(), runner);
+    /// Registers `job` as the runner of its kind (replacing an earlier
+    /// one): this process runs and resumes the kind's jobs from now on.
+    pub fn register<J: Job>(&self, job: J) {
+        let registered = Registered {
+            type_id: TypeId::of::<J>(),
+            runner: job::runner(job),
+        };
+        lock(&self.inner.runners).insert(J::KIND, registered);
     }
 
-    /// Starts a job of `kind` with `params`, or returns the live one.
-    pub async fn start(
-        &self,
-        kind: &str,
-        params: serde_json::Value,
-    ) -> Result<Started, StartError> {
-        if !lock(&self.inner.runners).contains_key(kind) {
-            return Err(StartError::UnknownKind(kind.to_owned()));
+    /// Starts a job of kind `J` with `params`, or returns the live one.
+    pub async fn start<J: Job>(&self, params: J::Params) -> Result<Started, StartError> {
+        let kind = J::KIND;
+        let registered = lock(&self.inner.runners)
+            .get(&kind)
+            .is_some_and(|r| r.type_id == TypeId::of::<J>());
+        if !registered {
+            return Err(StartError::NotRegistered(kind));
         }
+        let params_json = serde_json::to_string(&params)?;
         // A job of this kind left live by a dead process would block it.
         self.recover_kinds(Some(kind)).await?;
         for _ in 0..3 {
-            match store::insert_running(&self.inner.db, kind, &params.to_string(), self.owner())
-                .await
-            {
+            match store::insert_running(&self.inner.db, kind, &params_json, self.owner()).await {
                 Ok(row) => {
                     self.spawn(row.clone());
                     return Ok(Started::New(row));
@@ -189,11 +195,26 @@ impl Jobs {
         Err(DbError::Conflict(crate::db::Clash::LiveJob).into())
     }
 
+    /// [`Jobs::start`], then waits up to `at_most` for the job (new or
+    /// joined) to end. Returns it as stored: ended, or still live when
+    /// the time ran out.
+    pub async fn start_and_wait<J: Job>(
+        &self,
+        params: J::Params,
+        at_most: Duration,
+    ) -> Result<JobRow, StartError> {
+        let id = self.start::<J>(params).await?.job().id;
+        match tokio::time::timeout(at_most, self.wait(id)).await {
+            Ok(ended) => Ok(ended?),
+            Err(_) => Ok(self.get(id).await?),
+        }
+    }
+
     /// Asks the live job of `kind` to stop; returns the job as stored.
-    pub async fn stop(&self, kind: &str) -> Result<Option<JobRow>, DbError> {
+    pub async fn stop(&self, kind: JobKind) -> Result<Option<JobRow>, DbError> {
         let job = store::request_stop(&self.inner.db, kind).await?;
         for (job_kind, token) in lock(&self.inner.local).values() {
-            if job_kind == kind {
+            if *job_kind == kind {
                 token.cancel();
             }
         }
@@ -201,9 +222,33 @@ impl Jobs {
         Ok(job)
     }
 
+    /// [`Jobs::stop`], then waits up to `at_most` for the job to let go
+    /// (its owner sees the stop within a heartbeat). Returns the job as
+    /// stored: settled, or still stopping when the time ran out.
+    pub async fn stop_and_settle(
+        &self,
+        kind: JobKind,
+        at_most: Duration,
+    ) -> Result<Option<JobRow>, DbError> {
+        let Some(job) = self.stop(kind).await? else {
+            return Ok(None);
+        };
+        match tokio::time::timeout(at_most, self.wait(job.id)).await {
+            Ok(settled) => settled.map(Some),
+            Err(_) => self.get(job.id).await.map(Some),
+        }
+    }
+
     /// The newest job of `kind`.
-    pub async fn latest(&self, kind: &str) -> Result<Option<JobRow>, DbError> {
+    pub async fn latest(&self, kind: JobKind) -> Result<Option<JobRow>, DbError> {
         store::latest(&self.inner.db, kind).await
+    }
+
+    /// Job `id` as stored.
+    pub async fn get(&self, id: JobId) -> Result<JobRow, DbError> {
+        store::get(&self.inner.db, id)
+            .await?
+            .ok_or(DbError::NotFound("job"))
     }
 
     /// Changes whenever a job of this process writes progress or ends.
@@ -218,7 +263,7 @@ impl Jobs {
     }
 
     /// [`Jobs::recover`] for one kind, or every kind with `None`.
-    async fn recover_kinds(&self, only: Option<&str>) -> Result<Vec<JobRow>, DbError> {
+    async fn recover_kinds(&self, only: Option<JobKind>) -> Result<Vec<JobRow>, DbError> {
         let db = &self.inner.db;
         let now = crate::db::now();
         let stale_after = time::Duration::try_from(self.inner.config.stale_after)
@@ -228,8 +273,8 @@ impl Jobs {
             if only.is_some_and(|k| k != job.kind) {
                 continue;
             }
-            let mut state = job.state.clone();
-            if store::LIVE_STATES.contains(&job.state.as_str()) {
+            let mut state = job.state;
+            if state.is_live() {
                 let mine = job.owner.as_deref() == Some(self.owner());
                 // This process's own jobs are alive by definition (a slow
                 // heartbeat must not make it run one twice).
@@ -239,14 +284,14 @@ impl Jobs {
                     && (dead || stale)
                     && store::mark_interrupted(db, job.id, job.owner.as_deref()).await?
                 {
-                    tracing::warn!(job = job.id, kind = %job.kind, owner = ?job.owner, "job of a dead process marked interrupted");
-                    state = "interrupted".into();
+                    tracing::warn!(job = %job.id, kind = %job.kind, owner = ?job.owner, "job of a dead process marked interrupted");
+                    state = JobState::Interrupted;
                 }
             }
-            if state == "interrupted" && !self.inner.shutting_down.is_cancelled() {
+            if state == JobState::Interrupted && !self.inner.shutting_down.is_cancelled() {
                 let can_run = lock(&self.inner.runners).contains_key(&job.kind);
                 if can_run && let Some(row) = store::claim(db, job.id, self.owner()).await? {
-                    tracing::info!(job = row.id, kind = %row.kind, cursor = ?row.cursor, "resuming interrupted job");
+                    tracing::info!(job = %row.id, kind = %row.kind, cursor = ?row.cursor, "resuming interrupted job");
                     self.spawn(row.clone());
                     resumed.push(row);
                 }
@@ -290,13 +335,11 @@ impl Jobs {
     }
 
     /// Waits until job `id` is no longer live; returns it as stored.
-    pub async fn wait(&self, id: i64) -> Result<JobRow, DbError> {
+    pub async fn wait(&self, id: JobId) -> Result<JobRow, DbError> {
         let mut changes = self.subscribe();
         loop {
-            let job = store::get(&self.inner.db, id)
-                .await?
-                .ok_or(DbError::NotFound("job"))?;
-            if !store::LIVE_STATES.contains(&job.state.as_str()) {
+            let job = self.get(id).await?;
+            if !job.state.is_live() {
                 return Ok(job);
             }
             // Another process may hold the job: poll as well as listen.
@@ -305,52 +348,21 @@ impl Jobs {
     }
 
     fn spawn(&self, row: JobRow) {
-        let Some(runner) = lock(&self.inner.runners).get(&row.kind).cloned() else {
+        let Some(runner) = lock(&self.inner.runners)
+            .get(&row.kind)
+            .map(|r| Arc::clone(&r.runner))
+        else {
             return;
         };
         let cancel = CancellationToken::new();
-        lock(&self.inner.local).insert(row.id, (row.kind.clone(), cancel.clone()));
+        lock(&self.inner.local).insert(row.id, (row.kind, cancel.clone()));
         let inner = Arc::clone(&self.inner);
         tokio::spawn(async move {
             let id = row.id;
-            let ctx = JobContext::new(Arc::clone(&inner), &row, cancel.clone());
-            let heartbeat = tokio::spawn(heartbeat_loop(Arc::clone(&inner), id, cancel.clone()));
-            // A panicking runner must still end its job, so it runs as its
-            // own task and its panic arrives as a JoinError.
-            let outcome = match tokio::spawn(runner(ctx.clone())).await {
-                Ok(result) => result,
-                Err(e) => {
-                    // The panic text is for the log, not for the seller.
-                    tracing::error!(job = id, error = %e, "job runner panicked");
-                    Err(JobError::Failed(INTERNAL_FAILURE.into()))
-                }
-            };
-            heartbeat.abort();
-            let shutting_down = inner.shutting_down.is_cancelled();
-            if let Err(e) = ctx.finish(outcome, shutting_down).await {
-                tracing::error!(job = id, error = %e, "could not record the end of a job");
-            }
+            runner(Arc::clone(&inner), row, cancel).await;
             lock(&inner.local).remove(&id);
             inner.notify();
         });
-    }
-}
-
-async fn heartbeat_loop(inner: Arc<Inner>, id: i64, cancel: CancellationToken) {
-    loop {
-        tokio::select! {
-            () = cancel.cancelled() => return,
-            () = tokio::time::sleep(inner.config.heartbeat) => {}
-        }
-        match store::heartbeat(&inner.db, id, &inner.owner).await {
-            Ok(Some(state)) if state == "stopping" => cancel.cancel(),
-            Ok(Some(_)) => {}
-            Ok(None) => {
-                tracing::warn!(job = id, "job taken over by another process; stopping here");
-                cancel.cancel();
-            }
-            Err(e) => tracing::warn!(job = id, error = %e, "heartbeat failed"),
-        }
     }
 }
 

@@ -26,13 +26,33 @@ use crate::db::orders::sync::{
     MissingItemsOrder, count_missing_items_after, mark_items_fetched, missing_items_after,
 };
 use crate::db::orders::{self, NewOrderItem};
-use crate::domain::{OrderId, Platform};
-use crate::jobs::{JobContext, JobError};
+use crate::domain::{JobKind, OrderId, Platform};
+use crate::jobs::{Job, JobContext, JobError};
 
 mod report;
 
-/// The job kind.
-pub const KIND: &str = "backfill";
+/// The backfill as a job kind.
+#[derive(Clone)]
+pub struct BackfillJob {
+    access: AmazonAccess,
+}
+
+impl BackfillJob {
+    /// The backfill of the Amazon account `access` reaches.
+    pub fn new(access: AmazonAccess) -> BackfillJob {
+        BackfillJob { access }
+    }
+}
+
+impl Job for BackfillJob {
+    const KIND: JobKind = JobKind::Backfill;
+    type Params = BackfillParams;
+    type Detail = BackfillDetail;
+
+    async fn run(&self, ctx: JobContext<Self>, params: BackfillParams) -> Result<(), JobError> {
+        run(ctx, self.access.clone(), params).await
+    }
+}
 
 /// Missing orders above which an automatic backfill uses the report.
 pub const DEFAULT_REPORT_THRESHOLD: u64 = 50;
@@ -87,6 +107,34 @@ impl Default for BackfillParams {
     }
 }
 
+/// A backfill's progress details.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BackfillDetail {
+    /// How lines are fetched: `report` (then per order for the rest) or
+    /// `per_order`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<BackfillMode>,
+    /// The API of the per-order calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api: Option<OrdersApi>,
+    /// When the orders left should be done, at the rate limiter's pace.
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub finish_at: Option<OffsetDateTime>,
+    /// When Amazon's part of the report ended.
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub report_fetched_at: Option<OffsetDateTime>,
+    /// Orders the report can fill.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_orders: Option<usize>,
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 struct Cursor {
@@ -97,9 +145,11 @@ struct Cursor {
 
 const BATCH: u64 = 100;
 
-/// The runner of the `backfill` kind.
-pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> {
-    let params: BackfillParams = serde_json::from_value(ctx.params().clone()).unwrap_or_default();
+async fn run(
+    ctx: JobContext<BackfillJob>,
+    access: AmazonAccess,
+    params: BackfillParams,
+) -> Result<(), JobError> {
     let client = access
         .client()
         .await?
@@ -126,10 +176,14 @@ pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> 
         };
     ctx.update(|p| {
         p.total = p.processed + remaining;
-        if use_report || p.detail.get("mode").is_none() {
-            p.set_detail("mode", if use_report { "report" } else { "per_order" });
+        if use_report || p.detail.mode.is_none() {
+            p.detail.mode = Some(if use_report {
+                BackfillMode::Report
+            } else {
+                BackfillMode::PerOrder
+            });
         }
-        p.set_detail("api", serde_json::to_value(params.api).unwrap_or_default());
+        p.detail.api = Some(params.api);
     });
     ctx.save().await?;
     if use_report {
@@ -170,7 +224,7 @@ pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> 
 
 /// The lines of one order, or a message saying why not.
 async fn fetch_one(
-    ctx: &JobContext,
+    ctx: &JobContext<BackfillJob>,
     client: &spapi::Client,
     api: OrdersApi,
     op: spapi::Operation,
@@ -197,7 +251,7 @@ async fn fetch_one(
 /// Stores one order's lines (or its failure) with the progress, in one
 /// transaction. `retrying`: a second try of an order counted failed.
 async fn store_one(
-    ctx: &JobContext,
+    ctx: &JobContext<BackfillJob>,
     client: &spapi::Client,
     op: spapi::Operation,
     order: &MissingItemsOrder,
@@ -240,13 +294,7 @@ async fn store_one(
         }
         p.total = p.total.max(p.processed);
         p.cursor = Some(cursor_text);
-        let finish = eta_at(p.total - p.processed);
-        p.set_detail(
-            "finishAt",
-            finish
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-        );
+        p.detail.finish_at = Some(eta_at(p.total - p.processed));
     });
     ctx.save_in(&mut tx).await?;
     tx.commit().await?;

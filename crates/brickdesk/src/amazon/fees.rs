@@ -11,7 +11,7 @@ mod sync;
 pub use event::{
     EVENT_LISTS, EventError, rows_for_event, rows_for_page, stored_rows, unreadable_event,
 };
-pub use job::{FeesJob, FeesParams, KIND};
+pub use job::{FeesDetail, FeesJob, FeesParams, FeesPhase, FeesStatus};
 pub use reconcile::{Figures, Plan, RunReport, Skipped, UnitChange, apply, message, plan, run};
 pub use sync::{CURSOR, MAX_WINDOW, OVERLAP, SyncProgress, watermark, windows};
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use spapi::{Client, Operation};
 
-use crate::jobs::{JobContext, JobError};
+use crate::jobs::{Job, JobContext, JobError};
 
 /// How long to wait after Amazon kept answering 429 through every retry
 /// (divided by the client's rate scale against a time-scaled simulator).
@@ -20,8 +20,8 @@ const WATCH_EVERY: Duration = Duration::from_millis(100);
 /// Calls `call` (again after a quota pause) until it succeeds or fails
 /// otherwise, reflecting 429 back-offs in the job's state. A stop comes
 /// back as `Err(JobError::Cancelled)`; Amazon's other errors as `Ok(Err(_))`.
-pub async fn call<T, F, Fut>(
-    ctx: &JobContext,
+pub async fn call<J: Job, T, F, Fut>(
+    ctx: &JobContext<J>,
     client: &Client,
     op: Operation,
     mut call: F,

@@ -14,11 +14,31 @@ use super::pacing;
 use crate::db;
 use crate::db::orders::{self, NewOrder, NewOrderItem, sync::stored_states};
 use crate::domain::sync::{OrderFacts, SyncChange, classify, sync_window};
-use crate::domain::{OrderId, Platform};
-use crate::jobs::{JobContext, JobError};
+use crate::domain::{JobKind, OrderId, Platform};
+use crate::jobs::{Job, JobContext, JobError};
 
-/// The job kind.
-pub const KIND: &str = "sync";
+/// The order sync as a job kind.
+#[derive(Clone)]
+pub struct SyncJob {
+    access: AmazonAccess,
+}
+
+impl SyncJob {
+    /// The sync of the Amazon account `access` reaches.
+    pub fn new(access: AmazonAccess) -> SyncJob {
+        SyncJob { access }
+    }
+}
+
+impl Job for SyncJob {
+    const KIND: JobKind = JobKind::Sync;
+    type Params = SyncParams;
+    type Detail = SyncDetail;
+
+    async fn run(&self, ctx: JobContext<Self>, params: SyncParams) -> Result<(), JobError> {
+        run(ctx, self.access.clone(), params).await
+    }
+}
 
 /// The stored watermark: the `LastUpdatedBefore` of the last finished sync.
 pub const WATERMARK: &str = "amazon.orders.last_updated";
@@ -97,22 +117,25 @@ pub struct SyncCounts {
     pub failed: i64,
 }
 
-impl SyncCounts {
-    /// Reads the counts from a job's detail JSON.
-    pub fn from_detail(detail_json: &str) -> SyncCounts {
-        serde_json::from_str::<serde_json::Value>(detail_json)
-            .ok()
-            .and_then(|v| serde_json::from_value(v.get("counts")?.clone()).ok())
-            .unwrap_or_default()
-    }
+/// A sync's progress details.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SyncDetail {
+    /// The counts so far.
+    pub counts: SyncCounts,
+    /// The Orders API it uses (once a page is stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api: Option<OrdersApi>,
 }
 
 /// One order of a page, converted (or why not).
 type PageOrder = Result<(NewOrder, Option<Vec<NewOrderItem>>), ConvertError>;
 
-/// The runner of the `sync` kind.
-pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> {
-    let params: SyncParams = serde_json::from_value(ctx.params().clone()).unwrap_or_default();
+async fn run(
+    ctx: JobContext<SyncJob>,
+    access: AmazonAccess,
+    params: SyncParams,
+) -> Result<(), JobError> {
     let client = access
         .client()
         .await?
@@ -152,7 +175,7 @@ pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> 
                 Err(e) => return Err(JobError::Failed(super::connection::explain(&e))),
             };
         cursor.next = next.filter(|t| !t.is_empty());
-        store_page(&ctx, page, &cursor).await?;
+        store_page(&ctx, params.api, page, &cursor).await?;
         if cursor.next.is_none() {
             break;
         }
@@ -173,7 +196,7 @@ pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> 
 }
 
 async fn fetch_page(
-    ctx: &JobContext,
+    ctx: &JobContext<SyncJob>,
     client: &spapi::Client,
     api: OrdersApi,
     cursor: &Cursor,
@@ -220,7 +243,8 @@ async fn fetch_page(
 
 /// Stores one page with the job's progress and cursor, in one transaction.
 async fn store_page(
-    ctx: &JobContext,
+    ctx: &JobContext<SyncJob>,
+    api: OrdersApi,
     page: Vec<PageOrder>,
     cursor: &Cursor,
 ) -> Result<(), JobError> {
@@ -273,16 +297,12 @@ async fn store_page(
     let cursor_text = serde_json::to_string(cursor).map_err(|e| JobError::Failed(e.to_string()))?;
     let n = page.len() as i64;
     ctx.update(|p| {
-        let mut total = SyncCounts::from_detail(&p.detail.to_string());
+        let total = &mut p.detail.counts;
         total.new += counts.new;
         total.updated += counts.updated;
         total.unchanged += counts.unchanged;
         total.failed += counts.failed;
-        p.set_detail("counts", serde_json::to_value(total).unwrap_or_default());
-        p.set_detail(
-            "api",
-            serde_json::to_value(ctx_api(ctx)).unwrap_or_default(),
-        );
+        p.detail.api = Some(api);
         p.processed += n;
         p.success += n - counts.failed;
         p.failed += counts.failed;
@@ -295,10 +315,4 @@ async fn store_page(
     ctx.save_in(&mut tx).await?;
     tx.commit().await?;
     Ok(())
-}
-
-fn ctx_api(ctx: &JobContext) -> OrdersApi {
-    serde_json::from_value::<SyncParams>(ctx.params().clone())
-        .unwrap_or_default()
-        .api
 }

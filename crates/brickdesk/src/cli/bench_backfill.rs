@@ -14,6 +14,7 @@ use crate::amazon::connection::{AmazonSetup, SimEndpoints};
 use crate::amazon::{AmazonAccess, backfill, sync};
 use crate::auth::secrets::SecretBox;
 use crate::db::Db;
+use crate::domain::JobState;
 use crate::jobs::Jobs;
 
 /// Options of `bench backfill`.
@@ -138,31 +139,31 @@ async fn backfill_once(args: &BackfillBenchArgs, mode: &str) -> anyhow::Result<O
         &jobs,
         &AmazonAccess::new(Arc::new(setup), secrets, db.clone()),
     );
-    let started = jobs
-        .start(
-            sync::KIND,
-            serde_json::json!({"api": "v0", "windowDays": 3650}),
-        )
-        .await?;
+    let headers = sync::SyncParams {
+        api: sync::OrdersApi::V0,
+        window_days: 3650,
+        until: None,
+    };
+    let started = jobs.start::<sync::SyncJob>(headers).await?;
     let headers = jobs.wait(started.job().id).await?;
     anyhow::ensure!(
-        headers.state == "done",
+        headers.state == JobState::Done,
         "header sync ended {}",
         headers.state
     );
     let before = sim.stats();
     let clock = Instant::now();
     let started_at = time::OffsetDateTime::now_utc();
-    let started = jobs
-        .start(
-            backfill::KIND,
-            serde_json::json!({"api": "v0", "mode": mode}),
-        )
-        .await?;
+    let params = backfill::BackfillParams {
+        api: sync::OrdersApi::V0,
+        mode: backfill::BackfillMode::parse(mode).context("backfill mode")?,
+        report_threshold: None,
+    };
+    let started = jobs.start::<backfill::BackfillJob>(params).await?;
     let job = jobs.wait(started.job().id).await?;
     let wall = clock.elapsed().as_secs_f64();
     anyhow::ensure!(
-        job.state == "done",
+        job.state == JobState::Done,
         "{mode} backfill ended {}: {}",
         job.state,
         job.errors_json
@@ -177,12 +178,9 @@ async fn backfill_once(args: &BackfillBenchArgs, mode: &str) -> anyhow::Result<O
         })
         .collect();
     let throttled = after.throttled - before.throttled;
-    let detail: serde_json::Value = serde_json::from_str(&job.detail_json).unwrap_or_default();
-    let amazon_seconds = detail["reportFetchedAt"]
-        .as_str()
-        .and_then(|t| {
-            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
-        })
+    let amazon_seconds = job
+        .detail::<backfill::BackfillJob>()?
+        .report_fetched_at
         .map(|t| (t - started_at).as_seconds_f64());
     sim.shutdown().await?;
     db.close().await;

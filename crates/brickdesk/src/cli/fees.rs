@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 
 use super::jobs::{AmazonArgs, finish, follow, jobs_for};
-use crate::amazon::fees::{self, FeesJob, FeesParams};
+use crate::amazon::fees::{self, FeesJob, FeesParams, FeesStatus};
 use crate::config::GlobalArgs;
 use crate::db::Db;
 
@@ -44,8 +44,8 @@ pub async fn run(global: &GlobalArgs, db: &Db, cmd: FeesCommand) -> anyhow::Resu
                 user_id: None,
                 fetch_only: args.fetch_only,
             };
-            let row = follow(&jobs, fees::KIND, serde_json::to_value(params)?, "windows").await?;
-            let job = FeesJob::from_row(&row).ok_or_else(|| anyhow::anyhow!("not a fees job"))?;
+            let row = follow::<FeesJob>(&jobs, params, "windows").await?;
+            let job = FeesStatus::from_row(&row)?;
             let f = &job.fetch;
             println!(
                 "{} event line(s) fetched, {} new ({} could not be read).",
@@ -61,7 +61,7 @@ pub async fn run(global: &GlobalArgs, db: &Db, cmd: FeesCommand) -> anyhow::Resu
                     }
                     println!("{}", report.message);
                 }
-                None if job.state == "done" => println!(
+                None if job.state == crate::domain::JobState::Done => println!(
                     "{} item(s) missing fee data; run `brickdesk fees reconcile`.",
                     crate::db::fees::count_missing(db).await?
                 ),

@@ -9,14 +9,16 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::amazon::backfill::BackfillJob;
 use crate::amazon::connection::AmazonSetup;
-use crate::amazon::sync::{OrdersApi, SyncCounts, SyncParams};
-use crate::amazon::{AmazonAccess, backfill, sync};
+use crate::amazon::sync::{OrdersApi, SyncJob, SyncParams};
+use crate::amazon::{AmazonAccess, backfill};
 use crate::auth::secrets::SecretBox;
 use crate::config::GlobalArgs;
 use crate::db::Db;
-use crate::db::jobs::{self as store, JobRow, LIVE_STATES};
-use crate::jobs::{Jobs, Started};
+use crate::db::jobs::{self as store, JobRow};
+use crate::domain::JobState;
+use crate::jobs::{Job, Jobs, Started};
 
 /// Where Amazon is, for the CLI (credentials come from the database).
 #[derive(Debug, Clone, Args)]
@@ -89,8 +91,8 @@ pub async fn sync(global: &GlobalArgs, db: &Db, args: SyncArgs) -> anyhow::Resul
         until: None,
     };
     let jobs = jobs_for(global, db, &args.amazon)?;
-    let job = follow(&jobs, sync::KIND, serde_json::to_value(params)?, "orders").await?;
-    let counts = SyncCounts::from_detail(&job.detail_json);
+    let job = follow::<SyncJob>(&jobs, params, "orders").await?;
+    let counts = job.detail::<SyncJob>()?.counts;
     println!(
         "Sync {}: {} new, {} updated, {} unchanged, {} failed.",
         job.state, counts.new, counts.updated, counts.unchanged, counts.failed
@@ -111,13 +113,7 @@ pub async fn backfill(global: &GlobalArgs, db: &Db, args: BackfillArgs) -> anyho
         report_threshold: Some(args.report_threshold),
     };
     let jobs = jobs_for(global, db, &args.amazon)?;
-    let job = follow(
-        &jobs,
-        backfill::KIND,
-        serde_json::to_value(params)?,
-        "orders",
-    )
-    .await?;
+    let job = follow::<BackfillJob>(&jobs, params, "orders").await?;
     println!(
         "Backfill {}: {}/{} orders, {} success, {} failed.",
         job.state, job.processed, job.total, job.success, job.failed
@@ -126,25 +122,25 @@ pub async fn backfill(global: &GlobalArgs, db: &Db, args: BackfillArgs) -> anyho
 }
 
 pub(crate) fn finish(job: &JobRow) -> anyhow::Result<()> {
-    let errors: Vec<String> = serde_json::from_str(&job.errors_json).unwrap_or_default();
+    let errors = job.errors()?;
     for e in errors.iter().rev().take(10).rev() {
         eprintln!("  error: {e}");
     }
-    match job.state.as_str() {
-        "done" | "stopped" => Ok(()),
+    match job.state {
+        JobState::Done | JobState::Stopped => Ok(()),
         other => anyhow::bail!("the job ended {other}"),
     }
 }
 
 /// Starts the job (or finds the live one) and shows its progress until
 /// it ends. Ctrl-C stops a job this process runs.
-pub(crate) async fn follow(
+pub(crate) async fn follow<J: Job>(
     jobs: &Jobs,
-    kind: &str,
-    params: serde_json::Value,
+    params: J::Params,
     unit: &str,
 ) -> anyhow::Result<JobRow> {
-    let started = jobs.start(kind, params).await?;
+    let kind = J::KIND;
+    let started = jobs.start::<J>(params).await?;
     let (id, ours) = match &started {
         Started::New(j) => (j.id, true),
         Started::AlreadyRunning(j) => {
@@ -172,13 +168,13 @@ pub(crate) async fn follow(
             .context("the job vanished")?;
         bar.set_length(job.total.max(0) as u64);
         bar.set_position(job.processed.max(0) as u64);
-        let note = match job.state.as_str() {
-            "rate_limited" => " — rate limit reached, waiting".to_owned(),
-            "stopping" => " — stopping".to_owned(),
+        let note = match job.state {
+            JobState::RateLimited => " — rate limit reached, waiting".to_owned(),
+            JobState::Stopping => " — stopping".to_owned(),
             _ => String::new(),
         };
         bar.set_message(format!("{} ok, {} failed{note}", job.success, job.failed));
-        if !LIVE_STATES.contains(&job.state.as_str()) {
+        if !job.is_live() {
             break job;
         }
         tokio::select! {

@@ -7,21 +7,17 @@ use time::OffsetDateTime;
 
 use super::schema::Jobs;
 use super::{Db, DbError, Tx, now};
-
-/// States in which a job counts as live (at most one per kind, by the
-/// `jobs_one_live_per_kind` index).
-pub const LIVE_STATES: [&str; 4] = ["queued", "running", "rate_limited", "stopping"];
+use crate::domain::{JobId, JobKind, JobState};
 
 /// One job as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct JobRow {
     /// Row id.
-    pub id: i64,
-    /// What the job does, e.g. `sync`, `backfill`.
-    pub kind: String,
-    /// `queued`, `running`, `rate_limited`, `stopping`, `stopped`, `done`,
-    /// `failed` or `interrupted`.
-    pub state: String,
+    pub id: JobId,
+    /// What the job does.
+    pub kind: JobKind,
+    /// Where it is in its life.
+    pub state: JobState,
     /// Units of work in total (orders, pages).
     pub total: i64,
     /// Units done, successfully or not.
@@ -38,7 +34,7 @@ pub struct JobRow {
     pub cursor: Option<String>,
     /// The parameters the job was started with (JSON).
     pub params_json: String,
-    /// Runner-defined live details (JSON).
+    /// The kind's own progress details (JSON; see `JobRow::detail`).
     pub detail_json: String,
     /// The process holding the job.
     pub owner: Option<String>,
@@ -83,14 +79,14 @@ fn select() -> sea_query::SelectStatement {
 }
 
 fn live() -> SimpleExpr {
-    Expr::col(Jobs::State).is_in(LIVE_STATES)
+    Expr::col(Jobs::State).is_in(JobState::LIVE)
 }
 
 /// Inserts a running job owned by `owner`. Fails with
 /// [`DbError::Conflict`] when a live job of the kind exists.
 pub async fn insert_running(
     db: &Db,
-    kind: &str,
+    kind: JobKind,
     params_json: &str,
     owner: &str,
 ) -> Result<JobRow, DbError> {
@@ -108,7 +104,7 @@ pub async fn insert_running(
         ])
         .values_panic([
             kind.into(),
-            "running".into(),
+            JobState::Running.into(),
             params_json.into(),
             owner.into(),
             at.into(),
@@ -121,7 +117,7 @@ pub async fn insert_running(
 }
 
 /// The live job of a kind, if any.
-pub async fn live_job(db: &Db, kind: &str) -> Result<Option<JobRow>, DbError> {
+pub async fn live_job(db: &Db, kind: JobKind) -> Result<Option<JobRow>, DbError> {
     let stmt = select()
         .and_where(Expr::col(Jobs::Kind).eq(kind))
         .and_where(live())
@@ -130,7 +126,7 @@ pub async fn live_job(db: &Db, kind: &str) -> Result<Option<JobRow>, DbError> {
 }
 
 /// The newest job of a kind (live or not).
-pub async fn latest(db: &Db, kind: &str) -> Result<Option<JobRow>, DbError> {
+pub async fn latest(db: &Db, kind: JobKind) -> Result<Option<JobRow>, DbError> {
     let stmt = select()
         .and_where(Expr::col(Jobs::Kind).eq(kind))
         .order_by(Jobs::Id, Order::Desc)
@@ -140,7 +136,11 @@ pub async fn latest(db: &Db, kind: &str) -> Result<Option<JobRow>, DbError> {
 }
 
 /// The newest job of a kind in one of `states`.
-pub async fn latest_in(db: &Db, kind: &str, states: &[&str]) -> Result<Option<JobRow>, DbError> {
+pub async fn latest_in(
+    db: &Db,
+    kind: JobKind,
+    states: &[JobState],
+) -> Result<Option<JobRow>, DbError> {
     let stmt = select()
         .and_where(Expr::col(Jobs::Kind).eq(kind))
         .and_where(Expr::col(Jobs::State).is_in(states.iter().copied()))
@@ -151,7 +151,7 @@ pub async fn latest_in(db: &Db, kind: &str, states: &[&str]) -> Result<Option<Jo
 }
 
 /// One job by id.
-pub async fn get(db: &Db, id: i64) -> Result<Option<JobRow>, DbError> {
+pub async fn get(db: &Db, id: JobId) -> Result<Option<JobRow>, DbError> {
     db.optional(&select().and_where(Expr::col(Jobs::Id).eq(id)).to_owned())
         .await
 }
@@ -161,8 +161,8 @@ pub async fn unfinished(db: &Db) -> Result<Vec<JobRow>, DbError> {
     let stmt = select()
         .and_where(
             Expr::col(Jobs::State)
-                .is_in(LIVE_STATES)
-                .or(Expr::col(Jobs::State).eq("interrupted")),
+                .is_in(JobState::LIVE)
+                .or(Expr::col(Jobs::State).eq(JobState::Interrupted)),
         )
         .order_by(Jobs::Id, Order::Asc)
         .to_owned();
@@ -186,11 +186,11 @@ pub struct ProgressWrite {
     pub errors_json: String,
     /// Where to resume.
     pub cursor: Option<String>,
-    /// Runner-defined details (JSON).
+    /// The kind's own details (JSON).
     pub detail_json: String,
 }
 
-fn progress_update(id: i64, owner: &str, p: &ProgressWrite) -> sea_query::UpdateStatement {
+fn progress_update(id: JobId, owner: &str, p: &ProgressWrite) -> sea_query::UpdateStatement {
     Query::update()
         .table(Jobs::Table)
         .value(Jobs::Total, p.total)
@@ -214,12 +214,12 @@ fn progress_update(id: i64, owner: &str, p: &ProgressWrite) -> sea_query::Update
 /// no longer holds the job.
 pub async fn write_progress_in(
     tx: &mut Tx,
-    id: i64,
+    id: JobId,
     owner: &str,
     p: &ProgressWrite,
-) -> Result<Option<String>, DbError> {
+) -> Result<Option<JobState>, DbError> {
     Ok(tx
-        .optional::<(String,)>(&progress_update(id, owner, p))
+        .optional::<(JobState,)>(&progress_update(id, owner, p))
         .await?
         .map(|(s,)| s))
 }
@@ -227,19 +227,19 @@ pub async fn write_progress_in(
 /// Writes progress on its own; see [`write_progress_in`].
 pub async fn write_progress(
     db: &Db,
-    id: i64,
+    id: JobId,
     owner: &str,
     p: &ProgressWrite,
-) -> Result<Option<String>, DbError> {
+) -> Result<Option<JobState>, DbError> {
     Ok(db
-        .optional::<(String,)>(&progress_update(id, owner, p))
+        .optional::<(JobState,)>(&progress_update(id, owner, p))
         .await?
         .map(|(s,)| s))
 }
 
 /// Records a sign of life; returns the state, or `None` when `owner` no
 /// longer holds the job.
-pub async fn heartbeat(db: &Db, id: i64, owner: &str) -> Result<Option<String>, DbError> {
+pub async fn heartbeat(db: &Db, id: JobId, owner: &str) -> Result<Option<JobState>, DbError> {
     let stmt = Query::update()
         .table(Jobs::Table)
         .value(Jobs::HeartbeatAt, now())
@@ -248,21 +248,21 @@ pub async fn heartbeat(db: &Db, id: i64, owner: &str) -> Result<Option<String>, 
         .and_where(live())
         .returning_col(Jobs::State)
         .to_owned();
-    Ok(db.optional::<(String,)>(&stmt).await?.map(|(s,)| s))
+    Ok(db.optional::<(JobState,)>(&stmt).await?.map(|(s,)| s))
 }
 
 /// Switches a running job between `running` and `rate_limited` (with the
 /// time work resumes). A stop request wins: `stopping` is kept.
 pub async fn set_rate_limited(
     db: &Db,
-    id: i64,
+    id: JobId,
     owner: &str,
     until: Option<OffsetDateTime>,
-) -> Result<Option<String>, DbError> {
+) -> Result<Option<JobState>, DbError> {
     let state = if until.is_some() {
-        "rate_limited"
+        JobState::RateLimited
     } else {
-        "running"
+        JobState::Running
     };
     let stmt = Query::update()
         .table(Jobs::Table)
@@ -271,33 +271,37 @@ pub async fn set_rate_limited(
         .value(Jobs::HeartbeatAt, now())
         .and_where(Expr::col(Jobs::Id).eq(id))
         .and_where(Expr::col(Jobs::Owner).eq(owner))
-        .and_where(Expr::col(Jobs::State).is_in(["running", "rate_limited"]))
+        .and_where(Expr::col(Jobs::State).is_in([JobState::Running, JobState::RateLimited]))
         .returning_col(Jobs::State)
         .to_owned();
-    Ok(db.optional::<(String,)>(&stmt).await?.map(|(s,)| s))
+    Ok(db.optional::<(JobState,)>(&stmt).await?.map(|(s,)| s))
 }
 
 /// Asks the live job of `kind` to stop (its owner sees `stopping` within
 /// a heartbeat), and ends an interrupted one so it is not resumed.
 /// Returns the job it applied to.
-pub async fn request_stop(db: &Db, kind: &str) -> Result<Option<JobRow>, DbError> {
+pub async fn request_stop(db: &Db, kind: JobKind) -> Result<Option<JobRow>, DbError> {
     let mut tx = db.begin().await?;
     tx.execute(
         &Query::update()
             .table(Jobs::Table)
-            .value(Jobs::State, "stopping")
+            .value(Jobs::State, JobState::Stopping)
             .and_where(Expr::col(Jobs::Kind).eq(kind))
-            .and_where(Expr::col(Jobs::State).is_in(["queued", "running", "rate_limited"]))
+            .and_where(Expr::col(Jobs::State).is_in([
+                JobState::Queued,
+                JobState::Running,
+                JobState::RateLimited,
+            ]))
             .to_owned(),
     )
     .await?;
     tx.execute(
         &Query::update()
             .table(Jobs::Table)
-            .value(Jobs::State, "stopped")
+            .value(Jobs::State, JobState::Stopped)
             .value(Jobs::FinishedAt, now())
             .and_where(Expr::col(Jobs::Kind).eq(kind))
-            .and_where(Expr::col(Jobs::State).eq("interrupted"))
+            .and_where(Expr::col(Jobs::State).eq(JobState::Interrupted))
             .to_owned(),
     )
     .await?;
@@ -305,12 +309,12 @@ pub async fn request_stop(db: &Db, kind: &str) -> Result<Option<JobRow>, DbError
     latest(db, kind).await
 }
 
-/// Ends a job held by `owner` in `state` (`done`, `stopped`, `failed`).
+/// Ends a job held by `owner` in `state` (done, stopped or failed).
 pub async fn finish(
     db: &Db,
-    id: i64,
+    id: JobId,
     owner: &str,
-    state: &str,
+    state: JobState,
     p: &ProgressWrite,
 ) -> Result<bool, DbError> {
     let ended = ProgressWrite {
@@ -321,18 +325,22 @@ pub async fn finish(
     stmt.value(Jobs::State, state)
         .value(Jobs::FinishedAt, now())
         .value(Jobs::RateLimitedUntil, None::<OffsetDateTime>);
-    Ok(db.optional::<(String,)>(&stmt).await?.is_some())
+    Ok(db.optional::<(JobState,)>(&stmt).await?.is_some())
 }
 
 /// Marks a live job interrupted if it is still held by `owner` (whose
 /// process is gone). Returns whether it did.
-pub async fn mark_interrupted(db: &Db, id: i64, owner: Option<&str>) -> Result<bool, DbError> {
+pub async fn mark_interrupted(db: &Db, id: JobId, owner: Option<&str>) -> Result<bool, DbError> {
     let mut stmt = Query::update();
     // A job its user had asked to stop ends stopped: it is not resumed.
     stmt.table(Jobs::Table)
         .value(
             Jobs::State,
-            Expr::cust("CASE WHEN state = 'stopping' THEN 'stopped' ELSE 'interrupted' END"),
+            Expr::case(
+                Expr::col(Jobs::State).eq(JobState::Stopping),
+                Expr::val(JobState::Stopped),
+            )
+            .finally(Expr::val(JobState::Interrupted)),
         )
         .value(Jobs::RateLimitedUntil, None::<OffsetDateTime>)
         .and_where(Expr::col(Jobs::Id).eq(id))
@@ -346,14 +354,14 @@ pub async fn mark_interrupted(db: &Db, id: i64, owner: Option<&str>) -> Result<b
 
 /// Takes over an interrupted job for `owner`: only one process wins. A
 /// conflict (another live job of its kind) leaves it interrupted.
-pub async fn claim(db: &Db, id: i64, owner: &str) -> Result<Option<JobRow>, DbError> {
+pub async fn claim(db: &Db, id: JobId, owner: &str) -> Result<Option<JobRow>, DbError> {
     let stmt = Query::update()
         .table(Jobs::Table)
-        .value(Jobs::State, "running")
+        .value(Jobs::State, JobState::Running)
         .value(Jobs::Owner, owner)
         .value(Jobs::HeartbeatAt, now())
         .and_where(Expr::col(Jobs::Id).eq(id))
-        .and_where(Expr::col(Jobs::State).eq("interrupted"))
+        .and_where(Expr::col(Jobs::State).eq(JobState::Interrupted))
         .returning(Query::returning().columns(COLUMNS))
         .to_owned();
     match db.optional(&stmt).await {

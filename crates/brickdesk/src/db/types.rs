@@ -9,8 +9,8 @@ use sqlx::{Database, Decode, Type};
 
 use crate::auth::Role;
 use crate::domain::{
-    Condition, Currency, InventoryItemId, InventoryStatus, MatchStatus, OrderId, OrderItemId,
-    Platform, UiStatus, UserId, WorkflowStatus,
+    Condition, Currency, InventoryItemId, InventoryStatus, JobId, JobKind, JobState, MatchStatus,
+    OrderId, OrderItemId, Platform, UiStatus, UserId, WorkflowStatus,
 };
 
 /// A domain value stored as one text column.
@@ -128,6 +128,8 @@ text_column_by_parse!(
     InventoryStatus => "inventory status",
     Condition => "condition",
     Role => "role",
+    JobKind => "job kind",
+    JobState => "job state",
 );
 
 impl TextColumn for Currency {
@@ -149,8 +151,10 @@ text_columns!(
     Condition,
     Role,
     Currency,
+    JobKind,
+    JobState,
 );
-id_columns!(OrderId, OrderItemId, InventoryItemId, UserId);
+id_columns!(OrderId, OrderItemId, InventoryItemId, UserId, JobId);
 
 #[cfg(test)]
 mod tests {

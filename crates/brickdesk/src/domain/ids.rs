@@ -61,6 +61,10 @@ id_type!(
     /// Id of a row in `users`.
     UserId
 );
+id_type!(
+    /// Id of a row in `jobs`.
+    JobId
+);
 
 /// An Amazon order id such as `203-1234567-1234567`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -1,16 +1,20 @@
-//! What a runner gets: its parameters and cursor, progress it updates in
-//! memory and saves (alone, or inside the transaction of the work it
-//! describes), the rate-limit state, and cancellation.
+//! What a runner gets besides its parameters: its cursor, the typed
+//! progress it updates in memory and saves (alone, or inside the
+//! transaction of the work it describes), the rate-limit state, and
+//! cancellation.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+use serde::Serialize;
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
+use super::job::{Job, JobDataError};
 use super::{Inner, lock};
 use crate::db::jobs::{self as store, JobRow, ProgressWrite};
 use crate::db::{Db, DbError, Tx};
+use crate::domain::{JobId, JobKind, JobState};
 
 /// How many error messages a job keeps (the newest).
 pub const MAX_ERRORS: usize = 50;
@@ -47,9 +51,10 @@ impl JobError {
     }
 }
 
-/// A job's counters and position, as the runner keeps them.
+/// A job's counters and position, as the runner keeps them, with its
+/// kind's own details `D`.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Progress {
+pub struct Progress<D> {
     /// Units of work in total.
     pub total: i64,
     /// Units done.
@@ -62,12 +67,12 @@ pub struct Progress {
     pub current: Option<String>,
     /// Where to resume.
     pub cursor: Option<String>,
-    /// Runner-defined details shown with the progress (JSON object).
-    pub detail: serde_json::Value,
+    /// The kind's own details, shown with the counters.
+    pub detail: D,
     errors: VecDeque<String>,
 }
 
-impl Progress {
+impl<D> Progress<D> {
     /// Records an error message (the oldest go beyond [`MAX_ERRORS`]).
     pub fn push_error(&mut self, message: impl Into<String>) {
         if self.errors.len() == MAX_ERRORS {
@@ -80,90 +85,95 @@ impl Progress {
     pub fn errors(&self) -> impl Iterator<Item = &str> {
         self.errors.iter().map(String::as_str)
     }
+}
 
-    /// Sets one field of [`Progress::detail`].
-    pub fn set_detail(&mut self, key: &str, value: impl Into<serde_json::Value>) {
-        if !self.detail.is_object() {
-            self.detail = serde_json::json!({});
-        }
-        self.detail[key] = value.into();
-    }
-
-    fn to_write(&self) -> ProgressWrite {
-        ProgressWrite {
+impl<D: Serialize> Progress<D> {
+    fn to_write(&self) -> Result<ProgressWrite, JobError> {
+        let json = |e: serde_json::Error| {
+            tracing::error!(error = %e, "job progress does not serialise");
+            JobError::Failed(INTERNAL_FAILURE.into())
+        };
+        Ok(ProgressWrite {
             total: self.total,
             processed: self.processed,
             success: self.success,
             failed: self.failed,
             current_order_id: self.current.clone(),
-            errors_json: serde_json::to_string(&self.errors).unwrap_or_else(|_| "[]".into()),
+            errors_json: serde_json::to_string(&self.errors).map_err(json)?,
             cursor: self.cursor.clone(),
-            detail_json: self.detail.to_string(),
-        }
+            detail_json: serde_json::to_string(&self.detail).map_err(json)?,
+        })
     }
 
-    fn from_row(row: &JobRow) -> Progress {
-        Progress {
+    fn from_row<J: Job<Detail = D>>(row: &JobRow) -> Result<Progress<D>, JobDataError> {
+        Ok(Progress {
             total: row.total,
             processed: row.processed,
             success: row.success,
             failed: row.failed,
             current: row.current_order_id.clone(),
             cursor: row.cursor.clone(),
-            detail: serde_json::from_str(&row.detail_json)
-                .unwrap_or_else(|_| serde_json::json!({})),
-            errors: serde_json::from_str(&row.errors_json).unwrap_or_default(),
+            detail: row.detail::<J>()?,
+            errors: row.errors()?.into(),
+        })
+    }
+}
+
+/// Handle a runner of kind `J` uses to report and to notice a stop.
+/// Cheap to clone.
+pub struct JobContext<J: Job> {
+    jobs: Arc<Inner>,
+    id: JobId,
+    resumed: bool,
+    cancel: CancellationToken,
+    progress: Arc<Mutex<Progress<J::Detail>>>,
+}
+
+impl<J: Job> Clone for JobContext<J> {
+    fn clone(&self) -> Self {
+        JobContext {
+            jobs: Arc::clone(&self.jobs),
+            id: self.id,
+            resumed: self.resumed,
+            cancel: self.cancel.clone(),
+            progress: Arc::clone(&self.progress),
         }
     }
 }
 
-/// Handle a runner uses to report and to notice a stop. Cheap to clone.
-#[derive(Clone)]
-pub struct JobContext {
-    jobs: Arc<Inner>,
-    id: i64,
-    kind: String,
-    params: Arc<serde_json::Value>,
-    resumed: bool,
-    cancel: CancellationToken,
-    progress: Arc<Mutex<Progress>>,
-}
-
-impl std::fmt::Debug for JobContext {
+impl<J: Job> std::fmt::Debug for JobContext<J> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JobContext")
             .field("id", &self.id)
-            .field("kind", &self.kind)
+            .field("kind", &J::KIND)
             .finish_non_exhaustive()
     }
 }
 
-impl JobContext {
-    pub(super) fn new(jobs: Arc<Inner>, row: &JobRow, cancel: CancellationToken) -> JobContext {
-        JobContext {
+impl<J: Job> JobContext<J> {
+    /// The context of `row`, whose progress must read as `J`'s.
+    pub(super) fn new(
+        jobs: Arc<Inner>,
+        row: &JobRow,
+        cancel: CancellationToken,
+    ) -> Result<JobContext<J>, JobDataError> {
+        Ok(JobContext {
             jobs,
             id: row.id,
-            kind: row.kind.clone(),
-            params: Arc::new(serde_json::from_str(&row.params_json).unwrap_or_default()),
             resumed: row.processed > 0 || row.cursor.is_some(),
             cancel,
-            progress: Arc::new(Mutex::new(Progress::from_row(row))),
-        }
+            progress: Arc::new(Mutex::new(Progress::from_row::<J>(row)?)),
+        })
     }
 
     /// The job's id.
-    pub fn id(&self) -> i64 {
+    pub fn id(&self) -> JobId {
         self.id
     }
 
     /// The job's kind.
-    pub fn kind(&self) -> &str {
-        &self.kind
-    }
-
-    /// The parameters the job was started with.
-    pub fn params(&self) -> &serde_json::Value {
-        &self.params
+    pub fn kind(&self) -> JobKind {
+        J::KIND
     }
 
     /// Whether this run continues an interrupted one.
@@ -197,18 +207,18 @@ impl JobContext {
     }
 
     /// A copy of the progress.
-    pub fn progress(&self) -> Progress {
+    pub fn progress(&self) -> Progress<J::Detail> {
         lock(&self.progress).clone()
     }
 
     /// Changes the progress in memory; [`JobContext::save`] stores it.
-    pub fn update<R>(&self, change: impl FnOnce(&mut Progress) -> R) -> R {
+    pub fn update<R>(&self, change: impl FnOnce(&mut Progress<J::Detail>) -> R) -> R {
         change(&mut lock(&self.progress))
     }
 
     /// Stores the progress.
     pub async fn save(&self) -> Result<(), JobError> {
-        let write = lock(&self.progress).to_write();
+        let write = lock(&self.progress).to_write()?;
         let state = store::write_progress(&self.jobs.db, self.id, &self.jobs.owner, &write).await?;
         self.after_write(state)
     }
@@ -216,19 +226,19 @@ impl JobContext {
     /// Stores the progress inside `tx`, the transaction of the work it
     /// describes: after a crash the two agree.
     pub async fn save_in(&self, tx: &mut Tx) -> Result<(), JobError> {
-        let write = lock(&self.progress).to_write();
+        let write = lock(&self.progress).to_write()?;
         let state = store::write_progress_in(tx, self.id, &self.jobs.owner, &write).await?;
         self.after_write(state)
     }
 
-    fn after_write(&self, state: Option<String>) -> Result<(), JobError> {
+    fn after_write(&self, state: Option<JobState>) -> Result<(), JobError> {
         self.jobs.notify();
-        match state.as_deref() {
+        match state {
             None => {
                 self.cancel.cancel();
                 Err(JobError::Lost)
             }
-            Some("stopping") => {
+            Some(JobState::Stopping) => {
                 self.cancel.cancel();
                 Ok(())
             }
@@ -247,7 +257,7 @@ impl JobContext {
             None if self.cancel.is_cancelled() => Err(JobError::Cancelled),
             None => {
                 let job = store::get(&self.jobs.db, self.id).await?;
-                if job.is_some_and(|j| j.state == "stopping") {
+                if job.is_some_and(|j| j.state == JobState::Stopping) {
                     self.cancel.cancel();
                     Err(JobError::Cancelled)
                 } else {
@@ -263,27 +273,27 @@ impl JobContext {
         &self,
         outcome: Result<(), JobError>,
         shutting_down: bool,
-    ) -> Result<(), DbError> {
+    ) -> Result<(), JobError> {
         let db = &self.jobs.db;
         let owner = &self.jobs.owner;
         let state = match outcome {
-            Ok(()) => "done",
+            Ok(()) => JobState::Done,
             Err(JobError::Lost) => return Ok(()),
             Err(JobError::Cancelled) if shutting_down => {
                 // Keep the cursor; the next start resumes from it.
-                let write = lock(&self.progress).to_write();
+                let write = lock(&self.progress).to_write()?;
                 store::write_progress(db, self.id, owner, &write).await?;
                 store::mark_interrupted(db, self.id, Some(owner)).await?;
                 return Ok(());
             }
-            Err(JobError::Cancelled) => "stopped",
+            Err(JobError::Cancelled) => JobState::Stopped,
             Err(e) => {
-                tracing::warn!(job = self.id, kind = %self.kind, error = %e, "job failed");
+                tracing::warn!(job = %self.id, kind = %J::KIND, error = %e, "job failed");
                 lock(&self.progress).push_error(e.public_message());
-                "failed"
+                JobState::Failed
             }
         };
-        let write = lock(&self.progress).to_write();
+        let write = lock(&self.progress).to_write()?;
         store::finish(db, self.id, owner, state, &write).await?;
         Ok(())
     }

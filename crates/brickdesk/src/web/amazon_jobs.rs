@@ -20,16 +20,19 @@ pub use view::{BackfillProgress, BackfillView, SyncResult, SyncView};
 
 use super::routes::{Access, Routes};
 use super::{AppError, AppState, PageError};
-use crate::amazon::backfill::{self, BackfillMode, BackfillParams};
-use crate::amazon::sync::{self, OrdersApi, SyncParams};
-use crate::db::jobs as store;
+use crate::amazon::backfill::{BackfillJob, BackfillMode, BackfillParams};
+use crate::amazon::sync::{OrdersApi, SyncJob, SyncParams};
+use crate::db::jobs::JobRow;
 use crate::db::orders::count_missing_items;
 use crate::domain::Platform;
-use crate::jobs::{StartError, Started};
+use crate::jobs::{Job, StartError, Started};
 
 /// How long a sync request waits for the sync to finish before answering
 /// with the running job (the page then shows it running).
 const SYNC_WAIT: Duration = Duration::from_secs(20);
+
+/// How long a stop request waits for the backfill to let go.
+const STOP_WAIT: Duration = Duration::from_secs(2);
 
 /// Routes of this module.
 pub fn router() -> Routes {
@@ -62,10 +65,11 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Resul
     serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("bad JSON body: {e}")))
 }
 
-fn start_error(e: StartError) -> AppError {
+/// The answer to a failed start (every cause is the server's fault).
+pub(crate) fn start_error(e: StartError) -> AppError {
     match e {
-        StartError::UnknownKind(k) => AppError::Internal(anyhow::anyhow!("no runner for {k}")),
         StartError::Db(e) => e.into(),
+        other => AppError::Internal(other.into()),
     }
 }
 
@@ -99,18 +103,22 @@ fn sync_params(req: &SyncRequest) -> Result<SyncParams, AppError> {
     Ok(params)
 }
 
-async fn start_sync(state: &AppState, params: SyncParams, wait: bool) -> Result<i64, AppError> {
-    let value = serde_json::to_value(params).map_err(|e| AppError::Internal(e.into()))?;
-    let started = state
-        .jobs
-        .start(sync::KIND, value)
-        .await
-        .map_err(start_error)?;
-    let id = started.job().id;
-    if wait {
-        let _ = tokio::time::timeout(SYNC_WAIT, state.jobs.wait(id)).await;
-    }
-    Ok(id)
+/// Starts a sync (or joins the live one); with `wait`, waits up to
+/// [`SYNC_WAIT`] for it. Returns the job as it then is.
+async fn start_sync(state: &AppState, params: SyncParams, wait: bool) -> Result<JobRow, AppError> {
+    let job = if wait {
+        state
+            .jobs
+            .start_and_wait::<SyncJob>(params, SYNC_WAIT)
+            .await
+    } else {
+        state
+            .jobs
+            .start::<SyncJob>(params)
+            .await
+            .map(|s| s.job().clone())
+    };
+    job.map_err(start_error)
 }
 
 async fn api_sync(
@@ -119,9 +127,8 @@ async fn api_sync(
 ) -> Result<Response, AppError> {
     let req: SyncRequest = optional_json(&body)?;
     let params = sync_params(&req)?;
-    let id = start_sync(&state, params, !req.no_wait).await?;
-    let job = store::get(&state.db, id).await?;
-    let result = SyncResult::load(&state.db, job).await?;
+    let job = start_sync(&state, params, !req.no_wait).await?;
+    let result = SyncResult::load(&state.db, Some(job)).await?;
     let status = if result.is_running {
         StatusCode::ACCEPTED
     } else {
@@ -131,7 +138,7 @@ async fn api_sync(
 }
 
 async fn api_sync_status(State(state): State<AppState>) -> Result<Json<SyncResult>, AppError> {
-    let job = store::latest(&state.db, sync::KIND).await?;
+    let job = state.jobs.latest(SyncJob::KIND).await?;
     Ok(Json(SyncResult::load(&state.db, job).await?))
 }
 
@@ -142,9 +149,9 @@ async fn form_sync(State(state): State<AppState>) -> Result<Redirect, PageError>
 
 /// The backfill's progress as the API and the page show it.
 pub async fn backfill_progress(state: &AppState) -> Result<BackfillProgress, AppError> {
-    let job = store::latest(&state.db, backfill::KIND).await?;
+    let job = state.jobs.latest(BackfillJob::KIND).await?;
     let missing = count_missing_items(&state.db, Platform::Amazon).await?;
-    Ok(BackfillProgress::new(job.as_ref(), missing))
+    BackfillProgress::new(job.as_ref(), missing)
 }
 
 /// The progress card of `/orders`.
@@ -154,7 +161,7 @@ pub async fn backfill_view(state: &AppState) -> Result<BackfillView, AppError> {
 
 /// The sync line of `/orders/amazon` (`None` before the first sync).
 pub async fn sync_view(state: &AppState) -> Result<Option<SyncView>, AppError> {
-    let job = store::latest(&state.db, sync::KIND).await?;
+    let job = state.jobs.latest(SyncJob::KIND).await?;
     Ok(SyncView::new(&SyncResult::load(&state.db, job).await?))
 }
 
@@ -190,10 +197,9 @@ async fn start_backfill(state: &AppState, req: &BackfillRequest) -> Result<Start
             ))
         })?;
     }
-    let value = serde_json::to_value(params).map_err(|e| AppError::Internal(e.into()))?;
     state
         .jobs
-        .start(backfill::KIND, value)
+        .start::<BackfillJob>(params)
         .await
         .map_err(start_error)
 }
@@ -214,18 +220,13 @@ async fn api_backfill_start(
 async fn api_backfill_stop(
     State(state): State<AppState>,
 ) -> Result<Json<BackfillProgress>, AppError> {
-    state.jobs.stop(backfill::KIND).await?;
-    // Stop takes effect within a second: answer with the settled state, so
-    // the page never shows a "stopping" answer after the stream's "stopped".
-    let mut progress = backfill_progress(&state).await?;
-    for _ in 0..20 {
-        if !progress.is_running {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        progress = backfill_progress(&state).await?;
-    }
-    Ok(Json(progress))
+    // Answer with the settled state, so the page never shows a "stopping"
+    // answer after the stream's "stopped".
+    state
+        .jobs
+        .stop_and_settle(BackfillJob::KIND, STOP_WAIT)
+        .await?;
+    Ok(Json(backfill_progress(&state).await?))
 }
 
 async fn form_backfill_start(State(state): State<AppState>) -> Result<Redirect, PageError> {
@@ -234,7 +235,7 @@ async fn form_backfill_start(State(state): State<AppState>) -> Result<Redirect, 
 }
 
 async fn form_backfill_stop(State(state): State<AppState>) -> Result<Redirect, PageError> {
-    state.jobs.stop(backfill::KIND).await?;
+    state.jobs.stop(BackfillJob::KIND).await?;
     Ok(Redirect::to("/orders#backfill"))
 }
 

@@ -8,10 +8,9 @@ use axum::response::Html;
 
 use super::routes::{Access, Routes};
 use super::{AppState, PageError};
-use crate::amazon::sync;
 use crate::db::orders::OrderListQuery;
 use crate::db::{self, jobs as store};
-use crate::domain::{InventoryStatus, MatchFilter, Platform, UiStatus};
+use crate::domain::{InventoryStatus, JobKind, JobState, MatchFilter, Platform, UiStatus};
 
 /// Routes of this module.
 pub fn router() -> Routes {
@@ -101,7 +100,7 @@ async fn show_dashboard(State(state): State<AppState>) -> Result<Html<String>, P
             action: "Reconcile Fees",
         },
     ];
-    let last_sync = store::latest_in(&state.db, sync::KIND, &["done"])
+    let last_sync = store::latest_in(&state.db, JobKind::Sync, &[JobState::Done])
         .await?
         .and_then(|job| job.finished_at)
         .map(|at| super::local_time(at, state.time_zone()));

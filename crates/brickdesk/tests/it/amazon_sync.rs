@@ -9,12 +9,15 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use brickdesk::amazon::AmazonAccess;
+use brickdesk::amazon::backfill::{BackfillJob, BackfillMode, BackfillParams};
 use brickdesk::amazon::connection::{AmazonSetup, SimEndpoints};
-use brickdesk::amazon::{AmazonAccess, backfill, sync};
+use brickdesk::amazon::sync::{OrdersApi, SyncJob, SyncParams};
 use brickdesk::auth::secrets::SecretBox;
 use brickdesk::db::Db;
 use brickdesk::db::jobs::JobRow;
-use brickdesk::jobs::Jobs;
+use brickdesk::domain::{JobKind, JobState};
+use brickdesk::jobs::{Job, Jobs};
 use sea_query::{Expr, ExprTrait, Query};
 use spapi_sim::{FaultSpec, RunningSim, SimClock, SimConfig, SimServer};
 use time::OffsetDateTime;
@@ -71,7 +74,7 @@ pub async fn headers_only(
 ) -> (RunningSim, Jobs) {
     let sim = sim(orders, time_scale, faults).await;
     let jobs = jobs_for(db, &sim);
-    run(&jobs, sync::KIND, sync_params("v0")).await;
+    run::<SyncJob>(&jobs, sync_params("v0")).await;
     (sim, jobs)
 }
 
@@ -99,24 +102,31 @@ pub fn jobs_with_access(db: &Db, sim: &RunningSim) -> (Jobs, AmazonAccess) {
     (jobs, access)
 }
 
-pub async fn run(jobs: &Jobs, kind: &str, params: serde_json::Value) -> JobRow {
-    let started = jobs.start(kind, params).await.expect("start");
+pub async fn run<J: Job>(jobs: &Jobs, params: J::Params) -> JobRow {
+    let started = jobs.start::<J>(params).await.expect("start");
     let job = tokio::time::timeout(Duration::from_secs(120), jobs.wait(started.job().id))
         .await
         .expect("job finishes in time")
         .expect("job row");
-    assert_eq!(job.state, "done", "{job:?}");
+    assert_eq!(job.state, JobState::Done, "{job:?}");
     job
 }
 
 /// Backfill params forcing one call per order (these tests check the
 /// OrderItemIds, which the all-orders report does not carry).
-pub fn per_order() -> serde_json::Value {
-    serde_json::json!({"mode": "per_order"})
+pub fn per_order() -> BackfillParams {
+    BackfillParams {
+        mode: BackfillMode::PerOrder,
+        ..BackfillParams::default()
+    }
 }
 
-pub fn sync_params(api: &str) -> serde_json::Value {
-    serde_json::json!({"api": api, "windowDays": 3650})
+pub fn sync_params(api: &str) -> SyncParams {
+    SyncParams {
+        api: OrdersApi::parse(api).expect("an Orders API"),
+        window_days: 3650,
+        until: None,
+    }
 }
 
 /// (order id, stored status) of every Amazon order.
@@ -239,8 +249,8 @@ async fn orders_snapshot_rows(db: &Db) -> Vec<(String, String, Option<String>)> 
 async fn sync_stores_the_simulators_orders(db: &Db) {
     let sim = sim(150, 200.0, "").await;
     let jobs = jobs_for(db, &sim);
-    let job = run(&jobs, sync::KIND, sync_params("2026-01-01")).await;
-    let counts = sync::SyncCounts::from_detail(&job.detail_json);
+    let job = run::<SyncJob>(&jobs, sync_params("2026-01-01")).await;
+    let counts = job.detail::<SyncJob>().expect("sync detail").counts;
     assert_eq!(counts.new, 150, "{job:?}");
     let (heads, lines) = truth(&sim);
     assert_eq!(stored_orders(db).await, heads);
@@ -255,8 +265,8 @@ async fn sync_stores_the_simulators_orders(db: &Db) {
 
     // A second sync changes nothing.
     let before = orders_snapshot_rows(db).await;
-    let job = run(&jobs, sync::KIND, sync_params("2026-01-01")).await;
-    let counts = sync::SyncCounts::from_detail(&job.detail_json);
+    let job = run::<SyncJob>(&jobs, sync_params("2026-01-01")).await;
+    let counts = job.detail::<SyncJob>().expect("sync detail").counts;
     assert_eq!(
         (counts.new, counts.updated, counts.failed),
         (0, 0, 0),
@@ -311,8 +321,8 @@ async fn sync_stores_the_simulators_orders(db: &Db) {
             }
         }
     });
-    let job = run(&jobs, sync::KIND, sync_params("2026-01-01")).await;
-    let counts = sync::SyncCounts::from_detail(&job.detail_json);
+    let job = run::<SyncJob>(&jobs, sync_params("2026-01-01")).await;
+    let counts = job.detail::<SyncJob>().expect("sync detail").counts;
     assert_eq!((counts.new, counts.updated), (0, 2), "{job:?}");
     let now_cancelled = brickdesk::db::orders::find_order(
         db,
@@ -346,7 +356,7 @@ async fn v0_sync_then_backfill_fills_every_line(db: &Db) {
         stored_lines(db).await.is_empty(),
         "v0 getOrders has no lines"
     );
-    let job = run(&jobs, backfill::KIND, per_order()).await;
+    let job = run::<BackfillJob>(&jobs, per_order()).await;
     assert_eq!(
         (job.total, job.processed, job.success, job.failed),
         (120, 120, 120, 0)
@@ -362,7 +372,7 @@ async fn v0_sync_then_backfill_fills_every_line(db: &Db) {
 
 async fn faults_change_nothing_in_the_result(db: &Db) {
     let (sim, jobs) = headers_only(db, 80, 400.0, TWENTY_PERCENT_FAULTS).await;
-    let job = run(&jobs, backfill::KIND, per_order()).await;
+    let job = run::<BackfillJob>(&jobs, per_order()).await;
     assert_eq!(job.success, 80, "{job:?}");
     let (heads, lines) = truth_via(&sim, false);
     assert_eq!(stored_orders(db).await, heads);
@@ -383,10 +393,10 @@ async fn stop_lands_in_a_rate_limit_wait_and_leaves_whole_orders(db: &Db) {
     })
     .await;
     let (jobs, access) = jobs_with_access(db, &sim);
-    run(&jobs, sync::KIND, sync_params("v0")).await;
+    run::<SyncJob>(&jobs, sync_params("v0")).await;
     let missing = stored_orders(db).await.len() as i64;
     assert!(missing > 29, "more orders than the burst: {missing}");
-    let started = jobs.start(backfill::KIND, per_order()).await.unwrap();
+    let started = jobs.start::<BackfillJob>(per_order()).await.unwrap();
     let id = started.job().id;
     // The job's own client: the access caches one, so this is the same.
     let client = access.client().await.expect("client");
@@ -394,7 +404,7 @@ async fn stop_lands_in_a_rate_limit_wait_and_leaves_whole_orders(db: &Db) {
     let in_wait = async {
         loop {
             let job = brickdesk::db::jobs::get(db, id).await.unwrap().unwrap();
-            assert_eq!(job.state, "running", "{job:?}");
+            assert_eq!(job.state, JobState::Running, "{job:?}");
             // A token reserved and not yet due: the job sleeps in the limiter.
             if job.processed == 29 && client.limiter_state(op).tokens < -0.5 {
                 return;
@@ -411,12 +421,12 @@ async fn stop_lands_in_a_rate_limit_wait_and_leaves_whole_orders(db: &Db) {
         due > Duration::from_secs(5),
         "the next call is due in {due:?}"
     );
-    jobs.stop(backfill::KIND).await.unwrap();
+    jobs.stop(BackfillJob::KIND).await.unwrap();
     let job = tokio::time::timeout(SAFETY_NET, jobs.wait(id))
         .await
         .expect("the job ends")
         .unwrap();
-    assert_eq!(job.state, "stopped", "{job:?}");
+    assert_eq!(job.state, JobState::Stopped, "{job:?}");
     assert_eq!((job.processed, job.success), (29, 29), "{job:?}");
     assert_eq!(item_calls(&sim), 29, "no getOrderItems call after the stop");
     let tokens = client.limiter_state(op).tokens;
@@ -438,7 +448,7 @@ async fn stop_lands_in_a_rate_limit_wait_and_leaves_whole_orders(db: &Db) {
     // against buckets refilled by ten simulated minutes.
     clock.advance(Duration::from_secs(600));
     let (fresh, _) = jobs_with_access(db, &sim);
-    let job = run(&fresh, backfill::KIND, per_order()).await;
+    let job = run::<BackfillJob>(&fresh, per_order()).await;
     assert_eq!((job.processed, job.failed), (missing - 29, 0), "{job:?}");
     assert_eq!(item_calls(&sim) as i64, missing);
     assert_eq!(
@@ -456,13 +466,13 @@ async fn one_live_job_per_kind(db: &Db) {
     let sim = sim(60, 2.0, "").await;
     let a = jobs_for(db, &sim);
     let b = jobs_for(db, &sim);
-    run(&a, sync::KIND, sync_params("v0")).await;
+    run::<SyncJob>(&a, sync_params("v0")).await;
     let first = a
-        .start(backfill::KIND, serde_json::json!({}))
+        .start::<BackfillJob>(BackfillParams::default())
         .await
         .unwrap();
     let second = b
-        .start(backfill::KIND, serde_json::json!({}))
+        .start::<BackfillJob>(BackfillParams::default())
         .await
         .unwrap();
     assert!(matches!(first, brickdesk::jobs::Started::New(_)));
@@ -470,9 +480,9 @@ async fn one_live_job_per_kind(db: &Db) {
         matches!(&second, brickdesk::jobs::Started::AlreadyRunning(j) if j.id == first.job().id),
         "{second:?}"
     );
-    a.stop(backfill::KIND).await.unwrap();
+    a.stop(BackfillJob::KIND).await.unwrap();
     let job = a.wait(first.job().id).await.unwrap();
-    assert_eq!(job.state, "stopped");
+    assert_eq!(job.state, JobState::Stopped);
     sim.shutdown().await.unwrap();
 }
 
@@ -481,18 +491,18 @@ async fn one_live_job_per_kind(db: &Db) {
 async fn a_dead_stopping_job_ends_stopped(db: &Db) {
     use brickdesk::db::jobs as store;
     let owner = "gone-host:1:test";
-    let asked = store::insert_running(db, "backfill", "{}", owner)
+    let asked = store::insert_running(db, JobKind::Backfill, "{}", owner)
         .await
         .unwrap();
-    store::request_stop(db, "backfill").await.unwrap();
+    store::request_stop(db, JobKind::Backfill).await.unwrap();
     assert!(
         store::mark_interrupted(db, asked.id, Some(owner))
             .await
             .unwrap()
     );
     let asked = store::get(db, asked.id).await.unwrap().unwrap();
-    assert_eq!(asked.state, "stopped");
-    let running = store::insert_running(db, "backfill", "{}", owner)
+    assert_eq!(asked.state, JobState::Stopped);
+    let running = store::insert_running(db, JobKind::Backfill, "{}", owner)
         .await
         .unwrap();
     assert!(
@@ -501,7 +511,7 @@ async fn a_dead_stopping_job_ends_stopped(db: &Db) {
             .unwrap()
     );
     let running = store::get(db, running.id).await.unwrap().unwrap();
-    assert_eq!(running.state, "interrupted");
+    assert_eq!(running.state, JobState::Interrupted);
 }
 
 on_both_backends! {

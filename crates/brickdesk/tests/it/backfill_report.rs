@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use brickdesk::amazon::{backfill, sync};
+use brickdesk::amazon::backfill::{BackfillJob, BackfillMode, BackfillParams};
+use brickdesk::amazon::sync::SyncJob;
 use brickdesk::db::Db;
 use brickdesk::domain::Platform;
 use spapi_sim::RunningSim;
@@ -16,6 +17,13 @@ use crate::amazon_sync::{
     sync_params, truth_via,
 };
 use crate::helpers::on_both_backends;
+
+fn report_mode() -> BackfillParams {
+    BackfillParams {
+        mode: BackfillMode::Report,
+        ..BackfillParams::default()
+    }
+}
 
 /// Orders the report can key: each line has its own non-blank SKU.
 fn keyable(sim: &RunningSim) -> BTreeSet<String> {
@@ -56,7 +64,7 @@ async fn report_mode_fills_lines_and_a_later_sync_names_them(db: &Db) {
     let per_order_expected = 120 - keyable.len() as u64;
 
     // 120 missing > the default threshold of 50: the report is used.
-    let job = run(&jobs, backfill::KIND, serde_json::json!({})).await;
+    let job = run::<BackfillJob>(&jobs, BackfillParams::default()).await;
     let detail: serde_json::Value = serde_json::from_str(&job.detail_json).unwrap();
     assert_eq!(detail["mode"], "report", "{job:?}");
     assert_eq!(
@@ -90,8 +98,8 @@ async fn report_mode_fills_lines_and_a_later_sync_names_them(db: &Db) {
             }
         }
     });
-    let job = run(&jobs, sync::KIND, sync_params("2026-01-01")).await;
-    let counts = sync::SyncCounts::from_detail(&job.detail_json);
+    let job = run::<SyncJob>(&jobs, sync_params("2026-01-01")).await;
+    let counts = job.detail::<SyncJob>().expect("sync detail").counts;
     assert_eq!((counts.new, counts.updated), (0, 10), "{job:?}");
     let still: BTreeSet<String> = keyable.difference(&changed).cloned().collect();
     assert_eq!(stored_lines(db).await, expected_lines(&sim, &still));
@@ -129,7 +137,7 @@ async fn line_row_ids(db: &Db) -> BTreeMap<(String, Option<String>), i64> {
 
 async fn few_missing_orders_go_per_order(db: &Db) {
     let (sim, jobs) = headers_only(db, 30, 400.0, "").await;
-    let job = run(&jobs, backfill::KIND, serde_json::json!({})).await;
+    let job = run::<BackfillJob>(&jobs, BackfillParams::default()).await;
     let detail: serde_json::Value = serde_json::from_str(&job.detail_json).unwrap();
     assert_eq!(detail["mode"], "per_order", "30 ≤ 50: {job:?}");
     assert_eq!(calls(&sim, "createReport"), 0);
@@ -142,7 +150,7 @@ async fn report_mode_under_faults_is_exact(db: &Db) {
     // of all responses are faults.
     let faults = format!("500#2,429#3,drop#4,503#5,500#6,{TWENTY_PERCENT_FAULTS}");
     let (sim, jobs) = headers_only(db, 80, 400.0, &faults).await;
-    let job = run(&jobs, backfill::KIND, serde_json::json!({"mode": "report"})).await;
+    let job = run::<BackfillJob>(&jobs, report_mode()).await;
     assert_eq!((job.success, job.failed), (80, 0), "{job:?}");
     assert_eq!(stored_orders(db).await, truth_via(&sim, false).0);
     // Whichever orders the report filled carry provisional ids; every
@@ -156,7 +164,7 @@ async fn report_mode_under_faults_is_exact(db: &Db) {
     assert_eq!(stored, expected_lines(&sim, &from_report));
     assert!(sim.stats().faults_injected >= 5, "{:?}", sim.stats());
     // A per-order backfill afterwards has nothing left to do.
-    let job = run(&jobs, backfill::KIND, per_order()).await;
+    let job = run::<BackfillJob>(&jobs, per_order()).await;
     assert_eq!(job.total, 0);
     sim.shutdown().await.unwrap();
 }
@@ -196,9 +204,9 @@ async fn windows_without_orders_are_skipped(db: &Db) {
         }
     });
     let jobs = crate::amazon_sync::jobs_for(db, &sim);
-    run(&jobs, sync::KIND, sync_params("v0")).await;
+    run::<SyncJob>(&jobs, sync_params("v0")).await;
     let keyable = keyable(&sim);
-    let job = run(&jobs, backfill::KIND, serde_json::json!({"mode": "report"})).await;
+    let job = run::<BackfillJob>(&jobs, report_mode()).await;
     assert_eq!((job.success, job.failed), (120, 0), "{job:?}");
     assert!(calls(&sim, "createReport") >= 3, "{:?}", sim.stats());
     assert_eq!(

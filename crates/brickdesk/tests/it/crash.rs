@@ -8,12 +8,13 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use brickdesk::amazon::sync;
+use brickdesk::amazon::sync::SyncJob;
 use brickdesk::db::Db;
+use brickdesk::domain::JobState;
 use rand::Rng;
 use serde_json::{Value, json};
 
-use crate::amazon_sync::{jobs_for, sim, stored_lines, stored_orders, truth_via};
+use crate::amazon_sync::{jobs_for, sim, stored_lines, stored_orders, sync_params, truth_via};
 use crate::helpers::{TestDb, postgres, sqlite};
 use crate::promises::{SECRET_KEY, owner_with_token, store_sim_credentials};
 
@@ -99,11 +100,11 @@ async fn sigkill_during_backfill(t: &TestDb, orders: usize, time_scale: f64) {
     // The orders' headers without lines (a v0 sync: getOrders has none).
     let jobs = jobs_for(&t.db, &sim);
     let started = jobs
-        .start(sync::KIND, json!({"api": "v0", "windowDays": 3650}))
+        .start::<SyncJob>(sync_params("v0"))
         .await
         .expect("start sync");
     let synced = jobs.wait(started.job().id).await.expect("sync ends");
-    assert_eq!(synced.state, "done", "{synced:?}");
+    assert_eq!(synced.state, JobState::Done, "{synced:?}");
     let (heads, lines) = truth_via(&sim, false);
     assert_eq!(stored_orders(&t.db).await, heads);
     let n = heads.len();

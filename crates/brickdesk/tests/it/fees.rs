@@ -199,8 +199,8 @@ pub async fn sell(db: &Db, order: &SimOrder, cost: i64) -> Vec<Vec<i64>> {
 }
 
 /// Starts a fees job (fetch, then reconcile) on `jobs`; returns its id.
-pub async fn start_job(jobs: &brickdesk::jobs::Jobs) -> i64 {
-    jobs.start(fees::KIND, serde_json::json!({}))
+pub async fn start_job(jobs: &brickdesk::jobs::Jobs) -> brickdesk::domain::JobId {
+    jobs.start::<fees::FeesJob>(fees::FeesParams::default())
         .await
         .expect("start the fees job")
         .job()
@@ -208,10 +208,10 @@ pub async fn start_job(jobs: &brickdesk::jobs::Jobs) -> i64 {
 }
 
 /// Runs a fees job on `db` against `sim` to its end; returns it.
-pub async fn run_job(db: &Db, sim: &RunningSim, params: fees::FeesParams) -> fees::FeesJob {
+pub async fn run_job(db: &Db, sim: &RunningSim, params: fees::FeesParams) -> fees::FeesStatus {
     let jobs = crate::amazon_sync::jobs_for(db, sim);
     let started = jobs
-        .start(fees::KIND, serde_json::to_value(params).expect("params"))
+        .start::<fees::FeesJob>(params)
         .await
         .expect("start the fees job");
     let row = tokio::time::timeout(
@@ -221,8 +221,8 @@ pub async fn run_job(db: &Db, sim: &RunningSim, params: fees::FeesParams) -> fee
     .await
     .expect("the fees job ends")
     .expect("job row");
-    assert_eq!(row.state, "done", "{row:?}");
-    fees::FeesJob::from_row(&row).expect("a fees job")
+    assert_eq!(row.state, brickdesk::domain::JobState::Done, "{row:?}");
+    fees::FeesStatus::from_row(&row).expect("a fees job")
 }
 
 /// Fetches events from the simulator into `db` (the fees job, fetch only).

@@ -9,27 +9,39 @@ use tokio::sync::Semaphore;
 
 use brickdesk::db::Db;
 use brickdesk::db::jobs as store;
-use brickdesk::jobs::{Jobs, Started};
+use brickdesk::domain::{JobKind, JobState};
+use brickdesk::jobs::{Job, JobContext, JobError, Jobs, Started};
+use serde_json::{Value, json};
 
 use crate::helpers::on_both_backends;
 
-const KIND: &str = "probe";
+/// A job that counts its runs and stays live until the test lets one run
+/// end (a permit of `release`), so both starts of a round meet it however
+/// slowly they come (a sleep would race them).
+struct Probe {
+    runs: Arc<AtomicUsize>,
+    release: Arc<Semaphore>,
+}
 
-/// A process whose `probe` job counts its runs and stays live until the
-/// test lets one run end (a permit of `release`), so both starts of a
-/// round meet it however slowly they come (a sleep would race them).
+impl Job for Probe {
+    // Any kind will do: these processes run no other job.
+    const KIND: JobKind = JobKind::Sync;
+    type Params = Value;
+    type Detail = Value;
+
+    async fn run(&self, _ctx: JobContext<Self>, _params: Value) -> Result<(), JobError> {
+        self.runs.fetch_add(1, Ordering::SeqCst);
+        self.release.acquire().await.expect("gate open").forget();
+        Ok(())
+    }
+}
+
+/// A process whose probe jobs count into `runs` and end on `release`.
 fn process(db: &Db, runs: &Arc<AtomicUsize>, release: &Arc<Semaphore>) -> Jobs {
     let jobs = Jobs::new(db.clone());
-    let runs = Arc::clone(runs);
-    let release = Arc::clone(release);
-    jobs.register(KIND, move |_ctx| {
-        let runs = Arc::clone(&runs);
-        let release = Arc::clone(&release);
-        async move {
-            runs.fetch_add(1, Ordering::SeqCst);
-            release.acquire().await.expect("gate open").forget();
-            Ok(())
-        }
+    jobs.register(Probe {
+        runs: Arc::clone(runs),
+        release: Arc::clone(release),
     });
     jobs
 }
@@ -41,10 +53,7 @@ async fn two_processes_never_run_one_job_twice(db: &Db) {
     let b = process(db, &runs, &release);
     assert_ne!(a.owner(), b.owner());
     for round in 0..5 {
-        let (x, y) = tokio::join!(
-            a.start(KIND, serde_json::json!({})),
-            b.start(KIND, serde_json::json!({}))
-        );
+        let (x, y) = tokio::join!(a.start::<Probe>(json!({})), b.start::<Probe>(json!({})));
         let (x, y) = (x.expect("start a"), y.expect("start b"));
         let new = [&x, &y]
             .iter()
@@ -54,13 +63,13 @@ async fn two_processes_never_run_one_job_twice(db: &Db) {
         assert_eq!(x.job().id, y.job().id, "both see the one job");
         release.add_permits(1);
         let done = a.wait(x.job().id).await.expect("wait");
-        assert_eq!(done.state, "done");
+        assert_eq!(done.state, JobState::Done);
     }
     assert_eq!(runs.load(Ordering::SeqCst), 5);
 
     // A job left by a process that died: both look for work at once.
     let dead_owner = "gone-host:1:00000000";
-    let orphan = store::insert_running(db, KIND, "{}", dead_owner)
+    let orphan = store::insert_running(db, Probe::KIND, "{}", dead_owner)
         .await
         .expect("orphan");
     assert!(
@@ -73,7 +82,7 @@ async fn two_processes_never_run_one_job_twice(db: &Db) {
     assert_eq!(resumed, 1, "exactly one process resumes the job");
     release.add_permits(1);
     let done = b.wait(orphan.id).await.expect("wait");
-    assert_eq!(done.state, "done");
+    assert_eq!(done.state, JobState::Done);
     assert_eq!(runs.load(Ordering::SeqCst), 6);
 }
 

@@ -18,7 +18,7 @@ use spapi::reports::{ALL_ORDERS_BY_ORDER_DATE, ReportDocument};
 use spapi::{Client, Operation};
 use time::OffsetDateTime;
 
-use super::Cursor;
+use super::{BackfillJob, Cursor};
 use crate::amazon::{connection, convert, pacing};
 use crate::db::orders::sync::{MissingItemsOrder, claim_missing_items, missing_items_after};
 use crate::db::orders::{self, NewOrderItem};
@@ -38,7 +38,7 @@ const CHUNK: usize = 50;
 /// in the cursor. A report Amazon refuses or that cannot be read is
 /// recorded as an error and leaves every order to the per-order pass.
 pub(super) async fn fill(
-    ctx: &JobContext,
+    ctx: &JobContext<BackfillJob>,
     client: &Client,
     cursor: &mut Cursor,
 ) -> Result<(), JobError> {
@@ -48,10 +48,8 @@ pub(super) async fn fill(
         match fetch_rows(ctx, client, first, last).await? {
             Ok(rows) => {
                 // When Amazon's part ended: the rest is local work.
-                let at = OffsetDateTime::now_utc()
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default();
-                ctx.update(|p| p.set_detail("reportFetchedAt", at));
+                let at = OffsetDateTime::now_utc();
+                ctx.update(|p| p.detail.report_fetched_at = Some(at));
                 store(ctx, &missing, &rows, cursor).await?;
             }
             Err(message) => {
@@ -65,7 +63,7 @@ pub(super) async fn fill(
     ctx.save().await
 }
 
-async fn all_missing(ctx: &JobContext) -> Result<Vec<MissingItemsOrder>, JobError> {
+async fn all_missing(ctx: &JobContext<BackfillJob>) -> Result<Vec<MissingItemsOrder>, JobError> {
     let mut out: Vec<MissingItemsOrder> = Vec::new();
     loop {
         let after = out.last().map_or(0, |o| o.id);
@@ -80,7 +78,7 @@ async fn all_missing(ctx: &JobContext) -> Result<Vec<MissingItemsOrder>, JobErro
 /// Every row of the reports covering `first..=last`; `Ok(Err(_))` says
 /// why there are none.
 async fn fetch_rows(
-    ctx: &JobContext,
+    ctx: &JobContext<BackfillJob>,
     client: &Client,
     first: OffsetDateTime,
     last: OffsetDateTime,
@@ -146,7 +144,7 @@ async fn fetch_rows(
 /// Stores the report's lines of every missing order it can key, `CHUNK`
 /// orders per transaction with the job's progress.
 async fn store(
-    ctx: &JobContext,
+    ctx: &JobContext<BackfillJob>,
     missing: &[MissingItemsOrder],
     rows: &[AllOrdersRow],
     cursor: &Cursor,
@@ -168,7 +166,7 @@ async fn store(
                 .map(|items| (o, items))
         })
         .collect();
-    ctx.update(|p| p.set_detail("reportOrders", fillable.len()));
+    ctx.update(|p| p.detail.report_orders = Some(fillable.len()));
     let cursor_text = serde_json::to_string(cursor).map_err(|e| JobError::Failed(e.to_string()))?;
     for chunk in fillable.chunks(CHUNK) {
         ctx.check()?;

@@ -1,4 +1,4 @@
-//! The fees job (kind `fees`): fetch new financial events by posted-date
+//! The fees job ([`FeesJob`], kind `fees`): fetch new financial events by posted-date
 //! windows, then reconcile them onto sold units, as one durable job.
 //!
 //! - Fetching stores each page with the job's progress and its position
@@ -11,18 +11,37 @@
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::reconcile::{self, RunReport};
 use super::sync::{self, FetchAt, SyncProgress};
 use super::{FeeError, ReconcileOutcome};
 use crate::amazon::AmazonAccess;
 use crate::db::jobs::JobRow;
-use crate::domain::UserId;
-use crate::jobs::{JobContext, JobError};
+use crate::domain::{JobId, JobKind, JobState, UserId};
+use crate::jobs::{Job, JobContext, JobDataError, JobError};
 
-/// The job kind.
-pub const KIND: &str = "fees";
+/// The fees job as a job kind.
+#[derive(Clone)]
+pub struct FeesJob {
+    access: AmazonAccess,
+}
+
+impl FeesJob {
+    /// The fees job of the Amazon account `access` reaches.
+    pub fn new(access: AmazonAccess) -> FeesJob {
+        FeesJob { access }
+    }
+}
+
+impl Job for FeesJob {
+    const KIND: JobKind = JobKind::Fees;
+    type Params = FeesParams;
+    type Detail = FeesDetail;
+
+    async fn run(&self, ctx: JobContext<Self>, params: FeesParams) -> Result<(), JobError> {
+        run(ctx, self.access.clone(), params).await
+    }
+}
 
 /// What a fees job is started with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +51,41 @@ pub struct FeesParams {
     pub user_id: Option<UserId>,
     /// Fetch only; leave the reconciliation to a later run.
     pub fetch_only: bool,
+}
+
+/// What a fees job is doing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeesPhase {
+    /// Fetching financial events.
+    #[default]
+    Fetching,
+    /// Reconciling them onto sold units.
+    Reconciling,
+    /// Finished its work.
+    Done,
+}
+
+/// A fees job's progress details.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FeesDetail {
+    /// What it is doing.
+    pub phase: FeesPhase,
+    /// The fetch so far.
+    pub fetch: SyncProgress,
+    /// The watermark: events posted before it have been fetched.
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub fetched_up_to: Option<OffsetDateTime>,
+    /// Why the fetch failed, in plain words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetch_error: Option<String>,
+    /// The reconciliation's report, once done.
+    #[serde(rename = "result", skip_serializing_if = "Option::is_none")]
+    pub report: Option<RunReport>,
 }
 
 /// Where an interrupted job continues.
@@ -57,9 +111,11 @@ fn job_error(e: FeeError) -> JobError {
     }
 }
 
-/// The runner of the `fees` kind.
-pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> {
-    let params: FeesParams = serde_json::from_value(ctx.params().clone()).unwrap_or_default();
+async fn run(
+    ctx: JobContext<FeesJob>,
+    access: AmazonAccess,
+    params: FeesParams,
+) -> Result<(), JobError> {
     let cursor = ctx
         .cursor()
         .and_then(|c| serde_json::from_str::<Cursor>(&c).ok());
@@ -73,15 +129,12 @@ pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> 
             let windows = sync::windows(at.from, at.end).len();
             ctx.update(|p| {
                 p.total = windows as i64;
-                p.set_detail("phase", "fetching");
-                let progress = SyncProgress {
+                p.detail.phase = FeesPhase::Fetching;
+                p.detail.fetch = SyncProgress {
                     windows_total: windows,
                     ..SyncProgress::default()
                 };
-                p.set_detail("fetch", serde_json::to_value(progress).unwrap_or_default());
-                if let Some(mark) = mark.and_then(|m| m.format(&Rfc3339).ok()) {
-                    p.set_detail("fetchedUpTo", mark);
-                }
+                p.detail.fetched_up_to = mark;
                 p.cursor = text(&Cursor::Fetch(at.clone()));
             });
             ctx.save().await?;
@@ -100,10 +153,10 @@ pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> 
         ctx.update(|p| {
             if let Err(why) = &fetched {
                 p.push_error(why.clone());
-                p.set_detail("fetchError", why.clone());
+                p.detail.fetch_error = Some(why.clone());
             }
             p.current = None;
-            p.set_detail("phase", "reconciling");
+            p.detail.phase = FeesPhase::Reconciling;
             p.cursor = text(&Cursor::Reconcile);
         });
         ctx.save().await?;
@@ -111,7 +164,7 @@ pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> 
     ctx.check()?;
     if params.fetch_only {
         ctx.update(|p| {
-            p.set_detail("phase", "done");
+            p.detail.phase = FeesPhase::Done;
             p.cursor = text(&Cursor::Done);
         });
         return ctx.save().await;
@@ -121,8 +174,8 @@ pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> 
         .await
         .map_err(job_error)?;
     ctx.update(|p| {
-        p.set_detail("result", serde_json::to_value(&report).unwrap_or_default());
-        p.set_detail("phase", "done");
+        p.detail.report = Some(report);
+        p.detail.phase = FeesPhase::Done;
         p.cursor = text(&Cursor::Done);
     });
     ctx.save_in(&mut tx).await?;
@@ -132,15 +185,15 @@ pub async fn run(ctx: JobContext, access: AmazonAccess) -> Result<(), JobError> 
 
 /// A fees job read back from its row: what the API and the page show.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FeesJob {
+pub struct FeesStatus {
     /// The job's id.
-    pub id: i64,
-    /// The job's state (`running`, `done`, `stopped`, …).
-    pub state: String,
+    pub id: JobId,
+    /// The job's state.
+    pub state: JobState,
     /// Whether it is live (running, rate limited or stopping).
     pub is_running: bool,
-    /// `fetching`, `reconciling` or `done`.
-    pub phase: String,
+    /// What it is doing.
+    pub phase: FeesPhase,
     /// The fetch so far.
     pub fetch: SyncProgress,
     /// The watermark: events posted before it have been fetched.
@@ -151,33 +204,27 @@ pub struct FeesJob {
     pub report: Option<RunReport>,
     /// Recent errors, oldest first.
     pub errors: Vec<String>,
-    /// When it started and ended.
+    /// When it started.
     pub started_at: Option<OffsetDateTime>,
     /// When it ended.
     pub finished_at: Option<OffsetDateTime>,
 }
 
-impl FeesJob {
-    /// Reads a job row (`None` when it is not a fees job).
-    pub fn from_row(row: &JobRow) -> Option<FeesJob> {
-        if row.kind != KIND {
-            return None;
-        }
-        let detail: serde_json::Value = serde_json::from_str(&row.detail_json).unwrap_or_default();
-        let text = |key: &str| detail.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-        Some(FeesJob {
+impl FeesStatus {
+    /// Reads a fees job's row (an error for another kind of job, or for
+    /// details that do not read).
+    pub fn from_row(row: &JobRow) -> Result<FeesStatus, JobDataError> {
+        let detail = row.detail::<FeesJob>()?;
+        Ok(FeesStatus {
             id: row.id,
-            state: row.state.clone(),
-            is_running: crate::db::jobs::LIVE_STATES.contains(&row.state.as_str()),
-            phase: text("phase").unwrap_or_else(|| "fetching".into()),
-            fetch: sync::progress_of(&detail),
-            fetched_up_to: text("fetchedUpTo")
-                .and_then(|t| OffsetDateTime::parse(&t, &Rfc3339).ok()),
-            fetch_error: text("fetchError"),
-            report: detail
-                .get("result")
-                .and_then(|v| serde_json::from_value(v.clone()).ok()),
-            errors: serde_json::from_str(&row.errors_json).unwrap_or_default(),
+            state: row.state,
+            is_running: row.is_live(),
+            phase: detail.phase,
+            fetch: detail.fetch,
+            fetched_up_to: detail.fetched_up_to,
+            fetch_error: detail.fetch_error,
+            report: detail.report,
+            errors: row.errors()?,
             started_at: row.started_at,
             finished_at: row.finished_at,
         })

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
+use super::FeesJob;
 use super::event::rows_for_page;
 use crate::amazon::pacing;
 use crate::db::{self, Db, DbError};
@@ -114,7 +115,7 @@ pub type FetchResult = Result<(), String>;
 /// progress. `save` puts the position into the job's cursor. A stop
 /// comes back as `Err(JobError::Cancelled)`.
 pub async fn fetch(
-    ctx: &JobContext,
+    ctx: &JobContext<FeesJob>,
     client: &spapi::Client,
     mut at: FetchAt,
     save: impl Fn(&FetchAt) -> Option<String>,
@@ -163,7 +164,7 @@ pub async fn fetch(
         }
         let cursor = save(&at);
         ctx.update(|p| {
-            let mut s = progress_of(&p.detail);
+            let s = &mut p.detail.fetch;
             s.pages += 1;
             s.events_seen += seen;
             s.events_new += new + unreadable_new;
@@ -173,9 +174,8 @@ pub async fn fetch(
                 p.processed += 1;
             }
             p.success = i64::try_from(s.events_new).unwrap_or(i64::MAX);
-            p.set_detail("fetch", serde_json::to_value(&s).unwrap_or_default());
             if window_done {
-                p.set_detail("fetchedUpTo", to.format(&Rfc3339).unwrap_or_default());
+                p.detail.fetched_up_to = Some(to);
             }
             p.cursor = cursor;
         });
@@ -183,14 +183,6 @@ pub async fn fetch(
         tx.commit().await?;
     }
     Ok(Ok(()))
-}
-
-/// The fetch progress kept in a job's detail JSON.
-pub fn progress_of(detail: &serde_json::Value) -> SyncProgress {
-    detail
-        .get("fetch")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,23 +1,28 @@
 //! JSON bodies and template views of the sync and backfill jobs.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::amazon::sync::{self, SyncCounts};
-use crate::db::jobs::{self as store, JobRow, LIVE_STATES};
-use crate::db::{Db, DbError};
+use crate::amazon::backfill::{BackfillJob, BackfillMode};
+use crate::amazon::sync::{SyncCounts, SyncJob};
+use crate::db::Db;
+use crate::db::jobs::{self as store, JobRow};
+use crate::domain::{JobId, JobState};
+use crate::jobs::{Job, JobDataError};
+use crate::web::AppError;
 
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-fn detail(job: &JobRow) -> serde_json::Value {
-    serde_json::from_str(&job.detail_json).unwrap_or_default()
+fn unreadable(e: JobDataError) -> AppError {
+    AppError::Internal(e.into())
 }
 
-fn errors(job: &JobRow) -> Vec<String> {
-    serde_json::from_str(&job.errors_json).unwrap_or_default()
+/// A job's state as the API writes it: `idle` when there is no job.
+fn state_or_idle<S: Serializer>(state: &Option<JobState>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(state.map_or("idle", JobState::as_str))
 }
 
 fn seconds_until(t: OffsetDateTime, now: OffsetDateTime) -> i64 {
@@ -30,10 +35,10 @@ fn seconds_until(t: OffsetDateTime, now: OffsetDateTime) -> i64 {
 #[serde(rename_all = "camelCase")]
 pub struct BackfillProgress {
     /// The job, when there has been one.
-    pub job_id: Option<i64>,
-    /// `running`, `rate_limited`, `stopping`, `stopped`, `done`, `failed`,
-    /// `interrupted`, or `idle` when no backfill ever ran.
-    pub state: String,
+    pub job_id: Option<JobId>,
+    /// The job's state (`idle` when no backfill ever ran).
+    #[serde(serialize_with = "state_or_idle")]
+    pub state: Option<JobState>,
     /// Orders to fetch in this run.
     pub total: i64,
     /// Orders done.
@@ -57,7 +62,7 @@ pub struct BackfillProgress {
     /// While waiting on Amazon's rate limit: when fetching resumes.
     pub rate_limited_until: Option<String>,
     /// `per_order` or `report`.
-    pub mode: Option<String>,
+    pub mode: Option<BackfillMode>,
     /// Amazon orders whose lines were never fetched, now.
     pub orders_needing_backfill: i64,
 }
@@ -65,12 +70,12 @@ pub struct BackfillProgress {
 impl BackfillProgress {
     /// The progress of `job` (the latest backfill) with `missing` orders
     /// still needing one.
-    pub fn new(job: Option<&JobRow>, missing: i64) -> BackfillProgress {
+    pub fn new(job: Option<&JobRow>, missing: i64) -> Result<BackfillProgress, AppError> {
         let now = OffsetDateTime::now_utc();
         let Some(job) = job else {
-            return BackfillProgress {
+            return Ok(BackfillProgress {
                 job_id: None,
-                state: "idle".into(),
+                state: None,
                 total: 0,
                 processed: 0,
                 success: 0,
@@ -84,19 +89,17 @@ impl BackfillProgress {
                 rate_limited_until: None,
                 mode: None,
                 orders_needing_backfill: missing,
-            };
+            });
         };
-        let is_running = LIVE_STATES.contains(&job.state.as_str());
-        let detail = detail(job);
+        let is_running = job.is_live();
+        let detail = job.detail::<BackfillJob>().map_err(unreadable)?;
         let eta = detail
-            .get("finishAt")
-            .and_then(|v| v.as_str())
-            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+            .finish_at
             .map(|t| seconds_until(t, now))
             .filter(|_| is_running && job.processed > 0);
-        BackfillProgress {
+        Ok(BackfillProgress {
             job_id: Some(job.id),
-            state: job.state.clone(),
+            state: Some(job.state),
             total: job.total,
             processed: job.processed,
             success: job.success,
@@ -106,17 +109,14 @@ impl BackfillProgress {
             finished_at: job.finished_at.map(rfc3339),
             estimated_seconds_remaining: eta,
             current_order_id: job.current_order_id.clone().filter(|_| is_running),
-            errors: errors(job),
+            errors: job.errors().map_err(unreadable)?,
             rate_limited_until: job
                 .rate_limited_until
-                .filter(|_| job.state == "rate_limited")
+                .filter(|_| job.state == JobState::RateLimited)
                 .map(rfc3339),
-            mode: detail
-                .get("mode")
-                .and_then(|m| m.as_str())
-                .map(str::to_owned),
+            mode: detail.mode,
             orders_needing_backfill: missing,
-        }
+        })
     }
 }
 
@@ -169,7 +169,7 @@ impl From<&BackfillProgress> for BackfillView {
                 .clamp(0, 100),
             success: p.success,
             failed: p.failed,
-            eta: if p.is_running && p.mode.as_deref() == Some("report") && p.processed == 0 {
+            eta: if p.is_running && p.mode == Some(BackfillMode::Report) && p.processed == 0 {
                 // No pace to estimate from until the report is ready.
                 "reading Amazon's order report…".to_owned()
             } else {
@@ -182,22 +182,24 @@ impl From<&BackfillProgress> for BackfillView {
                 .as_deref()
                 .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
                 .map(|t| seconds_until(t, now)),
-            state_text: state_text(&p.state).to_owned(),
+            state_text: state_text(p.state).to_owned(),
         }
     }
 }
 
-/// What the card says about a job's state.
-pub fn state_text(state: &str) -> &'static str {
+/// What the card says about a job's state (nothing without a job).
+pub fn state_text(state: Option<JobState>) -> &'static str {
+    let Some(state) = state else {
+        return "";
+    };
     match state {
-        "running" | "queued" => "Running",
-        "rate_limited" => "Waiting for Amazon's rate limit",
-        "stopping" => "Stopping…",
-        "stopped" => "Stopped",
-        "done" => "Finished",
-        "failed" => "Failed",
-        "interrupted" => "Interrupted — resuming",
-        _ => "",
+        JobState::Running | JobState::Queued => "Running",
+        JobState::RateLimited => "Waiting for Amazon's rate limit",
+        JobState::Stopping => "Stopping…",
+        JobState::Stopped => "Stopped",
+        JobState::Done => "Finished",
+        JobState::Failed => "Failed",
+        JobState::Interrupted => "Interrupted — resuming",
     }
 }
 
@@ -206,9 +208,10 @@ pub fn state_text(state: &str) -> &'static str {
 #[serde(rename_all = "camelCase")]
 pub struct SyncResult {
     /// The sync job.
-    pub job_id: Option<i64>,
+    pub job_id: Option<JobId>,
     /// The job's state (`idle` when no sync ever ran).
-    pub state: String,
+    #[serde(serialize_with = "state_or_idle")]
+    pub state: Option<JobState>,
     /// Still running (the request stopped waiting).
     pub is_running: bool,
     /// Orders new to Brickdesk.
@@ -231,21 +234,21 @@ pub struct SyncResult {
 
 impl SyncResult {
     /// The result of `job` (a sync) and the time of the last good sync.
-    pub async fn load(db: &Db, job: Option<JobRow>) -> Result<SyncResult, DbError> {
-        let last_ok = store::latest_in(db, sync::KIND, &["done"]).await?;
+    pub async fn load(db: &Db, job: Option<JobRow>) -> Result<SyncResult, AppError> {
+        let last_ok = store::latest_in(db, SyncJob::KIND, &[JobState::Done]).await?;
         let last_successful_sync_at = last_ok.and_then(|j| j.finished_at).map(rfc3339);
-        let counts = job
-            .as_ref()
-            .map(|j| SyncCounts::from_detail(&j.detail_json))
-            .unwrap_or_default();
+        let counts = match &job {
+            Some(j) => j.detail::<SyncJob>().map_err(unreadable)?.counts,
+            None => SyncCounts::default(),
+        };
+        let errors = match &job {
+            Some(j) => j.errors().map_err(unreadable)?,
+            None => Vec::new(),
+        };
         Ok(SyncResult {
             job_id: job.as_ref().map(|j| j.id),
-            state: job
-                .as_ref()
-                .map_or_else(|| "idle".into(), |j| j.state.clone()),
-            is_running: job
-                .as_ref()
-                .is_some_and(|j| LIVE_STATES.contains(&j.state.as_str())),
+            state: job.as_ref().map(|j| j.state),
+            is_running: job.as_ref().is_some_and(JobRow::is_live),
             new: counts.new,
             updated: counts.updated,
             unchanged: counts.unchanged,
@@ -253,7 +256,7 @@ impl SyncResult {
             started_at: job.as_ref().and_then(|j| j.started_at).map(rfc3339),
             finished_at: job.as_ref().and_then(|j| j.finished_at).map(rfc3339),
             last_successful_sync_at,
-            errors: job.as_ref().map(errors).unwrap_or_default(),
+            errors,
         })
     }
 }
@@ -285,16 +288,18 @@ impl SyncView {
             "{} new, {} updated, {} unchanged, {} failed",
             r.new, r.updated, r.unchanged, r.failed
         );
-        let (message, failed) = match r.state.as_str() {
-            "done" => (format!("Sync finished: {counts}.{last}"), r.failed > 0),
-            "failed" => (
+        let (message, failed) = match r.state {
+            Some(JobState::Done) => (format!("Sync finished: {counts}.{last}"), r.failed > 0),
+            Some(JobState::Failed) => (
                 format!(
                     "Sync {job} failed: {}. So far {counts}.{last}",
                     r.errors.last().map_or("unknown error", String::as_str)
                 ),
                 true,
             ),
-            "stopped" | "interrupted" => (format!("Sync {}: {counts}.{last}", r.state), false),
+            Some(state @ (JobState::Stopped | JobState::Interrupted)) => {
+                (format!("Sync {state}: {counts}.{last}"), false)
+            }
             _ => (format!("Sync running: {counts} so far.{last}"), false),
         };
         Some(SyncView { message, failed })

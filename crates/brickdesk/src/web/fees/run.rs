@@ -16,11 +16,15 @@ use time::format_description::well_known::Rfc3339;
 
 use super::super::auth::CurrentUser;
 use super::super::{AppError, AppState, PageError};
-use crate::amazon::fees::{self, FeesJob, FeesParams, ReconcileOutcome, SyncProgress};
+use crate::amazon::fees::{
+    self, FeesJob, FeesParams, FeesPhase, FeesStatus, ReconcileOutcome, SyncProgress,
+};
 use crate::auth::Role;
 use crate::db;
-use crate::db::jobs as store;
-use crate::jobs::StartError;
+use crate::db::jobs::JobRow;
+use crate::domain::{JobId, JobState};
+use crate::jobs::Job;
+use crate::web::amazon_jobs::start_error;
 use crate::web::extract::Path;
 
 /// How long a run request waits for the job before answering with its
@@ -31,20 +35,20 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-fn status_url(id: i64) -> String {
+fn status_url(id: JobId) -> String {
     format!("/api/admin/reconcile-amazon-fees/jobs/{id}")
 }
 
 /// A fees job as the API shows it.
 #[derive(Debug, Serialize)]
 pub struct FeesJobJson {
-    job_id: i64,
+    job_id: JobId,
     /// `running`, `rate_limited`, `stopping`, `done`, `stopped`, `failed`
     /// or `interrupted`.
-    state: String,
+    state: JobState,
     is_running: bool,
     /// `fetching`, `reconciling` or `done`.
-    phase: String,
+    phase: FeesPhase,
     fetch: SyncProgress,
     /// Events posted before this have been fetched.
     fetched_up_to: Option<String>,
@@ -58,13 +62,13 @@ pub struct FeesJobJson {
     status_url: String,
 }
 
-impl From<&FeesJob> for FeesJobJson {
-    fn from(job: &FeesJob) -> Self {
+impl From<&FeesStatus> for FeesJobJson {
+    fn from(job: &FeesStatus) -> Self {
         FeesJobJson {
             job_id: job.id,
-            state: job.state.clone(),
+            state: job.state,
             is_running: job.is_running,
-            phase: job.phase.clone(),
+            phase: job.phase,
             fetch: job.fetch.clone(),
             fetched_up_to: job.fetched_up_to.map(rfc3339),
             fetch_error: job.fetch_error.clone(),
@@ -80,57 +84,54 @@ impl From<&FeesJob> for FeesJobJson {
 /// A finished run as `POST` answers it: the counts as before, with the job.
 #[derive(Debug, Serialize)]
 struct RunJson {
-    job_id: i64,
+    job_id: JobId,
     status_url: String,
     #[serde(flatten)]
     outcome: ReconcileOutcome,
 }
 
-async fn load(state: &AppState, id: i64) -> Result<Option<FeesJob>, AppError> {
-    Ok(store::get(&state.db, id)
-        .await?
-        .as_ref()
-        .and_then(FeesJob::from_row))
+fn status_of(row: &JobRow) -> Result<FeesStatus, AppError> {
+    FeesStatus::from_row(row).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// The fees job `id`, when it is one.
+async fn load(state: &AppState, id: JobId) -> Result<Option<FeesStatus>, AppError> {
+    match state.jobs.get(id).await {
+        Ok(row) if row.kind == FeesJob::KIND => status_of(&row).map(Some),
+        Ok(_) | Err(db::DbError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Starts the fees job for `user` (or joins the live one) and waits up to
 /// [`RUN_WAIT`] for it. A joined job that only fetched is followed by a
 /// run of our own, so the caller always gets a reconciliation.
-async fn start_and_wait(state: &AppState, user: &CurrentUser) -> Result<FeesJob, AppError> {
+async fn start_and_wait(state: &AppState, user: &CurrentUser) -> Result<FeesStatus, AppError> {
     let params = FeesParams {
         user_id: Some(user.id),
         fetch_only: false,
     };
-    let value = serde_json::to_value(params).map_err(|e| AppError::Internal(e.into()))?;
     let deadline = tokio::time::Instant::now() + RUN_WAIT;
     loop {
-        let started = state
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let row = state
             .jobs
-            .start(fees::KIND, value.clone())
+            .start_and_wait::<FeesJob>(params, left)
             .await
-            .map_err(|e| match e {
-                StartError::UnknownKind(k) => {
-                    AppError::Internal(anyhow::anyhow!("no runner for {k}"))
-                }
-                StartError::Db(e) => e.into(),
-            })?;
-        let id = started.job().id;
-        let _ = tokio::time::timeout_at(deadline, state.jobs.wait(id)).await;
-        let job = load(state, id)
-            .await?
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("fees job {id} vanished")))?;
-        let fetched_only = job.state == "done" && job.report.is_none();
+            .map_err(start_error)?;
+        let job = status_of(&row)?;
+        let fetched_only = job.state == JobState::Done && job.report.is_none();
         if !fetched_only || tokio::time::Instant::now() >= deadline {
             return Ok(job);
         }
     }
 }
 
-fn ended_early(job: &FeesJob) -> AppError {
-    AppError::Unavailable(match job.state.as_str() {
-        "failed" => "The fee reconciliation failed before it finished.".to_owned(),
-        "done" => "The fees were fetched but not reconciled yet; run it again.".to_owned(),
-        "interrupted" => {
+fn ended_early(job: &FeesStatus) -> AppError {
+    AppError::Unavailable(match job.state {
+        JobState::Failed => "The fee reconciliation failed before it finished.".to_owned(),
+        JobState::Done => "The fees were fetched but not reconciled yet; run it again.".to_owned(),
+        JobState::Interrupted => {
             "The fee reconciliation was interrupted; it resumes by itself shortly.".to_owned()
         }
         _ => "The fee reconciliation was stopped before it finished; run it again.".to_owned(),
@@ -146,7 +147,7 @@ pub async fn reconcile_fees(
 ) -> Result<Response, AppError> {
     let job = start_and_wait(&state, &user).await?;
     // An interrupted job is resumed by the jobs supervisor: follow it too.
-    if job.is_running || job.state == "interrupted" {
+    if job.is_running || job.state == JobState::Interrupted {
         return Ok((StatusCode::ACCEPTED, Json(FeesJobJson::from(&job))).into_response());
     }
     let outcome = job.outcome().ok_or_else(|| ended_early(&job))?;
@@ -161,7 +162,7 @@ pub async fn reconcile_fees(
 /// `GET /api/admin/reconcile-amazon-fees/jobs/{id}`.
 pub async fn job_status(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<JobId>,
 ) -> Result<Json<FeesJobJson>, AppError> {
     let job = load(&state, id)
         .await?
@@ -201,15 +202,15 @@ pub struct FeeCard {
 #[derive(Debug, Clone)]
 pub struct RunningView {
     /// The job's id, for following it.
-    pub job_id: i64,
+    pub job_id: JobId,
     /// What it is doing, e.g. "Fetching fee events: window 1 of 2, …".
     pub text: String,
 }
 
-fn running_text(job: &FeesJob) -> String {
+fn running_text(job: &FeesStatus) -> String {
     let f = &job.fetch;
-    match job.phase.as_str() {
-        "fetching" => format!(
+    match job.phase {
+        FeesPhase::Fetching => format!(
             "Fetching fee events: window {} of {}, {} page{}, {} new event{}…",
             (f.windows_done + 1).min(f.windows_total.max(1)),
             f.windows_total.max(1),
@@ -229,15 +230,17 @@ pub async fn card(
     user: &CurrentUser,
     shown: Option<i64>,
 ) -> Result<FeeCard, AppError> {
-    let running = store::live_job(&state.db, fees::KIND)
-        .await?
-        .as_ref()
-        .and_then(FeesJob::from_row)
-        .map(|job| RunningView {
-            job_id: job.id,
-            text: running_text(&job),
-        });
-    let shown = match shown {
+    let running = match db::jobs::live_job(&state.db, FeesJob::KIND).await? {
+        Some(row) => {
+            let job = status_of(&row)?;
+            Some(RunningView {
+                job_id: job.id,
+                text: running_text(&job),
+            })
+        }
+        None => None,
+    };
+    let shown = match shown.and_then(|id| JobId::new(id).ok()) {
         Some(id) => load(state, id).await?,
         None => None,
     };

@@ -1,9 +1,9 @@
 //! Reconcile Fees over HTTP and in a real browser.
 
-use brickdesk::amazon::fees;
 use brickdesk::auth::Role;
 use brickdesk::config::DemoMode;
 use brickdesk::db;
+use brickdesk::domain::{JobKind, JobState};
 use serde_json::Value;
 use spapi_sim::{FaultSpec, RunningSim};
 
@@ -190,9 +190,9 @@ async fn the_card_shows_the_fees_job_while_it_runs_and_how_it_ended() {
     assert_eq!(status, 200, "{job}");
     assert_eq!(job["is_running"], true, "{job}");
     assert_eq!(job["result"], Value::Null);
-    jobs.stop(fees::KIND).await.expect("stop");
+    jobs.stop(JobKind::Fees).await.expect("stop");
     let row = jobs.wait(id).await.expect("job");
-    assert_eq!(row.state, "stopped");
+    assert_eq!(row.state, JobState::Stopped);
     let orders = text(&owner, format!("{}/orders?fees_job={id}", app.address)).await;
     assert!(!orders.contains("id=\"fees-running\""), "{orders}");
     assert!(

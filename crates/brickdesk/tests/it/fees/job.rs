@@ -5,10 +5,11 @@
 
 use std::time::Duration;
 
-use brickdesk::amazon::fees::{self, FeesJob, FeesParams, Figures, RunReport};
+use brickdesk::amazon::fees::{FeesJob, FeesParams, FeesStatus, Figures, RunReport};
 use brickdesk::db::jobs as store;
 use brickdesk::db::{self, Db};
-use brickdesk::jobs::Jobs;
+use brickdesk::domain::{JobId, JobState};
+use brickdesk::jobs::{Job, Jobs};
 use spapi_sim::{FaultSpec, RunningSim};
 use time::OffsetDateTime;
 
@@ -75,14 +76,14 @@ async fn uninterrupted() -> (RunReport, Vec<Option<Figures>>) {
 /// Starts a fees job and waits until it has stored its first window.
 /// The second request (the second window's first page) answers slowly, so
 /// the job is then certainly mid-way.
-async fn started_mid_way(db: &Db, sim: &RunningSim) -> (Jobs, i64) {
+async fn started_mid_way(db: &Db, sim: &RunningSim) -> (Jobs, JobId) {
     sim.set_faults(FaultSpec::parse("slow@10s#2").expect("fault spec"));
     let jobs = jobs_for(db, sim);
     let id = start_job(&jobs).await;
     let wait = async {
         loop {
             let row = store::get(db, id).await.expect("read job").expect("job");
-            let job = FeesJob::from_row(&row).expect("a fees job");
+            let job = FeesStatus::from_row(&row).expect("a fees job");
             if job.fetch.windows_done >= 1 {
                 return;
             }
@@ -100,13 +101,13 @@ async fn a_stopped_fees_job_then_a_new_run_end_as_an_uninterrupted_run(db: &Db) 
     let (expected, expected_figures) = uninterrupted().await;
     let (sim, units) = seller(db).await;
     let (jobs, id) = started_mid_way(db, &sim).await;
-    jobs.stop(fees::KIND).await.expect("stop");
+    jobs.stop(FeesJob::KIND).await.expect("stop");
     let row = tokio::time::timeout(Duration::from_secs(30), jobs.wait(id))
         .await
         .expect("the job stops")
         .expect("job row");
-    assert_eq!(row.state, "stopped", "{row:?}");
-    let stopped = FeesJob::from_row(&row).expect("a fees job");
+    assert_eq!(row.state, JobState::Stopped, "{row:?}");
+    let stopped = FeesStatus::from_row(&row).expect("a fees job");
     assert_eq!(
         (stopped.fetch.windows_total, stopped.fetch.windows_done),
         (2, 1)
@@ -135,7 +136,7 @@ async fn an_interrupted_fees_job_resumes_from_its_cursor(db: &Db) {
     // The process goes away: its job is left interrupted with its cursor.
     first.shutdown(Duration::from_secs(5)).await;
     let row = store::get(db, id).await.expect("read").expect("job");
-    assert_eq!(row.state, "interrupted", "{row:?}");
+    assert_eq!(row.state, JobState::Interrupted, "{row:?}");
     assert!(row.cursor.is_some());
 
     sim.set_faults(FaultSpec::default());
@@ -154,8 +155,8 @@ async fn an_interrupted_fees_job_resumes_from_its_cursor(db: &Db) {
         .await
         .expect("the resumed job ends")
         .expect("job row");
-    assert_eq!(row.state, "done", "{row:?}");
-    let job = FeesJob::from_row(&row).expect("a fees job");
+    assert_eq!(row.state, JobState::Done, "{row:?}");
+    let job = FeesStatus::from_row(&row).expect("a fees job");
     assert_eq!(
         (job.fetch.windows_done, job.fetch.pages),
         (2, 2),

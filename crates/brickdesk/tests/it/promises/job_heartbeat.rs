@@ -12,7 +12,8 @@ use std::time::Duration;
 use brickdesk::db::jobs::{self as store, JobRow, ProgressWrite};
 use brickdesk::db::schema::Jobs as JobsTable;
 use brickdesk::db::{Db, stored_time};
-use brickdesk::jobs::{Jobs, Started};
+use brickdesk::domain::{JobId, JobKind, JobState};
+use brickdesk::jobs::{Job, JobContext, JobError, Jobs, Started};
 use sea_query::{Expr, ExprTrait, Query};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -27,11 +28,12 @@ const ELSEWHERE: &str = "another-host.example:4242:0badf00d";
 /// Older than the 10 s after which a heartbeat is stale.
 const LONG_AGO: time::Duration = time::Duration::minutes(1);
 
-const STALE_KIND: &str = "promise-stale";
-const FRESH_KIND: &str = "promise-fresh";
+/// The kinds of this test's two jobs (its process runs no other job).
+const STALE_KIND: JobKind = JobKind::Sync;
+const FRESH_KIND: JobKind = JobKind::Backfill;
 
 /// Sets a job's heartbeat to `at`.
-async fn beat_at(db: &Db, id: i64, at: OffsetDateTime) {
+async fn beat_at(db: &Db, id: JobId, at: OffsetDateTime) {
     let n = db
         .execute(
             &Query::update()
@@ -47,7 +49,7 @@ async fn beat_at(db: &Db, id: i64, at: OffsetDateTime) {
 
 /// A running job of `kind` held by [`ELSEWHERE`], 4 of 10 done, at
 /// `cursor`, whose last heartbeat was `age` ago.
-async fn left_by_another_host(db: &Db, kind: &str, cursor: &str, age: time::Duration) -> JobRow {
+async fn left_by_another_host(db: &Db, kind: JobKind, cursor: &str, age: time::Duration) -> JobRow {
     let job = store::insert_running(db, kind, "{}", ELSEWHERE)
         .await
         .expect("insert job");
@@ -63,7 +65,7 @@ async fn left_by_another_host(db: &Db, kind: &str, cursor: &str, age: time::Dura
     let state = store::write_progress(db, job.id, ELSEWHERE, &progress)
         .await
         .expect("progress");
-    assert_eq!(state.as_deref(), Some("running"));
+    assert_eq!(state, Some(JobState::Running));
     if age > time::Duration::ZERO {
         beat_at(db, job.id, OffsetDateTime::now_utc() - age).await;
     }
@@ -88,12 +90,12 @@ impl Drop for Beating {
     }
 }
 
-fn keep_beating(db: &Db, id: i64) -> Beating {
+fn keep_beating(db: &Db, id: JobId) -> Beating {
     let db = db.clone();
     Beating(tokio::spawn(async move {
         loop {
             let state = store::heartbeat(&db, id, ELSEWHERE).await.expect("beat");
-            assert_eq!(state.as_deref(), Some("running"), "still held by its owner");
+            assert_eq!(state, Some(JobState::Running), "still held by its owner");
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }))
@@ -108,30 +110,47 @@ fn without_beat(row: Option<JobRow>) -> JobRow {
 }
 
 /// (kind, cursor it started from) of every run, in order.
-type Runs = Arc<Mutex<Vec<(String, Option<String>)>>>;
+type Runs = Arc<Mutex<Vec<(JobKind, Option<String>)>>>;
+
+/// A job of `$kind` that records where it started and ends at once.
+macro_rules! recorder {
+    ($name:ident, $kind:expr) => {
+        struct $name(Runs);
+
+        impl Job for $name {
+            const KIND: JobKind = $kind;
+            type Params = Value;
+            type Detail = Value;
+
+            async fn run(&self, ctx: JobContext<Self>, _params: Value) -> Result<(), JobError> {
+                self.0
+                    .lock()
+                    .expect("runs")
+                    .push((ctx.kind(), ctx.cursor()));
+                Ok(())
+            }
+        }
+    };
+}
+
+recorder!(StaleProbe, STALE_KIND);
+recorder!(FreshProbe, FRESH_KIND);
 
 /// This test's process: runners of both kinds that record where they
 /// started and end at once.
 fn process(db: &Db) -> (Jobs, Runs) {
     let jobs = Jobs::new(db.clone());
     let runs: Runs = Arc::default();
-    for kind in [STALE_KIND, FRESH_KIND] {
-        let runs = Arc::clone(&runs);
-        jobs.register(kind, move |ctx| {
-            runs.lock()
-                .expect("runs")
-                .push((ctx.kind().to_owned(), ctx.cursor()));
-            async { Ok(()) }
-        });
-    }
+    jobs.register(StaleProbe(Arc::clone(&runs)));
+    jobs.register(FreshProbe(Arc::clone(&runs)));
     (jobs, runs)
 }
 
-fn runs_of(runs: &Runs) -> Vec<(String, Option<String>)> {
+fn runs_of(runs: &Runs) -> Vec<(JobKind, Option<String>)> {
     runs.lock().expect("runs").clone()
 }
 
-async fn finished(jobs: &Jobs, id: i64) -> JobRow {
+async fn finished(jobs: &Jobs, id: JobId) -> JobRow {
     tokio::time::timeout(SAFETY_NET, jobs.wait(id))
         .await
         .expect("the job ends")
@@ -147,11 +166,11 @@ async fn stale_job_resumed_fresh_one_left_alone(t: TestDb) {
     assert_ne!(jobs.owner(), ELSEWHERE);
 
     let resumed = jobs.recover().await.expect("supervisor pass");
-    let ids: Vec<i64> = resumed.iter().map(|j| j.id).collect();
+    let ids: Vec<JobId> = resumed.iter().map(|j| j.id).collect();
     assert_eq!(ids, [stale.id], "only the stale job is resumed");
     assert_eq!(resumed[0].owner.as_deref(), Some(jobs.owner()));
     let done = finished(&jobs, stale.id).await;
-    assert_eq!(done.state, "done", "{done:?}");
+    assert_eq!(done.state, JobState::Done, "{done:?}");
     assert_eq!(
         (done.processed, done.total),
         (4, 10),
@@ -159,7 +178,7 @@ async fn stale_job_resumed_fresh_one_left_alone(t: TestDb) {
     );
     assert_eq!(
         runs_of(&runs),
-        [(STALE_KIND.to_owned(), Some("page-7".to_owned()))],
+        [(STALE_KIND, Some("page-7".to_owned()))],
         "resumed once, from its cursor"
     );
 
@@ -169,7 +188,7 @@ async fn stale_job_resumed_fresh_one_left_alone(t: TestDb) {
         without_beat(store::get(db, fresh.id).await.expect("get")),
         without_beat(Some(fresh.clone()))
     );
-    match jobs.start(FRESH_KIND, serde_json::json!({})).await {
+    match jobs.start::<FreshProbe>(serde_json::json!({})).await {
         Ok(Started::AlreadyRunning(live)) => assert_eq!(live.id, fresh.id),
         other => panic!("expected the live job of the other host, got {other:?}"),
     }
@@ -180,11 +199,8 @@ async fn stale_job_resumed_fresh_one_left_alone(t: TestDb) {
     beat_at(db, fresh.id, OffsetDateTime::now_utc() - LONG_AGO).await;
     let resumed = jobs.recover().await.expect("supervisor pass");
     assert_eq!(resumed.iter().map(|j| j.id).collect::<Vec<_>>(), [fresh.id]);
-    assert_eq!(finished(&jobs, fresh.id).await.state, "done");
-    assert_eq!(
-        runs_of(&runs)[1],
-        (FRESH_KIND.to_owned(), Some("page-3".to_owned()))
-    );
+    assert_eq!(finished(&jobs, fresh.id).await.state, JobState::Done);
+    assert_eq!(runs_of(&runs)[1], (FRESH_KIND, Some("page-3".to_owned())));
 }
 
 /// `GET path` until `done` says so; the last answer.
@@ -213,8 +229,8 @@ async fn the_apps_supervisor_resumes_only_the_stale_job(t: TestDb) {
     // Another host left a sync that stopped beating and a backfill that
     // still beats, before this Brickdesk starts.
     let sim = crate::amazon_sync::sim(30, 10.0, "").await;
-    let stale = left_by_another_host(&t.db, "sync", "not-a-sync-cursor", LONG_AGO).await;
-    let fresh = left_by_another_host(&t.db, "backfill", "{}", time::Duration::ZERO).await;
+    let stale = left_by_another_host(&t.db, JobKind::Sync, "not-a-sync-cursor", LONG_AGO).await;
+    let fresh = left_by_another_host(&t.db, JobKind::Backfill, "{}", time::Duration::ZERO).await;
     let _other_host = keep_beating(&t.db, fresh.id);
     let (app, token) = app_on_sim(t, &sim).await;
 
@@ -224,7 +240,7 @@ async fn the_apps_supervisor_resumes_only_the_stale_job(t: TestDb) {
         s["isRunning"] == false && s["state"] != "interrupted"
     })
     .await;
-    assert_eq!(sync["jobId"], stale.id, "{sync}");
+    assert_eq!(sync["jobId"], stale.id.get(), "{sync}");
     assert_eq!(sync["state"], "done", "{sync}");
     let stored = crate::amazon_sync::stored_orders(&app.db).await.len() as i64;
     assert!(stored > 0, "the resumed sync stored orders");
@@ -250,7 +266,7 @@ async fn the_apps_supervisor_resumes_only_the_stale_job(t: TestDb) {
             &progress["state"],
             &progress["isRunning"]
         ),
-        (&fresh.id.into(), &"running".into(), &true.into()),
+        (&fresh.id.get().into(), &"running".into(), &true.into()),
         "{progress}"
     );
     let (status, started) = send_json(
@@ -260,7 +276,7 @@ async fn the_apps_supervisor_resumes_only_the_stale_job(t: TestDb) {
     )
     .await;
     assert_eq!(status, 200, "joined, not created: {started}");
-    assert_eq!(started["jobId"], fresh.id);
+    assert_eq!(started["jobId"], fresh.id.get());
     assert_eq!(
         without_beat(store::get(&app.db, fresh.id).await.expect("get")),
         without_beat(Some(fresh)),

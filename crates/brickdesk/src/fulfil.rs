@@ -10,12 +10,12 @@ pub mod undo;
 use std::collections::{BTreeSet, HashMap};
 
 pub use crate::db::fulfilment::Scope;
-use crate::db::fulfilment::{self, OpenOrderRow, StockUnitRow};
-use crate::db::orders::{LineRow, lines_for_orders, links_for_items};
+use crate::db::fulfilment::{self, StockUnitRow};
+use crate::db::orders::{Order, OrderLine, lines_for_orders, links_for_items};
 use crate::db::{Db, DbError};
 use crate::domain::fifo::Unit;
 use crate::domain::fulfilment::{Fill, PlanLine, plan};
-use crate::domain::{Condition, InventoryItemId, InventoryStatus, UiStatus};
+use crate::domain::{Condition, InventoryItemId, InventoryStatus, OrderId, UiStatus};
 
 /// Ids per query: far below either engine's bound-parameter limit.
 const CHUNK: usize = 2_000;
@@ -53,11 +53,44 @@ impl From<&StockUnitRow> for UnitInfo {
     }
 }
 
+/// Where the unit filling one unit of a line comes from, as the picking
+/// list and the confirm API name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FillSource {
+    /// A unit linked to the line.
+    Linked,
+    /// The FIFO recommendation.
+    Recommended,
+    /// Nothing fills it.
+    Unmatched,
+}
+
+impl FillSource {
+    /// The source of `fill`.
+    pub fn of(fill: &Fill) -> FillSource {
+        match fill {
+            Fill::Linked(_) => FillSource::Linked,
+            Fill::Recommended(_) => FillSource::Recommended,
+            Fill::Unfilled(_) => FillSource::Unmatched,
+        }
+    }
+
+    /// The name in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FillSource::Linked => "linked",
+            FillSource::Recommended => "recommended",
+            FillSource::Unmatched => "unmatched",
+        }
+    }
+}
+
 /// A line and how each of its units is filled.
 #[derive(Debug, Clone)]
 pub struct PlannedLine {
     /// The line.
-    pub line: LineRow,
+    pub line: OrderLine,
     /// Set and condition its ASIN maps to.
     pub mapping: Option<(String, Condition)>,
     /// One entry per unit of the line.
@@ -68,7 +101,7 @@ pub struct PlannedLine {
 #[derive(Debug, Clone)]
 pub struct PlannedOrder {
     /// The order.
-    pub order: OpenOrderRow,
+    pub order: Order,
     /// Its lines.
     pub lines: Vec<PlannedLine>,
 }
@@ -89,12 +122,12 @@ pub struct Plan {
 /// Reads only.
 pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Result<Plan, DbError> {
     let orders = fulfilment::amazon_orders(db, statuses, scope).await?;
-    let order_ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let order_ids: Vec<OrderId> = orders.iter().map(|o| o.id).collect();
     let mut lines = Vec::new();
     for chunk in order_ids.chunks(CHUNK) {
         lines.extend(lines_for_orders(db, chunk).await?);
     }
-    let line_ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+    let line_ids: Vec<i64> = lines.iter().map(|l| l.id.get()).collect();
     let mut links = Vec::new();
     for chunk in line_ids.chunks(CHUNK) {
         links.extend(links_for_items(db, chunk).await?);
@@ -162,7 +195,7 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
         })
         .collect();
     // Lines in order of their orders (oldest first), then line id.
-    let position: HashMap<i64, usize> = order_ids
+    let position: HashMap<OrderId, usize> = order_ids
         .iter()
         .enumerate()
         .map(|(i, id)| (*id, i))
@@ -174,14 +207,14 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
             let asin = l.asin.as_deref().map(str::trim).filter(|a| !a.is_empty());
             PlanLine {
                 quantity: l.quantity,
-                linked: linked_by_line.remove(&l.id).unwrap_or_default(),
+                linked: linked_by_line.remove(&l.id.get()).unwrap_or_default(),
                 has_asin: asin.is_some(),
                 mapping: asin.and_then(|a| mappings.get(a).cloned()),
             }
         })
         .collect();
     let fills = plan(&plan_lines, &fifo_units);
-    let mut by_order: HashMap<i64, Vec<PlannedLine>> = HashMap::new();
+    let mut by_order: HashMap<OrderId, Vec<PlannedLine>> = HashMap::new();
     for ((line, pl), fills) in lines.into_iter().zip(plan_lines).zip(fills) {
         by_order
             .entry(line.order_id)

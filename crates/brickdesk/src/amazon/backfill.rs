@@ -26,7 +26,7 @@ use crate::db::orders::sync::{
     MissingItemsOrder, count_missing_items_after, mark_items_fetched, missing_items_after,
 };
 use crate::db::orders::{self, NewOrderItem};
-use crate::domain::{JobKind, OrderId, Platform};
+use crate::domain::{JobKind, Platform};
 use crate::jobs::{Job, JobContext, JobError};
 
 mod report;
@@ -198,7 +198,7 @@ async fn run(
         }
         for order in batch {
             ctx.check()?;
-            cursor.after_id = order.id;
+            cursor.after_id = order.id.get();
             let fetched = fetch_one(&ctx, &client, params.api, op, &order).await?;
             let ok = fetched.is_ok();
             store_one(&ctx, &client, op, &order, fetched, &cursor, false).await?;
@@ -263,7 +263,7 @@ async fn store_one(
     let mut tx = ctx.db().begin().await?;
     let ok = match &fetched {
         Ok(items) => {
-            let id = OrderId::new(order.id).map_err(|_| JobError::Failed("bad order id".into()))?;
+            let id = order.id;
             for item in items {
                 orders::upsert_item(&mut tx, id, item).await?;
             }

@@ -11,8 +11,8 @@ pub use batches::{
     create_batch, latest_batches, mark_undone, record_order, record_units, seal_batch,
 };
 pub use sell::{
-    LineState, LinkState, OrderState, Sale, UnitState, complete_order, links_of_lines,
-    links_of_units, order_lines, order_states, sell_units, unit_states, workflow_statuses,
+    LinkState, Sale, UnitState, complete_order, links_of_lines, links_of_units, order_lines,
+    order_states, sell_units, unit_states, workflow_statuses,
 };
 
 use sea_query::{Expr, ExprTrait, Iden, Query};
@@ -83,10 +83,10 @@ pub async fn delete_link(tx: &mut Tx, order_item_id: i64, unit: i64) -> Result<b
 pub async fn restore_order(tx: &mut Tx, row: &ConfirmedOrderRow) -> Result<bool, DbError> {
     let stmt = Query::update()
         .table(Orders::Table)
-        .value(Orders::WorkflowStatus, row.previous_workflow_status.clone())
+        .value(Orders::WorkflowStatus, row.previous_workflow_status)
         .value(Orders::UpdatedAt, row.previous_updated_at)
         .and_where(Expr::col(Orders::Id).eq(row.order_id))
-        .and_where(Expr::col(Orders::WorkflowStatus).eq(WorkflowStatus::Completed.as_str()))
+        .and_where(Expr::col(Orders::WorkflowStatus).eq(WorkflowStatus::Completed))
         .to_owned();
     Ok(tx.execute(&stmt).await? == 1)
 }

@@ -5,28 +5,10 @@
 use sea_query::{Expr, ExprTrait, Order, Query};
 use time::OffsetDateTime;
 
+use super::orders::{self, select_orders};
 use super::schema::{AmazonAsinMappings, InventoryItems, OrderItemLinks, Orders};
 use super::{Db, DbError};
 use crate::domain::{InventoryStatus, Platform, UiStatus};
-
-/// An order the picking list or the confirm dialog shows.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OpenOrderRow {
-    /// Row id.
-    pub id: i64,
-    /// Amazon order id.
-    pub platform_order_id: String,
-    /// When placed.
-    pub order_date: Option<OffsetDateTime>,
-    /// Buyer name.
-    pub buyer_name: Option<String>,
-    /// UI status.
-    pub ui_status: String,
-    /// Total in minor units.
-    pub total_minor: Option<i64>,
-    /// Currency of the total.
-    pub currency: Option<String>,
-}
 
 /// Amazon orders in some UI statuses, oldest first (they are picked and
 /// given the oldest units first). `only` narrows to some order ids.
@@ -34,20 +16,10 @@ pub async fn amazon_orders(
     db: &Db,
     statuses: &[UiStatus],
     scope: Scope<'_>,
-) -> Result<Vec<OpenOrderRow>, DbError> {
-    let mut stmt = Query::select();
-    stmt.columns([
-        Orders::Id,
-        Orders::PlatformOrderId,
-        Orders::OrderDate,
-        Orders::BuyerName,
-        Orders::UiStatus,
-        Orders::TotalMinor,
-        Orders::Currency,
-    ])
-    .from(Orders::Table)
-    .and_where(Expr::col(Orders::Platform).eq(Platform::Amazon.as_str()))
-    .and_where(Expr::col(Orders::UiStatus).is_in(statuses.iter().map(|s| s.as_str())));
+) -> Result<Vec<orders::Order>, DbError> {
+    let mut stmt = select_orders();
+    stmt.and_where(Expr::col(Orders::Platform).eq(Platform::Amazon))
+        .and_where(Expr::col(Orders::UiStatus).is_in(statuses.iter().copied()));
     match scope {
         Scope::All => {}
         Scope::Only(ids) => {
@@ -68,8 +40,8 @@ pub async fn count_amazon_orders(db: &Db, statuses: &[UiStatus]) -> Result<i64, 
     let stmt = Query::select()
         .expr(Expr::col(Orders::Id).count())
         .from(Orders::Table)
-        .and_where(Expr::col(Orders::Platform).eq(Platform::Amazon.as_str()))
-        .and_where(Expr::col(Orders::UiStatus).is_in(statuses.iter().map(|s| s.as_str())))
+        .and_where(Expr::col(Orders::Platform).eq(Platform::Amazon))
+        .and_where(Expr::col(Orders::UiStatus).is_in(statuses.iter().copied()))
         .to_owned();
     Ok(db.one::<(i64,)>(&stmt).await?.0)
 }

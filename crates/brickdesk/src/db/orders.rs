@@ -2,23 +2,25 @@
 
 mod list;
 mod matching;
+mod model;
 pub mod sync;
 
 pub use list::{
-    COUNT_CAP, LineRow, LinkedUnitRow, ListedOrder, OrderListQuery, OrderSummaryRow, OrderTotal,
-    SEARCH_SPARSE_CAP, lines_for_item, lines_for_orders, links_for_items, list_orders,
-    order_by_platform_id,
+    COUNT_CAP, LinkedUnitRow, ListedOrder, OrderListQuery, OrderTotal, SEARCH_SPARSE_CAP,
+    lines_for_item, lines_for_orders, links_for_items, list_orders,
 };
 pub(crate) use matching::{Lines, refresh_lines, set_match_counts};
 pub use matching::{Refresh, order_search_text, refresh_match_counts, refresh_order};
+pub use model::{Order, OrderLine};
+pub(crate) use model::{select_lines, select_orders};
 
-use sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use time::OffsetDateTime;
 
 use super::schema::{OrderItems, OrderStatusCounts, Orders};
 use super::{Db, DbError, Tx, now, stored_time};
 use crate::domain::sync::{provisional_item_id, provisional_sku};
-use crate::domain::{Money, OrderId, OrderItemId, Platform, UiStatus};
+use crate::domain::{Money, OrderId, OrderItemId, Platform, UiStatus, WorkflowStatus};
 
 /// An order as a platform reports it, ready to be upserted.
 #[derive(Debug, Clone)]
@@ -93,7 +95,7 @@ pub async fn upsert_order(tx: &mut Tx, order: &NewOrder) -> Result<OrderId, DbEr
             Orders::UpdatedAt,
         ])
         .values_panic([
-            order.platform.as_str().into(),
+            order.platform.into(),
             order.platform_order_id.clone().into(),
             order.order_date.map(stored_time).into(),
             order.last_updated_at.map(stored_time).into(),
@@ -101,7 +103,7 @@ pub async fn upsert_order(tx: &mut Tx, order: &NewOrder) -> Result<OrderId, DbEr
             order.buyer_email.clone().into(),
             order.platform_status.clone().into(),
             order.total.map(|m| m.minor).into(),
-            order.total.map(|m| m.currency.as_str().to_owned()).into(),
+            order.total.map(|m| m.currency).into(),
             order.fulfillment_channel.clone().into(),
             order.marketplace_id.clone().into(),
             order.items_fetched.then_some(at).into(),
@@ -149,10 +151,7 @@ pub async fn upsert_item(
 ) -> Result<OrderItemId, DbError> {
     claim_provisional_line(tx, order, item).await?;
     let at = now();
-    let currency = item
-        .line_price
-        .or(item.unit_price)
-        .map(|m| m.currency.as_str().to_owned());
+    let currency = item.line_price.or(item.unit_price).map(|m| m.currency);
     let stmt = Query::insert()
         .into_table(OrderItems::Table)
         .columns([
@@ -170,7 +169,7 @@ pub async fn upsert_item(
             OrderItems::UpdatedAt,
         ])
         .values_panic([
-            order.get().into(),
+            order.into(),
             item.platform_item_id.clone().into(),
             item.asin.clone().into(),
             item.sku.clone().into(),
@@ -231,7 +230,7 @@ async fn claim_provisional_line(
     let stmt = Query::update()
         .table(OrderItems::Table)
         .value(OrderItems::PlatformItemId, item.platform_item_id.clone())
-        .and_where(Expr::col(OrderItems::OrderId).eq(order.get()))
+        .and_where(Expr::col(OrderItems::OrderId).eq(order))
         .and_where(Expr::col(OrderItems::PlatformItemId).eq(provisional_item_id(sku)))
         .to_owned();
     tx.execute(&stmt).await?;
@@ -253,47 +252,18 @@ pub async fn status_summary(db: &Db, platform: Platform) -> Result<StatusSummary
     let stmt = Query::select()
         .columns([OrderStatusCounts::UiStatus, OrderStatusCounts::N])
         .from(OrderStatusCounts::Table)
-        .and_where(Expr::col(OrderStatusCounts::Platform).eq(platform.as_str()))
+        .and_where(Expr::col(OrderStatusCounts::Platform).eq(platform))
         .to_owned();
-    let rows: Vec<(String, i64)> = db.all(&stmt).await?;
+    let rows: Vec<(UiStatus, i64)> = db.all(&stmt).await?;
     let counts: Vec<(UiStatus, i64)> = UiStatus::ALL
         .into_iter()
         .map(|s| {
-            (
-                s,
-                rows.iter()
-                    .find(|(name, _)| name == s.as_str())
-                    .map_or(0, |(_, n)| *n),
-            )
+            let n = rows.iter().find(|(status, _)| *status == s);
+            (s, n.map_or(0, |(_, n)| *n))
         })
         .collect();
     let all = rows.iter().map(|(_, n)| n).sum();
     Ok(StatusSummary { counts, all })
-}
-
-/// One order as stored, for reading back.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OrderRow {
-    /// Row id.
-    pub id: i64,
-    /// Platform (stored value).
-    pub platform: String,
-    /// The platform's order id.
-    pub platform_order_id: String,
-    /// Order date.
-    pub order_date: Option<OffsetDateTime>,
-    /// Platform status.
-    pub platform_status: String,
-    /// Workflow status.
-    pub workflow_status: Option<String>,
-    /// Derived UI status.
-    pub ui_status: String,
-    /// Total in minor units.
-    pub total_minor: Option<i64>,
-    /// Currency of the total.
-    pub currency: Option<String>,
-    /// When lines were fetched.
-    pub items_fetched_at: Option<OffsetDateTime>,
 }
 
 /// Reads one order by platform and platform order id.
@@ -301,22 +271,9 @@ pub async fn find_order(
     db: &Db,
     platform: Platform,
     platform_order_id: &str,
-) -> Result<Option<OrderRow>, DbError> {
-    let stmt = Query::select()
-        .columns([
-            Orders::Id,
-            Orders::Platform,
-            Orders::PlatformOrderId,
-            Orders::OrderDate,
-            Orders::PlatformStatus,
-            Orders::WorkflowStatus,
-            Orders::UiStatus,
-            Orders::TotalMinor,
-            Orders::Currency,
-            Orders::ItemsFetchedAt,
-        ])
-        .from(Orders::Table)
-        .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
+) -> Result<Option<Order>, DbError> {
+    let stmt = select_orders()
+        .and_where(Expr::col(Orders::Platform).eq(platform))
         .and_where(Expr::col(Orders::PlatformOrderId).eq(platform_order_id))
         .to_owned();
     db.optional(&stmt).await
@@ -326,13 +283,13 @@ pub async fn find_order(
 pub async fn set_workflow_status(
     tx: &mut Tx,
     order: OrderId,
-    status: Option<&str>,
+    status: Option<WorkflowStatus>,
 ) -> Result<(), DbError> {
     let stmt = Query::update()
         .table(Orders::Table)
-        .value(Orders::WorkflowStatus, status.map(str::to_owned))
+        .value(Orders::WorkflowStatus, status)
         .value(Orders::UpdatedAt, now())
-        .and_where(Expr::col(Orders::Id).eq(order.get()))
+        .and_where(Expr::col(Orders::Id).eq(order))
         .to_owned();
     match tx.execute(&stmt).await? {
         0 => Err(DbError::NotFound("order")),
@@ -345,7 +302,7 @@ pub async fn count(db: &Db, platform: Platform) -> Result<i64, DbError> {
     let stmt = Query::select()
         .expr(Expr::col(Orders::Id).count())
         .from(Orders::Table)
-        .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
+        .and_where(Expr::col(Orders::Platform).eq(platform))
         .to_owned();
     let (n,): (i64,) = db.one(&stmt).await?;
     Ok(n)
@@ -361,33 +318,10 @@ pub async fn count_all(db: &Db) -> Result<i64, DbError> {
     Ok(n)
 }
 
-/// A line with its order's id and platform order id, inside a transaction.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct LineOwner {
-    /// Line id.
-    pub id: i64,
-    /// Order row id.
-    pub order_id: i64,
-    /// ASIN of the line.
-    pub asin: Option<String>,
-    /// Units on the line.
-    pub quantity: i64,
-    /// Unit price.
-    pub unit_price_minor: Option<i64>,
-}
-
-/// Reads a line for linking.
-pub async fn line_in(tx: &mut Tx, item: OrderItemId) -> Result<Option<LineOwner>, DbError> {
-    let stmt = Query::select()
-        .columns([
-            OrderItems::Id,
-            OrderItems::OrderId,
-            OrderItems::Asin,
-            OrderItems::Quantity,
-            OrderItems::UnitPriceMinor,
-        ])
-        .from(OrderItems::Table)
-        .and_where(Expr::col(OrderItems::Id).eq(item.get()))
+/// Reads a line inside a transaction (for linking).
+pub async fn line_in(tx: &mut Tx, item: OrderItemId) -> Result<Option<OrderLine>, DbError> {
+    let stmt = select_lines()
+        .and_where(Expr::col((Alias::new("oi"), OrderItems::Id)).eq(item))
         .to_owned();
     tx.optional(&stmt).await
 }
@@ -397,7 +331,7 @@ pub async fn count_missing_items(db: &Db, platform: Platform) -> Result<i64, DbE
     let stmt = Query::select()
         .expr(Expr::col(Orders::Id).count())
         .from(Orders::Table)
-        .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
+        .and_where(Expr::col(Orders::Platform).eq(platform))
         .and_where(Expr::col(Orders::ItemsFetchedAt).is_null())
         .to_owned();
     let (n,): (i64,) = db.one(&stmt).await?;

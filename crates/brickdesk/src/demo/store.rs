@@ -14,6 +14,7 @@ use crate::db::inventory::{NewUnit, insert_statement};
 use crate::db::links::{self, LinkMethod};
 use crate::db::orders::{self, Refresh};
 use crate::db::{self, Db, DbError, Tx};
+use crate::domain::OrderId;
 use crate::domain::location::archive_location;
 
 /// Units per INSERT (16 values each, well under both engines' limits).
@@ -34,15 +35,15 @@ pub struct Written {
 pub async fn write(db: &Db, plan: &DemoPlan, tz: &Tz, done_key: &str) -> Result<Written, DbError> {
     let confirmed_ids: Vec<String> = plan.confirmed.iter().map(|c| c.order_id.clone()).collect();
     let states = sell::order_states(&mut Conn::Db(db), &confirmed_ids, false).await?;
-    let row_of: HashMap<&str, &sell::OrderState> = states
+    let row_of: HashMap<&str, &orders::Order> = states
         .iter()
         .map(|s| (s.platform_order_id.as_str(), s))
         .collect();
-    let rows: Vec<i64> = states.iter().map(|s| s.id).collect();
-    let line_of: HashMap<(i64, String), i64> = orders::lines_for_orders(db, &rows)
+    let rows: Vec<OrderId> = states.iter().map(|s| s.id).collect();
+    let line_of: HashMap<(OrderId, String), i64> = orders::lines_for_orders(db, &rows)
         .await?
         .into_iter()
-        .map(|l| ((l.order_id, l.platform_item_id), l.id))
+        .map(|l| ((l.order_id, l.platform_item_id), l.id.get()))
         .collect();
 
     let mut tx = db.begin().await?;

@@ -316,7 +316,7 @@ pub struct OrderUndoFacts {
     /// Amazon order id.
     pub platform_order_id: String,
     /// Workflow status now.
-    pub workflow_status: Option<String>,
+    pub workflow_status: Option<WorkflowStatus>,
 }
 
 /// Whether a unit is exactly as the confirmation left it: SOLD, in the
@@ -395,7 +395,7 @@ pub fn undo_blockers(
         }
     }
     for o in orders {
-        if o.workflow_status.as_deref() != Some(WorkflowStatus::Completed.as_str()) {
+        if o.workflow_status != Some(WorkflowStatus::Completed) {
             blockers.push(UndoBlocker::OrderReopened(o.platform_order_id.clone()));
         }
     }
@@ -530,7 +530,7 @@ mod tests {
         };
         let done = OrderUndoFacts {
             platform_order_id: "O1".into(),
-            workflow_status: Some("Completed".into()),
+            workflow_status: Some(WorkflowStatus::Completed),
         };
         let only_done = std::slice::from_ref(&done);
         assert!(undo_blockers(false, "SOLD-1", &[sold(1)], only_done).is_empty());

@@ -16,19 +16,17 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Plan, Scope, load_plan};
-use crate::db::Clash;
-use crate::db::Conn;
-use crate::db::confirmations::{
-    self as store, LineState, LinkState, OrderState, Sale, UnitLink, UnitState,
-};
+use crate::db::confirmations::{self as store, LinkState, Sale, UnitLink, UnitState};
 use crate::db::links::{self, LinkMethod};
+use crate::db::orders::{Order, OrderLine};
 use crate::db::{Backend, Db, DbError, Tx, audit, now};
+use crate::db::{Clash, Conn};
 use crate::domain::confirmation::{
     self as rules, ChoiceError, ConfirmLine, LineSkipped, RequestError, Slot, Unsellable,
 };
 pub use crate::domain::confirmation::{LineChoice, OrderChoice};
 use crate::domain::location::{LocationError, parse_location};
-use crate::domain::{UiStatus, UserId, WorkflowStatus};
+use crate::domain::{OrderId, UiStatus, UserId, WorkflowStatus};
 
 /// Orders of one request confirmed at the same time on PostgreSQL, each
 /// in its own transaction on its own connection (half of the pool).
@@ -236,7 +234,7 @@ fn recommended(plan: &Plan, order_id: &str) -> Vec<LineChoice> {
         .filter(|o| o.order.platform_order_id == order_id)
         .flat_map(|o| &o.lines)
         .map(|l| LineChoice {
-            item_id: l.line.id,
+            item_id: l.line.id.get(),
             units: l
                 .fills
                 .iter()
@@ -251,11 +249,11 @@ fn recommended(plan: &Plan, order_id: &str) -> Vec<LineChoice> {
 
 /// What a request's orders need, read before any of them is written.
 struct Prefetched {
-    orders: HashMap<String, OrderState>,
-    /// Lines by order row id.
-    lines: HashMap<i64, Vec<LineState>>,
-    /// Links of each order's lines, by order row id.
-    links: HashMap<i64, Vec<LinkState>>,
+    orders: HashMap<String, Order>,
+    /// Lines by order.
+    lines: HashMap<OrderId, Vec<OrderLine>>,
+    /// Links of each order's lines, by order.
+    links: HashMap<OrderId, Vec<LinkState>>,
     /// Chosen units linked to any line, by unit.
     linked: HashMap<i64, LinkState>,
     units: HashMap<i64, UnitState>,
@@ -263,7 +261,7 @@ struct Prefetched {
 
 /// An order ready to be written.
 struct Prepared<'a> {
-    order: &'a OrderState,
+    order: &'a Order,
     lines: Vec<ConfirmLine>,
     prices: HashMap<i64, Option<i64>>,
     slots: Vec<Slot>,
@@ -277,8 +275,9 @@ impl Prefetched {
         // reads run then shows as a Completed order, not as links or units
         // this request did not expect.
         let lines = store::order_lines(&mut conn, &ids).await?;
-        let line_ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
-        let order_of: HashMap<i64, i64> = lines.iter().map(|l| (l.id, l.order_id)).collect();
+        let line_ids: Vec<i64> = lines.iter().map(|l| l.id.get()).collect();
+        let order_of: HashMap<i64, OrderId> =
+            lines.iter().map(|l| (l.id.get(), l.order_id)).collect();
         let links = store::links_of_lines(&mut conn, &line_ids).await?;
         let chosen: Vec<i64> = choices
             .iter()
@@ -334,7 +333,7 @@ impl Prefetched {
         let lines: Vec<ConfirmLine> = rows
             .iter()
             .map(|l| ConfirmLine {
-                id: l.id,
+                id: l.id.get(),
                 title: l.title.clone(),
                 quantity: l.quantity,
             })
@@ -361,15 +360,18 @@ impl Prefetched {
         }
         Ok(Prepared {
             order,
-            prices: rows.iter().map(|l| (l.id, l.unit_price_minor)).collect(),
+            prices: rows
+                .iter()
+                .map(|l| (l.id.get(), l.unit_price_minor))
+                .collect(),
             lines,
             slots,
         })
     }
 }
 
-fn check_open(order: &OrderState) -> Result<(), OrderFailure> {
-    if order.workflow_status.is_some() || !ELIGIBLE.iter().any(|s| s.as_str() == order.ui_status) {
+fn check_open(order: &Order) -> Result<(), OrderFailure> {
+    if order.workflow_status.is_some() || !ELIGIBLE.contains(&order.ui_status) {
         return Err(OrderFailure::NotOpen(order.ui_status.to_string()));
     }
     Ok(())
@@ -481,7 +483,7 @@ async fn confirm_in(
         .await?
         .pop()
         .ok_or_else(|| OrderFailure::OrderNotFound(p.order.platform_order_id.clone()))?;
-    if order.workflow_status.as_deref() == Some(WorkflowStatus::Completed.as_str()) {
+    if order.workflow_status == Some(WorkflowStatus::Completed) {
         return Err(OrderFailure::ConfirmedMeanwhile.into());
     }
     check_open(&order)?;
@@ -525,7 +527,7 @@ async fn confirm_in(
         .map(|(s, state)| {
             (
                 UnitLink {
-                    order_id: order.id,
+                    order_id: order.id.get(),
                     order_item_id: s.order_item_id,
                     unit_index: s.unit_index,
                     link_created: s.link_created,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time_tz::{OffsetDateTimeExt, TimeZone, Tz};
 
-use super::{Plan, Scope, load_plan};
+use super::{FillSource, Plan, Scope, load_plan};
 use crate::db::{Db, DbError};
 use crate::domain::UiStatus;
 use crate::domain::fulfilment::Fill;
@@ -30,8 +30,8 @@ pub struct PickRow {
     pub quantity: i64,
     /// Amazon order id.
     pub order_id: String,
-    /// `linked`, `recommended` or `unmatched`.
-    pub source: &'static str,
+    /// Linked, recommended or unmatched.
+    pub source: FillSource,
     /// The units (empty for unmatched rows).
     pub unit_ids: Vec<i64>,
     /// Why nothing fills an unmatched row.
@@ -98,12 +98,12 @@ pub fn from_plan(plan: &Plan, tz: &Tz, at: OffsetDateTime) -> PickList {
             // Units of the line that share a source and a location make one row.
             let mut rows: Vec<PickRow> = Vec::new();
             for fill in &pl.fills {
-                let (source, unit, reason) = match fill {
-                    Fill::Linked(u) => ("linked", Some(plan.units.get(&u.get())), None),
-                    Fill::Recommended(u) => ("recommended", Some(plan.units.get(&u.get())), None),
-                    Fill::Unfilled(why) => ("unmatched", None, Some(why.message())),
+                let source = FillSource::of(fill);
+                let info = fill.unit().and_then(|u| plan.units.get(&u.get()));
+                let reason = match fill {
+                    Fill::Unfilled(why) => Some(why.message()),
+                    Fill::Linked(_) | Fill::Recommended(_) => None,
                 };
-                let info = unit.flatten();
                 let location = info
                     .and_then(|u| u.storage_location.clone())
                     .filter(|l| !l.trim().is_empty());
@@ -131,7 +131,7 @@ pub fn from_plan(plan: &Plan, tz: &Tz, at: OffsetDateTime) -> PickList {
                 }
             }
             for row in rows {
-                if row.source == "unmatched" {
+                if row.source == FillSource::Unmatched {
                     unmatched.push(row);
                 } else {
                     by_location

@@ -19,7 +19,7 @@ use crate::db::fees;
 use crate::db::orders::{Refresh, refresh_match_counts};
 use crate::db::{Db, DbError, Tx, audit};
 use crate::domain::confirmation::{OrderUndoFacts, UndoBlocker, UnitUndoFacts, undo_blockers};
-use crate::domain::{OrderId, UserId};
+use crate::domain::{OrderId, UserId, WorkflowStatus};
 
 /// A batch with its orders, units and what blocks its undo.
 #[derive(Debug, Clone, Serialize)]
@@ -148,7 +148,7 @@ pub async fn undo(db: &Db, id: i64, by: Option<UserId>) -> Result<BatchReview, U
         entity_type: "inventory_item",
         entity_id: Some(u.inventory_item_id.to_string()),
         details: json!({
-            "order": orders.iter().find(|o| o.order_id == u.order_id).map(|o| &o.platform_order_id),
+            "order": orders.iter().find(|o| o.order_id.get() == u.order_id).map(|o| &o.platform_order_id),
             "batch": id, "status": u.previous_status,
             "from": batch.archive_location, "to": u.previous_location,
         }),
@@ -183,11 +183,12 @@ async fn blockers(
         .map(|l| (l.order_item_id, l.inventory_item_id))
         .collect();
     let with_fees = fees::fees_for_units(conn, &ids).await?;
-    let order_ids: Vec<i64> = orders.iter().map(|o| o.order_id).collect();
-    let workflow: HashMap<i64, Option<String>> = store::workflow_statuses(conn, &order_ids)
-        .await?
-        .into_iter()
-        .collect();
+    let order_ids: Vec<OrderId> = orders.iter().map(|o| o.order_id).collect();
+    let workflow: HashMap<OrderId, Option<WorkflowStatus>> =
+        store::workflow_statuses(conn, &order_ids)
+            .await?
+            .into_iter()
+            .collect();
     let unit_facts: Vec<UnitUndoFacts> = units
         .iter()
         .map(|u| UnitUndoFacts {
@@ -205,7 +206,7 @@ async fn blockers(
         .iter()
         .map(|o| OrderUndoFacts {
             platform_order_id: o.platform_order_id.clone(),
-            workflow_status: workflow.get(&o.order_id).cloned().flatten(),
+            workflow_status: workflow.get(&o.order_id).copied().flatten(),
         })
         .collect();
     Ok(undo_blockers(
@@ -237,9 +238,7 @@ async fn apply(
         if !store::restore_order(tx, o).await? {
             return Ok(false);
         }
-        if let Ok(id) = OrderId::new(o.order_id) {
-            refresh_match_counts(tx, Refresh::Order(id)).await?;
-        }
+        refresh_match_counts(tx, Refresh::Order(o.order_id)).await?;
     }
     Ok(true)
 }

@@ -303,8 +303,8 @@ async fn sync_stores_the_simulators_orders(db: &Db) {
     let mut tx = db.begin().await.unwrap();
     brickdesk::db::orders::set_workflow_status(
         &mut tx,
-        brickdesk::domain::OrderId::new(stored.id).unwrap(),
-        Some("Completed"),
+        stored.id,
+        Some(brickdesk::domain::WorkflowStatus::Completed),
     )
     .await
     .unwrap();
@@ -333,7 +333,10 @@ async fn sync_stores_the_simulators_orders(db: &Db) {
     .unwrap()
     .unwrap();
     assert_eq!(now_cancelled.platform_status, "Canceled");
-    assert_eq!(now_cancelled.ui_status, "Cancelled");
+    assert_eq!(
+        now_cancelled.ui_status,
+        brickdesk::domain::UiStatus::Cancelled
+    );
     let still = brickdesk::db::orders::find_order(
         db,
         brickdesk::domain::Platform::Amazon,
@@ -342,8 +345,11 @@ async fn sync_stores_the_simulators_orders(db: &Db) {
     .await
     .unwrap()
     .unwrap();
-    assert_eq!(still.workflow_status.as_deref(), Some("Completed"));
-    assert_eq!(still.ui_status, "Completed");
+    assert_eq!(
+        still.workflow_status,
+        Some(brickdesk::domain::WorkflowStatus::Completed)
+    );
+    assert_eq!(still.ui_status, brickdesk::domain::UiStatus::Completed);
     assert_eq!(stored_orders(db).await, truth(&sim).0);
     sim.shutdown().await.unwrap();
 }

@@ -355,7 +355,7 @@ mod amazon_orders {
     use brickdesk::db;
     use brickdesk::db::inventory::InventoryQuery;
     use brickdesk::db::orders::OrderListQuery;
-    use brickdesk::domain::{MatchFilter, OrderItemId, Platform, UiStatus};
+    use brickdesk::domain::{MatchFilter, MatchStatus, Platform, UiStatus};
     use fantoccini::Locator;
     use serde_json::Value;
 
@@ -397,10 +397,12 @@ mod amazon_orders {
         .expect("lines");
         let (target, line, other) = unmatched
             .iter()
-            .filter(|o| o.ui_status == UiStatus::Paid.as_str() && o.lines_total == 1)
+            .filter(|o| o.ui_status == UiStatus::Paid && o.lines_total == 1)
             .find_map(|o| {
                 let line = lines.iter().find(|l| {
-                    l.order_id == o.id && l.quantity == 1 && l.match_status == "unmatched"
+                    l.order_id == o.id
+                        && l.quantity == 1
+                        && l.match_status == MatchStatus::Unmatched
                 })?;
                 let other = lines
                     .iter()
@@ -521,7 +523,7 @@ mod amazon_orders {
             .expect("create mapping");
         wait_for_url(&b, "mapped=").await;
 
-        let item = OrderItemId::new(line.id).expect("id");
+        let item = line.id;
         assert_eq!(
             db::links::units_of(&app.db, item).await.expect("links"),
             [(0, chosen)],

@@ -60,7 +60,11 @@ async fn snapshot(db: &Db) -> (Vec<String>, Vec<String>) {
                 .map(|l| {
                     format!(
                         "{} {:?} x{} {:?} {}",
-                        l.platform_item_id, l.asin, l.quantity, l.unit_price_minor, l.match_status
+                        l.platform_item_id,
+                        l.asin,
+                        l.quantity,
+                        l.unit_price_minor,
+                        l.match_status.as_str()
                     )
                 })
                 .collect();

@@ -12,7 +12,8 @@ use brickdesk::db::links::LinkMethod;
 use brickdesk::db::orders::{NewOrder, NewOrderItem, OrderListQuery};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::{
-    Condition, Currency, InventoryItemId, InventoryStatus, Money, OrderItemId, Platform,
+    Condition, Currency, InventoryItemId, InventoryStatus, MatchStatus, Money, OrderId,
+    OrderItemId, Platform, UiStatus,
 };
 use brickdesk::fulfil::confirm::{self, ConfirmRequest, LineChoice, OrderChoice};
 use brickdesk::fulfil::{picklist, undo};
@@ -249,34 +250,39 @@ pub async fn snapshot(db: &Db) -> String {
         limit: 10_000,
     };
     let (orders, _) = db::orders::list_orders(db, &q).await.expect("orders");
-    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let ids: Vec<OrderId> = orders.iter().map(|o| o.id).collect();
     let lines = db::orders::lines_for_orders(db, &ids).await.expect("lines");
-    let links = db::orders::links_for_items(db, &lines.iter().map(|l| l.id).collect::<Vec<_>>())
-        .await
-        .expect("links");
+    let links =
+        db::orders::links_for_items(db, &lines.iter().map(|l| l.id.get()).collect::<Vec<_>>())
+            .await
+            .expect("links");
     format!("{units:#?}\n{orders:#?}\n{lines:#?}\n{links:#?}")
 }
 
 /// An order's stored line counts and its lines' stored status and link
 /// count equal what its links say now.
 async fn assert_match_state_is_current(db: &Db, platform_order_id: &str) {
-    let order = db::orders::order_by_platform_id(db, Platform::Amazon, platform_order_id)
+    let order = db::orders::find_order(db, Platform::Amazon, platform_order_id)
         .await
         .expect("order")
         .expect("exists");
     let lines = db::orders::lines_for_orders(db, &[order.id])
         .await
         .expect("lines");
-    let links = db::orders::links_for_items(db, &lines.iter().map(|l| l.id).collect::<Vec<_>>())
-        .await
-        .expect("links");
+    let links =
+        db::orders::links_for_items(db, &lines.iter().map(|l| l.id.get()).collect::<Vec<_>>())
+            .await
+            .expect("links");
     let mut linked_lines = 0;
     for l in &lines {
-        let linked = links.iter().filter(|k| k.order_item_id == l.id).count() as i64;
+        let linked = links
+            .iter()
+            .filter(|k| k.order_item_id == l.id.get())
+            .count() as i64;
         assert_eq!(l.link_count, linked, "line {}", l.platform_item_id);
         let full = l.quantity > 0 && linked >= l.quantity;
         assert_eq!(
-            l.match_status == "linked",
+            l.match_status == MatchStatus::Linked,
             full,
             "line {}",
             l.platform_item_id
@@ -319,7 +325,7 @@ async fn picking_list_plan(db: &Db) {
             .expect("group");
         g.rows
             .iter()
-            .flat_map(|r| r.unit_ids.iter().map(move |u| (*u, r.source)))
+            .flat_map(|r| r.unit_ids.iter().map(move |u| (*u, r.source.as_str())))
             .collect()
     };
     let u = &f.units;
@@ -417,12 +423,16 @@ async fn confirm_then_undo_restores_everything(db: &Db) {
         .await
         .expect("o")
         .expect("o1");
-    assert_eq!(o1.ui_status, "Completed");
+    assert_eq!(o1.ui_status, UiStatus::Completed);
     let o3 = db::orders::find_order(db, Platform::Amazon, "203-0000003-0000003")
         .await
         .expect("o")
         .expect("o3");
-    assert_eq!(o3.ui_status, "Paid", "the failed order is untouched");
+    assert_eq!(
+        o3.ui_status,
+        UiStatus::Paid,
+        "the failed order is untouched"
+    );
     for id in ["203-0000001-0000001", "203-0000002-0000002"] {
         assert_match_state_is_current(db, id).await;
     }

@@ -5,7 +5,7 @@
 use brickdesk::cli::bench_orders;
 use brickdesk::db::orders::{OrderListQuery, SEARCH_SPARSE_CAP};
 use brickdesk::db::{self, Db};
-use brickdesk::domain::Platform;
+use brickdesk::domain::{OrderId, Platform};
 
 use crate::helpers::on_both_backends;
 
@@ -30,7 +30,7 @@ async fn every_order(db: &Db) -> Vec<(String, String)> {
         if page.is_empty() {
             return out;
         }
-        let ids: Vec<i64> = page.iter().map(|o| o.id).collect();
+        let ids: Vec<OrderId> = page.iter().map(|o| o.id).collect();
         let lines = db::orders::lines_for_orders(db, &ids).await.expect("lines");
         for o in page {
             let mut text = o.platform_order_id.to_lowercase();

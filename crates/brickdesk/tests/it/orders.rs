@@ -10,7 +10,9 @@ use brickdesk::db::orders::OrderListQuery;
 use brickdesk::db::{self, Db};
 use brickdesk::demo;
 use brickdesk::domain::matching::{MatchSummary, line_match_status};
-use brickdesk::domain::{Condition, MatchFilter, OrderItemId, Platform, UiStatus};
+use brickdesk::domain::{
+    Condition, MatchFilter, MatchStatus, OrderId, OrderItemId, Platform, UiStatus,
+};
 use serde_json::{Value, json};
 
 use crate::helpers::{on_both_backends, spawn_app};
@@ -46,7 +48,7 @@ async fn reference_summaries(db: &Db) -> HashMap<String, MatchSummary> {
             ..query(None, None, None)
         };
         let (orders, total) = db::orders::list_orders(db, &q).await.expect("orders");
-        let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+        let ids: Vec<OrderId> = orders.iter().map(|o| o.id).collect();
         let lines = db::orders::lines_for_orders(db, &ids).await.expect("lines");
         // The listing's lines (one JSON text per order) equal the lines
         // read row by row.
@@ -55,27 +57,27 @@ async fn reference_summaries(db: &Db) -> HashMap<String, MatchSummary> {
         by_row.sort_by_key(|l| (ids.iter().position(|&id| id == l.order_id), l.id));
         assert_eq!(embedded, by_row);
         let links =
-            db::orders::links_for_items(db, &lines.iter().map(|l| l.id).collect::<Vec<_>>())
+            db::orders::links_for_items(db, &lines.iter().map(|l| l.id.get()).collect::<Vec<_>>())
                 .await
                 .expect("links");
         for o in &orders {
-            // The listing reads its columns by position, this by name.
-            let by_name =
-                db::orders::order_by_platform_id(db, Platform::Amazon, &o.platform_order_id)
-                    .await
-                    .expect("order");
-            assert_eq!(by_name.as_ref(), Some(&o.order));
+            // The listing's order is the order read alone.
+            let alone = db::orders::find_order(db, Platform::Amazon, &o.platform_order_id)
+                .await
+                .expect("order");
+            assert_eq!(alone.as_ref(), Some(&o.order));
             let statuses = lines.iter().filter(|l| l.order_id == o.id).map(|l| {
-                let linked = links.iter().filter(|k| k.order_item_id == l.id).count() as i64;
+                let linked = links
+                    .iter()
+                    .filter(|k| k.order_item_id == l.id.get())
+                    .count() as i64;
                 let mapped = l.asin.as_ref().is_some_and(|a| mappings.contains(a));
                 let reference = line_match_status(l.asin.as_deref(), mapped, l.quantity, linked);
                 assert_eq!(l.link_count, linked, "links of line {}", l.platform_item_id);
                 assert_eq!(
-                    reference.as_str(),
-                    l.match_status,
+                    reference, l.match_status,
                     "line {} of {}",
-                    l.platform_item_id,
-                    o.platform_order_id
+                    l.platform_item_id, o.platform_order_id
                 );
                 reference
             });
@@ -153,10 +155,10 @@ async fn a_mapping_matches_every_line_with_its_asin(db: &Db) {
             .expect("lines");
     let asin = lines
         .iter()
-        .find(|l| l.match_status == "unmatched")
+        .find(|l| l.match_status == MatchStatus::Unmatched)
         .and_then(|l| l.asin.clone())
         .expect("an unmatched ASIN");
-    let orders_with_asin: HashSet<i64> = lines
+    let orders_with_asin: HashSet<OrderId> = lines
         .iter()
         .filter(|l| l.asin.as_deref() == Some(&asin))
         .map(|l| l.order_id)
@@ -181,7 +183,7 @@ async fn a_mapping_matches_every_line_with_its_asin(db: &Db) {
         after
             .iter()
             .filter(|l| l.asin.as_deref() == Some(&asin))
-            .all(|l| l.match_status == "matched")
+            .all(|l| l.match_status == MatchStatus::Matched)
     );
     reference_summaries(db).await;
     let other = MappingRequest {

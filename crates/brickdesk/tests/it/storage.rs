@@ -132,7 +132,7 @@ async fn upsert_order_is_idempotent(db: &Db) {
         .expect("find")
         .expect("order exists");
     assert_eq!(row.platform_status, "Shipped");
-    assert_eq!(row.ui_status, "Shipped");
+    assert_eq!(row.ui_status, UiStatus::Shipped);
     // Stored to the second, identical on both backends.
     assert_eq!(row.order_date, Some(datetime!(2026-01-18 10:30:15 UTC)));
 }
@@ -145,7 +145,7 @@ async fn upsert_keeps_workflow_and_total(db: &Db) {
     )
     .await
     .expect("insert");
-    db::orders::set_workflow_status(&mut tx, id, Some(WorkflowStatus::Completed.as_str()))
+    db::orders::set_workflow_status(&mut tx, id, Some(WorkflowStatus::Completed))
         .await
         .expect("complete");
     // A later sync reports the order again, without a total.
@@ -157,10 +157,10 @@ async fn upsert_keeps_workflow_and_total(db: &Db) {
         .await
         .expect("find")
         .expect("exists");
-    assert_eq!(row.workflow_status.as_deref(), Some("Completed"));
-    assert_eq!(row.ui_status, "Completed");
+    assert_eq!(row.workflow_status, Some(WorkflowStatus::Completed));
+    assert_eq!(row.ui_status, UiStatus::Completed);
     assert_eq!(row.total_minor, Some(6500));
-    assert_eq!(row.currency.as_deref(), Some("GBP"));
+    assert_eq!(row.currency, Some(Currency::GBP));
 }
 
 async fn upsert_item_in_place(db: &Db) {
@@ -178,7 +178,7 @@ async fn upsert_item_in_place(db: &Db) {
         .expect("line again");
     tx.commit().await.expect("commit");
     assert_eq!(first, second, "same OrderItemId, same row");
-    let items = db::orders::lines_for_orders(db, &[order_id.get()])
+    let items = db::orders::lines_for_orders(db, &[order_id])
         .await
         .expect("items");
     assert_eq!(items.len(), 1);
@@ -208,7 +208,7 @@ async fn ui_status_column_agrees(db: &Db) {
                 .expect("insert");
             let workflow = completed.then_some(WorkflowStatus::Completed);
             if let Some(w) = workflow {
-                db::orders::set_workflow_status(&mut tx, order_id, Some(w.as_str()))
+                db::orders::set_workflow_status(&mut tx, order_id, Some(w))
                     .await
                     .expect("wf");
             }
@@ -221,12 +221,7 @@ async fn ui_status_column_agrees(db: &Db) {
             .await
             .expect("find")
             .expect("row");
-        assert_eq!(
-            row.ui_status,
-            ui.as_str(),
-            "order {id} ({})",
-            row.platform_status
-        );
+        assert_eq!(row.ui_status, *ui, "order {id} ({})", row.platform_status);
     }
     let summary = db::orders::status_summary(db, Platform::Amazon)
         .await

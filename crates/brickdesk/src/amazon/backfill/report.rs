@@ -22,8 +22,8 @@ use super::{BackfillJob, Cursor};
 use crate::amazon::{connection, convert, pacing};
 use crate::db::orders::sync::{MissingItemsOrder, claim_missing_items, missing_items_after};
 use crate::db::orders::{self, NewOrderItem};
+use crate::domain::Platform;
 use crate::domain::sync::report_windows;
-use crate::domain::{OrderId, Platform};
 use crate::jobs::{JobContext, JobError};
 
 /// How often a requested report is asked after (Amazon suggests no more
@@ -66,7 +66,7 @@ pub(super) async fn fill(
 async fn all_missing(ctx: &JobContext<BackfillJob>) -> Result<Vec<MissingItemsOrder>, JobError> {
     let mut out: Vec<MissingItemsOrder> = Vec::new();
     loop {
-        let after = out.last().map_or(0, |o| o.id);
+        let after = out.last().map_or(0, |o| o.id.get());
         let batch = missing_items_after(ctx.db(), Platform::Amazon, after, 5_000).await?;
         if batch.is_empty() {
             return Ok(out);
@@ -173,7 +173,7 @@ async fn store(
         let mut tx = ctx.db().begin().await?;
         let mut stored: i64 = 0;
         for (order, items) in chunk {
-            let id = OrderId::new(order.id).map_err(|_| JobError::Failed("bad order id".into()))?;
+            let id = order.id;
             // A sync may have stored the real lines since the list was read.
             if !claim_missing_items(&mut tx, id).await? {
                 continue;

@@ -5,9 +5,10 @@ use sea_query::{Expr, ExprTrait, Order, Query};
 use time::OffsetDateTime;
 
 use super::super::Conn;
+use super::super::orders;
 use super::super::{Db, DbError, Tx, now};
-use super::{ConfirmationBatches, ConfirmationOrders, ConfirmationUnits, OrderState, UnitState};
-use crate::domain::UserId;
+use super::{ConfirmationBatches, ConfirmationOrders, ConfirmationUnits, UnitState};
+use crate::domain::{OrderId, UserId, WorkflowStatus};
 
 /// Starts a batch (its own small transaction; the orders follow in theirs).
 pub async fn create_batch(
@@ -36,7 +37,7 @@ pub async fn create_batch(
 }
 
 /// Records a confirmed order in its transaction.
-pub async fn record_order(tx: &mut Tx, batch: i64, before: &OrderState) -> Result<(), DbError> {
+pub async fn record_order(tx: &mut Tx, batch: i64, before: &orders::Order) -> Result<(), DbError> {
     let stmt = Query::insert()
         .into_table(ConfirmationOrders::Table)
         .columns([
@@ -49,7 +50,7 @@ pub async fn record_order(tx: &mut Tx, batch: i64, before: &OrderState) -> Resul
         .values_panic([
             batch.into(),
             before.id.into(),
-            before.workflow_status.clone().into(),
+            before.workflow_status.into(),
             before.updated_at.into(),
             now().into(),
         ])
@@ -192,12 +193,12 @@ pub async fn batch(db: &Db, id: i64) -> Result<Option<BatchRow>, DbError> {
 /// An order of a batch with what it was before.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ConfirmedOrderRow {
-    /// Order row id.
-    pub order_id: i64,
+    /// The order.
+    pub order_id: OrderId,
     /// Amazon order id.
     pub platform_order_id: String,
     /// Workflow status before.
-    pub previous_workflow_status: Option<String>,
+    pub previous_workflow_status: Option<WorkflowStatus>,
     /// updated_at before.
     pub previous_updated_at: OffsetDateTime,
 }

@@ -5,33 +5,18 @@
 //! another request meanwhile makes the statement change fewer rows instead
 //! of overwriting anything.
 
-use sea_query::{CaseStatement, Expr, ExprTrait, LockType, Query};
+use sea_query::{Alias, CaseStatement, Expr, ExprTrait, LockType, Query};
 use time::OffsetDateTime;
 
 use super::super::Conn;
-use super::super::orders::set_match_counts;
+use super::super::orders::{self, OrderLine, select_lines, select_orders, set_match_counts};
 use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, Orders};
 use super::super::{DbError, Tx, now};
 use crate::domain::location::natural_sort_key;
-use crate::domain::{InventoryStatus, Platform, UiStatus, WorkflowStatus};
+use crate::domain::{InventoryStatus, OrderId, Platform, UiStatus, WorkflowStatus};
 
 /// Ids per query: far below either engine's bound-parameter limit.
 const CHUNK: usize = 2_000;
-
-/// An order as the confirmation reads it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OrderState {
-    /// Row id.
-    pub id: i64,
-    /// Amazon order id.
-    pub platform_order_id: String,
-    /// Workflow status.
-    pub workflow_status: Option<String>,
-    /// UI status.
-    pub ui_status: String,
-    /// Last change.
-    pub updated_at: OffsetDateTime,
-}
 
 /// Amazon orders by their Amazon ids. `lock` (inside a transaction) locks
 /// the rows on PostgreSQL until it ends; SQLite's transaction holds the
@@ -40,24 +25,16 @@ pub async fn order_states(
     conn: &mut Conn<'_>,
     platform_order_ids: &[String],
     lock: bool,
-) -> Result<Vec<OrderState>, DbError> {
+) -> Result<Vec<orders::Order>, DbError> {
     let mut out = Vec::new();
     for chunk in platform_order_ids.chunks(CHUNK) {
-        let mut stmt = Query::select();
-        stmt.columns([
-            Orders::Id,
-            Orders::PlatformOrderId,
-            Orders::WorkflowStatus,
-            Orders::UiStatus,
-            Orders::UpdatedAt,
-        ])
-        .from(Orders::Table)
-        .and_where(Expr::col(Orders::Platform).eq(Platform::Amazon.as_str()))
-        .and_where(Expr::col(Orders::PlatformOrderId).is_in(chunk.iter().cloned()));
+        let mut stmt = select_orders();
+        stmt.and_where(Expr::col(Orders::Platform).eq(Platform::Amazon))
+            .and_where(Expr::col(Orders::PlatformOrderId).is_in(chunk.iter().cloned()));
         if lock {
             stmt.lock(LockType::Update);
         }
-        out.extend(conn.all::<OrderState>(&stmt).await?);
+        out.extend(conn.all::<orders::Order>(&stmt).await?);
     }
     Ok(out)
 }
@@ -65,8 +42,8 @@ pub async fn order_states(
 /// Workflow status of some orders by row id (the undo's checks).
 pub async fn workflow_statuses(
     conn: &mut Conn<'_>,
-    order_ids: &[i64],
-) -> Result<Vec<(i64, Option<String>)>, DbError> {
+    order_ids: &[OrderId],
+) -> Result<Vec<(OrderId, Option<WorkflowStatus>)>, DbError> {
     let mut out = Vec::new();
     for chunk in order_ids.chunks(CHUNK) {
         let stmt = Query::select()
@@ -74,55 +51,33 @@ pub async fn workflow_statuses(
             .from(Orders::Table)
             .and_where(Expr::col(Orders::Id).is_in(chunk.iter().copied()))
             .to_owned();
-        out.extend(conn.all::<(i64, Option<String>)>(&stmt).await?);
+        out.extend(conn.all::<(OrderId, Option<WorkflowStatus>)>(&stmt).await?);
     }
     Ok(out)
-}
-
-/// A line of an order being confirmed.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct LineState {
-    /// Row id.
-    pub id: i64,
-    /// Order row id.
-    pub order_id: i64,
-    /// Title.
-    pub title: Option<String>,
-    /// Units ordered.
-    pub quantity: i64,
-    /// Unit price in minor units.
-    pub unit_price_minor: Option<i64>,
 }
 
 /// The lines of some Amazon orders (by Amazon order id), by line id.
 pub async fn order_lines(
     conn: &mut Conn<'_>,
     platform_order_ids: &[String],
-) -> Result<Vec<LineState>, DbError> {
+) -> Result<Vec<OrderLine>, DbError> {
     let mut out = Vec::new();
+    let oi = Alias::new("oi");
     for chunk in platform_order_ids.chunks(CHUNK) {
-        let stmt = Query::select()
-            .columns([
-                OrderItems::Id,
-                OrderItems::OrderId,
-                OrderItems::Title,
-                OrderItems::Quantity,
-                OrderItems::UnitPriceMinor,
-            ])
-            .from(OrderItems::Table)
+        let stmt = select_lines()
             .and_where(
-                Expr::col(OrderItems::OrderId).in_subquery(
+                Expr::col((oi.clone(), OrderItems::OrderId)).in_subquery(
                     Query::select()
                         .column(Orders::Id)
                         .from(Orders::Table)
-                        .and_where(Expr::col(Orders::Platform).eq(Platform::Amazon.as_str()))
+                        .and_where(Expr::col(Orders::Platform).eq(Platform::Amazon))
                         .and_where(Expr::col(Orders::PlatformOrderId).is_in(chunk.iter().cloned()))
                         .to_owned(),
                 ),
             )
-            .order_by(OrderItems::Id, sea_query::Order::Asc)
+            .order_by((oi.clone(), OrderItems::Id), sea_query::Order::Asc)
             .to_owned();
-        out.extend(conn.all::<LineState>(&stmt).await?);
+        out.extend(conn.all::<OrderLine>(&stmt).await?);
     }
     Ok(out)
 }
@@ -248,19 +203,16 @@ pub async fn unit_states(
 /// are written by then), only if it is still open (Paid or Shipped, not
 /// completed) and unchanged since it was read (`updated_at`, so the value
 /// kept for the undo is the one replaced). `false` when not.
-pub async fn complete_order(tx: &mut Tx, order: &OrderState) -> Result<bool, DbError> {
+pub async fn complete_order(tx: &mut Tx, order: &orders::Order) -> Result<bool, DbError> {
     let mut stmt = Query::update();
     set_match_counts(&mut stmt);
     let stmt = stmt
         .table(Orders::Table)
-        .value(Orders::WorkflowStatus, WorkflowStatus::Completed.as_str())
+        .value(Orders::WorkflowStatus, WorkflowStatus::Completed)
         .value(Orders::UpdatedAt, now())
         .and_where(Expr::col(Orders::Id).eq(order.id))
         .and_where(Expr::col(Orders::WorkflowStatus).is_null())
-        .and_where(
-            Expr::col(Orders::UiStatus)
-                .is_in([UiStatus::Paid.as_str(), UiStatus::Shipped.as_str()]),
-        )
+        .and_where(Expr::col(Orders::UiStatus).is_in([UiStatus::Paid, UiStatus::Shipped]))
         .and_where(Expr::col(Orders::UpdatedAt).eq(order.updated_at))
         .to_owned();
     Ok(tx.execute(&stmt).await? == 1)

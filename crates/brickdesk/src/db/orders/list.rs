@@ -7,7 +7,8 @@ use time::OffsetDateTime;
 use super::super::exec::IntegersInlined;
 use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, OrderStatusCounts, Orders};
 use super::super::{Backend, Db, DbError, like_contains};
-use crate::domain::{MatchFilter, Platform, UiStatus};
+use super::model::{self, ORDER_COLUMNS, OrderLine, select_lines};
+use crate::domain::{MatchFilter, OrderId, OrderItemId, Platform, UiStatus};
 
 mod lines_json;
 
@@ -27,65 +28,6 @@ pub struct OrderListQuery {
     /// Page size.
     pub limit: u64,
 }
-
-/// An order with its line counts.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct OrderSummaryRow {
-    /// Row id.
-    pub id: i64,
-    /// Platform (stored value).
-    pub platform: String,
-    /// The platform's order id.
-    pub platform_order_id: String,
-    /// When placed.
-    pub order_date: Option<OffsetDateTime>,
-    /// Buyer name.
-    pub buyer_name: Option<String>,
-    /// Buyer email.
-    pub buyer_email: Option<String>,
-    /// Platform status.
-    pub platform_status: String,
-    /// Workflow status.
-    pub workflow_status: Option<String>,
-    /// Derived UI status.
-    pub ui_status: String,
-    /// Total in minor units.
-    pub total_minor: Option<i64>,
-    /// Currency.
-    pub currency: Option<String>,
-    /// Notes.
-    pub notes: Option<String>,
-    /// When lines were fetched (None: missing item details).
-    pub items_fetched_at: Option<OffsetDateTime>,
-    /// Lines.
-    pub lines_total: i64,
-    /// Lines with an unmapped ASIN.
-    pub lines_unmatched: i64,
-    /// Lines without ASIN.
-    pub lines_no_asin: i64,
-    /// Fully linked lines.
-    pub lines_linked: i64,
-}
-
-const SUMMARY_COLUMNS: [Orders; 17] = [
-    Orders::Id,
-    Orders::Platform,
-    Orders::PlatformOrderId,
-    Orders::OrderDate,
-    Orders::BuyerName,
-    Orders::BuyerEmail,
-    Orders::PlatformStatus,
-    Orders::WorkflowStatus,
-    Orders::UiStatus,
-    Orders::TotalMinor,
-    Orders::Currency,
-    Orders::Notes,
-    Orders::ItemsFetchedAt,
-    Orders::LinesTotal,
-    Orders::LinesUnmatched,
-    Orders::LinesNoAsin,
-    Orders::LinesLinked,
-];
 
 /// How a search is answered.
 #[derive(Debug)]
@@ -192,68 +134,50 @@ pub struct OrderTotal {
 #[derive(Debug, Clone)]
 pub struct ListedOrder {
     /// The order and its counts.
-    pub order: OrderSummaryRow,
+    pub order: model::Order,
     /// Its lines, by line id.
-    pub lines: Vec<LineRow>,
+    pub lines: Vec<OrderLine>,
 }
 
 impl std::ops::Deref for ListedOrder {
-    type Target = OrderSummaryRow;
+    type Target = model::Order;
 
-    fn deref(&self) -> &OrderSummaryRow {
+    fn deref(&self) -> &model::Order {
         &self.order
     }
 }
 
 /// A page row as read: the order and its lines as one JSON text.
 struct PageRow {
-    order: OrderSummaryRow,
+    order: model::Order,
     lines: String,
     /// The listing's total, when the status counts give it (see
     /// [`status_count`]): the same read then answers page and total.
     total: Option<i64>,
 }
 
-// By position, in the page query's column order ([`SUMMARY_COLUMNS`], then
-// `lines` and `total`): finding each of 19 columns by name on every one of
-// 50 rows was a fifteenth of what a listing request cost.
+/// Where `lines` and `total` sit in a page row: after the order's columns.
+const LINES_AT: usize = ORDER_COLUMNS.len();
+
 impl<'r, R> sqlx::FromRow<'r, R> for PageRow
 where
     R: sqlx::Row,
     usize: sqlx::ColumnIndex<R>,
+    model::Order: sqlx::FromRow<'r, R>,
     i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    OffsetDateTime: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
         Ok(PageRow {
-            order: OrderSummaryRow {
-                id: row.try_get(0)?,
-                platform: row.try_get(1)?,
-                platform_order_id: row.try_get(2)?,
-                order_date: row.try_get(3)?,
-                buyer_name: row.try_get(4)?,
-                buyer_email: row.try_get(5)?,
-                platform_status: row.try_get(6)?,
-                workflow_status: row.try_get(7)?,
-                ui_status: row.try_get(8)?,
-                total_minor: row.try_get(9)?,
-                currency: row.try_get(10)?,
-                notes: row.try_get(11)?,
-                items_fetched_at: row.try_get(12)?,
-                lines_total: row.try_get(13)?,
-                lines_unmatched: row.try_get(14)?,
-                lines_no_asin: row.try_get(15)?,
-                lines_linked: row.try_get(16)?,
-            },
-            lines: row.try_get(17)?,
-            total: row.try_get(18)?,
+            order: model::Order::from_row(row)?,
+            lines: row.try_get(LINES_AT)?,
+            total: row.try_get(LINES_AT + 1)?,
         })
     }
 }
 
 /// The lines of the order row `orders`, as one JSON text: an array of
-/// arrays in [`LineRow`]'s field order, in no set order ([`list_orders`]
+/// arrays in [`OrderLine`]'s field order, in no set order ([`list_orders`]
 /// sorts them; an `ORDER BY` here costs SQLite a sorter per order). One
 /// row per order instead of one per line keeps a page at one query and 50
 /// rows, which is most of what a listing costs on SQLite.
@@ -312,7 +236,7 @@ pub async fn list_orders(
         None => Expr::cust("CAST(NULL AS BIGINT)"),
     };
     let stmt = Query::select()
-        .columns(SUMMARY_COLUMNS.map(|c| (Orders::Table, c)))
+        .columns(ORDER_COLUMNS.map(|c| (Orders::Table, c)))
         .expr_as(
             Expr::cust(lines_json_sql(db.backend())),
             Alias::new("lines"),
@@ -419,60 +343,13 @@ async fn count_orders(
     })
 }
 
-/// One order by platform and the platform's id, with its counts.
-pub async fn order_by_platform_id(
-    db: &Db,
-    platform: Platform,
-    platform_order_id: &str,
-) -> Result<Option<OrderSummaryRow>, DbError> {
-    let stmt = Query::select()
-        .columns(SUMMARY_COLUMNS)
-        .from(Orders::Table)
-        .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
-        .and_where(Expr::col(Orders::PlatformOrderId).eq(platform_order_id))
-        .to_owned();
-    db.optional(&stmt).await
-}
-
-/// An order line with its match status. Its fields are in the order of
-/// the listing's JSON arrays (see `lines_json_sql` and `lines_json`).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct LineRow {
-    /// Row id.
-    pub id: i64,
-    /// Order row id.
-    pub order_id: i64,
-    /// Platform line id.
-    pub platform_item_id: String,
-    /// ASIN.
-    pub asin: Option<String>,
-    /// SKU.
-    pub sku: Option<String>,
-    /// Title.
-    pub title: Option<String>,
-    /// Units.
-    pub quantity: i64,
-    /// Unit price in minor units.
-    pub unit_price_minor: Option<i64>,
-    /// Line price in minor units.
-    pub line_price_minor: Option<i64>,
-    /// Currency.
-    pub currency: Option<String>,
-    /// Condition.
-    pub condition: Option<String>,
-    /// `linked`, `matched`, `unmatched` or `no_asin`.
-    pub match_status: String,
-    /// Units of the line linked so far (a line can be partly linked).
-    pub link_count: i64,
-}
-
 /// The lines of some orders (in one query), by order then line id.
-pub async fn lines_for_orders(db: &Db, order_ids: &[i64]) -> Result<Vec<LineRow>, DbError> {
+pub async fn lines_for_orders(db: &Db, order_ids: &[OrderId]) -> Result<Vec<OrderLine>, DbError> {
     if order_ids.is_empty() {
         return Ok(Vec::new());
     }
     let oi = Alias::new("oi");
-    let stmt = lines_select()
+    let stmt = select_lines()
         .and_where(Expr::col((oi.clone(), OrderItems::OrderId)).is_in(order_ids.iter().copied()))
         .order_by((oi.clone(), OrderItems::OrderId), Order::Asc)
         .order_by((oi, OrderItems::Id), Order::Asc)
@@ -481,36 +358,11 @@ pub async fn lines_for_orders(db: &Db, order_ids: &[i64]) -> Result<Vec<LineRow>
 }
 
 /// One line with its match status.
-pub async fn lines_for_item(
-    db: &Db,
-    item: crate::domain::OrderItemId,
-) -> Result<Option<LineRow>, DbError> {
-    let stmt = lines_select()
-        .and_where(Expr::col((Alias::new("oi"), OrderItems::Id)).eq(item.get()))
+pub async fn lines_for_item(db: &Db, item: OrderItemId) -> Result<Option<OrderLine>, DbError> {
+    let stmt = select_lines()
+        .and_where(Expr::col((Alias::new("oi"), OrderItems::Id)).eq(item))
         .to_owned();
     db.optional(&stmt).await
-}
-
-fn lines_select() -> SelectStatement {
-    let oi = Alias::new("oi");
-    Query::select()
-        .columns([
-            (oi.clone(), OrderItems::Id),
-            (oi.clone(), OrderItems::OrderId),
-            (oi.clone(), OrderItems::PlatformItemId),
-            (oi.clone(), OrderItems::Asin),
-            (oi.clone(), OrderItems::Sku),
-            (oi.clone(), OrderItems::Title),
-            (oi.clone(), OrderItems::Quantity),
-            (oi.clone(), OrderItems::UnitPriceMinor),
-            (oi.clone(), OrderItems::LinePriceMinor),
-            (oi.clone(), OrderItems::Currency),
-            (oi.clone(), OrderItems::Condition),
-            (oi.clone(), OrderItems::MatchStatus),
-            (oi.clone(), OrderItems::LinkCount),
-        ])
-        .from_as(OrderItems::Table, oi)
-        .to_owned()
 }
 
 /// A unit linked to a line.

@@ -6,7 +6,7 @@ use sea_query::{Expr, ExprTrait, Query, UpdateStatement};
 
 use super::super::schema::{OrderItems, Orders};
 use super::super::{DbError, Tx};
-use crate::domain::OrderId;
+use crate::domain::{MatchStatus, OrderId};
 
 /// Units linked so far to the line being updated.
 const LINK_COUNT_SQL: &str = "(SELECT COUNT(*) FROM order_item_links l \
@@ -49,7 +49,7 @@ pub(crate) async fn refresh_lines(tx: &mut Tx, which: Lines<'_>) -> Result<u64, 
             stmt.and_where(Expr::col(OrderItems::Id).is_in(ids.iter().copied()));
         }
         Lines::Order(id) => {
-            stmt.and_where(Expr::col(OrderItems::OrderId).eq(id.get()));
+            stmt.and_where(Expr::col(OrderItems::OrderId).eq(id));
         }
         Lines::Asin(asin) => {
             stmt.and_where(Expr::col(OrderItems::Asin).eq(asin));
@@ -59,9 +59,9 @@ pub(crate) async fn refresh_lines(tx: &mut Tx, which: Lines<'_>) -> Result<u64, 
     tx.execute(&stmt).await
 }
 
-fn count_lines(status: Option<&str>) -> Expr {
+fn count_lines(status: Option<MatchStatus>) -> Expr {
     let filter = status
-        .map(|s| format!(" AND oi.match_status = '{s}'"))
+        .map(|s| format!(" AND oi.match_status = '{}'", s.as_str()))
         .unwrap_or_default();
     Expr::cust(format!(
         "(SELECT COUNT(*) FROM order_items oi WHERE oi.order_id = orders.id{filter})"
@@ -74,9 +74,12 @@ fn count_lines(status: Option<&str>) -> Expr {
 /// keeps it so).
 pub(crate) fn set_match_counts(stmt: &mut UpdateStatement) {
     stmt.value(Orders::LinesTotal, count_lines(None))
-        .value(Orders::LinesUnmatched, count_lines(Some("unmatched")))
-        .value(Orders::LinesNoAsin, count_lines(Some("no_asin")))
-        .value(Orders::LinesLinked, count_lines(Some("linked")));
+        .value(
+            Orders::LinesUnmatched,
+            count_lines(Some(MatchStatus::Unmatched)),
+        )
+        .value(Orders::LinesNoAsin, count_lines(Some(MatchStatus::NoAsin)))
+        .value(Orders::LinesLinked, count_lines(Some(MatchStatus::Linked)));
 }
 
 /// Which orders' counts to recompute.
@@ -107,7 +110,7 @@ pub async fn refresh_match_counts(tx: &mut Tx, which: Refresh<'_>) -> Result<u64
     set_match_counts(&mut stmt);
     match which {
         Refresh::Order(id) => {
-            stmt.and_where(Expr::col(Orders::Id).eq(id.get()));
+            stmt.and_where(Expr::col(Orders::Id).eq(id));
         }
         Refresh::Asin(asin) => {
             stmt.and_where(
@@ -148,7 +151,7 @@ pub async fn refresh_order(tx: &mut Tx, order: OrderId) -> Result<(), DbError> {
             &Query::select()
                 .column(Orders::PlatformOrderId)
                 .from(Orders::Table)
-                .and_where(Expr::col(Orders::Id).eq(order.get()))
+                .and_where(Expr::col(Orders::Id).eq(order))
                 .to_owned(),
         )
         .await?;
@@ -158,7 +161,7 @@ pub async fn refresh_order(tx: &mut Tx, order: OrderId) -> Result<(), DbError> {
             &Query::select()
                 .columns([OrderItems::Asin, OrderItems::Sku, OrderItems::Title])
                 .from(OrderItems::Table)
-                .and_where(Expr::col(OrderItems::OrderId).eq(order.get()))
+                .and_where(Expr::col(OrderItems::OrderId).eq(order))
                 .to_owned(),
         )
         .await?;
@@ -167,7 +170,7 @@ pub async fn refresh_order(tx: &mut Tx, order: OrderId) -> Result<(), DbError> {
         &Query::update()
             .table(Orders::Table)
             .value(Orders::SearchText, text)
-            .and_where(Expr::col(Orders::Id).eq(order.get()))
+            .and_where(Expr::col(Orders::Id).eq(order))
             .to_owned(),
     )
     .await?;

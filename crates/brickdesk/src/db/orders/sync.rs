@@ -9,57 +9,34 @@ use time::OffsetDateTime;
 
 use super::super::schema::Orders;
 use super::super::{Db, DbError, Tx, now};
+use super::select_orders;
 use crate::domain::{OrderId, Platform};
 
-/// What a sync compares an incoming order with.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct StoredOrderState {
-    /// Row id.
-    pub id: i64,
-    /// The platform's order id.
-    pub platform_order_id: String,
-    /// Platform status as stored.
-    pub platform_status: String,
-    /// The platform's last-update time as stored.
-    pub last_updated_at: Option<OffsetDateTime>,
-    /// Total, when known.
-    pub total_minor: Option<i64>,
-    /// When the lines were fetched (`None`: never).
-    pub items_fetched_at: Option<OffsetDateTime>,
-}
-
-/// The stored state of the given orders of a platform, by order id.
+/// The stored orders among the given orders of a platform, by order id:
+/// what a sync compares an incoming order with.
 pub async fn stored_states(
     tx: &mut Tx,
     platform: Platform,
     platform_order_ids: &[String],
-) -> Result<HashMap<String, StoredOrderState>, DbError> {
+) -> Result<HashMap<String, super::Order>, DbError> {
     let mut out = HashMap::new();
     for chunk in platform_order_ids.chunks(500) {
-        let stmt = Query::select()
-            .columns([
-                Orders::Id,
-                Orders::PlatformOrderId,
-                Orders::PlatformStatus,
-                Orders::LastUpdatedAt,
-                Orders::TotalMinor,
-                Orders::ItemsFetchedAt,
-            ])
-            .from(Orders::Table)
-            .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
+        let stmt = select_orders()
+            .and_where(Expr::col(Orders::Platform).eq(platform))
             .and_where(Expr::col(Orders::PlatformOrderId).is_in(chunk.iter().cloned()))
             .to_owned();
-        let rows: Vec<StoredOrderState> = tx.all(&stmt).await?;
+        let rows: Vec<super::Order> = tx.all(&stmt).await?;
         out.extend(rows.into_iter().map(|r| (r.platform_order_id.clone(), r)));
     }
     Ok(out)
 }
 
-/// An order whose lines were never fetched.
+/// An order whose lines were never fetched: the backfill's work list,
+/// which can hold every order of a shop, so only what a fetch needs.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MissingItemsOrder {
     /// Row id (the backfill's cursor).
-    pub id: i64,
+    pub id: OrderId,
     /// The platform's order id.
     pub platform_order_id: String,
     /// When it was placed.
@@ -84,7 +61,7 @@ pub async fn missing_items_after(
             Orders::LastUpdatedAt,
         ])
         .from(Orders::Table)
-        .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
+        .and_where(Expr::col(Orders::Platform).eq(platform))
         .and_where(Expr::col(Orders::ItemsFetchedAt).is_null())
         .and_where(Expr::col(Orders::Id).gt(after_id))
         .order_by(Orders::Id, Order::Asc)
@@ -102,7 +79,7 @@ pub async fn count_missing_items_after(
     let stmt = Query::select()
         .expr(Expr::col(Orders::Id).count())
         .from(Orders::Table)
-        .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
+        .and_where(Expr::col(Orders::Platform).eq(platform))
         .and_where(Expr::col(Orders::ItemsFetchedAt).is_null())
         .and_where(Expr::col(Orders::Id).gt(after_id))
         .to_owned();
@@ -126,7 +103,7 @@ fn fetched_now(order: OrderId) -> UpdateStatement {
         .table(Orders::Table)
         .value(Orders::ItemsFetchedAt, at)
         .value(Orders::UpdatedAt, at)
-        .and_where(Expr::col(Orders::Id).eq(order.get()))
+        .and_where(Expr::col(Orders::Id).eq(order))
         .to_owned()
 }
 

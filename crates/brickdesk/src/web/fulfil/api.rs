@@ -9,9 +9,10 @@ use time::OffsetDateTime;
 
 use super::default_archive;
 use crate::domain::fulfilment::Fill;
+use crate::domain::{Currency, MatchStatus, OrderItemId, UiStatus};
 use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, OrderChoice};
 use crate::fulfil::undo::{self, BatchReview};
-use crate::fulfil::{Scope, UnitInfo, load_plan, picklist};
+use crate::fulfil::{FillSource, Scope, UnitInfo, load_plan, picklist};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::{Path, Query};
 use crate::web::json::ApiJson;
@@ -85,8 +86,7 @@ impl From<&UnitInfo> for UnitJson {
 #[derive(Serialize)]
 pub struct SlotJson {
     unit_index: usize,
-    /// `linked`, `recommended` or `unmatched`.
-    source: &'static str,
+    source: FillSource,
     unit: Option<UnitJson>,
     message: Option<&'static str>,
 }
@@ -94,14 +94,14 @@ pub struct SlotJson {
 /// A line of a candidate order.
 #[derive(Serialize)]
 pub struct LineJson {
-    id: i64,
+    id: OrderItemId,
     title: Option<String>,
     asin: Option<String>,
     sku: Option<String>,
     quantity: i64,
     unit_price_minor: Option<i64>,
-    currency: Option<String>,
-    match_status: String,
+    currency: Option<Currency>,
+    match_status: MatchStatus,
     units: Vec<SlotJson>,
     /// Other sellable units of the mapped set and condition, oldest first.
     candidates: Vec<UnitJson>,
@@ -114,9 +114,9 @@ pub struct CandidateJson {
     buyer_name: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     order_date: Option<OffsetDateTime>,
-    ui_status: String,
+    ui_status: UiStatus,
     total_minor: Option<i64>,
-    currency: Option<String>,
+    currency: Option<Currency>,
     lines: Vec<LineJson>,
 }
 
@@ -140,9 +140,9 @@ pub async fn candidates(State(state): State<AppState>) -> Result<Json<Candidates
             order_id: o.order.platform_order_id.clone(),
             buyer_name: o.order.buyer_name.clone(),
             order_date: o.order.order_date,
-            ui_status: o.order.ui_status.clone(),
+            ui_status: o.order.ui_status,
             total_minor: o.order.total_minor,
-            currency: o.order.currency.clone(),
+            currency: o.order.currency,
             lines: o
                 .lines
                 .iter()
@@ -153,21 +153,20 @@ pub async fn candidates(State(state): State<AppState>) -> Result<Json<Candidates
                     sku: l.line.sku.clone(),
                     quantity: l.line.quantity,
                     unit_price_minor: l.line.unit_price_minor,
-                    currency: l.line.currency.clone(),
-                    match_status: l.line.match_status.clone(),
+                    currency: l.line.currency,
+                    match_status: l.line.match_status,
                     units: l
                         .fills
                         .iter()
                         .enumerate()
                         .map(|(i, f)| {
-                            let (source, message) = match f {
-                                Fill::Linked(_) => ("linked", None),
-                                Fill::Recommended(_) => ("recommended", None),
-                                Fill::Unfilled(why) => ("unmatched", Some(why.message())),
+                            let message = match f {
+                                Fill::Unfilled(why) => Some(why.message()),
+                                Fill::Linked(_) | Fill::Recommended(_) => None,
                             };
                             SlotJson {
                                 unit_index: i,
-                                source,
+                                source: FillSource::of(f),
                                 unit: f
                                     .unit()
                                     .and_then(|u| plan.units.get(&u.get()))

@@ -15,7 +15,7 @@ use super::default_archive;
 use crate::db;
 use crate::domain::fulfilment::Fill;
 use crate::domain::platform::buyer_label;
-use crate::domain::{Currency, Money, Platform, UiStatus};
+use crate::domain::{Currency, Money, OrderItemId, Platform};
 use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, OrderChoice};
 use crate::fulfil::undo::{self, BatchReview};
 use crate::fulfil::{Plan, Scope, UnitInfo, load_plan};
@@ -29,10 +29,9 @@ fn html(status: StatusCode, tpl: &impl Template) -> Result<Response, PageError> 
     Ok((status, Html(body)).into_response())
 }
 
-fn money(minor: Option<i64>, currency: Option<&str>) -> String {
-    let c = currency
-        .and_then(|c| Currency::parse(c).ok())
-        .unwrap_or(Currency::GBP);
+/// An amount stored without its currency (never written so) shows in GBP.
+fn money(minor: Option<i64>, currency: Option<Currency>) -> String {
+    let c = currency.unwrap_or(Currency::GBP);
     minor.map_or_else(|| "—".to_owned(), |m| Money::from_minor(m, c).to_string())
 }
 
@@ -67,7 +66,7 @@ struct SlotView {
 }
 
 struct LineView {
-    id: i64,
+    id: OrderItemId,
     title: String,
     asin: String,
     quantity: i64,
@@ -115,7 +114,7 @@ fn views(plan: &Plan, show_names: bool) -> Vec<OrderView> {
     plan.orders
         .iter()
         .map(|o| {
-            let status = UiStatus::parse(&o.order.ui_status).unwrap_or(UiStatus::Paid);
+            let status = o.order.ui_status;
             OrderView {
                 order_id: o.order.platform_order_id.clone(),
                 buyer: buyer_label(Platform::Amazon, o.order.buyer_name.as_deref(), show_names),
@@ -129,7 +128,7 @@ fn views(plan: &Plan, show_names: bool) -> Vec<OrderView> {
                         .ok()
                     })
                     .unwrap_or_else(|| "—".into()),
-                total: money(o.order.total_minor, o.order.currency.as_deref()),
+                total: money(o.order.total_minor, o.order.currency),
                 status: status.as_str(),
                 status_colour: status.colour(),
                 lines: o
@@ -159,7 +158,7 @@ fn views(plan: &Plan, show_names: bool) -> Vec<OrderView> {
                             id: l.line.id,
                             asin: l.line.asin.clone().unwrap_or_default(),
                             quantity: l.line.quantity,
-                            price: money(l.line.unit_price_minor, l.line.currency.as_deref()),
+                            price: money(l.line.unit_price_minor, l.line.currency),
                             search: crate::amazon::matching::set_number_in_title(&title)
                                 .unwrap_or_else(|| title.chars().take(30).collect()),
                             title,
@@ -177,7 +176,13 @@ fn views(plan: &Plan, show_names: bool) -> Vec<OrderView> {
         .collect()
 }
 
-fn slot(line: i64, index: usize, fill: Fill, plan: &Plan, candidates: &[&UnitInfo]) -> SlotView {
+fn slot(
+    line: OrderItemId,
+    index: usize,
+    fill: Fill,
+    plan: &Plan,
+    candidates: &[&UnitInfo],
+) -> SlotView {
     let field = format!("unit-{line}-{index}");
     match fill {
         Fill::Linked(u) => SlotView {

@@ -9,7 +9,7 @@ use super::OrderParams;
 use super::view::{self, OrderJson};
 use crate::amazon::matching::{self, MappingOutcome, MappingRequest, MappingTarget};
 use crate::db::{self, mappings::MappingRow};
-use crate::domain::{Condition, InventoryItemId, OrderItemId, Platform};
+use crate::domain::{Condition, InventoryItemId, MatchStatus, OrderItemId, Platform};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::{Path, Query};
 use crate::web::json::{ApiJson, SizedJson};
@@ -91,11 +91,11 @@ pub struct UnmatchedJson {
 /// One line that needs linking.
 #[derive(Serialize)]
 pub struct UnmatchedItem {
-    id: i64,
+    id: OrderItemId,
     item_name: Option<String>,
     asin: Option<String>,
     quantity: i64,
-    match_status: String,
+    match_status: MatchStatus,
     can_link: bool,
     message: &'static str,
 }
@@ -114,15 +114,15 @@ pub async fn unmatched_lines(
     State(state): State<AppState>,
     Path(order_id): Path<String>,
 ) -> Result<Json<UnmatchedJson>, AppError> {
-    let order = db::orders::order_by_platform_id(&state.db, Platform::Amazon, order_id.trim())
+    let order = db::orders::find_order(&state.db, Platform::Amazon, order_id.trim())
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Amazon order {} not found", order_id.trim())))?;
     let lines = db::orders::lines_for_orders(&state.db, &[order.id]).await?;
     let items = lines
         .into_iter()
-        .filter(|l| l.match_status == "unmatched" || l.match_status == "no_asin")
+        .filter(|l| matches!(l.match_status, MatchStatus::Unmatched | MatchStatus::NoAsin))
         .map(|l| {
-            let can_link = l.match_status == "unmatched";
+            let can_link = l.match_status == MatchStatus::Unmatched;
             UnmatchedItem {
                 id: l.id,
                 item_name: l.title,

@@ -16,9 +16,9 @@ use crate::amazon::matching::{
     self, MappingRequest, MappingTarget, MatchError, set_number_in_title,
 };
 use crate::db::inventory::InventoryQuery;
-use crate::db::orders::LineRow;
+use crate::db::orders::OrderLine;
 use crate::db::{self};
-use crate::domain::{InventoryItemId, OrderItemId, Platform, UiStatus};
+use crate::domain::{InventoryItemId, MatchStatus, OrderItemId, Platform, UiStatus};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::{Form, Path, Query};
 use crate::web::inventory::UnitView;
@@ -282,7 +282,7 @@ pub async fn switch_platform(Query(q): Query<SwitchQuery>) -> Redirect {
 }
 
 struct UnmatchedView {
-    id: i64,
+    id: OrderItemId,
     title: String,
     asin: Option<String>,
     quantity: i64,
@@ -317,16 +317,16 @@ pub async fn unmatched_items(
     Path(order_id): Path<String>,
     Query(r): Query<ReturnTo>,
 ) -> Result<Response, PageError> {
-    let order = db::orders::order_by_platform_id(&state.db, Platform::Amazon, order_id.trim())
+    let order = db::orders::find_order(&state.db, Platform::Amazon, order_id.trim())
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Amazon order {} not found", order_id.trim())))?;
     let lines = db::orders::lines_for_orders(&state.db, &[order.id]).await?;
     let items = lines
         .into_iter()
-        .filter(|l| l.match_status == "unmatched" || l.match_status == "no_asin")
+        .filter(|l| matches!(l.match_status, MatchStatus::Unmatched | MatchStatus::NoAsin))
         .map(|l| UnmatchedView {
             id: l.id,
-            message: unmatched_message(l.match_status == "unmatched"),
+            message: unmatched_message(l.match_status == MatchStatus::Unmatched),
             title: l.title.unwrap_or_else(|| "Unknown Item".to_owned()),
             asin: l.asin.filter(|a| !a.trim().is_empty()),
             quantity: l.quantity,
@@ -345,7 +345,7 @@ pub async fn unmatched_items(
 #[derive(Template)]
 #[template(path = "dialog_matcher.html")]
 struct MatcherPage {
-    item_id: i64,
+    item_id: OrderItemId,
     title: String,
     asin: String,
     search: String,
@@ -364,7 +364,7 @@ pub struct MatcherQuery {
     return_to: String,
 }
 
-async fn line_for(state: &AppState, raw: &str) -> Result<LineRow, PageError> {
+async fn line_for(state: &AppState, raw: &str) -> Result<OrderLine, PageError> {
     let id = OrderItemId::parse(raw).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let lines = db::orders::lines_for_item(&state.db, id).await?;
     lines.ok_or_else(|| PageError(AppError::NotFound("order line not found".into())))
@@ -372,7 +372,7 @@ async fn line_for(state: &AppState, raw: &str) -> Result<LineRow, PageError> {
 
 async fn render_matcher(
     state: &AppState,
-    line: LineRow,
+    line: OrderLine,
     search: Option<String>,
     return_to: String,
     conflict: Option<String>,
@@ -468,7 +468,7 @@ pub async fn create_mapping(
     let req = MappingRequest {
         asin: line.asin.clone().unwrap_or_default(),
         target: MappingTarget::Unit(unit),
-        order_item: OrderItemId::new(line.id).ok(),
+        order_item: Some(line.id),
         replace: form.replace == "1",
     };
     match matching::create_mapping(&state.db, req, Some(user.id)).await {

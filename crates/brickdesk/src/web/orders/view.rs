@@ -7,20 +7,21 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::db::orders::{
-    LineRow, LinkedUnitRow, ListedOrder, OrderListQuery, OrderSummaryRow, OrderTotal,
-};
+use crate::db::orders::{LinkedUnitRow, ListedOrder, Order, OrderLine, OrderListQuery, OrderTotal};
 use crate::db::{self, Db, DbError};
 use crate::domain::ids::AmazonOrderId;
 use crate::domain::platform::buyer_label;
-use crate::domain::{Currency, MatchSummary, Money, Platform, UiStatus};
+use crate::domain::{
+    Currency, MatchStatus, MatchSummary, Money, OrderId, OrderItemId, Platform, UiStatus,
+    WorkflowStatus,
+};
 
 /// An order with its lines and the units linked to them.
 pub struct LoadedOrder {
     /// The order and its counts.
-    pub order: OrderSummaryRow,
+    pub order: Order,
     /// Its lines.
-    pub lines: Vec<LineRow>,
+    pub lines: Vec<OrderLine>,
     /// Units linked to its lines.
     pub links: Vec<LinkedUnitRow>,
 }
@@ -35,7 +36,7 @@ pub async fn load(db: &Db, q: &OrderListQuery) -> Result<(Vec<LoadedOrder>, Orde
         .iter()
         .flat_map(|o| &o.lines)
         .filter(|l| l.link_count > 0)
-        .map(|l| l.id)
+        .map(|l| l.id.get())
         .collect();
     let links = db::orders::links_for_items(db, &line_ids).await?;
     let mut links_by_line: HashMap<i64, Vec<LinkedUnitRow>> = HashMap::new();
@@ -50,7 +51,7 @@ pub async fn load(db: &Db, q: &OrderListQuery) -> Result<(Vec<LoadedOrder>, Orde
         .map(|ListedOrder { order, lines }| {
             let links = lines
                 .iter()
-                .flat_map(|l| links_by_line.remove(&l.id).unwrap_or_default())
+                .flat_map(|l| links_by_line.remove(&l.id.get()).unwrap_or_default())
                 .collect();
             LoadedOrder {
                 order,
@@ -67,19 +68,16 @@ fn currency_of(code: Option<&str>) -> Currency {
         .unwrap_or(Currency::GBP)
 }
 
-fn summary(o: &OrderSummaryRow) -> MatchSummary {
-    MatchSummary::from_counts(
-        o.lines_total,
-        o.lines_unmatched,
-        o.lines_no_asin,
-        o.lines_linked,
-    )
+/// The currency an amount is shown in: one stored without its currency
+/// (never written so) shows in GBP.
+fn shown_in(currency: Option<Currency>) -> Currency {
+    currency.unwrap_or(Currency::GBP)
 }
 
 /// An order line in JSON.
 #[derive(Debug, Serialize)]
 pub struct ItemJson {
-    id: i64,
+    id: OrderItemId,
     order_item_id: String,
     item_number: Option<String>,
     item_name: Option<String>,
@@ -89,32 +87,32 @@ pub struct ItemJson {
     unit_price_minor: Option<i64>,
     total_price: Option<String>,
     total_price_minor: Option<i64>,
-    currency: Option<String>,
+    currency: Option<Currency>,
     condition: Option<String>,
     inventory_item_id: Option<i64>,
     linked_inventory_item_ids: Vec<i64>,
     #[serde(with = "time::serde::rfc3339::option")]
     amazon_linked_at: Option<OffsetDateTime>,
     amazon_link_method: Option<String>,
-    match_status: String,
+    match_status: MatchStatus,
 }
 
 /// An order in JSON, as the journey's `AmazonOrder`. Money is exact: a
 /// decimal string plus integer minor units.
 #[derive(Debug, Serialize)]
 pub struct OrderJson {
-    id: i64,
+    id: OrderId,
     platform_order_id: String,
     #[serde(with = "time::serde::rfc3339::option")]
     order_date: Option<OffsetDateTime>,
     buyer_name: Option<String>,
     buyer_email: Option<String>,
     status: String,
-    internal_status: Option<String>,
-    ui_status: String,
+    internal_status: Option<WorkflowStatus>,
+    ui_status: UiStatus,
     total: Option<String>,
     total_minor: Option<i64>,
-    currency: Option<String>,
+    currency: Option<Currency>,
     notes: Option<String>,
     items_fetched: bool,
     items: Vec<ItemJson>,
@@ -124,7 +122,7 @@ pub struct OrderJson {
 impl From<LoadedOrder> for OrderJson {
     fn from(l: LoadedOrder) -> Self {
         let o = l.order;
-        let currency = currency_of(o.currency.as_deref());
+        let currency = shown_in(o.currency);
         let items = l
             .lines
             .into_iter()
@@ -132,9 +130,9 @@ impl From<LoadedOrder> for OrderJson {
                 let mine: Vec<&LinkedUnitRow> = l
                     .links
                     .iter()
-                    .filter(|k| k.order_item_id == line.id)
+                    .filter(|k| k.order_item_id == line.id.get())
                     .collect();
-                let c = currency_of(line.currency.as_deref());
+                let c = shown_in(line.currency);
                 ItemJson {
                     id: line.id,
                     order_item_id: line.platform_item_id,
@@ -162,7 +160,7 @@ impl From<LoadedOrder> for OrderJson {
             .collect();
         OrderJson {
             id: o.id,
-            match_summary: summary(&o),
+            match_summary: o.match_summary(),
             platform_order_id: o.platform_order_id,
             order_date: o.order_date,
             buyer_name: o.buyer_name,
@@ -249,10 +247,9 @@ impl OrderView {
     /// The row of `l`; buyers' names only when `show_names`.
     pub fn new(l: &LoadedOrder, show_names: bool) -> Self {
         let o = &l.order;
-        let platform = Platform::parse(&o.platform).unwrap_or(Platform::Amazon);
-        let ui = UiStatus::parse(&o.ui_status).unwrap_or(UiStatus::Pending);
+        let (platform, ui) = (o.platform, o.ui_status);
         let titles: Vec<&str> = l.lines.iter().filter_map(|x| x.title.as_deref()).collect();
-        let currency = currency_of(o.currency.as_deref());
+        let currency = shown_in(o.currency);
         OrderView {
             seller_central_url: (platform == Platform::Amazon)
                 .then(|| {
@@ -279,7 +276,7 @@ impl OrderView {
             unmatched: o.lines_unmatched,
             no_asin: o.lines_no_asin,
             is_amazon: platform == Platform::Amazon,
-            missing_items: summary(o).items_not_fetched(),
+            missing_items: o.match_summary().items_not_fetched(),
             status: ui.as_str(),
             status_colour: ui.colour(),
             total: o

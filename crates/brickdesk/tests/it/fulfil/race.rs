@@ -9,7 +9,7 @@ use brickdesk::config::DemoMode;
 use brickdesk::db::inventory::InventoryQuery;
 use brickdesk::db::orders::OrderListQuery;
 use brickdesk::db::{self};
-use brickdesk::domain::{Condition, InventoryStatus, Platform};
+use brickdesk::domain::{Condition, InventoryStatus, OrderId, Platform, UiStatus};
 use futures::future::join_all;
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -162,14 +162,14 @@ async fn race(t: TestDb) {
         limit: 100,
     };
     let (orders, _) = db::orders::list_orders(&app.db, &q).await.expect("orders");
-    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let ids: Vec<OrderId> = orders.iter().map(|o| o.id).collect();
     let links = db::orders::links_for_items(
         &app.db,
         &db::orders::lines_for_orders(&app.db, &ids)
             .await
             .expect("lines")
             .iter()
-            .map(|l| l.id)
+            .map(|l| l.id.get())
             .collect::<Vec<_>>(),
     )
     .await
@@ -177,7 +177,12 @@ async fn race(t: TestDb) {
     assert_eq!(links.len(), owner_of.len(), "one link per sold unit");
     for o in &orders {
         let done = confirmed.contains_key(&o.platform_order_id);
-        assert_eq!(o.ui_status == "Completed", done, "{}", o.platform_order_id);
+        assert_eq!(
+            o.ui_status == UiStatus::Completed,
+            done,
+            "{}",
+            o.platform_order_id
+        );
     }
 }
 

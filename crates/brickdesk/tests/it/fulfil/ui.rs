@@ -9,7 +9,7 @@ use std::time::Duration;
 use brickdesk::auth::Role;
 use brickdesk::config::DemoMode;
 use brickdesk::db;
-use brickdesk::domain::{Condition, InventoryItemId, InventoryStatus, Platform};
+use brickdesk::domain::{Condition, InventoryItemId, InventoryStatus, Platform, UiStatus};
 use time::macros::datetime;
 
 use super::{ASIN_A, add_mapping, add_order, add_unit, new_line, new_order, new_unit};
@@ -178,8 +178,8 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
         .expect("o")
         .expect("o");
     assert_eq!(
-        (done.ui_status.as_str(), skipped.ui_status.as_str()),
-        ("Completed", "Paid")
+        (done.ui_status, skipped.ui_status),
+        (UiStatus::Completed, UiStatus::Paid)
     );
     let searched = db::inventory::get(&app.db, InventoryItemId::new(u3).expect("id"))
         .await
@@ -198,7 +198,7 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
         .await
         .expect("o")
         .expect("o");
-    assert_eq!(third.ui_status, "Completed");
+    assert_eq!(third.ui_status, UiStatus::Completed);
 
     // The pages show it too.
     b.client

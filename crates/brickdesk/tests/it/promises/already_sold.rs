@@ -5,7 +5,7 @@
 
 use brickdesk::config::DemoMode;
 use brickdesk::db::{self, Db};
-use brickdesk::domain::{Condition, InventoryItemId, InventoryStatus, Platform};
+use brickdesk::domain::{Condition, InventoryItemId, InventoryStatus, Platform, UiStatus};
 use serde_json::{Value, json};
 use time::macros::datetime;
 
@@ -56,7 +56,7 @@ async fn unit(db: &Db, id: i64) -> db::inventory::InventoryRow {
         .expect("unit")
 }
 
-async fn ui_status(db: &Db, n: usize) -> String {
+async fn ui_status(db: &Db, n: usize) -> UiStatus {
     db::orders::find_order(db, Platform::Amazon, &order_id(n))
         .await
         .expect("find")
@@ -136,7 +136,7 @@ async fn already_sold_fails_that_order_only(t: TestDb) {
     assert_eq!(confirmed(&out), [order_id(3), order_id(4)], "{out}");
 
     // The failed order and the sold unit are untouched; the others done.
-    assert_eq!(ui_status(db, 2).await, "Paid");
+    assert_eq!(ui_status(db, 2).await, UiStatus::Paid);
     assert_eq!(links_of_line(db, lines[1]).await, 0);
     let sold = unit(db, units[0]).await;
     assert!(
@@ -146,7 +146,7 @@ async fn already_sold_fails_that_order_only(t: TestDb) {
         "still sold to order 1: {sold:?}"
     );
     for (n, u) in [(3, units[1]), (4, units[2])] {
-        assert_eq!(ui_status(db, n).await, "Completed");
+        assert_eq!(ui_status(db, n).await, UiStatus::Completed);
         let row = unit(db, u).await;
         assert_eq!(
             (row.status.as_str(), row.storage_location.as_deref()),
@@ -169,7 +169,7 @@ async fn already_sold_fails_that_order_only(t: TestDb) {
     .await;
     assert_eq!(status, 200, "{body}");
     for (n, u, shelf) in [(3, units[1], "A-2"), (4, units[2], "A-3")] {
-        assert_eq!(ui_status(db, n).await, "Paid");
+        assert_eq!(ui_status(db, n).await, UiStatus::Paid);
         let row = unit(db, u).await;
         assert_eq!(
             (row.status.as_str(), row.storage_location.as_deref()),

@@ -1,11 +1,15 @@
 //! Reading the JSON text a page row carries its lines in: an array of
-//! arrays, each in [`LineRow`]'s field order (see `lines_json_sql`).
+//! arrays, each in [`OrderLine`]'s field order (see `lines_json_sql`).
 //!
 //! The shape is fixed, so it is read field by field instead of through
 //! serde's generic visitors. Strings with escapes, rare in order data, are
 //! handed to serde_json to unescape.
 
-use super::LineRow;
+use std::borrow::Cow;
+
+use super::OrderLine;
+use crate::db::types::TextColumn;
+use crate::domain::{OrderId, OrderItemId};
 
 /// The lines text was not the JSON the query builds.
 #[derive(Debug, thiserror::Error)]
@@ -90,18 +94,42 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn string(&mut self) -> Result<String, LinesJsonError> {
+    /// A string, borrowed from the text unless it holds an escape.
+    fn str(&mut self) -> Result<Cow<'a, str>, LinesJsonError> {
         self.expect(b'"', "no string")?;
         let start = self.at;
-        let rest = &self.text.as_bytes()[start..];
+        let text = self.text;
+        let rest = &text.as_bytes()[start..];
         match memchr::memchr2(b'"', b'\\', rest) {
             Some(len) if rest[len] == b'"' => {
                 self.at = start + len + 1;
-                Ok(self.text[start..start + len].to_owned())
+                Ok(Cow::Borrowed(&text[start..start + len]))
             }
-            Some(_) => self.escaped_string(start),
+            Some(_) => self.escaped_string(start).map(Cow::Owned),
             None => self.fail("an unterminated string"),
         }
+    }
+
+    fn string(&mut self) -> Result<String, LinesJsonError> {
+        self.str().map(Cow::into_owned)
+    }
+
+    /// A domain value stored as text, such as a match status.
+    fn column<T: TextColumn>(&mut self) -> Result<T, LinesJsonError> {
+        let at = self.at;
+        let text = self.str()?;
+        T::from_column(&text).ok_or(LinesJsonError { what: T::WHAT, at })
+    }
+
+    fn id<T>(
+        &mut self,
+        new: fn(i64) -> Result<T, crate::domain::ids::BadId>,
+    ) -> Result<T, LinesJsonError> {
+        let at = self.at;
+        new(self.int()?).map_err(|_| LinesJsonError {
+            what: "an id that is not positive",
+            at,
+        })
     }
 
     /// The string that starts at `start` (after its quote) and holds an
@@ -141,15 +169,23 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    fn opt_column<T: TextColumn>(&mut self) -> Result<Option<T>, LinesJsonError> {
+        if self.null() {
+            Ok(None)
+        } else {
+            self.column().map(Some)
+        }
+    }
+
     fn comma(&mut self) -> Result<(), LinesJsonError> {
         self.expect(b',', "a missing field")
     }
 
-    fn line(&mut self) -> Result<LineRow, LinesJsonError> {
+    fn line(&mut self) -> Result<OrderLine, LinesJsonError> {
         self.expect(b'[', "no line array")?;
-        let id = self.int()?;
+        let id = self.id(OrderItemId::new)?;
         self.comma()?;
-        let order_id = self.int()?;
+        let order_id = self.id(OrderId::new)?;
         self.comma()?;
         let platform_item_id = self.string()?;
         self.comma()?;
@@ -165,15 +201,15 @@ impl<'a> Cursor<'a> {
         self.comma()?;
         let line_price_minor = self.opt_int()?;
         self.comma()?;
-        let currency = self.opt_string()?;
+        let currency = self.opt_column()?;
         self.comma()?;
         let condition = self.opt_string()?;
         self.comma()?;
-        let match_status = self.string()?;
+        let match_status = self.column()?;
         self.comma()?;
         let link_count = self.int()?;
         self.expect(b']', "more fields than a line has")?;
-        Ok(LineRow {
+        Ok(OrderLine {
             id,
             order_id,
             platform_item_id,
@@ -192,7 +228,7 @@ impl<'a> Cursor<'a> {
 }
 
 /// The lines in `text`, in the order they are written.
-pub fn parse(text: &str) -> Result<Vec<LineRow>, LinesJsonError> {
+pub fn parse(text: &str) -> Result<Vec<OrderLine>, LinesJsonError> {
     let mut cursor = Cursor { text, at: 0 };
     cursor.expect(b'[', "no array")?;
     let mut lines = Vec::new();
@@ -222,9 +258,10 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::{Value, json};
 
-    use super::{LineRow, parse};
+    use super::{OrderLine, parse};
+    use crate::domain::{Currency, MatchStatus, OrderId, OrderItemId};
 
-    fn as_json(line: &LineRow) -> Value {
+    fn as_json(line: &OrderLine) -> Value {
         json!([
             line.id,
             line.order_id,
@@ -242,20 +279,32 @@ mod tests {
         ])
     }
 
-    fn line_strategy() -> impl Strategy<Value = LineRow> {
+    fn line_strategy() -> impl Strategy<Value = OrderLine> {
         let text = prop_oneof![
             any::<String>(),
             "[a-zA-Z0-9 \"\\\\/\u{1}\n\u{7f}é€😀-]{0,40}",
         ];
+        let id = 1..=i64::MAX;
+        let currency = "[A-Z]{3}".prop_map(|code| Currency::parse(&code).unwrap());
+        let status = proptest::sample::select(vec![
+            MatchStatus::Linked,
+            MatchStatus::Matched,
+            MatchStatus::Unmatched,
+            MatchStatus::NoAsin,
+        ]);
         (
-            (any::<i64>(), any::<i64>(), text.clone()),
+            (
+                id.clone().prop_map(|n| OrderItemId::new(n).unwrap()),
+                id.prop_map(|n| OrderId::new(n).unwrap()),
+                text.clone(),
+            ),
             proptest::option::of(text.clone()),
             proptest::option::of(text.clone()),
             proptest::option::of(text.clone()),
             (any::<i64>(), any::<Option<i64>>(), any::<Option<i64>>()),
-            proptest::option::of(text.clone()),
-            proptest::option::of(text.clone()),
-            (text, any::<i64>()),
+            proptest::option::of(currency),
+            proptest::option::of(text),
+            (status, any::<i64>()),
         )
             .prop_map(
                 |(
@@ -267,7 +316,7 @@ mod tests {
                     currency,
                     condition,
                     (match_status, link_count),
-                )| LineRow {
+                )| OrderLine {
                     id,
                     order_id,
                     platform_item_id,
@@ -331,6 +380,11 @@ mod tests {
             good.replace(",0]", "]"),
             good.replace(",0]", ",0,0]"),
             good.replace(",1,null", ",\"1\",null"),
+            good.replace("[1,", "[0,"),
+            good.replace("[1,2,", "[1,-2,"),
+            good.replace("\"matched\"", "\"Matched\""),
+            good.replace("\"matched\"", "null"),
+            good.replace(",null,null,\"matched\"", ",\"GB\",null,\"matched\""),
         ] {
             let text = if bad.starts_with("[1") {
                 format!("[{bad}]")
@@ -342,10 +396,10 @@ mod tests {
         assert_eq!(
             parse(&format!(
                 "[{}]",
-                good.replace("[1,", "[-9223372036854775808,")
+                good.replace(",0]", ",-9223372036854775808]")
             ))
             .unwrap()[0]
-                .id,
+                .link_count,
             i64::MIN
         );
     }

@@ -1,0 +1,193 @@
+//! The order and the order line as Brickdesk reads them: one model each,
+//! decoded into domain types, and the columns every query reads them from.
+
+use sea_query::{Alias, Query, SelectStatement};
+use sqlx::{ColumnIndex, Decode, FromRow, Type};
+use time::OffsetDateTime;
+
+use super::super::schema::{OrderItems, Orders};
+use crate::domain::{
+    Currency, MatchStatus, MatchSummary, OrderId, OrderItemId, Platform, UiStatus, WorkflowStatus,
+};
+
+/// An order with its line counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    /// Row id.
+    pub id: OrderId,
+    /// Platform it came from.
+    pub platform: Platform,
+    /// The platform's order id.
+    pub platform_order_id: String,
+    /// When placed.
+    pub order_date: Option<OffsetDateTime>,
+    /// The platform's last-update time.
+    pub last_updated_at: Option<OffsetDateTime>,
+    /// Buyer name.
+    pub buyer_name: Option<String>,
+    /// Buyer email.
+    pub buyer_email: Option<String>,
+    /// The platform's own status (Amazon's in Orders v0 spelling).
+    pub platform_status: String,
+    /// The status only Brickdesk sets.
+    pub workflow_status: Option<WorkflowStatus>,
+    /// The status shown, derived from the two above.
+    pub ui_status: UiStatus,
+    /// Total in minor units (Amazon leaves it out for Pending orders).
+    pub total_minor: Option<i64>,
+    /// Currency of the total.
+    pub currency: Option<Currency>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// When lines were fetched (`None`: never, the order misses its items).
+    pub items_fetched_at: Option<OffsetDateTime>,
+    /// Last change of the row.
+    pub updated_at: OffsetDateTime,
+    /// Lines.
+    pub lines_total: i64,
+    /// Lines with an unmapped ASIN.
+    pub lines_unmatched: i64,
+    /// Lines without ASIN.
+    pub lines_no_asin: i64,
+    /// Fully linked lines.
+    pub lines_linked: i64,
+}
+
+/// The columns an [`Order`] is read from, in its field order: it is decoded
+/// by position (see its `FromRow`).
+pub(crate) const ORDER_COLUMNS: [Orders; 19] = [
+    Orders::Id,
+    Orders::Platform,
+    Orders::PlatformOrderId,
+    Orders::OrderDate,
+    Orders::LastUpdatedAt,
+    Orders::BuyerName,
+    Orders::BuyerEmail,
+    Orders::PlatformStatus,
+    Orders::WorkflowStatus,
+    Orders::UiStatus,
+    Orders::TotalMinor,
+    Orders::Currency,
+    Orders::Notes,
+    Orders::ItemsFetchedAt,
+    Orders::UpdatedAt,
+    Orders::LinesTotal,
+    Orders::LinesUnmatched,
+    Orders::LinesNoAsin,
+    Orders::LinesLinked,
+];
+
+/// `SELECT` of [`ORDER_COLUMNS`] from `orders`, for a query to narrow.
+pub(crate) fn select_orders() -> SelectStatement {
+    Query::select()
+        .columns(ORDER_COLUMNS)
+        .from(Orders::Table)
+        .to_owned()
+}
+
+impl Order {
+    /// Its lines' counts by match status.
+    pub fn match_summary(&self) -> MatchSummary {
+        MatchSummary::from_counts(
+            self.lines_total,
+            self.lines_unmatched,
+            self.lines_no_asin,
+            self.lines_linked,
+        )
+    }
+}
+
+// By position, in [`ORDER_COLUMNS`] order: the orders listing decodes 50
+// rows of them per page, and a lookup by name costs a scan of the columns.
+impl<'r, R> FromRow<'r, R> for Order
+where
+    R: sqlx::Row,
+    usize: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    &'r str: Decode<'r, R::Database>,
+    OffsetDateTime: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(Order {
+            id: row.try_get(0)?,
+            platform: row.try_get(1)?,
+            platform_order_id: row.try_get(2)?,
+            order_date: row.try_get(3)?,
+            last_updated_at: row.try_get(4)?,
+            buyer_name: row.try_get(5)?,
+            buyer_email: row.try_get(6)?,
+            platform_status: row.try_get(7)?,
+            workflow_status: row.try_get(8)?,
+            ui_status: row.try_get(9)?,
+            total_minor: row.try_get(10)?,
+            currency: row.try_get(11)?,
+            notes: row.try_get(12)?,
+            items_fetched_at: row.try_get(13)?,
+            updated_at: row.try_get(14)?,
+            lines_total: row.try_get(15)?,
+            lines_unmatched: row.try_get(16)?,
+            lines_no_asin: row.try_get(17)?,
+            lines_linked: row.try_get(18)?,
+        })
+    }
+}
+
+/// An order line with its match status. Its fields are in the order of
+/// [`LINE_COLUMNS`] and of the listing's JSON arrays (see `lines_json`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrderLine {
+    /// Row id.
+    pub id: OrderItemId,
+    /// The order.
+    pub order_id: OrderId,
+    /// The platform's line id.
+    pub platform_item_id: String,
+    /// ASIN.
+    pub asin: Option<String>,
+    /// SKU.
+    pub sku: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Units.
+    pub quantity: i64,
+    /// Unit price in minor units.
+    pub unit_price_minor: Option<i64>,
+    /// Line price in minor units.
+    pub line_price_minor: Option<i64>,
+    /// Currency of the prices.
+    pub currency: Option<Currency>,
+    /// The platform's condition text (`New`, `Used`, `Collectible`…).
+    pub condition: Option<String>,
+    /// Where the line stands in being tied to stock.
+    pub match_status: MatchStatus,
+    /// Units of the line linked so far (a line can be partly linked).
+    pub link_count: i64,
+}
+
+/// The columns an [`OrderLine`] is read from, in its field order.
+pub(crate) const LINE_COLUMNS: [OrderItems; 13] = [
+    OrderItems::Id,
+    OrderItems::OrderId,
+    OrderItems::PlatformItemId,
+    OrderItems::Asin,
+    OrderItems::Sku,
+    OrderItems::Title,
+    OrderItems::Quantity,
+    OrderItems::UnitPriceMinor,
+    OrderItems::LinePriceMinor,
+    OrderItems::Currency,
+    OrderItems::Condition,
+    OrderItems::MatchStatus,
+    OrderItems::LinkCount,
+];
+
+/// `SELECT` of [`LINE_COLUMNS`] from `order_items` as `oi`, for a query to
+/// narrow.
+pub(crate) fn select_lines() -> SelectStatement {
+    let oi = Alias::new("oi");
+    Query::select()
+        .columns(LINE_COLUMNS.map(|c| (oi.clone(), c)))
+        .from_as(OrderItems::Table, oi)
+        .to_owned()
+}

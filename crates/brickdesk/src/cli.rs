@@ -1,21 +1,16 @@
-//! Runs the subcommands.
+//! The `brickdesk` command: its flags ([`args`]) and the subcommands.
 
 mod accounts;
-mod bench;
-pub mod bench_backfill;
-pub mod bench_demo;
-mod bench_fees;
-mod bench_fulfil;
-pub mod bench_orders;
-pub mod fees;
-mod inventory;
-pub mod jobs;
+pub mod args;
+mod fees;
+pub mod inventory;
+mod jobs;
 
 use anyhow::Context;
 
-use crate::config::{BenchCommand, Cli, Command, Config};
 use crate::db::{self, Db};
 use crate::startup::Application;
+use args::{Cli, Command, GlobalArgs, SimArgs};
 
 /// Runs the command the user asked for on a fresh Tokio runtime.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -23,7 +18,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     runtime.block_on(async move {
         match cli.command {
             Some(Command::Serve(serve)) => {
-                let config = Config::from_args(&cli.global, &serve)?;
+                let config = serve.resolve(&cli.global)?;
                 let app = Application::build(config).await?;
                 app.run_until_stopped().await.context("serving HTTP")
             }
@@ -43,25 +38,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Some(Command::Fees(cmd)) => {
                 fees::run(&cli.global, &open(&cli.global).await?, cmd).await
             }
-            Some(Command::Bench(BenchCommand::OrdersList(args))) => {
-                let url = cli.global.resolved_database_url();
-                let postgres = url.starts_with("postgres").then_some(url.as_str());
-                bench_orders::run(&args, postgres).await
-            }
-            Some(Command::Bench(BenchCommand::SpapiRate { calls, time_scale })) => {
-                let report = spapi_sim::bench_rate(calls, time_scale).await?;
-                println!("{report}");
-                Ok(())
-            }
-            Some(Command::Bench(
-                cmd @ (BenchCommand::Picklist { .. } | BenchCommand::Confirm { .. }),
-            )) => bench_fulfil::run(&cli.global, cmd).await,
-            Some(Command::Bench(BenchCommand::Backfill(args))) => bench_backfill::run(&args).await,
-            Some(Command::Bench(BenchCommand::DemoStart(args))) => bench_demo::run(&args).await,
-            Some(Command::Bench(BenchCommand::Fees { units })) => {
-                bench_fees::run(&cli.global, units).await
-            }
-            Some(Command::Bench(cmd)) => bench::run(&cli.global, cmd).await,
             Some(Command::Sync(args)) => {
                 jobs::sync(&cli.global, &open(&cli.global).await?, args).await
             }
@@ -74,13 +50,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Connects to the configured database and brings its schema up to date.
-async fn open(global: &crate::config::GlobalArgs) -> anyhow::Result<Db> {
+async fn open(global: &GlobalArgs) -> anyhow::Result<Db> {
     let database = Db::connect(&global.resolved_database_url()).await?;
     database.migrate().await?;
     Ok(database)
 }
 
-async fn run_sim(args: crate::config::SimArgs) -> anyhow::Result<()> {
+async fn run_sim(args: SimArgs) -> anyhow::Result<()> {
     let faults = spapi_sim::FaultSpec::parse(&args.faults).context("--faults")?;
     let config = spapi_sim::SimConfig {
         seed: args.seed,

@@ -2,7 +2,6 @@
 //! or PostgreSQL, chosen by the database URL. All SQL lives under `db/`.
 
 pub mod audit;
-pub mod bulk;
 pub mod confirmations;
 pub mod cursors;
 mod error;
@@ -16,7 +15,6 @@ pub mod links;
 pub mod mappings;
 pub mod orders;
 pub mod schema;
-pub mod scratch;
 pub mod settings;
 mod types;
 pub mod users;

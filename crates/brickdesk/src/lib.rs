@@ -3,7 +3,8 @@
 //! picking lists, confirms orders processed and reconciles Amazon's fees.
 //!
 //! Areas: [`domain`] (pure business rules), [`db`] (all SQL), [`web`]
-//! (routes, pages, JSON API), [`demo`] (sample data), [`cli`].
+//! (routes, pages, JSON API), [`demo`] (sample data), [`cli`] (the
+//! command and its flags), [`config`] (what the app is built from).
 
 pub mod amazon;
 pub mod auth;

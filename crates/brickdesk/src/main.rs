@@ -23,7 +23,7 @@ fn let_the_allocator_purge() {
 
 fn main() -> ExitCode {
     let_the_allocator_purge();
-    let cli = brickdesk::config::Cli::parse_with_default();
+    let cli = brickdesk::cli::args::Cli::parse_with_default();
     brickdesk::telemetry::init(&cli.global.log);
     match brickdesk::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -74,9 +74,7 @@ impl Application {
         if let Some(sim) = &sim
             && demo::needs_filling(&db).await?
         {
-            let tz = crate::domain::location::time_zone(&config.time_zone)
-                .with_context(|| format!("unknown time zone {}", config.time_zone))?;
-            let seeded = demo::fill(&db, &jobs, sim, tz)
+            let seeded = demo::fill(&db, &jobs, sim, config.time_zone.tz())
                 .await
                 .context("filling the demo database")?;
             tracing::info!(

@@ -59,10 +59,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The seller's time zone (validated at start; UTC if it somehow is not).
+    /// The seller's time zone (looked up once, when the configuration was read).
     pub fn time_zone(&self) -> &'static time_tz::Tz {
-        crate::domain::location::time_zone(&self.config.time_zone)
-            .unwrap_or(time_tz::timezones::db::UTC)
+        self.config.time_zone.tz()
     }
 }
 

@@ -53,14 +53,12 @@
 //! seller ([`seller::demo`]), which keeps trading as the clock runs.
 
 mod api;
-pub mod bench;
 pub mod catalogue;
 mod clock;
 mod config;
 pub mod seller;
 mod server;
 
-pub use bench::{BenchReport, bench_rate};
 pub use clock::SimClock;
 pub use config::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MARKETPLACE_ID, DEMO_REFRESH_TOKEN, Fault, FaultSpec,

@@ -58,7 +58,7 @@ impl Job for BackfillJob {
 pub const DEFAULT_REPORT_THRESHOLD: u64 = 50;
 
 /// How a backfill fetches lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum BackfillMode {
     /// The report when more orders than the threshold are missing, then
@@ -68,18 +68,15 @@ pub enum BackfillMode {
     /// The report first whatever the count, then per order for the rest.
     Report,
     /// One call per order only.
+    #[value(alias = "per_order")]
     PerOrder,
 }
 
 impl BackfillMode {
-    /// `auto`, `report` or `per_order` (also `per-order`).
+    /// `auto`, `report` or `per_order` (also `per-order`), in any case: the
+    /// spellings `brickdesk backfill --mode` accepts.
     pub fn parse(text: &str) -> Option<BackfillMode> {
-        match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "auto" => Some(BackfillMode::Auto),
-            "report" => Some(BackfillMode::Report),
-            "per_order" => Some(BackfillMode::PerOrder),
-            _ => None,
-        }
+        <BackfillMode as clap::ValueEnum>::from_str(text.trim(), true).ok()
     }
 }
 

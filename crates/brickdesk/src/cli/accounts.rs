@@ -5,8 +5,8 @@ use std::io::BufRead;
 use anyhow::{Context, bail};
 use serde_json::json;
 
-use crate::auth::{Role, parse_username, password, token};
-use crate::config::{TokenCommand, UserCommand};
+use super::args::{TokenCommand, UserCommand};
+use crate::auth::{parse_username, password, token};
 use crate::db::{self, Db, audit};
 
 /// Runs a `user` subcommand.
@@ -17,8 +17,6 @@ pub async fn user(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {
         password_stdin: _,
     } = cmd;
     let username = parse_username(&name)?;
-    let role =
-        Role::parse(&role).with_context(|| format!("unknown role '{role}' (owner or staff)"))?;
     let mut line = String::new();
     std::io::stdin()
         .lock()

@@ -1,39 +1,10 @@
 //! `brickdesk fees sync` (the fees job, in this process) and `brickdesk
 //! fees reconcile`.
 
-use clap::{Args, Subcommand};
-
-use super::jobs::{AmazonArgs, finish, follow, jobs_for};
+use super::args::{FeesCommand, GlobalArgs};
+use super::jobs::{finish, follow, jobs_for};
 use crate::amazon::fees::{self, FeesJob, FeesParams, FeesStatus};
-use crate::config::GlobalArgs;
 use crate::db::Db;
-
-/// Amazon fees onto sold units.
-#[derive(Debug, Clone, Subcommand)]
-pub enum FeesCommand {
-    /// Fetch Amazon's financial events posted since the last sync, then
-    /// reconcile them (the fees job; Ctrl-C stops, an interrupted job
-    /// resumes).
-    Sync(SyncArgs),
-    /// Share the stored events across sold units (`--dry-run`: show what
-    /// would change, write nothing).
-    Reconcile {
-        /// Show what would change; write nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
-}
-
-/// Options of `fees sync`.
-#[derive(Debug, Clone, Args)]
-pub struct SyncArgs {
-    /// Fetch only; reconcile later with `brickdesk fees reconcile`.
-    #[arg(long)]
-    pub fetch_only: bool,
-    /// Where Amazon is.
-    #[command(flatten)]
-    pub amazon: AmazonArgs,
-}
 
 /// Runs a fees subcommand.
 pub async fn run(global: &GlobalArgs, db: &Db, cmd: FeesCommand) -> anyhow::Result<()> {

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::{Context, bail};
 
-use crate::config::InventoryCommand;
+use super::args::InventoryCommand;
 use crate::db::inventory_import::{self, ImportOptions};
 use crate::db::{Db, inventory};
 use crate::inventory_csv::{self, ParseFailure, SourceEncoding};

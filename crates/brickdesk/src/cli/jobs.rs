@@ -6,66 +6,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::args::{AmazonArgs, BackfillArgs, GlobalArgs, SyncArgs};
 use crate::amazon::backfill::BackfillJob;
 use crate::amazon::connection::AmazonSetup;
-use crate::amazon::sync::{OrdersApi, SyncJob, SyncParams};
+use crate::amazon::sync::{SyncJob, SyncParams};
 use crate::amazon::{AmazonAccess, backfill};
 use crate::auth::secrets::SecretBox;
-use crate::config::GlobalArgs;
 use crate::db::Db;
 use crate::db::jobs::{self as store, JobRow};
 use crate::domain::JobState;
 use crate::jobs::{Job, Jobs, Started};
-
-/// Where Amazon is, for the CLI (credentials come from the database).
-#[derive(Debug, Clone, Args)]
-pub struct AmazonArgs {
-    /// SP-API base URL instead of the region's host (e.g. a `brickdesk sim`).
-    #[arg(long, env = "BRICKDESK_AMAZON_API_URL")]
-    pub amazon_api_url: Option<String>,
-    /// LWA token URL instead of Amazon's.
-    #[arg(long, env = "BRICKDESK_AMAZON_LWA_URL")]
-    pub amazon_lwa_url: Option<String>,
-}
-
-/// Options of `sync`.
-#[derive(Debug, Clone, Args)]
-pub struct SyncArgs {
-    /// Orders API: `2026-01-01` (searchOrders, lines inline) or `v0` (getOrders).
-    #[arg(long, env = "BRICKDESK_SYNC_API", default_value = "2026-01-01")]
-    pub api: String,
-    /// Days the first sync covers.
-    #[arg(long, env = "BRICKDESK_SYNC_WINDOW_DAYS", default_value_t = 90)]
-    pub window_days: i64,
-    /// Where Amazon is.
-    #[command(flatten)]
-    pub amazon: AmazonArgs,
-}
-
-/// Options of `backfill`.
-#[derive(Debug, Clone, Args)]
-pub struct BackfillArgs {
-    /// Per-order API: `v0` (getOrderItems) or `2026-01-01` (getOrder).
-    #[arg(long, env = "BRICKDESK_BACKFILL_API", default_value = "v0")]
-    pub api: String,
-    /// `auto` (the all-orders report when more than the threshold of
-    /// orders are missing), `report` or `per-order`.
-    #[arg(long, env = "BRICKDESK_BACKFILL_MODE", default_value = "auto")]
-    pub mode: String,
-    /// Missing orders above which `auto` reads the report.
-    #[arg(long, env = "BRICKDESK_BACKFILL_REPORT_THRESHOLD", default_value_t = backfill::DEFAULT_REPORT_THRESHOLD)]
-    pub report_threshold: u64,
-    /// Where Amazon is.
-    #[command(flatten)]
-    pub amazon: AmazonArgs,
-}
-
-fn parse_api(text: &str) -> anyhow::Result<OrdersApi> {
-    OrdersApi::parse(text).with_context(|| format!("--api must be 2026-01-01 or v0, not {text:?}"))
-}
 
 pub(crate) fn jobs_for(global: &GlobalArgs, db: &Db, amazon: &AmazonArgs) -> anyhow::Result<Jobs> {
     let secrets = SecretBox::load_or_create(global.secret_key.as_deref(), &global.data_dir)?;
@@ -86,7 +38,7 @@ pub(crate) fn jobs_for(global: &GlobalArgs, db: &Db, amazon: &AmazonArgs) -> any
 /// `brickdesk sync`.
 pub async fn sync(global: &GlobalArgs, db: &Db, args: SyncArgs) -> anyhow::Result<()> {
     let params = SyncParams {
-        api: parse_api(&args.api)?,
+        api: args.api,
         window_days: args.window_days.max(1),
         until: None,
     };
@@ -103,13 +55,8 @@ pub async fn sync(global: &GlobalArgs, db: &Db, args: SyncArgs) -> anyhow::Resul
 /// `brickdesk backfill`.
 pub async fn backfill(global: &GlobalArgs, db: &Db, args: BackfillArgs) -> anyhow::Result<()> {
     let params = backfill::BackfillParams {
-        api: parse_api(&args.api)?,
-        mode: backfill::BackfillMode::parse(&args.mode).with_context(|| {
-            format!(
-                "--mode must be auto, report or per-order, not {:?}",
-                args.mode
-            )
-        })?,
+        api: args.api,
+        mode: args.mode,
         report_threshold: Some(args.report_threshold),
     };
     let jobs = jobs_for(global, db, &args.amazon)?;

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use brickdesk::Application;
 use brickdesk::auth::Role;
-use brickdesk::config::{Cli, Command, Config, DemoMode};
+use brickdesk::cli::args::{Cli, Command};
+use brickdesk::config::DemoMode;
 use brickdesk::db::inventory::InventoryQuery;
 use brickdesk::db::orders::OrderListQuery;
 use brickdesk::db::{self, Db};
@@ -210,7 +211,7 @@ impl DemoApp {
         let Some(Command::Serve(serve)) = cli.command else {
             panic!("parsed as serve");
         };
-        let config = Config::from_args(&cli.global, &serve).expect("config");
+        let config = serve.resolve(&cli.global).expect("config");
         let app = Application::build(config).await.expect("build app");
         let clock = app
             .demo_sim()

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use brickdesk::Application;
-use brickdesk::config::{Config, DemoMode};
+use brickdesk::config::{Config, DemoMode, TimeZone};
 use brickdesk::db::Db;
 
 /// A database that lives as long as the value (temp dir or scratch PG db).
@@ -283,7 +283,7 @@ pub async fn spawn_app_on_with(
         database_url: t.url.clone(),
         data_dir: data_dir.path().to_path_buf(),
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        time_zone: "Europe/London".into(),
+        time_zone: TimeZone::default(),
         demo,
         secret_key: None,
         amazon_api_url: None,

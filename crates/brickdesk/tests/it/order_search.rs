@@ -2,10 +2,10 @@
 //! whichever way the storage plans it (trigram index candidates, a scan in
 //! date order for broad terms, or LIKE for short text).
 
-use brickdesk::cli::bench_orders;
 use brickdesk::db::orders::{OrderListQuery, SEARCH_SPARSE_CAP};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::{OrderId, Platform};
+use brickdesk_bench::orders_list;
 
 use crate::helpers::on_both_backends;
 
@@ -46,7 +46,7 @@ async fn every_order(db: &Db) -> Vec<(String, String)> {
 }
 
 async fn search_agrees_with_a_scan(db: &Db) {
-    bench_orders::seed(db, 3_000, 7_500).await.expect("seed");
+    orders_list::seed(db, 3_000, 7_500).await.expect("seed");
     let all = every_order(db).await;
     assert_eq!(all.len(), 3_000);
     let some_id = all[1_234].0.clone();

@@ -4,7 +4,7 @@
 //! These talk to a real server, so they assert counts, 429s and limiter
 //! state, never how fast the wall clock went: the exact pacing is tested
 //! on tokio's paused clock in `spapi::limiter`, and the achieved rate is
-//! measured by `brickdesk bench spapi-rate`.
+//! measured by `brickdesk-bench spapi-rate`.
 
 use spapi::orders_v0::GetOrders;
 use spapi::{Error, Operation};

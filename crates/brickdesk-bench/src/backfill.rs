@@ -1,4 +1,4 @@
-//! `brickdesk bench backfill`: a backfill of many orders against a
+//! `brickdesk-bench backfill`: a backfill of many orders against a
 //! time-scaled simulator under the published usage plans, into a fresh
 //! SQLite database, in report mode and in per-order mode. Reports simulated
 //! wall time, the calls made, the achieved ÷ permitted getOrderItems rate
@@ -10,14 +10,14 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 
-use crate::amazon::connection::{AmazonSetup, SimEndpoints};
-use crate::amazon::{AmazonAccess, backfill, sync};
-use crate::auth::secrets::SecretBox;
-use crate::db::Db;
-use crate::domain::JobState;
-use crate::jobs::Jobs;
+use brickdesk::amazon::connection::{AmazonSetup, SimEndpoints};
+use brickdesk::amazon::{AmazonAccess, backfill, sync};
+use brickdesk::auth::secrets::SecretBox;
+use brickdesk::db::Db;
+use brickdesk::domain::JobState;
+use brickdesk::jobs::Jobs;
 
-/// Options of `bench backfill`.
+/// Options of `brickdesk-bench backfill`.
 #[derive(Debug, Clone, Args)]
 pub struct BackfillBenchArgs {
     /// Orders missing their lines.
@@ -92,7 +92,7 @@ pub async fn run(args: &BackfillBenchArgs) -> anyhow::Result<()> {
 
 /// One backfill's outcome.
 struct Outcome {
-    job: crate::db::jobs::JobRow,
+    job: brickdesk::db::jobs::JobRow,
     wall: f64,
     /// Seconds from the start until the report's rows were in hand.
     amazon_seconds: Option<f64>,
@@ -135,7 +135,7 @@ async fn backfill_once(args: &BackfillBenchArgs, mode: &str) -> anyhow::Result<O
     };
     let secrets = SecretBox::load_or_create(None, &dir)?;
     let jobs = Jobs::new(db.clone());
-    crate::amazon::register_jobs(
+    brickdesk::amazon::register_jobs(
         &jobs,
         &AmazonAccess::new(Arc::new(setup), secrets, db.clone()),
     );

@@ -1,16 +1,18 @@
-//! The rate benchmark behind `brickdesk bench spapi-rate`: how close the
-//! client gets to the permitted call rate without a single 429.
+//! `brickdesk-bench spapi-rate`: how close the client gets to the
+//! permitted call rate without a single 429.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::{
+use anyhow::Context;
+
+use spapi_sim::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MARKETPLACE_ID, DEMO_REFRESH_TOKEN, SimConfig,
     SimServer,
 };
 
 /// What one benchmark run measured.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BenchReport {
     /// Calls made.
     pub calls: usize,
@@ -64,17 +66,6 @@ impl BenchReport {
     }
 }
 
-/// A benchmark that could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum BenchError {
-    /// The simulator did not start.
-    #[error("starting the simulator: {0}")]
-    Start(#[from] std::io::Error),
-    /// A call failed.
-    #[error("call failed: {0}")]
-    Call(#[from] spapi::Error),
-}
-
 /// getOrderItems' published plan: 0.5 requests per second, burst 30.
 const RATE: f64 = 0.5;
 const BURST: u32 = 30;
@@ -82,13 +73,15 @@ const BURST: u32 = 30;
 /// Makes `calls` sequential getOrderItems calls through [`spapi::Client`]
 /// against an in-process simulator running `time_scale` times faster
 /// than real time, and compares the achieved rate with the permitted one.
-pub async fn bench_rate(calls: usize, time_scale: f64) -> Result<BenchReport, BenchError> {
+pub async fn bench_rate(calls: usize, time_scale: f64) -> anyhow::Result<BenchReport> {
     let config = SimConfig {
         orders: 50,
         time_scale,
         ..SimConfig::default()
     };
-    let sim = SimServer::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let sim = SimServer::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .context("starting the simulator")?;
     let mut client_config = spapi::ClientConfig::new(
         sim.base_url(),
         sim.lwa_token_url(),
@@ -98,8 +91,8 @@ pub async fn bench_rate(calls: usize, time_scale: f64) -> Result<BenchReport, Be
         DEMO_MARKETPLACE_ID,
     );
     client_config.rate_scale = time_scale;
-    let client = spapi::Client::new(client_config)?;
-    client.check_credentials().await?;
+    let client = spapi::Client::new(client_config).context("call failed")?;
+    client.check_credentials().await.context("call failed")?;
     let ids: Vec<String> = sim
         .orders_snapshot()
         .into_iter()
@@ -107,11 +100,14 @@ pub async fn bench_rate(calls: usize, time_scale: f64) -> Result<BenchReport, Be
         .collect();
     let started = Instant::now();
     for i in 0..calls {
-        client.get_order_items(&ids[i % ids.len()]).await?;
+        client
+            .get_order_items(&ids[i % ids.len()])
+            .await
+            .context("call failed")?;
     }
     let elapsed = started.elapsed();
     let throttled = sim.stats().throttled;
-    sim.shutdown().await?;
+    sim.shutdown().await.context("stopping the simulator")?;
     let permitted_rate = RATE * time_scale;
     let sustained = calls.saturating_sub(BURST as usize) as f64;
     let permitted_duration = Duration::from_secs_f64(sustained / permitted_rate);

@@ -1,7 +1,8 @@
 //! Throw-away PostgreSQL databases, for benchmarks that must not touch the
 //! database they are pointed at.
 
-use super::{Db, DbError};
+use anyhow::{Context, bail};
+use brickdesk::db::Db;
 
 /// A scratch database created on a PostgreSQL server; [`Scratch::drop_now`]
 /// removes it.
@@ -16,12 +17,10 @@ pub struct Scratch {
 impl Scratch {
     /// Creates and migrates `bd_scratch_<pid>_<nanos>` on the server of
     /// `admin_url` (a `postgres://` URL whose user may create databases).
-    pub async fn create(admin_url: &str) -> Result<Scratch, DbError> {
+    pub async fn create(admin_url: &str) -> anyhow::Result<Scratch> {
         let admin = Db::connect(admin_url).await?;
         let Db::Postgres(pool) = &admin else {
-            return Err(DbError::BadUrl(
-                "a scratch database needs a postgres:// URL".into(),
-            ));
+            bail!("a scratch database needs a postgres:// URL");
         };
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -31,7 +30,7 @@ impl Scratch {
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(pool)
             .await?;
-        let mut url = url::Url::parse(admin_url).map_err(|e| DbError::BadUrl(e.to_string()))?;
+        let mut url = url::Url::parse(admin_url).context("the database URL")?;
         url.set_path(&name);
         let db = Db::connect(url.as_str()).await?;
         db.migrate().await?;
@@ -39,7 +38,7 @@ impl Scratch {
     }
 
     /// Closes the scratch database and drops it.
-    pub async fn drop_now(self) -> Result<(), DbError> {
+    pub async fn drop_now(self) -> anyhow::Result<()> {
         self.db.close().await;
         if let Db::Postgres(pool) = &self.admin {
             let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);

@@ -1,15 +1,15 @@
-//! `brickdesk bench csv-import`: a program that times the CSV import, not
+//! `brickdesk-bench csv-import`: a program that times the CSV import, not
 //! a test (timings depend on the machine).
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::config::{BenchCommand, GlobalArgs};
-use crate::db::inventory_import::{self, ImportOptions};
+use brickdesk::db::inventory_import::{self, ImportOptions};
+use brickdesk::db::{self, Db};
+use brickdesk::inventory_csv::{self, ParsedFile, sample};
+
 use crate::db::scratch::Scratch;
-use crate::db::{self, Db};
-use crate::inventory_csv::{self, ParsedFile, sample};
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
@@ -82,11 +82,9 @@ async fn fresh_sqlite(dir: &std::path::Path, name: &str) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// Runs a `bench` subcommand.
-pub async fn run(global: &GlobalArgs, cmd: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::CsvImport { rows } = cmd else {
-        bail!("not a CSV benchmark");
-    };
+/// Imports `rows` generated rows into SQLite, and into a scratch database
+/// on the PostgreSQL server of `postgres_url` when given.
+pub async fn run(postgres_url: Option<String>, rows: usize) -> anyhow::Result<()> {
     let started = Instant::now();
     let text = sample::synthetic_csv(rows);
     println!(
@@ -96,7 +94,7 @@ pub async fn run(global: &GlobalArgs, cmd: BenchCommand) -> anyhow::Result<()> {
     );
     let started = Instant::now();
     let parsed = inventory_csv::parse(text.as_bytes()).map_err(|f| {
-        super::inventory::print_failure(&f);
+        brickdesk::cli::inventory::print_failure(&f);
         anyhow::anyhow!("the generated file did not parse")
     })?;
     let took = started.elapsed();
@@ -119,11 +117,7 @@ pub async fn run(global: &GlobalArgs, cmd: BenchCommand) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
     result?;
 
-    let pg_url = global
-        .database_url
-        .clone()
-        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
-    match pg_url {
+    match postgres_url {
         Some(url) => {
             let main = Scratch::create(&url).await?;
             let spare = Scratch::create(&url).await?;

@@ -1,4 +1,4 @@
-//! `brickdesk bench fees`: times the fee reconciliation (preview, first
+//! `brickdesk-bench fees`: times the fee reconciliation (preview, first
 //! run writing every unit, a second run that changes nothing) on a seeded
 //! database of sold Amazon units with their stored events. A program, not
 //! a test: the figures depend on the machine.
@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use time::OffsetDateTime;
 
-use crate::amazon::fees;
-use crate::config::GlobalArgs;
-use crate::db::inventory::NewUnit;
-use crate::db::orders::{NewOrder, NewOrderItem};
+use brickdesk::amazon::fees;
+use brickdesk::db::inventory::NewUnit;
+use brickdesk::db::orders::{NewOrder, NewOrderItem};
+use brickdesk::db::{self, Db};
+use brickdesk::domain::{Condition, Currency, InventoryStatus, Money, Platform};
+
 use crate::db::scratch::Scratch;
-use crate::db::{self, Db};
-use crate::domain::{Condition, Currency, InventoryStatus, Money, Platform};
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
@@ -181,8 +181,8 @@ async fn measure(label: &str, db: &Db, units: usize) -> anyhow::Result<()> {
 }
 
 /// Runs the benchmark on a temporary SQLite file, and on a scratch
-/// PostgreSQL database when `--database-url postgres://…` is given.
-pub async fn run(global: &GlobalArgs, units: usize) -> anyhow::Result<()> {
+/// database on the PostgreSQL server of `postgres_url` when given.
+pub async fn run(postgres_url: Option<String>, units: usize) -> anyhow::Result<()> {
     let dir = tempfile_dir()?;
     let result = async {
         let url = format!("sqlite://{}", dir.join("fees.db").display());
@@ -195,11 +195,7 @@ pub async fn run(global: &GlobalArgs, units: usize) -> anyhow::Result<()> {
     .await;
     let _ = std::fs::remove_dir_all(&dir);
     result?;
-    match global
-        .database_url
-        .clone()
-        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
-    {
+    match postgres_url {
         Some(url) => {
             let scratch = Scratch::create(&url).await?;
             let r = measure("PostgreSQL", &scratch.db, units).await;

@@ -1,4 +1,4 @@
-//! `brickdesk bench demo-start`: how long a demo start takes, from
+//! `brickdesk-bench demo-start`: how long a demo start takes, from
 //! nothing (a fresh data folder) to the owner's setup link, and the
 //! resident memory right after and once idle. A program, not a test: the
 //! figures depend on the machine.
@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 
-use crate::config::{Config, DemoMode};
-use crate::startup::Application;
+use brickdesk::Application;
+use brickdesk::config::{Config, DemoMode, TimeZone};
 
-/// Options of `bench demo-start`.
+/// Options of `brickdesk-bench demo-start`.
 #[derive(Debug, Clone, Args)]
 pub struct DemoStartArgs {
     /// Starts to time, each on a fresh data folder.
@@ -53,7 +53,7 @@ fn demo_config(dir: &std::path::Path) -> Config {
         database_url: format!("sqlite://{}", dir.join("brickdesk.db").display()),
         data_dir: dir.to_path_buf(),
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        time_zone: "Europe/London".to_owned(),
+        time_zone: TimeZone::default(),
         demo: DemoMode::Auto,
         secret_key: None,
         amazon_api_url: None,

@@ -1,15 +1,15 @@
-//! Multi-row inserts for loading many orders at once (benchmarks, and
-//! imports later): a few statements per thousand rows instead of one per
-//! row. Callers refresh match counts afterwards.
+//! Multi-row inserts for seeding many orders at once: a few statements per
+//! thousand rows instead of one per row. Callers refresh match counts
+//! afterwards.
 
 use std::collections::HashMap;
 
 use sea_query::{Expr, ExprTrait, Query};
 use time::OffsetDateTime;
 
-use super::schema::{OrderItems, Orders};
-use super::{DbError, Tx, now, stored_time};
-use crate::domain::Platform;
+use brickdesk::db::schema::{OrderItems, Orders};
+use brickdesk::db::{DbError, Tx, now, stored_time};
+use brickdesk::domain::Platform;
 
 /// Rows per INSERT statement (well under both engines' parameter limits).
 const BATCH: usize = 500;

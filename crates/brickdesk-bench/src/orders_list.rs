@@ -1,4 +1,4 @@
-//! `brickdesk bench orders-list`: seeds a large seller (default 100,000
+//! `brickdesk-bench orders-list`: seeds a large seller (default 100,000
 //! orders, 250,000 lines), serves it with the real app on loopback and
 //! measures `/api/orders/amazon` and the status summary over HTTP. A
 //! program, not a test: the figures depend on the machine.
@@ -11,13 +11,15 @@ use anyhow::{Context, bail};
 use spapi_sim::catalogue::CATALOGUE;
 use time::OffsetDateTime;
 
-use crate::Application;
-use crate::auth::{Role, password, token};
-use crate::config::{Config, DemoMode};
-use crate::db::bulk::{BulkLine, BulkOrder};
-use crate::db::orders::{Refresh, order_search_text};
-use crate::db::{self, Db};
-use crate::domain::{Condition, Platform};
+use brickdesk::Application;
+use brickdesk::auth::{Role, password, token};
+use brickdesk::config::{Config, DemoMode, TimeZone};
+use brickdesk::db::orders::{Refresh, order_search_text};
+use brickdesk::db::{self, Db};
+use brickdesk::domain::{Condition, Platform};
+
+use crate::db::bulk::{self, BulkLine, BulkOrder};
+use crate::db::scratch::Scratch;
 
 /// Sizes of the benchmark.
 #[derive(Debug, Clone, clap::Args)]
@@ -116,8 +118,8 @@ pub async fn seed(db: &Db, orders: usize, lines: usize) -> anyhow::Result<()> {
         line_specs.push((id, specs));
     }
     let mut tx = db.begin().await?;
-    db::bulk::insert_orders(&mut tx, Platform::Amazon, &bulk_orders).await?;
-    let ids = db::bulk::order_ids(&mut tx, Platform::Amazon).await?;
+    bulk::insert_orders(&mut tx, Platform::Amazon, &bulk_orders).await?;
+    let ids = bulk::order_ids(&mut tx, Platform::Amazon).await?;
     let mut bulk_lines = Vec::with_capacity(lines);
     for (order, specs) in line_specs {
         let order_id = *ids.get(&order).context("seeded order id")?;
@@ -133,7 +135,7 @@ pub async fn seed(db: &Db, orders: usize, lines: usize) -> anyhow::Result<()> {
             });
         }
     }
-    db::bulk::insert_lines(&mut tx, &bulk_lines).await?;
+    bulk::insert_lines(&mut tx, &bulk_lines).await?;
     // Three catalogue ASINs in four are mapped, so every filter has rows.
     for e in CATALOGUE
         .iter()
@@ -330,7 +332,7 @@ pub async fn measure(label: &str, db: Db, args: &OrdersListArgs) -> anyhow::Resu
         database_url: String::new(),
         data_dir: data_dir.clone(),
         addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        time_zone: "Europe/London".into(),
+        time_zone: TimeZone::default(),
         demo: DemoMode::Off,
         secret_key: Some("00".repeat(32)),
         amazon_api_url: None,
@@ -430,7 +432,7 @@ pub async fn run(args: &OrdersListArgs, postgres_url: Option<&str>) -> anyhow::R
     let _ = std::fs::remove_dir_all(&dir);
     result?;
     if let Some(url) = postgres_url {
-        let scratch = db::scratch::Scratch::create(url).await?;
+        let scratch = Scratch::create(url).await?;
         let started = Instant::now();
         seed(&scratch.db, args.orders, args.lines).await?;
         println!(

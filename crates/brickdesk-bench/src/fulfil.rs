@@ -1,4 +1,4 @@
-//! `brickdesk bench picklist` and `brickdesk bench confirm`: seed N Paid
+//! `brickdesk-bench picklist` and `brickdesk-bench confirm`: seed N Paid
 //! Amazon orders with mapped ASINs and stock in a fresh database, then
 //! time the picking list (data, then PDF) or one confirmation of every
 //! order. Programs, not tests: the figures depend on the machine.
@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use time::OffsetDateTime;
 
-use crate::config::{BenchCommand, GlobalArgs};
-use crate::db::inventory::NewUnit;
-use crate::db::orders::{NewOrder, NewOrderItem, Refresh};
+use brickdesk::db::inventory::NewUnit;
+use brickdesk::db::orders::{NewOrder, NewOrderItem, Refresh};
+use brickdesk::db::{self, Db};
+use brickdesk::domain::{Condition, Currency, InventoryStatus, Money, Platform, UiStatus};
+use brickdesk::fulfil::confirm::{self, ConfirmRequest, OrderChoice};
+use brickdesk::fulfil::{Scope, load_plan, picklist};
+
 use crate::db::scratch::Scratch;
-use crate::db::{self, Db};
-use crate::domain::{Condition, Currency, InventoryStatus, Money, Platform, UiStatus};
-use crate::fulfil::confirm::{self, ConfirmRequest, OrderChoice};
-use crate::fulfil::{Scope, load_plan, picklist};
 
 /// Distinct ASINs (each mapped to its own set number).
 const ASINS: usize = 200;
@@ -116,7 +116,8 @@ async fn seed(db: &Db, orders: usize) -> anyhow::Result<usize> {
 
 async fn picklist_on(label: &str, db: &Db, orders: usize) -> anyhow::Result<()> {
     let units = seed(db, orders).await?;
-    let tz = crate::domain::location::time_zone("Europe/London").context("time zone database")?;
+    let tz =
+        brickdesk::domain::location::time_zone("Europe/London").context("time zone database")?;
     let mut data = Vec::new();
     let mut pdf = Vec::new();
     let mut size = 0;
@@ -188,17 +189,27 @@ async fn confirm_on(label: &str, db: &Db, orders: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `bench picklist` or `bench confirm`.
-pub async fn run(global: &GlobalArgs, cmd: BenchCommand) -> anyhow::Result<()> {
-    let (name, orders) = match cmd {
-        BenchCommand::Picklist { orders } => ("picklist", orders),
-        BenchCommand::Confirm { orders } => ("confirm", orders),
-        _ => bail!("not a fulfilment benchmark"),
-    };
+/// What `run` times.
+#[derive(Debug, Clone, Copy)]
+pub enum Measure {
+    /// Building the picking list (data, then PDF).
+    Picklist,
+    /// Confirming every order in one request.
+    Confirm,
+}
+
+/// Seeds `orders` Paid orders into SQLite and times `measure`, then does
+/// the same in a scratch database on the PostgreSQL server of
+/// `postgres_url` when given.
+pub async fn run(
+    postgres_url: Option<String>,
+    measure: Measure,
+    orders: usize,
+) -> anyhow::Result<()> {
     let go = |label: &'static str, db: Db| async move {
-        match name {
-            "picklist" => picklist_on(label, &db, orders).await,
-            _ => confirm_on(label, &db, orders).await,
+        match measure {
+            Measure::Picklist => picklist_on(label, &db, orders).await,
+            Measure::Confirm => confirm_on(label, &db, orders).await,
         }
     };
     let dir = tempfile_dir()?;
@@ -209,11 +220,7 @@ pub async fn run(global: &GlobalArgs, cmd: BenchCommand) -> anyhow::Result<()> {
     sqlite.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     result?;
-    match global
-        .database_url
-        .clone()
-        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
-    {
+    match postgres_url {
         Some(url) => {
             let scratch = Scratch::create(&url).await?;
             let r = go("PostgreSQL", scratch.db.clone()).await;

@@ -128,6 +128,8 @@ text_column_by_parse!(
     InventoryStatus => "inventory status",
     Condition => "condition",
     Role => "role",
+    crate::domain::fees::FeeState => "fee state",
+    crate::domain::fees::Category => "fee category",
 );
 
 impl TextColumn for Currency {
@@ -149,6 +151,8 @@ text_columns!(
     Condition,
     Role,
     Currency,
+    crate::domain::fees::FeeState,
+    crate::domain::fees::Category,
 );
 id_columns!(OrderId, OrderItemId, InventoryItemId, UserId);
 

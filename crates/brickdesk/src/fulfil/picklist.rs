@@ -99,8 +99,8 @@ pub fn from_plan(plan: &Plan, tz: &Tz, at: OffsetDateTime) -> PickList {
             let mut rows: Vec<PickRow> = Vec::new();
             for fill in &pl.fills {
                 let (source, unit, reason) = match fill {
-                    Fill::Linked(u) => ("linked", Some(plan.units.get(&u.get())), None),
-                    Fill::Recommended(u) => ("recommended", Some(plan.units.get(&u.get())), None),
+                    Fill::Linked(u) => ("linked", Some(plan.units.get(u)), None),
+                    Fill::Recommended(u) => ("recommended", Some(plan.units.get(u)), None),
                     Fill::Unfilled(why) => ("unmatched", None, Some(why.message())),
                 };
                 let info = unit.flatten();

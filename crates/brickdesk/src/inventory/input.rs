@@ -164,17 +164,16 @@ impl UnitInput {
 
     /// The editable fields of a stored unit, as the form shows them.
     pub fn from_row(row: &InventoryRow) -> UnitInput {
-        let currency = Currency::parse(&row.currency).unwrap_or(Currency::GBP);
-        let money = |m: Option<i64>| m.map(|v| plain_amount(v, currency)).unwrap_or_default();
+        let money = |m: Option<i64>| m.map(|v| plain_amount(v, row.currency)).unwrap_or_default();
         UnitInput {
             set_number: row.set_number.clone(),
             item_name: row.item_name.clone(),
-            condition: row.condition.clone(),
-            status: row.status.clone(),
+            condition: row.condition.to_string(),
+            status: row.status.to_string(),
             storage_location: row.storage_location.clone().unwrap_or_default(),
             cost: money(row.cost_minor),
             listing_price: money(row.listing_price_minor),
-            currency: row.currency.clone(),
+            currency: row.currency.to_string(),
             sku: row.sku.clone().unwrap_or_default(),
             external_id: row.external_id.clone().unwrap_or_default(),
             purchase_date: row.purchase_date.map(|d| d.to_string()).unwrap_or_default(),

@@ -9,49 +9,17 @@ pub mod undo;
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::db::fulfilment;
 pub use crate::db::fulfilment::Scope;
-use crate::db::fulfilment::{self, StockUnitRow};
+use crate::db::inventory::InventoryRow;
 use crate::db::orders::{Order, OrderLine, lines_for_orders, links_for_items};
 use crate::db::{Db, DbError};
 use crate::domain::fifo::Unit;
 use crate::domain::fulfilment::{Fill, PlanLine, plan};
-use crate::domain::{Condition, InventoryItemId, InventoryStatus, OrderId, UiStatus};
+use crate::domain::{Condition, InventoryItemId, OrderId, UiStatus};
 
 /// Ids per query: far below either engine's bound-parameter limit.
 const CHUNK: usize = 2_000;
-
-/// A unit the plan refers to (linked or recommended).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnitInfo {
-    /// Row id.
-    pub id: i64,
-    /// Set number.
-    pub set_number: String,
-    /// Name.
-    pub item_name: String,
-    /// Condition.
-    pub condition: String,
-    /// Storage location.
-    pub storage_location: Option<String>,
-    /// Cost in minor units.
-    pub cost_minor: Option<i64>,
-    /// Currency of the cost.
-    pub currency: String,
-}
-
-impl From<&StockUnitRow> for UnitInfo {
-    fn from(u: &StockUnitRow) -> Self {
-        UnitInfo {
-            id: u.id,
-            set_number: u.set_number.clone(),
-            item_name: u.item_name.clone(),
-            condition: u.condition.clone(),
-            storage_location: u.storage_location.clone(),
-            cost_minor: u.cost_minor,
-            currency: u.currency.clone(),
-        }
-    }
-}
 
 /// Where the unit filling one unit of a line comes from, as the picking
 /// list and the confirm API name it.
@@ -112,10 +80,10 @@ pub struct Plan {
     /// Orders, oldest first.
     pub orders: Vec<PlannedOrder>,
     /// Every unit the plan mentions, by id.
-    pub units: HashMap<i64, UnitInfo>,
+    pub units: HashMap<InventoryItemId, InventoryRow>,
     /// Sellable, unlinked units of the mapped sets, in FIFO order (the
     /// dialog's candidate lists).
-    pub stock: Vec<StockUnitRow>,
+    pub stock: Vec<InventoryRow>,
 }
 
 /// Plans the Amazon orders in `statuses` (optionally only some order ids).
@@ -143,9 +111,7 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
     let mut mappings: HashMap<String, (String, Condition)> = HashMap::new();
     for chunk in asins.chunks(CHUNK) {
         for (asin, set, condition) in fulfilment::mappings_for(db, chunk).await? {
-            if let Some(c) = Condition::parse(&condition) {
-                mappings.insert(asin, (set, c));
-            }
+            mappings.insert(asin, (set, condition));
         }
     }
     let sets: Vec<String> = mappings
@@ -159,39 +125,25 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
         stock.extend(fulfilment::sellable_units(db, chunk).await?);
     }
 
-    let mut units: HashMap<i64, UnitInfo> = stock.iter().map(|u| (u.id, u.into())).collect();
+    let mut units: HashMap<InventoryItemId, InventoryRow> =
+        stock.iter().map(|u| (u.id, u.clone())).collect();
     let mut linked_by_line: HashMap<i64, Vec<(i64, InventoryItemId)>> = HashMap::new();
-    for l in &links {
-        if let Ok(id) = InventoryItemId::new(l.inventory_item_id) {
-            linked_by_line
-                .entry(l.order_item_id)
-                .or_default()
-                .push((l.unit_index, id));
-        }
-        units.insert(
-            l.inventory_item_id,
-            UnitInfo {
-                id: l.inventory_item_id,
-                set_number: l.set_number.clone(),
-                item_name: l.item_name.clone(),
-                condition: l.condition.clone(),
-                storage_location: l.storage_location.clone(),
-                cost_minor: l.cost_minor,
-                currency: l.currency.clone(),
-            },
-        );
+    for l in links {
+        linked_by_line
+            .entry(l.order_item_id.get())
+            .or_default()
+            .push((l.unit_index, l.unit.id));
+        units.insert(l.unit.id, l.unit);
     }
     let fifo_units: Vec<Unit> = stock
         .iter()
-        .filter_map(|u| {
-            Some(Unit {
-                id: InventoryItemId::new(u.id).ok()?,
-                created_at: u.created_at,
-                set_number: u.set_number.clone(),
-                condition: Condition::parse(&u.condition)?,
-                status: InventoryStatus::parse(&u.status)?,
-                linked: false,
-            })
+        .map(|u| Unit {
+            id: u.id,
+            created_at: u.created_at,
+            set_number: u.set_number.clone(),
+            condition: u.condition,
+            status: u.status,
+            linked: false,
         })
         .collect();
     // Lines in order of their orders (oldest first), then line id.

@@ -162,7 +162,7 @@ pub async fn update(
         .ok_or(InventoryError::NotFound(id))?;
     let input = patch.apply(UnitInput::from_row(&before));
     let unit = input.validate().map_err(InventoryError::Invalid)?;
-    let was_sold = before.status == InventoryStatus::Sold.as_str();
+    let was_sold = before.status == InventoryStatus::Sold;
     match (was_sold, unit.status == InventoryStatus::Sold) {
         (true, false) => return Err(InventoryError::SoldLocked(SoldRule::SoldIsLocked)),
         (false, true) => return Err(InventoryError::SoldLocked(SoldRule::SoldByConfirming)),

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::db::links::LinkMethod;
 use crate::db::orders::Refresh;
 use crate::db::{self, Db, DbError, audit};
-use crate::domain::{Condition, InventoryItemId, InventoryStatus, OrderItemId, UserId};
+use crate::domain::{Condition, InventoryItemId, OrderItemId, UserId};
 
 /// What the ASIN should map to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub enum MatchError {
         /// Set it maps to now.
         set_number: String,
         /// Condition it maps to now.
-        condition: String,
+        condition: Condition,
     },
     /// The unit cannot be linked.
     #[error("{0}")]
@@ -117,14 +117,12 @@ pub async fn create_mapping(
             let unit = db::inventory::get_in(&mut tx, *id)
                 .await?
                 .ok_or(MatchError::NotFound("inventory item"))?;
-            let condition = Condition::parse(&unit.condition)
-                .ok_or(MatchError::Invalid("unit has no condition".into()))?;
-            (unit.set_number, condition)
+            (unit.set_number, unit.condition)
         }
     };
     let existing = db::mappings::get_in(&mut tx, &asin).await?;
     let replaced = match existing {
-        Some(m) if m.set_number != set_number || m.condition != condition.as_str() => {
+        Some(m) if m.set_number != set_number || m.condition != condition => {
             if !req.replace {
                 return Err(MatchError::ExistingMapping {
                     asin,
@@ -190,8 +188,7 @@ async fn link_unit(
     let row = db::inventory::get_in(tx, unit)
         .await?
         .ok_or(MatchError::NotFound("inventory item"))?;
-    let sellable = InventoryStatus::parse(&row.status).is_some_and(InventoryStatus::is_sellable);
-    if !sellable {
+    if !row.status.is_sellable() {
         return Err(MatchError::UnitUnavailable(format!(
             "Inventory item {unit} is {}; only BACKLOG or LISTED units can fill an order.",
             row.status

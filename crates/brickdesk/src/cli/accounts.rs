@@ -58,7 +58,7 @@ pub async fn token(db: &Db, cmd: TokenCommand) -> anyhow::Result<()> {
                     .context("name the user with --user (there is not exactly one owner)")?,
             };
             let secret = token::new_api_token();
-            let owner_id = owner.user_id()?;
+            let owner_id = owner.id;
             let mut tx = db.begin().await?;
             let id =
                 db::users::create_token(&mut tx, &name, &token::digest(&secret), owner_id).await?;

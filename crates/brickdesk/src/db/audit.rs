@@ -45,7 +45,7 @@ pub async fn record_many(tx: &mut Tx, entries: &[Entry<'_>]) -> Result<(), DbErr
     for entry in entries {
         stmt.values_panic([
             at.into(),
-            entry.user.map(UserId::get).into(),
+            entry.user.into(),
             entry.action.into(),
             entry.entity_type.into(),
             entry.entity_id.clone().into(),
@@ -68,8 +68,8 @@ pub async fn record_now(db: &Db, entry: &Entry<'_>) -> Result<(), DbError> {
 pub struct AuditRow {
     /// When.
     pub at: OffsetDateTime,
-    /// Who (user id).
-    pub user_id: Option<i64>,
+    /// Who (none for the system or an anonymous attempt).
+    pub user_id: Option<UserId>,
     /// What.
     pub action: String,
     /// Record kind.
@@ -108,10 +108,10 @@ pub async fn for_entity_with_names(
     entity_id: &str,
 ) -> Result<Vec<(AuditRow, Option<String>)>, DbError> {
     let entries = for_entity(db, entity_type, entity_id).await?;
-    let mut ids: Vec<i64> = entries.iter().filter_map(|e| e.user_id).collect();
+    let mut ids: Vec<UserId> = entries.iter().filter_map(|e| e.user_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let names: std::collections::HashMap<i64, String> = if ids.is_empty() {
+    let names: std::collections::HashMap<UserId, String> = if ids.is_empty() {
         std::collections::HashMap::new()
     } else {
         let stmt = Query::select()
@@ -119,7 +119,10 @@ pub async fn for_entity_with_names(
             .from(Users::Table)
             .and_where(Expr::col(Users::Id).is_in(ids))
             .to_owned();
-        db.all::<(i64, String)>(&stmt).await?.into_iter().collect()
+        db.all::<(UserId, String)>(&stmt)
+            .await?
+            .into_iter()
+            .collect()
     };
     Ok(entries
         .into_iter()

@@ -31,7 +31,7 @@ pub async fn restore_unit(
     let stmt = Query::update()
         .table(InventoryItems::Table)
         .values([
-            (InventoryItems::Status, row.previous_status.clone().into()),
+            (InventoryItems::Status, row.previous_status.into()),
             (
                 InventoryItems::StorageLocation,
                 row.previous_location.clone().into(),
@@ -55,7 +55,7 @@ pub async fn restore_unit(
             ),
             (
                 InventoryItems::SoldPlatform,
-                row.previous_sold_platform.clone().into(),
+                row.previous_sold_platform.into(),
             ),
             (InventoryItems::UpdatedAt, row.previous_updated_at.into()),
         ])

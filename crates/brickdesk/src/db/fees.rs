@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 
 use super::Conn;
 use super::{Backend, Db, DbError, Tx, now, stored_time};
+use crate::domain::InventoryItemId;
 
 /// `financial_events`
 #[derive(Iden, Clone, Copy)]
@@ -211,8 +212,8 @@ pub async fn count_unreadable(conn: &mut Conn<'_>) -> Result<i64, DbError> {
 pub async fn fees_for_export(
     db: &Db,
     rows: &[super::inventory::InventoryRow],
-) -> Result<std::collections::HashMap<i64, UnitFeesRow>, DbError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+) -> Result<std::collections::HashMap<InventoryItemId, UnitFeesRow>, DbError> {
+    let ids: Vec<InventoryItemId> = rows.iter().map(|r| r.id).collect();
     fees_for_units(&mut Conn::Db(db), &ids).await
 }
 
@@ -222,7 +223,7 @@ pub async fn oldest_amazon_order(db: &Db) -> Result<Option<OffsetDateTime>, DbEr
     let stmt = Query::select()
         .expr(Expr::col(Orders::OrderDate).min())
         .from(Orders::Table)
-        .and_where(Expr::col(Orders::Platform).eq("amazon"))
+        .and_where(Expr::col(Orders::Platform).eq(crate::domain::Platform::Amazon))
         .to_owned();
     Ok(db.one::<(Option<OffsetDateTime>,)>(&stmt).await?.0)
 }

@@ -3,12 +3,12 @@
 //! fill them. Nothing here writes.
 
 use sea_query::{Expr, ExprTrait, Order, Query};
-use time::OffsetDateTime;
 
+use super::inventory::{InventoryRow, ROW_COLUMNS};
 use super::orders::{self, select_orders};
 use super::schema::{AmazonAsinMappings, InventoryItems, OrderItemLinks, Orders};
 use super::{Db, DbError};
-use crate::domain::{InventoryStatus, Platform, UiStatus};
+use crate::domain::{Condition, InventoryStatus, Platform, UiStatus};
 
 /// Amazon orders in some UI statuses, oldest first (they are picked and
 /// given the oldest units first). `only` narrows to some order ids.
@@ -62,7 +62,7 @@ pub enum Scope<'a> {
 pub async fn mappings_for(
     db: &Db,
     asins: &[String],
-) -> Result<Vec<(String, String, String)>, DbError> {
+) -> Result<Vec<(String, String, Condition)>, DbError> {
     if asins.is_empty() {
         return Ok(Vec::new());
     }
@@ -78,55 +78,20 @@ pub async fn mappings_for(
     db.all(&stmt).await
 }
 
-/// A unit as the plan and the dialog show it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct StockUnitRow {
-    /// Row id.
-    pub id: i64,
-    /// Set number.
-    pub set_number: String,
-    /// Set name.
-    pub item_name: String,
-    /// `New` or `Used`.
-    pub condition: String,
-    /// Status.
-    pub status: String,
-    /// Storage location.
-    pub storage_location: Option<String>,
-    /// Cost in minor units.
-    pub cost_minor: Option<i64>,
-    /// Currency.
-    pub currency: String,
-    /// When added (FIFO order).
-    pub created_at: OffsetDateTime,
-}
-
-const STOCK_COLUMNS: [InventoryItems; 9] = [
-    InventoryItems::Id,
-    InventoryItems::SetNumber,
-    InventoryItems::ItemName,
-    InventoryItems::Condition,
-    InventoryItems::Status,
-    InventoryItems::StorageLocation,
-    InventoryItems::CostMinor,
-    InventoryItems::Currency,
-    InventoryItems::CreatedAt,
-];
-
 /// Sellable (BACKLOG or LISTED), unlinked units of some set numbers, in
 /// FIFO order.
-pub async fn sellable_units(db: &Db, set_numbers: &[String]) -> Result<Vec<StockUnitRow>, DbError> {
+pub async fn sellable_units(db: &Db, set_numbers: &[String]) -> Result<Vec<InventoryRow>, DbError> {
     if set_numbers.is_empty() {
         return Ok(Vec::new());
     }
     let stmt = Query::select()
-        .columns(STOCK_COLUMNS)
+        .columns(ROW_COLUMNS)
         .from(InventoryItems::Table)
         .and_where(Expr::col(InventoryItems::SetNumber).is_in(set_numbers.iter().cloned()))
-        .and_where(Expr::col(InventoryItems::Status).is_in([
-            InventoryStatus::Backlog.as_str(),
-            InventoryStatus::Listed.as_str(),
-        ]))
+        .and_where(
+            Expr::col(InventoryItems::Status)
+                .is_in([InventoryStatus::Backlog, InventoryStatus::Listed]),
+        )
         .and_where(
             Expr::col(InventoryItems::Id).not_in_subquery(
                 Query::select()
@@ -137,19 +102,6 @@ pub async fn sellable_units(db: &Db, set_numbers: &[String]) -> Result<Vec<Stock
         )
         .order_by(InventoryItems::CreatedAt, Order::Asc)
         .order_by(InventoryItems::Id, Order::Asc)
-        .to_owned();
-    db.all(&stmt).await
-}
-
-/// Some units by id.
-pub async fn units_by_id(db: &Db, ids: &[i64]) -> Result<Vec<StockUnitRow>, DbError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let stmt = Query::select()
-        .columns(STOCK_COLUMNS)
-        .from(InventoryItems::Table)
-        .and_where(Expr::col(InventoryItems::Id).is_in(ids.iter().copied()))
         .to_owned();
     db.all(&stmt).await
 }

@@ -1,59 +1,75 @@
 //! Inventory units.
 
 use sea_query::{Expr, ExprTrait, InsertStatement, LikeExpr, Order, Query, SelectStatement};
+use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 use super::schema::InventoryItems;
 use super::{Db, DbError, Tx, now, stored_time};
 use crate::domain::location::natural_sort_key;
-use crate::domain::{Condition, InventoryItemId, InventoryStatus};
+use crate::domain::{Condition, Currency, InventoryItemId, InventoryStatus, Platform};
 
 pub use crate::domain::inventory::NewUnit;
 
-/// A unit as stored.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// A unit as stored: the one model of an inventory unit. Serialized, it
+/// is a unit's JSON shape in every API.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Serialize)]
 pub struct InventoryRow {
     /// Row id.
-    pub id: i64,
+    pub id: InventoryItemId,
     /// LEGO set number.
     pub set_number: String,
     /// Set name.
     pub item_name: String,
-    /// `New` or `Used`.
-    pub condition: String,
-    /// Status (stored value, e.g. `LISTED`).
-    pub status: String,
+    /// Condition.
+    pub condition: Condition,
+    /// Status.
+    pub status: InventoryStatus,
     /// Storage location.
     pub storage_location: Option<String>,
     /// Cost in minor units.
     pub cost_minor: Option<i64>,
     /// Listing price in minor units.
     pub listing_price_minor: Option<i64>,
-    /// Currency code.
-    pub currency: String,
+    /// Currency of cost and prices.
+    pub currency: Currency,
     /// SKU.
     pub sku: Option<String>,
     /// External id.
     pub external_id: Option<String>,
     /// Purchase date.
+    #[serde(serialize_with = "date_text")]
     pub purchase_date: Option<Date>,
     /// Notes.
     pub notes: Option<String>,
     /// When added (FIFO order).
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// Last change.
+    #[serde(skip)]
     pub updated_at: OffsetDateTime,
     /// When sold.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub sold_at: Option<OffsetDateTime>,
     /// Sold price in minor units.
     pub sold_price_minor: Option<i64>,
     /// Order the unit was sold in.
     pub sold_order_ref: Option<String>,
     /// Platform it was sold on.
-    pub sold_platform: Option<String>,
+    #[serde(skip)]
+    pub sold_platform: Option<Platform>,
 }
 
-const ROW_COLUMNS: [InventoryItems; 19] = [
+/// A date as `2026-01-31`, the way the API has always written it.
+fn date_text<S: serde::Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    match date {
+        Some(d) => s.collect_str(d),
+        None => s.serialize_none(),
+    }
+}
+
+/// The columns of [`InventoryRow`], in its order.
+pub(crate) const ROW_COLUMNS: [InventoryItems; 19] = [
     InventoryItems::Id,
     InventoryItems::SetNumber,
     InventoryItems::ItemName,
@@ -159,8 +175,8 @@ pub(crate) fn insert_statement<'u>(
 /// Adds a unit and returns its id.
 pub async fn insert(tx: &mut Tx, unit: &NewUnit) -> Result<InventoryItemId, DbError> {
     let stmt = insert_statement([unit], now());
-    let (id,): (i64,) = tx.one(&stmt).await?;
-    InventoryItemId::new(id).map_err(|_| DbError::NotFound("inventory id"))
+    let (id,): (InventoryItemId,) = tx.one(&stmt).await?;
+    Ok(id)
 }
 
 /// Number of units, optionally only those in one status.
@@ -169,7 +185,7 @@ pub async fn count(db: &Db, status: Option<InventoryStatus>) -> Result<i64, DbEr
     stmt.expr(Expr::col(InventoryItems::Id).count())
         .from(InventoryItems::Table);
     if let Some(s) = status {
-        stmt.and_where(Expr::col(InventoryItems::Status).eq(s.as_str()));
+        stmt.and_where(Expr::col(InventoryItems::Status).eq(s));
     }
     let (n,): (i64,) = db.one(&stmt).await?;
     Ok(n)
@@ -219,13 +235,13 @@ fn apply_filters(stmt: &mut SelectStatement, q: &InventoryQuery) {
         stmt.and_where(Expr::col(InventoryItems::SearchText).like(pattern));
     }
     if let Some(s) = q.status {
-        stmt.and_where(Expr::col(InventoryItems::Status).eq(s.as_str()));
+        stmt.and_where(Expr::col(InventoryItems::Status).eq(s));
     }
     if q.sellable_unlinked {
-        stmt.and_where(Expr::col(InventoryItems::Status).is_in([
-            InventoryStatus::Backlog.as_str(),
-            InventoryStatus::Listed.as_str(),
-        ]))
+        stmt.and_where(
+            Expr::col(InventoryItems::Status)
+                .is_in([InventoryStatus::Backlog, InventoryStatus::Listed]),
+        )
         .and_where(
             Expr::col(InventoryItems::Id).not_in_subquery(
                 Query::select()
@@ -236,7 +252,7 @@ fn apply_filters(stmt: &mut SelectStatement, q: &InventoryQuery) {
         );
     }
     if let Some(c) = q.condition {
-        stmt.and_where(Expr::col(InventoryItems::Condition).eq(c.as_str()));
+        stmt.and_where(Expr::col(InventoryItems::Condition).eq(c));
     }
     if let Some(l) = q
         .location
@@ -308,7 +324,7 @@ pub async fn get(db: &Db, id: InventoryItemId) -> Result<Option<InventoryRow>, D
     let stmt = Query::select()
         .columns(ROW_COLUMNS)
         .from(InventoryItems::Table)
-        .and_where(Expr::col(InventoryItems::Id).eq(id.get()))
+        .and_where(Expr::col(InventoryItems::Id).eq(id))
         .to_owned();
     db.optional(&stmt).await
 }
@@ -318,7 +334,7 @@ pub async fn get_in(tx: &mut Tx, id: InventoryItemId) -> Result<Option<Inventory
     let stmt = Query::select()
         .columns(ROW_COLUMNS)
         .from(InventoryItems::Table)
-        .and_where(Expr::col(InventoryItems::Id).eq(id.get()))
+        .and_where(Expr::col(InventoryItems::Id).eq(id))
         .to_owned();
     tx.optional(&stmt).await
 }
@@ -374,7 +390,7 @@ pub async fn update(tx: &mut Tx, id: InventoryItemId, unit: &NewUnit) -> Result<
             (InventoryItems::Notes, unit.notes.clone().into()),
             (InventoryItems::UpdatedAt, now().into()),
         ])
-        .and_where(Expr::col(InventoryItems::Id).eq(id.get()))
+        .and_where(Expr::col(InventoryItems::Id).eq(id))
         .to_owned();
     Ok(tx.execute(&stmt).await? == 1)
 }

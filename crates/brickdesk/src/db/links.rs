@@ -86,11 +86,11 @@ pub async fn insert_many(
 }
 
 /// Inventory units linked to a line, by unit index.
-pub async fn units_of(db: &Db, item: OrderItemId) -> Result<Vec<(i64, i64)>, DbError> {
+pub async fn units_of(db: &Db, item: OrderItemId) -> Result<Vec<(i64, InventoryItemId)>, DbError> {
     let stmt = Query::select()
         .columns([OrderItemLinks::UnitIndex, OrderItemLinks::InventoryItemId])
         .from(OrderItemLinks::Table)
-        .and_where(Expr::col(OrderItemLinks::OrderItemId).eq(item.get()))
+        .and_where(Expr::col(OrderItemLinks::OrderItemId).eq(item))
         .order_by(OrderItemLinks::UnitIndex, sea_query::Order::Asc)
         .to_owned();
     db.all(&stmt).await
@@ -101,7 +101,7 @@ pub async fn count_for_item(tx: &mut Tx, item: OrderItemId) -> Result<i64, DbErr
     let stmt = Query::select()
         .expr(Expr::col(OrderItemLinks::Id).count())
         .from(OrderItemLinks::Table)
-        .and_where(Expr::col(OrderItemLinks::OrderItemId).eq(item.get()))
+        .and_where(Expr::col(OrderItemLinks::OrderItemId).eq(item))
         .to_owned();
     Ok(tx.one::<(i64,)>(&stmt).await?.0)
 }
@@ -111,7 +111,7 @@ pub async fn unit_is_linked(tx: &mut Tx, unit: InventoryItemId) -> Result<bool, 
     let stmt = Query::select()
         .expr(Expr::col(OrderItemLinks::Id).count())
         .from(OrderItemLinks::Table)
-        .and_where(Expr::col(OrderItemLinks::InventoryItemId).eq(unit.get()))
+        .and_where(Expr::col(OrderItemLinks::InventoryItemId).eq(unit))
         .to_owned();
     Ok(tx.one::<(i64,)>(&stmt).await?.0 > 0)
 }

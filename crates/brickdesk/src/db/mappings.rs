@@ -63,7 +63,7 @@ pub struct MappingRow {
     /// Set number it maps to.
     pub set_number: String,
     /// Condition it maps to.
-    pub condition: String,
+    pub condition: Condition,
     /// When created.
     pub created_at: OffsetDateTime,
 }

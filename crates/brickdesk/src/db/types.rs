@@ -130,6 +130,8 @@ text_column_by_parse!(
     Role => "role",
     JobKind => "job kind",
     JobState => "job state",
+    crate::domain::fees::FeeState => "fee state",
+    crate::domain::fees::Category => "fee category",
 );
 
 impl TextColumn for Currency {
@@ -153,6 +155,8 @@ text_columns!(
     Currency,
     JobKind,
     JobState,
+    crate::domain::fees::FeeState,
+    crate::domain::fees::Category,
 );
 id_columns!(OrderId, OrderItemId, InventoryItemId, UserId, JobId);
 

@@ -13,25 +13,13 @@ use crate::domain::UserId;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
     /// Row id.
-    pub id: i64,
+    pub id: UserId,
     /// Sign-in name.
     pub username: String,
     /// Argon2 PHC string.
     pub password_hash: String,
-    /// `owner` or `staff`.
-    pub role: String,
-}
-
-impl UserRow {
-    /// The typed id.
-    pub fn user_id(&self) -> Result<UserId, DbError> {
-        UserId::new(self.id).map_err(|_| DbError::NotFound("user id"))
-    }
-
-    /// The typed role (an unknown stored role gets the smaller one).
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Staff)
-    }
+    /// What the user may do.
+    pub role: Role,
 }
 
 fn user_columns() -> [Users; 4] {
@@ -61,8 +49,8 @@ pub async fn create(
         ])
         .returning_col(Users::Id)
         .to_owned();
-    let (id,): (i64,) = tx.one(&stmt).await?;
-    UserId::new(id).map_err(|_| DbError::NotFound("user id"))
+    let (id,): (UserId,) = tx.one(&stmt).await?;
+    Ok(id)
 }
 
 /// Number of users (inside a transaction, for the first-owner check).
@@ -125,7 +113,7 @@ pub async fn create_session_at(
         ])
         .values_panic([
             digest.into(),
-            user.get().into(),
+            user.into(),
             at.into(),
             at.into(),
             (at + idle).into(),
@@ -139,11 +127,11 @@ pub async fn create_session_at(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionUser {
     /// User id.
-    pub id: i64,
+    pub id: UserId,
     /// Username.
     pub username: String,
-    /// Role (stored value).
-    pub role: String,
+    /// What the user may do.
+    pub role: Role,
     /// Last request seen on the session.
     pub last_seen_at: OffsetDateTime,
 }
@@ -210,7 +198,7 @@ pub async fn create_token(
             ApiTokens::UserId,
             ApiTokens::CreatedAt,
         ])
-        .values_panic([name.into(), digest.into(), user.get().into(), now().into()])
+        .values_panic([name.into(), digest.into(), user.into(), now().into()])
         .returning_col(ApiTokens::Id)
         .to_owned();
     Ok(tx.one::<(i64,)>(&stmt).await?.0)
@@ -284,7 +272,7 @@ pub async fn sole_owner(db: &Db) -> Result<Option<UserRow>, DbError> {
     let stmt = Query::select()
         .columns(user_columns())
         .from(Users::Table)
-        .and_where(Expr::col(Users::Role).eq(Role::Owner.as_str()))
+        .and_where(Expr::col(Users::Role).eq(Role::Owner))
         .and_where(Expr::col(Users::DisabledAt).is_null())
         .limit(2)
         .to_owned();

@@ -99,7 +99,7 @@ pub fn from_plan(plan: &Plan, tz: &Tz, at: OffsetDateTime) -> PickList {
             let mut rows: Vec<PickRow> = Vec::new();
             for fill in &pl.fills {
                 let source = FillSource::of(fill);
-                let info = fill.unit().and_then(|u| plan.units.get(&u.get()));
+                let info = fill.unit().and_then(|u| plan.units.get(&u));
                 let reason = match fill {
                     Fill::Unfilled(why) => Some(why.message()),
                     Fill::Linked(_) | Fill::Recommended(_) => None,

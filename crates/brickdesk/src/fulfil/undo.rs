@@ -19,7 +19,7 @@ use crate::db::fees;
 use crate::db::orders::{Refresh, refresh_match_counts};
 use crate::db::{Db, DbError, Tx, audit};
 use crate::domain::confirmation::{OrderUndoFacts, UndoBlocker, UnitUndoFacts, undo_blockers};
-use crate::domain::{OrderId, UserId, WorkflowStatus};
+use crate::domain::{InventoryItemId, InventoryStatus, OrderId, UserId, WorkflowStatus};
 
 /// A batch with its orders, units and what blocks its undo.
 #[derive(Debug, Clone, Serialize)]
@@ -46,11 +46,11 @@ pub struct BatchReview {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReviewUnit {
     /// The unit.
-    pub inventory_item_id: i64,
+    pub inventory_item_id: InventoryItemId,
     /// Order row id.
-    pub order_id: i64,
+    pub order_id: OrderId,
     /// Status before.
-    pub previous_status: String,
+    pub previous_status: InventoryStatus,
     /// Location before.
     pub previous_location: Option<String>,
 }
@@ -148,7 +148,7 @@ pub async fn undo(db: &Db, id: i64, by: Option<UserId>) -> Result<BatchReview, U
         entity_type: "inventory_item",
         entity_id: Some(u.inventory_item_id.to_string()),
         details: json!({
-            "order": orders.iter().find(|o| o.order_id.get() == u.order_id).map(|o| &o.platform_order_id),
+            "order": orders.iter().find(|o| o.order_id == u.order_id).map(|o| &o.platform_order_id),
             "batch": id, "status": u.previous_status,
             "from": batch.archive_location, "to": u.previous_location,
         }),
@@ -171,7 +171,8 @@ async fn blockers(
     if batch.undone_at.is_some() {
         return Ok(undo_blockers(true, &batch.archive_location, &[], &[]));
     }
-    let ids: Vec<i64> = units.iter().map(|u| u.inventory_item_id).collect();
+    let unit_ids: Vec<InventoryItemId> = units.iter().map(|u| u.inventory_item_id).collect();
+    let ids: Vec<i64> = unit_ids.iter().map(|u| u.get()).collect();
     let now: HashMap<i64, UnitState> = store::unit_states(conn, &ids, lock)
         .await?
         .into_iter()
@@ -182,7 +183,7 @@ async fn blockers(
         .into_iter()
         .map(|l| (l.order_item_id, l.inventory_item_id))
         .collect();
-    let with_fees = fees::fees_for_units(conn, &ids).await?;
+    let with_fees = fees::fees_for_units(conn, &unit_ids).await?;
     let order_ids: Vec<OrderId> = orders.iter().map(|o| o.order_id).collect();
     let workflow: HashMap<OrderId, Option<WorkflowStatus>> =
         store::workflow_statuses(conn, &order_ids)
@@ -192,13 +193,13 @@ async fn blockers(
     let unit_facts: Vec<UnitUndoFacts> = units
         .iter()
         .map(|u| UnitUndoFacts {
-            unit: u.inventory_item_id,
+            unit: u.inventory_item_id.get(),
             link_created: u.link_created,
             confirmed_updated_at: u.confirmed_updated_at,
             now: now
-                .get(&u.inventory_item_id)
+                .get(&u.inventory_item_id.get())
                 .map(|n| (n.status.clone(), n.updated_at, n.storage_location.clone())),
-            link_present: links.contains(&(u.order_item_id, u.inventory_item_id)),
+            link_present: links.contains(&(u.order_item_id.get(), u.inventory_item_id.get())),
             has_fees: with_fees.contains_key(&u.inventory_item_id),
         })
         .collect();
@@ -230,7 +231,9 @@ async fn apply(
         if !store::restore_unit(tx, u, archive_location).await? {
             return Ok(false);
         }
-        if u.link_created && !store::delete_link(tx, u.order_item_id, u.inventory_item_id).await? {
+        if u.link_created
+            && !store::delete_link(tx, u.order_item_id.get(), u.inventory_item_id.get()).await?
+        {
             return Ok(false);
         }
     }

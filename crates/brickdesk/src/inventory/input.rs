@@ -6,8 +6,8 @@ use time::Date;
 use time::macros::format_description;
 
 use crate::db::inventory::{InventoryRow, NewUnit};
+use crate::domain::Money;
 use crate::domain::inventory::{UnitDraft, UnitFault, UnitField, validate_unit};
-use crate::domain::{Currency, Money};
 
 /// Editable fields of a unit, as text. Money is a decimal (`599.99`,
 /// `£1,234.50`), dates ISO (`2026-01-31`).
@@ -144,20 +144,19 @@ impl UnitInput {
 
     /// The editable fields of a stored unit, as the form shows them.
     pub fn from_row(row: &InventoryRow) -> UnitInput {
-        let currency = Currency::parse(&row.currency).unwrap_or(Currency::GBP);
         let money = |m: Option<i64>| {
-            m.map(|v| Money::from_minor(v, currency).to_plain_string())
+            m.map(|v| Money::from_minor(v, row.currency).to_plain_string())
                 .unwrap_or_default()
         };
         UnitInput {
             set_number: row.set_number.clone(),
             item_name: row.item_name.clone(),
-            condition: row.condition.clone(),
-            status: row.status.clone(),
+            condition: row.condition.to_string(),
+            status: row.status.to_string(),
             storage_location: row.storage_location.clone().unwrap_or_default(),
             cost: money(row.cost_minor),
             listing_price: money(row.listing_price_minor),
-            currency: row.currency.clone(),
+            currency: row.currency.to_string(),
             sku: row.sku.clone().unwrap_or_default(),
             external_id: row.external_id.clone().unwrap_or_default(),
             purchase_date: row.purchase_date.map(|d| d.to_string()).unwrap_or_default(),

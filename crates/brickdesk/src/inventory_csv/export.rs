@@ -7,8 +7,9 @@ use time::format_description::well_known::Rfc3339;
 use super::{Column, formula};
 use crate::db::fees::UnitFeesRow;
 use crate::db::inventory::InventoryRow;
+use crate::domain::InventoryItemId;
+use crate::domain::Money;
 use crate::domain::fees::Category;
-use crate::domain::{Currency, Money};
 
 /// Columns export adds after the importable ones. They describe a sale and
 /// are not imported (the importer lists them as ignored).
@@ -45,7 +46,7 @@ pub enum ExportError {
 }
 
 fn row_fields(row: &InventoryRow, fees: Option<&UnitFeesRow>) -> Result<Vec<String>, ExportError> {
-    let currency = Currency::parse(&row.currency).unwrap_or(Currency::GBP);
+    let currency = row.currency;
     let amount = |m: Option<i64>| {
         m.map(|m| Money::from_minor(m, currency).to_plain_string())
             .unwrap_or_default()
@@ -56,12 +57,12 @@ fn row_fields(row: &InventoryRow, fees: Option<&UnitFeesRow>) -> Result<Vec<Stri
         fields.push(match col {
             Column::SetNumber => row.set_number.clone(),
             Column::ItemName => row.item_name.clone(),
-            Column::Condition => row.condition.clone(),
-            Column::Status => row.status.clone(),
+            Column::Condition => row.condition.to_string(),
+            Column::Status => row.status.to_string(),
             Column::StorageLocation => text(&row.storage_location),
             Column::Cost => amount(row.cost_minor),
             Column::ListingPrice => amount(row.listing_price_minor),
-            Column::Currency => row.currency.clone(),
+            Column::Currency => row.currency.to_string(),
             Column::Sku => text(&row.sku),
             Column::ExternalId => text(&row.external_id),
             Column::PurchaseDate => row.purchase_date.map(|d| d.to_string()).unwrap_or_default(),
@@ -75,12 +76,16 @@ fn row_fields(row: &InventoryRow, fees: Option<&UnitFeesRow>) -> Result<Vec<Stri
     });
     fields.push(amount(row.sold_price_minor));
     fields.push(text(&row.sold_order_ref));
-    fields.push(text(&row.sold_platform));
+    fields.push(
+        row.sold_platform
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
+    );
     match fees {
         Some(f) => {
-            let fee_currency = Currency::parse(&f.currency).unwrap_or(currency);
+            let fee_currency = f.currency;
             let money = |m: i64| Money::from_minor(m, fee_currency).to_plain_string();
-            fields.push(f.state.clone());
+            fields.push(f.state.as_str().to_owned());
             fields.extend(Category::ALL.iter().map(|c| money(f.get(*c))));
             fields.push(money(f.total_fees_minor));
             fields.push(money(f.net_minor));
@@ -102,7 +107,7 @@ fn row_fields(row: &InventoryRow, fees: Option<&UnitFeesRow>) -> Result<Vec<Stri
 /// `fees` holds the reconciled fees of units that have them.
 pub fn export(
     rows: &[InventoryRow],
-    fees: &HashMap<i64, UnitFeesRow>,
+    fees: &HashMap<InventoryItemId, UnitFeesRow>,
 ) -> Result<Vec<u8>, ExportError> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {

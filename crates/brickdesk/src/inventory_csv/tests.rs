@@ -2,7 +2,7 @@ use time::macros::{date, datetime};
 
 use super::*;
 use crate::db::inventory::InventoryRow;
-use crate::domain::{Condition, Currency, InventoryStatus};
+use crate::domain::{Condition, Currency, InventoryItemId, InventoryStatus};
 
 const HEADER: &str = "set_number,item_name,condition,status,storage_location,cost,listing_price,sku,purchase_date,notes";
 
@@ -191,15 +191,15 @@ fn currency_column_sets_the_scale_and_symbol() {
 
 fn stored(i: i64, notes: Option<&str>) -> InventoryRow {
     InventoryRow {
-        id: i,
+        id: InventoryItemId::new(i).expect("positive id"),
         set_number: format!("7519{i}"),
         item_name: "Falcon, \"UCS\"".into(),
-        condition: "Used".into(),
-        status: "NOT YET RECEIVED".into(),
+        condition: Condition::Used,
+        status: InventoryStatus::NotYetReceived,
         storage_location: Some("A-10".into()),
         cost_minor: Some(123_456),
         listing_price_minor: None,
-        currency: "GBP".into(),
+        currency: Currency::GBP,
         sku: Some(format!("SKU-{i}")),
         external_id: (i % 2 == 0).then(|| format!("EXT-{i}")),
         purchase_date: Some(date!(2025 - 12 - 31)),
@@ -236,12 +236,12 @@ fn export_reads_back_to_equal_units() {
     for (unit, row) in units.iter().zip(&rows) {
         assert_eq!(unit.set_number, row.set_number);
         assert_eq!(unit.item_name, row.item_name);
-        assert_eq!(unit.condition.as_str(), row.condition);
-        assert_eq!(unit.status.as_str(), row.status);
+        assert_eq!(unit.condition, row.condition);
+        assert_eq!(unit.status, row.status);
         assert_eq!(unit.storage_location, row.storage_location);
         assert_eq!(unit.cost_minor, row.cost_minor);
         assert_eq!(unit.listing_price_minor, row.listing_price_minor);
-        assert_eq!(unit.currency.as_str(), row.currency);
+        assert_eq!(unit.currency, row.currency);
         assert_eq!(unit.sku, row.sku);
         assert_eq!(unit.external_id, row.external_id);
         assert_eq!(unit.purchase_date, row.purchase_date);

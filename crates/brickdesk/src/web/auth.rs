@@ -153,9 +153,9 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Curren
         // A bad token is an error, not an anonymous request.
         let row = row.ok_or(AppError::Unauthorized)?;
         let user = CurrentUser {
-            id: row.user_id()?,
-            username: row.username.clone(),
-            role: row.role(),
+            id: row.id,
+            username: row.username,
+            role: row.role,
             via_token: true,
         };
         state.tokens.put(digest, user.clone());
@@ -174,11 +174,10 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Curren
         // GET may cause, so idle sessions expire and active ones do not.
         db::users::touch_session(&state.db, &digest, SESSION_IDLE).await?;
     }
-    let id = UserId::new(found.id).map_err(|e| AppError::Internal(e.into()))?;
     Ok(Some(CurrentUser {
-        id,
+        id: found.id,
         username: found.username,
-        role: Role::parse(&found.role).unwrap_or(Role::Staff),
+        role: found.role,
         via_token: false,
     }))
 }

@@ -129,9 +129,8 @@ pub struct UnitFeesView {
     pub events: Vec<EventShareView>,
 }
 
-fn money(minor: i64, currency: &str) -> String {
-    let c = crate::domain::Currency::parse(currency).unwrap_or(crate::domain::Currency::GBP);
-    crate::domain::Money::from_minor(minor, c).to_string()
+fn money(minor: i64, currency: crate::domain::Currency) -> String {
+    crate::domain::Money::from_minor(minor, currency).to_string()
 }
 
 /// The fee section of a unit's page: `None` for units never sold.
@@ -139,7 +138,7 @@ pub async fn unit_fees_view(
     db: &db::Db,
     unit: &db::inventory::InventoryRow,
 ) -> Result<Option<UnitFeesView>, AppError> {
-    use crate::domain::fees::{Category, FeeState};
+    use crate::domain::fees::Category;
     let Some(row) = db::fees::fees_of(db, unit.id).await? else {
         return Ok(unit.sold_at.is_some().then(|| UnitFeesView {
             state: "No fee data yet",
@@ -151,7 +150,7 @@ pub async fn unit_fees_view(
             events: Vec::new(),
         }));
     };
-    let cur = row.currency.as_str();
+    let cur = row.currency;
     let rows = Category::ALL
         .iter()
         .filter(|c| **c == Category::Principal || row.get(**c) != 0)
@@ -189,7 +188,7 @@ pub async fn unit_fees_view(
         .collect();
     let profit = profit(unit, &row).map(|p| money(p, cur));
     Ok(Some(UnitFeesView {
-        state: FeeState::parse(&row.state).map_or("Fees not posted yet", FeeState::label),
+        state: row.state.label(),
         rows,
         total_fees: money(row.total_fees_minor, cur),
         net: money(row.net_minor, cur),

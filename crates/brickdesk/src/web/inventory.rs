@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::paging::{PageRequest, optional_filter};
 use super::routes::{Access, Routes};
 use crate::db::inventory::{InventoryQuery, InventoryRow, SortBy};
-use crate::domain::{Condition, Currency, InventoryStatus, Money};
+use crate::domain::{Condition, Currency, InventoryItemId, InventoryStatus, Money};
 
 /// Routes of this module.
 pub fn router() -> Routes {
@@ -94,71 +94,42 @@ impl ListParams {
     }
 }
 
-/// A unit as the JSON API returns it.
+/// A unit as every JSON API returns it (inventory, confirm dialog): the
+/// stored unit, plus its reconciled fees on single-unit reads.
 #[derive(Debug, Clone, Serialize)]
 pub struct UnitJson {
-    id: i64,
-    set_number: String,
-    item_name: String,
-    condition: String,
-    status: String,
-    storage_location: Option<String>,
-    cost_minor: Option<i64>,
-    listing_price_minor: Option<i64>,
-    currency: String,
-    sku: Option<String>,
-    external_id: Option<String>,
-    purchase_date: Option<String>,
-    notes: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    created_at: time::OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    sold_at: Option<time::OffsetDateTime>,
-    sold_price_minor: Option<i64>,
-    sold_order_ref: Option<String>,
+    #[serde(flatten)]
+    unit: InventoryRow,
     /// Reconciled Amazon fees and profit (single-unit reads only).
     #[serde(skip_serializing_if = "Option::is_none")]
     fees: Option<crate::web::fees::UnitFeesJson>,
 }
 
 impl From<InventoryRow> for UnitJson {
-    fn from(r: InventoryRow) -> Self {
-        UnitJson {
-            id: r.id,
-            set_number: r.set_number,
-            item_name: r.item_name,
-            condition: r.condition,
-            status: r.status,
-            storage_location: r.storage_location,
-            cost_minor: r.cost_minor,
-            listing_price_minor: r.listing_price_minor,
-            currency: r.currency,
-            sku: r.sku,
-            external_id: r.external_id,
-            purchase_date: r.purchase_date.map(|d| d.to_string()),
-            notes: r.notes,
-            created_at: r.created_at,
-            sold_at: r.sold_at,
-            sold_price_minor: r.sold_price_minor,
-            sold_order_ref: r.sold_order_ref,
-            fees: None,
-        }
+    fn from(unit: InventoryRow) -> Self {
+        UnitJson { unit, fees: None }
     }
 }
 
-/// A unit as a table row or detail page shows it.
+impl From<&InventoryRow> for UnitJson {
+    fn from(unit: &InventoryRow) -> Self {
+        UnitJson::from(unit.clone())
+    }
+}
+
+/// A unit as a table row, detail page or popover shows it.
 #[derive(Debug, Clone)]
 pub struct UnitView {
     /// Id.
-    pub id: i64,
+    pub id: InventoryItemId,
     /// Set number.
     pub set_number: String,
     /// Name.
     pub item_name: String,
     /// Condition.
-    pub condition: String,
+    pub condition: Condition,
     /// Status label.
-    pub status: String,
+    pub status: InventoryStatus,
     /// Status badge class.
     pub status_class: &'static str,
     /// Location or "—".
@@ -175,32 +146,31 @@ pub struct UnitView {
     pub notes: String,
 }
 
-fn money_text(minor: Option<i64>, currency: &str) -> String {
-    let c = Currency::parse(currency).unwrap_or(Currency::GBP);
+fn money_text(minor: Option<i64>, currency: Currency) -> String {
     minor
-        .map(|m| Money::from_minor(m, c).to_string())
+        .map(|m| Money::from_minor(m, currency).to_string())
         .unwrap_or_else(|| "—".to_owned())
 }
 
 impl From<&InventoryRow> for UnitView {
     fn from(r: &InventoryRow) -> Self {
-        let status_class = match InventoryStatus::parse(&r.status) {
-            Some(InventoryStatus::Listed) => "blue",
-            Some(InventoryStatus::Backlog) => "yellow",
-            Some(InventoryStatus::Sold) => "green",
-            Some(InventoryStatus::Returned) => "red",
-            _ => "grey",
+        let status_class = match r.status {
+            InventoryStatus::Listed => "blue",
+            InventoryStatus::Backlog => "yellow",
+            InventoryStatus::Sold => "green",
+            InventoryStatus::Returned => "red",
+            InventoryStatus::NotYetReceived => "grey",
         };
         UnitView {
             id: r.id,
             set_number: r.set_number.clone(),
             item_name: r.item_name.clone(),
-            condition: r.condition.clone(),
-            status: r.status.clone(),
+            condition: r.condition,
+            status: r.status,
             status_class,
             location: r.storage_location.clone().unwrap_or_else(|| "—".to_owned()),
-            cost: money_text(r.cost_minor, &r.currency),
-            price: money_text(r.listing_price_minor, &r.currency),
+            cost: money_text(r.cost_minor, r.currency),
+            price: money_text(r.listing_price_minor, r.currency),
             sku: r.sku.clone().unwrap_or_default(),
             added: r.created_at.date().to_string(),
             notes: r.notes.clone().unwrap_or_default(),

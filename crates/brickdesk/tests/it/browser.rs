@@ -341,7 +341,7 @@ mod inventory {
         };
         let (found, total) = db::inventory::list(&app.db, &q).await.expect("list");
         assert_eq!(total, 1);
-        assert_eq!(found[0].status, "LISTED");
+        assert_eq!(found[0].status.as_str(), "LISTED");
         assert_eq!(found[0].listing_price_minor, Some(59_999));
         b.client.clone().close().await.expect("close browser");
     }

@@ -5,6 +5,7 @@
 
 use brickdesk::amazon::fees;
 use brickdesk::db::{self, Db};
+use brickdesk::domain::InventoryItemId;
 use brickdesk::domain::fees::Category;
 use spapi_sim::seller::{Component, EventItem};
 use spapi_sim::{
@@ -104,7 +105,7 @@ pub fn shipment(
 /// Writes `order` as synced and its units as sold and linked (what the
 /// confirm flow leaves behind), each costing `cost`. Returns the unit ids
 /// of each line, by unit index.
-pub async fn sell(db: &Db, order: &SimOrder, cost: i64) -> Vec<Vec<i64>> {
+pub async fn sell(db: &Db, order: &SimOrder, cost: i64) -> Vec<Vec<InventoryItemId>> {
     use brickdesk::db::inventory::NewUnit;
     use brickdesk::db::orders::{NewOrder, NewOrderItem};
     use brickdesk::domain::{Condition, Currency, InventoryStatus, Money, Platform};
@@ -187,7 +188,7 @@ pub async fn sell(db: &Db, order: &SimOrder, cost: i64) -> Vec<Vec<i64>> {
             )
             .await
             .expect("link");
-            units.push(unit.get());
+            units.push(unit);
         }
         out.push(units);
     }
@@ -236,7 +237,7 @@ pub async fn fetch(db: &Db, sim: &RunningSim) -> fees::SyncProgress {
     job.fetch
 }
 
-async fn fees_of(db: &Db, unit: i64) -> db::fees::UnitFeesRow {
+async fn fees_of(db: &Db, unit: InventoryItemId) -> db::fees::UnitFeesRow {
     db::fees::fees_of(db, unit)
         .await
         .expect("read fees")
@@ -281,7 +282,7 @@ async fn a_multi_quantity_line_is_split_to_the_penny(db: &Db) {
         col(|r| r.net_minor).iter().sum::<i64>(),
         3000 + 499 - 536 - 700
     );
-    assert!(rows.iter().all(|r| r.state == "reconciled"));
+    assert!(rows.iter().all(|r| r.state.as_str() == "reconciled"));
     assert_eq!(db::fees::count_missing(db).await.expect("missing"), 0);
     sim.shutdown().await.expect("stop sim");
 }
@@ -327,7 +328,7 @@ async fn a_refund_after_reconciliation_lands_on_the_same_unit(db: &Db) {
     assert_eq!(after.commission_minor, 0);
     assert_eq!(after.refund_commission_minor, -91);
     assert_eq!(after.net_minor, -91);
-    assert_eq!(after.state, "reconciled");
+    assert_eq!(after.state.as_str(), "reconciled");
     let history = db::fees::entries_of_unit(db, unit).await.expect("entries");
     let kinds: Vec<_> = history.iter().map(|e| e.event_type.as_str()).collect();
     assert!(

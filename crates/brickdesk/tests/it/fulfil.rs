@@ -275,10 +275,7 @@ async fn assert_match_state_is_current(db: &Db, platform_order_id: &str) {
             .expect("links");
     let mut linked_lines = 0;
     for l in &lines {
-        let linked = links
-            .iter()
-            .filter(|k| k.order_item_id == l.id.get())
-            .count() as i64;
+        let linked = links.iter().filter(|k| k.order_item_id == l.id).count() as i64;
         assert_eq!(l.link_count, linked, "line {}", l.platform_item_id);
         let full = l.quantity > 0 && linked >= l.quantity;
         assert_eq!(
@@ -414,7 +411,7 @@ async fn confirm_then_undo_restores_everything(db: &Db) {
             .await
             .expect("get")
             .expect("unit");
-        assert_eq!(u.status, "SOLD");
+        assert_eq!(u.status.as_str(), "SOLD");
         assert_eq!(u.storage_location.as_deref(), Some("SOLD-TEST"));
         assert_eq!(u.sold_price_minor, Some(59_999));
         assert!(u.sold_at.is_some() && u.sold_order_ref.is_some());

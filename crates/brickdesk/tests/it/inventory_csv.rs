@@ -203,7 +203,7 @@ async fn export_then_import_into_a_fresh_database_gives_equal_units(db: &Db) {
     let comparable = |rows: &[InventoryRow]| -> Vec<InventoryRow> {
         rows.iter()
             .map(|r| InventoryRow {
-                id: 0,
+                id: brickdesk::domain::InventoryItemId::new(1).expect("id"),
                 updated_at: r.created_at,
                 ..r.clone()
             })

@@ -67,10 +67,7 @@ async fn reference_summaries(db: &Db) -> HashMap<String, MatchSummary> {
                 .expect("order");
             assert_eq!(alone.as_ref(), Some(&o.order));
             let statuses = lines.iter().filter(|l| l.order_id == o.id).map(|l| {
-                let linked = links
-                    .iter()
-                    .filter(|k| k.order_item_id == l.id.get())
-                    .count() as i64;
+                let linked = links.iter().filter(|k| k.order_item_id == l.id).count() as i64;
                 let mapped = l.asin.as_ref().is_some_and(|a| mappings.contains(a));
                 let reference = line_match_status(l.asin.as_deref(), mapped, l.quantity, linked);
                 assert_eq!(l.link_count, linked, "links of line {}", l.platform_item_id);
@@ -424,7 +421,10 @@ async fn api_maps_an_asin_and_links_the_chosen_unit() {
     let item = OrderItemId::new(line["id"].as_i64().expect("line id")).expect("id");
     assert_eq!(
         db::links::units_of(&app.db, item).await.expect("links"),
-        [(0, chosen)]
+        [(
+            0,
+            brickdesk::domain::InventoryItemId::new(chosen).expect("id")
+        )]
     );
     let again = owner
         .post(format!("{}/api/amazon/asin-mappings", app.address))

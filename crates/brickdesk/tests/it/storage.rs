@@ -258,7 +258,7 @@ async fn link_unique_per_unit(db: &Db) {
     );
     drop(tx);
     let links = db::links::units_of(db, item).await.expect("links");
-    assert_eq!(links, [(0, u.get())]);
+    assert_eq!(links, [(0, u)]);
 }
 
 async fn rollback_leaves_nothing(db: &Db) {

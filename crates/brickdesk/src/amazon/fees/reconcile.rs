@@ -14,7 +14,7 @@ use crate::db::fees::{CandidateRow, EntryRow, EventRow, UnitFeesRow};
 use crate::db::{self, Db, Tx, audit};
 use crate::domain::fees::{Category, FeeState, FeeSummary, LineEvent, UnitEntry, allocate_line};
 use crate::domain::sync::provisional_sku;
-use crate::domain::{Currency, UserId};
+use crate::domain::{Currency, InventoryItemId, UserId};
 
 /// A unit's figures as the preview and the API show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -22,7 +22,7 @@ pub struct Figures {
     /// `not_posted`, `reconciled` or `zero`.
     pub state: &'static str,
     /// Currency of the amounts.
-    pub currency: String,
+    pub currency: Currency,
     /// Item price received.
     pub gross_minor: i64,
     /// Shipping credit.
@@ -38,10 +38,10 @@ pub struct Figures {
 }
 
 impl Figures {
-    fn from_summary(s: &FeeSummary, currency: &str) -> Figures {
+    fn from_summary(s: &FeeSummary, currency: Currency) -> Figures {
         Figures {
             state: s.state.as_str(),
-            currency: currency.to_owned(),
+            currency,
             gross_minor: s.gross(),
             shipping_credit_minor: s.shipping_credit(),
             other_charges_minor: s.get(Category::OtherCharge),
@@ -57,8 +57,8 @@ impl Figures {
     /// The figures of a stored row.
     pub fn from_row(r: &UnitFeesRow) -> Figures {
         Figures {
-            state: FeeState::parse(&r.state).map_or("not_posted", FeeState::as_str),
-            currency: r.currency.clone(),
+            state: r.state.as_str(),
+            currency: r.currency,
             gross_minor: r.gross_minor,
             shipping_credit_minor: r.shipping_credit_minor,
             other_charges_minor: r.other_charges_minor,
@@ -76,7 +76,7 @@ impl Figures {
 #[derive(Debug, Clone, Serialize)]
 pub struct UnitChange {
     /// The unit.
-    pub inventory_item_id: i64,
+    pub inventory_item_id: InventoryItemId,
     /// Set number.
     pub set_number: String,
     /// Name.
@@ -97,7 +97,7 @@ pub struct UnitChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {
     /// The unit.
-    pub inventory_item_id: i64,
+    pub inventory_item_id: InventoryItemId,
     /// Amazon's order id.
     pub amazon_order_id: String,
     /// Why, in plain words.
@@ -128,23 +128,23 @@ fn unchanged(
     let Some(row) = stored else {
         return false;
     };
-    let before: BTreeSet<(i64, &str, &str, i64)> = stored_entries
+    let before: BTreeSet<(i64, Category, &str, i64)> = stored_entries
         .iter()
         .map(|e| {
             (
                 e.financial_event_id,
-                e.category.as_str(),
+                e.category,
                 e.amount_type.as_str(),
                 e.amount_minor,
             )
         })
         .collect();
-    let after: BTreeSet<(i64, &str, &str, i64)> = entries
+    let after: BTreeSet<(i64, Category, &str, i64)> = entries
         .iter()
         .map(|e| {
             (
                 e.event_id,
-                e.component.category.as_str(),
+                e.component.category,
                 e.component.amount_type.as_str(),
                 e.component.minor,
             )
@@ -197,9 +197,9 @@ pub async fn plan(conn: &mut Conn<'_>) -> Result<Plan, FeeError> {
             }
         }
     }
-    let unit_ids: Vec<i64> = candidates.iter().map(|c| c.inventory_item_id).collect();
+    let unit_ids: Vec<InventoryItemId> = candidates.iter().map(|c| c.inventory_item_id).collect();
     let stored = db::fees::fees_for_units(conn, &unit_ids).await?;
-    let mut stored_entries: HashMap<i64, Vec<EntryRow>> = HashMap::new();
+    let mut stored_entries: HashMap<InventoryItemId, Vec<EntryRow>> = HashMap::new();
     for e in db::fees::entries_of(conn, &unit_ids).await? {
         stored_entries
             .entry(e.inventory_item_id)
@@ -284,8 +284,8 @@ pub async fn plan(conn: &mut Conn<'_>) -> Result<Plan, FeeError> {
             if entries.is_empty() && current.is_none() {
                 continue;
             }
-            let currency = currency.map_or_else(|| unit.currency.clone(), |c| c.to_string());
-            let new = Figures::from_summary(&summary, &currency);
+            let currency = currency.unwrap_or(unit.currency);
+            let new = Figures::from_summary(&summary, currency);
             let old_entries = stored_entries
                 .get(&unit.inventory_item_id)
                 .map(Vec::as_slice)
@@ -375,8 +375,8 @@ pub async fn apply(tx: &mut Tx, user: Option<UserId>) -> Result<RunReport, FeeEr
         .changes
         .iter()
         .map(|c| db::fees::UnitFeesWrite {
-            unit_id: c.inventory_item_id,
-            currency: &c.new.currency,
+            unit_id: c.inventory_item_id.get(),
+            currency: c.new.currency.as_str(),
             summary: &c.summary,
             entries: &c.entries,
         })

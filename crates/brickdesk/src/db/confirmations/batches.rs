@@ -8,7 +8,9 @@ use super::super::Conn;
 use super::super::orders;
 use super::super::{Db, DbError, Tx, now};
 use super::{ConfirmationBatches, ConfirmationOrders, ConfirmationUnits, UnitState};
-use crate::domain::{OrderId, UserId, WorkflowStatus};
+use crate::domain::{
+    InventoryItemId, InventoryStatus, OrderId, OrderItemId, Platform, UserId, WorkflowStatus,
+};
 
 /// Starts a batch (its own small transaction; the orders follow in theirs).
 pub async fn create_batch(
@@ -244,17 +246,17 @@ pub async fn batch_orders(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ConfirmedUnitRow {
     /// Order row id.
-    pub order_id: i64,
+    pub order_id: OrderId,
     /// Line id.
-    pub order_item_id: i64,
+    pub order_item_id: OrderItemId,
     /// Unit index on the line.
     pub unit_index: i64,
     /// The unit.
-    pub inventory_item_id: i64,
+    pub inventory_item_id: InventoryItemId,
     /// Whether the confirmation wrote the link.
     pub link_created: bool,
     /// Status before.
-    pub previous_status: String,
+    pub previous_status: InventoryStatus,
     /// Location before.
     pub previous_location: Option<String>,
     /// Sort key before.
@@ -268,7 +270,7 @@ pub struct ConfirmedUnitRow {
     /// Order reference before.
     pub previous_sold_order_ref: Option<String>,
     /// Platform before.
-    pub previous_sold_platform: Option<String>,
+    pub previous_sold_platform: Option<Platform>,
     /// updated_at before.
     pub previous_updated_at: OffsetDateTime,
     /// updated_at the confirmation wrote.

@@ -9,7 +9,8 @@ use time::OffsetDateTime;
 use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, Orders};
 use super::super::{Db, DbError, Tx, now};
 use super::{Conn, FinancialEvents};
-use crate::domain::fees::{Category, FeeSummary, UnitEntry};
+use crate::domain::fees::{Category, FeeState, FeeSummary, UnitEntry};
+use crate::domain::{Currency, InventoryItemId, InventoryStatus, Platform};
 
 /// `unit_fees`
 #[derive(Iden, Clone, Copy)]
@@ -64,15 +65,15 @@ fn category_column(c: Category) -> UnitFees {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CandidateRow {
     /// The unit.
-    pub inventory_item_id: i64,
+    pub inventory_item_id: InventoryItemId,
     /// Its status (SOLD or RETURNED).
-    pub status: String,
+    pub status: InventoryStatus,
     /// Set number.
     pub set_number: String,
     /// Name.
     pub item_name: String,
     /// The unit's currency.
-    pub currency: String,
+    pub currency: Currency,
     /// What it cost.
     pub cost_minor: Option<i64>,
     /// Amazon's OrderItemId of the line.
@@ -110,7 +111,7 @@ fn linked_amazon_units() -> SelectStatement {
             Orders::Table,
             Expr::col((Orders::Table, Orders::Id)).equals((OrderItems::Table, OrderItems::OrderId)),
         )
-        .and_where(Expr::col((Orders::Table, Orders::Platform)).eq("amazon"))
+        .and_where(Expr::col((Orders::Table, Orders::Platform)).eq(Platform::Amazon))
         .to_owned()
 }
 
@@ -138,7 +139,8 @@ pub async fn reconciliation_candidates(conn: &mut Conn<'_>) -> Result<Vec<Candid
         .column((OrderItemLinks::Table, OrderItemLinks::UnitIndex))
         .column((Orders::Table, Orders::PlatformOrderId))
         .and_where(
-            Expr::col((InventoryItems::Table, InventoryItems::Status)).is_in(["SOLD", "RETURNED"]),
+            Expr::col((InventoryItems::Table, InventoryItems::Status))
+                .is_in([InventoryStatus::Sold, InventoryStatus::Returned]),
         )
         .order_by((Orders::Table, Orders::PlatformOrderId), Order::Asc)
         .order_by((OrderItems::Table, OrderItems::Id), Order::Asc)
@@ -154,11 +156,11 @@ pub async fn reconciliation_candidates(conn: &mut Conn<'_>) -> Result<Vec<Candid
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UnitFeesRow {
     /// The unit.
-    pub inventory_item_id: i64,
-    /// `not_posted`, `reconciled` or `zero`.
-    pub state: String,
+    pub inventory_item_id: InventoryItemId,
+    /// Whether its fees are known.
+    pub state: FeeState,
     /// Currency of the amounts.
-    pub currency: String,
+    pub currency: Currency,
     /// Principal.
     pub gross_minor: i64,
     /// Shipping credit.
@@ -223,8 +225,8 @@ const FEE_COLUMNS: [UnitFees; 15] = [
 /// Stored figures of some units, by unit id.
 pub async fn fees_for_units(
     conn: &mut Conn<'_>,
-    unit_ids: &[i64],
-) -> Result<HashMap<i64, UnitFeesRow>, DbError> {
+    unit_ids: &[InventoryItemId],
+) -> Result<HashMap<InventoryItemId, UnitFeesRow>, DbError> {
     let mut out = HashMap::new();
     for chunk in unit_ids.chunks(500) {
         let stmt = Query::select()
@@ -240,7 +242,7 @@ pub async fn fees_for_units(
 }
 
 /// One unit's stored figures.
-pub async fn fees_of(db: &Db, unit_id: i64) -> Result<Option<UnitFeesRow>, DbError> {
+pub async fn fees_of(db: &Db, unit_id: InventoryItemId) -> Result<Option<UnitFeesRow>, DbError> {
     Ok(fees_for_units(&mut Conn::Db(db), &[unit_id])
         .await?
         .remove(&unit_id))
@@ -250,11 +252,11 @@ pub async fn fees_of(db: &Db, unit_id: i64) -> Result<Option<UnitFeesRow>, DbErr
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, sqlx::FromRow)]
 pub struct EntryRow {
     /// The unit.
-    pub inventory_item_id: i64,
+    pub inventory_item_id: InventoryItemId,
     /// The event.
     pub financial_event_id: i64,
-    /// Category (stored value).
-    pub category: String,
+    /// Category.
+    pub category: Category,
     /// Amazon's type.
     pub amount_type: String,
     /// The share.
@@ -262,7 +264,10 @@ pub struct EntryRow {
 }
 
 /// Stored entries of some units.
-pub async fn entries_of(conn: &mut Conn<'_>, unit_ids: &[i64]) -> Result<Vec<EntryRow>, DbError> {
+pub async fn entries_of(
+    conn: &mut Conn<'_>,
+    unit_ids: &[InventoryItemId],
+) -> Result<Vec<EntryRow>, DbError> {
     let mut out = Vec::new();
     for chunk in unit_ids.chunks(500) {
         let stmt = Query::select()
@@ -292,8 +297,8 @@ pub struct UnitEntryView {
     pub posted_at: Option<OffsetDateTime>,
     /// The order.
     pub amazon_order_id: Option<String>,
-    /// Category (stored value).
-    pub category: String,
+    /// Category.
+    pub category: Category,
     /// Amazon's type.
     pub amount_type: String,
     /// The unit's share.
@@ -301,7 +306,10 @@ pub struct UnitEntryView {
 }
 
 /// A unit's entries with their events, oldest event first.
-pub async fn entries_of_unit(db: &Db, unit_id: i64) -> Result<Vec<UnitEntryView>, DbError> {
+pub async fn entries_of_unit(
+    db: &Db,
+    unit_id: InventoryItemId,
+) -> Result<Vec<UnitEntryView>, DbError> {
     let stmt = Query::select()
         .column((UnitFeeEntries::Table, UnitFeeEntries::FinancialEventId))
         .columns([
@@ -466,11 +474,13 @@ pub async fn count_missing_in(conn: &mut Conn<'_>) -> Result<i64, DbError> {
             Expr::col((UnitFees::Table, UnitFees::InventoryItemId))
                 .equals((InventoryItems::Table, InventoryItems::Id)),
         )
-        .and_where(Expr::col((InventoryItems::Table, InventoryItems::Status)).eq("SOLD"))
+        .and_where(
+            Expr::col((InventoryItems::Table, InventoryItems::Status)).eq(InventoryStatus::Sold),
+        )
         .and_where(
             Expr::col((UnitFees::Table, UnitFees::State))
                 .is_null()
-                .or(Expr::col((UnitFees::Table, UnitFees::State)).eq("not_posted")),
+                .or(Expr::col((UnitFees::Table, UnitFees::State)).eq(FeeState::NotPosted)),
         )
         .to_owned();
     Ok(conn.one::<(i64,)>(&stmt).await?.0)
@@ -489,14 +499,14 @@ pub async fn mark_sold(
     let stmt = Query::update()
         .table(InventoryItems::Table)
         .values([
-            (InventoryItems::Status, "SOLD".into()),
+            (InventoryItems::Status, InventoryStatus::Sold.into()),
             (
                 InventoryItems::SoldAt,
                 super::super::stored_time(sold_at).into(),
             ),
             (InventoryItems::SoldPriceMinor, sold_price_minor.into()),
             (InventoryItems::SoldOrderRef, order_ref.into()),
-            (InventoryItems::SoldPlatform, "amazon".into()),
+            (InventoryItems::SoldPlatform, Platform::Amazon.into()),
             (InventoryItems::UpdatedAt, now().into()),
         ])
         .and_where(Expr::col(InventoryItems::Id).eq(unit_id))

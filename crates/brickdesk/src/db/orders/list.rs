@@ -5,6 +5,7 @@ use sea_query::{Alias, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement}
 use time::OffsetDateTime;
 
 use super::super::exec::IntegersInlined;
+use super::super::inventory::{InventoryRow, ROW_COLUMNS};
 use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, OrderStatusCounts, Orders};
 use super::super::{Backend, Db, DbError, like_contains};
 use super::model::{self, ORDER_COLUMNS, OrderLine, select_lines};
@@ -365,34 +366,23 @@ pub async fn lines_for_item(db: &Db, item: OrderItemId) -> Result<Option<OrderLi
     db.optional(&stmt).await
 }
 
-/// A unit linked to a line.
+/// A unit linked to a line: the link and the whole unit.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LinkedUnitRow {
     /// The line.
-    pub order_item_id: i64,
+    pub order_item_id: OrderItemId,
     /// Which unit of the line (0-based).
     pub unit_index: i64,
-    /// The inventory unit.
-    pub inventory_item_id: i64,
     /// How it was linked.
     pub link_method: String,
     /// When.
     pub linked_at: OffsetDateTime,
-    /// Unit's set number.
-    pub set_number: String,
-    /// Unit's name.
-    pub item_name: String,
-    /// Unit's condition.
-    pub condition: String,
-    /// Unit's location.
-    pub storage_location: Option<String>,
-    /// Unit's cost.
-    pub cost_minor: Option<i64>,
-    /// Unit's currency.
-    pub currency: String,
+    /// The unit.
+    #[sqlx(flatten)]
+    pub unit: InventoryRow,
 }
 
-/// Units linked to some lines, with the facts the popover shows.
+/// Units linked to some lines, by line and unit index.
 pub async fn links_for_items(db: &Db, item_ids: &[i64]) -> Result<Vec<LinkedUnitRow>, DbError> {
     if item_ids.is_empty() {
         return Ok(Vec::new());
@@ -400,15 +390,9 @@ pub async fn links_for_items(db: &Db, item_ids: &[i64]) -> Result<Vec<LinkedUnit
     let stmt = Query::select()
         .column((OrderItemLinks::Table, OrderItemLinks::OrderItemId))
         .column((OrderItemLinks::Table, OrderItemLinks::UnitIndex))
-        .column((OrderItemLinks::Table, OrderItemLinks::InventoryItemId))
         .column((OrderItemLinks::Table, OrderItemLinks::LinkMethod))
         .column((OrderItemLinks::Table, OrderItemLinks::LinkedAt))
-        .column((InventoryItems::Table, InventoryItems::SetNumber))
-        .column((InventoryItems::Table, InventoryItems::ItemName))
-        .column((InventoryItems::Table, InventoryItems::Condition))
-        .column((InventoryItems::Table, InventoryItems::StorageLocation))
-        .column((InventoryItems::Table, InventoryItems::CostMinor))
-        .column((InventoryItems::Table, InventoryItems::Currency))
+        .columns(ROW_COLUMNS.map(|c| (InventoryItems::Table, c)))
         .from(OrderItemLinks::Table)
         .inner_join(
             InventoryItems::Table,

@@ -192,7 +192,7 @@ async fn sign_in(
         );
     };
     state.throttle.succeeded(&user_key);
-    start_session(&state, &headers, user.user_id()?, &form.next, "sign_in").await
+    start_session(&state, &headers, user.id, &form.next, "sign_in").await
 }
 
 async fn sign_out(

@@ -12,9 +12,10 @@ use crate::domain::fulfilment::Fill;
 use crate::domain::{Currency, MatchStatus, OrderItemId, UiStatus};
 use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, OrderChoice};
 use crate::fulfil::undo::{self, BatchReview};
-use crate::fulfil::{FillSource, Scope, UnitInfo, load_plan, picklist};
+use crate::fulfil::{FillSource, Scope, load_plan, picklist};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::{Path, Query};
+use crate::web::inventory::UnitJson;
 use crate::web::json::ApiJson;
 use crate::web::{AppError, AppState};
 
@@ -53,32 +54,6 @@ pub async fn picking_list(
         other => Err(AppError::BadRequest(format!(
             "format must be json or pdf, not '{other}'"
         ))),
-    }
-}
-
-/// A unit as the confirm API shows it.
-#[derive(Serialize)]
-pub struct UnitJson {
-    id: i64,
-    set_number: String,
-    item_name: String,
-    condition: String,
-    storage_location: Option<String>,
-    cost_minor: Option<i64>,
-    currency: String,
-}
-
-impl From<&UnitInfo> for UnitJson {
-    fn from(u: &UnitInfo) -> Self {
-        UnitJson {
-            id: u.id,
-            set_number: u.set_number.clone(),
-            item_name: u.item_name.clone(),
-            condition: u.condition.clone(),
-            storage_location: u.storage_location.clone(),
-            cost_minor: u.cost_minor,
-            currency: u.currency.clone(),
-        }
     }
 }
 
@@ -169,7 +144,7 @@ pub async fn candidates(State(state): State<AppState>) -> Result<Json<Candidates
                                 source: FillSource::of(f),
                                 unit: f
                                     .unit()
-                                    .and_then(|u| plan.units.get(&u.get()))
+                                    .and_then(|u| plan.units.get(&u))
                                     .map(UnitJson::from),
                                 message,
                             }
@@ -181,9 +156,9 @@ pub async fn candidates(State(state): State<AppState>) -> Result<Json<Candidates
                         .map(|(set, cond)| {
                             plan.stock
                                 .iter()
-                                .filter(|u| &u.set_number == set && u.condition == cond.as_str())
+                                .filter(|u| &u.set_number == set && u.condition == *cond)
                                 .take(MAX_CANDIDATES)
-                                .map(|u| UnitJson::from(&UnitInfo::from(u)))
+                                .map(UnitJson::from)
                                 .collect()
                         })
                         .unwrap_or_default(),

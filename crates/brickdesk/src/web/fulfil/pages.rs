@@ -13,12 +13,13 @@ use time::macros::format_description;
 
 use super::default_archive;
 use crate::db;
+use crate::db::inventory::InventoryRow;
 use crate::domain::fulfilment::Fill;
 use crate::domain::platform::buyer_label;
 use crate::domain::{Currency, Money, OrderItemId, Platform};
 use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, OrderChoice};
 use crate::fulfil::undo::{self, BatchReview};
-use crate::fulfil::{Plan, Scope, UnitInfo, load_plan};
+use crate::fulfil::{Plan, Scope, load_plan};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::{Form, Path, Query};
 use crate::web::paging::PageRequest;
@@ -35,7 +36,7 @@ fn money(minor: Option<i64>, currency: Option<Currency>) -> String {
     minor.map_or_else(|| "—".to_owned(), |m| Money::from_minor(m, c).to_string())
 }
 
-fn unit_label(u: &UnitInfo) -> String {
+fn unit_label(u: &InventoryRow) -> String {
     format!(
         "#{} {} {} ({}) — {}",
         u.id,
@@ -135,16 +136,13 @@ fn views(plan: &Plan, show_names: bool) -> Vec<OrderView> {
                     .lines
                     .iter()
                     .map(|l| {
-                        let candidates: Vec<&UnitInfo> = l
+                        let candidates: Vec<&InventoryRow> = l
                             .mapping
                             .as_ref()
                             .map(|(set, cond)| {
                                 plan.stock
                                     .iter()
-                                    .filter(|u| {
-                                        &u.set_number == set && u.condition == cond.as_str()
-                                    })
-                                    .filter_map(|u| plan.units.get(&u.id))
+                                    .filter(|u| &u.set_number == set && u.condition == *cond)
                                     .take(super::api::MAX_CANDIDATES)
                                     .collect()
                             })
@@ -181,7 +179,7 @@ fn slot(
     index: usize,
     fill: Fill,
     plan: &Plan,
-    candidates: &[&UnitInfo],
+    candidates: &[&InventoryRow],
 ) -> SlotView {
     let field = format!("unit-{line}-{index}");
     match fill {
@@ -189,7 +187,7 @@ fn slot(
             field,
             linked: Some(
                 plan.units
-                    .get(&u.get())
+                    .get(&u)
                     .map_or_else(|| format!("#{u}"), unit_label),
             ),
             options: Vec::new(),
@@ -200,21 +198,16 @@ fn slot(
                 value: u.get(),
                 label: plan
                     .units
-                    .get(&u.get())
+                    .get(&u)
                     .map_or_else(|| format!("#{u}"), unit_label)
                     + " (oldest, recommended)",
                 selected: true,
             }];
-            options.extend(
-                candidates
-                    .iter()
-                    .filter(|c| c.id != u.get())
-                    .map(|c| OptionView {
-                        value: c.id,
-                        label: unit_label(c),
-                        selected: false,
-                    }),
-            );
+            options.extend(candidates.iter().filter(|c| c.id != u).map(|c| OptionView {
+                value: c.id.get(),
+                label: unit_label(c),
+                selected: false,
+            }));
             SlotView {
                 field,
                 linked: None,

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use super::history::{self, HistoryLine};
 use super::{ListParams, UnitView};
 use crate::db;
-use crate::domain::{Condition, Currency, InventoryItemId, InventoryStatus};
+use crate::domain::{Condition, InventoryItemId, InventoryStatus};
 use crate::inventory::{self, FieldErrors, InventoryError, UnitInput};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::{Form, Path, Query};
@@ -193,7 +193,7 @@ pub async fn edit_unit_form(
     html(
         StatusCode::OK,
         &FormPage::new(
-            Some(row.id),
+            Some(row.id.get()),
             UnitInput::from_row(&row),
             FieldErrors::default(),
             None,
@@ -254,7 +254,7 @@ pub async fn show_unit(
         )
     });
     let fees = crate::web::fees::unit_fees_view(&state.db, &row).await?;
-    let currency = Currency::parse(&row.currency).unwrap_or(Currency::GBP);
+    let currency = row.currency;
     let page = DetailPage {
         unit: UnitView::from(&row),
         sold,

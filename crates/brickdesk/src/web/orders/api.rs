@@ -155,7 +155,7 @@ impl From<MappingRow> for MappingJson {
         MappingJson {
             asin: m.asin,
             set_number: m.set_number,
-            condition: m.condition,
+            condition: m.condition.to_string(),
             created_at: m.created_at,
         }
     }

@@ -15,6 +15,7 @@ use crate::domain::{
     Currency, MatchStatus, MatchSummary, Money, OrderId, OrderItemId, Platform, UiStatus,
     WorkflowStatus,
 };
+use crate::web::inventory::UnitView;
 
 /// An order with its lines and the units linked to them.
 pub struct LoadedOrder {
@@ -42,7 +43,7 @@ pub async fn load(db: &Db, q: &OrderListQuery) -> Result<(Vec<LoadedOrder>, Orde
     let mut links_by_line: HashMap<i64, Vec<LinkedUnitRow>> = HashMap::new();
     for link in links {
         links_by_line
-            .entry(link.order_item_id)
+            .entry(link.order_item_id.get())
             .or_default()
             .push(link);
     }
@@ -61,11 +62,6 @@ pub async fn load(db: &Db, q: &OrderListQuery) -> Result<(Vec<LoadedOrder>, Orde
         })
         .collect();
     Ok((loaded, total))
-}
-
-fn currency_of(code: Option<&str>) -> Currency {
-    code.and_then(|c| Currency::parse(c).ok())
-        .unwrap_or(Currency::GBP)
 }
 
 /// The currency an amount is shown in: one stored without its currency
@@ -130,7 +126,7 @@ impl From<LoadedOrder> for OrderJson {
                 let mine: Vec<&LinkedUnitRow> = l
                     .links
                     .iter()
-                    .filter(|k| k.order_item_id == line.id.get())
+                    .filter(|k| k.order_item_id == line.id)
                     .collect();
                 let c = shown_in(line.currency);
                 ItemJson {
@@ -150,8 +146,8 @@ impl From<LoadedOrder> for OrderJson {
                     total_price_minor: line.line_price_minor,
                     currency: line.currency,
                     condition: line.condition,
-                    inventory_item_id: mine.first().map(|k| k.inventory_item_id),
-                    linked_inventory_item_ids: mine.iter().map(|k| k.inventory_item_id).collect(),
+                    inventory_item_id: mine.first().map(|k| k.unit.id.get()),
+                    linked_inventory_item_ids: mine.iter().map(|k| k.unit.id.get()).collect(),
                     amazon_linked_at: mine.first().map(|k| k.linked_at),
                     amazon_link_method: mine.first().map(|k| k.link_method.clone()),
                     match_status: line.match_status,
@@ -178,20 +174,6 @@ impl From<LoadedOrder> for OrderJson {
             items,
         }
     }
-}
-
-/// A linked unit in the popover.
-pub struct LinkedView {
-    /// Unit id.
-    pub id: i64,
-    /// "75192 Millennium Falcon".
-    pub set: String,
-    /// Condition.
-    pub condition: String,
-    /// Location or "—".
-    pub location: String,
-    /// Formatted cost.
-    pub cost: String,
 }
 
 /// An order as a table row.
@@ -227,7 +209,7 @@ pub struct OrderView {
     /// Formatted total.
     pub total: String,
     /// Units linked to the order's lines.
-    pub linked: Vec<LinkedView>,
+    pub linked: Vec<UnitView>,
 }
 
 const DESCRIPTION_CHARS: usize = 60;
@@ -283,20 +265,7 @@ impl OrderView {
                 .total_minor
                 .map(|m| Money::from_minor(m, currency).to_string())
                 .unwrap_or_else(|| "—".to_owned()),
-            linked: l
-                .links
-                .iter()
-                .map(|k| LinkedView {
-                    id: k.inventory_item_id,
-                    set: format!("{} {}", k.set_number, k.item_name),
-                    condition: k.condition.clone(),
-                    location: k.storage_location.clone().unwrap_or_else(|| "—".to_owned()),
-                    cost: k
-                        .cost_minor
-                        .map(|c| Money::from_minor(c, currency_of(Some(&k.currency))).to_string())
-                        .unwrap_or_else(|| "—".to_owned()),
-                })
-                .collect(),
+            linked: l.links.iter().map(|k| UnitView::from(&k.unit)).collect(),
         }
     }
 }

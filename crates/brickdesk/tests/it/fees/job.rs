@@ -8,7 +8,7 @@ use std::time::Duration;
 use brickdesk::amazon::fees::{FeesJob, FeesParams, FeesStatus, Figures, RunReport};
 use brickdesk::db::jobs as store;
 use brickdesk::db::{self, Db};
-use brickdesk::domain::{JobId, JobState};
+use brickdesk::domain::{InventoryItemId, JobId, JobState};
 use brickdesk::jobs::{Job, Jobs};
 use spapi_sim::{FaultSpec, RunningSim};
 use time::OffsetDateTime;
@@ -20,7 +20,7 @@ use crate::helpers::on_both_backends;
 /// Two orders whose sales fall in different posted-date windows: one
 /// placed 300 days ago (so a first fetch has two windows), one five days
 /// ago; both sold. Returns the simulator and the units, in order.
-async fn seller(db: &Db) -> (RunningSim, Vec<i64>) {
+async fn seller(db: &Db) -> (RunningSim, Vec<InventoryItemId>) {
     let sim = sim().await;
     let mut old = order("203-0000051-0000051", &[("50000000000051", 2, 1999)]);
     old.created = OffsetDateTime::now_utc() - time::Duration::days(300);
@@ -40,12 +40,12 @@ async fn seller(db: &Db) -> (RunningSim, Vec<i64>) {
         s.add_event(old_sale);
         s.add_event(new_sale);
     });
-    let mut units: Vec<i64> = sell(db, &old, 900).await.concat();
+    let mut units: Vec<InventoryItemId> = sell(db, &old, 900).await.concat();
     units.extend(sell(db, &new, 2000).await.concat());
     (sim, units)
 }
 
-async fn figures(db: &Db, units: &[i64]) -> Vec<Option<Figures>> {
+async fn figures(db: &Db, units: &[InventoryItemId]) -> Vec<Option<Figures>> {
     let mut out = Vec::new();
     for unit in units {
         let row = db::fees::fees_of(db, *unit).await.expect("read fees");

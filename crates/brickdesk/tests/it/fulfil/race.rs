@@ -144,13 +144,13 @@ async fn race(t: TestDb) {
     .await
     .expect("units");
     for r in &rows {
-        match owner_of.get(&r.id) {
+        match owner_of.get(&r.id.get()) {
             Some(order) => {
-                assert_eq!(r.status, "SOLD");
+                assert_eq!(r.status.as_str(), "SOLD");
                 assert_eq!(r.sold_order_ref.as_deref(), Some(*order));
                 assert_eq!(r.storage_location.as_deref(), Some("SOLD-RACE"));
             }
-            None => assert_eq!(r.status, "LISTED", "unit {} untouched", r.id),
+            None => assert_eq!(r.status.as_str(), "LISTED", "unit {} untouched", r.id),
         }
     }
     let q = OrderListQuery {

@@ -168,7 +168,11 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
         .await
         .expect("get")
         .expect("u2");
-    assert_eq!(other.status, "LISTED", "the skipped order's unit stays");
+    assert_eq!(
+        other.status.as_str(),
+        "LISTED",
+        "the skipped order's unit stays"
+    );
     let done = db::orders::find_order(&app.db, Platform::Amazon, "203-1111111-1111111")
         .await
         .expect("o")

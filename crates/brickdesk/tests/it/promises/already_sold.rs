@@ -108,7 +108,7 @@ async fn already_sold_fails_that_order_only(t: TestDb) {
     // Order 1 takes the first unit: it is SOLD from now on.
     let first = confirm(&app, &token, vec![choice(1, lines[0], units[0])]).await;
     assert_eq!(confirmed(&first), [order_id(1)], "{first}");
-    assert_eq!(unit(db, units[0]).await.status, "SOLD");
+    assert_eq!(unit(db, units[0]).await.status.as_str(), "SOLD");
 
     // Order 2 names that unit; orders 3 and 4 name free ones.
     let out = confirm(

@@ -128,7 +128,7 @@ async fn seed(db: &Db, units: usize) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            db::fees::mark_sold(&mut tx, unit.get(), placed, Some(price), &order_id).await?;
+            db::fees::mark_sold(&mut tx, unit, placed, Some(price), &order_id).await?;
             db::links::insert(&mut tx, line, k, unit, db::links::LinkMethod::Confirm, None).await?;
         }
         let posted = placed + time::Duration::hours(1);

@@ -16,7 +16,7 @@ use crate::db::orders::{Order, OrderLine, lines_for_orders, links_for_items};
 use crate::db::{Db, DbError};
 use crate::domain::fifo::Unit;
 use crate::domain::fulfilment::{Fill, PlanLine, plan};
-use crate::domain::{Condition, InventoryItemId, OrderId, UiStatus};
+use crate::domain::{Condition, InventoryItemId, OrderId, OrderItemId, UiStatus};
 
 /// Ids per query: far below either engine's bound-parameter limit.
 const CHUNK: usize = 2_000;
@@ -95,7 +95,7 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
     for chunk in order_ids.chunks(CHUNK) {
         lines.extend(lines_for_orders(db, chunk).await?);
     }
-    let line_ids: Vec<i64> = lines.iter().map(|l| l.id.get()).collect();
+    let line_ids: Vec<OrderItemId> = lines.iter().map(|l| l.id).collect();
     let mut links = Vec::new();
     for chunk in line_ids.chunks(CHUNK) {
         links.extend(links_for_items(db, chunk).await?);
@@ -127,10 +127,10 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
 
     let mut units: HashMap<InventoryItemId, InventoryRow> =
         stock.iter().map(|u| (u.id, u.clone())).collect();
-    let mut linked_by_line: HashMap<i64, Vec<(i64, InventoryItemId)>> = HashMap::new();
+    let mut linked_by_line: HashMap<OrderItemId, Vec<(i64, InventoryItemId)>> = HashMap::new();
     for l in links {
         linked_by_line
-            .entry(l.order_item_id.get())
+            .entry(l.order_item_id)
             .or_default()
             .push((l.unit_index, l.unit.id));
         units.insert(l.unit.id, l.unit);
@@ -159,7 +159,7 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
             let asin = l.asin.as_deref().map(str::trim).filter(|a| !a.is_empty());
             PlanLine {
                 quantity: l.quantity,
-                linked: linked_by_line.remove(&l.id.get()).unwrap_or_default(),
+                linked: linked_by_line.remove(&l.id).unwrap_or_default(),
                 has_asin: asin.is_some(),
                 mapping: asin.and_then(|a| mappings.get(a).cloned()),
             }

@@ -19,7 +19,7 @@ use sea_query::{Expr, ExprTrait, Iden, Query};
 
 use super::schema::{InventoryItems, OrderItemLinks, Orders};
 use super::{DbError, Tx};
-use crate::domain::{InventoryStatus, WorkflowStatus};
+use crate::domain::{InventoryItemId, InventoryStatus, OrderItemId, WorkflowStatus};
 
 /// Puts a unit back as it was, only if nothing changed it since the
 /// confirmation. `false` when something did.
@@ -70,7 +70,11 @@ pub async fn restore_unit(
 }
 
 /// Removes the link of a unit to a line (written by the confirmation).
-pub async fn delete_link(tx: &mut Tx, order_item_id: i64, unit: i64) -> Result<bool, DbError> {
+pub async fn delete_link(
+    tx: &mut Tx,
+    order_item_id: OrderItemId,
+    unit: InventoryItemId,
+) -> Result<bool, DbError> {
     let stmt = Query::delete()
         .from_table(OrderItemLinks::Table)
         .and_where(Expr::col(OrderItemLinks::OrderItemId).eq(order_item_id))

@@ -28,6 +28,13 @@ impl LinkMethod {
             LinkMethod::Manual => "manual",
         }
     }
+
+    /// The method a stored value stands for.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::AsinMatcher, Self::Confirm, Self::Manual]
+            .into_iter()
+            .find(|m| m.as_str() == text)
+    }
 }
 
 /// Links unit `unit_index` (0-based) of a line to an inventory unit.
@@ -41,7 +48,7 @@ pub async fn insert(
     method: LinkMethod,
     by: Option<UserId>,
 ) -> Result<(), DbError> {
-    insert_many(tx, &[(item.get(), unit_index, unit.get())], method, by).await
+    insert_many(tx, &[(item, unit_index, unit)], method, by).await
 }
 
 /// Writes several links (line id, unit index, unit id) with one
@@ -50,7 +57,7 @@ pub async fn insert(
 /// recount.
 pub async fn insert_many(
     tx: &mut Tx,
-    links: &[(i64, i64, i64)],
+    links: &[(OrderItemId, i64, InventoryItemId)],
     method: LinkMethod,
     by: Option<UserId>,
 ) -> Result<(), DbError> {
@@ -72,13 +79,13 @@ pub async fn insert_many(
             item.into(),
             unit_index.into(),
             unit.into(),
-            method.as_str().into(),
+            method.into(),
             at.into(),
-            by.map(UserId::get).into(),
+            by.into(),
         ]);
     }
     tx.execute(&stmt).await?;
-    let mut lines: Vec<i64> = links.iter().map(|&(item, _, _)| item).collect();
+    let mut lines: Vec<OrderItemId> = links.iter().map(|&(item, _, _)| item).collect();
     lines.sort_unstable();
     lines.dedup();
     refresh_lines(tx, Lines::Ids(&lines)).await?;

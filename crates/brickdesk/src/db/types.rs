@@ -132,6 +132,7 @@ text_column_by_parse!(
     JobState => "job state",
     crate::domain::fees::FeeState => "fee state",
     crate::domain::fees::Category => "fee category",
+    crate::db::links::LinkMethod => "link method",
 );
 
 impl TextColumn for Currency {
@@ -157,6 +158,7 @@ text_columns!(
     JobState,
     crate::domain::fees::FeeState,
     crate::domain::fees::Category,
+    crate::db::links::LinkMethod,
 );
 id_columns!(OrderId, OrderItemId, InventoryItemId, UserId, JobId);
 

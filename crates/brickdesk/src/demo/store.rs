@@ -14,8 +14,8 @@ use crate::db::inventory::{NewUnit, insert_statement};
 use crate::db::links::{self, LinkMethod};
 use crate::db::orders::{self, Refresh};
 use crate::db::{self, Db, DbError, Tx};
-use crate::domain::OrderId;
 use crate::domain::location::archive_location;
+use crate::domain::{InventoryItemId, OrderId, OrderItemId};
 
 /// Units per INSERT (16 values each, well under both engines' limits).
 const UNITS_PER_INSERT: usize = 500;
@@ -40,10 +40,10 @@ pub async fn write(db: &Db, plan: &DemoPlan, tz: &Tz, done_key: &str) -> Result<
         .map(|s| (s.platform_order_id.as_str(), s))
         .collect();
     let rows: Vec<OrderId> = states.iter().map(|s| s.id).collect();
-    let line_of: HashMap<(OrderId, String), i64> = orders::lines_for_orders(db, &rows)
+    let line_of: HashMap<(OrderId, String), OrderItemId> = orders::lines_for_orders(db, &rows)
         .await?
         .into_iter()
-        .map(|l| ((l.order_id, l.platform_item_id), l.id.get()))
+        .map(|l| ((l.order_id, l.platform_item_id), l.id))
         .collect();
 
     let mut tx = db.begin().await?;
@@ -85,7 +85,8 @@ pub async fn write(db: &Db, plan: &DemoPlan, tz: &Tz, done_key: &str) -> Result<
         links::insert_many(&mut tx, chunk, LinkMethod::Confirm, None).await?;
     }
     let unit_states = sell::unit_states(&mut Conn::Tx(&mut tx), &sold_ids, false).await?;
-    let state_of: HashMap<i64, &sell::UnitState> = unit_states.iter().map(|u| (u.id, u)).collect();
+    let state_of: HashMap<InventoryItemId, &sell::UnitState> =
+        unit_states.iter().map(|u| (u.id, u)).collect();
     for (c, order, line_ids, units) in &per_order {
         let sales: Vec<Sale<'_>> = units
             .iter()
@@ -134,15 +135,16 @@ pub async fn write(db: &Db, plan: &DemoPlan, tz: &Tz, done_key: &str) -> Result<
 async fn insert_units<'u>(
     tx: &mut Tx,
     units: impl Iterator<Item = &'u NewUnit>,
-) -> Result<Vec<i64>, DbError> {
+) -> Result<Vec<InventoryItemId>, DbError> {
     let units: Vec<&NewUnit> = units.collect();
     let at = db::now();
     let mut ids = Vec::with_capacity(units.len());
     for chunk in units.chunks(UNITS_PER_INSERT) {
-        let rows: Vec<(i64,)> = tx.all(&insert_statement(chunk.iter().copied(), at)).await?;
+        let rows: Vec<(InventoryItemId,)> =
+            tx.all(&insert_statement(chunk.iter().copied(), at)).await?;
         // Ids are drawn in row order, but RETURNING may list them in any
         // order: sorted, they line up with the rows.
-        let mut new: Vec<i64> = rows.into_iter().map(|(id,)| id).collect();
+        let mut new: Vec<InventoryItemId> = rows.into_iter().map(|(id,)| id).collect();
         new.sort_unstable();
         ids.extend(new);
     }

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use time::OffsetDateTime;
 
-use super::{InventoryStatus, WorkflowStatus};
+use super::{InventoryItemId, InventoryStatus, WorkflowStatus};
 
 /// The units chosen for one line (they fill its unlinked units in order).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -277,19 +277,16 @@ pub enum Unsellable {
         /// The unit.
         unit: i64,
         /// Its status as stored.
-        status: String,
+        status: InventoryStatus,
     },
 }
 
 /// Why a unit cannot be sold now, or `None` when it can.
-pub fn unsellable(unit: i64, status: &str) -> Option<Unsellable> {
-    match InventoryStatus::parse(status) {
-        Some(InventoryStatus::Backlog | InventoryStatus::Listed) => None,
-        Some(InventoryStatus::Sold) => Some(Unsellable::AlreadySold(unit)),
-        _ => Some(Unsellable::Status {
-            unit,
-            status: status.to_owned(),
-        }),
+pub fn unsellable(unit: i64, status: InventoryStatus) -> Option<Unsellable> {
+    match status {
+        InventoryStatus::Backlog | InventoryStatus::Listed => None,
+        InventoryStatus::Sold => Some(Unsellable::AlreadySold(unit)),
+        _ => Some(Unsellable::Status { unit, status }),
     }
 }
 
@@ -297,13 +294,13 @@ pub fn unsellable(unit: i64, status: &str) -> Option<Unsellable> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitUndoFacts {
     /// The unit.
-    pub unit: i64,
+    pub unit: InventoryItemId,
     /// Whether the confirmation wrote its link (the undo removes it).
     pub link_created: bool,
     /// updated_at the confirmation wrote.
     pub confirmed_updated_at: OffsetDateTime,
     /// Status, updated_at and location now (`None`: the unit is gone).
-    pub now: Option<(String, OffsetDateTime, Option<String>)>,
+    pub now: Option<(InventoryStatus, OffsetDateTime, Option<String>)>,
     /// Whether the link to the line it was confirmed for still exists.
     pub link_present: bool,
     /// Whether Amazon fees are reconciled onto it.
@@ -325,7 +322,7 @@ pub struct OrderUndoFacts {
 /// undo's UPDATE puts the same conditions in its WHERE clause.
 pub fn unit_unchanged(facts: &UnitUndoFacts, archive_location: &str) -> bool {
     facts.now.as_ref().is_some_and(|(status, at, location)| {
-        status == InventoryStatus::Sold.as_str()
+        *status == InventoryStatus::Sold
             && *at == facts.confirmed_updated_at
             && location.as_deref() == Some(archive_location)
     })
@@ -340,15 +337,15 @@ pub enum UndoBlocker {
     Undone,
     /// Amazon fees are reconciled onto a unit.
     #[error("inventory item {0} has Amazon fees reconciled onto it")]
-    HasFees(i64),
+    HasFees(InventoryItemId),
     /// A unit is not as the confirmation left it.
     #[error(
         "inventory item {0} changed after the confirmation (edited, returned, relinked or given fee data)"
     )]
-    UnitChanged(i64),
+    UnitChanged(InventoryItemId),
     /// The link the confirmation wrote is gone or different.
     #[error("the link of inventory item {0} was removed or changed since")]
-    LinkChanged(i64),
+    LinkChanged(InventoryItemId),
     /// An order is no longer Completed.
     #[error("order {0} is no longer Completed")]
     OrderReopened(String),
@@ -376,7 +373,7 @@ pub fn undo_blockers(
     let mut blockers = Vec::new();
     // Fee data is kept beside the unit, not on it: without this an undo
     // would leave Amazon's fees on a unit back on the shelf.
-    let mut with_fees: Vec<i64> = units
+    let mut with_fees: Vec<InventoryItemId> = units
         .iter()
         .filter(|u| u.has_fees)
         .map(|u| u.unit)
@@ -511,20 +508,26 @@ mod tests {
 
     #[test]
     fn unsellable_units_say_why() {
-        assert_eq!(unsellable(1, "LISTED"), None);
-        assert_eq!(unsellable(1, "BACKLOG"), None);
-        assert!(unsellable(1, "SOLD").is_some_and(|m| m.to_string().contains("already sold")));
-        assert!(unsellable(1, "RETURNED").is_some_and(|m| m.to_string().contains("is RETURNED")));
+        assert_eq!(unsellable(1, InventoryStatus::Listed), None);
+        assert_eq!(unsellable(1, InventoryStatus::Backlog), None);
+        assert!(
+            unsellable(1, InventoryStatus::Sold)
+                .is_some_and(|m| m.to_string().contains("already sold"))
+        );
+        assert!(
+            unsellable(1, InventoryStatus::Returned)
+                .is_some_and(|m| m.to_string().contains("is RETURNED"))
+        );
     }
 
     #[test]
     fn undo_blockers_name_every_dependency() {
         let at = datetime!(2026-01-05 10:00 UTC);
         let sold = |unit: i64| UnitUndoFacts {
-            unit,
+            unit: InventoryItemId::new(unit).unwrap(),
             link_created: true,
             confirmed_updated_at: at,
-            now: Some(("SOLD".into(), at, Some("SOLD-1".into()))),
+            now: Some((InventoryStatus::Sold, at, Some("SOLD-1".into()))),
             link_present: true,
             has_fees: false,
         };
@@ -539,7 +542,7 @@ mod tests {
             [UndoBlocker::Undone]
         );
         let mut moved = sold(2);
-        moved.now = Some(("SOLD".into(), at, Some("RETURNS".into())));
+        moved.now = Some((InventoryStatus::Sold, at, Some("RETURNS".into())));
         let mut unlinked = sold(3);
         unlinked.link_present = false;
         let mut fees = sold(4);

@@ -19,7 +19,9 @@ use crate::db::fees;
 use crate::db::orders::{Refresh, refresh_match_counts};
 use crate::db::{Db, DbError, Tx, audit};
 use crate::domain::confirmation::{OrderUndoFacts, UndoBlocker, UnitUndoFacts, undo_blockers};
-use crate::domain::{InventoryItemId, InventoryStatus, OrderId, UserId, WorkflowStatus};
+use crate::domain::{
+    InventoryItemId, InventoryStatus, OrderId, OrderItemId, UserId, WorkflowStatus,
+};
 
 /// A batch with its orders, units and what blocks its undo.
 #[derive(Debug, Clone, Serialize)]
@@ -172,13 +174,12 @@ async fn blockers(
         return Ok(undo_blockers(true, &batch.archive_location, &[], &[]));
     }
     let unit_ids: Vec<InventoryItemId> = units.iter().map(|u| u.inventory_item_id).collect();
-    let ids: Vec<i64> = unit_ids.iter().map(|u| u.get()).collect();
-    let now: HashMap<i64, UnitState> = store::unit_states(conn, &ids, lock)
+    let now: HashMap<InventoryItemId, UnitState> = store::unit_states(conn, &unit_ids, lock)
         .await?
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
-    let links: HashSet<(i64, i64)> = store::links_of_units(conn, &ids)
+    let links: HashSet<(OrderItemId, InventoryItemId)> = store::links_of_units(conn, &unit_ids)
         .await?
         .into_iter()
         .map(|l| (l.order_item_id, l.inventory_item_id))
@@ -193,13 +194,13 @@ async fn blockers(
     let unit_facts: Vec<UnitUndoFacts> = units
         .iter()
         .map(|u| UnitUndoFacts {
-            unit: u.inventory_item_id.get(),
+            unit: u.inventory_item_id,
             link_created: u.link_created,
             confirmed_updated_at: u.confirmed_updated_at,
             now: now
-                .get(&u.inventory_item_id.get())
-                .map(|n| (n.status.clone(), n.updated_at, n.storage_location.clone())),
-            link_present: links.contains(&(u.order_item_id.get(), u.inventory_item_id.get())),
+                .get(&u.inventory_item_id)
+                .map(|n| (n.status, n.updated_at, n.storage_location.clone())),
+            link_present: links.contains(&(u.order_item_id, u.inventory_item_id)),
             has_fees: with_fees.contains_key(&u.inventory_item_id),
         })
         .collect();
@@ -231,9 +232,7 @@ async fn apply(
         if !store::restore_unit(tx, u, archive_location).await? {
             return Ok(false);
         }
-        if u.link_created
-            && !store::delete_link(tx, u.order_item_id.get(), u.inventory_item_id.get()).await?
-        {
+        if u.link_created && !store::delete_link(tx, u.order_item_id, u.inventory_item_id).await? {
             return Ok(false);
         }
     }

@@ -375,8 +375,8 @@ pub async fn apply(tx: &mut Tx, user: Option<UserId>) -> Result<RunReport, FeeEr
         .changes
         .iter()
         .map(|c| db::fees::UnitFeesWrite {
-            unit_id: c.inventory_item_id.get(),
-            currency: c.new.currency.as_str(),
+            unit_id: c.inventory_item_id,
+            currency: c.new.currency,
             summary: &c.summary,
             entries: &c.entries,
         })

@@ -65,9 +65,9 @@ pub async fn record_order(tx: &mut Tx, batch: i64, before: &orders::Order) -> Re
 #[derive(Debug, Clone, Copy)]
 pub struct UnitLink {
     /// Order row id.
-    pub order_id: i64,
+    pub order_id: OrderId,
     /// Line id.
-    pub order_item_id: i64,
+    pub order_item_id: OrderItemId,
     /// Unit index on the line.
     pub unit_index: i64,
     /// Whether the confirmation wrote the link.
@@ -116,14 +116,14 @@ pub async fn record_units(
             link.unit_index.into(),
             before.id.into(),
             link.link_created.into(),
-            before.status.clone().into(),
+            before.status.into(),
             before.storage_location.clone().into(),
             before.location_sort.clone().into(),
             before.search_text.clone().into(),
             before.sold_at.into(),
             before.sold_price_minor.into(),
             before.sold_order_ref.clone().into(),
-            before.sold_platform.clone().into(),
+            before.sold_platform.into(),
             before.updated_at.into(),
             confirmed_updated_at.into(),
         ]);
@@ -140,7 +140,7 @@ pub struct BatchRow {
     /// When.
     pub created_at: OffsetDateTime,
     /// Who.
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     /// Where the units went.
     pub archive_location: String,
     /// When undone.

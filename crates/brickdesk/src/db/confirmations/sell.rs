@@ -13,7 +13,9 @@ use super::super::orders::{self, OrderLine, select_lines, select_orders, set_mat
 use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, Orders};
 use super::super::{DbError, Tx, now};
 use crate::domain::location::natural_sort_key;
-use crate::domain::{InventoryStatus, OrderId, Platform, UiStatus, WorkflowStatus};
+use crate::domain::{
+    InventoryItemId, InventoryStatus, OrderId, OrderItemId, Platform, UiStatus, WorkflowStatus,
+};
 
 /// Ids per query: far below either engine's bound-parameter limit.
 const CHUNK: usize = 2_000;
@@ -86,19 +88,22 @@ pub async fn order_lines(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
 pub struct LinkState {
     /// Line id.
-    pub order_item_id: i64,
+    pub order_item_id: OrderItemId,
     /// Unit index on the line.
     pub unit_index: i64,
     /// The unit.
-    pub inventory_item_id: i64,
+    pub inventory_item_id: InventoryItemId,
 }
 
 /// Links whose `column` is one of `ids`.
-async fn links_where(
+async fn links_where<I>(
     conn: &mut Conn<'_>,
     column: OrderItemLinks,
-    ids: &[i64],
-) -> Result<Vec<LinkState>, DbError> {
+    ids: &[I],
+) -> Result<Vec<LinkState>, DbError>
+where
+    I: Copy + Into<sea_query::Value>,
+{
     let mut out = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         let stmt = Query::select()
@@ -118,7 +123,7 @@ async fn links_where(
 /// The links of some lines.
 pub async fn links_of_lines(
     conn: &mut Conn<'_>,
-    line_ids: &[i64],
+    line_ids: &[OrderItemId],
 ) -> Result<Vec<LinkState>, DbError> {
     links_where(conn, OrderItemLinks::OrderItemId, line_ids).await
 }
@@ -126,7 +131,7 @@ pub async fn links_of_lines(
 /// The links of some units (to any line).
 pub async fn links_of_units(
     conn: &mut Conn<'_>,
-    unit_ids: &[i64],
+    unit_ids: &[InventoryItemId],
 ) -> Result<Vec<LinkState>, DbError> {
     links_where(conn, OrderItemLinks::InventoryItemId, unit_ids).await
 }
@@ -135,7 +140,7 @@ pub async fn links_of_units(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UnitState {
     /// Row id.
-    pub id: i64,
+    pub id: InventoryItemId,
     /// Set number.
     pub set_number: String,
     /// Name.
@@ -143,7 +148,7 @@ pub struct UnitState {
     /// SKU.
     pub sku: Option<String>,
     /// Status.
-    pub status: String,
+    pub status: InventoryStatus,
     /// Location.
     pub storage_location: Option<String>,
     /// Natural sort key of the location.
@@ -157,7 +162,7 @@ pub struct UnitState {
     /// Order reference.
     pub sold_order_ref: Option<String>,
     /// Platform sold on.
-    pub sold_platform: Option<String>,
+    pub sold_platform: Option<Platform>,
     /// Last change.
     pub updated_at: OffsetDateTime,
 }
@@ -167,7 +172,7 @@ pub struct UnitState {
 /// the write lock already.
 pub async fn unit_states(
     conn: &mut Conn<'_>,
-    ids: &[i64],
+    ids: &[InventoryItemId],
     lock: bool,
 ) -> Result<Vec<UnitState>, DbError> {
     let mut out = Vec::new();
@@ -248,7 +253,7 @@ fn by_unit(
 pub async fn sell_units(
     tx: &mut Tx,
     sales: &[Sale<'_>],
-    line_ids: &[i64],
+    line_ids: &[OrderItemId],
     location: &str,
     order_ref: &str,
     at: OffsetDateTime,

@@ -367,9 +367,9 @@ const ANALYZE_AFTER: usize = 1_000;
 #[derive(Debug, Clone, Copy)]
 pub struct UnitFeesWrite<'a> {
     /// The unit.
-    pub unit_id: i64,
+    pub unit_id: InventoryItemId,
     /// Currency of the amounts.
-    pub currency: &'a str,
+    pub currency: Currency,
     /// The sums.
     pub summary: &'a FeeSummary,
     /// Its share of each amount of each event.
@@ -388,7 +388,7 @@ pub async fn replace_unit_fees(tx: &mut Tx, units: &[UnitFeesWrite<'_>]) -> Resu
             .to_owned();
         tx.execute(&delete).await?;
     }
-    let rows: Vec<(i64, &UnitEntry)> = units
+    let rows: Vec<(InventoryItemId, &UnitEntry)> = units
         .iter()
         .flat_map(|u| u.entries.iter().map(move |e| (u.unit_id, e)))
         .collect();
@@ -491,7 +491,7 @@ pub async fn count_missing_in(conn: &mut Conn<'_>) -> Result<i64, DbError> {
 /// and tools that set it up without that flow.
 pub async fn mark_sold(
     tx: &mut Tx,
-    unit_id: i64,
+    unit_id: InventoryItemId,
     sold_at: OffsetDateTime,
     sold_price_minor: Option<i64>,
     order_ref: &str,

@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 
 use super::super::exec::IntegersInlined;
 use super::super::inventory::{InventoryRow, ROW_COLUMNS};
+use super::super::links::LinkMethod;
 use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, OrderStatusCounts, Orders};
 use super::super::{Backend, Db, DbError, like_contains};
 use super::model::{self, ORDER_COLUMNS, OrderLine, select_lines};
@@ -374,7 +375,7 @@ pub struct LinkedUnitRow {
     /// Which unit of the line (0-based).
     pub unit_index: i64,
     /// How it was linked.
-    pub link_method: String,
+    pub link_method: LinkMethod,
     /// When.
     pub linked_at: OffsetDateTime,
     /// The unit.
@@ -383,7 +384,10 @@ pub struct LinkedUnitRow {
 }
 
 /// Units linked to some lines, by line and unit index.
-pub async fn links_for_items(db: &Db, item_ids: &[i64]) -> Result<Vec<LinkedUnitRow>, DbError> {
+pub async fn links_for_items(
+    db: &Db,
+    item_ids: &[OrderItemId],
+) -> Result<Vec<LinkedUnitRow>, DbError> {
     if item_ids.is_empty() {
         return Ok(Vec::new());
     }

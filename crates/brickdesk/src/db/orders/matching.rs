@@ -6,7 +6,7 @@ use sea_query::{Expr, ExprTrait, Query, UpdateStatement};
 
 use super::super::schema::{OrderItems, Orders};
 use super::super::{DbError, Tx};
-use crate::domain::{MatchStatus, OrderId};
+use crate::domain::{MatchStatus, OrderId, OrderItemId};
 
 /// Units linked so far to the line being updated.
 const LINK_COUNT_SQL: &str = "(SELECT COUNT(*) FROM order_item_links l \
@@ -26,7 +26,7 @@ const LINE_MATCH_SQL: &str = "CASE \
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Lines<'a> {
     /// These lines (ids).
-    Ids(&'a [i64]),
+    Ids(&'a [OrderItemId]),
     /// The lines of one order.
     Order(OrderId),
     /// Every line of this ASIN.

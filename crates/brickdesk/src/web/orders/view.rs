@@ -33,17 +33,17 @@ pub async fn load(db: &Db, q: &OrderListQuery) -> Result<(Vec<LoadedOrder>, Orde
     let (orders, total) = db::orders::list_orders(db, q).await?;
     // Most pages of a busy shop hold few linked lines; skip the query
     // when there is nothing to fetch.
-    let line_ids: Vec<i64> = orders
+    let line_ids: Vec<OrderItemId> = orders
         .iter()
         .flat_map(|o| &o.lines)
         .filter(|l| l.link_count > 0)
-        .map(|l| l.id.get())
+        .map(|l| l.id)
         .collect();
     let links = db::orders::links_for_items(db, &line_ids).await?;
-    let mut links_by_line: HashMap<i64, Vec<LinkedUnitRow>> = HashMap::new();
+    let mut links_by_line: HashMap<OrderItemId, Vec<LinkedUnitRow>> = HashMap::new();
     for link in links {
         links_by_line
-            .entry(link.order_item_id.get())
+            .entry(link.order_item_id)
             .or_default()
             .push(link);
     }
@@ -52,7 +52,7 @@ pub async fn load(db: &Db, q: &OrderListQuery) -> Result<(Vec<LoadedOrder>, Orde
         .map(|ListedOrder { order, lines }| {
             let links = lines
                 .iter()
-                .flat_map(|l| links_by_line.remove(&l.id.get()).unwrap_or_default())
+                .flat_map(|l| links_by_line.remove(&l.id).unwrap_or_default())
                 .collect();
             LoadedOrder {
                 order,
@@ -149,7 +149,7 @@ impl From<LoadedOrder> for OrderJson {
                     inventory_item_id: mine.first().map(|k| k.unit.id.get()),
                     linked_inventory_item_ids: mine.iter().map(|k| k.unit.id.get()).collect(),
                     amazon_linked_at: mine.first().map(|k| k.linked_at),
-                    amazon_link_method: mine.first().map(|k| k.link_method.clone()),
+                    amazon_link_method: mine.first().map(|k| k.link_method.as_str().to_owned()),
                     match_status: line.match_status,
                 }
             })

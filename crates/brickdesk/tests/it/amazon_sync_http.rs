@@ -5,12 +5,11 @@
 use std::time::Duration;
 
 use brickdesk::auth::Role;
-use brickdesk::config::DemoMode;
 use spapi_sim::RunningSim;
 
 use crate::amazon_sync::{SAFETY_NET, item_calls};
 use crate::browser::Browser;
-use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp};
 use crate::promises::{SECRET_KEY, store_sim_credentials};
 
 /// Sends `request`; its status and JSON body.
@@ -36,13 +35,11 @@ async fn v0_sync(app: &TestApp, client: &reqwest::Client) -> serde_json::Value {
 /// The app (not in demo mode) with `sim` as its Amazon, and an owner's
 /// client.
 async fn app_on(sim: &RunningSim) -> (TestApp, reqwest::Client) {
-    let (api, lwa) = (sim.base_url(), sim.lwa_token_url());
-    let app = spawn_app_with(DemoMode::Off, |c| {
-        c.amazon_api_url = Some(api);
-        c.amazon_lwa_url = Some(lwa);
-        c.secret_key = Some(SECRET_KEY.into());
-    })
-    .await;
+    let app = TestApp::builder()
+        .amazon_sim(sim)
+        .configure(|c| c.secret_key = Some(SECRET_KEY.into()))
+        .spawn()
+        .await;
     let owner = app.add_user("owner", Role::Owner).await;
     store_sim_credentials(&app.db, owner).await;
     let (client, resp) = app.sign_in("owner", PASSWORD).await;

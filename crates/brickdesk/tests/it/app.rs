@@ -4,11 +4,11 @@ use std::process::Command;
 
 use brickdesk::config::DemoMode;
 
-use crate::helpers::spawn_app;
+use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn healthz_answers_ok_with_a_database() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let resp = app
         .client
         .get(format!("{}/healthz", app.address))
@@ -22,7 +22,7 @@ async fn healthz_answers_ok_with_a_database() {
 
 #[tokio::test]
 async fn healthz_reports_a_dead_database() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     app.db.close().await;
     let resp = app
         .client
@@ -37,7 +37,7 @@ async fn healthz_reports_a_dead_database() {
 
 #[tokio::test]
 async fn demo_mode_serves_the_demo_seller() {
-    let app = spawn_app(DemoMode::On).await;
+    let app = TestApp::builder().demo(DemoMode::On).spawn().await;
     let owner = app.owner().await;
     let resp = owner.get(&app.address).send().await.expect("request");
     assert_eq!(resp.status(), 200);
@@ -51,7 +51,7 @@ async fn demo_mode_serves_the_demo_seller() {
 
 #[tokio::test]
 async fn without_demo_the_dashboard_is_empty() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     let resp = owner.get(&app.address).send().await.expect("request");
     assert_eq!(resp.status(), 200);
@@ -132,7 +132,7 @@ fn bad_time_zone_is_one_clear_error() {
 
 #[tokio::test]
 async fn test_connection_reaches_the_demo_simulator() {
-    let app = spawn_app(DemoMode::On).await;
+    let app = TestApp::builder().demo(DemoMode::On).spawn().await;
     let owner = app.owner().await;
     let resp = owner
         .post(format!("{}/settings/amazon/test", app.address))
@@ -149,7 +149,7 @@ async fn test_connection_reaches_the_demo_simulator() {
 
 #[tokio::test]
 async fn test_connection_without_credentials_says_what_to_do() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     let html = owner
         .post(format!("{}/settings/amazon/test", app.address))

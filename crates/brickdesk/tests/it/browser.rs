@@ -234,16 +234,15 @@ impl Browser {
 
 mod inventory {
     use brickdesk::auth::Role;
-    use brickdesk::config::DemoMode;
     use brickdesk::db;
     use brickdesk::db::inventory::InventoryQuery;
 
     use super::Browser;
-    use crate::helpers::spawn_app;
+    use crate::helpers::TestApp;
 
     #[tokio::test]
     async fn add_a_unit_through_the_form_and_find_it_by_search() {
-        let app = spawn_app(DemoMode::Off).await;
+        let app = TestApp::builder().spawn().await;
         app.add_user("anna", Role::Owner).await;
         let Some(b) = Browser::start().await else {
             return;
@@ -360,7 +359,7 @@ mod amazon_orders {
     use serde_json::Value;
 
     use super::Browser;
-    use crate::helpers::{PASSWORD, spawn_app};
+    use crate::helpers::{PASSWORD, TestApp};
 
     async fn wait_for_url(b: &Browser, needle: &str) {
         for _ in 0..100 {
@@ -375,7 +374,7 @@ mod amazon_orders {
 
     #[tokio::test]
     async fn link_an_asin_from_the_amazon_orders_page() {
-        let app = spawn_app(DemoMode::On).await;
+        let app = TestApp::builder().demo(DemoMode::On).spawn().await;
         app.add_user("anna", Role::Owner).await;
         let (api, _) = app.sign_in("anna", PASSWORD).await;
 

@@ -21,7 +21,7 @@ use serde_json::Value;
 use spapi_sim::SimClock;
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{PASSWORD, cookie_client, spawn_app, sqlite};
+use crate::helpers::{PASSWORD, TestApp, cookie_client, sqlite};
 
 /// Sends `request`; its status and JSON body.
 async fn call(request: reqwest::RequestBuilder) -> (u16, Value) {
@@ -98,7 +98,7 @@ async fn snapshot(db: &Db) -> (Vec<String>, Vec<String>) {
 
 #[tokio::test]
 async fn a_demo_start_is_a_real_first_sync_and_every_amazon_feature_has_work() {
-    let app = spawn_app(DemoMode::On).await;
+    let app = TestApp::builder().demo(DemoMode::On).spawn().await;
     let owner = app.owner().await;
     let a = &app.address;
     assert_eq!(
@@ -169,8 +169,8 @@ async fn a_demo_start_is_a_real_first_sync_and_every_amazon_feature_has_work() {
 
 #[tokio::test]
 async fn two_demo_starts_hold_the_same_orders_and_units() {
-    let first = spawn_app(DemoMode::On).await;
-    let second = spawn_app(DemoMode::On).await;
+    let first = TestApp::builder().demo(DemoMode::On).spawn().await;
+    let second = TestApp::builder().demo(DemoMode::On).spawn().await;
     let (orders, units) = snapshot(&first.db).await;
     assert_eq!(orders.len(), demo::DEMO_AMAZON_ORDERS);
     assert!(units.len() > 200, "{} units", units.len());
@@ -296,7 +296,7 @@ async fn a_restarted_demo_simulates_the_seller_it_synced() {
 
 #[tokio::test]
 async fn the_dashboard_is_the_sellers_morning_view() {
-    let app = spawn_app(DemoMode::On).await;
+    let app = TestApp::builder().demo(DemoMode::On).spawn().await;
     let owner = app.owner().await;
     let html = owner
         .get(format!("{}/", app.address))
@@ -346,7 +346,7 @@ async fn assert_no_failure_on_screen(b: &crate::browser::Browser, step: &str) {
 
 #[tokio::test]
 async fn browser_the_demo_journey_runs_without_a_failure() {
-    let app = spawn_app(DemoMode::On).await;
+    let app = TestApp::builder().demo(DemoMode::On).spawn().await;
     app.add_user("anna", Role::Owner).await;
     let Some(b) = crate::browser::Browser::start().await else {
         return;

@@ -14,6 +14,7 @@ use spapi_sim::{
 };
 use time::{Duration, OffsetDateTime};
 
+use crate::builders::TestUnit;
 use crate::helpers::on_both_backends;
 
 mod api;
@@ -106,9 +107,8 @@ pub fn shipment(
 /// confirm flow leaves behind), each costing `cost`. Returns the unit ids
 /// of each line, by unit index.
 pub async fn sell(db: &Db, order: &SimOrder, cost: i64) -> Vec<Vec<InventoryItemId>> {
-    use brickdesk::db::inventory::NewUnit;
     use brickdesk::db::orders::{NewOrder, NewOrderItem};
-    use brickdesk::domain::{Condition, Currency, InventoryStatus, Money, Platform};
+    use brickdesk::domain::{Currency, Money, Platform};
     let gbp = |p: i64| Some(Money::from_minor(p, Currency::GBP));
     let mut tx = db.begin().await.expect("begin");
     let order_id = db::orders::upsert_order(
@@ -151,27 +151,17 @@ pub async fn sell(db: &Db, order: &SimOrder, cost: i64) -> Vec<Vec<InventoryItem
         for k in 0..line.quantity {
             let unit = db::inventory::insert(
                 &mut tx,
-                &NewUnit {
-                    set_number: "75192".into(),
-                    item_name: "Millennium Falcon".into(),
-                    condition: Condition::New,
-                    status: InventoryStatus::Listed,
-                    storage_location: Some("A-01".into()),
-                    cost_minor: Some(cost),
-                    listing_price_minor: Some(line.unit_price_pence),
-                    currency: Currency::GBP,
-                    sku: None,
-                    external_id: None,
-                    purchase_date: None,
-                    notes: None,
-                    created_at: None,
-                },
+                &TestUnit::of("75192")
+                    .named("Millennium Falcon")
+                    .location(Some("A-01"))
+                    .priced(Some(cost), Some(line.unit_price_pence))
+                    .build(),
             )
             .await
             .expect("unit");
             db::fees::mark_sold(
                 &mut tx,
-                unit.get(),
+                unit,
                 order.last_updated,
                 Some(line.unit_price_pence),
                 &order.order_id,

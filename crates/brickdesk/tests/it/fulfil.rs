@@ -2,25 +2,27 @@
 //! with pdftotext, confirmation with per-order failures, undo, and the
 //! race of 200 concurrent confirm requests (in `fulfil/race.rs`).
 
+mod confirm_api;
+mod pdf;
 mod race;
 mod review;
 mod ui;
 
-use brickdesk::config::DemoMode;
 use brickdesk::db::inventory::{InventoryQuery, NewUnit};
 use brickdesk::db::links::LinkMethod;
 use brickdesk::db::orders::{NewOrder, NewOrderItem, OrderListQuery};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::{
-    Condition, Currency, InventoryItemId, InventoryStatus, MatchStatus, Money, OrderId,
-    OrderItemId, Platform, UiStatus,
+    Condition, InventoryItemId, InventoryStatus, MatchStatus, OrderId, OrderItemId, Platform,
+    UiStatus,
 };
 use brickdesk::fulfil::confirm::{self, ConfirmRequest, LineChoice, OrderChoice};
 use brickdesk::fulfil::{picklist, undo};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-use crate::helpers::{on_both_backends, spawn_app};
+use crate::builders::{TestLine, TestOrder, TestUnit};
+use crate::helpers::on_both_backends;
 
 /// A title with everything Typst or HTML could misread.
 pub const NASTY: &str = "LEGO #exit() [x] $y$ <script>alert(1)</script> @ref // *b* _i_";
@@ -35,59 +37,6 @@ pub struct Fixture {
     /// Line ids by name.
     pub l2: i64,
     pub l3: i64,
-}
-
-pub fn new_unit(
-    set: &str,
-    condition: Condition,
-    status: InventoryStatus,
-    location: Option<&str>,
-    at: OffsetDateTime,
-) -> NewUnit {
-    NewUnit {
-        set_number: set.to_owned(),
-        item_name: format!("Set {set}"),
-        condition,
-        status,
-        storage_location: location.map(str::to_owned),
-        cost_minor: Some(10_000),
-        listing_price_minor: Some(20_000),
-        currency: Currency::GBP,
-        sku: None,
-        external_id: None,
-        purchase_date: None,
-        notes: None,
-        created_at: Some(at),
-    }
-}
-
-pub fn new_order(id: &str, status: &str, at: OffsetDateTime) -> NewOrder {
-    NewOrder {
-        platform: Platform::Amazon,
-        platform_order_id: id.to_owned(),
-        order_date: Some(at),
-        last_updated_at: None,
-        buyer_name: Some("Buyer".into()),
-        buyer_email: None,
-        platform_status: status.to_owned(),
-        total: Some(Money::from_minor(59_999, Currency::GBP)),
-        fulfillment_channel: Some("MFN".into()),
-        marketplace_id: None,
-        items_fetched: true,
-    }
-}
-
-pub fn new_line(id: &str, asin: Option<&str>, quantity: i64, title: &str) -> NewOrderItem {
-    NewOrderItem {
-        platform_item_id: id.to_owned(),
-        asin: asin.map(str::to_owned),
-        sku: None,
-        title: Some(title.to_owned()),
-        quantity,
-        unit_price: Some(Money::from_minor(59_999, Currency::GBP)),
-        line_price: Some(Money::from_minor(59_999 * quantity, Currency::GBP)),
-        condition: Some("New".into()),
-    }
 }
 
 /// Adds an order with its lines; returns the line ids.
@@ -133,7 +82,7 @@ pub async fn add_unit(db: &Db, unit: NewUnit) -> i64 {
 /// Paid orders O1–O4, a Shipped O5 and a Pending O6; units in A-10, no
 /// location, A-2, S12 (linked to O1), B-3, plus a sold and a used unit.
 async fn seed(db: &Db) -> Fixture {
-    use InventoryStatus::{Backlog, Listed, Sold};
+    use InventoryStatus::{Backlog, Sold};
     add_mapping(db, ASIN_A, "75192").await;
     add_mapping(db, ASIN_B, "10294").await;
     let d = |day: u8| {
@@ -143,68 +92,102 @@ async fn seed(db: &Db) -> Fixture {
     };
     let mut units = Vec::new();
     for u in [
-        new_unit("75192", Condition::New, Listed, Some("A-10"), d(1)),
-        new_unit("75192", Condition::New, Listed, None, d(2)),
-        new_unit("75192", Condition::New, Backlog, Some("A-2"), d(3)),
-        new_unit("75192", Condition::New, Listed, Some("S12"), d(4)),
-        new_unit("10294", Condition::New, Listed, Some("B-3"), d(1)),
-        new_unit(
-            "75192",
-            Condition::New,
-            Sold,
-            Some("A-1"),
-            d(1) - time::Duration::days(30),
-        ),
-        new_unit(
-            "75192",
-            Condition::Used,
-            Listed,
-            Some("A-1"),
-            d(1) - time::Duration::days(30),
-        ),
+        TestUnit::of("75192")
+            .location(Some("A-10"))
+            .added(d(1))
+            .build(),
+        TestUnit::of("75192").added(d(2)).build(),
+        TestUnit::of("75192")
+            .status(Backlog)
+            .location(Some("A-2"))
+            .added(d(3))
+            .build(),
+        TestUnit::of("75192")
+            .location(Some("S12"))
+            .added(d(4))
+            .build(),
+        TestUnit::of("10294")
+            .location(Some("B-3"))
+            .added(d(1))
+            .build(),
+        TestUnit::of("75192")
+            .status(Sold)
+            .location(Some("A-1"))
+            .added(d(1) - time::Duration::days(30))
+            .build(),
+        TestUnit::of("75192")
+            .condition(Condition::Used)
+            .location(Some("A-1"))
+            .added(d(1) - time::Duration::days(30))
+            .build(),
     ] {
         units.push(add_unit(db, u).await);
     }
     let l1 = add_order(
         db,
-        new_order("203-0000001-0000001", "Unshipped", d(10)),
-        &[new_line("L1", Some(ASIN_A), 2, NASTY)],
+        TestOrder::paid("203-0000001-0000001").placed(d(10)).build(),
+        &[TestLine::new("L1", 2)
+            .asin(Some(ASIN_A))
+            .title(NASTY)
+            .build()],
     )
     .await[0];
     let o2 = add_order(
         db,
-        new_order("203-0000002-0000002", "Unshipped", d(11)),
+        TestOrder::paid("203-0000002-0000002").placed(d(11)).build(),
         &[
-            new_line("L2", Some(ASIN_A), 1, "Falcon"),
-            new_line("L3", Some(ASIN_B), 1, "Eiffel Tower"),
+            TestLine::new("L2", 1)
+                .asin(Some(ASIN_A))
+                .title("Falcon")
+                .build(),
+            TestLine::new("L3", 1)
+                .asin(Some(ASIN_B))
+                .title("Eiffel Tower")
+                .build(),
         ],
     )
     .await;
     add_order(
         db,
-        new_order("203-0000003-0000003", "Unshipped", d(12)),
+        TestOrder::paid("203-0000003-0000003").placed(d(12)).build(),
         &[
-            new_line("L4", None, 1, "No asin thing"),
-            new_line("L5", Some("B000000CCC"), 1, "Unmapped thing"),
+            TestLine::new("L4", 1).title("No asin thing").build(),
+            TestLine::new("L5", 1)
+                .asin(Some("B000000CCC"))
+                .title("Unmapped thing")
+                .build(),
         ],
     )
     .await;
     add_order(
         db,
-        new_order("203-0000004-0000004", "Unshipped", d(13)),
-        &[new_line("L6", Some(ASIN_A), 2, "Falcon again")],
+        TestOrder::paid("203-0000004-0000004").placed(d(13)).build(),
+        &[TestLine::new("L6", 2)
+            .asin(Some(ASIN_A))
+            .title("Falcon again")
+            .build()],
     )
     .await;
     add_order(
         db,
-        new_order("203-0000005-0000005", "Shipped", d(9)),
-        &[new_line("L7", Some(ASIN_A), 1, "Shipped falcon")],
+        TestOrder::with_status("203-0000005-0000005", "Shipped")
+            .placed(d(9))
+            .build(),
+        &[TestLine::new("L7", 1)
+            .asin(Some(ASIN_A))
+            .title("Shipped falcon")
+            .build()],
     )
     .await;
     add_order(
         db,
-        new_order("203-0000006-0000006", "Pending", d(8)),
-        &[new_line("L8", Some(ASIN_A), 1, "Pending falcon")],
+        TestOrder::with_status("203-0000006-0000006", "Pending")
+            .placed(d(8))
+            .build(),
+        &[TestLine::new("L8", 1)
+            .asin(Some(ASIN_A))
+            .title("Pending falcon")
+            .build()],
     )
     .await;
     // u4 (S12) is linked to unit 0 of L1 already.
@@ -252,10 +235,9 @@ pub async fn snapshot(db: &Db) -> String {
     let (orders, _) = db::orders::list_orders(db, &q).await.expect("orders");
     let ids: Vec<OrderId> = orders.iter().map(|o| o.id).collect();
     let lines = db::orders::lines_for_orders(db, &ids).await.expect("lines");
-    let links =
-        db::orders::links_for_items(db, &lines.iter().map(|l| l.id.get()).collect::<Vec<_>>())
-            .await
-            .expect("links");
+    let links = db::orders::links_for_items(db, &lines.iter().map(|l| l.id).collect::<Vec<_>>())
+        .await
+        .expect("links");
     format!("{units:#?}\n{orders:#?}\n{lines:#?}\n{links:#?}")
 }
 
@@ -269,10 +251,9 @@ async fn assert_match_state_is_current(db: &Db, platform_order_id: &str) {
     let lines = db::orders::lines_for_orders(db, &[order.id])
         .await
         .expect("lines");
-    let links =
-        db::orders::links_for_items(db, &lines.iter().map(|l| l.id.get()).collect::<Vec<_>>())
-            .await
-            .expect("links");
+    let links = db::orders::links_for_items(db, &lines.iter().map(|l| l.id).collect::<Vec<_>>())
+        .await
+        .expect("links");
     let mut linked_lines = 0;
     for l in &lines {
         let linked = links.iter().filter(|k| k.order_item_id == l.id).count() as i64;
@@ -382,7 +363,18 @@ fn o1_o2_request(f: &Fixture, archive_location: &str) -> ConfirmRequest {
 async fn confirm_then_undo_restores_everything(db: &Db) {
     let f = seed(db).await;
     let before = snapshot(db).await;
-    let mut req = o1_o2_request(&f, "SOLD-TEST");
+    let (req, out) = confirm_sells_o1_and_o2_and_fails_o3(db, &f).await;
+    undo_restores_the_state_once(db, out, &before).await;
+    a_moved_or_fee_reconciled_unit_blocks_undo(db, &f, &req.orders[0]).await;
+}
+
+/// Confirms O1, O2 and the unmatched O3: O1 and O2 sell their units into
+/// SOLD-TEST, O3 fails alone, and confirming O1 again fails per order.
+async fn confirm_sells_o1_and_o2_and_fails_o3(
+    db: &Db,
+    f: &Fixture,
+) -> (ConfirmRequest, confirm::ConfirmOutcome) {
+    let mut req = o1_o2_request(f, "SOLD-TEST");
     req.orders.push(OrderChoice {
         order_id: "203-0000003-0000003".into(),
         lines: None,
@@ -451,6 +443,11 @@ async fn confirm_then_undo_restores_everything(db: &Db) {
         again.failed[0].message
     );
 
+    (req, out)
+}
+
+/// Undoing the confirmation restores `before`; a second undo is refused.
+async fn undo_restores_the_state_once(db: &Db, out: confirm::ConfirmOutcome, before: &str) {
     let batch = out.batch_id.expect("batch");
     let review = undo::review(db, batch).await.expect("review");
     assert!(review.blockers.is_empty(), "{:?}", review.blockers);
@@ -458,18 +455,21 @@ async fn confirm_then_undo_restores_everything(db: &Db) {
     undo::undo(db, batch, None).await.expect("undo");
     assert_eq!(
         snapshot(db).await,
-        before,
+        *before,
         "undo restores the state before the confirmation"
     );
     let twice = undo::undo(db, batch, None).await;
     assert!(matches!(twice, Err(undo::UndoError::Blocked(_))));
+}
 
-    // A unit moved after a confirmation blocks its undo, and nothing changes.
+/// A unit moved after a confirmation, or with Amazon fees reconciled onto
+/// it, blocks the undo of its batch, and the blocked undo changes nothing.
+async fn a_moved_or_fee_reconciled_unit_blocks_undo(db: &Db, f: &Fixture, o1: &OrderChoice) {
     let out = confirm::confirm(
         db,
         &ConfirmRequest {
             archive_location: "SOLD-TEST".into(),
-            orders: vec![req.orders[0].clone()],
+            orders: vec![o1.clone()],
         },
         None,
     )
@@ -481,31 +481,23 @@ async fn confirm_then_undo_restores_everything(db: &Db) {
         .await
         .expect("get")
         .expect("unit");
-    let edit = new_unit(
-        &row.set_number,
-        Condition::New,
-        InventoryStatus::Sold,
-        Some("RETURNS"),
-        row.created_at,
-    );
+    let edit = TestUnit::of(&row.set_number)
+        .named(&row.item_name)
+        .status(InventoryStatus::Sold)
+        .location(Some("RETURNS"))
+        .added(row.created_at)
+        .build();
     let mut tx = db.begin().await.expect("begin");
-    db::inventory::update(
-        &mut tx,
-        InventoryItemId::new(moved).expect("id"),
-        &NewUnit {
-            item_name: row.item_name.clone(),
-            ..edit
-        },
-    )
-    .await
-    .expect("edit");
+    db::inventory::update(&mut tx, InventoryItemId::new(moved).expect("id"), &edit)
+        .await
+        .expect("edit");
     tx.commit().await.expect("commit");
     // Fees reconciled onto a unit of the batch block its undo too.
     let mut tx = db.begin().await.expect("begin");
     let summary = brickdesk::domain::fees::FeeSummary::from_entries(&[]);
     let write = db::fees::UnitFeesWrite {
-        unit_id: moved,
-        currency: "GBP",
+        unit_id: brickdesk::domain::InventoryItemId::new(moved).expect("unit id"),
+        currency: brickdesk::domain::Currency::GBP,
         summary: &summary,
         entries: &[],
     };
@@ -535,186 +527,4 @@ async fn confirm_then_undo_restores_everything(db: &Db) {
 on_both_backends! {
     picking_list_is_grouped_and_read_only => picking_list_plan;
     confirm_and_undo => confirm_then_undo_restores_everything;
-}
-
-#[tokio::test]
-async fn picking_list_pdf_reads_back_with_pdftotext() {
-    if let Err(e) = std::process::Command::new("pdftotext").arg("-v").output() {
-        crate::helpers::Optional::Pdftotext.skip(&format!("cannot run pdftotext ({e})"));
-        return;
-    }
-    let app = spawn_app(DemoMode::Off).await;
-    let owner = app.owner().await;
-    let f = seed(&app.db).await;
-    let before = snapshot(&app.db).await;
-    let resp = owner
-        .get(format!("{}/api/picking-list/amazon", app.address))
-        .send()
-        .await
-        .expect("pdf");
-    assert_eq!(resp.status(), 200);
-    assert_eq!(resp.headers()["content-type"], "application/pdf");
-    assert!(
-        resp.headers()["content-disposition"]
-            .to_str()
-            .expect("ascii")
-            .starts_with("inline")
-    );
-    let pdf = resp.bytes().await.expect("body");
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("pick.pdf");
-    std::fs::write(&path, &pdf).expect("write");
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout", path.to_str().expect("utf-8"), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils) is installed");
-    assert!(out.status.success(), "pdftotext reads the PDF");
-    // Columns are laid out with runs of spaces: compare with single spaces.
-    let text = String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let at = |needle: &str| {
-        text.find(needle)
-            .unwrap_or_else(|| panic!("{needle:?} in:\n{text}"))
-    };
-    assert!(
-        text.contains("Amazon Picking List")
-            && text.contains("Orders: 4")
-            && text.contains("Units: 8")
-    );
-    assert!(text.contains("Page 1 / 1"), "page numbers:\n{text}");
-    // Groups in natural order, no location last, then the unmatched lines.
-    let order = [
-        at("A-2 ("),
-        at("A-10 ("),
-        at("B-3 ("),
-        at("S12 ("),
-        at("No location ("),
-        text.rfind("Unmatched").expect("Unmatched section"),
-    ];
-    assert!(
-        order.windows(2).all(|w| w[0] < w[1]),
-        "group order {order:?}:\n{text}"
-    );
-    for id in [
-        "203-0000001-0000001",
-        "203-0000002-0000002",
-        "203-0000003-0000003",
-        "203-0000004-0000004",
-    ] {
-        at(id);
-    }
-    assert!(
-        !text.contains("203-0000005-0000005") && !text.contains("203-0000006-0000006"),
-        "only Paid orders"
-    );
-    // Every unit to pick: one tick row per location row, with the set numbers.
-    assert_eq!(text.matches("75192").count(), 4, "{text}");
-    assert_eq!(text.matches("10294").count(), 1, "{text}");
-    // The title is printed literally, not run as Typst markup.
-    assert!(
-        text.contains("#exit()") && text.contains("$y$") && text.contains("<script>"),
-        "{text}"
-    );
-    let _ = f;
-    assert_eq!(snapshot(&app.db).await, before, "the PDF writes nothing");
-
-    let json: serde_json::Value = owner
-        .get(format!(
-            "{}/api/picking-list/amazon?format=json",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("json")
-        .json()
-        .await
-        .expect("json body");
-    assert_eq!(json["orders"], 4);
-    assert_eq!(json["groups"][0]["label"], "A-2");
-}
-
-#[tokio::test]
-async fn confirm_api_and_empty_state() {
-    let app = spawn_app(DemoMode::Off).await;
-    let owner = app.owner().await;
-    let page = owner
-        .get(format!("{}/orders/amazon/confirm", app.address))
-        .send()
-        .await
-        .expect("page");
-    assert_eq!(page.status(), 200);
-    assert!(
-        page.text()
-            .await
-            .expect("body")
-            .contains("No orders to confirm")
-    );
-    seed(&app.db).await;
-    let c: serde_json::Value = owner
-        .get(format!("{}/api/orders/confirm", app.address))
-        .send()
-        .await
-        .expect("candidates")
-        .json()
-        .await
-        .expect("json");
-    let ids: Vec<&str> = c["orders"]
-        .as_array()
-        .expect("orders")
-        .iter()
-        .map(|o| o["order_id"].as_str().expect("id"))
-        .collect();
-    assert_eq!(ids.len(), 5, "Paid and Shipped orders: {ids:?}");
-    assert_eq!(ids[0], "203-0000005-0000005", "oldest first");
-    assert!(
-        c["archive_location"]
-            .as_str()
-            .expect("archive")
-            .starts_with("SOLD-")
-    );
-    assert_eq!(
-        c["orders"][0]["lines"][0]["units"][0]["source"],
-        "recommended"
-    );
-    let resp = owner
-        .post(format!("{}/api/orders/confirm", app.address))
-        .json(&serde_json::json!({ "archive_location": "SOLD-2026-01", "orders": [{ "order_id": "203-0000005-0000005" }, { "order_id": "203-9999999-9999999" }] }))
-        .send()
-        .await
-        .expect("confirm");
-    assert_eq!(resp.status(), 200);
-    let out: serde_json::Value = resp.json().await.expect("json");
-    assert_eq!(out["confirmed"][0]["order_id"], "203-0000005-0000005");
-    assert!(
-        out["failed"][0]["message"]
-            .as_str()
-            .expect("msg")
-            .contains("not found")
-    );
-    let batch = out["batch_id"].as_i64().expect("batch");
-    let undo = owner
-        .post(format!(
-            "{}/api/orders/confirm/batches/{batch}/undo",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("undo");
-    assert_eq!(undo.status(), 200);
-    let again = owner
-        .post(format!(
-            "{}/api/orders/confirm/batches/{batch}/undo",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("undo");
-    assert_eq!(
-        again.status(),
-        409,
-        "an undone batch cannot be undone twice"
-    );
 }

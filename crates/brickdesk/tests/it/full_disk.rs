@@ -7,10 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use brickdesk::config::DemoMode;
 use serde_json::{Value, json};
 
-use crate::helpers::{in_ci, spawn_app_on_with, sqlite};
+use crate::helpers::{TestApp, in_ci};
 
 /// A tmpfs mounted for the test, unmounted when dropped.
 struct SmallDisk {
@@ -63,7 +62,10 @@ async fn a_full_disk_fails_writes_cleanly_and_they_work_again_once_space_is_back
         Err(why) => panic!("CI needs a tmpfs for the full-disk test: {why}"),
     };
     let url = format!("sqlite://{}", disk.path.join("brickdesk.db").display());
-    let app = spawn_app_on_with(sqlite().await, DemoMode::Off, |c| c.database_url = url).await;
+    let app = TestApp::builder()
+        .configure(|c| c.database_url = url)
+        .spawn()
+        .await;
     let owner = app.owner().await;
     let health = || async {
         let resp = app

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestDb, postgres, spawn_app_on, sqlite};
+use crate::helpers::{TestApp, TestDb, postgres, sqlite};
 use crate::promises::owner_with_token;
 
 /// An API token of a new owner.
@@ -50,7 +50,7 @@ async fn json_error(req: reqwest::RequestBuilder) -> (u16, String, String) {
 }
 
 async fn numbers_out_of_range_are_refused(t: TestDb) {
-    let app = spawn_app_on(t, DemoMode::On).await;
+    let app = TestApp::builder().demo(DemoMode::On).on(t).spawn().await;
     let token = api_token(&app).await;
     let get = |path: &str| {
         app.client
@@ -117,7 +117,7 @@ async fn numbers_out_of_range_are_refused_postgres() {
 }
 
 async fn control_characters_are_refused(t: TestDb) {
-    let app = spawn_app_on(t, DemoMode::On).await;
+    let app = TestApp::builder().demo(DemoMode::On).on(t).spawn().await;
     let token = api_token(&app).await;
     let url = |path: &str| format!("{}{path}", app.address);
     for (path, field) in [
@@ -180,7 +180,7 @@ async fn control_characters_are_refused_postgres() {
 
 #[tokio::test]
 async fn every_api_error_is_the_json_error_body() {
-    let app = spawn_app_on(sqlite().await, DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let token = api_token(&app).await;
     let url = |path: &str| format!("{}{path}", app.address);
     let cases = [
@@ -233,7 +233,7 @@ async fn every_api_error_is_the_json_error_body() {
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
-    let app = spawn_app_on(sqlite().await, DemoMode::On).await;
+    let app = TestApp::builder().demo(DemoMode::On).spawn().await;
     let owner = app.owner().await;
     for path in [
         "/login",
@@ -324,7 +324,7 @@ fn no_query_or_path_value_makes_the_api_fail() {
         .build()
         .expect("runtime");
     let (app, token) = rt.block_on(async {
-        let app = spawn_app_on(sqlite().await, DemoMode::On).await;
+        let app = TestApp::builder().demo(DemoMode::On).spawn().await;
         let token = api_token(&app).await;
         (app, token)
     });

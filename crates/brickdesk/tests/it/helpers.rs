@@ -256,57 +256,93 @@ impl TestApp {
     }
 }
 
-/// Spawns the real application on a fresh SQLite database.
-pub async fn spawn_app(demo: DemoMode) -> TestApp {
-    spawn_app_on(sqlite().await, demo).await
-}
-
-/// Spawns the real application on the given database (SQLite or PostgreSQL).
-pub async fn spawn_app_on(t: TestDb, demo: DemoMode) -> TestApp {
-    spawn_app_on_with(t, demo, |_| {}).await
-}
-
-/// Like [`spawn_app`], with the configuration adjusted first (e.g. to
-/// point it at a simulator of the test's own).
-pub async fn spawn_app_with(demo: DemoMode, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_app_on_with(sqlite().await, demo, adjust).await
-}
-
-/// Spawns the real application on `t` with an adjusted configuration.
-pub async fn spawn_app_on_with(
-    t: TestDb,
+/// How a [`TestApp`] is started: demo mode, database and configuration.
+/// Defaults: demo off, a fresh SQLite database, the stock configuration.
+#[must_use = "call .spawn().await to start the app"]
+pub struct TestAppBuilder {
     demo: DemoMode,
-    adjust: impl FnOnce(&mut Config),
-) -> TestApp {
-    let data_dir = tempfile::tempdir().expect("data dir");
-    let config = Config {
-        database_url: t.url.clone(),
-        data_dir: data_dir.path().to_path_buf(),
-        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        time_zone: TimeZone::default(),
-        demo,
-        secret_key: None,
-        amazon_api_url: None,
-        amazon_lwa_url: None,
-        backfill_report_threshold: None,
-    };
-    let mut config = config;
-    adjust(&mut config);
-    let app = Application::build(config).await.expect("build app");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let db = app.db().clone();
-    let setup_link = app.setup_link().map(str::to_owned);
-    tokio::spawn(app.run_until(std::future::pending()));
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http client");
-    TestApp {
-        address,
-        db,
-        client,
-        setup_link,
-        _data_dir: data_dir,
-        db_owner: t,
+    db: Option<TestDb>,
+    configure: Box<dyn FnOnce(&mut Config)>,
+    amazon: Option<(String, String)>,
+}
+
+impl TestApp {
+    /// Starts describing an app to spawn.
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            demo: DemoMode::Off,
+            db: None,
+            configure: Box::new(|_| {}),
+            amazon: None,
+        }
+    }
+}
+
+impl TestAppBuilder {
+    /// Runs the app in `demo` mode.
+    pub fn demo(mut self, demo: DemoMode) -> Self {
+        self.demo = demo;
+        self
+    }
+
+    /// Runs the app on `t` (SQLite or PostgreSQL) instead of a fresh SQLite.
+    pub fn on(mut self, t: TestDb) -> Self {
+        self.db = Some(t);
+        self
+    }
+
+    /// Adjusts the configuration before the app is built (e.g. to point it
+    /// at a simulator of the test's own).
+    pub fn configure(mut self, adjust: impl FnOnce(&mut Config) + 'static) -> Self {
+        self.configure = Box::new(adjust);
+        self
+    }
+
+    /// Points the app's Amazon SP-API and login endpoints at `sim`.
+    pub fn amazon_sim(mut self, sim: &spapi_sim::RunningSim) -> Self {
+        self.amazon = Some((sim.base_url(), sim.lwa_token_url()));
+        self
+    }
+
+    /// Builds the app and serves it on a random port of 127.0.0.1.
+    pub async fn spawn(self) -> TestApp {
+        let t = match self.db {
+            Some(t) => t,
+            None => sqlite().await,
+        };
+        let data_dir = tempfile::tempdir().expect("data dir");
+        let mut config = Config {
+            database_url: t.url.clone(),
+            data_dir: data_dir.path().to_path_buf(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            time_zone: TimeZone::default(),
+            demo: self.demo,
+            secret_key: None,
+            amazon_api_url: None,
+            amazon_lwa_url: None,
+            backfill_report_threshold: None,
+        };
+        if let Some((api, lwa)) = self.amazon {
+            config.amazon_api_url = Some(api);
+            config.amazon_lwa_url = Some(lwa);
+        }
+        (self.configure)(&mut config);
+        let app = Application::build(config).await.expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.db().clone();
+        let setup_link = app.setup_link().map(str::to_owned);
+        tokio::spawn(app.run_until(std::future::pending()));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        TestApp {
+            address,
+            db,
+            client,
+            setup_link,
+            _data_dir: data_dir,
+            db_owner: t,
+        }
     }
 }

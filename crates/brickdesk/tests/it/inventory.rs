@@ -1,13 +1,13 @@
 //! Inventory: queries on both backends, the JSON API and the pages.
 
-use brickdesk::config::DemoMode;
 use brickdesk::db::inventory::{InventoryQuery, NewUnit, SortBy};
 use brickdesk::db::{self, Db};
-use brickdesk::domain::{Condition, Currency, InventoryStatus};
+use brickdesk::domain::{Condition, InventoryStatus};
 use serde_json::{Value, json};
 use time::macros::datetime;
 
-use crate::helpers::{on_both_backends, spawn_app};
+use crate::builders::TestUnit;
+use crate::helpers::{TestApp, on_both_backends};
 
 fn unit(
     set: &str,
@@ -16,25 +16,16 @@ fn unit(
     status: InventoryStatus,
     day: u8,
 ) -> NewUnit {
-    NewUnit {
-        set_number: set.to_owned(),
-        item_name: name.to_owned(),
-        condition: Condition::New,
-        status,
-        storage_location: location.map(str::to_owned),
-        cost_minor: Some(1000),
-        listing_price_minor: if day.is_multiple_of(2) {
-            Some(5000 + i64::from(day))
-        } else {
-            None
-        },
-        currency: Currency::GBP,
-        sku: Some(format!("SKU-{set}-{day}")),
-        external_id: None,
-        purchase_date: None,
-        notes: None,
-        created_at: Some(datetime!(2026-01-01 0:00 UTC) + time::Duration::days(i64::from(day))),
-    }
+    // Every other unit has no asking price, so sorting by price meets NULLs.
+    let price = day.is_multiple_of(2).then(|| 5000 + i64::from(day));
+    TestUnit::of(set)
+        .named(name)
+        .status(status)
+        .location(location)
+        .priced(Some(1000), price)
+        .sku(&format!("SKU-{set}-{day}"))
+        .added(datetime!(2026-01-01 0:00 UTC) + time::Duration::days(i64::from(day)))
+        .build()
 }
 
 async fn seed(db: &Db) {
@@ -209,7 +200,7 @@ on_both_backends! {
 
 #[tokio::test]
 async fn api_creates_validates_and_patches_units() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     let api = format!("{}/api/inventory", app.address);
     let bad = owner
@@ -306,7 +297,7 @@ async fn api_creates_validates_and_patches_units() {
 
 #[tokio::test]
 async fn pages_show_field_errors_history_and_escape_text() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     let bad = owner
         .post(format!("{}/inventory", app.address))

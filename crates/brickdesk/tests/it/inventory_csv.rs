@@ -1,14 +1,13 @@
 //! CSV import and export of inventory: storage on both backends, the HTTP
 //! API and pages, and the command line.
 
-use brickdesk::config::DemoMode;
 use brickdesk::db::inventory::{self, InventoryQuery, InventoryRow};
 use brickdesk::db::inventory_import::{self, ImportOptions, ImportOutcome};
 use brickdesk::db::{Backend, Db};
 use brickdesk::inventory_csv::{self, ParsedFile, SourceEncoding, sample};
 use serde_json::Value;
 
-use crate::helpers::{TestDb, on_both_backends, spawn_app};
+use crate::helpers::{TestApp, TestDb, on_both_backends};
 
 const COMMIT: ImportOptions<'static> = ImportOptions {
     dry_run: false,

@@ -2,6 +2,7 @@
 //! database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set) and,
 //! where it needs one, the real app on a real port.
 
+mod builders;
 mod helpers;
 
 mod amazon_sync;

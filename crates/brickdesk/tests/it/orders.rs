@@ -15,7 +15,7 @@ use brickdesk::domain::{
 };
 use serde_json::{Value, json};
 
-use crate::helpers::{on_both_backends, spawn_app};
+use crate::helpers::{TestApp, on_both_backends};
 
 fn query(
     matching: Option<MatchFilter>,
@@ -57,7 +57,7 @@ async fn reference_summaries(db: &Db) -> HashMap<String, MatchSummary> {
         by_row.sort_by_key(|l| (ids.iter().position(|&id| id == l.order_id), l.id));
         assert_eq!(embedded, by_row);
         let links =
-            db::orders::links_for_items(db, &lines.iter().map(|l| l.id.get()).collect::<Vec<_>>())
+            db::orders::links_for_items(db, &lines.iter().map(|l| l.id).collect::<Vec<_>>())
                 .await
                 .expect("links");
         for o in &orders {
@@ -276,7 +276,7 @@ on_both_backends! {
 
 #[tokio::test]
 async fn api_lists_filters_and_summarises() {
-    let app = spawn_app(DemoMode::On).await;
+    let app = TestApp::builder().demo(DemoMode::On).spawn().await;
     let owner = app.owner().await;
     let get = |path: String| {
         let owner = owner.clone();
@@ -357,7 +357,7 @@ async fn api_lists_filters_and_summarises() {
 
 #[tokio::test]
 async fn api_maps_an_asin_and_links_the_chosen_unit() {
-    let app = spawn_app(DemoMode::On).await;
+    let app = TestApp::builder().demo(DemoMode::On).spawn().await;
     let owner = app.owner().await;
     let list: Value = owner
         .get(format!(
@@ -470,7 +470,7 @@ async fn api_maps_an_asin_and_links_the_chosen_unit() {
 #[tokio::test]
 async fn titles_from_amazon_render_escaped_on_the_orders_pages() {
     use brickdesk::db::orders::{NewOrder, NewOrderItem};
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     let xss = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
     let mut tx = app.db.begin().await.expect("begin");

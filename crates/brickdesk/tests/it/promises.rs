@@ -17,14 +17,13 @@ mod same_origin;
 use brickdesk::amazon::credentials::{self, Credentials, Region};
 use brickdesk::auth::secrets::SecretBox;
 use brickdesk::auth::{Role, password, token};
-use brickdesk::config::DemoMode;
 use brickdesk::db::{self, Db};
 use brickdesk::domain::UserId;
 use sea_query::{Expr, Func, Query};
 use serde_json::Value;
 use spapi_sim::RunningSim;
 
-use crate::helpers::{PASSWORD, TestApp, TestDb, spawn_app_on_with};
+use crate::helpers::{PASSWORD, TestApp, TestDb};
 
 /// The key the stored Amazon credentials of these tests are sealed with.
 pub const SECRET_KEY: &str = "7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f";
@@ -95,13 +94,12 @@ pub async fn store_sim_credentials(db: &Db, owner: UserId) {
 pub async fn app_on_sim(t: TestDb, sim: &RunningSim) -> (TestApp, String) {
     let (owner, token) = owner_with_token(&t.db, "owner").await;
     store_sim_credentials(&t.db, owner).await;
-    let (api, lwa) = (sim.base_url(), sim.lwa_token_url());
-    let app = spawn_app_on_with(t, DemoMode::Off, |c| {
-        c.amazon_api_url = Some(api);
-        c.amazon_lwa_url = Some(lwa);
-        c.secret_key = Some(SECRET_KEY.into());
-    })
-    .await;
+    let app = TestApp::builder()
+        .on(t)
+        .amazon_sim(sim)
+        .configure(|c| c.secret_key = Some(SECRET_KEY.into()))
+        .spawn()
+        .await;
     (app, token)
 }
 

@@ -8,7 +8,7 @@ use brickdesk::web::routes::{Access, RouteInfo};
 use reqwest::Method;
 use time::Duration;
 
-use crate::helpers::{PASSWORD, TestApp, cookie_client, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, cookie_client};
 
 /// Calls a route of the table with its method, path parameters filled in.
 async fn call(client: &reqwest::Client, app: &TestApp, route: &RouteInfo) -> reqwest::Response {
@@ -30,7 +30,7 @@ fn concrete(path: &str) -> String {
 
 #[tokio::test]
 async fn every_protected_route_refuses_an_anonymous_caller() {
-    let app = spawn_app(DemoMode::On).await;
+    let app = TestApp::builder().demo(DemoMode::On).spawn().await;
     let table = route_table();
     let protected: Vec<_> = table
         .iter()
@@ -95,7 +95,7 @@ async fn public_routes_are_only_sign_in_setup_health_and_assets() {
 
 #[tokio::test]
 async fn wrong_password_is_refused_and_audited() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     app.add_user("anna", Role::Owner).await;
     let (client, resp) = app.sign_in("anna", "not the password").await;
     assert_eq!(resp.status(), 401);
@@ -124,7 +124,7 @@ async fn wrong_password_is_refused_and_audited() {
 
 #[tokio::test]
 async fn sign_in_works_and_is_audited_and_sign_out_ends_the_session() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let id = app.add_user("anna", Role::Owner).await;
     let (client, resp) = app.sign_in("anna", PASSWORD).await;
     assert_eq!(resp.status(), 303);
@@ -161,7 +161,7 @@ async fn sign_in_works_and_is_audited_and_sign_out_ends_the_session() {
 
 #[tokio::test]
 async fn an_expired_session_is_refused() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let id = app.add_user("anna", Role::Owner).await;
     let secret = token::new_secret();
     let mut tx = app.db.begin().await.expect("begin");
@@ -192,7 +192,7 @@ async fn token_for(app: &TestApp, name: &str) -> (i64, String) {
 
 #[tokio::test]
 async fn api_tokens_work_until_revoked() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let (id, secret) = token_for(&app, "robot").await;
     let get = || app.client.get(&app.address).bearer_auth(&secret).send();
     assert_eq!(get().await.expect("get").status(), 200);
@@ -217,7 +217,7 @@ async fn api_tokens_work_until_revoked() {
 
 #[tokio::test]
 async fn cross_site_posts_with_a_cookie_are_refused() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     let logout = format!("{}/logout", app.address);
     let evil = owner
@@ -260,7 +260,7 @@ async fn cross_site_posts_with_a_cookie_are_refused() {
 
 #[tokio::test]
 async fn staff_cannot_reach_owner_routes() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     app.add_user("sam", Role::Staff).await;
     let (staff, _) = app.sign_in("sam", PASSWORD).await;
     assert_eq!(
@@ -278,7 +278,7 @@ async fn staff_cannot_reach_owner_routes() {
 
 #[tokio::test]
 async fn amazon_secrets_are_encrypted_at_rest_and_never_shown_again() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     let client_secret = "amzn1.oa2-cs.v1.SUPERSECRETCLIENTVALUE1234";
     let refresh = "Atzr|IwEBIREFRESHTOKENVALUEXYZ9876";
@@ -330,7 +330,7 @@ async fn amazon_secrets_are_encrypted_at_rest_and_never_shown_again() {
 
 #[tokio::test]
 async fn first_run_setup_link_creates_the_owner_once() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let link = app
         .setup_link
         .clone()
@@ -399,7 +399,7 @@ async fn first_run_setup_link_creates_the_owner_once() {
 
 #[tokio::test]
 async fn repeated_failures_slow_sign_in_down() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     app.add_user("anna", Role::Owner).await;
     for _ in 0..5 {
         let (_, resp) = app.sign_in("anna", "wrong password!").await;
@@ -417,7 +417,7 @@ async fn repeated_failures_slow_sign_in_down() {
 
 #[tokio::test]
 async fn reflected_text_is_escaped() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     app.add_user("anna", Role::Owner).await;
     let xss = "\"><img src=x onerror=alert(1)><script>alert(2)</script>";
     let page = app

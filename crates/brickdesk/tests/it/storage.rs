@@ -6,58 +6,36 @@ use brickdesk::db::orders::{NewOrder, NewOrderItem};
 use brickdesk::db::{self, Db, DbError};
 use brickdesk::demo;
 use brickdesk::domain::status::{PLATFORM_STATUSES, ui_status};
-use brickdesk::domain::{
-    Condition, Currency, InventoryStatus, Money, Platform, UiStatus, WorkflowStatus,
-};
+use brickdesk::domain::{Currency, InventoryStatus, Platform, UiStatus, WorkflowStatus};
 use time::macros::datetime;
 
+use crate::builders::{TestLine, TestOrder, TestUnit};
 use crate::helpers::on_both_backends;
 
 fn order(id: &str, status: &str, total: Option<i64>) -> NewOrder {
-    NewOrder {
-        platform: Platform::Amazon,
-        platform_order_id: id.to_owned(),
-        order_date: Some(datetime!(2026-01-18 10:30:15.123456 UTC)),
-        last_updated_at: None,
-        buyer_name: None,
-        buyer_email: None,
-        platform_status: status.to_owned(),
-        total: total.map(|m| Money::from_minor(m, Currency::GBP)),
-        fulfillment_channel: Some("MFN".into()),
-        marketplace_id: Some("A1F83G8C2ARO7P".into()),
-        items_fetched: true,
-    }
+    TestOrder::with_status(id, status)
+        .placed(datetime!(2026-01-18 10:30:15.123456 UTC))
+        .buyer(None)
+        .total(total)
+        .marketplace("A1F83G8C2ARO7P")
+        .build()
 }
 
 fn line(id: &str, quantity: i64, unit: Option<i64>) -> NewOrderItem {
-    NewOrderItem {
-        platform_item_id: id.to_owned(),
-        asin: Some("B07JPLG4BS".into()),
-        sku: Some("AMZ-75192-N".into()),
-        title: Some("LEGO Star Wars \"Falcon\" <b>'%_ – Ünïcode</b>".into()),
-        quantity,
-        unit_price: unit.map(|m| Money::from_minor(m, Currency::GBP)),
-        line_price: unit.map(|m| Money::from_minor(m * quantity, Currency::GBP)),
-        condition: Some("New".into()),
-    }
+    TestLine::new(id, quantity)
+        .asin(Some("B07JPLG4BS"))
+        .sku("AMZ-75192-N")
+        .title("LEGO Star Wars \"Falcon\" <b>'%_ – Ünïcode</b>")
+        .unit_price(unit)
+        .build()
 }
 
 fn unit(set: &str) -> NewUnit {
-    NewUnit {
-        set_number: set.to_owned(),
-        item_name: "Millennium Falcon".into(),
-        condition: Condition::New,
-        status: InventoryStatus::Listed,
-        storage_location: Some("A-01".into()),
-        cost_minor: Some(45_000),
-        listing_price_minor: Some(59_999),
-        currency: Currency::GBP,
-        sku: None,
-        external_id: None,
-        purchase_date: None,
-        notes: None,
-        created_at: None,
-    }
+    TestUnit::of(set)
+        .named("Millennium Falcon")
+        .location(Some("A-01"))
+        .priced(Some(45_000), Some(59_999))
+        .build()
 }
 
 on_both_backends! {

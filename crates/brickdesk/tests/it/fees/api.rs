@@ -1,26 +1,20 @@
 //! Reconcile Fees over HTTP and in a real browser.
 
 use brickdesk::auth::Role;
-use brickdesk::config::DemoMode;
 use brickdesk::db;
 use brickdesk::domain::{JobKind, JobState};
 use serde_json::Value;
 use spapi_sim::{FaultSpec, RunningSim};
 
 use super::{ago, fetch, order, sell, shipment, sim, start_job};
-use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp};
 
 const API: &str = "/api/admin/reconcile-amazon-fees";
 
 /// The app talking to `sim` with the demo credentials saved by the owner;
 /// returns the owner's client.
 async fn app_on(sim: &RunningSim) -> (TestApp, reqwest::Client) {
-    let (api, lwa) = (sim.base_url(), sim.lwa_token_url());
-    let app = spawn_app_with(DemoMode::Off, |c| {
-        c.amazon_api_url = Some(api);
-        c.amazon_lwa_url = Some(lwa);
-    })
-    .await;
+    let app = TestApp::builder().amazon_sim(sim).spawn().await;
     let owner = app.owner().await;
     let resp = owner
         .post(format!("{}/settings/amazon", app.address))

@@ -4,16 +4,15 @@
 
 use std::time::Duration;
 
-use brickdesk::config::DemoMode;
-use brickdesk::db::inventory::NewUnit;
 use brickdesk::db::{self, Db};
-use brickdesk::domain::{Condition, InventoryItemId, InventoryStatus};
+use brickdesk::domain::{InventoryItemId, InventoryStatus};
 use brickdesk::fulfil::confirm;
 use brickdesk::fulfil::undo;
 use serde_json::json;
 
-use super::{new_unit, o1_o2_request, seed, snapshot};
-use crate::helpers::{on_both_backends, spawn_app};
+use super::{o1_o2_request, seed, snapshot};
+use crate::builders::TestUnit;
+use crate::helpers::{TestApp, on_both_backends};
 
 /// Confirms O1 (recommended) and O2 (chosen units); returns the batch.
 async fn confirm_two(db: &Db, f: &super::Fixture) -> i64 {
@@ -37,30 +36,30 @@ async fn review_lists_what_the_undo_enforces(db: &Db) {
     db::inventory::update(
         &mut tx,
         InventoryItemId::new(moved).expect("id"),
-        &NewUnit {
-            item_name: row.item_name.clone(),
-            ..new_unit(
-                &row.set_number,
-                Condition::New,
-                InventoryStatus::Sold,
-                Some("RETURNS"),
-                row.created_at,
-            )
-        },
+        &TestUnit::of(&row.set_number)
+            .named(&row.item_name)
+            .status(InventoryStatus::Sold)
+            .location(Some("RETURNS"))
+            .added(row.created_at)
+            .build(),
     )
     .await
     .expect("edit");
     assert!(
-        db::confirmations::delete_link(&mut tx, f.l3, f.units[4])
-            .await
-            .expect("unlink")
+        db::confirmations::delete_link(
+            &mut tx,
+            brickdesk::domain::OrderItemId::new(f.l3).expect("line id"),
+            brickdesk::domain::InventoryItemId::new(f.units[4]).expect("unit id"),
+        )
+        .await
+        .expect("unlink")
     );
     let summary = brickdesk::domain::fees::FeeSummary::from_entries(&[]);
     db::fees::replace_unit_fees(
         &mut tx,
         &[db::fees::UnitFeesWrite {
-            unit_id: f.units[0],
-            currency: "GBP",
+            unit_id: brickdesk::domain::InventoryItemId::new(f.units[0]).expect("unit id"),
+            currency: brickdesk::domain::Currency::GBP,
             summary: &summary,
             entries: &[],
         }],
@@ -113,7 +112,7 @@ on_both_backends! {
 
 #[tokio::test]
 async fn confirm_body_with_a_line_or_unit_twice_is_refused_up_front() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     let f = seed(&app.db).await;
     let before = snapshot(&app.db).await;

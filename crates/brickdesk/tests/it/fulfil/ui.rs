@@ -7,14 +7,14 @@
 use std::time::Duration;
 
 use brickdesk::auth::Role;
-use brickdesk::config::DemoMode;
 use brickdesk::db;
-use brickdesk::domain::{Condition, InventoryItemId, InventoryStatus, Platform, UiStatus};
+use brickdesk::domain::{InventoryItemId, Platform, UiStatus};
 use time::macros::datetime;
 
-use super::{ASIN_A, add_mapping, add_order, add_unit, new_line, new_order, new_unit};
+use super::{ASIN_A, add_mapping, add_order, add_unit};
 use crate::browser::Browser;
-use crate::helpers::{TestApp, spawn_app};
+use crate::builders::{TestLine, TestOrder, TestUnit};
+use crate::helpers::TestApp;
 
 /// Opens Confirm Orders Processed from `/orders`.
 async fn open_confirm_dialog(b: &Browser, app: &TestApp) {
@@ -31,79 +31,89 @@ async fn open_confirm_dialog(b: &Browser, app: &TestApp) {
 
 #[tokio::test]
 async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
+    let [u1, u2, u3] = two_falcon_orders_and_an_unmatched_one(&app).await;
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.sign_in(&app, "anna").await;
+    approve_skip_search_and_confirm(&b, &app, u3).await;
+    assert_approved_units_sold_and_skipped_kept(&app, u1, u2, u3).await;
+    assert_pages_show_the_sale(&b, &app, u1).await;
+    assert_pick_list_opens_in_a_new_tab(&b, &app).await;
+}
+
+/// Owner "anna"; O1 and O2 each want a Falcon (u1 in A-1, u2 in A-2), O3's
+/// line is unmatched; u3 is of a set no line names. Returns u1, u2, u3.
+async fn two_falcon_orders_and_an_unmatched_one(app: &TestApp) -> [i64; 3] {
     app.add_user("anna", Role::Owner).await;
     add_mapping(&app.db, ASIN_A, "75192").await;
     let u1 = add_unit(
         &app.db,
-        new_unit(
-            "75192",
-            Condition::New,
-            InventoryStatus::Listed,
-            Some("A-1"),
-            datetime!(2026-01-01 0:00 UTC),
-        ),
+        TestUnit::of("75192")
+            .location(Some("A-1"))
+            .added(datetime!(2026-01-01 0:00 UTC))
+            .build(),
     )
     .await;
     let u2 = add_unit(
         &app.db,
-        new_unit(
-            "75192",
-            Condition::New,
-            InventoryStatus::Listed,
-            Some("A-2"),
-            datetime!(2026-01-02 0:00 UTC),
-        ),
+        TestUnit::of("75192")
+            .location(Some("A-2"))
+            .added(datetime!(2026-01-02 0:00 UTC))
+            .build(),
     )
     .await;
     add_order(
         &app.db,
-        new_order(
-            "203-1111111-1111111",
-            "Unshipped",
-            datetime!(2026-01-10 0:00 UTC),
-        ),
-        &[new_line("A", Some(ASIN_A), 1, "Falcon one")],
+        TestOrder::paid("203-1111111-1111111")
+            .placed(datetime!(2026-01-10 0:00 UTC))
+            .build(),
+        &[TestLine::new("A", 1)
+            .asin(Some(ASIN_A))
+            .title("Falcon one")
+            .build()],
     )
     .await;
     add_order(
         &app.db,
-        new_order(
-            "203-2222222-2222222",
-            "Unshipped",
-            datetime!(2026-01-11 0:00 UTC),
-        ),
-        &[new_line("B", Some(ASIN_A), 1, "Falcon two")],
+        TestOrder::paid("203-2222222-2222222")
+            .placed(datetime!(2026-01-11 0:00 UTC))
+            .build(),
+        &[TestLine::new("B", 1)
+            .asin(Some(ASIN_A))
+            .title("Falcon two")
+            .build()],
     )
     .await;
     // An unmatched line (its ASIN maps to no set) and a unit of a set that
     // no line names: only a search finds it.
     let u3 = add_unit(
         &app.db,
-        new_unit(
-            "10307",
-            Condition::New,
-            InventoryStatus::Listed,
-            Some("C-7"),
-            datetime!(2026-01-03 0:00 UTC),
-        ),
+        TestUnit::of("10307")
+            .location(Some("C-7"))
+            .added(datetime!(2026-01-03 0:00 UTC))
+            .build(),
     )
     .await;
     add_order(
         &app.db,
-        new_order(
-            "203-3333333-3333333",
-            "Unshipped",
-            datetime!(2026-01-12 0:00 UTC),
-        ),
-        &[new_line("C", Some("B000000CCC"), 1, "Eiffel Tower")],
+        TestOrder::paid("203-3333333-3333333")
+            .placed(datetime!(2026-01-12 0:00 UTC))
+            .build(),
+        &[TestLine::new("C", 1)
+            .asin(Some("B000000CCC"))
+            .title("Eiffel Tower")
+            .build()],
     )
     .await;
-    let Some(b) = Browser::start().await else {
-        return;
-    };
-    b.sign_in(&app, "anna").await;
-    open_confirm_dialog(&b, &app).await;
+    [u1, u2, u3]
+}
+
+/// Approves O1, skips O2, finds u3 by search for O3, then confirms with
+/// the archive location SOLD-BROWSER.
+async fn approve_skip_search_and_confirm(b: &Browser, app: &TestApp, u3: i64) {
+    open_confirm_dialog(b, app).await;
     b.find("dialog#bd-dialog[open] form[data-wizard]").await;
     b.wait_for_text("Progress: 1 of 3 orders").await;
     b.wait_for_text("(oldest, recommended)").await;
@@ -155,7 +165,11 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
         .expect("confirm");
     b.wait_for_text("Confirmed 2 orders").await;
     b.find("dialog#bd-dialog[open] .banner.success").await;
+}
 
+/// The approved orders' units are sold into the archive; the skipped
+/// order and its unit are untouched.
+async fn assert_approved_units_sold_and_skipped_kept(app: &TestApp, u1: i64, u2: i64, u3: i64) {
     let unit = db::inventory::get(&app.db, InventoryItemId::new(u1).expect("id"))
         .await
         .expect("get")
@@ -203,8 +217,10 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
         .expect("o")
         .expect("o");
     assert_eq!(third.ui_status, UiStatus::Completed);
+}
 
-    // The pages show it too.
+/// The unit page and the orders page show the sale.
+async fn assert_pages_show_the_sale(b: &Browser, app: &TestApp, u1: i64) {
     b.client
         .goto(&format!("{}/inventory/{u1}", app.address))
         .await
@@ -215,8 +231,10 @@ async fn confirm_dialog_approve_skip_archive_and_pick_list_tab() {
         .await
         .expect("orders page");
     b.find("[data-ui-status='Completed']").await;
+}
 
-    // The pick list opens in a new tab.
+/// The pick list opens in a new tab.
+async fn assert_pick_list_opens_in_a_new_tab(b: &Browser, app: &TestApp) {
     b.client
         .goto(&format!("{}/orders", app.address))
         .await
@@ -247,23 +265,21 @@ const OVERFLOW: &str = "const d = document.querySelector('dialog[open]'); \
 
 #[tokio::test]
 async fn confirm_dialog_loads_orders_by_page_and_fits_a_phone() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     app.add_user("anna", Role::Owner).await;
     add_mapping(&app.db, ASIN_A, "75192").await;
     for n in 0..25i64 {
         add_order(
             &app.db,
-            new_order(
-                &format!("203-{:07}-{:07}", 1_000_000 + n, n),
-                "Unshipped",
-                datetime!(2026-01-10 0:00 UTC) + time::Duration::hours(n),
-            ),
-            &[new_line(
-                &format!("L{n}"),
-                Some(ASIN_A),
-                1,
-                "LEGO Star Wars Millennium Falcon Ultimate Collector Series with a long title",
-            )],
+            TestOrder::paid(&format!("203-{:07}-{:07}", 1_000_000 + n, n))
+                .placed(datetime!(2026-01-10 0:00 UTC) + time::Duration::hours(n))
+                .build(),
+            &[TestLine::new(&format!("L{n}"), 1)
+                .asin(Some(ASIN_A))
+                .title(
+                    "LEGO Star Wars Millennium Falcon Ultimate Collector Series with a long title",
+                )
+                .build()],
         )
         .await;
     }

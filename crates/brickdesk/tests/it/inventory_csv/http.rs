@@ -25,7 +25,7 @@ async fn post_api(
 
 #[tokio::test]
 async fn api_dry_run_then_import_then_duplicates() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     let (status, body) = post_api(&owner, &app.address, "true", FILE.as_bytes()).await;
     assert_eq!(status, 200, "{body}");
@@ -49,7 +49,7 @@ async fn api_dry_run_then_import_then_duplicates() {
 
 #[tokio::test]
 async fn api_refuses_a_bad_file_with_every_row_listed() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     let file = ten_thousand_with_bad_lines(&[7_431, 9_000]);
     let (status, body) = post_api(&owner, &app.address, "false", file.as_bytes()).await;
@@ -78,7 +78,7 @@ async fn api_refuses_a_bad_file_with_every_row_listed() {
 
 #[tokio::test]
 async fn csv_routes_need_a_signed_in_user() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let (status, _) = post_api(&app.client, &app.address, "false", FILE.as_bytes()).await;
     assert_eq!(status, 401);
     for path in ["/inventory/import", "/inventory/export.csv"] {
@@ -95,7 +95,7 @@ async fn csv_routes_need_a_signed_in_user() {
 
 #[tokio::test]
 async fn export_downloads_the_filtered_view_and_imports_back() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     post_api(&owner, &app.address, "false", FILE.as_bytes()).await;
     let resp = owner
@@ -153,7 +153,7 @@ fn hidden_value<'a>(html: &'a str, name: &str) -> &'a str {
 
 #[tokio::test]
 async fn browser_upload_previews_then_imports() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     let form = owner
         .get(format!("{}/inventory/import", app.address))
@@ -223,7 +223,7 @@ async fn browser_upload_previews_then_imports() {
 
 #[tokio::test]
 async fn api_accepts_a_file_larger_than_axums_default_limit() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     // 10,000 rows with a 200-character note each: about 3 MB, over the
     // 2 MB axum allows by default.

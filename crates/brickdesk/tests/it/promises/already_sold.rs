@@ -3,15 +3,15 @@
 //! sold — …" while the other orders of the same request are confirmed
 //! ("Failures are listed per order"), and the batch undoes over HTTP.
 
-use brickdesk::config::DemoMode;
 use brickdesk::db::{self, Db};
-use brickdesk::domain::{Condition, InventoryItemId, InventoryStatus, Platform, UiStatus};
+use brickdesk::domain::{InventoryItemId, Platform, UiStatus};
 use serde_json::{Value, json};
 use time::macros::datetime;
 
 use super::{on_both_databases, send_json, token_for};
-use crate::fulfil::{ASIN_A, add_mapping, add_order, add_unit, new_line, new_order, new_unit};
-use crate::helpers::{TestApp, TestDb, spawn_app_on};
+use crate::builders::{TestLine, TestOrder, TestUnit};
+use crate::fulfil::{ASIN_A, add_mapping, add_order, add_unit};
+use crate::helpers::{TestApp, TestDb};
 
 const ARCHIVE: &str = "SOLD-2026-02";
 
@@ -65,14 +65,17 @@ async fn ui_status(db: &Db, n: usize) -> UiStatus {
 }
 
 async fn links_of_line(db: &Db, line: i64) -> usize {
-    db::orders::links_for_items(db, &[line])
-        .await
-        .expect("links")
-        .len()
+    db::orders::links_for_items(
+        db,
+        &[brickdesk::domain::OrderItemId::new(line).expect("line id")],
+    )
+    .await
+    .expect("links")
+    .len()
 }
 
 async fn already_sold_fails_that_order_only(t: TestDb) {
-    let app = spawn_app_on(t, DemoMode::Off).await;
+    let app = TestApp::builder().on(t).spawn().await;
     let db = &app.db;
     let token = token_for(&app, "owner").await;
     add_mapping(db, ASIN_A, "75192").await;
@@ -82,13 +85,10 @@ async fn already_sold_fails_that_order_only(t: TestDb) {
         units.push(
             add_unit(
                 db,
-                new_unit(
-                    "75192",
-                    Condition::New,
-                    InventoryStatus::Listed,
-                    Some(shelf),
-                    at,
-                ),
+                TestUnit::of("75192")
+                    .location(Some(shelf))
+                    .added(at)
+                    .build(),
             )
             .await,
         );
@@ -96,12 +96,18 @@ async fn already_sold_fails_that_order_only(t: TestDb) {
     // Lines of orders 1..=4 (index 0 = order 1), each one Paid unit.
     let mut lines = Vec::new();
     for n in 1..=4 {
-        let order = new_order(
-            &order_id(n),
-            "Unshipped",
-            at + time::Duration::days(n as i64),
-        );
-        let line = add_order(db, order, &[new_line("L", Some(ASIN_A), 1, "Falcon")]).await;
+        let order = TestOrder::paid(&order_id(n))
+            .placed(at + time::Duration::days(n as i64))
+            .build();
+        let line = add_order(
+            db,
+            order,
+            &[TestLine::new("L", 1)
+                .asin(Some(ASIN_A))
+                .title("Falcon")
+                .build()],
+        )
+        .await;
         lines.push(line[0]);
     }
 

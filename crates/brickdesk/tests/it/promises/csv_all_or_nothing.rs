@@ -3,7 +3,6 @@
 //! it was. A trigger refuses one row's INSERT; the file goes through the
 //! real path, `POST /api/inventory/import` with a bearer token.
 
-use brickdesk::config::DemoMode;
 use brickdesk::db::inventory::{self, InventoryQuery};
 use brickdesk::db::schema::{AuditLog, InventoryItems};
 use brickdesk::db::{Backend, Db};
@@ -11,7 +10,7 @@ use brickdesk::inventory_csv::sample;
 use serde_json::{Value, json};
 
 use super::{error_code, on_both_databases, rows_in, send_json, token_for};
-use crate::helpers::{TestApp, TestDb, spawn_app_on};
+use crate::helpers::{TestApp, TestDb};
 
 /// Rows of the big file.
 const ROWS: usize = 10_000;
@@ -121,7 +120,7 @@ async fn import(app: &TestApp, token: &str, file: &str) -> (u16, Value) {
 }
 
 async fn a_failure_while_writing_leaves_the_database_as_it_was(t: TestDb) {
-    let app = spawn_app_on(t, DemoMode::Off).await;
+    let app = TestApp::builder().on(t).spawn().await;
     let token = token_for(&app, "importer").await;
     let (status, body) = import(&app, &token, KEPT).await;
     assert_eq!((status, &body["created"]), (200, &json!(3)), "{body}");

@@ -11,7 +11,7 @@ use brickdesk::domain::Platform;
 use serde_json::Value;
 
 use super::{on_both_databases, send_json, send_text, token_for};
-use crate::helpers::{TestApp, TestDb, spawn_app_on};
+use crate::helpers::{TestApp, TestDb};
 
 /// Platform order ids of `platform` as storage lists them (newest first).
 async fn stored_ids(db: &Db, platform: Platform) -> Vec<String> {
@@ -47,7 +47,7 @@ fn row_ids(html: &str) -> Vec<String> {
 }
 
 async fn amazon_orders_list_over_http(t: TestDb) {
-    let app = spawn_app_on(t, DemoMode::On).await;
+    let app = TestApp::builder().demo(DemoMode::On).on(t).spawn().await;
     let token = token_for(&app, "owner").await;
     let summary = get_json(&app, &token, "/api/orders/amazon/status-summary").await;
     assert_eq!(summary["all"], 300, "{summary}");
@@ -99,7 +99,7 @@ async fn amazon_orders_list_over_http(t: TestDb) {
 }
 
 async fn ebay_page_lists_the_ebay_orders(t: TestDb) {
-    let app = spawn_app_on(t, DemoMode::On).await;
+    let app = TestApp::builder().demo(DemoMode::On).on(t).spawn().await;
     let token = token_for(&app, "owner").await;
     let ebay = stored_ids(&app.db, Platform::Ebay).await;
     assert_eq!(ebay.len(), 20, "the demo's eBay orders");

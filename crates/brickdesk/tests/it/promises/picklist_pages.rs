@@ -4,14 +4,13 @@
 
 use std::collections::BTreeSet;
 
-use brickdesk::config::DemoMode;
-use brickdesk::domain::{Condition, InventoryStatus};
 use serde_json::Value;
 use time::macros::datetime;
 
 use super::{send_json, token_for};
-use crate::fulfil::{ASIN_A, add_mapping, add_order, add_unit, new_line, new_order, new_unit};
-use crate::helpers::{Optional, TestApp, spawn_app};
+use crate::builders::{TestLine, TestOrder, TestUnit};
+use crate::fulfil::{ASIN_A, add_mapping, add_order, add_unit};
+use crate::helpers::{Optional, TestApp};
 
 /// Paid orders of one unit each: with the location rows, three pages.
 const ORDERS: usize = 110;
@@ -33,20 +32,20 @@ async fn seed(app: &TestApp) {
         let shelf = format!("A-{}", n % SHELVES + 1);
         add_unit(
             db,
-            new_unit(
-                "75192",
-                Condition::New,
-                InventoryStatus::Listed,
-                Some(&shelf),
-                at,
-            ),
+            TestUnit::of("75192")
+                .location(Some(&shelf))
+                .added(at)
+                .build(),
         )
         .await;
         let placed = at + time::Duration::minutes(n as i64);
         add_order(
             db,
-            new_order(&order_id(n), "Unshipped", placed),
-            &[new_line("L", Some(ASIN_A), 1, "Millennium Falcon")],
+            TestOrder::paid(&order_id(n)).placed(placed).build(),
+            &[TestLine::new("L", 1)
+                .asin(Some(ASIN_A))
+                .title("Millennium Falcon")
+                .build()],
         )
         .await;
     }
@@ -80,7 +79,7 @@ async fn a_long_picking_list_numbers_its_pages() {
         Optional::Pdftotext.skip(&format!("cannot run pdftotext ({e})"));
         return;
     }
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let token = token_for(&app, "owner").await;
     seed(&app).await;
 

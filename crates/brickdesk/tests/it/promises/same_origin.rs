@@ -3,12 +3,11 @@
 //! behind HTTPS (`X-Forwarded-Proto: https`)".
 
 use brickdesk::auth::Role;
-use brickdesk::config::DemoMode;
 use brickdesk::db::schema::InventoryItems;
 use serde_json::{Value, json};
 
 use super::{error_code, rows_in, send_json, token_for};
-use crate::helpers::{PASSWORD, TestApp, cookie_client, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, cookie_client};
 
 /// What a cross-site page would send along: each header set on its own.
 const CROSS_SITE: [(&str, &str); 2] = [
@@ -40,7 +39,7 @@ fn cross_site_post(
 
 #[tokio::test]
 async fn a_bearer_token_may_post_cross_site_and_a_cookie_may_not() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     let token = token_for(&app, "robot").await;
     let cookie = app.owner().await;
     let mut created = 0;
@@ -104,7 +103,7 @@ fn attributes(cookie: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn the_session_cookie_is_secure_behind_https_only() {
-    let app = spawn_app(DemoMode::Off).await;
+    let app = TestApp::builder().spawn().await;
     app.add_user("anna", Role::Staff).await;
     let behind_https = attributes(&session_cookie(&app, &[("x-forwarded-proto", "https")]).await);
     let plain = attributes(&session_cookie(&app, &[]).await);

@@ -17,6 +17,8 @@ use brickdesk::db::Db;
 use brickdesk::domain::JobState;
 use brickdesk::jobs::Jobs;
 
+use crate::db::scratch::temp_dir;
+
 /// Options of `brickdesk-bench backfill`.
 #[derive(Debug, Clone, Args)]
 pub struct BackfillBenchArgs {
@@ -122,7 +124,7 @@ async fn backfill_once(args: &BackfillBenchArgs, mode: &str) -> anyhow::Result<O
     )
     .await
     .context("starting the simulator")?;
-    let dir = tempfile_dir(mode)?;
+    let dir = temp_dir(&format!("backfill-{mode}"))?;
     let db = Db::connect(&format!("sqlite://{}", dir.join("bench.db").display())).await?;
     db.migrate().await?;
     let setup = AmazonSetup {
@@ -192,13 +194,4 @@ async fn backfill_once(args: &BackfillBenchArgs, mode: &str) -> anyhow::Result<O
         by_operation,
         throttled,
     })
-}
-
-fn tempfile_dir(mode: &str) -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!(
-        "brickdesk-bench-backfill-{}-{mode}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use time::OffsetDateTime;
 
 use brickdesk::amazon::fees;
@@ -14,7 +14,7 @@ use brickdesk::db::orders::{NewOrder, NewOrderItem};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::{Condition, Currency, InventoryStatus, Money, Platform};
 
-use crate::db::scratch::Scratch;
+use crate::db::scratch::on_sqlite_then_postgres;
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
@@ -183,38 +183,8 @@ async fn measure(label: &str, db: &Db, units: usize) -> anyhow::Result<()> {
 /// Runs the benchmark on a temporary SQLite file, and on a scratch
 /// database on the PostgreSQL server of `postgres_url` when given.
 pub async fn run(postgres_url: Option<String>, units: usize) -> anyhow::Result<()> {
-    let dir = tempfile_dir()?;
-    let result = async {
-        let url = format!("sqlite://{}", dir.join("fees.db").display());
-        let db = Db::connect(&url).await?;
-        db.migrate().await?;
-        let r = measure("SQLite", &db, units).await;
-        db.close().await;
-        r
-    }
-    .await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result?;
-    match postgres_url {
-        Some(url) => {
-            let scratch = Scratch::create(&url).await?;
-            let r = measure("PostgreSQL", &scratch.db, units).await;
-            scratch.drop_now().await?;
-            r?;
-        }
-        None => println!("PostgreSQL: skipped (give --database-url postgres://… to include it)"),
-    }
-    Ok(())
-}
-
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let dir = std::env::temp_dir().join(format!(
-        "brickdesk-bench-fees-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(dir)
+    on_sqlite_then_postgres("fees", postgres_url.as_deref(), |label, db| async move {
+        measure(label, &db, units).await
+    })
+    .await
 }

@@ -15,7 +15,7 @@ use brickdesk::domain::{Condition, Currency, InventoryStatus, Money, Platform, U
 use brickdesk::fulfil::confirm::{self, ConfirmRequest, OrderChoice};
 use brickdesk::fulfil::{Scope, load_plan, picklist};
 
-use crate::db::scratch::Scratch;
+use crate::db::scratch::on_sqlite_then_postgres;
 
 /// Distinct ASINs (each mapped to its own set number).
 const ASINS: usize = 200;
@@ -212,31 +212,5 @@ pub async fn run(
             Measure::Confirm => confirm_on(label, &db, orders).await,
         }
     };
-    let dir = tempfile_dir()?;
-    let url = format!("sqlite://{}", dir.join("bench.db").display());
-    let sqlite = Db::connect(&url).await?;
-    sqlite.migrate().await?;
-    let result = go("SQLite", sqlite.clone()).await;
-    sqlite.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result?;
-    match postgres_url {
-        Some(url) => {
-            let scratch = Scratch::create(&url).await?;
-            let r = go("PostgreSQL", scratch.db.clone()).await;
-            scratch.drop_now().await?;
-            r?;
-        }
-        None => println!("PostgreSQL: skipped (give --database-url postgres://… to include it)"),
-    }
-    Ok(())
-}
-
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let dir = std::env::temp_dir().join(format!("brickdesk-bench-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(dir)
+    on_sqlite_then_postgres("fulfil", postgres_url.as_deref(), go).await
 }

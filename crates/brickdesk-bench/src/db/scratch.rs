@@ -1,6 +1,8 @@
 //! Throw-away PostgreSQL databases, for benchmarks that must not touch the
 //! database they are pointed at.
 
+use std::path::PathBuf;
+
 use anyhow::{Context, bail};
 use brickdesk::db::Db;
 
@@ -47,4 +49,53 @@ impl Scratch {
         self.admin.close().await;
         Ok(())
     }
+}
+
+/// A new folder under the system's temporary folder, named after `label`,
+/// for a benchmark's SQLite file.
+pub fn temp_dir(label: &str) -> anyhow::Result<PathBuf> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!(
+        "brickdesk-bench-{label}-{}-{nanos}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Runs `measure` on a migrated SQLite file in a temporary folder (removed
+/// afterwards), then on a scratch database on the PostgreSQL server of
+/// `postgres_url` when given.
+pub async fn on_sqlite_then_postgres<F, Fut>(
+    label: &str,
+    postgres_url: Option<&str>,
+    measure: F,
+) -> anyhow::Result<()>
+where
+    F: Fn(&'static str, Db) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let dir = temp_dir(label)?;
+    let result = async {
+        let db = Db::connect(&format!("sqlite://{}", dir.join("bench.db").display())).await?;
+        db.migrate().await?;
+        let r = measure("SQLite", db.clone()).await;
+        db.close().await;
+        r
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result?;
+    match postgres_url {
+        Some(url) => {
+            let scratch = Scratch::create(url).await?;
+            let r = measure("PostgreSQL", scratch.db.clone()).await;
+            scratch.drop_now().await?;
+            r?;
+        }
+        None => println!("PostgreSQL: skipped (give --database-url postgres://… to include it)"),
+    }
+    Ok(())
 }

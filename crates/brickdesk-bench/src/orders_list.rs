@@ -196,24 +196,15 @@ async fn scenario(client: &reqwest::Client, name: &str, urls: &[String]) -> anyh
     Ok(())
 }
 
+/// Requests `urls`, each once, from `concurrency` clients at once.
 async fn throughput(
     client: &reqwest::Client,
-    url: &str,
+    name: &str,
+    urls: Vec<String>,
     concurrency: usize,
-    total: usize,
 ) -> anyhow::Result<()> {
-    let body = client
-        .get(url)
-        .send()
-        .await?
-        .error_for_status()?
-        .bytes()
-        .await?;
-    println!(
-        "  {:<34} {} bytes of JSON per response",
-        "list page 1, response size",
-        body.len()
-    );
+    let total = urls.len();
+    let urls = Arc::new(urls);
     let next = Arc::new(AtomicUsize::new(0));
     let peak_rss = Arc::new(AtomicUsize::new(resident_kib().unwrap_or(0)));
     let sampler = {
@@ -229,11 +220,11 @@ async fn throughput(
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, url, next) = (client.clone(), url.to_owned(), next.clone());
+        let (client, urls, next) = (client.clone(), urls.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
-            while next.fetch_add(1, Ordering::Relaxed) < total {
+            while let Some(url) = urls.get(next.fetch_add(1, Ordering::Relaxed)) {
                 client
-                    .get(&url)
+                    .get(url)
                     .send()
                     .await?
                     .error_for_status()?
@@ -251,10 +242,7 @@ async fn throughput(
     peak_rss.fetch_max(resident_kib().unwrap_or(0), Ordering::Relaxed);
     #[allow(clippy::cast_precision_loss)]
     let rate = total as f64 / secs;
-    println!(
-        "  {:<34} {total} requests, {concurrency} clients: {rate:.0} requests/s",
-        "list page 1, throughput"
-    );
+    println!("  {name:<34} {total} requests, {concurrency} clients: {rate:.0} requests/s");
     if let (Some(before), Some(after)) = (cpu_before, ProcessCpu::read()) {
         // CPU per request (server and client together) does not depend on
         // what else the machine is doing, unlike requests per second.
@@ -350,7 +338,7 @@ pub async fn measure(label: &str, db: Db, args: &OrdersListArgs) -> anyhow::Resu
     .await?;
     db::users::create_token(&mut tx, "bench", &token::digest(&secret), user).await?;
     tx.commit().await?;
-    let app = Application::build_with_db(config, db).await?;
+    let app = Application::build_with_db(config, db.clone()).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     let server = tokio::spawn(app.run_until(std::future::pending()));
     let mut headers = reqwest::header::HeaderMap::new();
@@ -396,11 +384,29 @@ pub async fn measure(label: &str, db: Db, args: &OrdersListArgs) -> anyhow::Resu
         .map(|_| format!("{base}/api/orders/amazon/status-summary"))
         .collect();
     scenario(&client, "status-summary", &summary).await?;
+    let page_one = client.get(list("", 1)).send().await?.error_for_status()?;
+    println!(
+        "  {:<34} {} bytes of JSON per response",
+        "list page 1, response size",
+        page_one.bytes().await?.len()
+    );
     throughput(
         &client,
-        &list("", 1),
+        "list page 1, throughput",
+        vec![list("", 1); args.throughput_requests],
         args.concurrency,
-        args.throughput_requests,
+    )
+    .await?;
+    // A change to the orders: from here every page is built, none kept.
+    bulk::touch_orders(&db).await?;
+    let every_page = (0..args.throughput_requests.min(pages))
+        .map(|i| list("", 1 + i))
+        .collect();
+    throughput(
+        &client,
+        "list every page once, throughput",
+        every_page,
+        args.concurrency,
     )
     .await?;
     // The load has stopped: its clients and their connections are gone.

@@ -113,6 +113,7 @@ impl Application {
             secrets,
             amazon,
             jobs: jobs.clone(),
+            listings: Arc::default(),
         };
         Ok(Application {
             sim,

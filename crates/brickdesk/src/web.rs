@@ -56,6 +56,8 @@ pub struct AppState {
     pub amazon: Arc<crate::amazon::connection::AmazonSetup>,
     /// Durable jobs (order sync, backfill, …).
     pub jobs: crate::jobs::Jobs,
+    /// Orders listings kept while the orders version holds.
+    pub listings: Arc<orders::cache::ListingCache>,
 }
 
 impl AppState {

@@ -8,7 +8,7 @@ use sea_query::{Expr, ExprTrait, Query};
 use time::OffsetDateTime;
 
 use brickdesk::db::schema::{OrderItems, Orders};
-use brickdesk::db::{DbError, Tx, now, stored_time};
+use brickdesk::db::{Db, DbError, Tx, now, stored_time};
 use brickdesk::domain::Platform;
 
 /// Rows per INSERT statement (well under both engines' parameter limits).
@@ -141,4 +141,15 @@ pub async fn insert_lines(tx: &mut Tx, lines: &[BulkLine]) -> Result<(), DbError
         tx.execute(&stmt).await?;
     }
     Ok(())
+}
+
+/// Changes one order as a sync would (its `updated_at`), which raises the
+/// orders version: listings kept until then are built again.
+pub async fn touch_orders(db: &Db) -> Result<(), DbError> {
+    let stmt = Query::update()
+        .table(Orders::Table)
+        .value(Orders::UpdatedAt, now())
+        .and_where(Expr::cust("id = (SELECT MIN(id) FROM orders)"))
+        .to_owned();
+    db.execute(&stmt).await.map(drop)
 }

@@ -181,6 +181,14 @@ pub enum OrderStatusCounts {
     N,
 }
 
+/// `orders_version`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum OrdersVersion {
+    Table,
+    Version,
+}
+
 /// `jobs`
 #[derive(Iden, Clone, Copy)]
 #[allow(missing_docs)]

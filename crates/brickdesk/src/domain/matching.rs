@@ -113,7 +113,7 @@ impl MatchSummary {
 }
 
 /// The Match Status filter of the orders table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchFilter {
     /// Orders whose lines are all matched or linked.

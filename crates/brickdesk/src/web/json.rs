@@ -1,17 +1,12 @@
-//! A JSON body extractor whose rejections use the app's error format, and
-//! a JSON response for large bodies.
+//! A JSON body extractor whose rejections use the app's error format.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use axum::http::header;
 use serde::de::DeserializeOwned;
 
 use super::AppError;
 use super::extract::{json_body, rejection_error};
-
-mod writer;
 
 /// Like `axum::Json`, but a bad body answers
 /// `{"error": {"code": "bad_request", "message": …}}` saying what is wrong,
@@ -43,33 +38,5 @@ where
             .await
             .map_err(|r| rejection_error(r.status(), r.body_text()))?;
         json_body(&bytes).map(ApiJson)
-    }
-}
-
-/// A JSON response written into a buffer of about the size it will take,
-/// by `writer::write`, instead of `axum::Json`'s small buffer that copies
-/// the body each time it doubles.
-#[derive(Debug, Clone)]
-pub struct SizedJson<T> {
-    /// The body.
-    pub value: T,
-    /// Bytes to reserve up front.
-    pub capacity: usize,
-}
-
-impl<T: Serialize> IntoResponse for SizedJson<T> {
-    fn into_response(self) -> Response {
-        let mut body = Vec::with_capacity(self.capacity);
-        match writer::write(&mut body, &self.value) {
-            Ok(()) => (
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                body,
-            )
-                .into_response(),
-            Err(e) => AppError::Internal(e.into()).into_response(),
-        }
     }
 }

@@ -2,6 +2,7 @@
 //! Amazon orders JSON API, with ASIN matching.
 
 mod api;
+pub mod cache;
 mod pages;
 mod view;
 

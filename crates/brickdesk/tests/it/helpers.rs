@@ -163,6 +163,17 @@ pub async fn postgres() -> Option<TestDb> {
     })
 }
 
+/// Runs raw SQL on whichever engine `db` is: what another program sharing
+/// the database, or a test's own sabotage, would do.
+pub async fn raw(db: &Db, sql: &str) {
+    let text = || sqlx::AssertSqlSafe(sql.to_owned());
+    match db {
+        Db::Sqlite(pool) => sqlx::query(text()).execute(pool).await.map(drop),
+        Db::Postgres(pool) => sqlx::query(text()).execute(pool).await.map(drop),
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
 /// Runs a storage check on SQLite and, when configured, on PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident => $check:ident;)+) => {
@@ -211,6 +222,11 @@ pub fn cookie_client() -> reqwest::Client {
 }
 
 impl TestApp {
+    /// The URL of the app's database.
+    pub fn database_url(&self) -> &str {
+        &self.db_owner.url
+    }
+
     /// The database file of the app (SQLite).
     pub fn database_path(&self) -> std::path::PathBuf {
         std::path::PathBuf::from(self.db_owner.url.trim_start_matches("sqlite://"))

@@ -19,6 +19,7 @@ mod hardening;
 mod inventory;
 mod inventory_csv;
 mod jobs_race;
+mod listing_cache;
 mod migrations;
 mod order_search;
 mod orders;

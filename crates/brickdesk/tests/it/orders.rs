@@ -50,8 +50,7 @@ async fn reference_summaries(db: &Db) -> HashMap<String, MatchSummary> {
         let (orders, total) = db::orders::list_orders(db, &q).await.expect("orders");
         let ids: Vec<OrderId> = orders.iter().map(|o| o.id).collect();
         let lines = db::orders::lines_for_orders(db, &ids).await.expect("lines");
-        // The listing's lines (one JSON text per order) equal the lines
-        // read row by row.
+        // The listing gives each order its own lines, in line order.
         let embedded: Vec<_> = orders.iter().flat_map(|o| o.lines.clone()).collect();
         let mut by_row = lines.clone();
         by_row.sort_by_key(|l| (ids.iter().position(|&id| id == l.order_id), l.id));

@@ -1,21 +1,23 @@
 //! Reading orders for the orders pages and API: a filtered page of orders
 //! with their match counts, then the lines and linked units of that page.
 
+use std::collections::HashMap;
+
 use sea_query::{Alias, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
 use time::OffsetDateTime;
 
 use super::super::exec::IntegersInlined;
 use super::super::inventory::{InventoryRow, ROW_COLUMNS};
 use super::super::links::LinkMethod;
-use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, OrderStatusCounts, Orders};
+use super::super::schema::{
+    self, InventoryItems, OrderItemLinks, OrderItems, OrderStatusCounts, Orders,
+};
 use super::super::{Backend, Db, DbError, like_contains};
 use super::model::{self, ORDER_COLUMNS, OrderLine, select_lines};
 use crate::domain::{MatchFilter, OrderId, OrderItemId, Platform, UiStatus};
 
-mod lines_json;
-
 /// Filters and page of an orders listing.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OrderListQuery {
     /// Platform (`None`: every platform).
     pub platform: Option<Platform>,
@@ -149,17 +151,13 @@ impl std::ops::Deref for ListedOrder {
     }
 }
 
-/// A page row as read: the order and its lines as one JSON text.
+/// A page row as read: the order, and the listing's total when the status
+/// counts give it (see [`status_count`]): the same read then answers page
+/// and total.
 struct PageRow {
     order: model::Order,
-    lines: String,
-    /// The listing's total, when the status counts give it (see
-    /// [`status_count`]): the same read then answers page and total.
     total: Option<i64>,
 }
-
-/// Where `lines` and `total` sit in a page row: after the order's columns.
-const LINES_AT: usize = ORDER_COLUMNS.len();
 
 impl<'r, R> sqlx::FromRow<'r, R> for PageRow
 where
@@ -167,35 +165,13 @@ where
     usize: sqlx::ColumnIndex<R>,
     model::Order: sqlx::FromRow<'r, R>,
     i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
         Ok(PageRow {
             order: model::Order::from_row(row)?,
-            lines: row.try_get(LINES_AT)?,
-            total: row.try_get(LINES_AT + 1)?,
+            // The total sits after the order's columns.
+            total: row.try_get(ORDER_COLUMNS.len())?,
         })
-    }
-}
-
-/// The lines of the order row `orders`, as one JSON text: an array of
-/// arrays in [`OrderLine`]'s field order, in no set order ([`list_orders`]
-/// sorts them; an `ORDER BY` here costs SQLite a sorter per order). One
-/// row per order instead of one per line keeps a page at one query and 50
-/// rows, which is most of what a listing costs on SQLite.
-fn lines_json_sql(backend: Backend) -> String {
-    let fields = "oi.id, oi.order_id, oi.platform_item_id, oi.asin, oi.sku, oi.title, \
-         oi.quantity, oi.unit_price_minor, oi.line_price_minor, oi.currency, \
-         oi.condition, oi.match_status, oi.link_count";
-    match backend {
-        Backend::Sqlite => format!(
-            "(SELECT json_group_array(json_array({fields})) \
-             FROM order_items oi WHERE oi.order_id = orders.id)"
-        ),
-        Backend::Postgres => format!(
-            "(SELECT COALESCE(json_agg(json_build_array({fields})), '[]'::json)::text \
-             FROM order_items oi WHERE oi.order_id = orders.id)"
-        ),
     }
 }
 
@@ -214,10 +190,10 @@ pub async fn list_orders(
         return Ok((Vec::new(), none));
     }
     // The page's ids first (the offset is skipped over ids only, an
-    // index-only scan on PostgreSQL), then its rows: lines are built for
-    // the page's orders alone, never for rows a sort or the offset passes.
-    // The ids drive the join in their own order, which SQLite keeps: its
-    // rows, lines and all, are not copied through a sorter.
+    // index-only scan on PostgreSQL), then its rows: whole rows are read
+    // for the page's orders alone, never for rows a sort or the offset
+    // passes. The ids drive the join in their own order, which SQLite
+    // keeps: its rows are not copied through a sorter.
     let (page, page_id, page_date) = (
         Alias::new("page"),
         Alias::new("page_id"),
@@ -239,10 +215,6 @@ pub async fn list_orders(
     };
     let stmt = Query::select()
         .columns(ORDER_COLUMNS.map(|c| (Orders::Table, c)))
-        .expr_as(
-            Expr::cust(lines_json_sql(db.backend())),
-            Alias::new("lines"),
-        )
         .expr_as(total_column, Alias::new("total"))
         .from_subquery(ids, page.clone())
         .inner_join(
@@ -273,19 +245,35 @@ pub async fn list_orders(
         // Two connections at once: the count does not wait for the page.
         futures::try_join!(read_page, count_orders(db, q, &plan))?
     };
+    let ids: Vec<OrderId> = rows.iter().map(|row| row.order.id).collect();
+    let mut lines_of: HashMap<OrderId, Vec<OrderLine>> = HashMap::with_capacity(ids.len());
+    for line in lines_for_orders(db, &ids).await? {
+        lines_of.entry(line.order_id).or_default().push(line);
+    }
     let listed = rows
         .into_iter()
-        .map(|row| {
-            let mut lines = lines_json::parse(&row.lines)
-                .map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))))?;
-            lines.sort_unstable_by_key(|l| l.id);
-            Ok(ListedOrder {
-                order: row.order,
-                lines,
-            })
+        .map(|row| ListedOrder {
+            lines: lines_of.remove(&row.order.id).unwrap_or_default(),
+            order: row.order,
         })
-        .collect::<Result<_, DbError>>()?;
+        .collect();
     Ok((listed, total))
+}
+
+/// What the orders, their lines and their links looked like at some
+/// moment: every change raises it (a trigger, in the same transaction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrdersVersion(i64);
+
+/// The orders version now. A listing read after this call is at least as
+/// new as the version, so it may be kept for as long as the version holds.
+pub async fn orders_version(db: &Db) -> Result<OrdersVersion, DbError> {
+    let stmt = Query::select()
+        .column(schema::OrdersVersion::Version)
+        .from(schema::OrdersVersion::Table)
+        .to_owned();
+    let (version,): (i64,) = db.one(&stmt).await?;
+    Ok(OrdersVersion(version))
 }
 
 /// Totals above this are reported as "more than" (see [`count_orders`]).

@@ -133,8 +133,7 @@ where
     }
 }
 
-/// An order line with its match status. Its fields are in the order of
-/// [`LINE_COLUMNS`] and of the listing's JSON arrays (see `lines_json`).
+/// An order line with its match status.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OrderLine {
     /// Row id.
@@ -165,7 +164,7 @@ pub struct OrderLine {
     pub link_count: i64,
 }
 
-/// The columns an [`OrderLine`] is read from, in its field order.
+/// The columns an [`OrderLine`] is read from.
 pub(crate) const LINE_COLUMNS: [OrderItems; 13] = [
     OrderItems::Id,
     OrderItems::OrderId,

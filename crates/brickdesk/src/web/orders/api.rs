@@ -1,8 +1,11 @@
 //! `/api/orders/amazon…` and `/api/amazon/asin-mappings`.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::OrderParams;
@@ -12,7 +15,7 @@ use crate::db::{self, mappings::MappingRow};
 use crate::domain::{Condition, InventoryItemId, MatchStatus, OrderItemId, Platform};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::{Path, Query};
-use crate::web::json::{ApiJson, SizedJson};
+use crate::web::json::ApiJson;
 use crate::web::{AppError, AppState};
 
 /// A page of Amazon orders.
@@ -30,23 +33,31 @@ pub struct OrderPage {
 pub async fn list_amazon_orders(
     State(state): State<AppState>,
     Query(params): Query<OrderParams>,
-) -> Result<SizedJson<OrderPage>, AppError> {
+) -> Result<Response, AppError> {
     let (query, page) = params
         .to_query(Some(Platform::Amazon))
         .map_err(AppError::BadRequest)?;
-    let (orders, total) = view::load(&state.db, &query).await?;
-    // Room for an order of a few lines, so the buffer rarely grows.
-    let capacity = 512 + orders.len() * 2_048;
-    Ok(SizedJson {
-        value: OrderPage {
-            orders: orders.into_iter().map(OrderJson::from).collect(),
-            total: total.count,
-            total_is_lower_bound: total.more,
-            page: page.page,
-            page_size: page.page_size,
-        },
-        capacity,
-    })
+    // Read before the page, so the page is at least as new as the version.
+    let version = db::orders::orders_version(&state.db).await?;
+    let body = match state.listings.get(version, &query) {
+        Some(body) => body,
+        None => {
+            let (orders, total) = view::load(&state.db, &query).await?;
+            let body = Bytes::from(
+                serde_json::to_vec(&OrderPage {
+                    orders: orders.into_iter().map(OrderJson::from).collect(),
+                    total: total.count,
+                    total_is_lower_bound: total.more,
+                    page: page.page,
+                    page_size: page.page_size,
+                })
+                .map_err(|e| AppError::Internal(e.into()))?,
+            );
+            state.listings.put(version, query, body.clone());
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// Counts per UI status.

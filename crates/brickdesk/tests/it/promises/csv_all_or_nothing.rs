@@ -10,7 +10,7 @@ use brickdesk::inventory_csv::sample;
 use serde_json::{Value, json};
 
 use super::{error_code, on_both_databases, rows_in, send_json, token_for};
-use crate::helpers::{TestApp, TestDb};
+use crate::helpers::{TestApp, TestDb, raw};
 
 /// Rows of the big file.
 const ROWS: usize = 10_000;
@@ -41,15 +41,6 @@ fn file_with_one_refused_row() -> String {
         "only one row carries the refused set number"
     );
     lines.join("\r\n")
-}
-
-/// Runs raw SQL (DDL) on whichever engine `db` is.
-async fn raw(db: &Db, sql: &'static str) {
-    match db {
-        Db::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
-        Db::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
-    }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 /// A trigger that aborts the INSERT of a unit with [`BAD_SET`].

@@ -9,8 +9,9 @@ use axum::body::Bytes;
 use crate::db::orders::{OrderListQuery, OrdersVersion};
 
 /// At most this many bytes of bodies are kept (a page of 50 orders is
-/// about 60 kB); a page that does not fit is served but not kept.
-const MAX_BYTES: usize = 16 * 1024 * 1024;
+/// about 80 kB). When a body would not fit, the cache starts afresh: the
+/// pages asked for again soon are kept again at once.
+const MAX_BYTES: usize = 4 * 1024 * 1024;
 
 /// Listing bodies of one orders version.
 #[derive(Debug, Default)]
@@ -50,8 +51,12 @@ impl ListingCache {
     pub fn put(&self, version: OrdersVersion, query: OrderListQuery, body: Bytes) {
         let mut kept = self.lock();
         let kept = kept.at(version);
-        if kept.bytes + body.len() > MAX_BYTES {
+        if body.len() > MAX_BYTES {
             return;
+        }
+        if kept.bytes + body.len() > MAX_BYTES {
+            kept.bodies.clear();
+            kept.bytes = 0;
         }
         kept.bytes += body.len();
         if let Some(old) = kept.bodies.insert(query, body) {

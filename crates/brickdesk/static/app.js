@@ -12,7 +12,9 @@
 // - [data-unit-search] boxes (an unmatched line in that form) become an
 //   inventory search (GET /api/inventory, 300 ms after typing stops) whose
 //   radio buttons fill the inventory id field; without JavaScript the id
-//   field and a link to the inventory page stay.
+//   field and a link to the inventory page stay;
+// - the picking list page ([data-pick-list]) keeps its ticks in this
+//   browser (localStorage) while picking; nothing is sent to the server.
 const DEBOUNCE_MS = 300;
 
 // "1 order", "3 orders".
@@ -408,4 +410,36 @@ if (feesRunning) {
     setTimeout(poll, 1500);
   };
   setTimeout(poll, 1500);
+}
+
+const PICKED_KEY = "brickdesk.picked";
+const pickList = document.querySelector("[data-pick-list]");
+if (pickList) {
+  const boxes = [...pickList.querySelectorAll("input[data-pick]")];
+  const clear = document.querySelector("[data-pick-clear]");
+  let picked = new Set();
+  try {
+    picked = new Set(JSON.parse(localStorage.getItem(PICKED_KEY) || "[]"));
+  } catch {
+    // Unreadable or blocked storage: start with no ticks.
+  }
+  // Only the rows of this list are saved, so ticks of orders done fall away.
+  const save = () => {
+    const keys = boxes.filter((b) => b.checked).map((b) => b.dataset.pick);
+    try {
+      localStorage.setItem(PICKED_KEY, JSON.stringify(keys));
+    } catch {
+      // Storage blocked (private mode): the ticks last until the page reloads.
+    }
+    clear.hidden = keys.length === 0;
+  };
+  for (const box of boxes) {
+    box.checked = picked.has(box.dataset.pick);
+    box.addEventListener("change", save);
+  }
+  clear.addEventListener("click", () => {
+    for (const box of boxes) box.checked = false;
+    save();
+  });
+  clear.hidden = !boxes.some((b) => b.checked);
 }

@@ -1,8 +1,10 @@
-//! The picking list (`/api/picking-list/amazon`) and Confirm Orders
+//! The picking list (`/api/picking-list/amazon`, and as a page for the
+//! phone) and Confirm Orders
 //! Processed (`/api/orders/confirm`, the dialog, batch review and undo).
 
 mod api;
 mod pages;
+mod picking;
 
 use time::OffsetDateTime;
 
@@ -17,6 +19,7 @@ use crate::pdf::PdfError;
 pub fn router() -> Routes {
     Routes::default()
         .get("/api/picking-list/amazon", Access::User, api::picking_list)
+        .get("/orders/amazon/picking-list", Access::User, picking::page)
         .get("/api/orders/confirm", Access::User, api::candidates)
         .post("/api/orders/confirm", Access::User, api::confirm)
         .get("/api/orders/confirm/batches", Access::User, api::batches)

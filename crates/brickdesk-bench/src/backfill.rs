@@ -45,9 +45,9 @@ pub async fn run(args: &BackfillBenchArgs) -> anyhow::Result<()> {
     println!(
         "  {} orders ({} ok, {} failed); calls: {} createReport, {} getReport, \
          {} getReportDocument, {} getOrderItems; {} x 429",
-        report.job.processed,
-        report.job.success,
-        report.job.failed,
+        report.job.progress.processed,
+        report.job.progress.success,
+        report.job.progress.failed,
         report.calls("createReport"),
         report.calls("getReport"),
         report.calls("getReportDocument"),
@@ -76,7 +76,10 @@ pub async fn run(args: &BackfillBenchArgs) -> anyhow::Result<()> {
     println!("per-order mode (getOrderItems):");
     println!(
         "  {} orders ({} ok, {} failed), {calls} calls, {} x 429",
-        per_order.job.processed, per_order.job.success, per_order.job.failed, per_order.throttled
+        per_order.job.progress.processed,
+        per_order.job.progress.success,
+        per_order.job.progress.failed,
+        per_order.throttled
     );
     println!(
         "  wall {:.1} s = simulated {:.1} min ({:.2} h)",
@@ -168,7 +171,7 @@ async fn backfill_once(args: &BackfillBenchArgs, mode: &str) -> anyhow::Result<O
         job.state == JobState::Done,
         "{mode} backfill ended {}: {}",
         job.state,
-        job.errors_json
+        job.progress.errors_json
     );
     let after = sim.stats();
     let by_operation = after

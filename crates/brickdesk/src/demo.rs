@@ -239,7 +239,7 @@ async fn run_sync(jobs: &Jobs, params: SyncParams) -> Result<(), DemoError> {
     if job.state != JobState::Done || counts.failed > 0 {
         return Err(DemoError::Sync(format!(
             "job {} ended {} ({} failed): {}",
-            job.id, job.state, counts.failed, job.errors_json
+            job.id, job.state, counts.failed, job.progress.errors_json
         )));
     }
     Ok(())

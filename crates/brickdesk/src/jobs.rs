@@ -291,7 +291,7 @@ impl Jobs {
             if state == JobState::Interrupted && !self.inner.shutting_down.is_cancelled() {
                 let can_run = lock(&self.inner.runners).contains_key(&job.kind);
                 if can_run && let Some(row) = store::claim(db, job.id, self.owner()).await? {
-                    tracing::info!(job = %row.id, kind = %row.kind, cursor = ?row.cursor, "resuming interrupted job");
+                    tracing::info!(job = %row.id, kind = %row.kind, cursor = ?row.progress.cursor, "resuming interrupted job");
                     self.spawn(row.clone());
                     resumed.push(row);
                 }

@@ -63,7 +63,11 @@ pub async fn backfill(global: &GlobalArgs, db: &Db, args: BackfillArgs) -> anyho
     let job = follow::<BackfillJob>(&jobs, params, "orders").await?;
     println!(
         "Backfill {}: {}/{} orders, {} success, {} failed.",
-        job.state, job.processed, job.total, job.success, job.failed
+        job.state,
+        job.progress.processed,
+        job.progress.total,
+        job.progress.success,
+        job.progress.failed
     );
     finish(&job)
 }
@@ -113,14 +117,17 @@ pub(crate) async fn follow<J: Job>(
         let job = store::get(jobs.db(), id)
             .await?
             .context("the job vanished")?;
-        bar.set_length(job.total.max(0) as u64);
-        bar.set_position(job.processed.max(0) as u64);
+        bar.set_length(job.progress.total.max(0) as u64);
+        bar.set_position(job.progress.processed.max(0) as u64);
         let note = match job.state {
             JobState::RateLimited => " — rate limit reached, waiting".to_owned(),
             JobState::Stopping => " — stopping".to_owned(),
             _ => String::new(),
         };
-        bar.set_message(format!("{} ok, {} failed{note}", job.success, job.failed));
+        bar.set_message(format!(
+            "{} ok, {} failed{note}",
+            job.progress.success, job.progress.failed
+        ));
         if !job.is_live() {
             break job;
         }

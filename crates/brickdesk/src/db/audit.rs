@@ -34,14 +34,7 @@ pub async fn record_many(tx: &mut Tx, entries: &[Entry<'_>]) -> Result<(), DbErr
     }
     let at = now();
     let mut stmt = Query::insert();
-    stmt.into_table(AuditLog::Table).columns([
-        AuditLog::At,
-        AuditLog::UserId,
-        AuditLog::Action,
-        AuditLog::EntityType,
-        AuditLog::EntityId,
-        AuditLog::DetailsJson,
-    ]);
+    stmt.into_table(AuditLog::Table).columns(COLUMNS);
     for entry in entries {
         stmt.values_panic([
             at.into(),
@@ -80,7 +73,8 @@ pub struct AuditRow {
     pub details_json: String,
 }
 
-const READ_COLUMNS: [AuditLog; 6] = [
+/// The columns of an entry, as written and read.
+const COLUMNS: [AuditLog; 6] = [
     AuditLog::At,
     AuditLog::UserId,
     AuditLog::Action,
@@ -92,7 +86,7 @@ const READ_COLUMNS: [AuditLog; 6] = [
 /// The latest entries, newest first.
 pub async fn latest(db: &Db, limit: u64) -> Result<Vec<AuditRow>, DbError> {
     let stmt = Query::select()
-        .columns(READ_COLUMNS)
+        .columns(COLUMNS)
         .from(AuditLog::Table)
         .order_by(AuditLog::Id, Order::Desc)
         .limit(limit)
@@ -140,7 +134,7 @@ pub async fn for_entity(
     entity_id: &str,
 ) -> Result<Vec<AuditRow>, DbError> {
     let stmt = Query::select()
-        .columns(READ_COLUMNS)
+        .columns(COLUMNS)
         .from(AuditLog::Table)
         .and_where(Expr::col(AuditLog::EntityType).eq(entity_type))
         .and_where(Expr::col(AuditLog::EntityId).eq(entity_id))

@@ -36,13 +36,9 @@ pub enum FinancialEvents {
     LinePosition,
 }
 
-/// An event line to store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewEvent {
-    /// Built from Amazon's own identifiers; unique.
-    pub event_key: String,
-    /// `finances_v0` or `finances_2024_06_19`.
-    pub source: &'static str,
+/// An event line as Amazon described it: what is stored and read back.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EventLine {
     /// e.g. `Shipment`, `Refund`.
     pub event_type: String,
     /// The order.
@@ -53,7 +49,8 @@ pub struct NewEvent {
     pub order_adjustment_item_id: Option<String>,
     /// Seller SKU.
     pub sku: Option<String>,
-    /// Which line of its event this is (0-based, in Amazon's order).
+    /// Which line of its event this is (0-based, in Amazon's order; absent
+    /// on rows stored before it was kept).
     pub line_position: Option<i64>,
     /// When Amazon posted it.
     pub posted_at: Option<OffsetDateTime>,
@@ -61,6 +58,17 @@ pub struct NewEvent {
     pub raw_json: String,
     /// Why the event could not be read (`None`: it was).
     pub parse_error: Option<String>,
+}
+
+/// An event line to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    /// Built from Amazon's own identifiers; unique.
+    pub event_key: String,
+    /// `finances_v0` or `finances_2024_06_19`.
+    pub source: &'static str,
+    /// The line.
+    pub line: EventLine,
 }
 
 /// Stores events, skipping any whose key is stored already. Returns how
@@ -103,22 +111,23 @@ pub async fn insert_events_in(tx: &mut Tx, events: &[NewEvent]) -> Result<u64, D
             // PostgreSQL keeps raw_json as JSONB: the text is cast there,
             // so numbers stay exact decimals rather than passing a float.
             let raw: Expr = match tx.backend() {
-                Backend::Sqlite => Expr::val(e.raw_json.clone()),
-                Backend::Postgres => Expr::val(e.raw_json.clone()).cast_as("jsonb"),
+                Backend::Sqlite => Expr::val(e.line.raw_json.clone()),
+                Backend::Postgres => Expr::val(e.line.raw_json.clone()).cast_as("jsonb"),
             };
+            let line = &e.line;
             stmt.values_panic([
                 e.event_key.clone().into(),
                 e.source.into(),
-                e.event_type.clone().into(),
-                e.amazon_order_id.clone().into(),
-                e.order_item_id.clone().into(),
-                e.order_adjustment_item_id.clone().into(),
-                e.sku.clone().into(),
-                e.posted_at.map(stored_time).into(),
+                line.event_type.clone().into(),
+                line.amazon_order_id.clone().into(),
+                line.order_item_id.clone().into(),
+                line.order_adjustment_item_id.clone().into(),
+                line.sku.clone().into(),
+                line.posted_at.map(stored_time).into(),
                 raw,
                 at.into(),
-                e.parse_error.clone().into(),
-                e.line_position.into(),
+                line.parse_error.clone().into(),
+                line.line_position.into(),
             ]);
         }
         inserted += tx.execute(&stmt).await?;
@@ -131,24 +140,9 @@ pub async fn insert_events_in(tx: &mut Tx, events: &[NewEvent]) -> Result<u64, D
 pub struct EventRow {
     /// Row id.
     pub id: i64,
-    /// e.g. `Shipment`.
-    pub event_type: String,
-    /// The order.
-    pub amazon_order_id: Option<String>,
-    /// The order line.
-    pub order_item_id: Option<String>,
-    /// Refund line id.
-    pub order_adjustment_item_id: Option<String>,
-    /// SKU.
-    pub sku: Option<String>,
-    /// Which line of its event (absent on rows stored before it was kept).
-    pub line_position: Option<i64>,
-    /// When posted.
-    pub posted_at: Option<OffsetDateTime>,
-    /// The raw event (JSON text).
-    pub raw_json: String,
-    /// Why the event could not be read (`None`: it was).
-    pub parse_error: Option<String>,
+    /// The line.
+    #[sqlx(flatten)]
+    pub line: EventLine,
 }
 
 fn event_select() -> SelectStatement {

@@ -18,24 +18,11 @@ pub struct JobRow {
     pub kind: JobKind,
     /// Where it is in its life.
     pub state: JobState,
-    /// Units of work in total (orders, pages).
-    pub total: i64,
-    /// Units done, successfully or not.
-    pub processed: i64,
-    /// Units that succeeded.
-    pub success: i64,
-    /// Units that failed.
-    pub failed: i64,
-    /// The order being worked on.
-    pub current_order_id: Option<String>,
-    /// JSON array of the latest error messages (bounded).
-    pub errors_json: String,
-    /// Where to resume (runner-defined text).
-    pub cursor: Option<String>,
+    /// Its counters and position.
+    #[sqlx(flatten)]
+    pub progress: JobProgress,
     /// The parameters the job was started with (JSON).
     pub params_json: String,
-    /// The kind's own progress details (JSON; see `JobRow::detail`).
-    pub detail_json: String,
     /// The process holding the job.
     pub owner: Option<String>,
     /// While rate limited: when work resumes.
@@ -169,9 +156,9 @@ pub async fn unfinished(db: &Db) -> Result<Vec<JobRow>, DbError> {
     db.all(&stmt).await
 }
 
-/// The counters and position a runner reports.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ProgressWrite {
+/// The counters and position of a job, as its runner reports them.
+#[derive(Debug, Clone, PartialEq, Default, sqlx::FromRow)]
+pub struct JobProgress {
     /// Units in total.
     pub total: i64,
     /// Units done.
@@ -186,11 +173,11 @@ pub struct ProgressWrite {
     pub errors_json: String,
     /// Where to resume.
     pub cursor: Option<String>,
-    /// The kind's own details (JSON).
+    /// The kind's own details (JSON; see `JobRow::detail`).
     pub detail_json: String,
 }
 
-fn progress_update(id: JobId, owner: &str, p: &ProgressWrite) -> sea_query::UpdateStatement {
+fn progress_update(id: JobId, owner: &str, p: &JobProgress) -> sea_query::UpdateStatement {
     Query::update()
         .table(Jobs::Table)
         .value(Jobs::Total, p.total)
@@ -216,7 +203,7 @@ pub async fn write_progress_in(
     tx: &mut Tx,
     id: JobId,
     owner: &str,
-    p: &ProgressWrite,
+    p: &JobProgress,
 ) -> Result<Option<JobState>, DbError> {
     Ok(tx
         .optional::<(JobState,)>(&progress_update(id, owner, p))
@@ -229,7 +216,7 @@ pub async fn write_progress(
     db: &Db,
     id: JobId,
     owner: &str,
-    p: &ProgressWrite,
+    p: &JobProgress,
 ) -> Result<Option<JobState>, DbError> {
     Ok(db
         .optional::<(JobState,)>(&progress_update(id, owner, p))
@@ -315,9 +302,9 @@ pub async fn finish(
     id: JobId,
     owner: &str,
     state: JobState,
-    p: &ProgressWrite,
+    p: &JobProgress,
 ) -> Result<bool, DbError> {
-    let ended = ProgressWrite {
+    let ended = JobProgress {
         current_order_id: None,
         ..p.clone()
     };

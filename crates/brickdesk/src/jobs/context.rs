@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::job::{Job, JobDataError};
 use super::{Inner, lock};
-use crate::db::jobs::{self as store, JobRow, ProgressWrite};
+use crate::db::jobs::{self as store, JobProgress, JobRow};
 use crate::db::{Db, DbError, Tx};
 use crate::domain::{JobId, JobKind, JobState};
 
@@ -88,12 +88,12 @@ impl<D> Progress<D> {
 }
 
 impl<D: Serialize> Progress<D> {
-    fn to_write(&self) -> Result<ProgressWrite, JobError> {
+    fn to_write(&self) -> Result<JobProgress, JobError> {
         let json = |e: serde_json::Error| {
             tracing::error!(error = %e, "job progress does not serialise");
             JobError::Failed(INTERNAL_FAILURE.into())
         };
-        Ok(ProgressWrite {
+        Ok(JobProgress {
             total: self.total,
             processed: self.processed,
             success: self.success,
@@ -107,12 +107,12 @@ impl<D: Serialize> Progress<D> {
 
     fn from_row<J: Job<Detail = D>>(row: &JobRow) -> Result<Progress<D>, JobDataError> {
         Ok(Progress {
-            total: row.total,
-            processed: row.processed,
-            success: row.success,
-            failed: row.failed,
-            current: row.current_order_id.clone(),
-            cursor: row.cursor.clone(),
+            total: row.progress.total,
+            processed: row.progress.processed,
+            success: row.progress.success,
+            failed: row.progress.failed,
+            current: row.progress.current_order_id.clone(),
+            cursor: row.progress.cursor.clone(),
             detail: row.detail::<J>()?,
             errors: row.errors()?.into(),
         })
@@ -160,7 +160,7 @@ impl<J: Job> JobContext<J> {
         Ok(JobContext {
             jobs,
             id: row.id,
-            resumed: row.processed > 0 || row.cursor.is_some(),
+            resumed: row.progress.processed > 0 || row.progress.cursor.is_some(),
             cancel,
             progress: Arc::new(Mutex::new(Progress::from_row::<J>(row)?)),
         })

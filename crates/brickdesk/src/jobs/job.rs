@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Inner;
 use super::context::{INTERNAL_FAILURE, JobContext, JobError};
-use crate::db::jobs::{self as store, JobRow, ProgressWrite};
+use crate::db::jobs::{self as store, JobProgress, JobRow};
 use crate::domain::{JobId, JobKind, JobState};
 
 /// A kind of durable job. The value registered with
@@ -68,7 +68,7 @@ pub enum JobDataError {
 impl JobRow {
     /// The progress details of this job, a `J` job.
     pub fn detail<J: Job>(&self) -> Result<J::Detail, JobDataError> {
-        self.json_of::<J, _>("progress details", &self.detail_json)
+        self.json_of::<J, _>("progress details", &self.progress.detail_json)
     }
 
     /// The parameters this job, a `J` job, was started with.
@@ -78,10 +78,12 @@ impl JobRow {
 
     /// The recorded error messages, oldest first.
     pub fn errors(&self) -> Result<Vec<String>, JobDataError> {
-        serde_json::from_str(&self.errors_json).map_err(|source| JobDataError::Unreadable {
-            id: self.id,
-            what: "errors",
-            source,
+        serde_json::from_str(&self.progress.errors_json).map_err(|source| {
+            JobDataError::Unreadable {
+                id: self.id,
+                what: "errors",
+                source,
+            }
         })
     }
 
@@ -167,15 +169,10 @@ async fn fail_unreadable(
     // Errors that do not read either give way to the reason it ends.
     let mut errors = row.errors().unwrap_or_default();
     errors.push(why.to_string());
-    let write = ProgressWrite {
-        total: row.total,
-        processed: row.processed,
-        success: row.success,
-        failed: row.failed,
+    let write = JobProgress {
         current_order_id: None,
         errors_json: serde_json::Value::from(errors).to_string(),
-        cursor: row.cursor.clone(),
-        detail_json: row.detail_json.clone(),
+        ..row.progress.clone()
     };
     store::finish(&inner.db, row.id, &inner.owner, JobState::Failed, &write).await?;
     Ok(())
@@ -228,15 +225,12 @@ mod tests {
             id: JobId::new(7).expect("id"),
             kind,
             state: JobState::Running,
-            total: 0,
-            processed: 0,
-            success: 0,
-            failed: 0,
-            current_order_id: None,
-            errors_json: errors_json.into(),
-            cursor: None,
+            progress: JobProgress {
+                errors_json: errors_json.into(),
+                detail_json: "{}".into(),
+                ..JobProgress::default()
+            },
             params_json: params_json.into(),
-            detail_json: "{}".into(),
             owner: None,
             rate_limited_until: None,
             started_at: None,

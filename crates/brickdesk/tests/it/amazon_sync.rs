@@ -364,7 +364,12 @@ async fn v0_sync_then_backfill_fills_every_line(db: &Db) {
     );
     let job = run::<BackfillJob>(&jobs, per_order()).await;
     assert_eq!(
-        (job.total, job.processed, job.success, job.failed),
+        (
+            job.progress.total,
+            job.progress.processed,
+            job.progress.success,
+            job.progress.failed
+        ),
         (120, 120, 120, 0)
     );
     assert_eq!(stored_lines(db).await, lines);
@@ -379,7 +384,7 @@ async fn v0_sync_then_backfill_fills_every_line(db: &Db) {
 async fn faults_change_nothing_in_the_result(db: &Db) {
     let (sim, jobs) = headers_only(db, 80, 400.0, TWENTY_PERCENT_FAULTS).await;
     let job = run::<BackfillJob>(&jobs, per_order()).await;
-    assert_eq!(job.success, 80, "{job:?}");
+    assert_eq!(job.progress.success, 80, "{job:?}");
     let (heads, lines) = truth_via(&sim, false);
     assert_eq!(stored_orders(db).await, heads);
     assert_eq!(stored_lines(db).await, lines);
@@ -412,7 +417,7 @@ async fn stop_lands_in_a_rate_limit_wait_and_leaves_whole_orders(db: &Db) {
             let job = brickdesk::db::jobs::get(db, id).await.unwrap().unwrap();
             assert_eq!(job.state, JobState::Running, "{job:?}");
             // A token reserved and not yet due: the job sleeps in the limiter.
-            if job.processed == 29 && client.limiter_state(op).tokens < -0.5 {
+            if job.progress.processed == 29 && client.limiter_state(op).tokens < -0.5 {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -433,7 +438,11 @@ async fn stop_lands_in_a_rate_limit_wait_and_leaves_whole_orders(db: &Db) {
         .expect("the job ends")
         .unwrap();
     assert_eq!(job.state, JobState::Stopped, "{job:?}");
-    assert_eq!((job.processed, job.success), (29, 29), "{job:?}");
+    assert_eq!(
+        (job.progress.processed, job.progress.success),
+        (29, 29),
+        "{job:?}"
+    );
     assert_eq!(item_calls(&sim), 29, "no getOrderItems call after the stop");
     let tokens = client.limiter_state(op).tokens;
     assert!(
@@ -449,13 +458,17 @@ async fn stop_lands_in_a_rate_limit_wait_and_leaves_whole_orders(db: &Db) {
         .filter(|l| fetched.contains(&l.0))
         .collect();
     assert_eq!(stored, expected);
-    assert_eq!(fetched.len() as i64, job.success, "{job:?}");
+    assert_eq!(fetched.len() as i64, job.progress.success, "{job:?}");
     // A new backfill picks up the rest: a fresh client (its own burst)
     // against buckets refilled by ten simulated minutes.
     clock.advance(Duration::from_secs(600));
     let (fresh, _) = jobs_with_access(db, &sim);
     let job = run::<BackfillJob>(&fresh, per_order()).await;
-    assert_eq!((job.processed, job.failed), (missing - 29, 0), "{job:?}");
+    assert_eq!(
+        (job.progress.processed, job.progress.failed),
+        (missing - 29, 0),
+        "{job:?}"
+    );
     assert_eq!(item_calls(&sim) as i64, missing);
     assert_eq!(
         brickdesk::db::orders::count_missing_items(db, brickdesk::domain::Platform::Amazon)

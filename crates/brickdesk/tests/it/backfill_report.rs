@@ -65,10 +65,15 @@ async fn report_mode_fills_lines_and_a_later_sync_names_them(db: &Db) {
 
     // 120 missing > the default threshold of 50: the report is used.
     let job = run::<BackfillJob>(&jobs, BackfillParams::default()).await;
-    let detail: serde_json::Value = serde_json::from_str(&job.detail_json).unwrap();
+    let detail: serde_json::Value = serde_json::from_str(&job.progress.detail_json).unwrap();
     assert_eq!(detail["mode"], "report", "{job:?}");
     assert_eq!(
-        (job.total, job.processed, job.success, job.failed),
+        (
+            job.progress.total,
+            job.progress.processed,
+            job.progress.success,
+            job.progress.failed
+        ),
         (120, 120, 120, 0),
         "{job:?}"
     );
@@ -138,7 +143,7 @@ async fn line_row_ids(db: &Db) -> BTreeMap<(String, Option<String>), i64> {
 async fn few_missing_orders_go_per_order(db: &Db) {
     let (sim, jobs) = headers_only(db, 30, 400.0, "").await;
     let job = run::<BackfillJob>(&jobs, BackfillParams::default()).await;
-    let detail: serde_json::Value = serde_json::from_str(&job.detail_json).unwrap();
+    let detail: serde_json::Value = serde_json::from_str(&job.progress.detail_json).unwrap();
     assert_eq!(detail["mode"], "per_order", "30 ≤ 50: {job:?}");
     assert_eq!(calls(&sim, "createReport"), 0);
     assert_eq!(stored_lines(db).await, truth_via(&sim, false).1);
@@ -151,7 +156,11 @@ async fn report_mode_under_faults_is_exact(db: &Db) {
     let faults = format!("500#2,429#3,drop#4,503#5,500#6,{TWENTY_PERCENT_FAULTS}");
     let (sim, jobs) = headers_only(db, 80, 400.0, &faults).await;
     let job = run::<BackfillJob>(&jobs, report_mode()).await;
-    assert_eq!((job.success, job.failed), (80, 0), "{job:?}");
+    assert_eq!(
+        (job.progress.success, job.progress.failed),
+        (80, 0),
+        "{job:?}"
+    );
     assert_eq!(stored_orders(db).await, truth_via(&sim, false).0);
     // Whichever orders the report filled carry provisional ids; every
     // other line is exactly Amazon's.
@@ -165,7 +174,7 @@ async fn report_mode_under_faults_is_exact(db: &Db) {
     assert!(sim.stats().faults_injected >= 5, "{:?}", sim.stats());
     // A per-order backfill afterwards has nothing left to do.
     let job = run::<BackfillJob>(&jobs, per_order()).await;
-    assert_eq!(job.total, 0);
+    assert_eq!(job.progress.total, 0);
     sim.shutdown().await.unwrap();
 }
 
@@ -207,7 +216,11 @@ async fn windows_without_orders_are_skipped(db: &Db) {
     run::<SyncJob>(&jobs, sync_params("v0")).await;
     let keyable = keyable(&sim);
     let job = run::<BackfillJob>(&jobs, report_mode()).await;
-    assert_eq!((job.success, job.failed), (120, 0), "{job:?}");
+    assert_eq!(
+        (job.progress.success, job.progress.failed),
+        (120, 0),
+        "{job:?}"
+    );
     assert!(calls(&sim, "createReport") >= 3, "{:?}", sim.stats());
     assert_eq!(
         calls(&sim, "getOrderItems"),

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::db::fees::{EventRow, NewEvent};
+use crate::db::fees::{EventLine, EventRow, NewEvent};
 use crate::domain::Currency;
 use crate::domain::fees::{Category, Component, EventKind, LineEvent};
 
@@ -172,15 +172,17 @@ pub fn rows_for_event(event_type: &str, raw: &str) -> Result<Vec<NewEvent>, Even
         .map(|(position, item)| NewEvent {
             event_key: event_key(event_type, &order_id, item, position, event.posted_date),
             source: "finances_v0",
-            event_type: event_type.to_owned(),
-            amazon_order_id: Some(order_id.clone()),
-            order_item_id: item.order_item_id.clone(),
-            order_adjustment_item_id: item.order_adjustment_item_id.clone(),
-            sku: item.seller_sku.clone(),
-            line_position: i64::try_from(position).ok(),
-            posted_at: event.posted_date,
-            raw_json: raw.to_owned(),
-            parse_error: None,
+            line: EventLine {
+                event_type: event_type.to_owned(),
+                amazon_order_id: Some(order_id.clone()),
+                order_item_id: item.order_item_id.clone(),
+                order_adjustment_item_id: item.order_adjustment_item_id.clone(),
+                sku: item.seller_sku.clone(),
+                line_position: i64::try_from(position).ok(),
+                posted_at: event.posted_date,
+                raw_json: raw.to_owned(),
+                parse_error: None,
+            },
         })
         .collect())
 }
@@ -204,15 +206,17 @@ pub fn unreadable_event(event_type: &str, raw: &str, error: &EventError) -> NewE
             posted.as_deref().unwrap_or("")
         ),
         source: "finances_v0",
-        event_type: event_type.to_owned(),
-        amazon_order_id: order_id,
-        order_item_id: None,
-        order_adjustment_item_id: None,
-        sku: None,
-        line_position: None,
-        posted_at: posted.and_then(|p| OffsetDateTime::parse(&p, &Rfc3339).ok()),
-        raw_json: raw.to_owned(),
-        parse_error: Some(error.to_string()),
+        line: EventLine {
+            event_type: event_type.to_owned(),
+            amazon_order_id: order_id,
+            order_item_id: None,
+            order_adjustment_item_id: None,
+            sku: None,
+            line_position: None,
+            posted_at: posted.and_then(|p| OffsetDateTime::parse(&p, &Rfc3339).ok()),
+            raw_json: raw.to_owned(),
+            parse_error: Some(error.to_string()),
+        },
     }
 }
 
@@ -268,7 +272,7 @@ pub fn line_event(
     row: &EventRow,
     kind: EventKind,
 ) -> Result<(LineEvent, Option<Currency>), EventError> {
-    let event = parse_event(&row.raw_json)?;
+    let event = parse_event(&row.line.raw_json)?;
     let items: Vec<&V0Item> = event
         .shipment_item_list
         .iter()
@@ -276,18 +280,19 @@ pub fn line_event(
         .collect();
     let no_line = || {
         EventError::NoSuchLine(
-            row.order_item_id
+            row.line
+                .order_item_id
                 .clone()
-                .or_else(|| row.sku.clone())
+                .or_else(|| row.line.sku.clone())
                 .unwrap_or_default(),
         )
     };
     let same_line = |i: &V0Item| {
-        i.order_item_id == row.order_item_id
-            && i.order_adjustment_item_id == row.order_adjustment_item_id
-            && (row.order_item_id.is_some() || i.seller_sku == row.sku)
+        i.order_item_id == row.line.order_item_id
+            && i.order_adjustment_item_id == row.line.order_adjustment_item_id
+            && (row.line.order_item_id.is_some() || i.seller_sku == row.line.sku)
     };
-    let position = match row.line_position {
+    let position = match row.line.line_position {
         Some(p) => usize::try_from(p)
             .ok()
             .filter(|p| items.get(*p).is_some_and(|i| same_line(i)))
@@ -397,6 +402,7 @@ pub fn line_event(
             event_id: row.id,
             kind,
             posted_at: row
+                .line
                 .posted_at
                 .or(event.posted_date)
                 .unwrap_or(OffsetDateTime::UNIX_EPOCH),

@@ -159,11 +159,15 @@ fn line_events(rows: &[&EventRow]) -> Result<(Vec<LineEvent>, Option<Currency>),
     let mut events = Vec::new();
     let mut currencies = BTreeSet::new();
     for row in rows {
-        let Some(kind) = kind_of(&row.event_type) else {
+        let Some(kind) = kind_of(&row.line.event_type) else {
             continue;
         };
-        let (event, currency) = line_event(row, kind)
-            .map_err(|e| format!("Amazon's {} event could not be read: {e}", row.event_type))?;
+        let (event, currency) = line_event(row, kind).map_err(|e| {
+            format!(
+                "Amazon's {} event could not be read: {e}",
+                row.line.event_type
+            )
+        })?;
         currencies.extend(currency);
         events.push(event);
     }
@@ -188,8 +192,8 @@ pub async fn plan(conn: &mut Conn<'_>) -> Result<Plan, FeeError> {
     // Per order, why one of its events could not be read.
     let mut unreadable: HashMap<&str, &str> = HashMap::new();
     for e in &events {
-        if let Some(o) = e.amazon_order_id.as_deref() {
-            match e.parse_error.as_deref() {
+        if let Some(o) = e.line.amazon_order_id.as_deref() {
+            match e.line.parse_error.as_deref() {
                 Some(why) => {
                     unreadable.entry(o).or_insert(why);
                 }
@@ -227,12 +231,12 @@ pub async fn plan(conn: &mut Conn<'_>) -> Result<Plan, FeeError> {
             .iter()
             .copied()
             .filter(
-                |e| match (e.order_item_id.as_deref(), provisional_sku(item)) {
+                |e| match (e.line.order_item_id.as_deref(), provisional_sku(item)) {
                     // A line read from the all-orders report has no
                     // OrderItemId yet; its SKU is unique within the order.
-                    (Some(_), Some(sku)) => e.sku.as_deref() == Some(sku),
+                    (Some(_), Some(sku)) => e.line.sku.as_deref() == Some(sku),
                     (Some(id), None) => id == item,
-                    (None, _) => line_sku.is_some() && e.sku.as_deref() == line_sku,
+                    (None, _) => line_sku.is_some() && e.line.sku.as_deref() == line_sku,
                 },
             )
             .collect();

@@ -148,7 +148,7 @@ pub async fn fetch(
         };
         let (unreadable, readable): (Vec<_>, Vec<_>) = rows_for_page(&page)
             .into_iter()
-            .partition(|r| r.parse_error.is_some());
+            .partition(|r| r.line.parse_error.is_some());
         let seen = (readable.len() + unreadable.len()) as u64;
         at.next = page.next_token.filter(|t| !t.is_empty());
         let window_done = at.next.is_none();

@@ -96,19 +96,19 @@ impl BackfillProgress {
         let eta = detail
             .finish_at
             .map(|t| seconds_until(t, now))
-            .filter(|_| is_running && job.processed > 0);
+            .filter(|_| is_running && job.progress.processed > 0);
         Ok(BackfillProgress {
             job_id: Some(job.id),
             state: Some(job.state),
-            total: job.total,
-            processed: job.processed,
-            success: job.success,
-            failed: job.failed,
+            total: job.progress.total,
+            processed: job.progress.processed,
+            success: job.progress.success,
+            failed: job.progress.failed,
             is_running,
             started_at: job.started_at.map(rfc3339),
             finished_at: job.finished_at.map(rfc3339),
             estimated_seconds_remaining: eta,
-            current_order_id: job.current_order_id.clone().filter(|_| is_running),
+            current_order_id: job.progress.current_order_id.clone().filter(|_| is_running),
             errors: job.errors().map_err(unreadable)?,
             rate_limited_until: job
                 .rate_limited_until

@@ -137,7 +137,7 @@ async fn an_interrupted_fees_job_resumes_from_its_cursor(db: &Db) {
     first.shutdown(Duration::from_secs(5)).await;
     let row = store::get(db, id).await.expect("read").expect("job");
     assert_eq!(row.state, JobState::Interrupted, "{row:?}");
-    assert!(row.cursor.is_some());
+    assert!(row.progress.cursor.is_some());
 
     sim.set_faults(FaultSpec::default());
     let calls = |sim: &RunningSim| {

@@ -43,13 +43,14 @@ async fn an_unreadable_event_is_kept_counted_and_holds_its_order_back(db: &Db) {
             .expect("events");
     let bad = stored
         .iter()
-        .find(|e| e.parse_error.is_some())
+        .find(|e| e.line.parse_error.is_some())
         .expect("the unreadable event is stored");
-    assert_eq!(bad.event_type, "Refund");
+    assert_eq!(bad.line.event_type, "Refund");
     let as_json = |t: &str| serde_json::from_str::<serde_json::Value>(t).expect("JSON");
-    assert_eq!(as_json(&bad.raw_json), as_json(BAD), "raw JSON kept");
+    assert_eq!(as_json(&bad.line.raw_json), as_json(BAD), "raw JSON kept");
     assert!(
-        bad.parse_error
+        bad.line
+            .parse_error
             .as_deref()
             .is_some_and(|e| e.contains("not a financial event")),
         "{bad:?}"

@@ -9,7 +9,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use brickdesk::db::jobs::{self as store, JobRow, ProgressWrite};
+use brickdesk::db::jobs::{self as store, JobProgress, JobRow};
 use brickdesk::db::schema::Jobs as JobsTable;
 use brickdesk::db::{Db, stored_time};
 use brickdesk::domain::{JobId, JobKind, JobState};
@@ -53,14 +53,14 @@ async fn left_by_another_host(db: &Db, kind: JobKind, cursor: &str, age: time::D
     let job = store::insert_running(db, kind, "{}", ELSEWHERE)
         .await
         .expect("insert job");
-    let progress = ProgressWrite {
+    let progress = JobProgress {
         total: 10,
         processed: 4,
         success: 4,
         cursor: Some(cursor.to_owned()),
         errors_json: "[]".into(),
         detail_json: "{}".into(),
-        ..ProgressWrite::default()
+        ..JobProgress::default()
     };
     let state = store::write_progress(db, job.id, ELSEWHERE, &progress)
         .await
@@ -172,7 +172,7 @@ async fn stale_job_resumed_fresh_one_left_alone(t: TestDb) {
     let done = finished(&jobs, stale.id).await;
     assert_eq!(done.state, JobState::Done, "{done:?}");
     assert_eq!(
-        (done.processed, done.total),
+        (done.progress.processed, done.progress.total),
         (4, 10),
         "the counts carry over"
     );

@@ -20,19 +20,8 @@ fn a_refund_line_is_keyed_by_amazons_ids_and_read_exactly() {
         rows[0].event_key,
         "v0|Refund|203-1111111-2222222|11112222333344|2026-01-20T10:00:00Z|99"
     );
-    assert_eq!(rows[0].raw_json, REFUND, "raw JSON kept as sent");
-    let row = EventRow {
-        id: 7,
-        event_type: "Refund".into(),
-        amazon_order_id: rows[0].amazon_order_id.clone(),
-        order_item_id: rows[0].order_item_id.clone(),
-        order_adjustment_item_id: rows[0].order_adjustment_item_id.clone(),
-        sku: rows[0].sku.clone(),
-        line_position: rows[0].line_position,
-        posted_at: rows[0].posted_at,
-        raw_json: REFUND.into(),
-        parse_error: None,
-    };
+    assert_eq!(rows[0].line.raw_json, REFUND, "raw JSON kept as sent");
+    let row = row_of(7, &rows[0]);
     let (event, currency) = line_event(&row, EventKind::Refund).unwrap();
     assert_eq!(currency, Some(Currency::GBP));
     assert_eq!(event.quantity, Some(1));
@@ -57,15 +46,17 @@ fn amounts_needing_rounding_and_mixed_currencies_are_refused() {
     let raw = REFUND.replace("-29.99", "-29.995");
     let row = |raw: &str| EventRow {
         id: 1,
-        event_type: "Refund".into(),
-        amazon_order_id: None,
-        order_item_id: Some("11112222333344".into()),
-        order_adjustment_item_id: Some("99".into()),
-        sku: None,
-        line_position: None,
-        posted_at: None,
-        raw_json: raw.into(),
-        parse_error: None,
+        line: EventLine {
+            event_type: "Refund".into(),
+            amazon_order_id: None,
+            order_item_id: Some("11112222333344".into()),
+            order_adjustment_item_id: Some("99".into()),
+            sku: None,
+            line_position: None,
+            posted_at: None,
+            raw_json: raw.into(),
+            parse_error: None,
+        },
     };
     assert!(matches!(
         line_event(&row(&raw), EventKind::Refund),
@@ -86,19 +77,7 @@ fn order_level_fees_are_shared_by_the_events_lines() {
                             {"OrderItemId":"2","QuantityShipped":1}]}"#;
     let rows = rows_for_event("Shipment", raw).unwrap();
     let share = |i: usize| {
-        let r = &rows[i];
-        let row = EventRow {
-            id: i as i64,
-            event_type: r.event_type.clone(),
-            amazon_order_id: r.amazon_order_id.clone(),
-            order_item_id: r.order_item_id.clone(),
-            order_adjustment_item_id: None,
-            sku: None,
-            line_position: r.line_position,
-            posted_at: r.posted_at,
-            raw_json: raw.into(),
-            parse_error: None,
-        };
+        let row = row_of(i as i64, &rows[i]);
         let (e, _) = line_event(&row, EventKind::Shipment).unwrap();
         e.components
             .iter()
@@ -123,15 +102,7 @@ fn events_without_an_order_are_not_stored() {
 fn row_of(id: i64, new: &NewEvent) -> EventRow {
     EventRow {
         id,
-        event_type: new.event_type.clone(),
-        amazon_order_id: new.amazon_order_id.clone(),
-        order_item_id: new.order_item_id.clone(),
-        order_adjustment_item_id: new.order_adjustment_item_id.clone(),
-        sku: new.sku.clone(),
-        line_position: new.line_position,
-        posted_at: new.posted_at,
-        raw_json: new.raw_json.clone(),
-        parse_error: new.parse_error.clone(),
+        line: new.line.clone(),
     }
 }
 
@@ -178,10 +149,10 @@ fn an_unreadable_event_is_kept_whole_with_its_reason() {
     let rows = stored_rows("Shipment", raw);
     assert_eq!(rows.len(), 1);
     let row = &rows[0];
-    assert_eq!(row.raw_json, raw);
-    assert_eq!(row.amazon_order_id.as_deref(), Some("203-1-4"));
+    assert_eq!(row.line.raw_json, raw);
+    assert_eq!(row.line.amazon_order_id.as_deref(), Some("203-1-4"));
     assert!(row.event_key.starts_with("v0|Shipment|unreadable|203-1-4|"));
-    let reason = row.parse_error.as_deref().unwrap_or_default();
+    let reason = row.line.parse_error.as_deref().unwrap_or_default();
     assert!(reason.starts_with("not a financial event"), "{reason}");
     assert_eq!(stored_rows("Shipment", raw), rows, "same event, same key");
     let other = raw.replace("a list", "another");
@@ -202,8 +173,8 @@ fn a_page_with_a_bad_event_keeps_the_good_ones_and_the_bad_one() {
     let page: spapi::finances::RawFinancialEventsPage = serde_json::from_str(&body).unwrap();
     let rows = rows_for_page(&page);
     assert_eq!(rows.len(), 2, "{rows:?}");
-    assert!(rows[0].parse_error.is_none());
-    assert!(rows[1].parse_error.is_some());
-    assert_eq!(rows[1].raw_json, r#"{"AmazonOrderId":7}"#);
-    assert_eq!(rows[1].amazon_order_id, None);
+    assert!(rows[0].line.parse_error.is_none());
+    assert!(rows[1].line.parse_error.is_some());
+    assert_eq!(rows[1].line.raw_json, r#"{"AmazonOrderId":7}"#);
+    assert_eq!(rows[1].line.amazon_order_id, None);
 }

@@ -16,7 +16,10 @@ pub mod status;
 pub mod sync;
 pub mod text;
 
-pub use ids::{AmazonOrderId, InventoryItemId, JobId, OrderId, OrderItemId, UserId};
+pub use ids::{
+    AmazonOrderId, BatchId, FeeEventId, InventoryItemId, JobId, OrderId, OrderItemId, TokenId,
+    UserId,
+};
 pub use inventory::{Condition, InventoryStatus};
 pub use jobs::{JobKind, JobState};
 pub use matching::{MatchFilter, MatchStatus, MatchSummary};

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use super::Conn;
 use super::{Backend, Db, DbError, Tx, now, stored_time};
-use crate::domain::InventoryItemId;
+use crate::domain::{FeeEventId, InventoryItemId};
 
 /// `financial_events`
 #[derive(Iden, Clone, Copy)]
@@ -139,7 +139,7 @@ pub async fn insert_events_in(tx: &mut Tx, events: &[NewEvent]) -> Result<u64, D
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EventRow {
     /// Row id.
-    pub id: i64,
+    pub id: FeeEventId,
     /// The line.
     #[sqlx(flatten)]
     pub line: EventLine,

@@ -9,8 +9,9 @@ use sqlx::{Database, Decode, Type};
 
 use crate::auth::Role;
 use crate::domain::{
-    Condition, Currency, InventoryItemId, InventoryStatus, JobId, JobKind, JobState, MatchStatus,
-    OrderId, OrderItemId, Platform, UiStatus, UserId, WorkflowStatus,
+    BatchId, Condition, Currency, FeeEventId, InventoryItemId, InventoryStatus, JobId, JobKind,
+    JobState, MatchStatus, OrderId, OrderItemId, Platform, TokenId, UiStatus, UserId,
+    WorkflowStatus,
 };
 
 /// A domain value stored as one text column.
@@ -160,7 +161,16 @@ text_columns!(
     crate::domain::fees::Category,
     crate::db::links::LinkMethod,
 );
-id_columns!(OrderId, OrderItemId, InventoryItemId, UserId, JobId);
+id_columns!(
+    OrderId,
+    OrderItemId,
+    InventoryItemId,
+    UserId,
+    JobId,
+    BatchId,
+    FeeEventId,
+    TokenId
+);
 
 #[cfg(test)]
 mod tests {

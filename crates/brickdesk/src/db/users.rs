@@ -7,7 +7,7 @@ use time::{Duration, OffsetDateTime};
 use super::schema::{ApiTokens, Sessions, Users};
 use super::{Db, DbError, Tx, now};
 use crate::auth::Role;
-use crate::domain::UserId;
+use crate::domain::{TokenId, UserId};
 
 /// A user as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -227,7 +227,7 @@ pub async fn token_user(db: &Db, digest: &str) -> Result<Option<UserRow>, DbErro
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenRow {
     /// Token id.
-    pub id: i64,
+    pub id: TokenId,
     /// Its name.
     pub name: String,
     /// Owner's username.

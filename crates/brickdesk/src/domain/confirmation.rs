@@ -8,15 +8,15 @@ use std::collections::{HashMap, HashSet};
 
 use time::OffsetDateTime;
 
-use super::{InventoryItemId, InventoryStatus, WorkflowStatus};
+use super::{InventoryItemId, InventoryStatus, OrderItemId, WorkflowStatus};
 
 /// The units chosen for one line (they fill its unlinked units in order).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineChoice {
     /// The line.
-    pub item_id: i64,
+    pub item_id: OrderItemId,
     /// Units to link and sell.
-    pub units: Vec<i64>,
+    pub units: Vec<InventoryItemId>,
 }
 
 /// One approved order.
@@ -41,7 +41,7 @@ pub enum RequestError {
         /// Amazon order id.
         order: String,
         /// The line.
-        line: i64,
+        line: OrderItemId,
     },
     /// A unit is chosen twice for the same line.
     #[error("Order {order}, line {line}: inventory item {unit} is chosen twice")]
@@ -49,9 +49,9 @@ pub enum RequestError {
         /// Amazon order id.
         order: String,
         /// The line.
-        line: i64,
+        line: OrderItemId,
         /// The unit.
-        unit: i64,
+        unit: InventoryItemId,
     },
     /// A unit is chosen for two lines.
     #[error(
@@ -61,13 +61,13 @@ pub enum RequestError {
         /// Amazon order id.
         order: String,
         /// The line.
-        line: i64,
+        line: OrderItemId,
         /// The unit.
-        unit: i64,
+        unit: InventoryItemId,
         /// The order it was chosen for first.
         first_order: String,
         /// The line it was chosen for first.
-        first_line: i64,
+        first_line: OrderItemId,
     },
 }
 
@@ -76,7 +76,7 @@ pub enum RequestError {
 /// mistake, not a race, so it is rejected whole and up front.
 pub fn check_request(orders: &[OrderChoice]) -> Result<(), RequestError> {
     let mut seen_orders = HashSet::new();
-    let mut unit_at: HashMap<i64, (&str, i64)> = HashMap::new();
+    let mut unit_at: HashMap<InventoryItemId, (&str, OrderItemId)> = HashMap::new();
     for o in orders {
         let order = o.order_id.trim();
         if !seen_orders.insert(order) {
@@ -120,7 +120,7 @@ pub fn check_request(orders: &[OrderChoice]) -> Result<(), RequestError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfirmLine {
     /// Row id.
-    pub id: i64,
+    pub id: OrderItemId,
     /// Title.
     pub title: Option<String>,
     /// Units ordered.
@@ -137,11 +137,11 @@ impl ConfirmLine {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
     /// Line id.
-    pub order_item_id: i64,
+    pub order_item_id: OrderItemId,
     /// Unit index on the line (0-based).
     pub unit_index: i64,
     /// Inventory unit.
-    pub unit: i64,
+    pub unit: InventoryItemId,
     /// Whether the confirmation writes the link (else it existed).
     pub link_created: bool,
 }
@@ -153,13 +153,13 @@ pub enum ChoiceError {
     #[error("Line {line} is not part of order {order}")]
     ForeignLine {
         /// The line.
-        line: i64,
+        line: OrderItemId,
         /// Amazon order id.
         order: String,
     },
     /// A unit is chosen twice, or is linked already and chosen again.
     #[error("Inventory item {0} is chosen twice")]
-    UnitTwice(i64),
+    UnitTwice(InventoryItemId),
     /// More units than the line's quantity.
     #[error("Too many units chosen for \"{title}\" (quantity {quantity})")]
     TooMany {
@@ -180,11 +180,11 @@ pub enum ChoiceError {
 /// deadlocking), or why the choice cannot be confirmed.
 pub fn assign(
     lines: &[ConfirmLine],
-    existing: &[(i64, i64, i64)],
+    existing: &[(OrderItemId, i64, InventoryItemId)],
     choices: &[LineChoice],
     order_id: &str,
 ) -> Result<Vec<Slot>, ChoiceError> {
-    let mut used: HashMap<i64, HashSet<i64>> = HashMap::new();
+    let mut used: HashMap<OrderItemId, HashSet<i64>> = HashMap::new();
     for (item, index, _) in existing {
         used.entry(*item).or_default().insert(*index);
     }
@@ -270,19 +270,19 @@ pub fn warnings(lines: &[ConfirmLine], slots: &[Slot]) -> Vec<LineSkipped> {
 pub enum Unsellable {
     /// Someone else has taken it.
     #[error("Inventory item {0} already sold — this item has been linked to another order")]
-    AlreadySold(i64),
+    AlreadySold(InventoryItemId),
     /// Its status does not allow a sale.
     #[error("Inventory item {unit} is {status}; only BACKLOG or LISTED units can be sold")]
     Status {
         /// The unit.
-        unit: i64,
+        unit: InventoryItemId,
         /// Its status as stored.
         status: InventoryStatus,
     },
 }
 
 /// Why a unit cannot be sold now, or `None` when it can.
-pub fn unsellable(unit: i64, status: InventoryStatus) -> Option<Unsellable> {
+pub fn unsellable(unit: InventoryItemId, status: InventoryStatus) -> Option<Unsellable> {
     match status {
         InventoryStatus::Backlog | InventoryStatus::Listed => None,
         InventoryStatus::Sold => Some(Unsellable::AlreadySold(unit)),
@@ -404,10 +404,18 @@ mod tests {
     use super::*;
     use time::macros::datetime;
 
+    fn item(id: i64) -> OrderItemId {
+        OrderItemId::new(id).unwrap()
+    }
+
+    fn unit(id: i64) -> InventoryItemId {
+        InventoryItemId::new(id).unwrap()
+    }
+
     fn choice(item_id: i64, units: &[i64]) -> LineChoice {
         LineChoice {
-            item_id,
-            units: units.to_vec(),
+            item_id: item(item_id),
+            units: units.iter().copied().map(unit).collect(),
         }
     }
 
@@ -453,7 +461,7 @@ mod tests {
 
     fn line(id: i64, quantity: i64) -> ConfirmLine {
         ConfirmLine {
-            id,
+            id: item(id),
             title: Some(format!("Line {id}")),
             quantity,
         }
@@ -464,7 +472,7 @@ mod tests {
         let lines = [line(1, 2), line(2, 1)];
         let slots = assign(
             &lines,
-            &[(1, 0, 50)],
+            &[(item(1), 0, unit(50))],
             &[choice(1, &[40]), choice(2, &[])],
             "O",
         )
@@ -473,15 +481,15 @@ mod tests {
             slots,
             [
                 Slot {
-                    order_item_id: 1,
+                    order_item_id: item(1),
                     unit_index: 1,
-                    unit: 40,
+                    unit: unit(40),
                     link_created: true
                 },
                 Slot {
-                    order_item_id: 1,
+                    order_item_id: item(1),
                     unit_index: 0,
-                    unit: 50,
+                    unit: unit(50),
                     link_created: false
                 },
             ]
@@ -492,7 +500,11 @@ mod tests {
             .collect();
         assert_eq!(said, ["\"Line 2\": 1 of 1 units not linked — skipped"]);
         let words = |choices: &[LineChoice], existing: &[(i64, i64, i64)]| {
-            assign(&lines, existing, choices, "O")
+            let existing: Vec<_> = existing
+                .iter()
+                .map(|&(line, index, u)| (item(line), index, unit(u)))
+                .collect();
+            assign(&lines, &existing, choices, "O")
                 .expect_err("refused")
                 .to_string()
         };
@@ -508,14 +520,14 @@ mod tests {
 
     #[test]
     fn unsellable_units_say_why() {
-        assert_eq!(unsellable(1, InventoryStatus::Listed), None);
-        assert_eq!(unsellable(1, InventoryStatus::Backlog), None);
+        assert_eq!(unsellable(unit(1), InventoryStatus::Listed), None);
+        assert_eq!(unsellable(unit(1), InventoryStatus::Backlog), None);
         assert!(
-            unsellable(1, InventoryStatus::Sold)
+            unsellable(unit(1), InventoryStatus::Sold)
                 .is_some_and(|m| m.to_string().contains("already sold"))
         );
         assert!(
-            unsellable(1, InventoryStatus::Returned)
+            unsellable(unit(1), InventoryStatus::Returned)
                 .is_some_and(|m| m.to_string().contains("is RETURNED"))
         );
     }
@@ -523,8 +535,8 @@ mod tests {
     #[test]
     fn undo_blockers_name_every_dependency() {
         let at = datetime!(2026-01-05 10:00 UTC);
-        let sold = |unit: i64| UnitUndoFacts {
-            unit: InventoryItemId::new(unit).unwrap(),
+        let sold = |id: i64| UnitUndoFacts {
+            unit: unit(id),
             link_created: true,
             confirmed_updated_at: at,
             now: Some((InventoryStatus::Sold, at, Some("SOLD-1".into()))),

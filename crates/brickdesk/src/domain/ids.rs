@@ -12,9 +12,19 @@ pub struct BadId(pub String);
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(transparent)]
         pub struct $name(i64);
+
+        /// Read as a positive integer: anything else is refused by name.
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = i64::deserialize(d)?;
+                Self::new(raw).map_err(|_| {
+                    serde::de::Error::custom(format!("{raw} is not an id (ids are positive)"))
+                })
+            }
+        }
 
         impl $name {
             /// Wraps a database id (always positive).
@@ -65,6 +75,19 @@ id_type!(
     /// Id of a row in `jobs`.
     JobId
 );
+id_type!(
+    /// Id of a row in `confirmation_batches` (one Confirm Orders Processed
+    /// request).
+    BatchId
+);
+id_type!(
+    /// Id of a row in `financial_events` (one line of an Amazon event).
+    FeeEventId
+);
+id_type!(
+    /// Id of a row in `api_tokens`.
+    TokenId
+);
 
 /// An Amazon order id such as `203-1234567-1234567`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -113,6 +136,19 @@ mod tests {
         assert!(OrderId::parse("-3").is_err());
         assert!(OrderId::parse("4x").is_err());
         assert!(InventoryItemId::new(0).is_err());
+    }
+
+    #[test]
+    fn json_ids_are_positive_integers() {
+        let read = |text: &str| serde_json::from_str::<BatchId>(text).map_err(|e| e.to_string());
+        assert_eq!(read("7"), Ok(BatchId(7)));
+        assert!(read("0").is_err_and(|e| e.contains("0 is not an id")));
+        assert!(read("-2").is_err_and(|e| e.contains("-2 is not an id")));
+        assert!(read("\"7\"").is_err());
+        assert_eq!(
+            serde_json::to_string(&BatchId(7)).ok().as_deref(),
+            Some("7")
+        );
     }
 
     #[test]

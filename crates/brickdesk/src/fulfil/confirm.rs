@@ -22,7 +22,7 @@ use crate::domain::confirmation::{
 };
 pub use crate::domain::confirmation::{LineChoice, OrderChoice};
 use crate::domain::location::{LocationError, parse_location};
-use crate::domain::{UiStatus, UserId};
+use crate::domain::{BatchId, InventoryItemId, UiStatus, UserId};
 
 mod prefetch;
 mod write;
@@ -52,7 +52,7 @@ pub struct Confirmed {
     /// Amazon order id.
     pub order_id: String,
     /// Units sold.
-    pub units: Vec<i64>,
+    pub units: Vec<InventoryItemId>,
     /// Lines skipped, and why.
     pub warnings: Vec<LineSkipped>,
 }
@@ -83,7 +83,7 @@ pub enum OrderFailure {
     Unsellable(#[from] Unsellable),
     /// A chosen unit does not exist.
     #[error("Inventory item {0} not found")]
-    UnitNotFound(i64),
+    UnitNotFound(InventoryItemId),
     /// Another request confirmed the order first.
     #[error("Order was confirmed by another request a moment ago")]
     ConfirmedMeanwhile,
@@ -114,7 +114,7 @@ impl Serialize for OrderFailure {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ConfirmOutcome {
     /// The batch recording it (none when nothing was confirmed).
-    pub batch_id: Option<i64>,
+    pub batch_id: Option<BatchId>,
     /// Where the units went.
     pub archive_location: String,
     /// Orders confirmed.
@@ -236,12 +236,12 @@ fn recommended(plan: &Plan, order_id: &str) -> Vec<LineChoice> {
         .filter(|o| o.order.platform_order_id == order_id)
         .flat_map(|o| &o.lines)
         .map(|l| LineChoice {
-            item_id: l.line.id.get(),
+            item_id: l.line.id,
             units: l
                 .fills
                 .iter()
                 .filter_map(|f| match f {
-                    crate::domain::fulfilment::Fill::Recommended(u) => Some(u.get()),
+                    crate::domain::fulfilment::Fill::Recommended(u) => Some(*u),
                     _ => None,
                 })
                 .collect(),
@@ -252,11 +252,15 @@ fn recommended(plan: &Plan, order_id: &str) -> Vec<LineChoice> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::OrderItemId;
 
     fn order(id: &str, units: &[i64]) -> (String, Vec<LineChoice>) {
         let lines = vec![LineChoice {
-            item_id: 1,
-            units: units.to_vec(),
+            item_id: OrderItemId::new(1).unwrap(),
+            units: units
+                .iter()
+                .map(|&u| InventoryItemId::new(u).unwrap())
+                .collect(),
         }];
         (id.to_owned(), lines)
     }

@@ -10,9 +10,9 @@ use time_tz::{OffsetDateTimeExt, TimeZone, Tz};
 
 use super::{FillSource, Plan, Scope, load_plan};
 use crate::db::{Db, DbError};
-use crate::domain::UiStatus;
 use crate::domain::fulfilment::Fill;
 use crate::domain::location::natural_cmp;
+use crate::domain::{InventoryItemId, UiStatus};
 use crate::pdf::{self, PdfError};
 
 /// One row: some units of one line from one location.
@@ -33,7 +33,7 @@ pub struct PickRow {
     /// Linked, recommended or unmatched.
     pub source: FillSource,
     /// The units (empty for unmatched rows).
-    pub unit_ids: Vec<i64>,
+    pub unit_ids: Vec<InventoryItemId>,
     /// Why nothing fills an unmatched row.
     pub reason: Option<&'static str>,
 }
@@ -110,7 +110,7 @@ pub fn from_plan(plan: &Plan, tz: &Tz, at: OffsetDateTime) -> PickList {
                 let set_number = info
                     .map(|u| u.set_number.clone())
                     .or_else(|| pl.mapping.as_ref().map(|(s, _)| s.clone()));
-                let id = fill.unit().map(|u| u.get());
+                let id = fill.unit();
                 if let Some(row) = rows.iter_mut().find(|r| {
                     r.source == source && r.location == location && r.set_number == set_number
                 }) {

@@ -20,14 +20,14 @@ use crate::db::orders::{Refresh, refresh_match_counts};
 use crate::db::{Db, DbError, Tx, audit};
 use crate::domain::confirmation::{OrderUndoFacts, UndoBlocker, UnitUndoFacts, undo_blockers};
 use crate::domain::{
-    InventoryItemId, InventoryStatus, OrderId, OrderItemId, UserId, WorkflowStatus,
+    BatchId, InventoryItemId, InventoryStatus, OrderId, OrderItemId, UserId, WorkflowStatus,
 };
 
 /// A batch with its orders, units and what blocks its undo.
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchReview {
     /// Batch id.
-    pub id: i64,
+    pub id: BatchId,
     /// When it was confirmed.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -62,7 +62,7 @@ pub struct ReviewUnit {
 pub enum UndoError {
     /// No such batch.
     #[error("confirmation batch {0} not found")]
-    NotFound(i64),
+    NotFound(BatchId),
     /// Something depends on the batch.
     #[error("This confirmation cannot be undone: {}", sentences(.0))]
     Blocked(Vec<UndoBlocker>),
@@ -87,7 +87,7 @@ pub async fn latest(db: &Db, limit: u64) -> Result<Vec<BatchRow>, DbError> {
 /// A batch with what blocks its undo. Reads only, with plain SELECTs (no
 /// transaction, no lock): the blockers come from the same checks the undo
 /// makes before it writes.
-pub async fn review(db: &Db, id: i64) -> Result<BatchReview, UndoError> {
+pub async fn review(db: &Db, id: BatchId) -> Result<BatchReview, UndoError> {
     let batch = store::batch(db, id).await?.ok_or(UndoError::NotFound(id))?;
     let mut conn = Conn::Db(db);
     let orders = store::batch_orders(&mut conn, id).await?;
@@ -113,7 +113,7 @@ pub async fn review(db: &Db, id: i64) -> Result<BatchReview, UndoError> {
 }
 
 /// Undoes a batch in one transaction, or changes nothing.
-pub async fn undo(db: &Db, id: i64, by: Option<UserId>) -> Result<BatchReview, UndoError> {
+pub async fn undo(db: &Db, id: BatchId, by: Option<UserId>) -> Result<BatchReview, UndoError> {
     let batch = store::batch(db, id).await?.ok_or(UndoError::NotFound(id))?;
     let mut tx = db.begin().await?;
     if !store::mark_undone(&mut tx, id, by).await? {

@@ -14,6 +14,7 @@ use super::routes::{Access, Routes};
 use super::{AppError, AppState};
 use crate::amazon::fees::{self, FeeError, Plan, Skipped, UnitChange};
 use crate::db;
+use crate::domain::FeeEventId;
 
 /// Routes of this module.
 pub fn router() -> Routes {
@@ -156,7 +157,7 @@ pub async fn unit_fees_view(
         .filter(|c| **c == Category::Principal || row.get(**c) != 0)
         .map(|c| (c.label(), money(row.get(*c), cur)))
         .collect();
-    let mut events: Vec<(i64, EventShareView, i64)> = Vec::new();
+    let mut events: Vec<(FeeEventId, EventShareView, i64)> = Vec::new();
     for e in db::fees::entries_of_unit(db, unit.id).await? {
         if events
             .last()

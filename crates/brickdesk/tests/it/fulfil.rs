@@ -303,7 +303,7 @@ async fn picking_list_plan(db: &Db) {
             .expect("group");
         g.rows
             .iter()
-            .flat_map(|r| r.unit_ids.iter().map(move |u| (*u, r.source.as_str())))
+            .flat_map(|r| r.unit_ids.iter().map(move |u| (u.get(), r.source.as_str())))
             .collect()
     };
     let u = &f.units;
@@ -347,12 +347,12 @@ fn o1_o2_request(f: &Fixture, archive_location: &str) -> ConfirmRequest {
                 order_id: "203-0000002-0000002".into(),
                 lines: Some(vec![
                     LineChoice {
-                        item_id: f.l2,
-                        units: vec![f.units[2]],
+                        item_id: OrderItemId::new(f.l2).expect("id"),
+                        units: vec![InventoryItemId::new(f.units[2]).expect("id")],
                     },
                     LineChoice {
-                        item_id: f.l3,
-                        units: vec![f.units[4]],
+                        item_id: OrderItemId::new(f.l3).expect("id"),
+                        units: vec![InventoryItemId::new(f.units[4]).expect("id")],
                     },
                 ]),
             },
@@ -391,7 +391,7 @@ async fn confirm_sells_o1_and_o2_and_fails_o3(
         "{}",
         out.failed[0].message
     );
-    let mut sold = out.confirmed[0].units.clone();
+    let mut sold: Vec<i64> = out.confirmed[0].units.iter().map(|u| u.get()).collect();
     sold.sort_unstable();
     assert_eq!(
         sold,

@@ -14,7 +14,7 @@ use crate::db::fees::{CandidateRow, EntryRow, EventRow, UnitFeesRow};
 use crate::db::{self, Db, Tx, audit};
 use crate::domain::fees::{Category, FeeState, FeeSummary, LineEvent, UnitEntry, allocate_line};
 use crate::domain::sync::provisional_sku;
-use crate::domain::{Currency, InventoryItemId, UserId};
+use crate::domain::{Currency, FeeEventId, InventoryItemId, UserId};
 
 /// A unit's figures as the preview and the API show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -128,7 +128,7 @@ fn unchanged(
     let Some(row) = stored else {
         return false;
     };
-    let before: BTreeSet<(i64, Category, &str, i64)> = stored_entries
+    let before: BTreeSet<(FeeEventId, Category, &str, i64)> = stored_entries
         .iter()
         .map(|e| {
             (
@@ -139,7 +139,7 @@ fn unchanged(
             )
         })
         .collect();
-    let after: BTreeSet<(i64, Category, &str, i64)> = entries
+    let after: BTreeSet<(FeeEventId, Category, &str, i64)> = entries
         .iter()
         .map(|e| {
             (

@@ -9,7 +9,8 @@ use super::super::orders;
 use super::super::{Db, DbError, Tx, now};
 use super::{ConfirmationBatches, ConfirmationOrders, ConfirmationUnits, UnitState};
 use crate::domain::{
-    InventoryItemId, InventoryStatus, OrderId, OrderItemId, Platform, UserId, WorkflowStatus,
+    BatchId, InventoryItemId, InventoryStatus, OrderId, OrderItemId, Platform, UserId,
+    WorkflowStatus,
 };
 
 /// Starts a batch (its own small transaction; the orders follow in theirs).
@@ -17,7 +18,7 @@ pub async fn create_batch(
     db: &Db,
     user: Option<UserId>,
     archive_location: &str,
-) -> Result<i64, DbError> {
+) -> Result<BatchId, DbError> {
     let mut tx = db.begin().await?;
     let stmt = Query::insert()
         .into_table(ConfirmationBatches::Table)
@@ -33,13 +34,17 @@ pub async fn create_batch(
         ])
         .returning_col(ConfirmationBatches::Id)
         .to_owned();
-    let (id,): (i64,) = tx.one(&stmt).await?;
+    let (id,): (BatchId,) = tx.one(&stmt).await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Records a confirmed order in its transaction.
-pub async fn record_order(tx: &mut Tx, batch: i64, before: &orders::Order) -> Result<(), DbError> {
+pub async fn record_order(
+    tx: &mut Tx,
+    batch: BatchId,
+    before: &orders::Order,
+) -> Result<(), DbError> {
     let stmt = Query::insert()
         .into_table(ConfirmationOrders::Table)
         .columns([
@@ -98,7 +103,7 @@ const RECORDED_UNIT_COLUMNS: [ConfirmationUnits; 15] = [
 /// transaction, with one statement.
 pub async fn record_units(
     tx: &mut Tx,
-    batch: i64,
+    batch: BatchId,
     units: &[(UnitLink, &UnitState)],
     confirmed_updated_at: OffsetDateTime,
 ) -> Result<(), DbError> {
@@ -136,7 +141,7 @@ pub async fn record_units(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BatchRow {
     /// Row id.
-    pub id: i64,
+    pub id: BatchId,
     /// When.
     pub created_at: OffsetDateTime,
     /// Who.
@@ -185,7 +190,7 @@ pub async fn latest_batches(db: &Db, limit: u64) -> Result<Vec<BatchRow>, DbErro
 }
 
 /// One batch.
-pub async fn batch(db: &Db, id: i64) -> Result<Option<BatchRow>, DbError> {
+pub async fn batch(db: &Db, id: BatchId) -> Result<Option<BatchRow>, DbError> {
     let stmt = batch_select()
         .and_where(Expr::col((ConfirmationBatches::Table, ConfirmationBatches::Id)).eq(id))
         .to_owned();
@@ -208,7 +213,7 @@ pub struct ConfirmedOrderRow {
 /// The orders of a batch.
 pub async fn batch_orders(
     conn: &mut Conn<'_>,
-    batch: i64,
+    batch: BatchId,
 ) -> Result<Vec<ConfirmedOrderRow>, DbError> {
     let stmt = Query::select()
         .column((ConfirmationOrders::Table, ConfirmationOrders::OrderId))
@@ -280,7 +285,7 @@ pub struct ConfirmedUnitRow {
 /// The units of a batch.
 pub async fn batch_units(
     conn: &mut Conn<'_>,
-    batch: i64,
+    batch: BatchId,
 ) -> Result<Vec<ConfirmedUnitRow>, DbError> {
     let stmt = Query::select()
         .columns(RECORDED_UNIT_COLUMNS)
@@ -292,7 +297,7 @@ pub async fn batch_units(
 }
 
 /// Marks a batch undone, only once. `false` when it already was.
-pub async fn mark_undone(tx: &mut Tx, batch: i64, by: Option<UserId>) -> Result<bool, DbError> {
+pub async fn mark_undone(tx: &mut Tx, batch: BatchId, by: Option<UserId>) -> Result<bool, DbError> {
     let stmt = Query::update()
         .table(ConfirmationBatches::Table)
         .value(ConfirmationBatches::UndoneAt, now())
@@ -307,7 +312,7 @@ pub async fn mark_undone(tx: &mut Tx, batch: i64, by: Option<UserId>) -> Result<
 /// [`Db::begin_deferred`]: one synchronous write, whose commit waits
 /// until the WAL is on disk up to it, and so up to every order before it.
 /// Nothing is reported to the user before this returns.
-pub async fn seal_batch(db: &Db, batch: i64) -> Result<(), DbError> {
+pub async fn seal_batch(db: &Db, batch: BatchId) -> Result<(), DbError> {
     if db.backend() == super::super::Backend::Sqlite {
         return Ok(());
     }

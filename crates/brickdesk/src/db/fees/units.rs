@@ -10,7 +10,7 @@ use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, Orders};
 use super::super::{Db, DbError, Tx, now};
 use super::{Conn, FinancialEvents};
 use crate::domain::fees::{Category, FeeState, FeeSummary, UnitEntry};
-use crate::domain::{Currency, InventoryItemId, InventoryStatus, Platform};
+use crate::domain::{Currency, FeeEventId, InventoryItemId, InventoryStatus, Platform};
 
 /// `unit_fees`
 #[derive(Iden, Clone, Copy)]
@@ -254,7 +254,7 @@ pub struct EntryRow {
     /// The unit.
     pub inventory_item_id: InventoryItemId,
     /// The event.
-    pub financial_event_id: i64,
+    pub financial_event_id: FeeEventId,
     /// Category.
     pub category: Category,
     /// Amazon's type.
@@ -290,7 +290,7 @@ pub async fn entries_of(
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UnitEntryView {
     /// The event.
-    pub financial_event_id: i64,
+    pub financial_event_id: FeeEventId,
     /// e.g. `Shipment`, `Refund`.
     pub event_type: String,
     /// When Amazon posted it.

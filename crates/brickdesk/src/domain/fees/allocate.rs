@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 
 use super::classify::{Category, Component};
 use super::split_evenly;
+use crate::domain::FeeEventId;
 
 /// What an event does to the units it covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,7 +22,7 @@ pub enum EventKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineEvent {
     /// The stored event (also breaks ties between events posted together).
-    pub event_id: i64,
+    pub event_id: FeeEventId,
     /// Sale or refund.
     pub kind: EventKind,
     /// When Amazon posted it.
@@ -36,7 +37,7 @@ pub struct LineEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UnitEntry {
     /// The event.
-    pub event_id: i64,
+    pub event_id: FeeEventId,
     /// Sale or refund.
     pub kind: EventKind,
     /// The unit's share (same category and type as the event's amount).
@@ -208,9 +209,13 @@ mod tests {
     use proptest::prelude::*;
     use time::macros::datetime;
 
+    fn event(id: i64) -> FeeEventId {
+        FeeEventId::new(id).unwrap()
+    }
+
     fn sale(id: i64, quantity: Option<u32>, principal: i64, commission: i64) -> LineEvent {
         LineEvent {
-            event_id: id,
+            event_id: event(id),
             kind: EventKind::Shipment,
             posted_at: datetime!(2026-01-10 10:00 UTC),
             quantity,
@@ -223,7 +228,7 @@ mod tests {
 
     fn refund(id: i64, quantity: Option<u32>, principal: i64, commission: i64) -> LineEvent {
         LineEvent {
-            event_id: id,
+            event_id: event(id),
             kind: EventKind::Refund,
             posted_at: datetime!(2026-01-20 10:00 UTC),
             quantity,
@@ -361,7 +366,7 @@ mod tests {
             ),
         )
             .prop_map(|(id, refund, q, day, amounts)| LineEvent {
-                event_id: id,
+                event_id: event(id),
                 kind: if refund {
                     EventKind::Refund
                 } else {
@@ -411,7 +416,7 @@ mod tests {
             mut events in proptest::collection::vec(arb_event(), 0..5),
         ) {
             for (i, e) in events.iter_mut().enumerate() {
-                e.event_id = i as i64 + 1;
+                e.event_id = event(i as i64 + 1);
             }
             let a = allocate_line(units, &events);
             events.reverse();

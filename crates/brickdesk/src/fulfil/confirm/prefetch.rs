@@ -72,12 +72,9 @@ impl Prefetched {
         let order_of: HashMap<OrderItemId, OrderId> =
             lines.iter().map(|l| (l.id, l.order_id)).collect();
         let links = store::links_of_lines(&mut conn, &line_ids).await?;
-        // A chosen id that is no valid id names no unit: it is reported as
-        // not found when its order is prepared.
         let chosen: Vec<InventoryItemId> = choices
             .iter()
-            .flat_map(|(_, ls)| ls.iter().flat_map(|l| l.units.iter()))
-            .filter_map(|&u| InventoryItemId::new(u).ok())
+            .flat_map(|(_, ls)| ls.iter().flat_map(|l| l.units.iter().copied()))
             .collect();
         let linked = store::links_of_units(&mut conn, &chosen).await?;
         let unit_ids: Vec<InventoryItemId> = chosen
@@ -129,33 +126,27 @@ impl Prefetched {
         let lines: Vec<ConfirmLine> = rows
             .iter()
             .map(|l| ConfirmLine {
-                id: l.id.get(),
+                id: l.id,
                 title: l.title.clone(),
                 quantity: l.quantity,
             })
             .collect();
-        let existing: Vec<(i64, i64, i64)> = self
+        let existing: Vec<_> = self
             .links
             .get(&order.id)
             .into_iter()
             .flatten()
-            .map(|l| {
-                (
-                    l.order_item_id.get(),
-                    l.unit_index,
-                    l.inventory_item_id.get(),
-                )
-            })
+            .map(|l| (l.order_item_id, l.unit_index, l.inventory_item_id))
             .collect();
         let slots = rules::assign(&lines, &existing, choices, order_id)?;
         let mut targets = Vec::with_capacity(slots.len());
         for s in &slots {
-            let id = InventoryItemId::new(s.unit).ok();
-            if s.link_created && id.is_some_and(|id| self.linked.contains_key(&id)) {
+            if s.link_created && self.linked.contains_key(&s.unit) {
                 return Err(Unsellable::AlreadySold(s.unit).into());
             }
-            let (id, unit) = id
-                .and_then(|id| self.units.get(&id).map(|unit| (id, unit)))
+            let unit = self
+                .units
+                .get(&s.unit)
                 .ok_or(OrderFailure::UnitNotFound(s.unit))?;
             if let Some(why) = rules::unsellable(s.unit, unit.status) {
                 return Err(why.into());
@@ -164,9 +155,9 @@ impl Prefetched {
             let line = rows
                 .iter()
                 .map(|l| l.id)
-                .find(|l| l.get() == s.order_item_id)
+                .find(|&l| l == s.order_item_id)
                 .ok_or(OrderFailure::Storage)?;
-            targets.push(Target { line, unit: id });
+            targets.push(Target { line, unit: s.unit });
         }
         Ok(Prepared {
             order,

@@ -12,7 +12,7 @@ use crate::db::confirmations::{self as store, Sale, UnitLink, UnitState};
 use crate::db::links::{self, LinkMethod};
 use crate::db::{Clash, Conn, Db, DbError, Tx, audit, now};
 use crate::domain::confirmation::{self as rules, Unsellable};
-use crate::domain::{InventoryItemId, OrderItemId, UserId, WorkflowStatus};
+use crate::domain::{BatchId, InventoryItemId, OrderItemId, UserId, WorkflowStatus};
 
 /// Why an order's transaction stopped.
 enum Failure {
@@ -50,7 +50,7 @@ impl From<DbError> for OrderFailure {
 /// Confirms one order in its own transaction.
 pub(super) async fn confirm_one(
     db: &Db,
-    batch: i64,
+    batch: BatchId,
     archive: &str,
     read: &Prefetched,
     order: &Prepared<'_>,
@@ -98,7 +98,7 @@ async fn explain_link_conflict(db: &Db, order: &Prepared<'_>, e: DbError) -> Ord
             taken.sort_unstable();
             taken.first().map_or_else(
                 || storage_failure(e),
-                |unit| Unsellable::AlreadySold(unit.get()).into(),
+                |&unit| Unsellable::AlreadySold(unit).into(),
             )
         }
         Err(_) => storage_failure(e),
@@ -107,7 +107,7 @@ async fn explain_link_conflict(db: &Db, order: &Prepared<'_>, e: DbError) -> Ord
 
 async fn confirm_in(
     tx: &mut Tx,
-    batch: i64,
+    batch: BatchId,
     archive: &str,
     read: &Prefetched,
     p: &Prepared<'_>,

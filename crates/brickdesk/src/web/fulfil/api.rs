@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use super::default_archive;
 use crate::domain::fulfilment::Fill;
-use crate::domain::{Currency, MatchStatus, OrderItemId, UiStatus};
+use crate::domain::{BatchId, Currency, InventoryItemId, MatchStatus, OrderItemId, UiStatus};
 use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, OrderChoice};
 use crate::fulfil::undo::{self, BatchReview};
 use crate::fulfil::{FillSource, Scope, load_plan, picklist};
@@ -191,8 +191,8 @@ pub struct OrderBody {
 /// Units chosen for a line.
 #[derive(Deserialize)]
 pub struct LineBody {
-    item_id: i64,
-    units: Vec<i64>,
+    item_id: OrderItemId,
+    units: Vec<InventoryItemId>,
 }
 
 #[tracing::instrument(skip_all, fields(user = %user.username))]
@@ -229,7 +229,7 @@ pub async fn confirm(
 /// A batch in the list.
 #[derive(Serialize)]
 pub struct BatchJson {
-    id: i64,
+    id: BatchId,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
     archive_location: String,
@@ -258,7 +258,7 @@ pub async fn batches(State(state): State<AppState>) -> Result<Json<Vec<BatchJson
 #[tracing::instrument(skip_all)]
 pub async fn review(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<BatchId>,
 ) -> Result<Json<BatchReview>, AppError> {
     Ok(Json(undo::review(&state.db, id).await?))
 }
@@ -267,7 +267,7 @@ pub async fn review(
 pub async fn undo(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    Path(id): Path<BatchId>,
 ) -> Result<Json<BatchReview>, AppError> {
     Ok(Json(undo::undo(&state.db, id, Some(user.id)).await?))
 }

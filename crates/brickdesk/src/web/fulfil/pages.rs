@@ -16,7 +16,7 @@ use crate::db;
 use crate::db::inventory::InventoryRow;
 use crate::domain::fulfilment::Fill;
 use crate::domain::platform::buyer_label;
-use crate::domain::{Currency, Money, OrderItemId, Platform};
+use crate::domain::{BatchId, Currency, InventoryItemId, Money, OrderItemId, Platform};
 use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, OrderChoice};
 use crate::fulfil::undo::{self, BatchReview};
 use crate::fulfil::{Plan, Scope, load_plan};
@@ -287,10 +287,9 @@ fn request_from_form(fields: &[(String, String)]) -> Result<ConfirmRequest, AppE
             continue;
         }
         let prefix = format!("line-{order}");
-        let mut lines: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        let mut lines: BTreeMap<OrderItemId, Vec<InventoryItemId>> = BTreeMap::new();
         for (_, line) in fields.iter().filter(|(k, _)| *k == prefix) {
-            let line: i64 = line
-                .parse()
+            let line = OrderItemId::parse(line)
                 .map_err(|_| AppError::BadRequest(format!("bad line id '{line}'")))?;
             let slot_prefix = format!("unit-{line}-");
             let units = lines.entry(line).or_default();
@@ -298,7 +297,7 @@ fn request_from_form(fields: &[(String, String)]) -> Result<ConfirmRequest, AppE
                 .iter()
                 .filter(|(k, v)| k.starts_with(&slot_prefix) && !v.trim().is_empty())
             {
-                units.push(v.trim().parse().map_err(|_| {
+                units.push(InventoryItemId::parse(v).map_err(|_| {
                     AppError::BadRequest(format!("'{}' is not an inventory item id", v.trim()))
                 })?);
             }
@@ -338,7 +337,7 @@ pub async fn confirm(
 }
 
 struct BatchView {
-    id: i64,
+    id: BatchId,
     when: String,
     archive_location: String,
     orders: i64,
@@ -387,7 +386,7 @@ struct ReviewPage {
 #[tracing::instrument(skip_all)]
 pub async fn review(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<BatchId>,
 ) -> Result<Response, PageError> {
     let review = undo::review(&state.db, id).await.map_err(AppError::from)?;
     let when = when(review.created_at);
@@ -405,7 +404,7 @@ pub async fn review(
 pub async fn undo(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Path(id): Path<i64>,
+    Path(id): Path<BatchId>,
 ) -> Result<Response, PageError> {
     let (status, message) = match undo::undo(&state.db, id, Some(user.id)).await {
         Ok(_) => (

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use brickdesk::db::{self, Db};
-use brickdesk::domain::{InventoryItemId, InventoryStatus};
+use brickdesk::domain::{BatchId, InventoryItemId, InventoryStatus};
 use brickdesk::fulfil::confirm;
 use brickdesk::fulfil::undo;
 use serde_json::json;
@@ -15,7 +15,7 @@ use crate::builders::TestUnit;
 use crate::helpers::{TestApp, on_both_backends};
 
 /// Confirms O1 (recommended) and O2 (chosen units); returns the batch.
-async fn confirm_two(db: &Db, f: &super::Fixture) -> i64 {
+async fn confirm_two(db: &Db, f: &super::Fixture) -> BatchId {
     let req = o1_o2_request(f, "SOLD-REVIEW");
     let out = confirm::confirm(db, &req, None).await.expect("confirm");
     assert_eq!(out.confirmed.len(), 2, "{:?}", out.failed);

@@ -203,6 +203,38 @@ async fn stale_job_resumed_fresh_one_left_alone(t: TestDb) {
     assert_eq!(runs_of(&runs)[1], (FRESH_KIND, Some("page-3".to_owned())));
 }
 
+/// A job whose stored parameters its runner cannot read (a hand edit, an
+/// older or newer version) is resumed like any other, then fails saying
+/// why: it never runs on made-up parameters, and its kind is free again.
+async fn unreadable_params_fail_the_resumed_job(t: TestDb) {
+    let db = &t.db;
+    let job = store::insert_running(db, STALE_KIND, "{\"since\": ", ELSEWHERE)
+        .await
+        .expect("insert job");
+    beat_at(db, job.id, OffsetDateTime::now_utc() - LONG_AGO).await;
+    let (jobs, runs) = process(db);
+
+    let resumed = jobs.recover().await.expect("supervisor pass");
+    assert_eq!(resumed.iter().map(|j| j.id).collect::<Vec<_>>(), [job.id]);
+    let done = finished(&jobs, job.id).await;
+    assert_eq!(done.state, JobState::Failed, "{done:?}");
+    let errors = done.errors().expect("errors read");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains(&format!("the stored parameters of job {}", job.id))),
+        "{errors:?}"
+    );
+    assert!(runs_of(&runs).is_empty(), "the runner never ran");
+    match jobs.start::<StaleProbe>(serde_json::json!({})).await {
+        Ok(Started::New(row)) => {
+            assert_eq!(finished(&jobs, row.id).await.state, JobState::Done);
+        }
+        other => panic!("expected a new job of the kind, got {other:?}"),
+    }
+    assert_eq!(runs_of(&runs), [(STALE_KIND, None)]);
+}
+
 /// `GET path` until `done` says so; the last answer.
 async fn poll(app: &TestApp, token: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
     let wait = async {
@@ -288,4 +320,5 @@ async fn the_apps_supervisor_resumes_only_the_stale_job(t: TestDb) {
 on_both_databases! {
     stale_resumed_fresh_left_alone => stale_job_resumed_fresh_one_left_alone;
     app_supervisor_resumes_only_the_stale_job => the_apps_supervisor_resumes_only_the_stale_job;
+    unreadable_params_fail_a_resumed_job => unreadable_params_fail_the_resumed_job;
 }

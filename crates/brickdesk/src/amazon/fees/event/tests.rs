@@ -2,6 +2,7 @@
 //! without ids, events that cannot be read.
 
 use super::*;
+use crate::domain::FeeEventId;
 
 const REFUND: &str = r#"{"AmazonOrderId":"203-1111111-2222222","PostedDate":"2026-01-20T10:00:00Z",
     "ShipmentItemAdjustmentList":[{"SellerSKU":"AMZ-1","OrderItemId":"11112222333344","OrderAdjustmentItemId":"99",
@@ -45,7 +46,7 @@ fn a_refund_line_is_keyed_by_amazons_ids_and_read_exactly() {
 fn amounts_needing_rounding_and_mixed_currencies_are_refused() {
     let raw = REFUND.replace("-29.99", "-29.995");
     let row = |raw: &str| EventRow {
-        id: 1,
+        id: FeeEventId::new(1).unwrap(),
         line: EventLine {
             event_type: "Refund".into(),
             amazon_order_id: None,
@@ -77,7 +78,7 @@ fn order_level_fees_are_shared_by_the_events_lines() {
                             {"OrderItemId":"2","QuantityShipped":1}]}"#;
     let rows = rows_for_event("Shipment", raw).unwrap();
     let share = |i: usize| {
-        let row = row_of(i as i64, &rows[i]);
+        let row = row_of(i as i64 + 1, &rows[i]);
         let (e, _) = line_event(&row, EventKind::Shipment).unwrap();
         e.components
             .iter()
@@ -101,7 +102,7 @@ fn events_without_an_order_are_not_stored() {
 /// A stored row read back as the reconciliation reads it.
 fn row_of(id: i64, new: &NewEvent) -> EventRow {
     EventRow {
-        id,
+        id: FeeEventId::new(id).unwrap(),
         line: new.line.clone(),
     }
 }
@@ -135,7 +136,7 @@ fn lines_without_an_item_id_or_sku_are_keyed_by_their_position() {
     assert_eq!(rows_for_event("Shipment", raw).unwrap(), rows);
     // Each nameless row reads its own line's amounts back.
     let principal = |i: usize| {
-        let (e, _) = line_event(&row_of(i as i64, &rows[i]), EventKind::Shipment).unwrap();
+        let (e, _) = line_event(&row_of(i as i64 + 1, &rows[i]), EventKind::Shipment).unwrap();
         (e.quantity, e.components[0].minor)
     };
     assert_eq!(principal(0), (Some(1), 1000));

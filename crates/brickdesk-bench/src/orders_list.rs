@@ -14,11 +14,11 @@ use time::OffsetDateTime;
 use brickdesk::Application;
 use brickdesk::auth::{Role, password, token};
 use brickdesk::config::{Config, DemoMode, TimeZone};
-use brickdesk::db::orders::{Refresh, order_search_text};
+use brickdesk::db::orders::{NewOrder, NewOrderItem, Refresh, order_search_text};
 use brickdesk::db::{self, Db};
-use brickdesk::domain::{Condition, Platform};
+use brickdesk::domain::{Condition, Currency, Money, Platform, WorkflowStatus};
 
-use crate::db::bulk::{self, BulkLine, BulkOrder};
+use crate::db::bulk::{self, BulkOrder};
 use crate::db::scratch::Scratch;
 
 /// Sizes of the benchmark.
@@ -45,16 +45,20 @@ pub struct OrdersListArgs {
     pub settle_seconds: u64,
 }
 
-const STATUSES: [(&str, Option<&str>, u64); 6] = [
+const STATUSES: [(&str, Option<WorkflowStatus>, u64); 6] = [
     ("Pending", None, 2),
     ("Unshipped", None, 5),
     ("Shipped", None, 10),
-    ("Shipped", Some("Completed"), 80),
+    ("Shipped", Some(WorkflowStatus::Completed), 80),
     ("Canceled", None, 2),
     ("PartiallyShipped", None, 1),
 ];
 
-fn status_for(i: usize) -> (&'static str, Option<&'static str>) {
+fn gbp(pence: i64) -> Money {
+    Money::from_minor(pence, Currency::GBP)
+}
+
+fn status_for(i: usize) -> (&'static str, Option<WorkflowStatus>) {
     let mut r = (i as u64).wrapping_mul(2_654_435_761) % 100;
     for (status, workflow, share) in STATUSES {
         if r < share {
@@ -62,7 +66,7 @@ fn status_for(i: usize) -> (&'static str, Option<&'static str>) {
         }
         r -= share;
     }
-    ("Shipped", Some("Completed"))
+    ("Shipped", Some(WorkflowStatus::Completed))
 }
 
 /// A generated line: ASIN, SKU, title, quantity, unit price in pence.
@@ -108,31 +112,44 @@ pub async fn seed(db: &Db, orders: usize, lines: usize) -> anyhow::Result<()> {
             .collect();
         let (status, workflow) = status_for(i);
         bulk_orders.push(BulkOrder {
-            platform_order_id: id.clone(),
-            order_date: start - time::Duration::minutes(i as i64),
-            platform_status: status.to_owned(),
-            workflow_status: workflow.map(str::to_owned),
-            total_minor: Some(specs.iter().map(|s| s.3 * s.4).sum()),
+            order: NewOrder {
+                platform: Platform::Amazon,
+                platform_order_id: id.clone(),
+                order_date: Some(start - time::Duration::minutes(i as i64)),
+                last_updated_at: None,
+                buyer_name: None,
+                buyer_email: None,
+                platform_status: status.to_owned(),
+                total: Some(gbp(specs.iter().map(|s| s.3 * s.4).sum())),
+                fulfillment_channel: None,
+                marketplace_id: None,
+                items_fetched: true,
+            },
+            workflow_status: workflow,
             search_text: order_search_text(&id, &search_lines),
         });
         line_specs.push((id, specs));
     }
     let mut tx = db.begin().await?;
-    bulk::insert_orders(&mut tx, Platform::Amazon, &bulk_orders).await?;
+    bulk::insert_orders(&mut tx, &bulk_orders).await?;
     let ids = bulk::order_ids(&mut tx, Platform::Amazon).await?;
     let mut bulk_lines = Vec::with_capacity(lines);
     for (order, specs) in line_specs {
         let order_id = *ids.get(&order).context("seeded order id")?;
         for (k, (asin, sku, title, quantity, price)) in specs.into_iter().enumerate() {
-            bulk_lines.push(BulkLine {
+            bulk_lines.push((
                 order_id,
-                platform_item_id: format!("{order_id:09}{k:03}"),
-                asin,
-                sku,
-                title,
-                quantity,
-                unit_price_minor: Some(price),
-            });
+                NewOrderItem {
+                    platform_item_id: format!("{order_id:09}{k:03}"),
+                    asin,
+                    sku,
+                    title,
+                    quantity,
+                    unit_price: Some(gbp(price)),
+                    line_price: Some(gbp(price * quantity)),
+                    condition: Some("New".into()),
+                },
+            ));
         }
     }
     bulk::insert_lines(&mut tx, &bulk_lines).await?;

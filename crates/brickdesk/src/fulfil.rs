@@ -86,6 +86,28 @@ pub struct Plan {
     pub stock: Vec<InventoryRow>,
 }
 
+/// Most other units offered for one line.
+pub const MAX_CANDIDATES: usize = 20;
+
+impl Plan {
+    /// The sellable units a person may choose for `line` instead of the
+    /// recommended ones: its mapped set and condition, oldest first, at
+    /// most [`MAX_CANDIDATES`].
+    pub fn candidates<'a>(
+        &'a self,
+        line: &'a PlannedLine,
+    ) -> impl Iterator<Item = &'a InventoryRow> {
+        self.stock
+            .iter()
+            .filter(move |u| {
+                line.mapping
+                    .as_ref()
+                    .is_some_and(|(set, cond)| &u.set_number == set && u.condition == *cond)
+            })
+            .take(MAX_CANDIDATES)
+    }
+}
+
 /// Plans the Amazon orders in `statuses` (optionally only some order ids).
 /// Reads only.
 pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Result<Plan, DbError> {

@@ -1,61 +1,33 @@
 //! Multi-row inserts for seeding many orders at once: a few statements per
-//! thousand rows instead of one per row. Callers refresh match counts
-//! afterwards.
+//! thousand rows instead of one per row, of the app's own `NewOrder` and
+//! `NewOrderItem`. Callers refresh match counts afterwards.
 
 use std::collections::HashMap;
 
 use sea_query::{Expr, ExprTrait, Query};
-use time::OffsetDateTime;
 
+use brickdesk::db::orders::{NewOrder, NewOrderItem};
 use brickdesk::db::schema::{OrderItems, Orders};
 use brickdesk::db::{Db, DbError, Tx, now, stored_time};
-use brickdesk::domain::Platform;
+use brickdesk::domain::{Platform, WorkflowStatus};
 
 /// Rows per INSERT statement (well under both engines' parameter limits).
 const BATCH: usize = 500;
 
-/// An order to load.
+/// An order to load: as a platform reports it, plus what Brickdesk
+/// itself stores (the workflow status, the search text).
 #[derive(Debug, Clone)]
 pub struct BulkOrder {
-    /// The platform's order id.
-    pub platform_order_id: String,
-    /// When placed.
-    pub order_date: OffsetDateTime,
-    /// Platform status (stored spelling).
-    pub platform_status: String,
+    /// The order.
+    pub order: NewOrder,
     /// Workflow status.
-    pub workflow_status: Option<String>,
-    /// Total in pence.
-    pub total_minor: Option<i64>,
+    pub workflow_status: Option<WorkflowStatus>,
     /// Search text (see `db::orders::order_search_text`).
     pub search_text: String,
 }
 
-/// A line to load.
-#[derive(Debug, Clone)]
-pub struct BulkLine {
-    /// Row id of the order (from [`order_ids`]).
-    pub order_id: i64,
-    /// The platform's line id.
-    pub platform_item_id: String,
-    /// ASIN.
-    pub asin: Option<String>,
-    /// SKU.
-    pub sku: Option<String>,
-    /// Title.
-    pub title: Option<String>,
-    /// Units.
-    pub quantity: i64,
-    /// Unit price in pence.
-    pub unit_price_minor: Option<i64>,
-}
-
-/// Inserts orders of one platform in GBP.
-pub async fn insert_orders(
-    tx: &mut Tx,
-    platform: Platform,
-    orders: &[BulkOrder],
-) -> Result<(), DbError> {
+/// Inserts orders, their lines fetched.
+pub async fn insert_orders(tx: &mut Tx, orders: &[BulkOrder]) -> Result<(), DbError> {
     let at = now();
     for chunk in orders.chunks(BATCH) {
         let mut stmt = Query::insert();
@@ -72,17 +44,22 @@ pub async fn insert_orders(
             Orders::CreatedAt,
             Orders::UpdatedAt,
         ]);
-        for o in chunk {
+        for BulkOrder {
+            order: o,
+            workflow_status,
+            search_text,
+        } in chunk
+        {
             stmt.values_panic([
-                platform.as_str().into(),
+                o.platform.into(),
                 o.platform_order_id.clone().into(),
-                stored_time(o.order_date).into(),
+                o.order_date.map(stored_time).into(),
                 o.platform_status.clone().into(),
-                o.workflow_status.clone().into(),
-                o.total_minor.into(),
-                "GBP".into(),
-                o.search_text.clone().into(),
-                at.into(),
+                workflow_status.map(WorkflowStatus::as_str).into(),
+                o.total.map(|m| m.minor).into(),
+                o.total.map(|m| m.currency).into(),
+                search_text.clone().into(),
+                o.items_fetched.then_some(at).into(),
                 at.into(),
                 at.into(),
             ]);
@@ -103,8 +80,8 @@ pub async fn order_ids(tx: &mut Tx, platform: Platform) -> Result<HashMap<String
     Ok(rows.into_iter().collect())
 }
 
-/// Inserts lines (GBP).
-pub async fn insert_lines(tx: &mut Tx, lines: &[BulkLine]) -> Result<(), DbError> {
+/// Inserts lines, each with the row id of its order (from [`order_ids`]).
+pub async fn insert_lines(tx: &mut Tx, lines: &[(i64, NewOrderItem)]) -> Result<(), DbError> {
     let at = now();
     for chunk in lines.chunks(BATCH) {
         let mut stmt = Query::insert();
@@ -122,18 +99,18 @@ pub async fn insert_lines(tx: &mut Tx, lines: &[BulkLine]) -> Result<(), DbError
             OrderItems::CreatedAt,
             OrderItems::UpdatedAt,
         ]);
-        for l in chunk {
+        for (order_id, l) in chunk {
             stmt.values_panic([
-                l.order_id.into(),
+                (*order_id).into(),
                 l.platform_item_id.clone().into(),
                 l.asin.clone().into(),
                 l.sku.clone().into(),
                 l.title.clone().into(),
                 l.quantity.into(),
-                l.unit_price_minor.into(),
-                l.unit_price_minor.map(|p| p * l.quantity).into(),
-                "GBP".into(),
-                "New".into(),
+                l.unit_price.map(|m| m.minor).into(),
+                l.line_price.map(|m| m.minor).into(),
+                l.unit_price.map(|m| m.currency).into(),
+                l.condition.clone().into(),
                 at.into(),
                 at.into(),
             ]);

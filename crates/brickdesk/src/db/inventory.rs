@@ -118,6 +118,48 @@ pub(crate) fn search_text_of(
         .to_lowercase()
 }
 
+/// The columns a unit's own fields are written to, derived ones included,
+/// in the order of [`unit_values`]: insert and update write the same.
+const UNIT_COLUMNS: [InventoryItems; 14] = [
+    InventoryItems::SetNumber,
+    InventoryItems::ItemName,
+    InventoryItems::Condition,
+    InventoryItems::Status,
+    InventoryItems::StorageLocation,
+    InventoryItems::LocationSort,
+    InventoryItems::SearchText,
+    InventoryItems::CostMinor,
+    InventoryItems::ListingPriceMinor,
+    InventoryItems::Currency,
+    InventoryItems::Sku,
+    InventoryItems::ExternalId,
+    InventoryItems::PurchaseDate,
+    InventoryItems::Notes,
+];
+
+/// The values of [`UNIT_COLUMNS`] for `unit`.
+fn unit_values(unit: &NewUnit) -> [Expr; 14] {
+    [
+        unit.set_number.clone().into(),
+        unit.item_name.clone().into(),
+        unit.condition.as_str().into(),
+        unit.status.as_str().into(),
+        unit.storage_location.clone().into(),
+        unit.storage_location
+            .as_deref()
+            .and_then(natural_sort_key)
+            .into(),
+        search_text(unit).into(),
+        unit.cost_minor.into(),
+        unit.listing_price_minor.into(),
+        unit.currency.as_str().into(),
+        unit.sku.clone().into(),
+        unit.external_id.clone().into(),
+        unit.purchase_date.into(),
+        unit.notes.clone().into(),
+    ]
+}
+
 /// An `INSERT` of `units` (one row each, all stamped `at`) returning
 /// their ids; [`insert`] and the CSV import's multi-row inserts share it.
 pub(crate) fn insert_statement<'u>(
@@ -126,48 +168,16 @@ pub(crate) fn insert_statement<'u>(
 ) -> InsertStatement {
     let mut stmt = Query::insert();
     stmt.into_table(InventoryItems::Table)
-        .columns([
-            InventoryItems::SetNumber,
-            InventoryItems::ItemName,
-            InventoryItems::Condition,
-            InventoryItems::Status,
-            InventoryItems::StorageLocation,
-            InventoryItems::LocationSort,
-            InventoryItems::SearchText,
-            InventoryItems::CostMinor,
-            InventoryItems::ListingPriceMinor,
-            InventoryItems::Currency,
-            InventoryItems::Sku,
-            InventoryItems::ExternalId,
-            InventoryItems::PurchaseDate,
-            InventoryItems::Notes,
-            InventoryItems::CreatedAt,
-            InventoryItems::UpdatedAt,
-        ])
+        .columns(
+            UNIT_COLUMNS
+                .into_iter()
+                .chain([InventoryItems::CreatedAt, InventoryItems::UpdatedAt]),
+        )
         .returning_col(InventoryItems::Id);
     for unit in units {
-        // Sixteen columns, sixteen values: the count always matches.
-        stmt.values_panic([
-            unit.set_number.clone().into(),
-            unit.item_name.clone().into(),
-            unit.condition.as_str().into(),
-            unit.status.as_str().into(),
-            unit.storage_location.clone().into(),
-            unit.storage_location
-                .as_deref()
-                .and_then(natural_sort_key)
-                .into(),
-            search_text(unit).into(),
-            unit.cost_minor.into(),
-            unit.listing_price_minor.into(),
-            unit.currency.as_str().into(),
-            unit.sku.clone().into(),
-            unit.external_id.clone().into(),
-            unit.purchase_date.into(),
-            unit.notes.clone().into(),
-            unit.created_at.map_or(at, stored_time).into(),
-            at.into(),
-        ]);
+        let stamps = [unit.created_at.map_or(at, stored_time).into(), at.into()];
+        // The columns above, in their order: the counts always match.
+        stmt.values_panic(unit_values(unit).into_iter().chain(stamps));
     }
     stmt
 }
@@ -361,35 +371,12 @@ pub async fn locations(db: &Db) -> Result<Vec<String>, DbError> {
 pub async fn update(tx: &mut Tx, id: InventoryItemId, unit: &NewUnit) -> Result<bool, DbError> {
     let stmt = Query::update()
         .table(InventoryItems::Table)
-        .values([
-            (InventoryItems::SetNumber, unit.set_number.clone().into()),
-            (InventoryItems::ItemName, unit.item_name.clone().into()),
-            (InventoryItems::Condition, unit.condition.as_str().into()),
-            (InventoryItems::Status, unit.status.as_str().into()),
-            (
-                InventoryItems::StorageLocation,
-                unit.storage_location.clone().into(),
-            ),
-            (
-                InventoryItems::LocationSort,
-                unit.storage_location
-                    .as_deref()
-                    .and_then(natural_sort_key)
-                    .into(),
-            ),
-            (InventoryItems::SearchText, search_text(unit).into()),
-            (InventoryItems::CostMinor, unit.cost_minor.into()),
-            (
-                InventoryItems::ListingPriceMinor,
-                unit.listing_price_minor.into(),
-            ),
-            (InventoryItems::Currency, unit.currency.as_str().into()),
-            (InventoryItems::Sku, unit.sku.clone().into()),
-            (InventoryItems::ExternalId, unit.external_id.clone().into()),
-            (InventoryItems::PurchaseDate, unit.purchase_date.into()),
-            (InventoryItems::Notes, unit.notes.clone().into()),
-            (InventoryItems::UpdatedAt, now().into()),
-        ])
+        .values(
+            UNIT_COLUMNS
+                .into_iter()
+                .zip(unit_values(unit))
+                .chain([(InventoryItems::UpdatedAt, now().into())]),
+        )
         .and_where(Expr::col(InventoryItems::Id).eq(id))
         .to_owned();
     Ok(tx.execute(&stmt).await? == 1)

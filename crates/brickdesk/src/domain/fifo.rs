@@ -55,12 +55,14 @@ pub fn recommend(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
+    use time::Date;
+    use time::macros::date;
 
-    fn unit(id: i64, at: OffsetDateTime, status: InventoryStatus, linked: bool) -> Unit {
+    /// A Listed or other unit of set 75192 (New), added on `day`.
+    fn unit(id: i64, day: Date, status: InventoryStatus, linked: bool) -> Unit {
         Unit {
             id: InventoryItemId::new(id).unwrap_or_else(|e| panic!("{e}")),
-            created_at: at,
+            created_at: day.midnight().assume_utc(),
             set_number: "75192".into(),
             condition: Condition::New,
             status,
@@ -74,43 +76,14 @@ mod tests {
 
     #[test]
     fn oldest_sellable_unlinked_first_ties_by_id() {
+        use InventoryStatus::{Backlog, Listed, NotYetReceived, Sold};
         let units = vec![
-            unit(
-                5,
-                datetime!(2026-01-03 0:00 UTC),
-                InventoryStatus::Listed,
-                false,
-            ),
-            unit(
-                4,
-                datetime!(2026-01-01 0:00 UTC),
-                InventoryStatus::Sold,
-                false,
-            ),
-            unit(
-                3,
-                datetime!(2026-01-02 0:00 UTC),
-                InventoryStatus::Backlog,
-                false,
-            ),
-            unit(
-                2,
-                datetime!(2026-01-02 0:00 UTC),
-                InventoryStatus::Listed,
-                false,
-            ),
-            unit(
-                1,
-                datetime!(2025-12-01 0:00 UTC),
-                InventoryStatus::Listed,
-                true,
-            ),
-            unit(
-                6,
-                datetime!(2025-11-01 0:00 UTC),
-                InventoryStatus::NotYetReceived,
-                false,
-            ),
+            unit(5, date!(2026 - 01 - 03), Listed, false),
+            unit(4, date!(2026 - 01 - 01), Sold, false),
+            unit(3, date!(2026 - 01 - 02), Backlog, false),
+            unit(2, date!(2026 - 01 - 02), Listed, false),
+            unit(1, date!(2025 - 12 - 01), Listed, true),
+            unit(6, date!(2025 - 11 - 01), NotYetReceived, false),
         ];
         let mut taken = HashSet::new();
         let got = recommend(&units, "75192", Condition::New, 2, &mut taken);
@@ -121,19 +94,9 @@ mod tests {
 
     #[test]
     fn set_and_condition_must_match() {
-        let mut used = unit(
-            1,
-            datetime!(2026-01-01 0:00 UTC),
-            InventoryStatus::Listed,
-            false,
-        );
+        let mut used = unit(1, date!(2026 - 01 - 01), InventoryStatus::Listed, false);
         used.condition = Condition::Used;
-        let mut other = unit(
-            2,
-            datetime!(2026-01-01 0:00 UTC),
-            InventoryStatus::Listed,
-            false,
-        );
+        let mut other = unit(2, date!(2026 - 01 - 01), InventoryStatus::Listed, false);
         other.set_number = "10294".into();
         let mut taken = HashSet::new();
         assert!(recommend(&[used, other], "75192", Condition::New, 1, &mut taken).is_empty());

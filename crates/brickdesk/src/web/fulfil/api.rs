@@ -102,9 +102,6 @@ pub struct CandidatesJson {
     orders: Vec<CandidateJson>,
 }
 
-/// Most candidates listed per line.
-pub const MAX_CANDIDATES: usize = 20;
-
 #[tracing::instrument(skip_all)]
 pub async fn candidates(State(state): State<AppState>) -> Result<Json<CandidatesJson>, AppError> {
     let plan = load_plan(&state.db, &confirm::ELIGIBLE, Scope::All).await?;
@@ -150,18 +147,7 @@ pub async fn candidates(State(state): State<AppState>) -> Result<Json<Candidates
                             }
                         })
                         .collect(),
-                    candidates: l
-                        .mapping
-                        .as_ref()
-                        .map(|(set, cond)| {
-                            plan.stock
-                                .iter()
-                                .filter(|u| &u.set_number == set && u.condition == *cond)
-                                .take(MAX_CANDIDATES)
-                                .map(UnitJson::from)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    candidates: plan.candidates(l).map(UnitJson::from).collect(),
                 })
                 .collect(),
         })

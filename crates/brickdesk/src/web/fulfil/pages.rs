@@ -136,17 +136,7 @@ fn views(plan: &Plan, show_names: bool) -> Vec<OrderView> {
                     .lines
                     .iter()
                     .map(|l| {
-                        let candidates: Vec<&InventoryRow> = l
-                            .mapping
-                            .as_ref()
-                            .map(|(set, cond)| {
-                                plan.stock
-                                    .iter()
-                                    .filter(|u| &u.set_number == set && u.condition == *cond)
-                                    .take(super::api::MAX_CANDIDATES)
-                                    .collect()
-                            })
-                            .unwrap_or_default();
+                        let candidates: Vec<&InventoryRow> = plan.candidates(l).collect();
                         let title = l
                             .line
                             .title

@@ -230,6 +230,21 @@ pub fn truth(sim: &RunningSim) -> (BTreeSet<(String, String)>, Vec<Line>) {
     truth_via(sim, true)
 }
 
+/// The stored Amazon order `order_id`, which must exist.
+async fn stored_order(db: &Db, order_id: &str) -> brickdesk::db::orders::Order {
+    brickdesk::db::orders::find_order(db, brickdesk::domain::Platform::Amazon, order_id)
+        .await
+        .unwrap()
+        .expect("the order is stored")
+}
+
+/// Amazon orders whose lines have not been fetched yet.
+async fn missing_items(db: &Db) -> i64 {
+    brickdesk::db::orders::count_missing_items(db, brickdesk::domain::Platform::Amazon)
+        .await
+        .unwrap()
+}
+
 async fn orders_snapshot_rows(db: &Db) -> Vec<(String, String, Option<String>)> {
     let mut rows: Vec<(String, String, Option<String>)> = db
         .all(
@@ -255,13 +270,7 @@ async fn sync_stores_the_simulators_orders(db: &Db) {
     let (heads, lines) = truth(&sim);
     assert_eq!(stored_orders(db).await, heads);
     assert_eq!(stored_lines(db).await, lines);
-    assert_eq!(
-        brickdesk::db::orders::count_missing_items(db, brickdesk::domain::Platform::Amazon)
-            .await
-            .unwrap(),
-        0,
-        "2026-01-01 brings lines inline"
-    );
+    assert_eq!(missing_items(db).await, 0, "2026-01-01 brings lines inline");
 
     // A second sync changes nothing.
     let before = orders_snapshot_rows(db).await;
@@ -292,14 +301,7 @@ async fn sync_stores_the_simulators_orders(db: &Db) {
             .collect();
         (shipped[1].clone(), shipped[0].clone())
     };
-    let stored = brickdesk::db::orders::find_order(
-        db,
-        brickdesk::domain::Platform::Amazon,
-        &confirmed.order_id,
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let stored = stored_order(db, &confirmed.order_id).await;
     let mut tx = db.begin().await.unwrap();
     brickdesk::db::orders::set_workflow_status(
         &mut tx,
@@ -324,27 +326,13 @@ async fn sync_stores_the_simulators_orders(db: &Db) {
     let job = run::<SyncJob>(&jobs, sync_params("2026-01-01")).await;
     let counts = job.detail::<SyncJob>().expect("sync detail").counts;
     assert_eq!((counts.new, counts.updated), (0, 2), "{job:?}");
-    let now_cancelled = brickdesk::db::orders::find_order(
-        db,
-        brickdesk::domain::Platform::Amazon,
-        &changed.order_id,
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let now_cancelled = stored_order(db, &changed.order_id).await;
     assert_eq!(now_cancelled.platform_status, "Canceled");
     assert_eq!(
         now_cancelled.ui_status,
         brickdesk::domain::UiStatus::Cancelled
     );
-    let still = brickdesk::db::orders::find_order(
-        db,
-        brickdesk::domain::Platform::Amazon,
-        &confirmed.order_id,
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let still = stored_order(db, &confirmed.order_id).await;
     assert_eq!(
         still.workflow_status,
         Some(brickdesk::domain::WorkflowStatus::Completed)
@@ -373,10 +361,7 @@ async fn v0_sync_then_backfill_fills_every_line(db: &Db) {
         (120, 120, 120, 0)
     );
     assert_eq!(stored_lines(db).await, lines);
-    let missing =
-        brickdesk::db::orders::count_missing_items(db, brickdesk::domain::Platform::Amazon)
-            .await
-            .unwrap();
+    let missing = missing_items(db).await;
     assert_eq!(missing, 0);
     sim.shutdown().await.unwrap();
 }
@@ -470,12 +455,7 @@ async fn stop_lands_in_a_rate_limit_wait_and_leaves_whole_orders(db: &Db) {
         "{job:?}"
     );
     assert_eq!(item_calls(&sim) as i64, missing);
-    assert_eq!(
-        brickdesk::db::orders::count_missing_items(db, brickdesk::domain::Platform::Amazon)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(missing_items(db).await, 0);
     assert_eq!(stored_orders(db).await, truth_via(&sim, false).0);
     assert_eq!(stored_lines(db).await, truth(&sim).1);
     sim.shutdown().await.unwrap();

@@ -4,19 +4,13 @@ use std::process::Command;
 
 use brickdesk::config::DemoMode;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, send_json, send_text};
 
 #[tokio::test]
 async fn healthz_answers_ok_with_a_database() {
     let app = TestApp::builder().spawn().await;
-    let resp = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(resp.status(), 200);
-    let body: serde_json::Value = resp.json().await.expect("json");
+    let (status, body) = send_json(app.client.get(format!("{}/healthz", app.address))).await;
+    assert_eq!(status, 200, "{body}");
     assert_eq!(body["database"], "ok");
 }
 
@@ -24,14 +18,8 @@ async fn healthz_answers_ok_with_a_database() {
 async fn healthz_reports_a_dead_database() {
     let app = TestApp::builder().spawn().await;
     app.db.close().await;
-    let resp = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(resp.status(), 503);
-    let body: serde_json::Value = resp.json().await.expect("json");
+    let (status, body) = send_json(app.client.get(format!("{}/healthz", app.address))).await;
+    assert_eq!(status, 503, "{body}");
     assert_eq!(body["error"]["code"], "unavailable");
 }
 
@@ -39,9 +27,8 @@ async fn healthz_reports_a_dead_database() {
 async fn demo_mode_serves_the_demo_seller() {
     let app = TestApp::builder().demo(DemoMode::On).spawn().await;
     let owner = app.owner().await;
-    let resp = owner.get(&app.address).send().await.expect("request");
-    assert_eq!(resp.status(), 200);
-    let html = resp.text().await.expect("body");
+    let (status, html) = send_text(owner.get(&app.address)).await;
+    assert_eq!(status, 200);
     assert!(html.contains("Demo mode — connected to the built-in Amazon simulator"));
     assert!(
         html.contains("All</span><span class=\"card-count\">300</span>"),
@@ -53,9 +40,8 @@ async fn demo_mode_serves_the_demo_seller() {
 async fn without_demo_the_dashboard_is_empty() {
     let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
-    let resp = owner.get(&app.address).send().await.expect("request");
-    assert_eq!(resp.status(), 200);
-    let html = resp.text().await.expect("body");
+    let (status, html) = send_text(owner.get(&app.address)).await;
+    assert_eq!(status, 200);
     assert!(!html.contains("Demo mode"));
     assert!(html.contains("Amazon orders have not been synced yet"));
     assert_eq!(html.matches("✓ nothing to do").count(), 4, "{html}");
@@ -134,13 +120,9 @@ fn bad_time_zone_is_one_clear_error() {
 async fn test_connection_reaches_the_demo_simulator() {
     let app = TestApp::builder().demo(DemoMode::On).spawn().await;
     let owner = app.owner().await;
-    let resp = owner
-        .post(format!("{}/settings/amazon/test", app.address))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(resp.status(), 200);
-    let html = resp.text().await.expect("body");
+    let (status, html) =
+        send_text(owner.post(format!("{}/settings/amazon/test", app.address))).await;
+    assert_eq!(status, 200);
     assert!(
         html.contains("Connected. Amazon issued an access token"),
         "{html}"
@@ -151,14 +133,7 @@ async fn test_connection_reaches_the_demo_simulator() {
 async fn test_connection_without_credentials_says_what_to_do() {
     let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
-    let html = owner
-        .post(format!("{}/settings/amazon/test", app.address))
-        .send()
-        .await
-        .expect("post")
-        .text()
-        .await
-        .expect("body");
+    let (_, html) = send_text(owner.post(format!("{}/settings/amazon/test", app.address))).await;
     assert!(
         html.contains("Amazon not configured: save your credentials first."),
         "{html}"

@@ -262,10 +262,9 @@ mod amazon_orders {
     use brickdesk::db::orders::OrderListQuery;
     use brickdesk::domain::{MatchFilter, MatchStatus, Platform, UiStatus};
     use fantoccini::Locator;
-    use serde_json::Value;
 
     use super::Browser;
-    use crate::helpers::{PASSWORD, TestApp};
+    use crate::helpers::{PASSWORD, TestApp, get_json};
 
     async fn wait_for_url(b: &Browser, needle: &str) {
         for _ in 0..100 {
@@ -345,14 +344,11 @@ mod amazon_orders {
             .goto(&format!("{}/orders/amazon", app.address))
             .await
             .expect("open");
-        let summary: Value = api
-            .get(format!("{}/api/orders/amazon/status-summary", app.address))
-            .send()
-            .await
-            .expect("summary")
-            .json()
-            .await
-            .expect("json");
+        let summary = get_json(
+            &api,
+            format!("{}/api/orders/amazon/status-summary", app.address),
+        )
+        .await;
         for (label, key) in [
             ("All", "all"),
             ("Pending", "Pending"),
@@ -443,14 +439,11 @@ mod amazon_orders {
             .expect("open");
         b.find(&format!("{row} [data-badge=linked]")).await;
 
-        let others: Value = api
-            .get(format!("{}/api/orders/amazon?search={other}", app.address))
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
+        let others = get_json(
+            &api,
+            format!("{}/api/orders/amazon?search={other}", app.address),
+        )
+        .await;
         let other_lines = others["orders"][0]["items"]
             .as_array()
             .expect("items")

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use brickdesk::Application;
 use brickdesk::config::{Config, DemoMode, TimeZone};
 use brickdesk::db::Db;
+use serde_json::Value;
 
 /// A database that lives as long as the value (temp dir or scratch PG db).
 pub struct TestDb {
@@ -361,4 +362,32 @@ impl TestAppBuilder {
             db_owner: t,
         }
     }
+}
+
+/// Sends `request`; its status and JSON body (`Null` when not JSON).
+pub async fn send_json(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let resp = request.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.expect("body");
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+/// Sends `request`; its status and body text.
+pub async fn send_text(request: reqwest::RequestBuilder) -> (u16, String) {
+    let resp = request.send().await.expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.text().await.expect("body"))
+}
+
+/// The JSON body `client` gets from `url`. The status is left to the
+/// callers that care: the body must parse either way.
+pub async fn get_json(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> Value {
+    let resp = client.get(url).send().await.expect("get");
+    resp.json().await.expect("json")
+}
+
+/// The body text `client` gets from `url`, whatever the status.
+pub async fn get_text(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> String {
+    let resp = client.get(url).send().await.expect("get");
+    resp.text().await.expect("body")
 }

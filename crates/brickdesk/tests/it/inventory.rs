@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use time::macros::datetime;
 
 use crate::builders::TestUnit;
-use crate::helpers::{TestApp, on_both_backends};
+use crate::helpers::{TestApp, get_json, get_text, on_both_backends, send_json};
 
 fn unit(
     set: &str,
@@ -203,81 +203,52 @@ async fn api_creates_validates_and_patches_units() {
     let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     let api = format!("{}/api/inventory", app.address);
-    let bad = owner
-        .post(&api)
-        .json(&json!({ "set_number": "", "condition": "Mint", "status": "LISTED" }))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(bad.status(), 400);
-    let body: Value = bad.json().await.expect("json");
+    let (status, body) = send_json(
+        owner
+            .post(&api)
+            .json(&json!({ "set_number": "", "condition": "Mint", "status": "LISTED" })),
+    )
+    .await;
+    assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "invalid");
     assert!(
         body["error"]["fields"]["set_number"].is_string()
             && body["error"]["fields"]["condition"].is_string(),
         "{body}"
     );
-    let unknown = owner
-        .post(&api)
-        .json(&json!({ "set_number": "1", "bogus": 1 }))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(unknown.status(), 400, "unknown fields are refused");
+    let (unknown, _) = send_json(
+        owner
+            .post(&api)
+            .json(&json!({ "set_number": "1", "bogus": 1 })),
+    )
+    .await;
+    assert_eq!(unknown, 400, "unknown fields are refused");
 
-    let made = owner
-        .post(&api)
-        .json(&json!({ "set_number": "75192", "item_name": "Millennium Falcon", "condition": "New", "status": "LISTED",
-                       "storage_location": "A-01", "cost": "449.50", "listing_price": "£599.99" }))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(made.status(), 201);
-    let unit: Value = made.json().await.expect("json");
+    let (status, unit) = send_json(owner.post(&api).json(
+        &json!({ "set_number": "75192", "item_name": "Millennium Falcon", "condition": "New", "status": "LISTED",
+                 "storage_location": "A-01", "cost": "449.50", "listing_price": "£599.99" }),
+    ))
+    .await;
+    assert_eq!(status, 201);
     assert_eq!(unit["listing_price_minor"], 59999);
     let id = unit["id"].as_i64().expect("id");
+    let patch = |body: Value| send_json(owner.patch(format!("{api}/{id}")).json(&body));
 
-    let patched: Value = owner
-        .patch(format!("{api}/{id}"))
-        .json(&json!({ "storage_location": "B-03", "notes": "box dented" }))
-        .send()
-        .await
-        .expect("patch")
-        .json()
-        .await
-        .expect("json");
+    let (_, patched) = patch(json!({ "storage_location": "B-03", "notes": "box dented" })).await;
     assert_eq!(patched["storage_location"], "B-03");
     assert_eq!(patched["cost_minor"], 44950, "fields not sent stay");
 
-    let sold = owner
-        .patch(format!("{api}/{id}"))
-        .json(&json!({ "sold_price": "10.00" }))
-        .send()
-        .await
-        .expect("patch");
-    assert_eq!(sold.status(), 409, "sold fields are not hand-editable");
-    let to_sold = owner
-        .patch(format!("{api}/{id}"))
-        .json(&json!({ "status": "SOLD" }))
-        .send()
-        .await
-        .expect("patch");
-    assert_eq!(to_sold.status(), 409);
-    let msg: Value = to_sold.json().await.expect("json");
+    let (sold, _) = patch(json!({ "sold_price": "10.00" })).await;
+    assert_eq!(sold, 409, "sold fields are not hand-editable");
+    let (to_sold, msg) = patch(json!({ "status": "SOLD" })).await;
+    assert_eq!(to_sold, 409);
     assert!(
         msg["error"]["message"]
             .as_str()
             .is_some_and(|m| m.contains("confirming an order"))
     );
 
-    let listed: Value = owner
-        .get(format!("{api}?search=falcon&status=LISTED"))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let listed = get_json(&owner, format!("{api}?search=falcon&status=LISTED")).await;
     assert_eq!(listed["total"], 1);
     assert_eq!(status_of(&owner, format!("{api}?page_size=101")).await, 400);
     assert_eq!(status_of(&owner, format!("{api}?status=GONE")).await, 400);
@@ -339,14 +310,7 @@ async fn pages_show_field_errors_history_and_escape_text() {
         .expect("location")
         .to_owned();
     for path in [location.as_str(), "/inventory", "/inventory?search=10294"] {
-        let page = owner
-            .get(format!("{}{path}", app.address))
-            .send()
-            .await
-            .expect("get")
-            .text()
-            .await
-            .expect("body");
+        let page = get_text(&owner, format!("{}{path}", app.address)).await;
         assert!(
             page.contains("&lt;script&gt;") || page.contains("&#60;script&#62;"),
             "{path}: text shown"
@@ -356,13 +320,6 @@ async fn pages_show_field_errors_history_and_escape_text() {
             "{path}: not escaped"
         );
     }
-    let detail = owner
-        .get(format!("{}{location}", app.address))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let detail = get_text(&owner, format!("{}{location}", app.address)).await;
     assert!(detail.contains("Added as"), "history lists the creation");
 }

@@ -15,7 +15,7 @@ use brickdesk::domain::{
 };
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, on_both_backends};
+use crate::helpers::{TestApp, get_json, on_both_backends, send_json, send_text};
 
 fn query(
     matching: Option<MatchFilter>,
@@ -358,30 +358,21 @@ async fn api_lists_filters_and_summarises() {
 async fn api_maps_an_asin_and_links_the_chosen_unit() {
     let app = TestApp::builder().demo(DemoMode::On).spawn().await;
     let owner = app.owner().await;
-    let list: Value = owner
-        .get(format!(
+    let list = get_json(
+        &owner,
+        format!(
             "{}/api/orders/amazon?match=unmatched&page_size=100",
             app.address
-        ))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+        ),
+    )
+    .await;
     let order = &list["orders"][0];
     let order_id = order["platform_order_id"].as_str().expect("id").to_owned();
-    let unmatched: Value = owner
-        .get(format!(
-            "{}/api/orders/amazon/{order_id}/unmatched",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let unmatched = get_json(
+        &owner,
+        format!("{}/api/orders/amazon/{order_id}/unmatched", app.address),
+    )
+    .await;
     let line = unmatched["items"]
         .as_array()
         .expect("items")
@@ -394,29 +385,23 @@ async fn api_maps_an_asin_and_links_the_chosen_unit() {
     let set = spapi_sim::catalogue::by_asin(&asin)
         .expect("catalogue ASIN")
         .set_number;
-    let candidates: Value = owner
-        .get(format!(
+    let candidates = get_json(
+        &owner,
+        format!(
             "{}/api/inventory?search={set}&status=LISTED&sort=created_at&dir=desc",
             app.address
-        ))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+        ),
+    )
+    .await;
     // The newest unit, deliberately not the FIFO one: the chosen unit is linked.
     let chosen = candidates["items"][0]["id"]
         .as_i64()
         .expect("a unit of the set");
+    let mappings = format!("{}/api/amazon/asin-mappings", app.address);
+    let map = |body: &Value| send_text(owner.post(&mappings).json(body));
     let body = json!({ "asin": asin, "inventory_item_id": chosen, "order_item_id": line["id"] });
-    let made = owner
-        .post(format!("{}/api/amazon/asin-mappings", app.address))
-        .json(&body)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(made.status(), 201, "{:?}", made.text().await);
+    let (made, text) = map(&body).await;
+    assert_eq!(made, 201, "{text:?}");
     let item = OrderItemId::new(line["id"].as_i64().expect("line id")).expect("id");
     assert_eq!(
         db::links::units_of(&app.db, item).await.expect("links"),
@@ -425,45 +410,21 @@ async fn api_maps_an_asin_and_links_the_chosen_unit() {
             brickdesk::domain::InventoryItemId::new(chosen).expect("id")
         )]
     );
-    let again = owner
-        .post(format!("{}/api/amazon/asin-mappings", app.address))
-        .json(&body)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(again.status(), 409, "a unit is linked once");
+    let (again, _) = map(&body).await;
+    assert_eq!(again, 409, "a unit is linked once");
     let conflict = json!({ "asin": asin, "set_number": "10000", "condition": "Used" });
-    let refused = owner
-        .post(format!("{}/api/amazon/asin-mappings", app.address))
-        .json(&conflict)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(refused.status(), 409);
-    let msg: Value = refused.json().await.expect("json");
+    let (refused, msg) = send_json(owner.post(&mappings).json(&conflict)).await;
+    assert_eq!(refused, 409);
     assert!(
         msg["error"]["message"]
             .as_str()
             .is_some_and(|m| m.contains("already maps to set") && m.contains("Replace"))
     );
-    let deleted = owner
-        .delete(format!(
-            "{}/api/amazon/asin-mappings?asin={asin}",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("delete");
-    assert_eq!(deleted.status(), 204);
-    let gone = owner
-        .delete(format!(
-            "{}/api/amazon/asin-mappings?asin={asin}",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("delete");
-    assert_eq!(gone.status(), 404);
+    let unmap = format!("{mappings}?asin={asin}");
+    let (deleted, _) = send_text(owner.delete(&unmap)).await;
+    assert_eq!(deleted, 204);
+    let (gone, _) = send_text(owner.delete(&unmap)).await;
+    assert_eq!(gone, 404);
 }
 
 #[tokio::test]
@@ -512,13 +473,8 @@ async fn titles_from_amazon_render_escaped_on_the_orders_pages() {
         "/orders/amazon/203-7777777-7777777/unmatched".to_owned(),
         format!("/orders/amazon/match?item={}", item.get()),
     ] {
-        let page = owner
-            .get(format!("{}{path}", app.address))
-            .send()
-            .await
-            .expect("get");
-        assert_eq!(page.status(), 200, "{path}");
-        let html = page.text().await.expect("body");
+        let (status, html) = send_text(owner.get(format!("{}{path}", app.address))).await;
+        assert_eq!(status, 200, "{path}");
         assert!(
             html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"),
             "{path} shows the text"

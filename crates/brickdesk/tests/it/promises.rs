@@ -23,7 +23,7 @@ use sea_query::{Expr, Func, Query};
 use serde_json::Value;
 use spapi_sim::RunningSim;
 
-use crate::helpers::{PASSWORD, TestApp, TestDb};
+use crate::helpers::{PASSWORD, TestApp, TestDb, send_json};
 
 /// The key the stored Amazon credentials of these tests are sealed with.
 pub const SECRET_KEY: &str = "7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f";
@@ -108,19 +108,16 @@ pub async fn token_for(app: &TestApp, name: &str) -> String {
     owner_with_token(&app.db, name).await.1
 }
 
-/// Sends `request`; its status and JSON body (`Null` when not JSON).
-pub async fn send_json(request: reqwest::RequestBuilder) -> (u16, Value) {
-    let resp = request.send().await.expect("request");
-    let status = resp.status().as_u16();
-    let body = resp.bytes().await.expect("body");
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
-
-/// Sends `request`; its status and body text.
-pub async fn send_text(request: reqwest::RequestBuilder) -> (u16, String) {
-    let resp = request.send().await.expect("request");
-    let status = resp.status().as_u16();
-    (status, resp.text().await.expect("body"))
+/// `GET path` with `token`, which must answer 200; the JSON body.
+pub async fn api_get(app: &TestApp, token: &str, path: &str) -> Value {
+    let (status, body) = send_json(
+        app.client
+            .get(format!("{}{path}", app.address))
+            .bearer_auth(token),
+    )
+    .await;
+    assert_eq!(status, 200, "{path}: {body}");
+    body
 }
 
 /// Rows in `table` (a sea-query table name of `db::schema`).

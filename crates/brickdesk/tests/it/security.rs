@@ -8,7 +8,7 @@ use brickdesk::web::routes::{Access, RouteInfo};
 use reqwest::Method;
 use time::Duration;
 
-use crate::helpers::{PASSWORD, TestApp, cookie_client};
+use crate::helpers::{PASSWORD, TestApp, cookie_client, get_text, send_text};
 
 /// Calls a route of the table with its method, path parameters filled in.
 async fn call(client: &reqwest::Client, app: &TestApp, route: &RouteInfo) -> reqwest::Response {
@@ -276,31 +276,47 @@ async fn staff_cannot_reach_owner_routes() {
     }
 }
 
+/// Saves Amazon credentials (EU, the UK marketplace) through the settings
+/// form as `owner`; the answer's status.
+async fn save_amazon_settings(
+    owner: &reqwest::Client,
+    app: &TestApp,
+    client_id: &str,
+    client_secret: &str,
+    refresh_token: &str,
+) -> u16 {
+    let form = [
+        ("client_id", client_id),
+        ("client_secret", client_secret),
+        ("refresh_token", refresh_token),
+        ("region", "eu"),
+        ("marketplace_id", "A1F83G8C2ARO7P"),
+    ];
+    let (status, _) = send_text(
+        owner
+            .post(format!("{}/settings/amazon", app.address))
+            .form(&form),
+    )
+    .await;
+    status
+}
+
 #[tokio::test]
 async fn amazon_secrets_are_encrypted_at_rest_and_never_shown_again() {
     let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     let client_secret = "amzn1.oa2-cs.v1.SUPERSECRETCLIENTVALUE1234";
     let refresh = "Atzr|IwEBIREFRESHTOKENVALUEXYZ9876";
-    let resp = owner
-        .post(format!("{}/settings/amazon", app.address))
-        .form(&[
-            ("client_id", "amzn1.application-oa2-client.abc"),
-            ("client_secret", client_secret),
-            ("refresh_token", refresh),
-            ("region", "eu"),
-            ("marketplace_id", "A1F83G8C2ARO7P"),
-        ])
-        .send()
-        .await
-        .expect("save");
-    assert_eq!(resp.status(), 303);
-    let page = owner
-        .get(format!("{}/settings/amazon", app.address))
-        .send()
-        .await
-        .expect("get");
-    let html = page.text().await.expect("body");
+    let saved = save_amazon_settings(
+        &owner,
+        &app,
+        "amzn1.application-oa2-client.abc",
+        client_secret,
+        refresh,
+    )
+    .await;
+    assert_eq!(saved, 303);
+    let html = get_text(&owner, format!("{}/settings/amazon", app.address)).await;
     assert!(
         html.contains("••••1234") && html.contains("••••9876"),
         "masked hints shown"
@@ -420,16 +436,12 @@ async fn reflected_text_is_escaped() {
     let app = TestApp::builder().spawn().await;
     app.add_user("anna", Role::Owner).await;
     let xss = "\"><img src=x onerror=alert(1)><script>alert(2)</script>";
-    let page = app
-        .client
-        .get(format!("{}/login", app.address))
-        .query(&[("next", xss)])
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let (_, page) = send_text(
+        app.client
+            .get(format!("{}/login", app.address))
+            .query(&[("next", xss)]),
+    )
+    .await;
     assert!(
         !page.contains("<script>alert(2)") && !page.contains("<img src=x"),
         "{page}"
@@ -438,27 +450,8 @@ async fn reflected_text_is_escaped() {
     let body = resp.text().await.expect("body");
     assert!(!body.contains("<script>alert(2)") && !body.contains("<img src=x"));
     let owner = app.owner().await;
-    let saved = owner
-        .post(format!("{}/settings/amazon", app.address))
-        .form(&[
-            ("client_id", xss),
-            ("client_secret", "x"),
-            ("refresh_token", "y"),
-            ("region", "eu"),
-            ("marketplace_id", "A1F83G8C2ARO7P"),
-        ])
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(saved.status(), 303);
-    let html = owner
-        .get(format!("{}/settings/amazon", app.address))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    assert_eq!(save_amazon_settings(&owner, &app, xss, "x", "y").await, 303);
+    let html = get_text(&owner, format!("{}/settings/amazon", app.address)).await;
     assert!(
         html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"),
         "escaped form present"

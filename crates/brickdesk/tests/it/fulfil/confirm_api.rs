@@ -1,33 +1,18 @@
 //! The confirm page and API over HTTP, and their empty state.
 
 use super::seed;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, get_json, send_json, send_text};
 
 #[tokio::test]
 async fn confirm_api_and_empty_state() {
     let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
-    let page = owner
-        .get(format!("{}/orders/amazon/confirm", app.address))
-        .send()
-        .await
-        .expect("page");
-    assert_eq!(page.status(), 200);
-    assert!(
-        page.text()
-            .await
-            .expect("body")
-            .contains("No orders to confirm")
-    );
+    let (status, page) =
+        send_text(owner.get(format!("{}/orders/amazon/confirm", app.address))).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("No orders to confirm"));
     seed(&app.db).await;
-    let c: serde_json::Value = owner
-        .get(format!("{}/api/orders/confirm", app.address))
-        .send()
-        .await
-        .expect("candidates")
-        .json()
-        .await
-        .expect("json");
+    let c = get_json(&owner, format!("{}/api/orders/confirm", app.address)).await;
     let ids: Vec<&str> = c["orders"]
         .as_array()
         .expect("orders")
@@ -62,26 +47,9 @@ async fn confirm_api_and_empty_state() {
             .contains("not found")
     );
     let batch = out["batch_id"].as_i64().expect("batch");
-    let undo = owner
-        .post(format!(
-            "{}/api/orders/confirm/batches/{batch}/undo",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("undo");
-    assert_eq!(undo.status(), 200);
-    let again = owner
-        .post(format!(
-            "{}/api/orders/confirm/batches/{batch}/undo",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("undo");
-    assert_eq!(
-        again.status(),
-        409,
-        "an undone batch cannot be undone twice"
-    );
+    let undo = format!("{}/api/orders/confirm/batches/{batch}/undo", app.address);
+    let (status, _) = send_json(owner.post(&undo)).await;
+    assert_eq!(status, 200);
+    let (again, _) = send_json(owner.post(&undo)).await;
+    assert_eq!(again, 409, "an undone batch cannot be undone twice");
 }

@@ -8,10 +8,10 @@ use brickdesk::domain::{InventoryItemId, Platform, UiStatus};
 use serde_json::{Value, json};
 use time::macros::datetime;
 
-use super::{on_both_databases, send_json, token_for};
+use super::{on_both_databases, token_for};
 use crate::builders::{TestLine, TestOrder, TestUnit};
 use crate::fulfil::{ASIN_A, add_mapping, add_order, add_unit};
-use crate::helpers::{TestApp, TestDb};
+use crate::helpers::{TestApp, TestDb, send_json};
 
 const ARCHIVE: &str = "SOLD-2026-02";
 

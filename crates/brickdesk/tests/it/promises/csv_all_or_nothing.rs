@@ -9,8 +9,8 @@ use brickdesk::db::{Backend, Db};
 use brickdesk::inventory_csv::sample;
 use serde_json::{Value, json};
 
-use super::{error_code, on_both_databases, rows_in, send_json, token_for};
-use crate::helpers::{TestApp, TestDb, raw};
+use super::{error_code, on_both_databases, rows_in, token_for};
+use crate::helpers::{TestApp, TestDb, raw, send_json};
 
 /// Rows of the big file.
 const ROWS: usize = 10_000;

@@ -18,9 +18,9 @@ use sea_query::{Expr, ExprTrait, Query};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::{app_on_sim, on_both_databases, send_json};
+use super::{api_get, app_on_sim, on_both_databases};
 use crate::amazon_sync::SAFETY_NET;
-use crate::helpers::{TestApp, TestDb};
+use crate::helpers::{TestApp, TestDb, send_json};
 
 /// The owner id of a Brickdesk on another machine: its pid means nothing
 /// here, so only the heartbeat says whether it is alive.
@@ -239,13 +239,7 @@ async fn unreadable_params_fail_the_resumed_job(t: TestDb) {
 async fn poll(app: &TestApp, token: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
     let wait = async {
         loop {
-            let (status, body) = send_json(
-                app.client
-                    .get(format!("{}{path}", app.address))
-                    .bearer_auth(token),
-            )
-            .await;
-            assert_eq!(status, 200, "{path}: {body}");
+            let body = api_get(app, token, path).await;
             if done(&body) {
                 return body;
             }
@@ -285,13 +279,7 @@ async fn the_apps_supervisor_resumes_only_the_stale_job(t: TestDb) {
 
     // The same pass left the live backfill alone: the API shows it
     // running, a start joins it, and its row is untouched.
-    let (status, progress) = send_json(
-        app.client
-            .get(format!("{}/api/orders/backfill", app.address))
-            .bearer_auth(&token),
-    )
-    .await;
-    assert_eq!(status, 200);
+    let progress = api_get(&app, &token, "/api/orders/backfill").await;
     assert_eq!(
         (
             &progress["jobId"],

@@ -8,10 +8,9 @@ use brickdesk::config::DemoMode;
 use brickdesk::db::orders::OrderListQuery;
 use brickdesk::db::{self, Db};
 use brickdesk::domain::Platform;
-use serde_json::Value;
 
-use super::{on_both_databases, send_json, send_text, token_for};
-use crate::helpers::{TestApp, TestDb};
+use super::{api_get, on_both_databases, token_for};
+use crate::helpers::{TestApp, TestDb, send_text};
 
 /// Platform order ids of `platform` as storage lists them (newest first).
 async fn stored_ids(db: &Db, platform: Platform) -> Vec<String> {
@@ -27,17 +26,6 @@ async fn stored_ids(db: &Db, platform: Platform) -> Vec<String> {
     orders.iter().map(|o| o.platform_order_id.clone()).collect()
 }
 
-async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
-    let (status, body) = send_json(
-        app.client
-            .get(format!("{}{path}", app.address))
-            .bearer_auth(token),
-    )
-    .await;
-    assert_eq!(status, 200, "{path}: {body}");
-    body
-}
-
 /// The `data-order-id`s of the rows of an orders page, in page order.
 fn row_ids(html: &str) -> Vec<String> {
     html.split(r#"<tr data-order-id=""#)
@@ -49,7 +37,7 @@ fn row_ids(html: &str) -> Vec<String> {
 async fn amazon_orders_list_over_http(t: TestDb) {
     let app = TestApp::builder().demo(DemoMode::On).on(t).spawn().await;
     let token = token_for(&app, "owner").await;
-    let summary = get_json(&app, &token, "/api/orders/amazon/status-summary").await;
+    let summary = api_get(&app, &token, "/api/orders/amazon/status-summary").await;
     assert_eq!(summary["all"], 300, "{summary}");
     let by_status: i64 = ["Pending", "Paid", "Shipped", "Completed", "Cancelled"]
         .iter()
@@ -60,7 +48,7 @@ async fn amazon_orders_list_over_http(t: TestDb) {
     // Three pages of 100 give every Amazon order once, in storage's order.
     let mut listed = Vec::new();
     for page in 1..=3 {
-        let body = get_json(
+        let body = api_get(
             &app,
             &token,
             &format!("/api/orders/amazon?page={page}&page_size=100"),
@@ -78,7 +66,7 @@ async fn amazon_orders_list_over_http(t: TestDb) {
     assert_eq!(listed, stored_ids(&app.db, Platform::Amazon).await);
 
     // A status filter keeps its orders only, as many as the summary says.
-    let paid = get_json(&app, &token, "/api/orders/amazon?status=Paid&page_size=100").await;
+    let paid = api_get(&app, &token, "/api/orders/amazon?status=Paid&page_size=100").await;
     let orders = paid["orders"].as_array().expect("orders");
     assert!(!orders.is_empty(), "the demo has Paid orders");
     assert_eq!(paid["total"], summary["Paid"]);

@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 use time::macros::datetime;
 
-use super::{send_json, token_for};
+use super::token_for;
 use crate::builders::{TestLine, TestOrder, TestUnit};
 use crate::fulfil::{ASIN_A, add_mapping, add_order, add_unit};
-use crate::helpers::{Optional, TestApp};
+use crate::helpers::{Optional, TestApp, send_json};
 
 /// Paid orders of one unit each: with the location rows, three pages.
 const ORDERS: usize = 110;

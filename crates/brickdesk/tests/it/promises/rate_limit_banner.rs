@@ -12,9 +12,9 @@ use spapi_sim::FaultSpec;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{app_on_sim, send_json, send_text};
+use super::app_on_sim;
 use crate::amazon_sync::{SAFETY_NET, item_calls};
-use crate::helpers::{TestApp, sqlite};
+use crate::helpers::{TestApp, send_json, send_text, sqlite};
 
 /// Orders whose lines the backfill fetches: fewer than the report
 /// threshold, so one getOrderItems call per order.

@@ -6,8 +6,8 @@ use brickdesk::auth::Role;
 use brickdesk::db::schema::InventoryItems;
 use serde_json::{Value, json};
 
-use super::{error_code, rows_in, send_json, token_for};
-use crate::helpers::{PASSWORD, TestApp, cookie_client};
+use super::{error_code, rows_in, token_for};
+use crate::helpers::{PASSWORD, TestApp, cookie_client, send_json};
 
 /// What a cross-site page would send along: each header set on its own.
 const CROSS_SITE: [(&str, &str); 2] = [

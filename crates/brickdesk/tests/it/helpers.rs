@@ -391,3 +391,24 @@ pub async fn get_text(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> S
     let resp = client.get(url).send().await.expect("get");
     resp.text().await.expect("body")
 }
+
+/// The message of the API's error body `{"error": {"code", "message"}}`.
+pub fn error_message(body: &Value) -> &str {
+    body["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("an API error body with a message: {body}"))
+}
+
+/// Asserts that `html` shows a planted `<script>` as text and carries
+/// neither `script` (its opening, e.g. `<script>alert(1)`) nor the planted
+/// `<img src=x` as markup; `page` names the page in a failure.
+pub fn assert_escaped(html: &str, script: &str, page: &str) {
+    assert!(
+        html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"),
+        "{page}: the text is shown"
+    );
+    assert!(
+        !html.contains(script) && !html.contains("<img src=x"),
+        "{page}: the text is escaped"
+    );
+}

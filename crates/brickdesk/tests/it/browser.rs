@@ -264,7 +264,7 @@ mod amazon_orders {
     use fantoccini::Locator;
 
     use super::Browser;
-    use crate::helpers::{PASSWORD, TestApp, get_json};
+    use crate::helpers::{PASSWORD, TestApp, get_json, orders_query};
 
     async fn wait_for_url(b: &Browser, needle: &str) {
         for _ in 0..100 {
@@ -285,12 +285,8 @@ mod amazon_orders {
 
         // A Paid order of one unmatched single-unit line whose ASIN another order also has.
         let q = OrderListQuery {
-            platform: Some(Platform::Amazon),
-            status: None,
             matching: Some(MatchFilter::Unmatched),
-            search: None,
-            offset: 0,
-            limit: 100,
+            ..orders_query(Some(Platform::Amazon), 100)
         };
         let (unmatched, _) = db::orders::list_orders(&app.db, &q).await.expect("orders");
         let lines = db::orders::lines_for_orders(

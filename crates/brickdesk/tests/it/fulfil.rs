@@ -8,9 +8,9 @@ mod race;
 mod review;
 mod ui;
 
-use brickdesk::db::inventory::{InventoryQuery, NewUnit};
+use brickdesk::db::inventory::NewUnit;
 use brickdesk::db::links::LinkMethod;
-use brickdesk::db::orders::{NewOrder, NewOrderItem, OrderListQuery};
+use brickdesk::db::orders::{NewOrder, NewOrderItem};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::{
     Condition, InventoryItemId, InventoryStatus, MatchStatus, OrderId, OrderItemId, Platform,
@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 
 use crate::builders::{TestLine, TestOrder, TestUnit};
-use crate::helpers::on_both_backends;
+use crate::helpers::{all_units, on_both_backends, orders_query};
 
 /// A title with everything Typst or HTML could misread.
 pub const NASTY: &str = "LEGO #exit() [x] $y$ <script>alert(1)</script> @ref // *b* _i_";
@@ -215,24 +215,10 @@ async fn seed(db: &Db) -> Fixture {
 
 /// Everything the business tables hold, as text.
 pub async fn snapshot(db: &Db) -> String {
-    let (units, _) = db::inventory::list(
-        db,
-        &InventoryQuery {
-            limit: None,
-            ..InventoryQuery::default()
-        },
-    )
-    .await
-    .expect("units");
-    let q = OrderListQuery {
-        platform: None,
-        status: None,
-        matching: None,
-        search: None,
-        offset: 0,
-        limit: 10_000,
-    };
-    let (orders, _) = db::orders::list_orders(db, &q).await.expect("orders");
+    let units = all_units(db).await;
+    let (orders, _) = db::orders::list_orders(db, &orders_query(None, 10_000))
+        .await
+        .expect("orders");
     let ids: Vec<OrderId> = orders.iter().map(|o| o.id).collect();
     let lines = db::orders::lines_for_orders(db, &ids).await.expect("lines");
     let links = db::orders::links_for_items(db, &lines.iter().map(|l| l.id).collect::<Vec<_>>())

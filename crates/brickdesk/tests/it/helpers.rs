@@ -4,8 +4,12 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use brickdesk::Application;
+use brickdesk::amazon::credentials::{Credentials, Region};
 use brickdesk::config::{Config, DemoMode, TimeZone};
 use brickdesk::db::Db;
+use brickdesk::db::inventory::{InventoryQuery, InventoryRow};
+use brickdesk::db::orders::OrderListQuery;
+use brickdesk::domain::Platform;
 use serde_json::Value;
 
 /// A database that lives as long as the value (temp dir or scratch PG db).
@@ -411,4 +415,40 @@ pub fn assert_escaped(html: &str, script: &str, page: &str) {
         !html.contains(script) && !html.contains("<img src=x"),
         "{page}: the text is escaped"
     );
+}
+
+/// The Amazon credentials of the simulator's demo seller.
+pub fn sim_credentials() -> Credentials {
+    Credentials {
+        client_id: spapi_sim::DEMO_CLIENT_ID.into(),
+        client_secret: spapi_sim::DEMO_CLIENT_SECRET.into(),
+        refresh_token: spapi_sim::DEMO_REFRESH_TOKEN.into(),
+        region: Region::Eu,
+        marketplace_id: spapi_sim::DEMO_MARKETPLACE_ID.into(),
+    }
+}
+
+/// Every unit, as the inventory listing gives them.
+pub async fn all_units(db: &Db) -> Vec<InventoryRow> {
+    let q = InventoryQuery {
+        limit: None,
+        ..InventoryQuery::default()
+    };
+    brickdesk::db::inventory::list(db, &q)
+        .await
+        .expect("units")
+        .0
+}
+
+/// The first `limit` orders of `platform` (`None`: every platform),
+/// unfiltered, in listing order.
+pub fn orders_query(platform: Option<Platform>, limit: u64) -> OrderListQuery {
+    OrderListQuery {
+        platform,
+        status: None,
+        matching: None,
+        search: None,
+        offset: 0,
+        limit,
+    }
 }

@@ -14,7 +14,7 @@ mod picklist_pages;
 mod rate_limit_banner;
 mod same_origin;
 
-use brickdesk::amazon::credentials::{self, Credentials, Region};
+use brickdesk::amazon::credentials;
 use brickdesk::auth::secrets::SecretBox;
 use brickdesk::auth::{Role, password, token};
 use brickdesk::db::{self, Db};
@@ -23,7 +23,7 @@ use sea_query::{Expr, Func, Query};
 use serde_json::Value;
 use spapi_sim::RunningSim;
 
-use crate::helpers::{PASSWORD, TestApp, TestDb, send_json};
+use crate::helpers::{PASSWORD, TestApp, TestDb, send_json, sim_credentials};
 
 /// The key the stored Amazon credentials of these tests are sealed with.
 pub const SECRET_KEY: &str = "7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f";
@@ -75,14 +75,7 @@ pub async fn owner_with_token(db: &Db, name: &str) -> (UserId, String) {
 pub async fn store_sim_credentials(db: &Db, owner: UserId) {
     let dir = tempfile::tempdir().expect("temp dir");
     let secrets = SecretBox::load_or_create(Some(SECRET_KEY), dir.path()).expect("secrets");
-    let creds = Credentials {
-        client_id: spapi_sim::DEMO_CLIENT_ID.into(),
-        client_secret: spapi_sim::DEMO_CLIENT_SECRET.into(),
-        refresh_token: spapi_sim::DEMO_REFRESH_TOKEN.into(),
-        region: Region::Eu,
-        marketplace_id: spapi_sim::DEMO_MARKETPLACE_ID.into(),
-    };
-    credentials::save(db, &secrets, &creds, owner)
+    credentials::save(db, &secrets, &sim_credentials(), owner)
         .await
         .expect("save credentials");
 }

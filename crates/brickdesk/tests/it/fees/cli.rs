@@ -3,11 +3,12 @@
 
 use std::process::Output;
 
-use brickdesk::amazon::credentials::{self, Credentials, Region};
+use brickdesk::amazon::credentials;
 use brickdesk::auth::secrets::SecretBox;
 use brickdesk::db::{self, Db};
 
 use super::{ago, order, sell, shipment, sim};
+use crate::helpers::sim_credentials;
 
 async fn brickdesk(data_dir: &std::path::Path, args: &[&str]) -> Output {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_brickdesk"));
@@ -53,14 +54,7 @@ async fn sync_then_dry_run_then_reconcile() {
         .await
         .expect("owner");
     tx.commit().await.expect("commit");
-    let creds = Credentials {
-        client_id: spapi_sim::DEMO_CLIENT_ID.into(),
-        client_secret: spapi_sim::DEMO_CLIENT_SECRET.into(),
-        refresh_token: spapi_sim::DEMO_REFRESH_TOKEN.into(),
-        region: Region::Eu,
-        marketplace_id: spapi_sim::DEMO_MARKETPLACE_ID.into(),
-    };
-    credentials::save(&database, &secrets, &creds, owner)
+    credentials::save(&database, &secrets, &sim_credentials(), owner)
         .await
         .expect("save credentials");
     database.close().await;

@@ -5,8 +5,6 @@
 
 use std::collections::HashMap;
 
-use brickdesk::db::inventory::InventoryQuery;
-use brickdesk::db::orders::OrderListQuery;
 use brickdesk::db::{self};
 use brickdesk::domain::{OrderId, Platform, UiStatus};
 use futures::future::join_all;
@@ -15,7 +13,7 @@ use time::macros::datetime;
 
 use super::{ASIN_A, add_mapping, add_order, add_unit};
 use crate::builders::{TestLine, TestOrder, TestUnit};
-use crate::helpers::{TestApp, TestDb};
+use crate::helpers::{TestApp, TestDb, all_units, orders_query};
 
 const ORDERS: usize = 10;
 const UNITS: usize = 5;
@@ -44,15 +42,7 @@ async fn race(t: TestDb) {
             assert!(owner_of.insert(*u, order).is_none(), "unit {u} sold twice");
         }
     }
-    let (rows, _) = db::inventory::list(
-        &app.db,
-        &InventoryQuery {
-            limit: None,
-            ..InventoryQuery::default()
-        },
-    )
-    .await
-    .expect("units");
+    let rows = all_units(&app.db).await;
     for r in &rows {
         match owner_of.get(&r.id.get()) {
             Some(order) => {
@@ -63,14 +53,7 @@ async fn race(t: TestDb) {
             None => assert_eq!(r.status.as_str(), "LISTED", "unit {} untouched", r.id),
         }
     }
-    let q = OrderListQuery {
-        platform: Some(Platform::Amazon),
-        status: None,
-        matching: None,
-        search: None,
-        offset: 0,
-        limit: 100,
-    };
+    let q = orders_query(Some(Platform::Amazon), 100);
     let (orders, _) = db::orders::list_orders(&app.db, &q).await.expect("orders");
     let ids: Vec<OrderId> = orders.iter().map(|o| o.id).collect();
     let links = db::orders::links_for_items(

@@ -3,14 +3,13 @@
 //! it was. A trigger refuses one row's INSERT; the file goes through the
 //! real path, `POST /api/inventory/import` with a bearer token.
 
-use brickdesk::db::inventory::{self, InventoryQuery};
 use brickdesk::db::schema::{AuditLog, InventoryItems};
 use brickdesk::db::{Backend, Db};
 use brickdesk::inventory_csv::sample;
 use serde_json::{Value, json};
 
 use super::{error_code, on_both_databases, rows_in, token_for};
-use crate::helpers::{TestApp, TestDb, raw, send_json};
+use crate::helpers::{TestApp, TestDb, all_units, raw, send_json};
 
 /// Rows of the big file.
 const ROWS: usize = 10_000;
@@ -80,17 +79,8 @@ async fn drop_trigger(db: &Db) {
 
 /// Everything an import writes: the units as listed, and the history.
 async fn stored(db: &Db) -> (String, i64, i64) {
-    let (units, _) = inventory::list(
-        db,
-        &InventoryQuery {
-            limit: None,
-            ..InventoryQuery::default()
-        },
-    )
-    .await
-    .expect("units");
     (
-        format!("{units:?}"),
+        format!("{:?}", all_units(db).await),
         rows_in(db, InventoryItems::Table).await,
         rows_in(db, AuditLog::Table).await,
     )

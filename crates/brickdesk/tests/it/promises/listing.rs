@@ -5,23 +5,15 @@
 use std::collections::BTreeSet;
 
 use brickdesk::config::DemoMode;
-use brickdesk::db::orders::OrderListQuery;
 use brickdesk::db::{self, Db};
 use brickdesk::domain::Platform;
 
 use super::{api_get, on_both_databases, token_for};
-use crate::helpers::{TestApp, TestDb, send_text};
+use crate::helpers::{TestApp, TestDb, orders_query, send_text};
 
 /// Platform order ids of `platform` as storage lists them (newest first).
 async fn stored_ids(db: &Db, platform: Platform) -> Vec<String> {
-    let q = OrderListQuery {
-        platform: Some(platform),
-        status: None,
-        matching: None,
-        search: None,
-        offset: 0,
-        limit: 10_000,
-    };
+    let q = orders_query(Some(platform), 10_000);
     let (orders, _) = db::orders::list_orders(db, &q).await.expect("orders");
     orders.iter().map(|o| o.platform_order_id.clone()).collect()
 }

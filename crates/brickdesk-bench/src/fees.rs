@@ -12,7 +12,7 @@ use brickdesk::amazon::fees;
 use brickdesk::db::inventory::NewUnit;
 use brickdesk::db::orders::{NewOrder, NewOrderItem};
 use brickdesk::db::{self, Db};
-use brickdesk::domain::{Condition, Currency, InventoryStatus, Money, Platform};
+use brickdesk::domain::{Currency, Money, Platform};
 
 use crate::db::scratch::on_sqlite_then_postgres;
 
@@ -112,19 +112,9 @@ async fn seed(db: &Db, units: usize) -> anyhow::Result<()> {
             let unit = db::inventory::insert(
                 &mut tx,
                 &NewUnit {
-                    set_number: "75192".into(),
-                    item_name: "Millennium Falcon".into(),
-                    condition: Condition::New,
-                    status: InventoryStatus::Listed,
-                    storage_location: None,
                     cost_minor: Some(price / 2),
                     listing_price_minor: Some(price),
-                    currency: Currency::GBP,
-                    sku: None,
-                    external_id: None,
-                    purchase_date: None,
-                    notes: None,
-                    created_at: None,
+                    ..NewUnit::listed("75192", "Millennium Falcon")
                 },
             )
             .await?;

@@ -88,19 +88,11 @@ async fn seed(db: &Db, orders: usize) -> anyhow::Result<usize> {
                 db::inventory::insert(
                     &mut tx,
                     &NewUnit {
-                        set_number: format!("{}", 10_000 + a),
-                        item_name: format!("Set {}", 10_000 + a),
-                        condition: Condition::New,
-                        status: InventoryStatus::Listed,
                         storage_location: location,
                         cost_minor: Some(1_500),
                         listing_price_minor: Some(2_499),
-                        currency: Currency::GBP,
-                        sku: None,
-                        external_id: None,
-                        purchase_date: None,
-                        notes: None,
                         created_at: Some(start - time::Duration::minutes(n as i64)),
+                        ..NewUnit::listed(format!("{}", 10_000 + a), format!("Set {}", 10_000 + a))
                     },
                 )
                 .await?;

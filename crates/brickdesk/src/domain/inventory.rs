@@ -139,6 +139,28 @@ pub struct NewUnit {
     pub created_at: Option<OffsetDateTime>,
 }
 
+impl NewUnit {
+    /// A New, Listed unit of `set_number` in GBP with nothing else known:
+    /// where a unit built field by field starts.
+    pub fn listed(set_number: impl Into<String>, item_name: impl Into<String>) -> NewUnit {
+        NewUnit {
+            set_number: set_number.into(),
+            item_name: item_name.into(),
+            condition: Condition::New,
+            status: InventoryStatus::Listed,
+            storage_location: None,
+            cost_minor: None,
+            listing_price_minor: None,
+            currency: Currency::GBP,
+            sku: None,
+            external_id: None,
+            purchase_date: None,
+            notes: None,
+            created_at: None,
+        }
+    }
+}
+
 /// A field of a unit that people fill in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitField {

@@ -12,19 +12,9 @@ impl TestUnit {
     /// A unit of `set`, named "Set {set}".
     pub fn of(set: &str) -> Self {
         TestUnit(NewUnit {
-            set_number: set.to_owned(),
-            item_name: format!("Set {set}"),
-            condition: Condition::New,
-            status: InventoryStatus::Listed,
-            storage_location: None,
             cost_minor: Some(10_000),
             listing_price_minor: Some(20_000),
-            currency: Currency::GBP,
-            sku: None,
-            external_id: None,
-            purchase_date: None,
-            notes: None,
-            created_at: None,
+            ..NewUnit::listed(set, format!("Set {set}"))
         })
     }
 

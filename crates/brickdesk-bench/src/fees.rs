@@ -12,7 +12,7 @@ use brickdesk::amazon::fees;
 use brickdesk::db::inventory::NewUnit;
 use brickdesk::db::orders::{NewOrder, NewOrderItem};
 use brickdesk::db::{self, Db};
-use brickdesk::domain::{Currency, Money, Platform};
+use brickdesk::domain::{Currency, FulfillmentChannel, Money, Platform};
 
 use crate::db::scratch::on_sqlite_then_postgres;
 
@@ -87,7 +87,7 @@ async fn seed(db: &Db, units: usize) -> anyhow::Result<()> {
                 buyer_email: None,
                 platform_status: "Shipped".into(),
                 total: Some(Money::from_minor(price * 2, Currency::GBP)),
-                fulfillment_channel: Some("AFN".into()),
+                fulfillment_channel: Some(FulfillmentChannel::Afn),
                 marketplace_id: None,
                 items_fetched: true,
             },

@@ -11,7 +11,9 @@ use time::OffsetDateTime;
 use brickdesk::db::inventory::NewUnit;
 use brickdesk::db::orders::{NewOrder, NewOrderItem, Refresh};
 use brickdesk::db::{self, Db};
-use brickdesk::domain::{Condition, Currency, InventoryStatus, Money, Platform, UiStatus};
+use brickdesk::domain::{
+    Condition, Currency, FulfillmentChannel, InventoryStatus, Money, Platform, UiStatus,
+};
 use brickdesk::fulfil::confirm::{self, ConfirmRequest, OrderChoice};
 use brickdesk::fulfil::{Scope, load_plan, picklist};
 
@@ -52,7 +54,7 @@ async fn seed(db: &Db, orders: usize) -> anyhow::Result<usize> {
                 buyer_email: None,
                 platform_status: "Unshipped".into(),
                 total: Some(Money::from_minor(4_999, Currency::GBP)),
-                fulfillment_channel: Some("MFN".into()),
+                fulfillment_channel: Some(FulfillmentChannel::Mfn),
                 marketplace_id: None,
                 items_fetched: true,
             },

@@ -24,5 +24,5 @@ pub use inventory::{Condition, InventoryStatus};
 pub use jobs::{JobKind, JobState};
 pub use matching::{MatchFilter, MatchStatus, MatchSummary};
 pub use money::{Currency, Money};
-pub use platform::Platform;
+pub use platform::{FulfillmentChannel, Platform};
 pub use status::{UiStatus, WorkflowStatus};

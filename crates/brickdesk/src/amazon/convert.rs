@@ -8,7 +8,7 @@ use crate::db::orders::{NewOrder, NewOrderItem};
 use crate::domain::money::Currency;
 use crate::domain::status::normalise_amazon_status;
 use crate::domain::sync::provisional_item_id;
-use crate::domain::{Money, Platform};
+use crate::domain::{FulfillmentChannel, Money, Platform};
 
 /// An Amazon value Brickdesk cannot store.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,7 +77,13 @@ pub fn from_v2026(o: &orders::Order) -> Result<(NewOrder, Vec<NewOrderItem>), Co
         total,
         fulfillment_channel: fulfillment
             .and_then(|f| f.fulfilled_by.as_deref())
-            .map(|by| if by == "AMAZON" { "AFN" } else { "MFN" }.to_owned()),
+            .map(|by| {
+                if by == "AMAZON" {
+                    FulfillmentChannel::Afn
+                } else {
+                    FulfillmentChannel::Mfn
+                }
+            }),
         marketplace_id: o.sales_channel.marketplace_id.clone(),
         items_fetched: true,
     };
@@ -123,7 +129,10 @@ pub fn from_v0(o: &orders_v0::Order) -> Result<NewOrder, ConvertError> {
         buyer_email: None,
         platform_status: status(id, &o.order_status)?,
         total: opt_money(id, o.order_total.as_ref())?,
-        fulfillment_channel: o.fulfillment_channel.clone(),
+        fulfillment_channel: o
+            .fulfillment_channel
+            .as_deref()
+            .and_then(FulfillmentChannel::parse),
         marketplace_id: o.marketplace_id.clone(),
         items_fetched: false,
     })
@@ -251,7 +260,7 @@ mod tests {
         let (o, items) = from_v2026(&order).unwrap();
         assert_eq!(o.platform_status, "Canceled");
         assert_eq!(o.total.map(|m| m.minor), Some(1250));
-        assert_eq!(o.fulfillment_channel.as_deref(), Some("AFN"));
+        assert_eq!(o.fulfillment_channel, Some(FulfillmentChannel::Afn));
         assert!(o.items_fetched);
         assert_eq!(items[0].unit_price.map(|m| m.minor), Some(625));
         assert_eq!(items[0].line_price.map(|m| m.minor), Some(1250));

@@ -8,7 +8,7 @@ use super::inventory::{InventoryRow, ROW_COLUMNS};
 use super::orders::{self, select_orders};
 use super::schema::{AmazonAsinMappings, InventoryItems, OrderItemLinks, Orders};
 use super::{Db, DbError};
-use crate::domain::{Condition, InventoryStatus, Platform, UiStatus};
+use crate::domain::{Condition, FulfillmentChannel, InventoryStatus, Platform, UiStatus};
 
 /// Amazon orders in some UI statuses, oldest first (they are picked and
 /// given the oldest units first). `only` narrows to some order ids.
@@ -28,11 +28,34 @@ pub async fn amazon_orders(
         Scope::First(n) => {
             stmt.limit(n);
         }
+        Scope::SellerShips => {
+            stmt.and_where(seller_ships());
+        }
     }
     stmt.order_by_expr(Expr::col(Orders::OrderDate).is_null(), Order::Asc)
         .order_by(Orders::OrderDate, Order::Asc)
         .order_by(Orders::Id, Order::Asc);
     db.all(&stmt).await
+}
+
+/// Orders the seller ships (see [`FulfillmentChannel::seller_ships`]).
+fn seller_ships() -> Expr {
+    Expr::col(Orders::FulfillmentChannel)
+        .is_null()
+        .or(Expr::col(Orders::FulfillmentChannel).ne(FulfillmentChannel::Afn))
+}
+
+/// How many Paid Amazon orders the seller is to pick and ship.
+pub async fn count_to_ship(db: &Db) -> Result<i64, DbError> {
+    let stmt = Query::select()
+        .expr(Expr::col(Orders::Id).count())
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::Platform).eq(Platform::Amazon))
+        .and_where(Expr::col(Orders::UiStatus).eq(UiStatus::Paid))
+        .and_where(seller_ships())
+        .to_owned();
+    let (n,): (i64,) = db.one(&stmt).await?;
+    Ok(n)
 }
 
 /// How many Amazon orders are in `statuses`.
@@ -56,6 +79,9 @@ pub enum Scope<'a> {
     /// The oldest `n`: FIFO hands units to the oldest orders first, so a
     /// page of orders is planned with every order before it.
     First(u64),
+    /// The ones the seller ships: not Amazon's (FBA) orders, which are
+    /// never picked from the seller's shelves.
+    SellerShips,
 }
 
 /// ASIN → (set number, condition) for some ASINs.

@@ -21,7 +21,9 @@ use time::OffsetDateTime;
 use super::schema::{OrderItems, OrderStatusCounts, Orders};
 use super::{Db, DbError, Tx, now, stored_time};
 use crate::domain::sync::{provisional_item_id, provisional_sku};
-use crate::domain::{Money, OrderId, OrderItemId, Platform, UiStatus, WorkflowStatus};
+use crate::domain::{
+    FulfillmentChannel, Money, OrderId, OrderItemId, Platform, UiStatus, WorkflowStatus,
+};
 
 /// An order as a platform reports it, ready to be upserted.
 #[derive(Debug, Clone)]
@@ -43,7 +45,7 @@ pub struct NewOrder {
     /// Order total; Amazon leaves it out for Pending orders.
     pub total: Option<Money>,
     /// AFN (FBA) or MFN.
-    pub fulfillment_channel: Option<String>,
+    pub fulfillment_channel: Option<FulfillmentChannel>,
     /// Marketplace of the order.
     pub marketplace_id: Option<String>,
     /// Whether the lines came with the order (so no backfill is needed).
@@ -105,7 +107,7 @@ pub async fn upsert_order(tx: &mut Tx, order: &NewOrder) -> Result<OrderId, DbEr
             order.platform_status.clone().into(),
             order.total.map(|m| m.minor).into(),
             order.total.map(|m| m.currency).into(),
-            order.fulfillment_channel.clone().into(),
+            order.fulfillment_channel.into(),
             order.marketplace_id.clone().into(),
             order.items_fetched.then_some(at).into(),
             at.into(),

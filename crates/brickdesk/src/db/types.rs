@@ -9,9 +9,9 @@ use sqlx::{Database, Decode, Type};
 
 use crate::auth::Role;
 use crate::domain::{
-    BatchId, Condition, Currency, FeeEventId, InventoryItemId, InventoryStatus, JobId, JobKind,
-    JobState, MatchStatus, OrderId, OrderItemId, Platform, TokenId, UiStatus, UserId,
-    WorkflowStatus,
+    BatchId, Condition, Currency, FeeEventId, FulfillmentChannel, InventoryItemId, InventoryStatus,
+    JobId, JobKind, JobState, MatchStatus, OrderId, OrderItemId, Platform, TokenId, UiStatus,
+    UserId, WorkflowStatus,
 };
 
 /// A domain value stored as one text column.
@@ -123,6 +123,7 @@ macro_rules! text_column_by_parse {
 
 text_column_by_parse!(
     Platform => "platform",
+    FulfillmentChannel => "fulfillment channel",
     UiStatus => "UI status",
     WorkflowStatus => "workflow status",
     MatchStatus => "match status",
@@ -148,6 +149,7 @@ impl TextColumn for Currency {
 
 text_columns!(
     Platform,
+    FulfillmentChannel,
     UiStatus,
     WorkflowStatus,
     MatchStatus,

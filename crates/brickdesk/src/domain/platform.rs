@@ -83,3 +83,40 @@ mod tests {
         assert_eq!(label(Platform::Ebay, None, true), "—");
     }
 }
+
+/// Who ships an Amazon order: Amazon from its warehouses (FBA, `AFN`) or
+/// the seller (`MFN`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FulfillmentChannel {
+    /// Fulfilled by Amazon: never picked, but its units are still sold.
+    #[serde(rename = "AFN")]
+    Afn,
+    /// Fulfilled by the merchant: picked, packed and shipped by the seller.
+    #[serde(rename = "MFN")]
+    Mfn,
+}
+
+impl FulfillmentChannel {
+    /// Amazon's code, also the stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FulfillmentChannel::Afn => "AFN",
+            FulfillmentChannel::Mfn => "MFN",
+        }
+    }
+
+    /// The channel of Amazon's code.
+    pub fn parse(text: &str) -> Option<FulfillmentChannel> {
+        match text.trim() {
+            "AFN" => Some(FulfillmentChannel::Afn),
+            "MFN" => Some(FulfillmentChannel::Mfn),
+            _ => None,
+        }
+    }
+
+    /// Whether the seller ships an order of `channel` (one Amazon did not
+    /// name is the seller's: Brickdesk never hides work it cannot place).
+    pub fn seller_ships(channel: Option<FulfillmentChannel>) -> bool {
+        channel != Some(FulfillmentChannel::Afn)
+    }
+}

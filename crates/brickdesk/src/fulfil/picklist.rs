@@ -1,6 +1,7 @@
 //! The Amazon picking list: the units to take off the shelves for every
-//! Paid order, grouped by storage location in natural order, and the lines
-//! nothing can fill. Building it writes nothing.
+//! Paid order the seller ships (not FBA), grouped by storage location in
+//! natural order, and the lines nothing can fill. Building it writes
+//! nothing.
 
 use std::collections::BTreeMap;
 
@@ -70,9 +71,10 @@ pub struct PickList {
     pub unmatched: Vec<PickRow>,
 }
 
-/// Builds the list of the Paid Amazon orders.
+/// Builds the list of the Paid Amazon orders the seller ships (Amazon
+/// ships FBA orders from its own warehouses).
 pub async fn build(db: &Db, tz: &Tz, at: OffsetDateTime) -> Result<PickList, DbError> {
-    let plan = load_plan(db, &[UiStatus::Paid], Scope::All).await?;
+    let plan = load_plan(db, &[UiStatus::Paid], Scope::SellerShips).await?;
     Ok(from_plan(&plan, tz, at))
 }
 

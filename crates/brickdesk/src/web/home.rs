@@ -52,11 +52,6 @@ async fn show_dashboard(State(state): State<AppState>) -> Result<Html<String>, P
     let summary = db::orders::status_summary(&state.db, Platform::Amazon).await?;
     let listed = db::inventory::count(&state.db, Some(InventoryStatus::Listed)).await?;
     let backlog = db::inventory::count(&state.db, Some(InventoryStatus::Backlog)).await?;
-    let paid = summary
-        .counts
-        .iter()
-        .find(|(s, _)| *s == UiStatus::Paid)
-        .map_or(0, |(_, n)| *n);
     let unmatched_query = OrderListQuery {
         platform: Some(Platform::Amazon),
         status: None,
@@ -69,7 +64,7 @@ async fn show_dashboard(State(state): State<AppState>) -> Result<Html<String>, P
     let tasks = vec![
         Task {
             id: "to-pick",
-            count: paid,
+            count: db::fulfilment::count_to_ship(&state.db).await?,
             more: false,
             text: ("order to pick and ship", "orders to pick and ship"),
             href: "/orders/amazon?status=Paid",

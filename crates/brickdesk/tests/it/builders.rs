@@ -2,7 +2,9 @@
 
 use brickdesk::db::inventory::NewUnit;
 use brickdesk::db::orders::{NewOrder, NewOrderItem};
-use brickdesk::domain::{Condition, Currency, InventoryStatus, Money, Platform};
+use brickdesk::domain::{
+    Condition, Currency, FulfillmentChannel, InventoryStatus, Money, Platform,
+};
 use time::OffsetDateTime;
 
 /// A unit of a set: new, listed, unlocated, cost 100.00 and price 200.00 GBP.
@@ -87,7 +89,7 @@ impl TestOrder {
             buyer_email: None,
             platform_status: status.to_owned(),
             total: Some(Money::from_minor(59_999, Currency::GBP)),
-            fulfillment_channel: Some("MFN".into()),
+            fulfillment_channel: Some(FulfillmentChannel::Mfn),
             marketplace_id: None,
             items_fetched: true,
         })
@@ -108,6 +110,12 @@ impl TestOrder {
     /// In this marketplace.
     pub fn marketplace(mut self, id: &str) -> Self {
         self.0.marketplace_id = Some(id.to_owned());
+        self
+    }
+
+    /// Fulfilled by Amazon (FBA): Amazon ships it, the seller does not.
+    pub fn fba(mut self) -> Self {
+        self.0.fulfillment_channel = Some(FulfillmentChannel::Afn);
         self
     }
 

@@ -5,8 +5,8 @@
 
 use brickdesk::amazon::fees;
 use brickdesk::db::{self, Db};
-use brickdesk::domain::InventoryItemId;
 use brickdesk::domain::fees::Category;
+use brickdesk::domain::{FulfillmentChannel, InventoryItemId};
 use spapi_sim::seller::{Component, EventItem};
 use spapi_sim::{
     EventKind, FinancialEvent, Fulfillment, OrderStatus, RunningSim, SimConfig, SimLine, SimOrder,
@@ -122,7 +122,7 @@ pub async fn sell(db: &Db, order: &SimOrder, cost: i64) -> Vec<Vec<InventoryItem
             buyer_email: None,
             platform_status: order.status.v0_name().into(),
             total: order.total_pence().and_then(gbp),
-            fulfillment_channel: Some(order.fulfillment.channel().into()),
+            fulfillment_channel: FulfillmentChannel::parse(order.fulfillment.channel()),
             marketplace_id: Some(order.marketplace_id.clone()),
             items_fetched: true,
         },

@@ -3,6 +3,7 @@
 //! race of 200 concurrent confirm requests (in `fulfil/race.rs`).
 
 mod confirm_api;
+mod fba;
 mod pdf;
 mod race;
 mod review;

@@ -7,7 +7,8 @@ use time::OffsetDateTime;
 
 use super::super::schema::{OrderItems, Orders};
 use crate::domain::{
-    Currency, MatchStatus, MatchSummary, OrderId, OrderItemId, Platform, UiStatus, WorkflowStatus,
+    Currency, FulfillmentChannel, MatchStatus, MatchSummary, OrderId, OrderItemId, Platform,
+    UiStatus, WorkflowStatus,
 };
 
 /// An order with its line counts.
@@ -51,11 +52,13 @@ pub struct Order {
     pub lines_no_asin: i64,
     /// Fully linked lines.
     pub lines_linked: i64,
+    /// Who ships it (Amazon orders; `None`: not said, the seller).
+    pub fulfillment_channel: Option<FulfillmentChannel>,
 }
 
 /// The columns an [`Order`] is read from, in its field order: it is decoded
 /// by position (see its `FromRow`).
-pub(crate) const ORDER_COLUMNS: [Orders; 19] = [
+pub(crate) const ORDER_COLUMNS: [Orders; 20] = [
     Orders::Id,
     Orders::Platform,
     Orders::PlatformOrderId,
@@ -75,6 +78,7 @@ pub(crate) const ORDER_COLUMNS: [Orders; 19] = [
     Orders::LinesUnmatched,
     Orders::LinesNoAsin,
     Orders::LinesLinked,
+    Orders::FulfillmentChannel,
 ];
 
 /// `SELECT` of [`ORDER_COLUMNS`] from `orders`, for a query to narrow.
@@ -129,6 +133,7 @@ where
             lines_unmatched: row.try_get(16)?,
             lines_no_asin: row.try_get(17)?,
             lines_linked: row.try_get(18)?,
+            fulfillment_channel: row.try_get(19)?,
         })
     }
 }

@@ -12,8 +12,8 @@ use crate::db::{self, Db, DbError};
 use crate::domain::ids::AmazonOrderId;
 use crate::domain::platform::buyer_label;
 use crate::domain::{
-    Currency, MatchStatus, MatchSummary, Money, OrderId, OrderItemId, Platform, UiStatus,
-    WorkflowStatus,
+    Currency, FulfillmentChannel, MatchStatus, MatchSummary, Money, OrderId, OrderItemId, Platform,
+    UiStatus, WorkflowStatus,
 };
 use crate::web::inventory::UnitView;
 
@@ -111,6 +111,7 @@ pub struct OrderJson {
     currency: Option<Currency>,
     notes: Option<String>,
     items_fetched: bool,
+    fulfillment_channel: Option<FulfillmentChannel>,
     items: Vec<ItemJson>,
     match_summary: MatchSummary,
 }
@@ -171,6 +172,7 @@ impl From<LoadedOrder> for OrderJson {
             currency: o.currency,
             notes: o.notes,
             items_fetched: o.items_fetched_at.is_some(),
+            fulfillment_channel: o.fulfillment_channel,
             items,
         }
     }
@@ -202,6 +204,8 @@ pub struct OrderView {
     pub is_amazon: bool,
     /// No lines yet: they were never fetched from Amazon.
     pub missing_items: bool,
+    /// Amazon ships it from its warehouses (FBA): nothing to pick.
+    pub fba: bool,
     /// UI status.
     pub status: &'static str,
     /// Badge colour.
@@ -259,6 +263,7 @@ impl OrderView {
             no_asin: o.lines_no_asin,
             is_amazon: platform == Platform::Amazon,
             missing_items: o.match_summary().items_not_fetched(),
+            fba: !FulfillmentChannel::seller_ships(o.fulfillment_channel),
             status: ui.as_str(),
             status_colour: ui.colour(),
             total: o

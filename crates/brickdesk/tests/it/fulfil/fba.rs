@@ -1,0 +1,129 @@
+//! Amazon ships FBA (AFN) orders from its own warehouses: they are never on
+//! the picking list nor counted as orders to ship, and never take a unit
+//! from the seller's shelves there, yet Confirm Orders Processed offers
+//! them like any other (their units are sold), and the orders table and
+//! API say which they are.
+
+use brickdesk::auth::Role;
+use brickdesk::db::{self, Db};
+use brickdesk::domain::UiStatus;
+use brickdesk::fulfil::confirm::ELIGIBLE;
+use brickdesk::fulfil::{Scope, load_plan, picklist};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+use super::{ASIN_A, add_mapping, add_order, add_unit, tz};
+use crate::builders::{TestLine, TestOrder, TestUnit};
+use crate::helpers::{PASSWORD, TestApp, get_json, get_text, on_both_backends};
+
+const FBA: &str = "203-0000001-0000001";
+const OWN: &str = "203-0000002-0000002";
+
+/// A Paid FBA order, older, and a Paid order the seller ships, each of one
+/// unit of set 75192; two such units on the shelf. Returns the units,
+/// oldest first.
+async fn an_fba_and_an_own_order(db: &Db) -> [i64; 2] {
+    add_mapping(db, ASIN_A, "75192").await;
+    let oldest = add_unit(
+        db,
+        TestUnit::of("75192")
+            .added(datetime!(2025-01-01 0:00 UTC))
+            .build(),
+    )
+    .await;
+    let newer = add_unit(
+        db,
+        TestUnit::of("75192")
+            .added(datetime!(2025-02-01 0:00 UTC))
+            .build(),
+    )
+    .await;
+    for (order, at) in [
+        (TestOrder::paid(FBA).fba(), datetime!(2026-01-01 0:00 UTC)),
+        (TestOrder::paid(OWN), datetime!(2026-01-02 0:00 UTC)),
+    ] {
+        let line = TestLine::new(&format!("L-{at}"), 1)
+            .asin(Some(ASIN_A))
+            .build();
+        add_order(db, order.placed(at).build(), &[line]).await;
+    }
+    [oldest, newer]
+}
+
+async fn fba_orders_are_amazons_to_ship(db: &Db) {
+    let [oldest, _] = an_fba_and_an_own_order(db).await;
+
+    let list = picklist::build(db, tz(), OffsetDateTime::now_utc())
+        .await
+        .expect("picking list");
+    let rows: Vec<(&str, Vec<i64>)> = list
+        .groups
+        .iter()
+        .flat_map(|g| &g.rows)
+        .map(|r| {
+            (
+                r.order_id.as_str(),
+                r.unit_ids.iter().map(|u| u.get()).collect(),
+            )
+        })
+        .collect();
+    // The FBA order is older, yet the seller's own order gets the oldest unit.
+    assert_eq!(rows, [(OWN, vec![oldest])]);
+    assert_eq!((list.orders, list.unmatched.len()), (1, 0));
+    assert_eq!(db::fulfilment::count_to_ship(db).await.expect("count"), 1);
+
+    let offered = load_plan(db, &ELIGIBLE, Scope::All).await.expect("plan");
+    let ids: Vec<&str> = offered
+        .orders
+        .iter()
+        .map(|o| o.order.platform_order_id.as_str())
+        .collect();
+    assert_eq!(ids, [FBA, OWN], "both are confirmed processed");
+    assert!(
+        offered
+            .orders
+            .iter()
+            .all(|o| o.order.ui_status == UiStatus::Paid)
+    );
+}
+
+on_both_backends! {
+    fba_orders_are_not_picked => fba_orders_are_amazons_to_ship;
+}
+
+#[tokio::test]
+async fn the_orders_table_and_api_mark_fba_orders() {
+    let app = TestApp::builder().spawn().await;
+    app.add_user("anna", Role::Owner).await;
+    an_fba_and_an_own_order(&app.db).await;
+    let (owner, _) = app.sign_in("anna", PASSWORD).await;
+    let page = get_json(&owner, format!("{}/api/orders/amazon", app.address)).await;
+    let channels: Vec<(&str, &str)> = page["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .map(|o| {
+            (
+                o["platform_order_id"].as_str().unwrap_or_default(),
+                o["fulfillment_channel"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(channels, [(OWN, "MFN"), (FBA, "AFN")]);
+    let html = get_text(&owner, format!("{}/orders/amazon", app.address)).await;
+    let row_of = |id: &str| {
+        let start = html.find(&format!("data-order-id=\"{id}\"")).expect("row");
+        let end = html[start..].find("</tr>").expect("row end") + start;
+        html[start..end].to_owned()
+    };
+    assert!(row_of(FBA).contains("data-badge=\"fba\""));
+    assert!(!row_of(OWN).contains("data-badge=\"fba\""));
+    let home = get_text(&owner, format!("{}/", app.address)).await;
+    assert!(
+        home.contains(
+            r#"id="to-pick">
+    <span class="task-count">1</span>"#
+        ),
+        "the dashboard counts one order to pick and ship"
+    );
+}

@@ -56,6 +56,7 @@ async fn show_dashboard(State(state): State<AppState>) -> Result<Html<String>, P
         platform: Some(Platform::Amazon),
         status: None,
         matching: Some(MatchFilter::Unmatched),
+        channel: None,
         search: None,
         offset: 0,
         limit: 1,

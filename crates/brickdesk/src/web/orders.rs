@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::paging::{PageRequest, optional_filter};
 use super::routes::{Access, Routes};
 use crate::db::orders::OrderListQuery;
-use crate::domain::{MatchFilter, Platform, UiStatus};
+use crate::domain::{FulfillmentChannel, MatchFilter, Platform, UiStatus};
 
 /// Routes of this module.
 pub fn router() -> Routes {
@@ -69,6 +69,8 @@ pub struct OrderParams {
     pub matching: String,
     /// Platform (on `/orders`).
     pub platform: String,
+    /// Who ships: `AFN` (FBA) or `MFN` (the seller).
+    pub channel: String,
     /// Page number.
     pub page: Option<String>,
     /// Page size.
@@ -92,6 +94,9 @@ impl OrderParams {
         )?;
         let status = optional_filter(&self.status, "status", UiStatus::parse)?;
         let matching = MatchFilter::parse(&self.matching).map_err(|e| e.to_string())?;
+        let channel = optional_filter(&self.channel, "channel", |c| {
+            FulfillmentChannel::parse(&c.to_ascii_uppercase())
+        })?;
         let platform = match platform {
             Some(p) => Some(p),
             None => optional_filter(&self.platform, "platform", Platform::parse)?,
@@ -100,6 +105,7 @@ impl OrderParams {
             platform,
             status,
             matching,
+            channel,
             search: Some(self.search.clone()).filter(|s| !s.trim().is_empty()),
             offset: page.offset(),
             limit: page.page_size,

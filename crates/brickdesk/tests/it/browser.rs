@@ -286,6 +286,7 @@ mod amazon_orders {
         // A Paid order of one unmatched single-unit line whose ASIN another order also has.
         let q = OrderListQuery {
             matching: Some(MatchFilter::Unmatched),
+            channel: None,
             ..orders_query(Some(Platform::Amazon), 100)
         };
         let (unmatched, _) = db::orders::list_orders(&app.db, &q).await.expect("orders");

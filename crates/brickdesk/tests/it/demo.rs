@@ -46,6 +46,7 @@ async fn snapshot(db: &Db) -> (Vec<String>, Vec<String>) {
             platform: Some(Platform::Amazon),
             status: None,
             matching: None,
+            channel: None,
             search: None,
             offset: orders.len() as u64,
             limit: 100,

@@ -447,6 +447,7 @@ pub fn orders_query(platform: Option<Platform>, limit: u64) -> OrderListQuery {
         platform,
         status: None,
         matching: None,
+        channel: None,
         search: None,
         offset: 0,
         limit,

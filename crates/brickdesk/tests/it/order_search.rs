@@ -14,6 +14,7 @@ fn query(search: Option<&str>, offset: u64, limit: u64) -> OrderListQuery {
         platform: Some(Platform::Amazon),
         status: None,
         matching: None,
+        channel: None,
         search: search.map(str::to_owned),
         offset,
         limit,

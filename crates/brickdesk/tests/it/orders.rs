@@ -28,6 +28,7 @@ fn query(
         platform: Some(Platform::Amazon),
         status,
         matching,
+        channel: None,
         search: search.map(str::to_owned),
         offset: 0,
         limit: 100,

@@ -14,7 +14,7 @@ use super::super::schema::{
 };
 use super::super::{Backend, Db, DbError, like_contains};
 use super::model::{self, ORDER_COLUMNS, OrderLine, select_lines};
-use crate::domain::{MatchFilter, OrderId, OrderItemId, Platform, UiStatus};
+use crate::domain::{FulfillmentChannel, MatchFilter, OrderId, OrderItemId, Platform, UiStatus};
 
 /// Filters and page of an orders listing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -25,6 +25,9 @@ pub struct OrderListQuery {
     pub status: Option<UiStatus>,
     /// Match filter.
     pub matching: Option<MatchFilter>,
+    /// Who ships (`None`: anyone); an order without a channel is the
+    /// seller's.
+    pub channel: Option<FulfillmentChannel>,
     /// Text in the order id, an ASIN, SKU or title (literal, any case).
     pub search: Option<String>,
     /// Row offset.
@@ -112,6 +115,19 @@ fn apply_filters(stmt: &mut SelectStatement, q: &OrderListQuery, plan: &SearchPl
         }
         Some(MatchFilter::NotFetched) => {
             stmt.and_where(Expr::cust("lines_total = 0"));
+        }
+        None => {}
+    }
+    match q.channel {
+        Some(FulfillmentChannel::Afn) => {
+            stmt.and_where(Expr::col(Orders::FulfillmentChannel).eq(literal("AFN")));
+        }
+        Some(FulfillmentChannel::Mfn) => {
+            stmt.and_where(
+                Expr::col(Orders::FulfillmentChannel)
+                    .is_null()
+                    .or(Expr::col(Orders::FulfillmentChannel).ne(literal("AFN"))),
+            );
         }
         None => {}
     }
@@ -282,7 +298,7 @@ pub const COUNT_CAP: i64 = 10_000;
 /// The exact total of a listing without match filter or search, from the
 /// status counts (a few rows read); `None` for other listings.
 fn status_count(q: &OrderListQuery) -> Option<SelectStatement> {
-    if q.matching.is_some() || search_text(q).is_some() {
+    if q.matching.is_some() || q.channel.is_some() || search_text(q).is_some() {
         return None;
     }
     let mut stmt = Query::select();

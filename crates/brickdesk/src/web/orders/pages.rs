@@ -65,6 +65,7 @@ fn base_query(params: &OrderParams) -> String {
         ("search", params.search.as_str()),
         ("status", params.status.as_str()),
         ("match", params.matching.as_str()),
+        ("channel", params.channel.as_str()),
         ("platform", params.platform.as_str()),
     ])
 }

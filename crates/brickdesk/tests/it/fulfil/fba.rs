@@ -5,8 +5,9 @@
 //! API say which they are.
 
 use brickdesk::auth::Role;
+use brickdesk::db::orders::OrderListQuery;
 use brickdesk::db::{self, Db};
-use brickdesk::domain::UiStatus;
+use brickdesk::domain::{FulfillmentChannel, Platform, UiStatus};
 use brickdesk::fulfil::confirm::ELIGIBLE;
 use brickdesk::fulfil::{Scope, load_plan, picklist};
 use time::OffsetDateTime;
@@ -14,7 +15,7 @@ use time::macros::datetime;
 
 use super::{ASIN_A, add_mapping, add_order, add_unit, tz};
 use crate::builders::{TestLine, TestOrder, TestUnit};
-use crate::helpers::{PASSWORD, TestApp, get_json, get_text, on_both_backends};
+use crate::helpers::{PASSWORD, TestApp, get_json, get_text, on_both_backends, orders_query};
 
 const FBA: &str = "203-0000001-0000001";
 const OWN: &str = "203-0000002-0000002";
@@ -79,6 +80,27 @@ async fn fba_orders_are_amazons_to_ship(db: &Db) {
         .map(|o| o.order.platform_order_id.as_str())
         .collect();
     assert_eq!(ids, [FBA, OWN], "both are confirmed processed");
+
+    for (channel, expected) in [
+        (Some(FulfillmentChannel::Afn), vec![FBA]),
+        (Some(FulfillmentChannel::Mfn), vec![OWN]),
+        (None, vec![OWN, FBA]),
+    ] {
+        let q = OrderListQuery {
+            channel,
+            ..orders_query(Some(Platform::Amazon), 50)
+        };
+        let (listed, total) = db::orders::list_orders(db, &q).await.expect("list");
+        let ids: Vec<&str> = listed
+            .iter()
+            .map(|o| o.platform_order_id.as_str())
+            .collect();
+        assert_eq!(
+            (ids, total.count),
+            (expected.clone(), expected.len() as i64),
+            "{channel:?}"
+        );
+    }
     assert!(
         offered
             .orders
@@ -110,6 +132,23 @@ async fn the_orders_table_and_api_mark_fba_orders() {
         })
         .collect();
     assert_eq!(channels, [(OWN, "MFN"), (FBA, "AFN")]);
+    for (filter, expected) in [("AFN", FBA), ("mfn", OWN)] {
+        let url = format!("{}/api/orders/amazon?channel={filter}", app.address);
+        let only = get_json(&owner, url).await;
+        assert_eq!(only["total"], 1, "{filter}: {only}");
+        assert_eq!(only["orders"][0]["platform_order_id"], expected, "{filter}");
+    }
+    let bad = owner
+        .get(format!("{}/api/orders/amazon?channel=ship", app.address))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(bad.status(), 400);
+    let fba_page = get_text(&owner, format!("{}/orders/amazon?channel=AFN", app.address)).await;
+    assert!(
+        fba_page.contains(FBA) && !fba_page.contains(OWN),
+        "the page filters too"
+    );
     let html = get_text(&owner, format!("{}/orders/amazon", app.address)).await;
     let row_of = |id: &str| {
         let start = html.find(&format!("data-order-id=\"{id}\"")).expect("row");

@@ -6,10 +6,12 @@ use std::collections::HashMap;
 
 use sea_query::{Expr, ExprTrait, Query};
 
-use brickdesk::db::orders::{NewOrder, NewOrderItem};
+use brickdesk::db::orders::{
+    ITEM_COLUMNS_WRITTEN, NewOrder, NewOrderItem, ORDER_COLUMNS_WRITTEN, item_values, order_values,
+};
 use brickdesk::db::schema::{OrderItems, Orders};
-use brickdesk::db::{Db, DbError, Tx, now, stored_time};
-use brickdesk::domain::{Platform, WorkflowStatus};
+use brickdesk::db::{Db, DbError, Tx, now};
+use brickdesk::domain::{OrderId, Platform, WorkflowStatus};
 
 /// Rows per INSERT statement (well under both engines' parameter limits).
 const BATCH: usize = 500;
@@ -26,43 +28,22 @@ pub struct BulkOrder {
     pub search_text: String,
 }
 
-/// Inserts orders, their lines fetched.
+/// Inserts orders with their workflow status and search text.
 pub async fn insert_orders(tx: &mut Tx, orders: &[BulkOrder]) -> Result<(), DbError> {
     let at = now();
     for chunk in orders.chunks(BATCH) {
         let mut stmt = Query::insert();
-        stmt.into_table(Orders::Table).columns([
-            Orders::Platform,
-            Orders::PlatformOrderId,
-            Orders::OrderDate,
-            Orders::PlatformStatus,
-            Orders::WorkflowStatus,
-            Orders::TotalMinor,
-            Orders::Currency,
-            Orders::SearchText,
-            Orders::ItemsFetchedAt,
-            Orders::CreatedAt,
-            Orders::UpdatedAt,
-        ]);
-        for BulkOrder {
-            order: o,
-            workflow_status,
-            search_text,
-        } in chunk
-        {
-            stmt.values_panic([
-                o.platform.into(),
-                o.platform_order_id.clone().into(),
-                o.order_date.map(stored_time).into(),
-                o.platform_status.clone().into(),
-                workflow_status.map(WorkflowStatus::as_str).into(),
-                o.total.map(|m| m.minor).into(),
-                o.total.map(|m| m.currency).into(),
-                search_text.clone().into(),
-                o.items_fetched.then_some(at).into(),
-                at.into(),
-                at.into(),
-            ]);
+        stmt.into_table(Orders::Table).columns(
+            ORDER_COLUMNS_WRITTEN
+                .into_iter()
+                .chain([Orders::WorkflowStatus, Orders::SearchText]),
+        );
+        for o in chunk {
+            let ours = [
+                o.workflow_status.map(WorkflowStatus::as_str).into(),
+                o.search_text.clone().into(),
+            ];
+            stmt.values_panic(order_values(&o.order, at).into_iter().chain(ours));
         }
         tx.execute(&stmt).await?;
     }
@@ -70,50 +51,28 @@ pub async fn insert_orders(tx: &mut Tx, orders: &[BulkOrder]) -> Result<(), DbEr
 }
 
 /// Row ids of a platform's orders by platform order id.
-pub async fn order_ids(tx: &mut Tx, platform: Platform) -> Result<HashMap<String, i64>, DbError> {
+pub async fn order_ids(
+    tx: &mut Tx,
+    platform: Platform,
+) -> Result<HashMap<String, OrderId>, DbError> {
     let stmt = Query::select()
         .columns([Orders::PlatformOrderId, Orders::Id])
         .from(Orders::Table)
         .and_where(Expr::col(Orders::Platform).eq(platform.as_str()))
         .to_owned();
-    let rows: Vec<(String, i64)> = tx.all(&stmt).await?;
+    let rows: Vec<(String, OrderId)> = tx.all(&stmt).await?;
     Ok(rows.into_iter().collect())
 }
 
 /// Inserts lines, each with the row id of its order (from [`order_ids`]).
-pub async fn insert_lines(tx: &mut Tx, lines: &[(i64, NewOrderItem)]) -> Result<(), DbError> {
+pub async fn insert_lines(tx: &mut Tx, lines: &[(OrderId, NewOrderItem)]) -> Result<(), DbError> {
     let at = now();
     for chunk in lines.chunks(BATCH) {
         let mut stmt = Query::insert();
-        stmt.into_table(OrderItems::Table).columns([
-            OrderItems::OrderId,
-            OrderItems::PlatformItemId,
-            OrderItems::Asin,
-            OrderItems::Sku,
-            OrderItems::Title,
-            OrderItems::Quantity,
-            OrderItems::UnitPriceMinor,
-            OrderItems::LinePriceMinor,
-            OrderItems::Currency,
-            OrderItems::Condition,
-            OrderItems::CreatedAt,
-            OrderItems::UpdatedAt,
-        ]);
-        for (order_id, l) in chunk {
-            stmt.values_panic([
-                (*order_id).into(),
-                l.platform_item_id.clone().into(),
-                l.asin.clone().into(),
-                l.sku.clone().into(),
-                l.title.clone().into(),
-                l.quantity.into(),
-                l.unit_price.map(|m| m.minor).into(),
-                l.line_price.map(|m| m.minor).into(),
-                l.unit_price.map(|m| m.currency).into(),
-                l.condition.clone().into(),
-                at.into(),
-                at.into(),
-            ]);
+        stmt.into_table(OrderItems::Table)
+            .columns(ITEM_COLUMNS_WRITTEN);
+        for (order, line) in chunk {
+            stmt.values_panic(item_values(*order, line, at));
         }
         tx.execute(&stmt).await?;
     }

@@ -73,6 +73,82 @@ pub struct NewOrderItem {
     pub condition: Option<String>,
 }
 
+/// The columns an order as a platform reports it is written to, in the
+/// order of [`order_values`].
+pub const ORDER_COLUMNS_WRITTEN: [Orders; 14] = [
+    Orders::Platform,
+    Orders::PlatformOrderId,
+    Orders::OrderDate,
+    Orders::LastUpdatedAt,
+    Orders::BuyerName,
+    Orders::BuyerEmail,
+    Orders::PlatformStatus,
+    Orders::TotalMinor,
+    Orders::Currency,
+    Orders::FulfillmentChannel,
+    Orders::MarketplaceId,
+    Orders::ItemsFetchedAt,
+    Orders::CreatedAt,
+    Orders::UpdatedAt,
+];
+
+/// The values of [`ORDER_COLUMNS_WRITTEN`] for `order`, written at `at`.
+pub fn order_values(order: &NewOrder, at: OffsetDateTime) -> [Expr; 14] {
+    [
+        order.platform.into(),
+        order.platform_order_id.clone().into(),
+        order.order_date.map(stored_time).into(),
+        order.last_updated_at.map(stored_time).into(),
+        order.buyer_name.clone().into(),
+        order.buyer_email.clone().into(),
+        order.platform_status.clone().into(),
+        order.total.map(|m| m.minor).into(),
+        order.total.map(|m| m.currency).into(),
+        order.fulfillment_channel.into(),
+        order.marketplace_id.clone().into(),
+        order.items_fetched.then_some(at).into(),
+        at.into(),
+        at.into(),
+    ]
+}
+
+/// The columns a line as a platform reports it is written to, in the order
+/// of [`item_values`].
+pub const ITEM_COLUMNS_WRITTEN: [OrderItems; 12] = [
+    OrderItems::OrderId,
+    OrderItems::PlatformItemId,
+    OrderItems::Asin,
+    OrderItems::Sku,
+    OrderItems::Title,
+    OrderItems::Quantity,
+    OrderItems::UnitPriceMinor,
+    OrderItems::LinePriceMinor,
+    OrderItems::Currency,
+    OrderItems::Condition,
+    OrderItems::CreatedAt,
+    OrderItems::UpdatedAt,
+];
+
+/// The values of [`ITEM_COLUMNS_WRITTEN`] for `item` of `order`, written
+/// at `at`.
+pub fn item_values(order: OrderId, item: &NewOrderItem, at: OffsetDateTime) -> [Expr; 12] {
+    let currency = item.line_price.or(item.unit_price).map(|m| m.currency);
+    [
+        order.into(),
+        item.platform_item_id.clone().into(),
+        item.asin.clone().into(),
+        item.sku.clone().into(),
+        item.title.clone().into(),
+        item.quantity.into(),
+        item.unit_price.map(|m| m.minor).into(),
+        item.line_price.map(|m| m.minor).into(),
+        currency.into(),
+        item.condition.clone().into(),
+        at.into(),
+        at.into(),
+    ]
+}
+
 /// Inserts an order or updates it in place, keyed by (platform, order id).
 /// The workflow status is never touched, so a sync cannot undo a
 /// confirmation. Returns the order's id.
@@ -81,38 +157,8 @@ pub async fn upsert_order(tx: &mut Tx, order: &NewOrder) -> Result<OrderId, DbEr
     let mut insert = Query::insert();
     insert
         .into_table(Orders::Table)
-        .columns([
-            Orders::Platform,
-            Orders::PlatformOrderId,
-            Orders::OrderDate,
-            Orders::LastUpdatedAt,
-            Orders::BuyerName,
-            Orders::BuyerEmail,
-            Orders::PlatformStatus,
-            Orders::TotalMinor,
-            Orders::Currency,
-            Orders::FulfillmentChannel,
-            Orders::MarketplaceId,
-            Orders::ItemsFetchedAt,
-            Orders::CreatedAt,
-            Orders::UpdatedAt,
-        ])
-        .values_panic([
-            order.platform.into(),
-            order.platform_order_id.clone().into(),
-            order.order_date.map(stored_time).into(),
-            order.last_updated_at.map(stored_time).into(),
-            order.buyer_name.clone().into(),
-            order.buyer_email.clone().into(),
-            order.platform_status.clone().into(),
-            order.total.map(|m| m.minor).into(),
-            order.total.map(|m| m.currency).into(),
-            order.fulfillment_channel.into(),
-            order.marketplace_id.clone().into(),
-            order.items_fetched.then_some(at).into(),
-            at.into(),
-            at.into(),
-        ])
+        .columns(ORDER_COLUMNS_WRITTEN)
+        .values_panic(order_values(order, at))
         .on_conflict(
             OnConflict::columns([Orders::Platform, Orders::PlatformOrderId])
                 .update_columns([
@@ -154,37 +200,10 @@ pub async fn upsert_item(
 ) -> Result<OrderItemId, DbError> {
     claim_provisional_line(tx, order, item).await?;
     let at = now();
-    let currency = item.line_price.or(item.unit_price).map(|m| m.currency);
     let stmt = Query::insert()
         .into_table(OrderItems::Table)
-        .columns([
-            OrderItems::OrderId,
-            OrderItems::PlatformItemId,
-            OrderItems::Asin,
-            OrderItems::Sku,
-            OrderItems::Title,
-            OrderItems::Quantity,
-            OrderItems::UnitPriceMinor,
-            OrderItems::LinePriceMinor,
-            OrderItems::Currency,
-            OrderItems::Condition,
-            OrderItems::CreatedAt,
-            OrderItems::UpdatedAt,
-        ])
-        .values_panic([
-            order.into(),
-            item.platform_item_id.clone().into(),
-            item.asin.clone().into(),
-            item.sku.clone().into(),
-            item.title.clone().into(),
-            item.quantity.into(),
-            item.unit_price.map(|m| m.minor).into(),
-            item.line_price.map(|m| m.minor).into(),
-            currency.into(),
-            item.condition.clone().into(),
-            at.into(),
-            at.into(),
-        ])
+        .columns(ITEM_COLUMNS_WRITTEN)
+        .values_panic(item_values(order, item, at))
         .on_conflict(
             OnConflict::columns([OrderItems::OrderId, OrderItems::PlatformItemId])
                 .update_columns([

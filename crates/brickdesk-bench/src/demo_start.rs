@@ -59,6 +59,8 @@ fn demo_config(dir: &std::path::Path) -> Config {
         amazon_api_url: None,
         amazon_lwa_url: None,
         backfill_report_threshold: None,
+        sync_every: None,
+        fees_every: None,
     }
 }
 

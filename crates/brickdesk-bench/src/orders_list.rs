@@ -343,6 +343,8 @@ pub async fn measure(label: &str, db: Db, args: &OrdersListArgs) -> anyhow::Resu
         amazon_api_url: None,
         amazon_lwa_url: None,
         backfill_report_threshold: None,
+        sync_every: None,
+        fees_every: None,
     };
     let secret = token::new_api_token();
     let mut tx = db.begin().await?;

@@ -90,6 +90,10 @@ pub struct Config {
     pub amazon_lwa_url: Option<String>,
     /// Backfill report threshold override (`None`: 50).
     pub backfill_report_threshold: Option<u64>,
+    /// How often order sync runs by itself (`None`: never).
+    pub sync_every: Option<std::time::Duration>,
+    /// How often the fees job runs by itself (`None`: never).
+    pub fees_every: Option<std::time::Duration>,
 }
 
 /// A configuration value was refused.
@@ -98,6 +102,14 @@ pub enum ConfigError {
     /// Unknown time zone name.
     #[error("unknown time zone '{0}' (use an IANA name such as Europe/London)")]
     TimeZone(String),
+    /// An interval flag that does not read.
+    #[error("--{flag}: {error}")]
+    Every {
+        /// The flag.
+        flag: &'static str,
+        /// Why.
+        error: crate::domain::schedule::EveryError,
+    },
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod location;
 pub mod matching;
 pub mod money;
 pub mod platform;
+pub mod schedule;
 pub mod status;
 pub mod sync;
 pub mod text;

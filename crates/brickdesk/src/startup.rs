@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
@@ -16,6 +17,7 @@ use crate::config::{Config, DemoMode};
 use crate::db::{self, Db};
 use crate::demo;
 use crate::jobs::Jobs;
+use crate::schedule::{Scheduled, Scheduler};
 use crate::web::{self, AppState};
 
 /// A built application, bound to its port, not yet serving.
@@ -27,6 +29,8 @@ pub struct Application {
     router: Router,
     db: Db,
     jobs: Jobs,
+    scheduler: Scheduler,
+    schedule: Vec<(Scheduled, Duration)>,
 }
 
 impl Application {
@@ -103,6 +107,13 @@ impl Application {
             tracing::warn!("no users: owner setup link printed on standard output");
             setup_link = Some(link);
         }
+        let schedule = [
+            (Scheduled::Sync, config.sync_every),
+            (Scheduled::Fees, config.fees_every),
+        ]
+        .into_iter()
+        .filter_map(|(which, every)| Some((which, every?)))
+        .collect();
         let state = AppState {
             db: db.clone(),
             config: Arc::new(config),
@@ -122,7 +133,9 @@ impl Application {
             listener,
             router: web::router(state),
             db,
+            scheduler: Scheduler::new(jobs.clone(), demo),
             jobs,
+            schedule,
         })
     }
 
@@ -172,11 +185,19 @@ impl Application {
         // Jobs a dead process left behind resume now (and whenever one
         // stops beating later).
         let supervisor = self.jobs.supervise();
+        let scheduled: Vec<_> = self
+            .schedule
+            .iter()
+            .map(|&(which, every)| self.scheduler.spawn(which, every))
+            .collect();
         let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
+        for run in scheduled {
+            run.abort();
+        }
         // Running jobs end as interrupted, to resume on the next start.
-        self.jobs.shutdown(std::time::Duration::from_secs(5)).await;
+        self.jobs.shutdown(Duration::from_secs(5)).await;
         supervisor.abort();
         self.db.close().await;
         if let Some(sim) = self.sim {

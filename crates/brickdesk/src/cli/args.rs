@@ -101,6 +101,14 @@ pub struct ServeArgs {
     /// all-orders report instead of asking order by order (default 50).
     #[arg(long, env = "BRICKDESK_BACKFILL_REPORT_THRESHOLD")]
     pub backfill_report_threshold: Option<u64>,
+    /// How often to sync Amazon orders by themselves (`30s`, `15m`, `1h`,
+    /// or `off`); runs only while Amazon is connected or in demo mode.
+    /// Orders that came without lines are backfilled after each sync.
+    #[arg(long, env = "BRICKDESK_SYNC_EVERY", default_value = "15m")]
+    pub sync_every: String,
+    /// How often to fetch and reconcile Amazon's fees by themselves.
+    #[arg(long, env = "BRICKDESK_FEES_EVERY", default_value = "24h")]
+    pub fees_every: String,
 }
 
 /// Options of `sim`.
@@ -315,8 +323,14 @@ impl ServeArgs {
             amazon_api_url: self.amazon.amazon_api_url.clone(),
             amazon_lwa_url: self.amazon.amazon_lwa_url.clone(),
             backfill_report_threshold: self.backfill_report_threshold,
+            sync_every: every("sync-every", &self.sync_every)?,
+            fees_every: every("fees-every", &self.fees_every)?,
         })
     }
+}
+
+fn every(flag: &'static str, text: &str) -> Result<Option<std::time::Duration>, ConfigError> {
+    crate::domain::schedule::parse_every(text).map_err(|error| ConfigError::Every { flag, error })
 }
 
 impl Cli {
@@ -403,6 +417,29 @@ mod tests {
             serve.resolve(&cli.global),
             Err(ConfigError::TimeZone(name)) if name == "Mars/Olympus"
         ));
+    }
+
+    #[test]
+    fn schedules_default_to_every_15_minutes_and_a_day() {
+        let resolve = |args: &[&str]| {
+            let cli = parse(args);
+            let Some(Command::Serve(serve)) = &cli.command else {
+                panic!("serve");
+            };
+            serve.resolve(&cli.global)
+        };
+        let minutes = |m: u64| Some(std::time::Duration::from_secs(m * 60));
+        let config = resolve(&["brickdesk"]).expect("defaults");
+        assert_eq!(config.sync_every, minutes(15));
+        assert_eq!(config.fees_every, minutes(24 * 60));
+        let config =
+            resolve(&["brickdesk", "--sync-every", "off", "--fees-every", "1h"]).expect("off");
+        assert_eq!((config.sync_every, config.fees_every), (None, minutes(60)));
+        let err = resolve(&["brickdesk", "--sync-every", "often"]).expect_err("refused");
+        assert_eq!(
+            err.to_string(),
+            "--sync-every: 'often' is not an interval: write a number and a unit (30s, 15m, 1h, 1d) or off"
+        );
     }
 
     #[test]

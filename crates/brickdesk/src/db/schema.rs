@@ -223,3 +223,16 @@ pub enum SyncCursors {
     Value,
     UpdatedAt,
 }
+
+/// `schedules`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum Schedules {
+    Table,
+    Kind,
+    NextAt,
+    ClaimedBy,
+    ClaimedAt,
+    JobId,
+    Failures,
+}

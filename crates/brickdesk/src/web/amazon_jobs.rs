@@ -128,7 +128,7 @@ async fn api_sync(
     let req: SyncRequest = optional_json(&body)?;
     let params = sync_params(&req)?;
     let job = start_sync(&state, params, !req.no_wait).await?;
-    let result = SyncResult::load(&state.db, Some(job)).await?;
+    let result = SyncResult::load(&state.db, Some(job), state.config.sync_every.is_some()).await?;
     let status = if result.is_running {
         StatusCode::ACCEPTED
     } else {
@@ -139,7 +139,9 @@ async fn api_sync(
 
 async fn api_sync_status(State(state): State<AppState>) -> Result<Json<SyncResult>, AppError> {
     let job = state.jobs.latest(SyncJob::KIND).await?;
-    Ok(Json(SyncResult::load(&state.db, job).await?))
+    Ok(Json(
+        SyncResult::load(&state.db, job, state.config.sync_every.is_some()).await?,
+    ))
 }
 
 async fn form_sync(State(state): State<AppState>) -> Result<Redirect, PageError> {
@@ -159,10 +161,11 @@ pub async fn backfill_view(state: &AppState) -> Result<BackfillView, AppError> {
     Ok(BackfillView::from(&backfill_progress(state).await?))
 }
 
-/// The sync line of `/orders/amazon` (`None` before the first sync).
-pub async fn sync_view(state: &AppState) -> Result<Option<SyncView>, AppError> {
+/// The sync lines of `/orders/amazon`.
+pub async fn sync_view(state: &AppState) -> Result<SyncView, AppError> {
     let job = state.jobs.latest(SyncJob::KIND).await?;
-    Ok(SyncView::new(&SyncResult::load(&state.db, job).await?))
+    let result = SyncResult::load(&state.db, job, state.config.sync_every.is_some()).await?;
+    Ok(SyncView::new(&result, time::OffsetDateTime::now_utc()))
 }
 
 async fn api_backfill_progress(

@@ -86,12 +86,21 @@ pub fn jobs_for(db: &Db, sim: &RunningSim) -> Jobs {
 /// [`jobs_for`], and the access its jobs reach Amazon through (whose
 /// cached client, and so its rate limiter, the jobs share).
 pub fn jobs_with_access(db: &Db, sim: &RunningSim) -> (Jobs, AmazonAccess) {
-    let setup = AmazonSetup {
-        demo_sim: Some(SimEndpoints {
+    jobs_reaching(
+        db,
+        SimEndpoints {
             api_base_url: sim.base_url(),
             lwa_token_url: sim.lwa_token_url(),
             time_scale: sim.config().time_scale,
-        }),
+        },
+    )
+}
+
+/// Job machinery on `db` whose Amazon is at `endpoints` (demo-style: no
+/// stored credentials), and its access.
+pub fn jobs_reaching(db: &Db, endpoints: SimEndpoints) -> (Jobs, AmazonAccess) {
+    let setup = AmazonSetup {
+        demo_sim: Some(endpoints),
         ..AmazonSetup::default()
     };
     let dir = tempfile::tempdir().expect("temp dir");
@@ -239,7 +248,7 @@ async fn stored_order(db: &Db, order_id: &str) -> brickdesk::db::orders::Order {
 }
 
 /// Amazon orders whose lines have not been fetched yet.
-async fn missing_items(db: &Db) -> i64 {
+pub async fn missing_items(db: &Db) -> i64 {
     brickdesk::db::orders::count_missing_items(db, brickdesk::domain::Platform::Amazon)
         .await
         .unwrap()

@@ -342,6 +342,8 @@ impl TestAppBuilder {
             amazon_api_url: None,
             amazon_lwa_url: None,
             backfill_report_threshold: None,
+            sync_every: None,
+            fees_every: None,
         };
         if let Some((api, lwa)) = self.amazon {
             config.amazon_api_url = Some(api);

@@ -24,6 +24,7 @@ mod migrations;
 mod order_search;
 mod orders;
 mod promises;
+mod schedule;
 mod security;
 mod storage;
 mod version;

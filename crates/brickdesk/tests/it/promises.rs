@@ -17,6 +17,7 @@ mod same_origin;
 use brickdesk::amazon::credentials;
 use brickdesk::auth::secrets::SecretBox;
 use brickdesk::auth::{Role, password, token};
+use brickdesk::config::Config;
 use brickdesk::db::{self, Db};
 use brickdesk::domain::UserId;
 use sea_query::{Expr, Func, Query};
@@ -85,12 +86,24 @@ pub async fn store_sim_credentials(db: &Db, owner: UserId) {
 /// its first supervisor pass can already call Amazon). The app and the
 /// owner's bearer token.
 pub async fn app_on_sim(t: TestDb, sim: &RunningSim) -> (TestApp, String) {
+    app_on_sim_configured(t, sim, |_| {}).await
+}
+
+/// [`app_on_sim`], its configuration adjusted by `adjust`.
+pub async fn app_on_sim_configured(
+    t: TestDb,
+    sim: &RunningSim,
+    adjust: impl FnOnce(&mut Config) + 'static,
+) -> (TestApp, String) {
     let (owner, token) = owner_with_token(&t.db, "owner").await;
     store_sim_credentials(&t.db, owner).await;
     let app = TestApp::builder()
         .on(t)
         .amazon_sim(sim)
-        .configure(|c| c.secret_key = Some(SECRET_KEY.into()))
+        .configure(|c| {
+            c.secret_key = Some(SECRET_KEY.into());
+            adjust(c);
+        })
         .spawn()
         .await;
     (app, token)

@@ -8,6 +8,8 @@ use crate::amazon::backfill::{BackfillJob, BackfillMode};
 use crate::amazon::sync::{SyncCounts, SyncJob};
 use crate::db::Db;
 use crate::db::jobs::{self as store, JobRow};
+use crate::db::schedules;
+use crate::domain::schedule::{ago_text, until_text};
 use crate::domain::{JobId, JobState};
 use crate::jobs::{Job, JobDataError};
 use crate::web::AppError;
@@ -228,15 +230,29 @@ pub struct SyncResult {
     pub finished_at: Option<String>,
     /// When the last sync that finished successfully ended.
     pub last_successful_sync_at: Option<String>,
+    /// When the next scheduled sync is due (absent while sync is not
+    /// scheduled, or before Amazon is connected).
+    pub next_sync_at: Option<String>,
     /// Errors.
     pub errors: Vec<String>,
 }
 
 impl SyncResult {
-    /// The result of `job` (a sync) and the time of the last good sync.
-    pub async fn load(db: &Db, job: Option<JobRow>) -> Result<SyncResult, AppError> {
+    /// The result of `job` (a sync), the time of the last good sync and,
+    /// when sync is `scheduled`, of the next.
+    pub async fn load(
+        db: &Db,
+        job: Option<JobRow>,
+        scheduled: bool,
+    ) -> Result<SyncResult, AppError> {
         let last_ok = store::latest_in(db, SyncJob::KIND, &[JobState::Done]).await?;
         let last_successful_sync_at = last_ok.and_then(|j| j.finished_at).map(rfc3339);
+        let next_sync_at = match scheduled {
+            true => schedules::get(db, SyncJob::KIND)
+                .await?
+                .map(|s| rfc3339(s.next_at)),
+            false => None,
+        };
         let counts = match &job {
             Some(j) => j.detail::<SyncJob>().map_err(unreadable)?.counts,
             None => SyncCounts::default(),
@@ -256,27 +272,50 @@ impl SyncResult {
             started_at: job.as_ref().and_then(|j| j.started_at).map(rfc3339),
             finished_at: job.as_ref().and_then(|j| j.finished_at).map(rfc3339),
             last_successful_sync_at,
+            next_sync_at,
             errors,
         })
     }
 }
 
-/// The sync line of `/orders/amazon`.
+/// The sync lines of `/orders/amazon`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncView {
-    /// A sentence about the latest sync, e.g. "Last sync: 3 new, …".
-    pub message: String,
+    /// A sentence about the latest sync, e.g. "Sync finished: 3 new, …"
+    /// (`None` before the first sync).
+    pub message: Option<String>,
     /// Whether it failed (shown as an error).
     pub failed: bool,
+    /// "Last synced 4 min ago · next in 11 min", while sync is scheduled.
+    pub schedule: Option<String>,
 }
 
 impl SyncView {
-    /// The view of a result; `None` before the first sync.
-    pub fn new(r: &SyncResult) -> Option<SyncView> {
-        let job = r.job_id?;
+    /// The view of a result at `now`.
+    pub fn new(r: &SyncResult, now: OffsetDateTime) -> SyncView {
+        let parse = |t: &Option<String>| {
+            t.as_deref()
+                .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+        };
+        let last_ok = parse(&r.last_successful_sync_at);
+        let schedule = parse(&r.next_sync_at).map(|next| {
+            let last = match last_ok {
+                Some(t) => format!("Last synced {}", ago_text((now - t).whole_seconds())),
+                None => "Not synced yet".to_owned(),
+            };
+            format!("{last} · next {}", until_text(seconds_until(next, now)))
+        });
+        let Some(job) = r.job_id else {
+            return SyncView {
+                message: None,
+                failed: false,
+                schedule,
+            };
+        };
         let last = r
             .last_successful_sync_at
             .as_deref()
+            .filter(|_| schedule.is_none())
             .map(|t| {
                 format!(
                     " Last successful sync: {}.",
@@ -302,13 +341,82 @@ impl SyncView {
             }
             _ => (format!("Sync running: {counts} so far.{last}"), false),
         };
-        Some(SyncView { message, failed })
+        SyncView {
+            message: Some(message),
+            failed,
+            schedule,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn result(state: JobState) -> SyncResult {
+        SyncResult {
+            job_id: Some(JobId::new(7).expect("id")),
+            state: Some(state),
+            is_running: false,
+            new: 3,
+            updated: 1,
+            unchanged: 0,
+            failed: 0,
+            started_at: None,
+            finished_at: None,
+            last_successful_sync_at: Some("2026-12-06T11:56:00Z".into()),
+            next_sync_at: Some("2026-12-06T12:11:00Z".into()),
+            errors: vec!["Amazon refused the credentials".into()],
+        }
+    }
+
+    #[test]
+    fn a_scheduled_sync_says_when_it_ran_and_runs_next() {
+        let now = time::macros::datetime!(2026-12-06 12:00 UTC);
+        let done = SyncView::new(&result(JobState::Done), now);
+        assert_eq!(
+            done.schedule.as_deref(),
+            Some("Last synced 4 min ago · next in 11 min")
+        );
+        assert_eq!(
+            done.message.as_deref(),
+            Some("Sync finished: 3 new, 1 updated, 0 unchanged, 0 failed.")
+        );
+        let failed = SyncView::new(&result(JobState::Failed), now);
+        assert!(failed.failed);
+        assert_eq!(
+            failed.message.as_deref(),
+            Some(
+                "Sync 7 failed: Amazon refused the credentials. So far 3 new, 1 updated, 0 unchanged, 0 failed."
+            )
+        );
+        // Not scheduled: no schedule line, the last good sync in the message.
+        let manual = SyncResult {
+            next_sync_at: None,
+            ..result(JobState::Done)
+        };
+        let view = SyncView::new(&manual, now);
+        assert_eq!(view.schedule, None);
+        assert!(
+            view.message
+                .as_deref()
+                .is_some_and(|m| m.ends_with("Last successful sync: 2026-12-06 11:56:00.")),
+            "{view:?}"
+        );
+        // Scheduled, never synced yet.
+        let first = SyncResult {
+            job_id: None,
+            state: None,
+            last_successful_sync_at: None,
+            ..result(JobState::Done)
+        };
+        let view = SyncView::new(&first, now);
+        assert_eq!(view.message, None);
+        assert_eq!(
+            view.schedule.as_deref(),
+            Some("Not synced yet · next in 11 min")
+        );
+    }
 
     #[test]
     fn eta_reads_like_the_journey() {

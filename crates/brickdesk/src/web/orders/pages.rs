@@ -51,7 +51,7 @@ struct AmazonPage {
     pager: Pager,
     return_to: String,
     mapped: Option<String>,
-    sync_status: Option<crate::web::amazon_jobs::SyncView>,
+    sync_status: crate::web::amazon_jobs::SyncView,
 }
 
 #[derive(Deserialize, Default)]

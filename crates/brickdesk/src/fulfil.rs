@@ -16,7 +16,10 @@ use crate::db::orders::{Order, OrderLine, lines_for_orders, links_for_items};
 use crate::db::{Db, DbError};
 use crate::domain::fifo::Unit;
 use crate::domain::fulfilment::{Fill, PlanLine, plan};
-use crate::domain::{Condition, InventoryItemId, OrderId, OrderItemId, UiStatus};
+use crate::domain::location::FbaPrefix;
+use crate::domain::{
+    Condition, FulfillmentChannel, InventoryItemId, OrderId, OrderItemId, UiStatus,
+};
 
 /// Ids per query: far below either engine's bound-parameter limit.
 const CHUNK: usize = 2_000;
@@ -63,6 +66,8 @@ pub struct PlannedLine {
     pub mapping: Option<(String, Condition)>,
     /// One entry per unit of the line.
     pub fills: Vec<Fill>,
+    /// Whether Amazon fulfils its order (FBA).
+    pub from_amazon: bool,
 }
 
 /// An order and its planned lines.
@@ -84,6 +89,8 @@ pub struct Plan {
     /// Sellable, unlinked units of the mapped sets, in FIFO order (the
     /// dialog's candidate lists).
     pub stock: Vec<InventoryRow>,
+    /// The location prefix that names Amazon's warehouses.
+    pub fba: FbaPrefix,
 }
 
 /// Most other units offered for one line.
@@ -91,20 +98,30 @@ pub const MAX_CANDIDATES: usize = 20;
 
 impl Plan {
     /// The sellable units a person may choose for `line` instead of the
-    /// recommended ones: its mapped set and condition, oldest first, at
-    /// most [`MAX_CANDIDATES`].
+    /// recommended ones: its mapped set and condition, those where the
+    /// line's order ships from (Amazon's warehouses or the seller's
+    /// shelves) first, each oldest first; at most [`MAX_CANDIDATES`].
     pub fn candidates<'a>(
         &'a self,
         line: &'a PlannedLine,
     ) -> impl Iterator<Item = &'a InventoryRow> {
-        self.stock
-            .iter()
-            .filter(move |u| {
-                line.mapping
-                    .as_ref()
-                    .is_some_and(|(set, cond)| &u.set_number == set && u.condition == *cond)
-            })
+        let same_set = self.stock.iter().filter(move |u| {
+            line.mapping
+                .as_ref()
+                .is_some_and(|(set, cond)| &u.set_number == set && u.condition == *cond)
+        });
+        let near = move |u: &&InventoryRow| self.at_amazon(u) == line.from_amazon;
+        same_set
+            .clone()
+            .filter(near)
+            .chain(same_set.filter(move |u| !near(u)))
             .take(MAX_CANDIDATES)
+    }
+
+    fn at_amazon(&self, unit: &InventoryRow) -> bool {
+        unit.storage_location
+            .as_deref()
+            .is_some_and(|l| self.fba.names(l))
     }
 }
 
@@ -157,6 +174,7 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
             .push((l.unit_index, l.unit.id));
         units.insert(l.unit.id, l.unit);
     }
+    let fba = crate::db::settings::fba_prefix(db).await?;
     let fifo_units: Vec<Unit> = stock
         .iter()
         .map(|u| Unit {
@@ -166,6 +184,16 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
             condition: u.condition,
             status: u.status,
             linked: false,
+            at_amazon: u.storage_location.as_deref().is_some_and(|l| fba.names(l)),
+        })
+        .collect();
+    let from_amazon: HashMap<OrderId, bool> = orders
+        .iter()
+        .map(|o| {
+            (
+                o.id,
+                !FulfillmentChannel::seller_ships(o.fulfillment_channel),
+            )
         })
         .collect();
     // Lines in order of their orders (oldest first), then line id.
@@ -184,6 +212,7 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
                 linked: linked_by_line.remove(&l.id).unwrap_or_default(),
                 has_asin: asin.is_some(),
                 mapping: asin.and_then(|a| mappings.get(a).cloned()),
+                from_amazon: from_amazon.get(&l.order_id).copied().unwrap_or(false),
             }
         })
         .collect();
@@ -197,6 +226,7 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
                 line,
                 mapping: pl.mapping,
                 fills,
+                from_amazon: pl.from_amazon,
             });
     }
     let orders = orders
@@ -210,5 +240,6 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
         orders,
         units,
         stock,
+        fba,
     })
 }

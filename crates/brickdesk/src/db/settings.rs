@@ -4,6 +4,7 @@ use sea_query::{Expr, ExprTrait, OnConflict, Query};
 
 use super::schema::Settings;
 use super::{Db, DbError, Tx, now};
+use crate::domain::location::FbaPrefix;
 
 /// Reads a setting.
 pub async fn get(db: &Db, key: &str) -> Result<Option<String>, DbError> {
@@ -26,6 +27,25 @@ pub async fn show_buyer_names(db: &Db) -> Result<bool, DbError> {
 /// Records whether pages show buyers' names.
 pub async fn set_show_buyer_names(tx: &mut Tx, show: bool) -> Result<(), DbError> {
     set(tx, SHOW_BUYER_NAMES, if show { "true" } else { "false" }).await
+}
+
+/// Key of the location prefix that names Amazon's warehouses.
+const FBA_PREFIX: &str = "fba_location_prefix";
+
+/// The location prefix that names Amazon's warehouses (`FBA` unless the
+/// seller chose another).
+pub async fn fba_prefix(db: &Db) -> Result<FbaPrefix, DbError> {
+    match get(db, FBA_PREFIX).await? {
+        None => Ok(FbaPrefix::default()),
+        Some(text) => {
+            FbaPrefix::parse(&text).map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))))
+        }
+    }
+}
+
+/// Records the location prefix that names Amazon's warehouses.
+pub async fn set_fba_prefix(tx: &mut Tx, prefix: &FbaPrefix) -> Result<(), DbError> {
+    set(tx, FBA_PREFIX, prefix.as_str()).await
 }
 
 /// Writes a setting.

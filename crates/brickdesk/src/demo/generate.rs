@@ -81,6 +81,9 @@ impl Rng {
     }
 }
 
+/// Where the demo's units at Amazon's warehouse are.
+const FBA_LOCATION: &str = "FBA-UK";
+
 const LOCATIONS: &[&str] = &[
     "A-01", "A-02", "A-03", "A-04", "A-05", "A-06", "A-07", "A-08", "A-09", "A-10", "A-11", "A-12",
     "B-01", "B-02", "B-03", "B-04", "B-05", "B-06", "B-07", "B-08", "S1", "S2", "S3", "S5", "S8",
@@ -182,6 +185,14 @@ pub fn plan(
                     unit.storage_location = Some(LOCATIONS[(i + n) % LOCATIONS.len()].to_owned());
                     sellable += 1;
                 }
+            }
+            // A third of the sets also have a unit at Amazon's warehouse,
+            // for the FBA orders to take.
+            if i % 3 == 0
+                && sellable >= 3
+                && let Some(unit) = units.iter_mut().rev().find(|u| u.status.is_sellable())
+            {
+                unit.storage_location = Some(FBA_LOCATION.to_owned());
             }
             units
         })

@@ -22,6 +22,8 @@ pub struct Unit {
     pub status: InventoryStatus,
     /// Whether some order line is already linked to it.
     pub linked: bool,
+    /// Whether it sits at one of Amazon's warehouses (an FBA location).
+    pub at_amazon: bool,
 }
 
 /// Whether a unit may be recommended for a line of this set and condition.
@@ -34,19 +36,23 @@ pub fn is_candidate(unit: &Unit, set_number: &str, condition: Condition) -> bool
 
 /// Recommends `count` units for one line: the oldest candidates by
 /// (created_at, id), skipping units in `taken` (already recommended for
-/// other lines of the same list) and adding the chosen ones to it.
+/// other lines of the same list) and adding the chosen ones to it. A line
+/// Amazon fulfils (`from_amazon`) takes units at Amazon's warehouses
+/// first; a line the seller ships takes units on the seller's shelves
+/// first. Either falls back to the others.
 pub fn recommend(
     units: &[Unit],
-    set_number: &str,
-    condition: Condition,
+    line: (&str, Condition),
+    from_amazon: bool,
     count: usize,
     taken: &mut HashSet<InventoryItemId>,
 ) -> Vec<InventoryItemId> {
+    let (set_number, condition) = line;
     let mut candidates: Vec<&Unit> = units
         .iter()
         .filter(|u| is_candidate(u, set_number, condition) && !taken.contains(&u.id))
         .collect();
-    candidates.sort_by_key(|u| (u.created_at, u.id));
+    candidates.sort_by_key(|u| (u.at_amazon != from_amazon, u.created_at, u.id));
     let chosen: Vec<InventoryItemId> = candidates.into_iter().take(count).map(|u| u.id).collect();
     taken.extend(chosen.iter().copied());
     chosen
@@ -67,6 +73,7 @@ mod tests {
             condition: Condition::New,
             status,
             linked,
+            at_amazon: false,
         }
     }
 
@@ -86,9 +93,9 @@ mod tests {
             unit(6, date!(2025 - 11 - 01), NotYetReceived, false),
         ];
         let mut taken = HashSet::new();
-        let got = recommend(&units, "75192", Condition::New, 2, &mut taken);
+        let got = recommend(&units, ("75192", Condition::New), false, 2, &mut taken);
         assert_eq!(ids(&got), [2, 3]);
-        let next = recommend(&units, "75192", Condition::New, 5, &mut taken);
+        let next = recommend(&units, ("75192", Condition::New), false, 5, &mut taken);
         assert_eq!(ids(&next), [5], "a unit is never recommended twice");
     }
 
@@ -99,6 +106,36 @@ mod tests {
         let mut other = unit(2, date!(2026 - 01 - 01), InventoryStatus::Listed, false);
         other.set_number = "10294".into();
         let mut taken = HashSet::new();
-        assert!(recommend(&[used, other], "75192", Condition::New, 1, &mut taken).is_empty());
+        assert!(
+            recommend(
+                &[used, other],
+                ("75192", Condition::New),
+                false,
+                1,
+                &mut taken
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn fba_lines_take_units_at_amazon_first_and_others_the_shelves() {
+        use InventoryStatus::Listed;
+        let at_amazon = |mut u: Unit| {
+            u.at_amazon = true;
+            u
+        };
+        let units = vec![
+            unit(1, date!(2026 - 01 - 01), Listed, false),
+            at_amazon(unit(2, date!(2026 - 01 - 02), Listed, false)),
+            unit(3, date!(2026 - 01 - 03), Listed, false),
+            at_amazon(unit(4, date!(2026 - 01 - 04), Listed, false)),
+        ];
+        let line = ("75192", Condition::New);
+        let mut taken = HashSet::new();
+        assert_eq!(ids(&recommend(&units, line, true, 1, &mut taken)), [2]);
+        assert_eq!(ids(&recommend(&units, line, false, 1, &mut taken)), [1]);
+        // Past its own kind of unit, a line falls back to the others, oldest first.
+        assert_eq!(ids(&recommend(&units, line, true, 3, &mut taken)), [4, 3]);
     }
 }

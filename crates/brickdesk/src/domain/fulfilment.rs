@@ -21,6 +21,9 @@ pub struct PlanLine {
     pub has_asin: bool,
     /// Set number and condition its ASIN maps to, when mapped.
     pub mapping: Option<(String, Condition)>,
+    /// Whether Amazon fulfils its order (FBA): units at Amazon's
+    /// warehouses fill it first.
+    pub from_amazon: bool,
 }
 
 /// Why a unit of a line has no unit to fill it.
@@ -99,7 +102,8 @@ pub fn plan(lines: &[PlanLine], stock: &[Unit]) -> Vec<Vec<Fill>> {
                     let units = by_set
                         .get(&(set.as_str(), *condition))
                         .map_or(&[][..], Vec::as_slice);
-                    fifo::recommend(units, set, *condition, open, &mut taken).into_iter()
+                    let set_line = (set.as_str(), *condition);
+                    fifo::recommend(units, set_line, line.from_amazon, open, &mut taken).into_iter()
                 }
                 _ => Vec::new().into_iter(),
             };
@@ -144,6 +148,7 @@ mod tests {
             condition: Condition::New,
             status: InventoryStatus::Listed,
             linked: false,
+            at_amazon: false,
         }
     }
 
@@ -153,6 +158,7 @@ mod tests {
             linked,
             has_asin: true,
             mapping: Some(("75192".into(), Condition::New)),
+            from_amazon: false,
         }
     }
 

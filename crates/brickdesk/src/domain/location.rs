@@ -90,6 +90,54 @@ pub fn archive_location(at: OffsetDateTime, tz: &Tz) -> String {
     format!("SOLD-{:04}-{:02}", local.year(), u8::from(local.month()))
 }
 
+/// The start of a location that names one of Amazon's warehouses
+/// (`FBA-UK`, `fba-de-2`): units there are Amazon's to ship. FIFO fills a
+/// line of an FBA order from such units first, and a line the seller
+/// ships from the others. A setting; [`FbaPrefix::default`] is `FBA`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FbaPrefix(String);
+
+/// Longest [`FbaPrefix`] accepted.
+pub const MAX_FBA_PREFIX_LEN: usize = 20;
+
+/// An FBA location prefix was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "The FBA location prefix is 1 to {MAX_FBA_PREFIX_LEN} letters, digits, '-' or '_' (e.g. FBA)"
+)]
+pub struct FbaPrefixError;
+
+impl FbaPrefix {
+    /// Checks a prefix as typed (trimmed; letters, digits, `-`, `_`).
+    pub fn parse(text: &str) -> Result<FbaPrefix, FbaPrefixError> {
+        let t = text.trim();
+        let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        if t.is_empty() || t.len() > MAX_FBA_PREFIX_LEN || !t.chars().all(allowed) {
+            return Err(FbaPrefixError);
+        }
+        Ok(FbaPrefix(t.to_owned()))
+    }
+
+    /// The prefix as the seller typed it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `location` starts with the prefix, in any case.
+    pub fn names(&self, location: &str) -> bool {
+        location
+            .trim()
+            .get(..self.0.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(&self.0))
+    }
+}
+
+impl Default for FbaPrefix {
+    fn default() -> Self {
+        FbaPrefix("FBA".to_owned())
+    }
+}
+
 /// Looks up an IANA time zone name such as `Europe/London`.
 pub fn time_zone(name: &str) -> Option<&'static Tz> {
     time_tz::timezones::get_by_name(name)
@@ -98,6 +146,23 @@ pub fn time_zone(name: &str) -> Option<&'static Tz> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fba_locations_start_with_the_prefix_in_any_case() {
+        let fba = FbaPrefix::default();
+        assert_eq!(fba.as_str(), "FBA");
+        for at_amazon in ["FBA-UK", "fba-de-2", " Fba", "FBA"] {
+            assert!(fba.names(at_amazon), "{at_amazon}");
+        }
+        for shelf in ["A-1", "SHELF-FBA", "FB", "", "ÉBA-1"] {
+            assert!(!fba.names(shelf), "{shelf}");
+        }
+        let amz = FbaPrefix::parse(" AMZ_ ").expect("a prefix");
+        assert!(amz.names("amz_uk") && !amz.names("FBA-UK"));
+        for bad in ["", "  ", "FBA UK", "FBA/", "ÜBER", &"X".repeat(21)] {
+            assert_eq!(FbaPrefix::parse(bad), Err(FbaPrefixError), "{bad:?}");
+        }
+    }
     use proptest::prelude::*;
     use time::macros::datetime;
 

@@ -13,6 +13,7 @@ use super::{AppError, AppState, PageError};
 use crate::amazon::connection::{explain, test_connection};
 use crate::amazon::credentials::{self, Credentials, Region, UK_MARKETPLACE};
 use crate::auth::secrets::mask;
+use crate::domain::location::FbaPrefix;
 use crate::web::extract::{Form, Query};
 
 /// Routes of this module.
@@ -26,6 +27,7 @@ pub fn router() -> Routes {
             test_amazon_connection,
         )
         .post("/settings/display", Access::Owner, save_display_settings)
+        .post("/settings/fba", Access::Owner, save_fba_settings)
 }
 
 #[derive(Template)]
@@ -42,6 +44,7 @@ struct AmazonSettingsPage {
     saved: Option<&'static str>,
     test_result: Option<(bool, String)>,
     show_buyer_names: bool,
+    fba_prefix: String,
 }
 
 async fn render(
@@ -84,6 +87,10 @@ async fn render_with(
         saved,
         test_result,
         show_buyer_names: crate::db::settings::show_buyer_names(&state.db).await?,
+        fba_prefix: crate::db::settings::fba_prefix(&state.db)
+            .await?
+            .as_str()
+            .to_owned(),
     };
     let html = page.render().map_err(anyhow::Error::from)?;
     Ok((status, Html(html)).into_response())
@@ -95,6 +102,7 @@ async fn show_amazon_settings(
 ) -> Result<Response, PageError> {
     let saved = q.saved.as_deref().map(|what| match what {
         "display" => "Buyer display saved.",
+        "fba" => "FBA location prefix saved.",
         _ => "Amazon credentials saved.",
     });
     render(&state, Vec::new(), saved, StatusCode::OK).await
@@ -195,6 +203,30 @@ async fn save_display_settings(
     crate::db::settings::set_show_buyer_names(&mut tx, form.show_buyer_names.is_some()).await?;
     tx.commit().await?;
     Ok(Redirect::to("/settings/amazon?saved=display").into_response())
+}
+
+#[derive(Deserialize)]
+struct FbaForm {
+    fba_prefix: String,
+}
+
+/// Saves the location prefix that names Amazon's warehouses.
+#[tracing::instrument(skip_all, fields(user = %user.username))]
+async fn save_fba_settings(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Form(form): Form<FbaForm>,
+) -> Result<Response, PageError> {
+    let prefix = match FbaPrefix::parse(&form.fba_prefix) {
+        Ok(prefix) => prefix,
+        Err(e) => {
+            return render(&state, vec![format!("{e}.")], None, StatusCode::BAD_REQUEST).await;
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    crate::db::settings::set_fba_prefix(&mut tx, &prefix).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/settings/amazon?saved=fba").into_response())
 }
 
 #[tracing::instrument(skip_all)]

@@ -2,7 +2,8 @@
 //! the picking list nor counted as orders to ship, and never take a unit
 //! from the seller's shelves there, yet Confirm Orders Processed offers
 //! them like any other (their units are sold), and the orders table and
-//! API say which they are.
+//! API say which they are. An FBA line takes units at Amazon's
+//! warehouses (locations starting with the FBA prefix, a setting) first.
 
 use brickdesk::auth::Role;
 use brickdesk::db::orders::OrderListQuery;
@@ -109,8 +110,100 @@ async fn fba_orders_are_amazons_to_ship(db: &Db) {
     );
 }
 
+/// The recommended unit of each order's one line, by order id.
+async fn recommended(db: &Db) -> Vec<(String, Option<i64>)> {
+    let plan = load_plan(db, &ELIGIBLE, Scope::All).await.expect("plan");
+    plan.orders
+        .iter()
+        .map(|o| {
+            let unit = o.lines[0].fills[0].unit().map(|u| u.get());
+            (o.order.platform_order_id.clone(), unit)
+        })
+        .collect()
+}
+
+async fn fba_lines_take_units_at_amazon_first(db: &Db) {
+    let [on_shelf, newer] = an_fba_and_an_own_order(db).await;
+    let at_amazon = add_unit(
+        db,
+        TestUnit::of("75192")
+            .location(Some("fba-uk"))
+            .added(datetime!(2025-03-01 0:00 UTC))
+            .build(),
+    )
+    .await;
+    // The FBA order is older and FIFO would give it the shelf's oldest unit;
+    // it takes the one at Amazon, and the seller's order the shelf's oldest.
+    assert_eq!(
+        recommended(db).await,
+        [(FBA.into(), Some(at_amazon)), (OWN.into(), Some(on_shelf))]
+    );
+    let plan = load_plan(db, &ELIGIBLE, Scope::All).await.expect("plan");
+    let offered: Vec<i64> = plan
+        .candidates(&plan.orders[0].lines[0])
+        .map(|u| u.id.get())
+        .collect();
+    assert_eq!(
+        offered[0], at_amazon,
+        "the dialog offers Amazon's unit first"
+    );
+    assert_eq!(offered.len(), 3);
+
+    // Under another prefix nothing is at Amazon: plain FIFO, oldest order first.
+    let mut tx = db.begin().await.expect("begin");
+    let amz = brickdesk::domain::location::FbaPrefix::parse("AMZ").expect("prefix");
+    db::settings::set_fba_prefix(&mut tx, &amz)
+        .await
+        .expect("set");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        recommended(db).await,
+        [(FBA.into(), Some(on_shelf)), (OWN.into(), Some(newer))]
+    );
+}
+
 on_both_backends! {
     fba_orders_are_not_picked => fba_orders_are_amazons_to_ship;
+    fba_lines_take_units_at_amazon_first => fba_lines_take_units_at_amazon_first;
+}
+
+#[tokio::test]
+async fn the_fba_location_prefix_is_a_setting() {
+    let app = TestApp::builder().spawn().await;
+    let owner = app.owner().await;
+    let url = format!("{}/settings/fba", app.address);
+    let bad = owner
+        .post(&url)
+        .form(&[("fba_prefix", "FBA UK")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(bad.status(), 400);
+    let html = bad.text().await.expect("body");
+    assert!(
+        html.contains("The FBA location prefix is 1 to 20 letters"),
+        "{html}"
+    );
+    let saved = owner
+        .post(&url)
+        .form(&[("fba_prefix", " AMZ ")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(saved.status(), 303);
+    assert_eq!(
+        db::settings::fba_prefix(&app.db)
+            .await
+            .expect("read")
+            .as_str(),
+        "AMZ"
+    );
+    let page = get_text(&owner, format!("{}/settings/amazon?saved=fba", app.address)).await;
+    assert!(
+        page.contains("FBA location prefix saved.")
+            && page.contains(r#"name="fba_prefix" value="AMZ""#),
+        "{page}"
+    );
 }
 
 #[tokio::test]

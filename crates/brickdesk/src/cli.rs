@@ -1,6 +1,7 @@
 //! The `brickdesk` command: its flags ([`args`]) and the subcommands.
 
 mod accounts;
+mod amazon;
 pub mod args;
 mod fees;
 pub mod inventory;
@@ -44,6 +45,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Some(Command::Backfill(args)) => {
                 jobs::backfill(&cli.global, &open(&cli.global).await?, args).await
             }
+            Some(Command::Amazon(cmd)) => {
+                amazon::run(&cli.global, &open(&cli.global).await?, cmd).await
+            }
             None => anyhow::bail!("no command given; try `brickdesk serve`"),
         }
     })
@@ -58,12 +62,15 @@ async fn open(global: &GlobalArgs) -> anyhow::Result<Db> {
 
 async fn run_sim(args: SimArgs) -> anyhow::Result<()> {
     let faults = spapi_sim::FaultSpec::parse(&args.faults).context("--faults")?;
+    let marketplaces = spapi_sim::parse_marketplaces(&args.marketplaces)
+        .map_err(|e| anyhow::anyhow!("--marketplaces: {e}"))?;
     let config = spapi_sim::SimConfig {
         seed: args.seed,
         orders: args.orders,
         time_scale: args.time_scale,
         faults,
         control_enabled: args.control,
+        marketplaces: marketplaces.clone(),
         ..spapi_sim::SimConfig::default()
     };
     let sim = spapi_sim::SimServer::spawn(config, args.addr)
@@ -80,6 +87,7 @@ async fn run_sim(args: SimArgs) -> anyhow::Result<()> {
     println!("  client id:     {}", spapi_sim::DEMO_CLIENT_ID);
     println!("  client secret: {}", spapi_sim::DEMO_CLIENT_SECRET);
     println!("  refresh token: {}", spapi_sim::DEMO_REFRESH_TOKEN);
+    println!("  marketplaces:  {}", marketplaces.join(","));
     let stop = sim.shutdown_token();
     tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;

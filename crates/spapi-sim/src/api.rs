@@ -239,13 +239,13 @@ pub(crate) fn is_order_id(id: &str) -> bool {
 }
 
 /// `{"CurrencyCode": "GBP", "Amount": "12.34"}` (Orders v0).
-pub(crate) fn money_v0(pence: i64) -> Value {
-    json!({"CurrencyCode": "GBP", "Amount": crate::seller::pence_text(pence)})
+pub(crate) fn money_v0(pence: i64, currency: &str) -> Value {
+    json!({"CurrencyCode": currency, "Amount": crate::seller::pence_text(pence)})
 }
 
 /// `{"currencyCode": "GBP", "amount": "12.34"}` (Orders 2026-01-01).
-pub(crate) fn money_2026(pence: i64) -> Value {
-    json!({"currencyCode": "GBP", "amount": crate::seller::pence_text(pence)})
+pub(crate) fn money_2026(pence: i64, currency: &str) -> Value {
+    json!({"currencyCode": currency, "amount": crate::seller::pence_text(pence)})
 }
 
 /// A JSON number with exactly two decimals' value (Finances `BigDecimal`).

@@ -57,6 +57,48 @@ pub struct SimConfig {
     /// The clock of usage plans, token expiry and report processing: real
     /// time by default, [`SimClock::manual`] in tests that move it by hand.
     pub clock: SimClock,
+    /// The marketplaces the generated seller sells on (ids; default the
+    /// UK only), each order in its marketplace's currency. See
+    /// [`parse_marketplaces`].
+    pub marketplaces: Vec<String>,
+}
+
+/// The currencies the simulator prices in, with a price in them as a
+/// percentage of the same price in pence (so the seller's catalogue costs
+/// about the same everywhere).
+const PRICE_PERCENT: [(&str, i64); 4] = [("GBP", 100), ("EUR", 117), ("SEK", 1_350), ("PLN", 500)];
+
+/// A price of `pence` (GBP) in the minor units of `currency`: a price
+/// ending in 99 as sellers set them (`None` for a currency not simulated).
+pub fn local_price(pence: i64, currency: &str) -> Option<i64> {
+    let percent = PRICE_PERCENT.iter().find(|(c, _)| *c == currency)?.1;
+    if percent == 100 {
+        return Some(pence);
+    }
+    Some((((pence + 1) * percent / 100 + 50) / 100 * 100 - 1).max(99))
+}
+
+/// Reads `A1F83G8C2ARO7P,A1PA6795UKMFR9,…` (`brickdesk sim --marketplaces`):
+/// UK and EU marketplaces the simulator can price in.
+pub fn parse_marketplaces(text: &str) -> Result<Vec<String>, String> {
+    let ids: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    if ids.is_empty() {
+        return Ok(vec![DEMO_MARKETPLACE_ID.to_owned()]);
+    }
+    ids.into_iter()
+        .map(|id| match spapi::marketplace::marketplace(id) {
+            Some(m) if local_price(0, m.currency).is_some() => Ok(m.id.to_owned()),
+            Some(m) => Err(format!(
+                "the simulator sells on UK and EU marketplaces only, not {} ({id})",
+                m.name
+            )),
+            None => Err(format!("{id:?} is not an Amazon marketplace id")),
+        })
+        .collect()
 }
 
 impl Default for SimConfig {
@@ -74,6 +116,7 @@ impl Default for SimConfig {
             refresh_token: DEMO_REFRESH_TOKEN.into(),
             token_lifetime: Duration::from_secs(3600),
             clock: SimClock::real(),
+            marketplaces: vec![DEMO_MARKETPLACE_ID.to_owned()],
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The simulated seller's truth: orders with their lines, and the
-//! financial events Amazon posts for them. Money is in pence (GBP).
+//! financial events Amazon posts for them. Money is in minor units
+//! (pence, cents, öre) of the order's marketplace's currency.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -9,7 +10,7 @@ pub mod demo;
 mod generate;
 
 pub use activity::Activity;
-pub use generate::generate;
+pub use generate::{generate, generate_in};
 
 use crate::SellerProfile;
 
@@ -21,9 +22,10 @@ pub fn for_profile(
     seed: u64,
     count: usize,
     anchor: OffsetDateTime,
+    marketplaces: &[String],
 ) -> (Seller, Option<Activity>) {
     match profile {
-        SellerProfile::Generated => (generate(seed, count, anchor), None),
+        SellerProfile::Generated => (generate_in(seed, count, anchor, marketplaces), None),
         SellerProfile::Demo => (
             demo::generate(seed, anchor),
             Some(Activity::new(seed, anchor)),
@@ -186,6 +188,17 @@ impl SimLine {
 }
 
 impl SimOrder {
+    /// The marketplace it was placed on (the UK for an id not known).
+    pub fn marketplace(&self) -> &'static spapi::marketplace::Marketplace {
+        spapi::marketplace::marketplace(&self.marketplace_id)
+            .unwrap_or(&spapi::marketplace::MARKETPLACES[0])
+    }
+
+    /// The currency of its prices and of its financial events.
+    pub fn currency(&self) -> &'static str {
+        self.marketplace().currency
+    }
+
     /// Order total in pence, `None` while Amazon shows no prices.
     pub fn total_pence(&self) -> Option<i64> {
         self.status.has_prices().then(|| {
@@ -301,6 +314,11 @@ impl Seller {
             Some(existing) => *existing = order,
             None => self.orders.push(order),
         }
+    }
+
+    /// The currency of the order `order_id` (GBP for one not held).
+    pub fn currency_of(&self, order_id: &str) -> &'static str {
+        self.order(order_id).map_or("GBP", SimOrder::currency)
     }
 
     /// Adds an event, keeping posting order.

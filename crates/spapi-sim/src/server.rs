@@ -83,7 +83,13 @@ impl SimState {
                 .and_then(|t| t.replace_nanosecond(0))
                 .unwrap_or(now)
         });
-        let (seller, activity) = for_profile(config.profile, config.seed, config.orders, anchor);
+        let (seller, activity) = for_profile(
+            config.profile,
+            config.seed,
+            config.orders,
+            anchor,
+            &config.marketplaces,
+        );
         let faults = FaultState {
             spec: config.faults.clone(),
             rng: StdRng::seed_from_u64(config.seed ^ 0xFA17),

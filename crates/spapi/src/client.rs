@@ -39,8 +39,9 @@ pub struct ClientConfig {
     pub client_secret: String,
     /// The seller's refresh token.
     pub refresh_token: String,
-    /// Marketplace to query, e.g. [`MARKETPLACE_UK`].
-    pub marketplace_id: String,
+    /// Marketplaces to query (one region's), e.g. [`MARKETPLACE_UK`]; the
+    /// order and report calls ask for all of them at once.
+    pub marketplace_ids: Vec<String>,
     /// Timeout of one HTTP request (connect + response).
     pub request_timeout: Duration,
     /// Retries for 5xx, timeouts, dropped connections and garbled bodies.
@@ -65,7 +66,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
             .field("refresh_token", &"<redacted>")
-            .field("marketplace_id", &self.marketplace_id)
+            .field("marketplace_ids", &self.marketplace_ids)
             .field("request_timeout", &self.request_timeout)
             .field("max_retries", &self.max_retries)
             .field("max_throttle_retries", &self.max_throttle_retries)
@@ -75,7 +76,8 @@ impl std::fmt::Debug for ClientConfig {
 }
 
 impl ClientConfig {
-    /// A configuration with default timeouts and retry caps.
+    /// A configuration for one marketplace with default timeouts and
+    /// retry caps.
     pub fn new(
         api_base_url: impl Into<String>,
         lwa_token_url: impl Into<String>,
@@ -90,7 +92,7 @@ impl ClientConfig {
             client_id: client_id.into(),
             client_secret: client_secret.into(),
             refresh_token: refresh_token.into(),
-            marketplace_id: marketplace_id.into(),
+            marketplace_ids: vec![marketplace_id.into()],
             request_timeout: Duration::from_secs(30),
             max_retries: 4,
             max_throttle_retries: 10,
@@ -98,6 +100,12 @@ impl ClientConfig {
             retry_max_delay: Duration::from_secs(10),
             rate_scale: 1.0,
         }
+    }
+
+    /// The configuration asking for the marketplaces `ids` instead.
+    pub fn with_marketplaces<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Self {
+        self.marketplace_ids = ids.into_iter().map(Into::into).collect();
+        self
     }
 }
 
@@ -244,8 +252,8 @@ impl Client {
         &self.cancel
     }
 
-    pub(crate) fn marketplace_id(&self) -> &str {
-        &self.shared.config.marketplace_id
+    pub(crate) fn marketplace_ids(&self) -> &[String] {
+        &self.shared.config.marketplace_ids
     }
 
     pub(crate) fn retrier(&self) -> Retrier {

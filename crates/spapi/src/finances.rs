@@ -327,7 +327,14 @@ impl Client {
     ) -> Result<TransactionsPage, Error> {
         let request = Request::get(&["finances", "2024-06-19", "transactions"])
             .param("postedAfter", format_utc(posted_after))
-            .param("marketplaceId", self.marketplace_id())
+            // One marketplace filters; without it Amazon answers for all.
+            .opt_param(
+                "marketplaceId",
+                match self.marketplace_ids() {
+                    [one] => Some(one.as_str()),
+                    _ => None,
+                },
+            )
             .opt_param("relatedIdentifierName", order_id.map(|_| "ORDER_ID"))
             .opt_param("relatedIdentifierValue", order_id)
             .opt_param("nextToken", token);

@@ -16,6 +16,7 @@ mod client;
 mod error;
 pub mod finances;
 mod limiter;
+pub mod marketplace;
 mod money;
 pub mod orders;
 pub mod orders_v0;

@@ -255,14 +255,14 @@ impl SearchOrders {
         }
     }
 
-    fn request(&self, marketplace_id: &str, token: Option<String>) -> Request {
+    fn request(&self, marketplace_ids: &[String], token: Option<String>) -> Request {
         Request::get(&["orders", "2026-01-01", "orders"])
             .opt_param("createdAfter", self.created_after.map(format_utc))
             .opt_param("createdBefore", before_param(self.created_before))
             .opt_param("lastUpdatedAfter", self.last_updated_after.map(format_utc))
             .opt_param("lastUpdatedBefore", before_param(self.last_updated_before))
             .list_param("fulfillmentStatuses", &self.fulfillment_statuses)
-            .list_param("marketplaceIds", &[marketplace_id])
+            .list_param("marketplaceIds", marketplace_ids)
             .list_param("fulfilledBy", &self.fulfilled_by)
             .opt_param("maxResultsPerPage", self.max_results_per_page)
             .list_param("includedData", &self.included_data)
@@ -279,7 +279,7 @@ impl Client {
     ) -> Result<SearchOrdersPage, Error> {
         self.call(
             Operation::SearchOrders,
-            query.request(self.marketplace_id(), token),
+            query.request(self.marketplace_ids(), token),
         )
         .await
     }

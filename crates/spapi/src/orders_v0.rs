@@ -186,9 +186,9 @@ impl GetOrders {
         }
     }
 
-    fn request(&self, marketplace_id: &str, token: Option<String>) -> Request {
+    fn request(&self, marketplace_ids: &[String], token: Option<String>) -> Request {
         Request::get(&["orders", "v0", "orders"])
-            .list_param("MarketplaceIds", &[marketplace_id])
+            .list_param("MarketplaceIds", marketplace_ids)
             .opt_param("CreatedAfter", self.created_after.map(format_utc))
             .opt_param("CreatedBefore", before_param(self.created_before))
             .opt_param("LastUpdatedAfter", self.last_updated_after.map(format_utc))
@@ -207,7 +207,7 @@ impl Client {
         query: &GetOrders,
         token: Option<String>,
     ) -> Result<OrdersPage, Error> {
-        let request = query.request(self.marketplace_id(), token);
+        let request = query.request(self.marketplace_ids(), token);
         payload(self, Operation::GetOrdersV0, request).await
     }
 

@@ -60,7 +60,7 @@ struct CreateReportResponse {
 }
 
 impl Client {
-    /// Requests a report of `report_type` for the client's marketplace;
+    /// Requests a report of `report_type` for the client's marketplaces;
     /// returns its id.
     pub async fn create_report(
         &self,
@@ -68,7 +68,7 @@ impl Client {
         data_start: Option<OffsetDateTime>,
         data_end: Option<OffsetDateTime>,
     ) -> Result<String, Error> {
-        let mut spec = serde_json::json!({"reportType": report_type, "marketplaceIds": [self.marketplace_id()]});
+        let mut spec = serde_json::json!({"reportType": report_type, "marketplaceIds": self.marketplace_ids()});
         if let Some(start) = data_start {
             spec["dataStartTime"] = format_utc(start).into();
         }

@@ -32,7 +32,7 @@ fn same_account(a: &ClientConfig, b: &ClientConfig) -> bool {
         && a.client_id == b.client_id
         && a.client_secret == b.client_secret
         && a.refresh_token == b.refresh_token
-        && a.marketplace_id == b.marketplace_id
+        && a.marketplace_ids == b.marketplace_ids
 }
 
 impl AmazonAccess {

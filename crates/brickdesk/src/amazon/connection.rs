@@ -85,18 +85,19 @@ impl AmazonSetup {
         let Some(creds) = credentials::load(db, secrets).await? else {
             return Ok(None);
         };
-        Ok(Some(ClientConfig::new(
+        let config = ClientConfig::new(
             self.api_url_override
                 .clone()
-                .unwrap_or_else(|| creds.region.api_base_url().to_owned()),
+                .unwrap_or_else(|| creds.region.endpoint().to_owned()),
             self.lwa_url_override
                 .clone()
                 .unwrap_or_else(|| LWA_TOKEN_URL.to_owned()),
             creds.client_id,
             creds.client_secret,
             creds.refresh_token,
-            creds.marketplace_id,
-        )))
+            spapi::MARKETPLACE_UK,
+        );
+        Ok(Some(config.with_marketplaces(creds.marketplace_ids)))
     }
 }
 

@@ -11,49 +11,54 @@ const CLIENT_ID: &str = "amazon.client_id";
 const CLIENT_SECRET: &str = "amazon.client_secret";
 const REFRESH_TOKEN: &str = "amazon.refresh_token";
 const REGION: &str = "amazon.region";
-const MARKETPLACE: &str = "amazon.marketplace_id";
+/// The marketplaces to sync, comma-separated.
+const MARKETPLACES: &str = "amazon.marketplace_ids";
+/// Where one marketplace id was kept before there could be several.
+const MARKETPLACE_BEFORE: &str = "amazon.marketplace_id";
 
 /// The UK marketplace.
-pub const UK_MARKETPLACE: &str = "A1F83G8C2ARO7P";
+pub const UK_MARKETPLACE: &str = spapi::MARKETPLACE_UK;
 
-/// SP-API region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Region {
-    /// Europe (UK, DE, …): `sellingpartnerapi-eu.amazon.com`.
-    Eu,
-    /// North America.
-    Na,
-    /// Far East.
-    Fe,
-}
+pub use spapi::Region;
 
-impl Region {
-    /// Stored value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Region::Eu => "eu",
-            Region::Na => "na",
-            Region::Fe => "fe",
+/// Most marketplaces one Orders call takes (v0 `MarketplaceIds`).
+pub const MAX_MARKETPLACES: usize = 50;
+
+/// Checks the marketplace ids a seller chose for `region`: one to
+/// [`MAX_MARKETPLACES`], letters and digits, none twice, and none that
+/// Amazon serves from another region. An id Brickdesk does not know is
+/// kept (Amazon opens marketplaces now and then).
+pub fn parse_marketplaces<S: AsRef<str>>(region: Region, ids: &[S]) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in ids
+        .iter()
+        .map(|i| i.as_ref().trim())
+        .filter(|i| !i.is_empty())
+    {
+        if !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(format!(
+                "Marketplace id {id:?} is letters and digits, e.g. A1F83G8C2ARO7P for the UK."
+            ));
+        }
+        if let Some(m) = spapi::marketplace::marketplace(id)
+            && m.region != region
+        {
+            return Err(format!(
+                "{} ({id}) is not in the {} region.",
+                m.name,
+                region.code()
+            ));
+        }
+        if !out.iter().any(|o| o == id) {
+            out.push(id.to_owned());
         }
     }
-
-    /// Parses a stored or typed value.
-    pub fn parse(text: &str) -> Option<Region> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "eu" => Some(Region::Eu),
-            "na" => Some(Region::Na),
-            "fe" => Some(Region::Fe),
-            _ => None,
-        }
-    }
-
-    /// Production API host of the region.
-    pub fn api_base_url(self) -> &'static str {
-        match self {
-            Region::Eu => "https://sellingpartnerapi-eu.amazon.com",
-            Region::Na => "https://sellingpartnerapi-na.amazon.com",
-            Region::Fe => "https://sellingpartnerapi-fe.amazon.com",
-        }
+    match out.len() {
+        0 => Err("Choose at least one marketplace.".to_owned()),
+        n if n > MAX_MARKETPLACES => Err(format!(
+            "At most {MAX_MARKETPLACES} marketplaces can be synced, not {n}."
+        )),
+        _ => Ok(out),
     }
 }
 
@@ -68,8 +73,8 @@ pub struct Credentials {
     pub refresh_token: String,
     /// SP-API region.
     pub region: Region,
-    /// Marketplace id.
-    pub marketplace_id: String,
+    /// The marketplaces to sync (ids, at least one).
+    pub marketplace_ids: Vec<String>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -78,7 +83,7 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("client_id", &self.client_id)
             .field("region", &self.region)
-            .field("marketplace_id", &self.marketplace_id)
+            .field("marketplace_ids", &self.marketplace_ids)
             .finish_non_exhaustive()
     }
 }
@@ -107,18 +112,35 @@ pub async fn load(db: &Db, secrets: &SecretBox) -> Result<Option<Credentials>, C
     let region = get(REGION)
         .await?
         .as_deref()
-        .and_then(Region::parse)
+        .and_then(Region::from_code)
         .unwrap_or(Region::Eu);
-    let marketplace_id = get(MARKETPLACE)
-        .await?
-        .unwrap_or_else(|| UK_MARKETPLACE.to_owned());
+    let marketplace_ids = marketplace_ids(db).await?;
     Ok(Some(Credentials {
         client_id,
         client_secret: secrets.decrypt(&secret)?,
         refresh_token: secrets.decrypt(&refresh)?,
         region,
-        marketplace_id,
+        marketplace_ids,
     }))
+}
+
+/// The marketplaces the seller syncs (the UK's when none is stored).
+pub async fn marketplace_ids(db: &Db) -> Result<Vec<String>, DbError> {
+    let stored = match db::settings::get(db, MARKETPLACES).await? {
+        Some(ids) => Some(ids),
+        None => db::settings::get(db, MARKETPLACE_BEFORE).await?,
+    };
+    let mut ids: Vec<String> = stored
+        .iter()
+        .flat_map(|ids| ids.split(','))
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if ids.is_empty() {
+        ids.push(UK_MARKETPLACE.to_owned());
+    }
+    Ok(ids)
 }
 
 /// Whether credentials are stored (without decrypting them).
@@ -127,12 +149,12 @@ pub async fn configured(db: &Db) -> Result<bool, DbError> {
 }
 
 /// Stores credentials (secrets encrypted) and audits which fields changed,
-/// never their values.
+/// never their values; `by` is who saved them (`None`: the command line).
 pub async fn save(
     db: &Db,
     secrets: &SecretBox,
     creds: &Credentials,
-    by: UserId,
+    by: Option<UserId>,
 ) -> Result<(), DbError> {
     let mut tx = db.begin().await?;
     db::settings::set(&mut tx, CLIENT_ID, &creds.client_id).await?;
@@ -148,14 +170,14 @@ pub async fn save(
         &secrets.encrypt(&creds.refresh_token),
     )
     .await?;
-    db::settings::set(&mut tx, REGION, creds.region.as_str()).await?;
-    db::settings::set(&mut tx, MARKETPLACE, &creds.marketplace_id).await?;
+    db::settings::set(&mut tx, REGION, creds.region.code()).await?;
+    db::settings::set(&mut tx, MARKETPLACES, &creds.marketplace_ids.join(",")).await?;
     let entry = audit::Entry {
-        user: Some(by),
+        user: by,
         action: "credentials_update",
         entity_type: "amazon_credentials",
         entity_id: None,
-        details: json!({ "client_id": creds.client_id, "region": creds.region.as_str(), "marketplace_id": creds.marketplace_id }),
+        details: json!({ "client_id": creds.client_id, "region": creds.region.code(), "marketplace_ids": creds.marketplace_ids }),
     };
     audit::record(&mut tx, &entry).await?;
     tx.commit().await

@@ -79,6 +79,43 @@ pub enum Command {
     Sync(SyncArgs),
     /// Fetch the lines of Amazon orders that are missing them.
     Backfill(BackfillArgs),
+    /// Connect Amazon from the command line, or check the connection.
+    #[command(subcommand)]
+    Amazon(AmazonCommand),
+}
+
+/// `brickdesk amazon …`: set up a server without a browser.
+#[derive(Debug, Subcommand)]
+pub enum AmazonCommand {
+    /// Store the seller's Amazon credentials, then check them. The client
+    /// secret and refresh token are read from BRICKDESK_AMAZON_CLIENT_SECRET
+    /// and BRICKDESK_AMAZON_REFRESH_TOKEN, else asked for on standard input
+    /// (never from arguments, which other users of the machine can see).
+    Connect(ConnectArgs),
+    /// Check the stored credentials: get an access token and search orders.
+    Test(AmazonArgs),
+}
+
+/// Options of `amazon connect`.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectArgs {
+    /// SP-API region: `eu`, `na` or `fe`.
+    #[arg(long, default_value = "eu", value_parser = region)]
+    pub region: spapi::Region,
+    /// Marketplace ids to sync, comma-separated (e.g. A1F83G8C2ARO7P for
+    /// the UK, A1PA6795UKMFR9 for Germany).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub marketplaces: Vec<String>,
+    /// The LWA app's client id.
+    #[arg(long)]
+    pub client_id: String,
+    /// Where Amazon is.
+    #[command(flatten)]
+    pub amazon: AmazonArgs,
+}
+
+fn region(text: &str) -> Result<spapi::Region, String> {
+    spapi::Region::from_code(text).ok_or_else(|| format!("{text:?} is not a region: eu, na or fe"))
 }
 
 /// Options of `serve`.
@@ -132,6 +169,10 @@ pub struct SimArgs {
     /// Enable the test-only `/_sim/…` control endpoints.
     #[arg(long, env = "BRICKDESK_SIM_CONTROL")]
     pub control: bool,
+    /// Marketplace ids the seller sells on, comma-separated (UK and EU
+    /// ones), each order in its marketplace's currency; default the UK.
+    #[arg(long, env = "BRICKDESK_SIM_MARKETPLACES", default_value = spapi_sim::DEMO_MARKETPLACE_ID)]
+    pub marketplaces: String,
 }
 
 /// Where Amazon is (credentials come from the database).

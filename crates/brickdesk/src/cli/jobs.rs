@@ -19,14 +19,20 @@ use crate::db::jobs::{self as store, JobRow};
 use crate::domain::JobState;
 use crate::jobs::{Job, Jobs, Started};
 
-pub(crate) fn jobs_for(global: &GlobalArgs, db: &Db, amazon: &AmazonArgs) -> anyhow::Result<Jobs> {
-    let secrets = SecretBox::load_or_create(global.secret_key.as_deref(), &global.data_dir)?;
-    let setup = AmazonSetup {
+/// How a command reaches Amazon: the stored credentials, at the URLs of
+/// `amazon` when given.
+pub(crate) fn setup(amazon: &AmazonArgs) -> AmazonSetup {
+    AmazonSetup {
         demo_sim: None,
         api_url_override: amazon.amazon_api_url.clone(),
         lwa_url_override: amazon.amazon_lwa_url.clone(),
         backfill_report_threshold: None,
-    };
+    }
+}
+
+pub(crate) fn jobs_for(global: &GlobalArgs, db: &Db, amazon: &AmazonArgs) -> anyhow::Result<Jobs> {
+    let secrets = SecretBox::load_or_create(global.secret_key.as_deref(), &global.data_dir)?;
+    let setup = setup(amazon);
     let jobs = Jobs::new(db.clone());
     crate::amazon::register_jobs(
         &jobs,

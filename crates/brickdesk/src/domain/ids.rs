@@ -116,12 +116,13 @@ impl AmazonOrderId {
         &self.0
     }
 
-    /// The order's page in Seller Central (UK).
-    pub fn seller_central_url(&self) -> String {
-        format!(
-            "https://sellercentral.amazon.co.uk/orders-v3/order/{}",
-            self.0
-        )
+    /// The order's page in the Seller Central of its marketplace (the
+    /// UK's when the marketplace is not known).
+    pub fn seller_central_url(&self, marketplace_id: Option<&str>) -> String {
+        marketplace_id
+            .and_then(spapi::marketplace::marketplace)
+            .unwrap_or(&spapi::marketplace::MARKETPLACES[0])
+            .order_url(&self.0)
     }
 }
 
@@ -153,11 +154,19 @@ mod tests {
 
     #[test]
     fn amazon_order_ids() {
-        let id = AmazonOrderId::parse("203-1234567-1234567").map(|i| i.seller_central_url());
-        assert_eq!(
-            id.as_deref(),
-            Ok("https://sellercentral.amazon.co.uk/orders-v3/order/203-1234567-1234567")
-        );
+        let id = AmazonOrderId::parse("203-1234567-1234567").expect("an order id");
+        for (marketplace, host) in [
+            (None, "amazon.co.uk"),
+            (Some("A1F83G8C2ARO7P"), "amazon.co.uk"),
+            (Some("A1PA6795UKMFR9"), "amazon.de"),
+            (Some("A2NODRKZP88ZB9"), "amazon.se"),
+            (Some("UNKNOWN"), "amazon.co.uk"),
+        ] {
+            assert_eq!(
+                id.seller_central_url(marketplace),
+                format!("https://sellercentral.{host}/orders-v3/order/203-1234567-1234567")
+            );
+        }
         for bad in [
             "203-1234567-123456",
             "2031234567-1234567",

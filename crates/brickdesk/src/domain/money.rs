@@ -77,6 +77,16 @@ impl Currency {
             _ => "",
         }
     }
+
+    /// The symbol written after an amount, in the style of its country
+    /// (`32,50 kr`, `1 234,50 zł`), for currencies written so.
+    pub fn suffix(&self) -> Option<&str> {
+        match &self.0 {
+            b"SEK" | b"NOK" | b"DKK" => Some("kr"),
+            b"PLN" => Some("zł"),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Currency {
@@ -155,32 +165,32 @@ impl fmt::Display for Money {
         let places = self.currency.decimal_places();
         let sign = if self.minor < 0 { "-" } else { "" };
         let abs = self.minor.unsigned_abs();
-        let symbol = self.currency.symbol();
-        if symbol.is_empty() {
-            write!(f, "{sign}{} ", self.currency)?;
-        } else {
-            write!(f, "{sign}{symbol}")?;
-        }
-        if places == 0 {
-            return write!(f, "{}", group_thousands(abs));
-        }
         let scale = 10u64.pow(places);
-        write!(
-            f,
-            "{}.{:0width$}",
-            group_thousands(abs / scale),
-            abs % scale,
-            width = places as usize
-        )
+        // `1,234.50` after the symbol, or `1 234,50` before the suffix.
+        let (thousands, point) = match self.currency.suffix() {
+            Some(_) => ('\u{a0}', ','),
+            None => (',', '.'),
+        };
+        let mut number = group_thousands(abs / scale, thousands);
+        if places > 0 {
+            let fraction = format!("{:0width$}", abs % scale, width = places as usize);
+            number.push(point);
+            number.push_str(&fraction);
+        }
+        match (self.currency.suffix(), self.currency.symbol()) {
+            (Some(suffix), _) => write!(f, "{sign}{number}\u{a0}{suffix}"),
+            (None, "") => write!(f, "{sign}{} {number}", self.currency),
+            (None, symbol) => write!(f, "{sign}{symbol}{number}"),
+        }
     }
 }
 
-fn group_thousands(n: u64) -> String {
+fn group_thousands(n: u64, separator: char) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
+            out.push(separator);
         }
         out.push(ch);
     }
@@ -420,6 +430,14 @@ mod tests {
         );
         let jpy = Currency::parse("JPY").unwrap_or(Currency::GBP);
         assert_eq!(Money::from_minor(1500, jpy).to_string(), "JPY 1,500");
+        let sek = Currency::parse("SEK").unwrap_or(Currency::GBP);
+        assert_eq!(Money::from_minor(3250, sek).to_string(), "32,50\u{a0}kr");
+        let pln = Currency::parse("PLN").unwrap_or(Currency::GBP);
+        assert_eq!(
+            Money::from_minor(-123_450, pln).to_string(),
+            "-1\u{a0}234,50\u{a0}zł"
+        );
+        assert_eq!(Money::from_minor(3250, Currency::EUR).to_string(), "€32.50");
     }
 
     #[test]

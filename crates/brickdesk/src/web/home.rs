@@ -57,6 +57,7 @@ async fn show_dashboard(State(state): State<AppState>) -> Result<Html<String>, P
         status: None,
         matching: Some(MatchFilter::Unmatched),
         channel: None,
+        marketplace: None,
         search: None,
         offset: 0,
         limit: 1,

@@ -71,10 +71,26 @@ pub struct OrderParams {
     pub platform: String,
     /// Who ships: `AFN` (FBA) or `MFN` (the seller).
     pub channel: String,
+    /// Amazon marketplace: its id or country code (`A1PA6795UKMFR9`, `DE`).
+    pub marketplace: String,
     /// Page number.
     pub page: Option<String>,
     /// Page size.
     pub page_size: Option<String>,
+}
+
+/// The marketplace id a filter names: a known marketplace's id or
+/// country code (any case), or an id Brickdesk does not know.
+fn marketplace_id(text: &str) -> Option<String> {
+    let t = text.trim();
+    let known = spapi::marketplace::MARKETPLACES
+        .iter()
+        .find(|m| m.id == t || m.country.eq_ignore_ascii_case(t));
+    match known {
+        Some(m) => Some(m.id.to_owned()),
+        None if t.len() >= 8 && t.chars().all(|c| c.is_ascii_alphanumeric()) => Some(t.to_owned()),
+        None => None,
+    }
 }
 
 /// Default rows per page of the orders table.
@@ -97,6 +113,7 @@ impl OrderParams {
         let channel = optional_filter(&self.channel, "channel", |c| {
             FulfillmentChannel::parse(&c.to_ascii_uppercase())
         })?;
+        let marketplace = optional_filter(&self.marketplace, "marketplace", marketplace_id)?;
         let platform = match platform {
             Some(p) => Some(p),
             None => optional_filter(&self.platform, "platform", Platform::parse)?,
@@ -106,6 +123,7 @@ impl OrderParams {
             status,
             matching,
             channel,
+            marketplace,
             search: Some(self.search.clone()).filter(|s| !s.trim().is_empty()),
             offset: page.offset(),
             limit: page.page_size,

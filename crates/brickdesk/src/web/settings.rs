@@ -15,6 +15,7 @@ use crate::amazon::credentials::{self, Credentials, Region, UK_MARKETPLACE};
 use crate::auth::secrets::mask;
 use crate::domain::location::FbaPrefix;
 use crate::web::extract::{Form, Query};
+use spapi::marketplace::Marketplace;
 
 /// Routes of this module.
 pub fn router() -> Routes {
@@ -39,12 +40,37 @@ struct AmazonSettingsPage {
     secret_hint: String,
     token_hint: String,
     region: &'static str,
-    marketplace_id: String,
+    marketplaces: Vec<MarketGroup>,
     errors: Vec<String>,
     saved: Option<&'static str>,
     test_result: Option<(bool, String)>,
     show_buyer_names: bool,
     fba_prefix: String,
+}
+
+/// A region's marketplaces as checkboxes.
+struct MarketGroup {
+    region: &'static str,
+    label: &'static str,
+    markets: Vec<(&'static Marketplace, bool)>,
+}
+
+/// Every known marketplace by region, those in `chosen` ticked.
+fn market_groups(chosen: &[String]) -> Vec<MarketGroup> {
+    [
+        (Region::Eu, "Europe"),
+        (Region::Na, "North America"),
+        (Region::Fe, "Far East"),
+    ]
+    .into_iter()
+    .map(|(region, label)| MarketGroup {
+        region: region.code(),
+        label,
+        markets: spapi::marketplace::in_region(region)
+            .map(|m| (m, chosen.iter().any(|c| c == m.id)))
+            .collect(),
+    })
+    .collect()
 }
 
 async fn render(
@@ -81,8 +107,10 @@ async fn render_with(
             .as_ref()
             .map(|c| mask(&c.refresh_token))
             .unwrap_or_default(),
-        region: stored.as_ref().map_or(Region::Eu, |c| c.region).as_str(),
-        marketplace_id: stored.map_or_else(|| UK_MARKETPLACE.to_owned(), |c| c.marketplace_id),
+        region: stored.as_ref().map_or(Region::Eu, |c| c.region).code(),
+        marketplaces: market_groups(
+            &stored.map_or_else(|| vec![UK_MARKETPLACE.to_owned()], |c| c.marketplace_ids),
+        ),
         errors,
         saved,
         test_result,
@@ -113,23 +141,41 @@ struct SavedQuery {
     saved: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// The credentials form: its fields as posted (a ticked marketplace box
+/// sends `marketplace_ids` once per marketplace).
+#[derive(Default)]
 struct AmazonForm {
     client_id: String,
-    #[serde(default)]
     client_secret: String,
-    #[serde(default)]
     refresh_token: String,
     region: String,
-    marketplace_id: String,
+    marketplace_ids: Vec<String>,
+}
+
+impl AmazonForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> AmazonForm {
+        let mut form = AmazonForm::default();
+        for (name, value) in pairs {
+            match name.as_str() {
+                "client_id" => form.client_id = value,
+                "client_secret" => form.client_secret = value,
+                "refresh_token" => form.refresh_token = value,
+                "region" => form.region = value,
+                "marketplace_ids" => form.marketplace_ids.push(value),
+                _ => {}
+            }
+        }
+        form
+    }
 }
 
 #[tracing::instrument(skip_all, fields(user = %user.username))]
 async fn save_amazon_settings(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
-    Form(form): Form<AmazonForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
+    let form = AmazonForm::from_pairs(pairs);
     let stored = credentials::load(&state.db, &state.secrets)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
@@ -162,16 +208,18 @@ async fn save_amazon_settings(
     if refresh_token.is_empty() {
         errors.push("Refresh token is required.".to_owned());
     }
-    let region = Region::parse(&form.region);
-    if region.is_none() {
-        errors.push("Region must be eu, na or fe.".to_owned());
-    }
-    let marketplace_id = form.marketplace_id.trim().to_owned();
-    if marketplace_id.is_empty() || !marketplace_id.chars().all(|c| c.is_ascii_alphanumeric()) {
-        errors.push(
-            "Marketplace id is letters and digits, e.g. A1F83G8C2ARO7P for the UK.".to_owned(),
-        );
-    }
+    let region = Region::from_code(&form.region);
+    let marketplace_ids = match region {
+        None => {
+            errors.push("Region must be eu, na or fe.".to_owned());
+            Vec::new()
+        }
+        Some(region) => credentials::parse_marketplaces(region, &form.marketplace_ids)
+            .unwrap_or_else(|e| {
+                errors.push(e);
+                Vec::new()
+            }),
+    };
     let (Some(region), true) = (region, errors.is_empty()) else {
         return render(&state, errors, None, StatusCode::BAD_REQUEST).await;
     };
@@ -180,9 +228,9 @@ async fn save_amazon_settings(
         client_secret,
         refresh_token,
         region,
-        marketplace_id,
+        marketplace_ids,
     };
-    credentials::save(&state.db, &state.secrets, &creds, user.id).await?;
+    credentials::save(&state.db, &state.secrets, &creds, Some(user.id)).await?;
     Ok(Redirect::to("/settings/amazon?saved=1").into_response())
 }
 

@@ -287,6 +287,7 @@ mod amazon_orders {
         let q = OrderListQuery {
             matching: Some(MatchFilter::Unmatched),
             channel: None,
+            marketplace: None,
             ..orders_query(Some(Platform::Amazon), 100)
         };
         let (unmatched, _) = db::orders::list_orders(&app.db, &q).await.expect("orders");

@@ -47,6 +47,7 @@ async fn snapshot(db: &Db) -> (Vec<String>, Vec<String>) {
             status: None,
             matching: None,
             channel: None,
+            marketplace: None,
             search: None,
             offset: orders.len() as u64,
             limit: 100,

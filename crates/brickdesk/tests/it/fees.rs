@@ -103,13 +103,15 @@ pub fn shipment(
     }
 }
 
-/// Writes `order` as synced and its units as sold and linked (what the
-/// confirm flow leaves behind), each costing `cost`. Returns the unit ids
+/// Writes `order` as synced (in its marketplace's currency) and its units
+/// as sold and linked (what the confirm flow leaves behind), each costing
+/// `cost` (pounds). Returns the unit ids
 /// of each line, by unit index.
 pub async fn sell(db: &Db, order: &SimOrder, cost: i64) -> Vec<Vec<InventoryItemId>> {
     use brickdesk::db::orders::{NewOrder, NewOrderItem};
     use brickdesk::domain::{Currency, Money, Platform};
-    let gbp = |p: i64| Some(Money::from_minor(p, Currency::GBP));
+    let currency = Currency::parse(order.currency()).expect("the order's currency");
+    let in_currency = |p: i64| Some(Money::from_minor(p, currency));
     let mut tx = db.begin().await.expect("begin");
     let order_id = db::orders::upsert_order(
         &mut tx,
@@ -121,7 +123,7 @@ pub async fn sell(db: &Db, order: &SimOrder, cost: i64) -> Vec<Vec<InventoryItem
             buyer_name: None,
             buyer_email: None,
             platform_status: order.status.v0_name().into(),
-            total: order.total_pence().and_then(gbp),
+            total: order.total_pence().and_then(in_currency),
             fulfillment_channel: FulfillmentChannel::parse(order.fulfillment.channel()),
             marketplace_id: Some(order.marketplace_id.clone()),
             items_fetched: true,
@@ -140,8 +142,8 @@ pub async fn sell(db: &Db, order: &SimOrder, cost: i64) -> Vec<Vec<InventoryItem
                 sku: Some(line.sku.clone()),
                 title: Some(line.title.clone()),
                 quantity: i64::from(line.quantity),
-                unit_price: gbp(line.unit_price_pence),
-                line_price: gbp(line.item_total_pence()),
+                unit_price: in_currency(line.unit_price_pence),
+                line_price: in_currency(line.item_total_pence()),
                 condition: Some(line.condition.clone()),
             },
         )

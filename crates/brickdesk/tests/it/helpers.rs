@@ -426,7 +426,7 @@ pub fn sim_credentials() -> Credentials {
         client_secret: spapi_sim::DEMO_CLIENT_SECRET.into(),
         refresh_token: spapi_sim::DEMO_REFRESH_TOKEN.into(),
         region: Region::Eu,
-        marketplace_id: spapi_sim::DEMO_MARKETPLACE_ID.into(),
+        marketplace_ids: vec![spapi_sim::DEMO_MARKETPLACE_ID.into()],
     }
 }
 
@@ -450,8 +450,67 @@ pub fn orders_query(platform: Option<Platform>, limit: u64) -> OrderListQuery {
         status: None,
         matching: None,
         channel: None,
+        marketplace: None,
         search: None,
         offset: 0,
         limit,
     }
+}
+
+/// Runs the `brickdesk` binary with `args` on the data folder `data_dir`
+/// (its default SQLite database and key file), with `env` set and `stdin`
+/// on its standard input; its output. The database, key and log settings
+/// of the test's own environment are left out.
+pub async fn run_cli(
+    data_dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_brickdesk"));
+    cmd.args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("BRICKDESK_DATABASE_URL")
+        .env_remove("BRICKDESK_SECRET_KEY")
+        .env_remove("BRICKDESK_AMAZON_CLIENT_SECRET")
+        .env_remove("BRICKDESK_AMAZON_REFRESH_TOKEN")
+        .env("BRICKDESK_LOG", "off")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let input = stdin.to_owned();
+    // The simulator answers on this runtime while the command runs.
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().expect("run brickdesk");
+        if let Some(mut pipe) = child.stdin.take() {
+            pipe.write_all(input.as_bytes()).expect("write stdin");
+        }
+        child.wait_with_output().expect("brickdesk output")
+    })
+    .await
+    .expect("join")
+}
+
+/// Saves the simulator's demo credentials through `/settings/amazon` as
+/// `owner` of `app`, to sync `marketplaces`; the form must redirect.
+pub async fn connect_in_settings(app: &TestApp, owner: &reqwest::Client, marketplaces: &[&str]) {
+    let mut form = vec![
+        ("client_id", spapi_sim::DEMO_CLIENT_ID),
+        ("client_secret", spapi_sim::DEMO_CLIENT_SECRET),
+        ("refresh_token", spapi_sim::DEMO_REFRESH_TOKEN),
+        ("region", "eu"),
+    ];
+    form.extend(marketplaces.iter().map(|m| ("marketplace_ids", *m)));
+    let resp = owner
+        .post(format!("{}/settings/amazon", app.address))
+        .form(&form)
+        .send()
+        .await
+        .expect("save credentials");
+    assert_eq!(resp.status(), 303, "credentials saved");
 }

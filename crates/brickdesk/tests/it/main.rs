@@ -5,6 +5,7 @@
 mod builders;
 mod helpers;
 
+mod amazon_cli;
 mod amazon_sync;
 mod amazon_sync_http;
 mod app;
@@ -20,6 +21,7 @@ mod inventory;
 mod inventory_csv;
 mod jobs_race;
 mod listing_cache;
+mod marketplaces;
 mod migrations;
 mod order_search;
 mod orders;

@@ -15,6 +15,7 @@ fn query(search: Option<&str>, offset: u64, limit: u64) -> OrderListQuery {
         status: None,
         matching: None,
         channel: None,
+        marketplace: None,
         search: search.map(str::to_owned),
         offset,
         limit,

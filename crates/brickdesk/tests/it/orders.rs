@@ -29,6 +29,7 @@ fn query(
         status,
         matching,
         channel: None,
+        marketplace: None,
         search: search.map(str::to_owned),
         offset: 0,
         limit: 100,

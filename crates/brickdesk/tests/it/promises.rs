@@ -76,7 +76,7 @@ pub async fn owner_with_token(db: &Db, name: &str) -> (UserId, String) {
 pub async fn store_sim_credentials(db: &Db, owner: UserId) {
     let dir = tempfile::tempdir().expect("temp dir");
     let secrets = SecretBox::load_or_create(Some(SECRET_KEY), dir.path()).expect("secrets");
-    credentials::save(db, &secrets, &sim_credentials(), owner)
+    credentials::save(db, &secrets, &sim_credentials(), Some(owner))
         .await
         .expect("save credentials");
 }

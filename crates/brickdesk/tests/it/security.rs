@@ -290,7 +290,7 @@ async fn save_amazon_settings(
         ("client_secret", client_secret),
         ("refresh_token", refresh_token),
         ("region", "eu"),
-        ("marketplace_id", "A1F83G8C2ARO7P"),
+        ("marketplace_ids", "A1F83G8C2ARO7P"),
     ];
     let (status, _) = send_text(
         owner

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use time::Duration;
 
 use super::{ApiFailure, Call, format_time, is_order_id, number, window, with_next};
-use crate::seller::{Component, EventKind, FinancialEvent};
+use crate::seller::{Component, EventKind, FinancialEvent, SimOrder};
 use crate::server::{SimOp, SimState};
 
 /// Amazon refuses wider `PostedAfter`..`PostedBefore` windows.
@@ -85,7 +85,7 @@ fn payload(s: &SimState, ids: &[String], next: Option<String>) -> Value {
         events
             .iter()
             .filter(|e| e.kind == kind)
-            .map(|e| event_json(e))
+            .map(|e| event_json(e, seller.order(&e.order_id)))
             .collect::<Vec<_>>()
     };
     let mut payload = json!({
@@ -98,23 +98,24 @@ fn payload(s: &SimState, ids: &[String], next: Option<String>) -> Value {
     json!({ "payload": payload })
 }
 
-fn currency(pence: i64) -> Value {
-    json!({"CurrencyCode": "GBP", "CurrencyAmount": number(pence)})
+fn amount(pence: i64, currency: &str) -> Value {
+    json!({"CurrencyCode": currency, "CurrencyAmount": number(pence)})
 }
 
-fn charges(list: &[Component]) -> Value {
+fn charges(list: &[Component], currency: &str) -> Value {
     list.iter()
-        .map(|c| json!({"ChargeType": c.kind, "ChargeAmount": currency(c.pence)}))
+        .map(|c| json!({"ChargeType": c.kind, "ChargeAmount": amount(c.pence, currency)}))
         .collect()
 }
 
-fn fees(list: &[Component]) -> Value {
+fn fees(list: &[Component], currency: &str) -> Value {
     list.iter()
-        .map(|c| json!({"FeeType": c.kind, "FeeAmount": currency(c.pence)}))
+        .map(|c| json!({"FeeType": c.kind, "FeeAmount": amount(c.pence, currency)}))
         .collect()
 }
 
-fn event_json(e: &FinancialEvent) -> Value {
+fn event_json(e: &FinancialEvent, order: Option<&SimOrder>) -> Value {
+    let currency = order.map_or("GBP", SimOrder::currency);
     let refund = e.kind == EventKind::Refund;
     let items: Vec<Value> = e
         .items
@@ -123,11 +124,11 @@ fn event_json(e: &FinancialEvent) -> Value {
             let mut item = json!({"SellerSKU": i.sku, "OrderItemId": i.order_item_id, "QuantityShipped": i.quantity});
             if refund {
                 item["OrderAdjustmentItemId"] = json!(i.adjustment_id.clone().unwrap_or_default());
-                item["ItemChargeAdjustmentList"] = charges(&i.charges);
-                item["ItemFeeAdjustmentList"] = fees(&i.fees);
+                item["ItemChargeAdjustmentList"] = charges(&i.charges, currency);
+                item["ItemFeeAdjustmentList"] = fees(&i.fees, currency);
             } else {
-                item["ItemChargeList"] = charges(&i.charges);
-                item["ItemFeeList"] = fees(&i.fees);
+                item["ItemChargeList"] = charges(&i.charges, currency);
+                item["ItemFeeList"] = fees(&i.fees, currency);
             }
             item
         })
@@ -139,7 +140,7 @@ fn event_json(e: &FinancialEvent) -> Value {
     };
     json!({
         "AmazonOrderId": e.order_id,
-        "MarketplaceName": "Amazon.co.uk",
+        "MarketplaceName": order.map_or("Amazon.co.uk", |o| o.marketplace().name),
         "PostedDate": format_time(e.posted),
         list: items,
     })

@@ -230,7 +230,7 @@ fn order_json(o: &SimOrder, included: &[String]) -> Value {
     }
     order.insert(
         "salesChannel".into(),
-        json!({"channelName": "AMAZON", "marketplaceId": o.marketplace_id, "marketplaceName": "Amazon.co.uk"}),
+        json!({"channelName": "AMAZON", "marketplaceId": o.marketplace_id, "marketplaceName": o.marketplace().name}),
     );
     if has("BUYER") {
         order.insert(
@@ -239,7 +239,10 @@ fn order_json(o: &SimOrder, included: &[String]) -> Value {
         );
     }
     if let (true, Some(total)) = (has("PROCEEDS"), o.total_pence()) {
-        order.insert("proceeds".into(), json!({"grandTotal": money_2026(total)}));
+        order.insert(
+            "proceeds".into(),
+            json!({"grandTotal": money_2026(total, o.currency())}),
+        );
     }
     if has("FULFILLMENT") {
         order.insert(
@@ -266,7 +269,7 @@ fn order_json(o: &SimOrder, included: &[String]) -> Value {
                 json!({"conditionType": l.condition.to_uppercase(), "conditionSubtype": if l.condition == "New" { "NEW" } else { "GOOD" }}),
             );
             if priced {
-                product.insert("price".into(), json!({"unitPrice": money_2026(l.unit_price_pence)}));
+                product.insert("price".into(), json!({"unitPrice": money_2026(l.unit_price_pence, o.currency())}));
             }
             let mut item = json!({
                 "orderItemId": l.order_item_id,
@@ -275,12 +278,12 @@ fn order_json(o: &SimOrder, included: &[String]) -> Value {
                 "product": product,
             });
             if priced && has("PROCEEDS") {
-                let mut breakdowns = vec![json!({"type": "ITEM", "subtotal": money_2026(l.item_total_pence())})];
+                let mut breakdowns = vec![json!({"type": "ITEM", "subtotal": money_2026(l.item_total_pence(), o.currency())})];
                 if l.shipping_pence > 0 {
-                    breakdowns.push(json!({"type": "SHIPPING", "subtotal": money_2026(l.shipping_pence)}));
+                    breakdowns.push(json!({"type": "SHIPPING", "subtotal": money_2026(l.shipping_pence, o.currency())}));
                 }
                 item["proceeds"] = json!({
-                    "proceedsTotal": money_2026(l.item_total_pence() + l.shipping_pence),
+                    "proceedsTotal": money_2026(l.item_total_pence() + l.shipping_pence, o.currency()),
                     "breakdowns": breakdowns,
                 });
             }

@@ -77,10 +77,10 @@ pub(crate) fn get_order_items(s: &SimState, call: &Call) -> Result<Value, ApiFai
                 "SerialNumberRequired": false,
             });
             if order.status.has_prices() {
-                item["ItemPrice"] = money_v0(l.item_total_pence());
-                item["ShippingPrice"] = money_v0(l.shipping_pence);
-                item["ItemTax"] = money_v0(0);
-                item["PromotionDiscount"] = money_v0(0);
+                item["ItemPrice"] = money_v0(l.item_total_pence(), order.currency());
+                item["ShippingPrice"] = money_v0(l.shipping_pence, order.currency());
+                item["ItemTax"] = money_v0(0, order.currency());
+                item["PromotionDiscount"] = money_v0(0, order.currency());
             }
             item
         })
@@ -100,10 +100,10 @@ fn order_json(o: &SimOrder) -> Value {
     put("LastUpdateDate", json!(format_time(o.last_updated)));
     put("OrderStatus", json!(o.status.v0_name()));
     put("FulfillmentChannel", json!(o.fulfillment.channel()));
-    put("SalesChannel", json!("Amazon.co.uk"));
+    put("SalesChannel", json!(o.marketplace().name));
     put("ShipServiceLevel", json!("Std UK Dom_1"));
     if let Some(total) = o.total_pence() {
-        put("OrderTotal", money_v0(total));
+        put("OrderTotal", money_v0(total, o.currency()));
     }
     put("NumberOfItemsShipped", json!(o.units_shipped()));
     put("NumberOfItemsUnshipped", json!(o.units_unshipped()));

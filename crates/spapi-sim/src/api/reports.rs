@@ -283,7 +283,7 @@ fn flat_file(seller: &Seller, report: &Report) -> (String, usize) {
                     "Merchant"
                 }
                 .to_owned(),
-                "Amazon.co.uk".to_owned(),
+                o.marketplace().name.to_owned(),
                 String::new(),
                 "Standard".to_owned(),
                 l.title.clone(),
@@ -291,7 +291,12 @@ fn flat_file(seller: &Seller, report: &Report) -> (String, usize) {
                 l.asin.clone().unwrap_or_default(),
                 item_status.to_owned(),
                 l.quantity.to_string(),
-                if o.status.has_prices() { "GBP" } else { "" }.to_owned(),
+                if o.status.has_prices() {
+                    o.currency()
+                } else {
+                    ""
+                }
+                .to_owned(),
                 money(l.item_total_pence()),
                 money(0),
                 money(l.shipping_pence),

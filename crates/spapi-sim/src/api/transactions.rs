@@ -43,6 +43,7 @@ pub(crate) fn list_transactions(s: &SimState, call: &Call) -> Result<Value, ApiF
             order_id,
         ));
     }
+    let marketplace = q.get("marketplaceId");
     let all = || {
         let Some(((after, before), order_id)) = &filter else {
             return Vec::new();
@@ -53,6 +54,11 @@ pub(crate) fn list_transactions(s: &SimState, call: &Call) -> Result<Value, ApiF
             .iter()
             .filter(|e| e.posted >= *after && e.posted < *before)
             .filter(|e| order_id.as_ref().is_none_or(|id| &e.order_id == id))
+            .filter(|e| {
+                marketplace.is_none_or(|m| {
+                    seller.order(&e.order_id).map(|o| o.marketplace_id.as_str()) == Some(m)
+                })
+            })
             .map(|e| e.transaction_id.clone())
             .collect()
     };
@@ -68,11 +74,16 @@ pub(crate) fn list_transactions(s: &SimState, call: &Call) -> Result<Value, ApiF
     Ok(json!({ "payload": payload }))
 }
 
-fn currency(pence: i64) -> Value {
-    json!({"currencyCode": "GBP", "currencyAmount": number(pence)})
+fn amount(pence: i64, currency: &str) -> Value {
+    json!({"currencyCode": currency, "currencyAmount": number(pence)})
 }
 
 fn transaction_json(e: &FinancialEvent, order: Option<&crate::SimOrder>) -> Value {
+    let market = order.map_or(
+        &spapi::marketplace::MARKETPLACES[0],
+        crate::SimOrder::marketplace,
+    );
+    let currency = |pence| amount(pence, market.currency);
     let network = order.map_or("MFN", |o| o.fulfillment.channel());
     let (kind, description) = match e.kind {
         EventKind::Shipment => ("Shipment", "Order Payment"),
@@ -102,7 +113,7 @@ fn transaction_json(e: &FinancialEvent, order: Option<&crate::SimOrder>) -> Valu
         })
         .collect();
     json!({
-        "sellingPartnerMetadata": {"sellingPartnerId": "A3BRICKDESKDEMO", "accountType": "Standard Orders", "marketplaceId": crate::DEMO_MARKETPLACE_ID},
+        "sellingPartnerMetadata": {"sellingPartnerId": "A3BRICKDESKDEMO", "accountType": "Standard Orders", "marketplaceId": market.id},
         "relatedIdentifiers": [{"relatedIdentifierName": "ORDER_ID", "relatedIdentifierValue": e.order_id}],
         "transactionType": kind,
         "transactionId": e.transaction_id,
@@ -110,7 +121,7 @@ fn transaction_json(e: &FinancialEvent, order: Option<&crate::SimOrder>) -> Valu
         "description": description,
         "postedDate": format_time(e.posted),
         "totalAmount": currency(e.total_pence()),
-        "marketplaceDetails": {"marketplaceId": crate::DEMO_MARKETPLACE_ID, "marketplaceName": "Amazon.co.uk"},
+        "marketplaceDetails": {"marketplaceId": market.id, "marketplaceName": market.name},
         "items": items,
     })
 }

@@ -12,7 +12,8 @@ use super::{
     SimOrder,
 };
 use crate::catalogue::{CATALOGUE, CatalogueEntry};
-use crate::config::DEMO_MARKETPLACE_ID;
+use crate::config::{DEMO_MARKETPLACE_ID, local_price};
+use spapi::marketplace::Marketplace;
 
 /// Listings with no ASIN (custom bundles): SKU, title, price in pence.
 const NO_ASIN_LISTINGS: [(&str, &str, i64); 3] = [
@@ -58,11 +59,34 @@ pub(super) struct Gen {
     pub(super) rng: StdRng,
     ids: HashSet<String>,
     anchor: OffsetDateTime,
+    /// The marketplaces orders are placed on (the UK's by default).
+    markets: Vec<&'static Marketplace>,
 }
 
-/// Generates `count` orders placed before `anchor`, with their events.
+/// Generates `count` orders placed before `anchor` on the UK marketplace,
+/// with their events.
 pub fn generate(seed: u64, count: usize, anchor: OffsetDateTime) -> Seller {
+    generate_in(seed, count, anchor, &[DEMO_MARKETPLACE_ID.to_owned()])
+}
+
+/// [`generate`] on the marketplaces `marketplaces` (ids; the first gets
+/// about half the orders, the others share the rest). With one, the
+/// seller is the same as [`generate`]'s.
+pub fn generate_in(
+    seed: u64,
+    count: usize,
+    anchor: OffsetDateTime,
+    marketplaces: &[String],
+) -> Seller {
     let mut g = Gen::new(seed, anchor);
+    let markets: Vec<_> = marketplaces
+        .iter()
+        .filter_map(|id| spapi::marketplace::marketplace(id))
+        .filter(|m| local_price(0, m.currency).is_some())
+        .collect();
+    if !markets.is_empty() {
+        g.markets = markets;
+    }
     let mut created = Vec::with_capacity(count);
     let mut at = anchor - Duration::minutes(15);
     for _ in 0..count {
@@ -117,6 +141,7 @@ impl Gen {
             rng: StdRng::seed_from_u64(seed),
             ids: HashSet::new(),
             anchor,
+            markets: vec![&spapi::marketplace::MARKETPLACES[0]],
         }
     }
 
@@ -219,6 +244,24 @@ impl Gen {
             let goods: i64 = lines.iter().map(SimLine::item_total_pence).sum();
             lines[0].shipping_pence = if goods < 5000 { 399 } else { 0 };
         }
+        // One marketplace draws nothing: a UK seller stays as it was.
+        let market = match self.markets.len() {
+            0 | 1 => self.markets.first().copied(),
+            n if self.rng.random_bool(0.5) => {
+                self.markets.get(self.rng.random_range(1..n)).copied()
+            }
+            _ => self.markets.first().copied(),
+        }
+        .unwrap_or(&spapi::marketplace::MARKETPLACES[0]);
+        for line in &mut lines {
+            let local = |pence| local_price(pence, market.currency).unwrap_or(pence);
+            line.unit_price_pence = local(line.unit_price_pence);
+            line.shipping_pence = if line.shipping_pence > 0 {
+                local(line.shipping_pence)
+            } else {
+                0
+            };
+        }
         let shipped = matches!(
             status,
             OrderStatus::Shipped | OrderStatus::InvoiceUnconfirmed | OrderStatus::PartiallyShipped
@@ -256,9 +299,9 @@ impl Gen {
             status,
             fulfillment,
             buyer_name,
-            buyer_email: format!("{mailbox}@marketplace.amazon.co.uk"),
+            buyer_email: format!("{mailbox}@marketplace.{}", market.name.to_ascii_lowercase()),
             is_prime: fulfillment == Fulfillment::Amazon,
-            marketplace_id: DEMO_MARKETPLACE_ID.to_owned(),
+            marketplace_id: market.id.to_owned(),
             lines,
         };
         (order, shipped_at)

@@ -28,6 +28,8 @@ pub struct OrderListQuery {
     /// Who ships (`None`: anyone); an order without a channel is the
     /// seller's.
     pub channel: Option<FulfillmentChannel>,
+    /// Amazon marketplace id (`None`: every marketplace).
+    pub marketplace: Option<String>,
     /// Text in the order id, an ASIN, SKU or title (literal, any case).
     pub search: Option<String>,
     /// Row offset.
@@ -130,6 +132,9 @@ fn apply_filters(stmt: &mut SelectStatement, q: &OrderListQuery, plan: &SearchPl
             );
         }
         None => {}
+    }
+    if let Some(m) = &q.marketplace {
+        stmt.and_where(Expr::col(Orders::MarketplaceId).eq(m.as_str()));
     }
     if let SearchPlan::Among(ids) = plan {
         stmt.and_where(Expr::col(Orders::Id).is_in(ids.iter().copied()));
@@ -298,7 +303,11 @@ pub const COUNT_CAP: i64 = 10_000;
 /// The exact total of a listing without match filter or search, from the
 /// status counts (a few rows read); `None` for other listings.
 fn status_count(q: &OrderListQuery) -> Option<SelectStatement> {
-    if q.matching.is_some() || q.channel.is_some() || search_text(q).is_some() {
+    if q.matching.is_some()
+        || q.channel.is_some()
+        || q.marketplace.is_some()
+        || search_text(q).is_some()
+    {
         return None;
     }
     let mut stmt = Query::select();

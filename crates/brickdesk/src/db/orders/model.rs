@@ -54,11 +54,13 @@ pub struct Order {
     pub lines_linked: i64,
     /// Who ships it (Amazon orders; `None`: not said, the seller).
     pub fulfillment_channel: Option<FulfillmentChannel>,
+    /// Amazon's id of the marketplace it was placed on.
+    pub marketplace_id: Option<String>,
 }
 
 /// The columns an [`Order`] is read from, in its field order: it is decoded
 /// by position (see its `FromRow`).
-pub(crate) const ORDER_COLUMNS: [Orders; 20] = [
+pub(crate) const ORDER_COLUMNS: [Orders; 21] = [
     Orders::Id,
     Orders::Platform,
     Orders::PlatformOrderId,
@@ -79,6 +81,7 @@ pub(crate) const ORDER_COLUMNS: [Orders; 20] = [
     Orders::LinesNoAsin,
     Orders::LinesLinked,
     Orders::FulfillmentChannel,
+    Orders::MarketplaceId,
 ];
 
 /// `SELECT` of [`ORDER_COLUMNS`] from `orders`, for a query to narrow.
@@ -134,6 +137,7 @@ where
             lines_no_asin: row.try_get(17)?,
             lines_linked: row.try_get(18)?,
             fulfillment_channel: row.try_get(19)?,
+            marketplace_id: row.try_get(20)?,
         })
     }
 }

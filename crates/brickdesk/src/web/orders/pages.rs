@@ -52,6 +52,8 @@ struct AmazonPage {
     return_to: String,
     mapped: Option<String>,
     sync_status: crate::web::amazon_jobs::SyncView,
+    /// The seller's marketplaces, for the filter (shown with two or more).
+    marketplaces: Vec<&'static spapi::marketplace::Marketplace>,
 }
 
 #[derive(Deserialize, Default)]
@@ -66,6 +68,7 @@ fn base_query(params: &OrderParams) -> String {
         ("status", params.status.as_str()),
         ("match", params.matching.as_str()),
         ("channel", params.channel.as_str()),
+        ("marketplace", params.marketplace.as_str()),
         ("platform", params.platform.as_str()),
     ])
 }
@@ -171,6 +174,11 @@ pub async fn amazon_orders(
         return_to,
         mapped: flash.mapped,
         sync_status: crate::web::amazon_jobs::sync_view(&state).await?,
+        marketplaces: crate::amazon::credentials::marketplace_ids(&state.db)
+            .await?
+            .iter()
+            .filter_map(|id| spapi::marketplace::marketplace(id))
+            .collect(),
     };
     html(status, &page)
 }

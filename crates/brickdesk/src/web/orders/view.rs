@@ -112,6 +112,7 @@ pub struct OrderJson {
     notes: Option<String>,
     items_fetched: bool,
     fulfillment_channel: Option<FulfillmentChannel>,
+    marketplace_id: Option<String>,
     items: Vec<ItemJson>,
     match_summary: MatchSummary,
 }
@@ -173,6 +174,7 @@ impl From<LoadedOrder> for OrderJson {
             notes: o.notes,
             items_fetched: o.items_fetched_at.is_some(),
             fulfillment_channel: o.fulfillment_channel,
+            marketplace_id: o.marketplace_id,
             items,
         }
     }
@@ -186,6 +188,8 @@ pub struct OrderView {
     pub seller_central_url: Option<String>,
     /// Platform label.
     pub platform: &'static str,
+    /// The Amazon marketplace it was placed on, when known.
+    pub marketplace: Option<&'static spapi::marketplace::Marketplace>,
     /// "18 Jan 2026".
     pub date: String,
     /// Buyer as [`buyer_label`] says.
@@ -241,9 +245,13 @@ impl OrderView {
                 .then(|| {
                     AmazonOrderId::parse(&o.platform_order_id)
                         .ok()
-                        .map(|id| id.seller_central_url())
+                        .map(|id| id.seller_central_url(o.marketplace_id.as_deref()))
                 })
                 .flatten(),
+            marketplace: o
+                .marketplace_id
+                .as_deref()
+                .and_then(spapi::marketplace::marketplace),
             order_id: o.platform_order_id.clone(),
             platform: platform.label(),
             date: o

@@ -7,7 +7,7 @@ use serde_json::Value;
 use spapi_sim::{FaultSpec, RunningSim};
 
 use super::{ago, fetch, order, sell, shipment, sim, start_job};
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{PASSWORD, TestApp, connect_in_settings};
 
 const API: &str = "/api/admin/reconcile-amazon-fees";
 
@@ -16,19 +16,7 @@ const API: &str = "/api/admin/reconcile-amazon-fees";
 async fn app_on(sim: &RunningSim) -> (TestApp, reqwest::Client) {
     let app = TestApp::builder().amazon_sim(sim).spawn().await;
     let owner = app.owner().await;
-    let resp = owner
-        .post(format!("{}/settings/amazon", app.address))
-        .form(&[
-            ("client_id", spapi_sim::DEMO_CLIENT_ID),
-            ("client_secret", spapi_sim::DEMO_CLIENT_SECRET),
-            ("refresh_token", spapi_sim::DEMO_REFRESH_TOKEN),
-            ("region", "eu"),
-            ("marketplace_id", spapi_sim::DEMO_MARKETPLACE_ID),
-        ])
-        .send()
-        .await
-        .expect("save credentials");
-    assert_eq!(resp.status(), 303);
+    connect_in_settings(&app, &owner, &[spapi_sim::DEMO_MARKETPLACE_ID]).await;
     (app, owner)
 }
 

@@ -11,18 +11,7 @@ use super::{ago, order, sell, shipment, sim};
 use crate::helpers::sim_credentials;
 
 async fn brickdesk(data_dir: &std::path::Path, args: &[&str]) -> Output {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_brickdesk"));
-    cmd.args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("BRICKDESK_DATABASE_URL")
-        .env_remove("BRICKDESK_SECRET_KEY")
-        .env("BRICKDESK_LOG", "off");
-    // The simulator answers on this runtime while the command runs.
-    tokio::task::spawn_blocking(move || cmd.output().expect("run brickdesk"))
-        .await
-        .expect("join")
+    crate::helpers::run_cli(data_dir, args, &[], "").await
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -54,7 +43,7 @@ async fn sync_then_dry_run_then_reconcile() {
         .await
         .expect("owner");
     tx.commit().await.expect("commit");
-    credentials::save(&database, &secrets, &sim_credentials(), owner)
+    credentials::save(&database, &secrets, &sim_credentials(), Some(owner))
         .await
         .expect("save credentials");
     database.close().await;

@@ -18,6 +18,7 @@ pub(crate) mod lwa;
 pub(crate) mod orders;
 pub(crate) mod orders_v0;
 pub(crate) mod reports;
+pub(crate) mod shipments;
 pub(crate) mod transactions;
 
 /// A 4xx/5xx answer in Amazon's `{"errors": [...]}` shape.

@@ -64,5 +64,7 @@ pub use config::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_MARKETPLACE_ID, DEMO_REFRESH_TOKEN, Fault, FaultSpec,
     FaultSpecError, SellerProfile, SimConfig, local_price, parse_marketplaces,
 };
-pub use seller::{EventKind, FinancialEvent, Fulfillment, OrderStatus, Seller, SimLine, SimOrder};
+pub use seller::{
+    EventKind, FinancialEvent, Fulfillment, OrderStatus, Seller, SimLine, SimOrder, SimShipment,
+};
 pub use server::{RunningSim, SimServer, SimStats};

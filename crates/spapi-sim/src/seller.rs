@@ -296,6 +296,28 @@ pub struct Seller {
     pub orders: Vec<SimOrder>,
     /// Financial events, in posting order.
     pub events: Vec<FinancialEvent>,
+    /// Packages the seller confirmed shipped (`confirmShipment`), in the
+    /// order received.
+    #[serde(default)]
+    pub shipments: Vec<SimShipment>,
+}
+
+/// One package confirmed shipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimShipment {
+    /// The order.
+    pub order_id: String,
+    /// The seller's number for the package, unique within the order.
+    pub package_reference_id: String,
+    /// Amazon's carrier code (or `Other`).
+    pub carrier_code: String,
+    /// The tracking number.
+    pub tracking_number: String,
+    /// When it shipped.
+    #[serde(with = "time::serde::rfc3339")]
+    pub ship_date: OffsetDateTime,
+    /// (order item id, units) shipped in it.
+    pub items: Vec<(String, u32)>,
 }
 
 impl Seller {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{self, finances, lwa, orders, orders_v0, reports, transactions};
+use crate::api::{self, finances, lwa, orders, orders_v0, reports, shipments, transactions};
 use crate::seller::{Activity, FinancialEvent, Seller, SimOrder, for_profile};
 use crate::{FaultSpec, SimConfig};
 
@@ -363,7 +363,11 @@ fn router(state: Arc<SimState>) -> Router {
             "/reports/2021-06-30/documents/{document_id}",
             api::get(SimOp::GetReportDocument, reports::get_report_document),
         )
-        .route("/report-documents/{document_id}", get(reports::download));
+        .route("/report-documents/{document_id}", get(reports::download))
+        .route(
+            "/orders/v0/orders/{order_id}/shipmentConfirmation",
+            api::post(SimOp::ConfirmShipment, shipments::confirm_shipment),
+        );
     if state.config.control_enabled {
         app = app.nest("/_sim", control::router());
     }

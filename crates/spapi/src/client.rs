@@ -276,6 +276,16 @@ impl Client {
         })
     }
 
+    /// Sends `request` for `op` like [`Client::call`], for an operation
+    /// that answers 204 No Content.
+    pub(crate) async fn call_no_content(
+        &self,
+        op: Operation,
+        request: Request,
+    ) -> Result<(), Error> {
+        self.call_raw(op, &request).await.map(|_| ())
+    }
+
     /// Like [`Client::call`], returning the raw body and its request id.
     async fn call_raw(
         &self,
@@ -326,6 +336,10 @@ impl Client {
                 shared.limiters.set_rate(op, rate);
             }
             if (200..300).contains(&status) {
+                // 204 No Content (confirmShipment) has no body to check.
+                if status == 204 {
+                    return Ok((body, request_id));
+                }
                 if let Err(err) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
                     let err = Error::Decode {
                         what: op.name().into(),

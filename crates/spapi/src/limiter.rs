@@ -38,6 +38,8 @@ pub enum Operation {
     GetReport,
     /// Reports 2021-06-30 `getReportDocument`.
     GetReportDocument,
+    /// Orders v0 `confirmShipment`.
+    ConfirmShipment,
 }
 
 /// A usage plan: sustained rate and burst.
@@ -51,7 +53,7 @@ pub struct UsagePlan {
 
 impl Operation {
     /// Every operation, in declaration order.
-    pub const ALL: [Operation; 11] = [
+    pub const ALL: [Operation; 12] = [
         Operation::SearchOrders,
         Operation::GetOrder,
         Operation::GetOrdersV0,
@@ -63,6 +65,7 @@ impl Operation {
         Operation::CreateReport,
         Operation::GetReport,
         Operation::GetReportDocument,
+        Operation::ConfirmShipment,
     ];
 
     /// Amazon's operation id, e.g. `getOrderItems`.
@@ -79,6 +82,7 @@ impl Operation {
             Operation::CreateReport => "createReport",
             Operation::GetReport => "getReport",
             Operation::GetReportDocument => "getReportDocument",
+            Operation::ConfirmShipment => "confirmShipment",
         }
     }
 
@@ -92,6 +96,7 @@ impl Operation {
             Operation::ListTransactions => (0.5, 10),
             Operation::CreateReport | Operation::GetReportDocument => (0.0167, 15),
             Operation::GetReport => (2.0, 15),
+            Operation::ConfirmShipment => (2.0, 10),
         };
         UsagePlan { rate, burst }
     }

@@ -2,8 +2,8 @@
 //! `getOrderItems`.
 
 use futures::{Stream, TryStreamExt};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::client::{Client, Request};
@@ -257,5 +257,68 @@ impl Client {
             |page| page.next_token.clone(),
         );
         Client::items(pages, |p| p.order_items).try_collect().await
+    }
+}
+
+/// One package of a shipment confirmation (`confirmShipment`'s
+/// `PackageDetail`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PackageDetail {
+    /// The seller's number for the package, unique within the order (a
+    /// positive number).
+    pub package_reference_id: String,
+    /// Amazon's carrier code, or `Other` with [`PackageDetail::carrier_name`].
+    pub carrier_code: String,
+    /// The carrier's name when the code is `Other`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carrier_name: Option<String>,
+    /// The carrier's service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_method: Option<String>,
+    /// The tracking number.
+    pub tracking_number: String,
+    /// When the package shipped.
+    #[serde(serialize_with = "utc_text")]
+    pub ship_date: OffsetDateTime,
+    /// The lines and units in the package.
+    pub order_items: Vec<ShippedItem>,
+}
+
+fn utc_text<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_utc(*t))
+}
+
+/// Units of one line in a package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShippedItem {
+    /// The line's `OrderItemId`.
+    pub order_item_id: String,
+    /// Units.
+    pub quantity: u32,
+}
+
+impl Client {
+    /// `confirmShipment`: tells Amazon that `package` of order `order_id`
+    /// (placed on `marketplace_id`) has shipped. Amazon answers 204; a
+    /// package it refuses (or already has) comes back as
+    /// [`Error::InvalidInput`] with Amazon's message.
+    pub async fn confirm_shipment(
+        &self,
+        order_id: &str,
+        marketplace_id: &str,
+        package: &PackageDetail,
+    ) -> Result<(), Error> {
+        let body = serde_json::json!({
+            "marketplaceId": marketplace_id,
+            "packageDetail": package,
+        });
+        let request = Request::post(
+            &["orders", "v0", "orders", order_id, "shipmentConfirmation"],
+            body,
+        );
+        self.call_no_content(Operation::ConfirmShipment, request)
+            .await
     }
 }

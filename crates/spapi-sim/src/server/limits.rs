@@ -25,10 +25,11 @@ pub(crate) enum SimOp {
     CreateReport,
     GetReport,
     GetReportDocument,
+    ConfirmShipment,
 }
 
 impl SimOp {
-    const ALL: [SimOp; 11] = [
+    const ALL: [SimOp; 12] = [
         SimOp::SearchOrders,
         SimOp::GetOrder,
         SimOp::GetOrdersV0,
@@ -40,6 +41,7 @@ impl SimOp {
         SimOp::CreateReport,
         SimOp::GetReport,
         SimOp::GetReportDocument,
+        SimOp::ConfirmShipment,
     ];
 
     /// Amazon's operation id (v0 getOrder is told apart for the stats).
@@ -56,6 +58,7 @@ impl SimOp {
             SimOp::CreateReport => "createReport",
             SimOp::GetReport => "getReport",
             SimOp::GetReportDocument => "getReportDocument",
+            SimOp::ConfirmShipment => "confirmShipment",
         }
     }
 
@@ -69,6 +72,7 @@ impl SimOp {
             SimOp::ListTransactions => (0.5, 10),
             SimOp::CreateReport | SimOp::GetReportDocument => (0.0167, 15),
             SimOp::GetReport => (2.0, 15),
+            SimOp::ConfirmShipment => (2.0, 10),
         }
     }
 }

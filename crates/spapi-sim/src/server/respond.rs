@@ -122,8 +122,10 @@ impl SimState {
             _ => {}
         }
         let (status, body) = match run(self) {
-            // createReport answers 202 Accepted, everything else 200.
+            // createReport answers 202 Accepted, confirmShipment 204 No
+            // Content, everything else 200.
             Ok(body) if op == SimOp::CreateReport => (StatusCode::ACCEPTED, body),
+            Ok(_) if op == SimOp::ConfirmShipment => (StatusCode::NO_CONTENT, Value::Null),
             Ok(body) => (StatusCode::OK, body),
             Err(failure) => (failure.status, failure.body()),
         };
@@ -154,7 +156,11 @@ impl SimState {
     ) -> Response {
         tracing::debug!(operation = op.name(), %status, request_id, fault = ?mangle, "SP-API response");
 
-        let text = body.to_string();
+        // A 204 has no body at all.
+        let text = match status {
+            StatusCode::NO_CONTENT => String::new(),
+            _ => body.to_string(),
+        };
         let body = match mangle {
             Some(Fault::Malformed) => Body::from(text.as_bytes()[..text.len() / 2].to_vec()),
             Some(_) => {

@@ -10,6 +10,7 @@ mod faults;
 mod pagination;
 mod rate;
 mod reports;
+mod shipments;
 
 /// A simulator with `config` and a client for it with fast retries.
 async fn start(config: SimConfig) -> (RunningSim, Client) {

@@ -17,6 +17,7 @@ pub mod orders;
 pub mod schedules;
 pub mod schema;
 pub mod settings;
+pub mod shipments;
 mod types;
 pub mod users;
 

@@ -13,13 +13,14 @@ pub mod matching;
 pub mod money;
 pub mod platform;
 pub mod schedule;
+pub mod shipment;
 pub mod status;
 pub mod sync;
 pub mod text;
 
 pub use ids::{
-    AmazonOrderId, BatchId, FeeEventId, InventoryItemId, JobId, OrderId, OrderItemId, TokenId,
-    UserId,
+    AmazonOrderId, BatchId, FeeEventId, InventoryItemId, JobId, OrderId, OrderItemId, ShipmentId,
+    TokenId, UserId,
 };
 pub use inventory::{Condition, InventoryStatus};
 pub use jobs::{JobKind, JobState};

@@ -19,6 +19,7 @@ pub mod orders;
 pub mod paging;
 pub mod routes;
 pub mod settings;
+pub mod shipments;
 
 use std::sync::Arc;
 
@@ -85,6 +86,7 @@ pub fn routes() -> Routes {
         .merge(auth::router())
         .merge(home::router())
         .merge(settings::router())
+        .merge(shipments::router())
         .merge(inventory::router())
         .merge(orders::router())
         .merge(inventory_csv::router())

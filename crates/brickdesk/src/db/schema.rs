@@ -236,3 +236,25 @@ pub enum Schedules {
     JobId,
     Failures,
 }
+
+/// `shipments`
+#[derive(Iden, Clone, Copy)]
+#[allow(missing_docs)]
+pub enum Shipments {
+    Table,
+    Id,
+    OrderId,
+    PackageRef,
+    CarrierCode,
+    CarrierName,
+    ShippingMethod,
+    TrackingNumber,
+    ShipDate,
+    ItemsJson,
+    State,
+    Attempts,
+    Message,
+    CreatedBy,
+    CreatedAt,
+    SentAt,
+}

@@ -135,6 +135,7 @@ text_column_by_parse!(
     crate::domain::fees::FeeState => "fee state",
     crate::domain::fees::Category => "fee category",
     crate::db::links::LinkMethod => "link method",
+    crate::domain::shipment::ShipmentState => "shipment state",
 );
 
 impl TextColumn for Currency {
@@ -162,6 +163,7 @@ text_columns!(
     crate::domain::fees::FeeState,
     crate::domain::fees::Category,
     crate::db::links::LinkMethod,
+    crate::domain::shipment::ShipmentState,
 );
 id_columns!(
     OrderId,
@@ -171,7 +173,8 @@ id_columns!(
     JobId,
     BatchId,
     FeeEventId,
-    TokenId
+    TokenId,
+    crate::domain::ShipmentId
 );
 
 #[cfg(test)]

@@ -88,6 +88,10 @@ id_type!(
     /// Id of a row in `api_tokens`.
     TokenId
 );
+id_type!(
+    /// Id of a row in `shipments` (one package to confirm to Amazon).
+    ShipmentId
+);
 
 /// An Amazon order id such as `203-1234567-1234567`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

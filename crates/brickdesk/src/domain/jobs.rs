@@ -15,11 +15,18 @@ pub enum JobKind {
     Backfill,
     /// Fees: fetch financial events, then reconcile them onto sold units.
     Fees,
+    /// Ship: send the queued shipment confirmations to Amazon.
+    Ship,
 }
 
 impl JobKind {
     /// Every kind.
-    pub const ALL: [JobKind; 3] = [JobKind::Sync, JobKind::Backfill, JobKind::Fees];
+    pub const ALL: [JobKind; 4] = [
+        JobKind::Sync,
+        JobKind::Backfill,
+        JobKind::Fees,
+        JobKind::Ship,
+    ];
 
     /// The stored text: `sync`, `backfill` or `fees`.
     pub fn as_str(self) -> &'static str {
@@ -27,6 +34,7 @@ impl JobKind {
             JobKind::Sync => "sync",
             JobKind::Backfill => "backfill",
             JobKind::Fees => "fees",
+            JobKind::Ship => "ship",
         }
     }
 

@@ -28,5 +28,6 @@ mod orders;
 mod promises;
 mod schedule;
 mod security;
+mod shipments;
 mod storage;
 mod version;

@@ -1,0 +1,154 @@
+//! Shipment confirmations (job kind `ship`): sends each pending package
+//! of the outbox to Amazon (`confirmShipment`), oldest first, at the
+//! usage plan's pace, and records in one transaction with the job's
+//! progress what Amazon said. A package stays pending until Amazon has
+//! answered for it, so a stop, a restart or a SIGKILL leaves it to the
+//! next run; one Amazon already has (the answer to a send whose first
+//! reply was lost) is recorded as sent, never queued again.
+
+use serde::{Deserialize, Serialize};
+use spapi::orders_v0::{PackageDetail, ShippedItem};
+
+use super::access::AmazonAccess;
+use super::pacing;
+use crate::db::shipments::{self, ShipmentRow};
+use crate::domain::JobKind;
+use crate::domain::shipment::ShipmentState;
+use crate::jobs::{Job, JobContext, JobError};
+
+/// Packages read from the outbox at a time.
+const BATCH: u64 = 50;
+
+/// The shipment confirmations as a job kind.
+#[derive(Clone)]
+pub struct ShipJob {
+    access: AmazonAccess,
+}
+
+impl ShipJob {
+    /// The sender to the Amazon account `access` reaches.
+    pub fn new(access: AmazonAccess) -> ShipJob {
+        ShipJob { access }
+    }
+}
+
+/// What a ship job is started with: nothing (the outbox says what to send).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipParams {}
+
+/// A ship job's counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ShipDetail {
+    /// Packages Amazon took.
+    pub sent: i64,
+    /// Of those, packages Amazon had already (a reply lost on the way).
+    pub already_sent: i64,
+    /// Packages Amazon refused.
+    pub refused: i64,
+}
+
+impl Job for ShipJob {
+    const KIND: JobKind = JobKind::Ship;
+    type Params = ShipParams;
+    type Detail = ShipDetail;
+
+    async fn run(&self, ctx: JobContext<Self>, _params: ShipParams) -> Result<(), JobError> {
+        let client = self
+            .access
+            .client()
+            .await?
+            .with_cancellation(ctx.cancel_token().clone());
+        loop {
+            ctx.check()?;
+            let batch = shipments::pending(ctx.db(), BATCH).await?;
+            if batch.is_empty() {
+                break;
+            }
+            let waiting = shipments::count_pending(ctx.db()).await?;
+            ctx.update(|p| p.total = p.processed + waiting);
+            for row in batch {
+                ctx.check()?;
+                send(&ctx, &client, &row).await?;
+            }
+        }
+        ctx.update(|p| p.current = None);
+        ctx.save().await
+    }
+}
+
+/// Whether Amazon refused a package because it has it already.
+fn already_confirmed(message: &str) -> bool {
+    message.to_ascii_lowercase().contains("already")
+}
+
+async fn send(
+    ctx: &JobContext<ShipJob>,
+    client: &spapi::Client,
+    row: &ShipmentRow,
+) -> Result<(), JobError> {
+    let items = row
+        .items()
+        .map_err(|e| JobError::Failed(format!("package {} is unreadable: {e}", row.id)))?;
+    let package = PackageDetail {
+        package_reference_id: row.package_ref.to_string(),
+        carrier_code: row.carrier_code.clone(),
+        carrier_name: row.carrier_name.clone(),
+        shipping_method: row.shipping_method.clone(),
+        tracking_number: row.tracking_number.clone(),
+        ship_date: row.ship_date,
+        order_items: items
+            .into_iter()
+            .map(|i| ShippedItem {
+                order_item_id: i.order_item_id,
+                quantity: u32::try_from(i.quantity).unwrap_or(0),
+            })
+            .collect(),
+    };
+    let marketplace = row
+        .marketplace_id
+        .as_deref()
+        .unwrap_or(spapi::MARKETPLACE_UK);
+    shipments::count_attempt(ctx.db(), row.id).await?;
+    ctx.update(|p| p.current = Some(row.platform_order_id.clone()));
+    let answer = pacing::call(ctx, client, spapi::Operation::ConfirmShipment, || {
+        client.confirm_shipment(&row.platform_order_id, marketplace, &package)
+    })
+    .await?;
+    let (state, message, already) = match answer {
+        Ok(()) => (ShipmentState::Sent, None, false),
+        Err(spapi::Error::InvalidInput(e)) if already_confirmed(&e.message) => {
+            (ShipmentState::Sent, None, true)
+        }
+        Err(spapi::Error::InvalidInput(e) | spapi::Error::NotFound(e)) => {
+            (ShipmentState::Refused, Some(e.message), false)
+        }
+        // Left pending: the next run sends it again.
+        Err(e) => return Err(JobError::Failed(super::connection::explain(&e))),
+    };
+    let mut tx = ctx.db().begin().await?;
+    shipments::settle(&mut tx, row.id, state, message.as_deref()).await?;
+    ctx.update(|p| {
+        p.processed += 1;
+        match state {
+            ShipmentState::Refused => {
+                p.failed += 1;
+                p.detail.refused += 1;
+                p.push_error(format!(
+                    "{} package {}: {}",
+                    row.platform_order_id,
+                    row.package_ref,
+                    message.as_deref().unwrap_or_default()
+                ));
+            }
+            _ => {
+                p.success += 1;
+                p.detail.sent += 1;
+                p.detail.already_sent += i64::from(already);
+            }
+        }
+    });
+    ctx.save_in(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! `/api/orders/amazon/{order_id}/shipments`: queue a package of an order
+//! the seller ships (carrier, tracking number, ship date, lines) for the
+//! ship job to confirm to Amazon, and list the order's packages with where
+//! each is (pending, sent, refused with Amazon's words).
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::auth::CurrentUser;
+use super::extract::Path;
+use super::json::ApiJson;
+use super::routes::{Access, Routes};
+use super::{AppError, AppState};
+use crate::amazon::ship::{ShipJob, ShipParams};
+use crate::db::orders::{Order, find_order, lines_for_orders};
+use crate::db::shipments::{self, ShipmentRow};
+use crate::domain::shipment::{self, PackageItem, ShipmentInput, ShipmentState, ShippableOrder};
+use crate::domain::{Platform, ShipmentId};
+
+/// Routes of this module.
+pub fn router() -> Routes {
+    Routes::default()
+        .get(
+            "/api/orders/amazon/{order_id}/shipments",
+            Access::User,
+            list,
+        )
+        .post(
+            "/api/orders/amazon/{order_id}/shipments",
+            Access::User,
+            create,
+        )
+}
+
+/// A package in JSON.
+#[derive(Debug, Serialize)]
+pub struct ShipmentJson {
+    id: ShipmentId,
+    package_reference_id: i64,
+    carrier_code: String,
+    carrier_name: Option<String>,
+    shipping_method: Option<String>,
+    tracking_number: String,
+    #[serde(with = "time::serde::rfc3339")]
+    ship_date: OffsetDateTime,
+    items: Vec<PackageItem>,
+    state: ShipmentState,
+    attempts: i64,
+    /// Amazon's words when it refused the package.
+    message: Option<String>,
+    /// What the seller can do about a refused package.
+    what_to_do: Option<&'static str>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    sent_at: Option<OffsetDateTime>,
+}
+
+impl ShipmentJson {
+    fn new(row: ShipmentRow) -> Result<ShipmentJson, AppError> {
+        let items = row.items().map_err(|e| AppError::Internal(e.into()))?;
+        Ok(ShipmentJson {
+            id: row.id,
+            package_reference_id: row.package_ref,
+            carrier_code: row.carrier_code,
+            carrier_name: row.carrier_name,
+            shipping_method: row.shipping_method,
+            tracking_number: row.tracking_number,
+            ship_date: row.ship_date,
+            items,
+            what_to_do: (row.state == ShipmentState::Refused).then_some(
+                "Check the order in Seller Central; correct the package there or queue it again with the right details.",
+            ),
+            state: row.state,
+            attempts: row.attempts,
+            message: row.message,
+            sent_at: row.sent_at,
+        })
+    }
+}
+
+async fn amazon_order(state: &AppState, order_id: &str) -> Result<Order, AppError> {
+    find_order(&state.db, Platform::Amazon, order_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no Amazon order {order_id}")))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Path(order_id): Path<String>,
+) -> Result<Json<Vec<ShipmentJson>>, AppError> {
+    let order = amazon_order(&state, &order_id).await?;
+    let rows = shipments::for_order(&state.db, order.id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(ShipmentJson::new)
+            .collect::<Result<_, _>>()?,
+    ))
+}
+
+/// What is left to ship of each line: ordered, less what packages queued
+/// or sent (not refused) carry.
+async fn shippable(state: &AppState, order: &Order) -> Result<ShippableOrder, AppError> {
+    let mut queued: HashMap<String, i64> = HashMap::new();
+    for row in shipments::for_order(&state.db, order.id).await? {
+        if row.state == ShipmentState::Refused {
+            continue;
+        }
+        for item in row.items().map_err(|e| AppError::Internal(e.into()))? {
+            *queued.entry(item.order_item_id).or_default() += item.quantity;
+        }
+    }
+    let left = lines_for_orders(&state.db, &[order.id])
+        .await?
+        .into_iter()
+        .map(|l| {
+            let done = queued.get(&l.platform_item_id).copied().unwrap_or(0);
+            (l.platform_item_id, (l.quantity - done).max(0))
+        })
+        .collect();
+    Ok(ShippableOrder {
+        ui_status: order.ui_status,
+        channel: order.fulfillment_channel,
+        placed: order.order_date,
+        left,
+    })
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(order_id): Path<String>,
+    ApiJson(input): ApiJson<ShipmentInput>,
+) -> Result<Response, AppError> {
+    let order = amazon_order(&state, &order_id).await?;
+    let facts = shippable(&state, &order).await?;
+    let package = shipment::check(input, &facts, OffsetDateTime::now_utc())
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let mut tx = state.db.begin().await?;
+    let id = shipments::queue(&mut tx, order.id, &package, Some(user.id)).await?;
+    tx.commit().await?;
+    tracing::info!(order = %order_id, shipment = %id, "shipment queued");
+    state
+        .jobs
+        .start::<ShipJob>(ShipParams {})
+        .await
+        .map_err(super::amazon_jobs::start_error)?;
+    let row = shipments::for_order(&state.db, order.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("shipment {id} vanished")))?;
+    Ok((StatusCode::ACCEPTED, Json(ShipmentJson::new(row)?)).into_response())
+}

@@ -95,6 +95,55 @@ pub async fn run(args: &BackfillBenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A simulated seller of `orders` orders (seed `seed`; on `marketplaces`,
+/// else the UK) whose history ends an hour ago, running `scale` times
+/// faster than real time.
+pub async fn bench_sim(
+    seed: u64,
+    orders: usize,
+    scale: f64,
+    marketplaces: Option<Vec<String>>,
+) -> anyhow::Result<spapi_sim::RunningSim> {
+    let defaults = spapi_sim::SimConfig::default();
+    let config = spapi_sim::SimConfig {
+        seed,
+        orders,
+        time_scale: scale,
+        anchor: Some(time::OffsetDateTime::now_utc() - time::Duration::hours(1)),
+        marketplaces: marketplaces.unwrap_or(defaults.marketplaces.clone()),
+        ..defaults
+    };
+    spapi_sim::SimServer::spawn(config, "127.0.0.1:0".parse()?)
+        .await
+        .context("starting the simulator")
+}
+
+/// A fresh SQLite database in `dir` and job machinery on it whose Amazon
+/// is `sim` (running `scale` times faster than real time).
+pub async fn sim_jobs(
+    dir: &std::path::Path,
+    sim: &spapi_sim::RunningSim,
+    scale: f64,
+) -> anyhow::Result<(Db, Jobs)> {
+    let db = Db::connect(&format!("sqlite://{}", dir.join("bench.db").display())).await?;
+    db.migrate().await?;
+    let setup = AmazonSetup {
+        demo_sim: Some(SimEndpoints {
+            api_base_url: sim.base_url(),
+            lwa_token_url: sim.lwa_token_url(),
+            time_scale: scale,
+        }),
+        ..AmazonSetup::default()
+    };
+    let secrets = SecretBox::load_or_create(None, dir)?;
+    let jobs = Jobs::new(db.clone());
+    brickdesk::amazon::register_jobs(
+        &jobs,
+        &AmazonAccess::new(Arc::new(setup), secrets, db.clone()),
+    );
+    Ok((db, jobs))
+}
+
 /// One backfill's outcome.
 struct Outcome {
     job: brickdesk::db::jobs::JobRow,
@@ -115,35 +164,9 @@ impl Outcome {
 /// SQLite database, then times a backfill in `mode`.
 async fn backfill_once(args: &BackfillBenchArgs, mode: &str) -> anyhow::Result<Outcome> {
     let scale = args.time_scale.max(1.0);
-    let sim = spapi_sim::SimServer::spawn(
-        spapi_sim::SimConfig {
-            seed: 11,
-            orders: args.orders,
-            time_scale: scale,
-            anchor: Some(time::OffsetDateTime::now_utc() - time::Duration::hours(1)),
-            ..spapi_sim::SimConfig::default()
-        },
-        "127.0.0.1:0".parse()?,
-    )
-    .await
-    .context("starting the simulator")?;
+    let sim = bench_sim(11, args.orders, scale, None).await?;
     let dir = temp_dir(&format!("backfill-{mode}"))?;
-    let db = Db::connect(&format!("sqlite://{}", dir.join("bench.db").display())).await?;
-    db.migrate().await?;
-    let setup = AmazonSetup {
-        demo_sim: Some(SimEndpoints {
-            api_base_url: sim.base_url(),
-            lwa_token_url: sim.lwa_token_url(),
-            time_scale: scale,
-        }),
-        ..AmazonSetup::default()
-    };
-    let secrets = SecretBox::load_or_create(None, &dir)?;
-    let jobs = Jobs::new(db.clone());
-    brickdesk::amazon::register_jobs(
-        &jobs,
-        &AmazonAccess::new(Arc::new(setup), secrets, db.clone()),
-    );
+    let (db, jobs) = sim_jobs(&dir, &sim, scale).await?;
     let headers = sync::SyncParams {
         api: sync::OrdersApi::V0,
         window_days: 3650,

@@ -11,6 +11,8 @@ pub mod demo_start;
 pub mod fees;
 pub mod fulfil;
 pub mod orders_list;
+pub mod scheduled_sync;
+pub mod ship;
 pub mod spapi_rate;
 
 use clap::{Parser, Subcommand};
@@ -73,6 +75,13 @@ pub enum BenchCommand {
     /// folder each run: migrations, simulator, first sync, demo data) and
     /// the resident memory right after and once idle.
     DemoStart(demo_start::DemoStartArgs),
+    /// The first scheduled sync of 10,000 orders over three marketplaces
+    /// (UK, DE, SE) against a time-scaled simulator: simulated minutes,
+    /// calls, 429s.
+    ScheduledSync(scheduled_sync::ScheduledSyncArgs),
+    /// N shipment confirmations sent by the ship job against a
+    /// time-scaled simulator: achieved ÷ permitted rate, 429s.
+    Ship(ship::ShipBenchArgs),
     /// Achieved ÷ permitted call rate of getOrderItems against the
     /// simulator under a time-scaled usage plan.
     SpapiRate {
@@ -113,6 +122,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         BenchCommand::Backfill(args) => backfill::run(&args).await,
         BenchCommand::Fees { units } => fees::run(postgres_url(global), units).await,
         BenchCommand::DemoStart(args) => demo_start::run(&args).await,
+        BenchCommand::ScheduledSync(args) => scheduled_sync::run(&args).await,
+        BenchCommand::Ship(args) => ship::run(&args).await,
         BenchCommand::SpapiRate { calls, time_scale } => {
             let report = spapi_rate::bench_rate(calls, time_scale).await?;
             println!("{report}");

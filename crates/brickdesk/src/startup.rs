@@ -185,6 +185,12 @@ impl Application {
         // Jobs a dead process left behind resume now (and whenever one
         // stops beating later).
         let supervisor = self.jobs.supervise();
+        let jobs = self.jobs.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::amazon::ship::send_pending(&jobs).await {
+                tracing::warn!(error = %e, "pending shipment confirmations not resumed");
+            }
+        });
         let scheduled: Vec<_> = self
             .schedule
             .iter()

@@ -6,18 +6,25 @@
 //! next run; one Amazon already has (the answer to a send whose first
 //! reply was lost) is recorded as sent, never queued again.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 use spapi::orders_v0::{PackageDetail, ShippedItem};
 
 use super::access::AmazonAccess;
 use super::pacing;
 use crate::db::shipments::{self, ShipmentRow};
-use crate::domain::JobKind;
 use crate::domain::shipment::ShipmentState;
-use crate::jobs::{Job, JobContext, JobError};
+use crate::domain::{JobKind, JobState};
+use crate::jobs::{Job, JobContext, JobError, Jobs, StartError, Started};
 
 /// Packages read from the outbox at a time.
 const BATCH: u64 = 50;
+
+/// The first wait after Amazon failed a package past the client's own
+/// retries; it doubles up to [`LONGEST_PAUSE`].
+const FIRST_PAUSE: Duration = Duration::from_secs(1);
+const LONGEST_PAUSE: Duration = Duration::from_secs(300);
 
 /// The shipment confirmations as a job kind.
 #[derive(Clone)]
@@ -77,6 +84,31 @@ impl Job for ShipJob {
     }
 }
 
+/// Makes sure pending packages get sent: starts the sender, or, when one
+/// runs already (it may have looked at the outbox before the newest
+/// package was queued), waits for it to end and looks again. Stops when
+/// nothing is pending or a run failed (refused credentials: the next
+/// queued package or restart tries again). Called after queueing and at
+/// startup (a process may have stopped between the two).
+pub async fn send_pending(jobs: &Jobs) -> Result<(), StartError> {
+    loop {
+        if shipments::count_pending(jobs.db()).await? == 0 {
+            return Ok(());
+        }
+        match jobs.start::<ShipJob>(ShipParams {}).await? {
+            Started::New(job) => {
+                tracing::info!(job = %job.id, "sending pending shipment confirmations");
+                return Ok(());
+            }
+            Started::AlreadyRunning(job) => {
+                if jobs.wait(job.id).await?.state == JobState::Failed {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
 /// Whether Amazon refused a package because it has it already.
 fn already_confirmed(message: &str) -> bool {
     message.to_ascii_lowercase().contains("already")
@@ -111,10 +143,31 @@ async fn send(
         .unwrap_or(spapi::MARKETPLACE_UK);
     shipments::count_attempt(ctx.db(), row.id).await?;
     ctx.update(|p| p.current = Some(row.platform_order_id.clone()));
-    let answer = pacing::call(ctx, client, spapi::Operation::ConfirmShipment, || {
-        client.confirm_shipment(&row.platform_order_id, marketplace, &package)
-    })
-    .await?;
+    let mut pause = FIRST_PAUSE;
+    let answer = loop {
+        let answer = pacing::call(ctx, client, spapi::Operation::ConfirmShipment, || {
+            client.confirm_shipment(&row.platform_order_id, marketplace, &package)
+        })
+        .await?;
+        match answer {
+            // Amazon down or unreachable past the client's retries: the
+            // package waits, pending, and is tried again.
+            Err(
+                e @ (spapi::Error::Server(_)
+                | spapi::Error::Transport { .. }
+                | spapi::Error::Decode { .. }),
+            ) => {
+                tracing::warn!(order = %row.platform_order_id, error = %e, ?pause, "confirmShipment failed; trying again");
+                tokio::select! {
+                    () = ctx.cancel_token().cancelled() => return Err(JobError::Cancelled),
+                    () = tokio::time::sleep(pause) => {}
+                }
+                pause = (pause * 2).min(LONGEST_PAUSE);
+                shipments::count_attempt(ctx.db(), row.id).await?;
+            }
+            other => break other,
+        }
+    };
     let (state, message, already) = match answer {
         Ok(()) => (ShipmentState::Sent, None, false),
         Err(spapi::Error::InvalidInput(e)) if already_confirmed(&e.message) => {
@@ -123,7 +176,7 @@ async fn send(
         Err(spapi::Error::InvalidInput(e) | spapi::Error::NotFound(e)) => {
             (ShipmentState::Refused, Some(e.message), false)
         }
-        // Left pending: the next run sends it again.
+        // Refused credentials and the like: left pending for the next run.
         Err(e) => return Err(JobError::Failed(super::connection::explain(&e))),
     };
     let mut tx = ctx.db().begin().await?;

@@ -17,7 +17,7 @@ use super::extract::Path;
 use super::json::ApiJson;
 use super::routes::{Access, Routes};
 use super::{AppError, AppState};
-use crate::amazon::ship::{ShipJob, ShipParams};
+use crate::amazon::ship::send_pending;
 use crate::db::orders::{Order, find_order, lines_for_orders};
 use crate::db::shipments::{self, ShipmentRow};
 use crate::domain::shipment::{self, PackageItem, ShipmentInput, ShipmentState, ShippableOrder};
@@ -144,11 +144,12 @@ async fn create(
     let id = shipments::queue(&mut tx, order.id, &package, Some(user.id)).await?;
     tx.commit().await?;
     tracing::info!(order = %order_id, shipment = %id, "shipment queued");
-    state
-        .jobs
-        .start::<ShipJob>(ShipParams {})
-        .await
-        .map_err(super::amazon_jobs::start_error)?;
+    let jobs = state.jobs.clone();
+    tokio::spawn(async move {
+        if let Err(e) = send_pending(&jobs).await {
+            tracing::warn!(error = %e, "the shipment sender did not start");
+        }
+    });
     let row = shipments::for_order(&state.db, order.id)
         .await?
         .into_iter()

@@ -30,6 +30,38 @@ struct Server {
 }
 
 impl Server {
+    /// The real binary serving `t` from `data_dir` with `sim` as its
+    /// Amazon, on a free port, no schedule (not started yet).
+    fn on(t: &TestDb, data_dir: &std::path::Path, sim: &spapi_sim::RunningSim) -> Server {
+        let port = free_port();
+        let args = [
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--demo",
+            "off",
+            "--sync-every",
+            "off",
+            "--fees-every",
+            "off",
+            "--database-url",
+            &t.url,
+            "--data-dir",
+            &data_dir.display().to_string(),
+            "--secret-key",
+            SECRET_KEY,
+            "--amazon-api-url",
+            &sim.base_url(),
+            "--amazon-lwa-url",
+            &sim.lwa_token_url(),
+        ];
+        Server {
+            args: args.into_iter().map(str::to_owned).collect(),
+            child: None,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
     fn start(&mut self) {
         let child = Command::new(env!("CARGO_BIN_EXE_brickdesk"))
             .args(&self.args)
@@ -110,30 +142,8 @@ async fn sigkill_during_backfill(t: &TestDb, orders: usize, time_scale: f64) {
     let n = heads.len();
     assert!(n > orders * 9 / 10, "{n}");
 
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let args = [
-        "serve",
-        "--addr",
-        &format!("127.0.0.1:{port}"),
-        "--demo",
-        "off",
-        "--database-url",
-        &t.url,
-        "--data-dir",
-        &dir.path().display().to_string(),
-        "--secret-key",
-        SECRET_KEY,
-        "--amazon-api-url",
-        &sim.base_url(),
-        "--amazon-lwa-url",
-        &sim.lwa_token_url(),
-    ];
-    let mut server = Server {
-        args: args.into_iter().map(str::to_owned).collect(),
-        child: None,
-        base: base.clone(),
-    };
+    let mut server = Server::on(t, dir.path(), &sim);
+    let base = server.base.clone();
     let http = reqwest::Client::new();
     server.start();
     server.wait_ready(&http).await;
@@ -219,5 +229,131 @@ async fn sigkill_during_a_postgres_backfill_loses_and_duplicates_nothing() {
     if let Some(t) = postgres().await {
         // 75 orders a second: about 13 s of work, spread over the kills.
         sigkill_during_backfill(&t, 1_000, 150.0).await;
+    }
+}
+
+/// Queues a package for each of `orders` orders, serves the database with
+/// the real binary and kills it five times while the ship job sends them:
+/// Amazon (the simulator's own record) receives every package exactly
+/// once, and every package ends sent.
+async fn sigkill_while_sending_shipments(t: &TestDb, orders: usize, time_scale: f64) {
+    use brickdesk::db::shipments;
+    use brickdesk::domain::Platform;
+    use brickdesk::domain::shipment::{NewShipment, PackageItem};
+    let sim = sim(orders, time_scale, "").await;
+    // Every order one the seller ships and has not shipped yet.
+    sim.update_seller(brickdesk_bench::ship::all_to_ship);
+    let dir = tempfile::tempdir().expect("data dir");
+    let (owner, token) = owner_with_token(&t.db, "owner").await;
+    store_sim_credentials(&t.db, owner).await;
+    let jobs = jobs_for(&t.db, &sim);
+    let started = jobs
+        .start::<SyncJob>(sync_params("2026-01-01"))
+        .await
+        .expect("start sync");
+    let synced = jobs.wait(started.job().id).await.expect("sync ends");
+    assert_eq!(synced.state, JobState::Done, "{synced:?}");
+    let stored = stored_orders(&t.db).await;
+    let ids: Vec<String> = sim
+        .orders_snapshot()
+        .into_iter()
+        .map(|o| o.order_id)
+        .filter(|id| stored.iter().any(|(s, _)| s == id))
+        .collect();
+    assert!(ids.len() > orders * 9 / 10, "{} orders stored", ids.len());
+    // Every order but the last queued before the server starts.
+    let (last, queued_now) = ids.split_last().expect("orders");
+    let mut tx = t.db.begin().await.expect("begin");
+    for id in queued_now {
+        let order = brickdesk::db::orders::find_order(&t.db, Platform::Amazon, id)
+            .await
+            .expect("read")
+            .expect("stored");
+        let lines = brickdesk::db::orders::lines_for_orders(&t.db, &[order.id])
+            .await
+            .expect("lines");
+        let package = NewShipment {
+            carrier_code: "Royal Mail".into(),
+            carrier_name: None,
+            shipping_method: None,
+            tracking_number: format!("RM{}GB", order.id),
+            ship_date: time::OffsetDateTime::now_utc() - time::Duration::minutes(1),
+            items: lines
+                .into_iter()
+                .map(|l| PackageItem {
+                    order_item_id: l.platform_item_id,
+                    quantity: l.quantity,
+                })
+                .collect(),
+        };
+        shipments::queue(&mut tx, order.id, &package, Some(owner))
+            .await
+            .expect("queue");
+    }
+    tx.commit().await.expect("commit");
+
+    let mut server = Server::on(t, dir.path(), &sim);
+    let base = server.base.clone();
+    let http = reqwest::Client::new();
+    server.start();
+    server.wait_ready(&http).await;
+    // The last order's package through the API starts the sender.
+    let resp = http
+        .post(format!("{base}/api/orders/amazon/{last}/shipments"))
+        .bearer_auth(&token)
+        .json(&json!({"carrier_code": "DPD", "tracking_number": "DPD 1"}))
+        .send()
+        .await
+        .expect("queue through the API");
+    assert_eq!(resp.status(), 202, "{:?}", resp.text().await);
+
+    let received = || sim.update_seller(|s| s.shipments.len());
+    let mut rng = rand::rng();
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(rng.random_range(100..600))).await;
+        server.kill();
+        seen.push(received());
+        server.start();
+        server.wait_ready(&http).await;
+    }
+    assert!(
+        seen.iter().any(|&n| n > 0 && n < ids.len()),
+        "at least one kill landed mid-sending: {seen:?} of {}",
+        ids.len()
+    );
+    let db = Db::connect(&t.url).await.expect("reconnect");
+    let all_sent = async {
+        loop {
+            if shipments::count_pending(&db).await.expect("count") == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(SAFETY_NET, all_sent)
+        .await
+        .expect("every package sent after the kills");
+    server.kill();
+    let mut got: Vec<String> =
+        sim.update_seller(|s| s.shipments.iter().map(|p| p.order_id.clone()).collect());
+    got.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(got, want, "each order's package received exactly once");
+    db.close().await;
+    sim.shutdown().await.expect("simulator stops");
+}
+
+#[tokio::test]
+async fn sigkill_while_sending_shipments_sends_each_once() {
+    // confirmShipment at 2/s × 40 = 80 packages a second: about 3 s of work.
+    sigkill_while_sending_shipments(&sqlite().await, 250, 40.0).await;
+}
+
+#[tokio::test]
+async fn sigkill_while_sending_postgres_shipments_sends_each_once() {
+    if let Some(t) = postgres().await {
+        sigkill_while_sending_shipments(&t, 250, 40.0).await;
     }
 }

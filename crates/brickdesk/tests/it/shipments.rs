@@ -150,9 +150,16 @@ async fn shipped_once_each(t: TestDb) {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     };
-    let (a_rows, b_rows) = tokio::time::timeout(SAFETY_NET, sent)
-        .await
-        .expect("every package sent");
+    let Ok((a_rows, b_rows)) = tokio::time::timeout(SAFETY_NET, sent).await else {
+        let job = app.db.clone();
+        let latest = brickdesk::db::jobs::latest(&job, brickdesk::domain::JobKind::Ship).await;
+        let a_rows = api_get(&app, &token, &shipments_of(&a.order_id)).await;
+        let b_rows = api_get(&app, &token, &shipments_of(&b.order_id)).await;
+        panic!(
+            "not every package sent: {latest:?}\n{a_rows}\n{b_rows}\n{:?}",
+            sim.stats()
+        );
+    };
     assert_eq!(a_rows[0]["state"], "sent", "{a_rows}");
     assert_eq!(a_rows[1]["state"], "sent", "{a_rows}");
     assert_eq!(b_rows[0]["state"], "sent", "{b_rows}");

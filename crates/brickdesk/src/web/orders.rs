@@ -3,7 +3,7 @@
 
 mod api;
 pub mod cache;
-mod pages;
+pub(crate) mod pages;
 mod view;
 
 use serde::Deserialize;

@@ -3,6 +3,8 @@
 //! ship job to confirm to Amazon, and list the order's packages with where
 //! each is (pending, sent, refused with Amazon's words).
 
+mod dialog;
+
 use std::collections::HashMap;
 
 use axum::Json;
@@ -21,7 +23,7 @@ use crate::amazon::ship::send_pending;
 use crate::db::orders::{Order, find_order, lines_for_orders};
 use crate::db::shipments::{self, ShipmentRow};
 use crate::domain::shipment::{self, PackageItem, ShipmentInput, ShipmentState, ShippableOrder};
-use crate::domain::{Platform, ShipmentId};
+use crate::domain::{Platform, ShipmentId, UserId};
 
 /// Routes of this module.
 pub fn router() -> Routes {
@@ -35,6 +37,12 @@ pub fn router() -> Routes {
             "/api/orders/amazon/{order_id}/shipments",
             Access::User,
             create,
+        )
+        .get("/orders/amazon/{order_id}/ship", Access::User, dialog::show)
+        .post(
+            "/orders/amazon/{order_id}/ship",
+            Access::User,
+            dialog::submit,
         )
 }
 
@@ -83,7 +91,7 @@ impl ShipmentJson {
     }
 }
 
-async fn amazon_order(state: &AppState, order_id: &str) -> Result<Order, AppError> {
+pub(crate) async fn amazon_order(state: &AppState, order_id: &str) -> Result<Order, AppError> {
     find_order(&state.db, Platform::Amazon, order_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no Amazon order {order_id}")))
@@ -104,7 +112,7 @@ async fn list(
 
 /// What is left to ship of each line: ordered, less what packages queued
 /// or sent (not refused) carry.
-async fn shippable(state: &AppState, order: &Order) -> Result<ShippableOrder, AppError> {
+pub(crate) async fn shippable(state: &AppState, order: &Order) -> Result<ShippableOrder, AppError> {
     let mut queued: HashMap<String, i64> = HashMap::new();
     for row in shipments::for_order(&state.db, order.id).await? {
         if row.state == ShipmentState::Refused {
@@ -130,6 +138,31 @@ async fn shippable(state: &AppState, order: &Order) -> Result<ShippableOrder, Ap
     })
 }
 
+/// Checks `input` for `order` and queues it; the sender starts (or is
+/// made to look again) in the background. The package's id, or why it was
+/// refused (a 400 naming the field).
+pub(crate) async fn queue_shipment(
+    state: &AppState,
+    order: &Order,
+    input: ShipmentInput,
+    by: UserId,
+) -> Result<ShipmentId, AppError> {
+    let facts = shippable(state, order).await?;
+    let package = shipment::check(input, &facts, OffsetDateTime::now_utc())
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let mut tx = state.db.begin().await?;
+    let id = shipments::queue(&mut tx, order.id, &package, Some(by)).await?;
+    tx.commit().await?;
+    tracing::info!(order = %order.platform_order_id, shipment = %id, "shipment queued");
+    let jobs = state.jobs.clone();
+    tokio::spawn(async move {
+        if let Err(e) = send_pending(&jobs).await {
+            tracing::warn!(error = %e, "the shipment sender did not start");
+        }
+    });
+    Ok(id)
+}
+
 async fn create(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -137,19 +170,7 @@ async fn create(
     ApiJson(input): ApiJson<ShipmentInput>,
 ) -> Result<Response, AppError> {
     let order = amazon_order(&state, &order_id).await?;
-    let facts = shippable(&state, &order).await?;
-    let package = shipment::check(input, &facts, OffsetDateTime::now_utc())
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let mut tx = state.db.begin().await?;
-    let id = shipments::queue(&mut tx, order.id, &package, Some(user.id)).await?;
-    tx.commit().await?;
-    tracing::info!(order = %order_id, shipment = %id, "shipment queued");
-    let jobs = state.jobs.clone();
-    tokio::spawn(async move {
-        if let Err(e) = send_pending(&jobs).await {
-            tracing::warn!(error = %e, "the shipment sender did not start");
-        }
-    });
+    let id = queue_shipment(&state, &order, input, user.id).await?;
     let row = shipments::for_order(&state.db, order.id)
         .await?
         .into_iter()

@@ -21,6 +21,7 @@ use crate::helpers::{Optional, PASSWORD, TestApp};
 
 mod inventory;
 mod phone;
+mod ship;
 
 /// Held by the one [`Browser`] of this process.
 static ONE_BROWSER: Mutex<()> = Mutex::const_new(());

@@ -25,7 +25,7 @@ use crate::web::inventory::UnitView;
 use crate::web::paging::{PageRequest, Pager, clamp_page_param, query_prefix};
 use crate::web::{AppError, AppState, PageError};
 
-fn html(status: StatusCode, tpl: &impl Template) -> Result<Response, PageError> {
+pub(crate) fn html(status: StatusCode, tpl: &impl Template) -> Result<Response, PageError> {
     let body = tpl.render().map_err(anyhow::Error::from)?;
     Ok((status, Html(body)).into_response())
 }
@@ -51,6 +51,7 @@ struct AmazonPage {
     pager: Pager,
     return_to: String,
     mapped: Option<String>,
+    shipped: Option<String>,
     sync_status: crate::web::amazon_jobs::SyncView,
     /// The seller's marketplaces, for the filter (shown with two or more).
     marketplaces: Vec<&'static spapi::marketplace::Marketplace>,
@@ -60,6 +61,7 @@ struct AmazonPage {
 #[serde(default)]
 pub struct Flash {
     mapped: Option<String>,
+    shipped: Option<String>,
 }
 
 fn base_query(params: &OrderParams) -> String {
@@ -173,6 +175,7 @@ pub async fn amazon_orders(
         pager,
         return_to,
         mapped: flash.mapped,
+        shipped: flash.shipped,
         sync_status: crate::web::amazon_jobs::sync_view(&state).await?,
         marketplaces: crate::amazon::credentials::marketplace_ids(&state.db)
             .await?
@@ -313,7 +316,7 @@ pub struct ReturnTo {
 }
 
 /// Only local paths may be returned to.
-fn safe_return(to: &str) -> String {
+pub(crate) fn safe_return(to: &str) -> String {
     if to.starts_with("/orders") && !to.starts_with("//") && !to.contains('\\') {
         to.to_owned()
     } else {

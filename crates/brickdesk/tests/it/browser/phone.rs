@@ -177,6 +177,7 @@ fn page_urls(ids: &Ids) -> Vec<String> {
             "/orders/amazon/{order_id}/unmatched" => {
                 format!("/orders/amazon/{}/unmatched", ids.order)
             }
+            "/orders/amazon/{order_id}/ship" => format!("/orders/amazon/{}/ship", ids.order),
             "/orders/amazon/confirmations/{id}" => {
                 format!("/orders/amazon/confirmations/{}", ids.batch)
             }

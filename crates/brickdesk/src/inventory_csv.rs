@@ -24,7 +24,7 @@
 //!   [`ParseFailure`] listing every bad field of every row.
 
 mod columns;
-mod decode;
+pub(crate) mod decode;
 pub mod export;
 pub(crate) mod fields;
 mod formula;

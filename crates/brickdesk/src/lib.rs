@@ -21,6 +21,7 @@ pub mod pdf;
 pub mod schedule;
 pub mod startup;
 pub mod telemetry;
+pub mod tracking_csv;
 pub mod web;
 
 pub use startup::Application;

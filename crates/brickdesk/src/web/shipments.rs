@@ -4,6 +4,8 @@
 //! each is (pending, sent, refused with Amazon's words).
 
 mod dialog;
+mod import;
+mod import_page;
 
 use std::collections::HashMap;
 
@@ -37,6 +39,18 @@ pub fn router() -> Routes {
             "/api/orders/amazon/{order_id}/shipments",
             Access::User,
             create,
+        )
+        .post("/api/shipments/import", Access::User, import::import)
+        .get("/orders/amazon/tracking", Access::User, import_page::show)
+        .post(
+            "/orders/amazon/tracking/preview",
+            Access::User,
+            import_page::preview,
+        )
+        .post(
+            "/orders/amazon/tracking/send",
+            Access::User,
+            import_page::send,
         )
         .get("/orders/amazon/{order_id}/ship", Access::User, dialog::show)
         .post(

@@ -514,3 +514,27 @@ pub async fn connect_in_settings(app: &TestApp, owner: &reqwest::Client, marketp
         .expect("save credentials");
     assert_eq!(resp.status(), 303, "credentials saved");
 }
+
+/// A `multipart/form-data` body with `content` as the file field `file`
+/// named `filename`, parts separated by `boundary`.
+pub fn multipart_body(boundary: &str, filename: &str, content: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
+
+/// The value of the hidden field `name` in `html`.
+pub fn hidden_value<'a>(html: &'a str, name: &str) -> &'a str {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .map(|i| i + marker.len())
+        .expect("field present");
+    let end = html[start..].find('"').expect("value ends") + start;
+    &html[start..end]
+}

@@ -5,6 +5,8 @@
 //! later sync shows the orders Shipped; nothing more can be queued for a
 //! shipped order.
 
+mod import;
+
 use serde_json::{Value, json};
 use spapi_sim::{Fulfillment, OrderStatus, SimConfig};
 

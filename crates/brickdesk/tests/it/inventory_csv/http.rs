@@ -1,6 +1,7 @@
 //! The CSV routes through a real server with a signed-in owner.
 
 use super::*;
+use crate::helpers::{hidden_value, multipart_body};
 
 const FILE: &str = "set_number,item_name,condition,status,sku,listing_price\n\
                     75192,Millennium Falcon,New,LISTED,S-1,\"£649.99\"\n\
@@ -128,27 +129,6 @@ async fn export_downloads_the_filtered_view_and_imports_back() {
         .await
         .expect("request");
     assert_eq!(resp.status(), 400);
-}
-
-fn multipart_body(boundary: &str, filename: &str, content: &[u8]) -> Vec<u8> {
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
-         Content-Type: text/csv\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(content);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    body
-}
-
-fn hidden_value<'a>(html: &'a str, name: &str) -> &'a str {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .map(|i| i + marker.len())
-        .expect("field present");
-    let end = html[start..].find('"').expect("value ends") + start;
-    &html[start..end]
 }
 
 #[tokio::test]

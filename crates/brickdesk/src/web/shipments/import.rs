@@ -1,0 +1,222 @@
+//! `POST /api/shipments/import`: a postage tool's export of tracking
+//! numbers (CSV body). `mode=preview` (the default) says which order each
+//! row matches and what is wrong with the others, queueing nothing;
+//! `mode=send` queues every row's package only when no row has an error;
+//! `mode=send_good` queues the good rows and leaves the others.
+
+use std::collections::HashSet;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::{send_pending, shippable};
+use crate::db::orders::find_order;
+use crate::db::shipments;
+use crate::domain::Platform;
+use crate::domain::shipment::{self, NewShipment, ShipmentInput};
+use crate::inventory_csv::decode::decode;
+use crate::tracking_csv::{self, TrackingRow};
+use crate::web::auth::CurrentUser;
+use crate::web::extract::Query;
+use crate::web::{AppError, AppState};
+
+/// What to do with the file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Check only.
+    #[default]
+    Preview,
+    /// Queue every row, or nothing when a row has an error.
+    Send,
+    /// Queue the good rows.
+    SendGood,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ImportQuery {
+    mode: ImportMode,
+}
+
+/// One row of the answer.
+#[derive(Debug, Serialize)]
+pub struct RowJson {
+    pub(crate) line: u64,
+    pub(crate) order_id: String,
+    pub(crate) tracking_number: String,
+    pub(crate) carrier_code: Option<&'static str>,
+    /// Why the row cannot be sent (`None`: it can).
+    pub(crate) error: Option<String>,
+}
+
+/// The answer.
+#[derive(Debug, Serialize)]
+pub struct ImportJson {
+    pub(crate) rows: Vec<RowJson>,
+    pub(crate) good: usize,
+    pub(crate) bad: usize,
+    /// Packages queued (0 for a preview or a refused send).
+    pub(crate) queued: usize,
+    pub(crate) message: String,
+}
+
+/// A row checked against its order: the package to queue, or why not.
+async fn check_row(
+    state: &AppState,
+    row: &TrackingRow,
+    seen: &mut HashSet<String>,
+    now: OffsetDateTime,
+) -> Result<
+    (
+        Option<&'static str>,
+        Option<(crate::domain::OrderId, NewShipment)>,
+    ),
+    AppError,
+> {
+    let code = tracking_csv::carrier_code(&row.carrier, &row.service);
+    if row.error.is_some() {
+        return Ok((code, None));
+    }
+    let Some(order) = find_order(&state.db, Platform::Amazon, &row.order_id).await? else {
+        return Err(AppError::NotFound(format!(
+            "no Amazon order {}",
+            row.order_id
+        )));
+    };
+    if !seen.insert(row.order_id.clone()) {
+        return Err(AppError::BadRequest(format!(
+            "order {} is in the file twice",
+            row.order_id
+        )));
+    }
+    let Some(carrier) = code else {
+        return Err(AppError::BadRequest(format!(
+            "carrier_code: '{}' is not a carrier Brickdesk knows",
+            if row.carrier.is_empty() {
+                &row.service
+            } else {
+                &row.carrier
+            }
+        )));
+    };
+    let input = ShipmentInput {
+        carrier_code: carrier.to_owned(),
+        carrier_name: None,
+        shipping_method: Some(row.service.clone()),
+        tracking_number: row.tracking_number.clone(),
+        // A day without a time reads as noon: today's is not in the future.
+        ship_date: row.ship_date.map(|d| {
+            if d.date() == now.date() {
+                d.min(now)
+            } else {
+                d
+            }
+        }),
+        items: None,
+    };
+    let facts = shippable(state, &order).await?;
+    let package =
+        shipment::check(input, &facts, now).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    Ok((code, Some((order.id, package))))
+}
+
+/// `POST /api/shipments/import?mode=preview|send|send_good`.
+pub async fn import(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(q): Query<ImportQuery>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let (status, answer) = run(&state, &user, &body, q.mode).await?;
+    Ok((status, Json(answer)).into_response())
+}
+
+/// Checks the file `body` and, as `mode` says, queues its good rows: the
+/// status to answer with (400 for a send refused for bad rows) and the
+/// rows.
+pub(crate) async fn run(
+    state: &AppState,
+    user: &CurrentUser,
+    body: &[u8],
+    mode: ImportMode,
+) -> Result<(StatusCode, ImportJson), AppError> {
+    let (text, _) = decode(body).map_err(|e| {
+        AppError::BadRequest(format!(
+            "line {}: the file is not text: {}",
+            e.line, e.reason
+        ))
+    })?;
+    let rows = tracking_csv::read(&text).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let now = OffsetDateTime::now_utc();
+    let mut seen = HashSet::new();
+    let mut answer = Vec::new();
+    let mut good = Vec::new();
+    for row in &rows {
+        let (code, error, package) = match check_row(state, row, &mut seen, now).await {
+            Ok((code, Some(package))) => (code, None, Some(package)),
+            Ok((code, None)) => (code, row.error.clone(), None),
+            Err(AppError::BadRequest(why) | AppError::NotFound(why)) => (
+                tracking_csv::carrier_code(&row.carrier, &row.service),
+                Some(why),
+                None,
+            ),
+            Err(other) => return Err(other),
+        };
+        good.extend(package);
+        answer.push(RowJson {
+            line: row.line,
+            order_id: row.order_id.clone(),
+            tracking_number: row.tracking_number.clone(),
+            carrier_code: code,
+            error,
+        });
+    }
+    let bad = answer.len() - good.len();
+    let send = match mode {
+        ImportMode::Preview => false,
+        ImportMode::Send => bad == 0,
+        ImportMode::SendGood => true,
+    };
+    let mut queued = 0;
+    if send && !good.is_empty() {
+        let mut tx = state.db.begin().await?;
+        for (order, package) in &good {
+            shipments::queue(&mut tx, *order, package, Some(user.id)).await?;
+            queued += 1;
+        }
+        tx.commit().await?;
+        let jobs = state.jobs.clone();
+        tokio::spawn(async move {
+            if let Err(e) = send_pending(&jobs).await {
+                tracing::warn!(error = %e, "the shipment sender did not start");
+            }
+        });
+    }
+    let message = match (mode, send) {
+        (ImportMode::Preview, _) => format!("{} rows can be sent, {bad} have errors", good.len()),
+        (_, false) => format!(
+            "{bad} rows have errors: nothing was sent (send the {} good rows with mode=send_good)",
+            good.len()
+        ),
+        (_, true) => format!("{queued} shipments queued for Amazon, {bad} rows left out"),
+    };
+    let status = if mode == ImportMode::Send && !send {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let answer = ImportJson {
+        rows: answer,
+        good: good.len(),
+        bad,
+        queued,
+        message,
+    };
+    Ok((status, answer))
+}

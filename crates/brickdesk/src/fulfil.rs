@@ -98,9 +98,9 @@ pub const MAX_CANDIDATES: usize = 20;
 
 impl Plan {
     /// The sellable units a person may choose for `line` instead of the
-    /// recommended ones: its mapped set and condition, those where the
-    /// line's order ships from (Amazon's warehouses or the seller's
-    /// shelves) first, each oldest first; at most [`MAX_CANDIDATES`].
+    /// recommended ones: its mapped set and condition, oldest first, at
+    /// most [`MAX_CANDIDATES`]; for an FBA line those at Amazon's
+    /// warehouses first, for a line the seller ships none of those.
     pub fn candidates<'a>(
         &'a self,
         line: &'a PlannedLine,
@@ -111,11 +111,10 @@ impl Plan {
                 .is_some_and(|(set, cond)| &u.set_number == set && u.condition == *cond)
         });
         let near = move |u: &&InventoryRow| self.at_amazon(u) == line.from_amazon;
-        same_set
+        let fallback = same_set
             .clone()
-            .filter(near)
-            .chain(same_set.filter(move |u| !near(u)))
-            .take(MAX_CANDIDATES)
+            .filter(move |u| line.from_amazon && !near(u));
+        same_set.filter(near).chain(fallback).take(MAX_CANDIDATES)
     }
 
     fn at_amazon(&self, unit: &InventoryRow) -> bool {

@@ -134,6 +134,13 @@ impl Scheduler {
             _ => Outcome::Neither,
         };
         schedules::record(self.db(), kind, owner, id, outcome).await?;
+        // Packages a failed or stopped sender left behind get another go.
+        let jobs = self.jobs.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::amazon::ship::send_pending(&jobs).await {
+                tracing::warn!(error = %e, "pending shipment confirmations not resumed");
+            }
+        });
         if which == Scheduled::Sync
             && ended.state == JobState::Done
             && count_missing_items(self.db(), Platform::Amazon).await? > 0

@@ -101,7 +101,10 @@ pub async fn send_pending(jobs: &Jobs) -> Result<(), StartError> {
                 return Ok(());
             }
             Started::AlreadyRunning(job) => {
-                if jobs.wait(job.id).await?.state == JobState::Failed {
+                // Only a run that finished may have missed the package; a
+                // failed, stopped or interrupted one is left to the next
+                // queue, scheduled look or restart.
+                if jobs.wait(job.id).await?.state != JobState::Done {
                     return Ok(());
                 }
             }
@@ -109,9 +112,11 @@ pub async fn send_pending(jobs: &Jobs) -> Result<(), StartError> {
     }
 }
 
-/// Whether Amazon refused a package because it has it already.
+/// Whether Amazon refused a package because it has this very package
+/// (its reference) already: the answer to a send whose reply was lost.
 fn already_confirmed(message: &str) -> bool {
-    message.to_ascii_lowercase().contains("already")
+    let m = message.to_ascii_lowercase();
+    m.contains("packagereferenceid") && m.contains("already")
 }
 
 async fn send(
@@ -119,11 +124,18 @@ async fn send(
     client: &spapi::Client,
     row: &ShipmentRow,
 ) -> Result<(), JobError> {
-    let items = row
-        .items()
-        .map_err(|e| JobError::Failed(format!("package {} is unreadable: {e}", row.id)))?;
+    let items = match row.items() {
+        Ok(items) => items,
+        // One unreadable package must not hold up the others.
+        Err(e) => {
+            let why = format!("Brickdesk could not read this package's lines ({e})");
+            return settle(ctx, row, ShipmentState::Refused, Some(why), false).await;
+        }
+    };
     let package = PackageDetail {
-        package_reference_id: row.package_ref.to_string(),
+        // The outbox row's id: positive, unique across every order and
+        // tool, and the same on every retry.
+        package_reference_id: row.id.get().to_string(),
         carrier_code: row.carrier_code.clone(),
         carrier_name: row.carrier_name.clone(),
         shipping_method: row.shipping_method.clone(),
@@ -179,6 +191,18 @@ async fn send(
         // Refused credentials and the like: left pending for the next run.
         Err(e) => return Err(JobError::Failed(super::connection::explain(&e))),
     };
+    settle(ctx, row, state, message, already).await
+}
+
+/// Records what became of `row`, with the job's progress, in one
+/// transaction.
+async fn settle(
+    ctx: &JobContext<ShipJob>,
+    row: &ShipmentRow,
+    state: ShipmentState,
+    message: Option<String>,
+    already: bool,
+) -> Result<(), JobError> {
     let mut tx = ctx.db().begin().await?;
     shipments::settle(&mut tx, row.id, state, message.as_deref()).await?;
     ctx.update(|p| {

@@ -38,8 +38,8 @@ pub fn is_candidate(unit: &Unit, set_number: &str, condition: Condition) -> bool
 /// (created_at, id), skipping units in `taken` (already recommended for
 /// other lines of the same list) and adding the chosen ones to it. A line
 /// Amazon fulfils (`from_amazon`) takes units at Amazon's warehouses
-/// first; a line the seller ships takes units on the seller's shelves
-/// first. Either falls back to the others.
+/// first and falls back to the seller's shelves; a line the seller ships
+/// never takes a unit at Amazon's warehouse (the seller cannot pick it).
 pub fn recommend(
     units: &[Unit],
     line: (&str, Condition),
@@ -51,6 +51,7 @@ pub fn recommend(
     let mut candidates: Vec<&Unit> = units
         .iter()
         .filter(|u| is_candidate(u, set_number, condition) && !taken.contains(&u.id))
+        .filter(|u| from_amazon || !u.at_amazon)
         .collect();
     candidates.sort_by_key(|u| (u.at_amazon != from_amazon, u.created_at, u.id));
     let chosen: Vec<InventoryItemId> = candidates.into_iter().take(count).map(|u| u.id).collect();
@@ -135,7 +136,10 @@ mod tests {
         let mut taken = HashSet::new();
         assert_eq!(ids(&recommend(&units, line, true, 1, &mut taken)), [2]);
         assert_eq!(ids(&recommend(&units, line, false, 1, &mut taken)), [1]);
-        // Past its own kind of unit, a line falls back to the others, oldest first.
+        // The seller's line never takes a unit at Amazon; an FBA line falls
+        // back to the shelves, oldest first.
+        let mut other = taken.clone();
+        assert_eq!(ids(&recommend(&units, line, false, 3, &mut other)), [3]);
         assert_eq!(ids(&recommend(&units, line, true, 3, &mut taken)), [4, 3]);
     }
 }

@@ -8,6 +8,9 @@ use std::time::Duration;
 /// seconds.
 pub const SHORTEST: Duration = Duration::from_secs(1);
 
+/// The longest interval accepted (a year).
+pub const LONGEST: Duration = Duration::from_secs(366 * 86_400);
+
 /// The first retry after a failed scheduled run; each further failure in
 /// a row doubles it, up to the interval itself.
 pub const FIRST_RETRY: Duration = Duration::from_secs(30);
@@ -21,6 +24,9 @@ pub enum EveryError {
     /// Below [`SHORTEST`].
     #[error("'{0}' is too short: the shortest interval is 1s")]
     TooShort(String),
+    /// Above [`LONGEST`].
+    #[error("'{0}' is too long: the longest interval is 366d")]
+    TooLong(String),
 }
 
 /// Reads `30s`, `15m`, `1h`, `1d` (or `off`: `None`).
@@ -46,6 +52,9 @@ pub fn parse_every(text: &str) -> Result<Option<Duration>, EveryError> {
     let every = Duration::from_secs(seconds);
     if every < SHORTEST {
         return Err(EveryError::TooShort(t.to_owned()));
+    }
+    if every > LONGEST {
+        return Err(EveryError::TooLong(t.to_owned()));
     }
     Ok(Some(every))
 }

@@ -189,12 +189,19 @@ pub fn check(
     if tracking.len() > 64 || !tracking.chars().all(readable) {
         return Err(ShipmentError::TrackingUnreadable);
     }
-    let ship_date = input.ship_date.unwrap_or(now);
+    let mut ship_date = input.ship_date.unwrap_or(now);
     if ship_date > now {
         return Err(ShipmentError::ShipDateFuture);
     }
-    if order.placed.is_some_and(|placed| ship_date < placed) {
-        return Err(ShipmentError::ShipDateBeforeOrder);
+    if let Some(placed) = order.placed
+        && ship_date < placed
+    {
+        // A day without its time (read as noon) that is the day of the
+        // order: it shipped after the order was placed.
+        if ship_date.date() != placed.date() {
+            return Err(ShipmentError::ShipDateBeforeOrder);
+        }
+        ship_date = placed.min(now);
     }
     let left: HashMap<&str, i64> = order.left.iter().map(|(i, n)| (i.as_str(), *n)).collect();
     let items = match input.items {
@@ -209,22 +216,27 @@ pub fn check(
             .collect(),
         Some(items) => {
             let mut asked: HashMap<String, i64> = HashMap::new();
-            for item in &items {
-                let id = item.order_item_id.trim();
-                let Some(&left) = left.get(id) else {
-                    return Err(ShipmentError::UnknownItem(id.to_owned()));
+            let mut checked = Vec::with_capacity(items.len());
+            for item in items {
+                let id = item.order_item_id.trim().to_owned();
+                let Some(&left) = left.get(id.as_str()) else {
+                    return Err(ShipmentError::UnknownItem(id));
                 };
-                let total = asked.entry(id.to_owned()).or_default();
-                *total += item.quantity;
+                let total = asked.entry(id.clone()).or_default();
+                *total = total.saturating_add(item.quantity);
                 if item.quantity < 1 || *total > left {
                     return Err(ShipmentError::TooMany {
-                        item: id.to_owned(),
+                        item: id,
                         quantity: *total,
                         left,
                     });
                 }
+                checked.push(PackageItem {
+                    order_item_id: id,
+                    quantity: item.quantity,
+                });
             }
-            items
+            checked
         }
     };
     if items.is_empty() {
@@ -354,6 +366,13 @@ mod tests {
             with(|i| i.ship_date = Some(datetime!(2026-12-01 0:00 UTC))),
             Err(E::ShipDateBeforeOrder)
         );
+        // The order's own day, read as noon before it was placed: placed.
+        let mut same_day = order();
+        same_day.placed = Some(datetime!(2026-12-05 15:00 UTC));
+        let mut i = input();
+        i.ship_date = Some(datetime!(2026-12-05 12:00 UTC));
+        let s = check(i, &same_day, NOW).expect("same day");
+        assert_eq!(s.ship_date, datetime!(2026-12-05 15:00 UTC));
         let items = |list: &[(&str, i64)]| {
             Some(
                 list.iter()
@@ -380,6 +399,13 @@ mod tests {
         let mut i = input();
         i.items = items(&[("L3", 0)]);
         assert!(matches!(check(i, &order(), NOW), Err(E::TooMany { .. })));
+        let mut i = input();
+        i.items = items(&[("L1", 1), ("L1", i64::MAX)]);
+        assert!(matches!(check(i, &order(), NOW), Err(E::TooMany { .. })));
+        let mut i = input();
+        i.items = items(&[(" L1 ", 1)]);
+        let s = check(i, &order(), NOW).expect("trimmed");
+        assert_eq!(s.items[0].order_item_id, "L1");
         let done = ShippableOrder {
             left: vec![("L1".into(), 0)],
             ..order()

@@ -214,11 +214,19 @@ async fn save_amazon_settings(
             errors.push("Region must be eu, na or fe.".to_owned());
             Vec::new()
         }
-        Some(region) => credentials::parse_marketplaces(region, &form.marketplace_ids)
-            .unwrap_or_else(|e| {
+        Some(region) => {
+            // Boxes of the other regions are hidden, not unticked: only
+            // the chosen region's count.
+            let shown: Vec<&String> = form
+                .marketplace_ids
+                .iter()
+                .filter(|id| spapi::marketplace::marketplace(id).is_none_or(|m| m.region == region))
+                .collect();
+            credentials::parse_marketplaces(region, &shown).unwrap_or_else(|e| {
                 errors.push(e);
                 Vec::new()
-            }),
+            })
+        }
     };
     let (Some(region), true) = (region, errors.is_empty()) else {
         return render(&state, errors, None, StatusCode::BAD_REQUEST).await;

@@ -64,6 +64,9 @@ pub fn router() -> Routes {
 #[derive(Debug, Serialize)]
 pub struct ShipmentJson {
     id: ShipmentId,
+    /// The package's number within its order (1, 2, …).
+    package_number: i64,
+    /// What Amazon knows it by (`packageReferenceId`): the id.
     package_reference_id: i64,
     carrier_code: String,
     carrier_name: Option<String>,
@@ -87,7 +90,8 @@ impl ShipmentJson {
         let items = row.items().map_err(|e| AppError::Internal(e.into()))?;
         Ok(ShipmentJson {
             id: row.id,
-            package_reference_id: row.package_ref,
+            package_number: row.package_ref,
+            package_reference_id: row.id.get(),
             carrier_code: row.carrier_code,
             carrier_name: row.carrier_name,
             shipping_method: row.shipping_method,
@@ -152,6 +156,10 @@ pub(crate) async fn shippable(state: &AppState, order: &Order) -> Result<Shippab
     })
 }
 
+/// Held from reading what is left to ship to queueing, so two packages
+/// queued at once in this process cannot both take the same units.
+pub(crate) static QUEUEING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Checks `input` for `order` and queues it; the sender starts (or is
 /// made to look again) in the background. The package's id, or why it was
 /// refused (a 400 naming the field).
@@ -161,6 +169,7 @@ pub(crate) async fn queue_shipment(
     input: ShipmentInput,
     by: UserId,
 ) -> Result<ShipmentId, AppError> {
+    let _queueing = QUEUEING.lock().await;
     let facts = shippable(state, order).await?;
     let package = shipment::check(input, &facts, OffsetDateTime::now_utc())
         .map_err(|e| AppError::BadRequest(e.to_string()))?;

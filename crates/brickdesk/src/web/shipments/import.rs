@@ -153,6 +153,7 @@ pub(crate) async fn run(
         ))
     })?;
     let rows = tracking_csv::read(&text).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let _queueing = super::QUEUEING.lock().await;
     let now = OffsetDateTime::now_utc();
     let mut seen = HashSet::new();
     let mut answer = Vec::new();

@@ -3,6 +3,7 @@
 //! ship job to confirm to Amazon, and list the order's packages with where
 //! each is (pending, sent, refused with Amazon's words).
 
+mod bulk;
 mod dialog;
 mod import;
 mod import_page;
@@ -52,6 +53,8 @@ pub fn router() -> Routes {
             Access::User,
             import_page::send,
         )
+        .get("/orders/amazon/ship-bulk", Access::User, bulk::show)
+        .post("/orders/amazon/ship-bulk", Access::User, bulk::submit)
         .get("/orders/amazon/{order_id}/ship", Access::User, dialog::show)
         .post(
             "/orders/amazon/{order_id}/ship",
@@ -154,6 +157,15 @@ pub(crate) async fn shippable(state: &AppState, order: &Order) -> Result<Shippab
         placed: order.order_date,
         left,
     })
+}
+
+/// The trimmed value of the form field `name` (empty when absent).
+pub(crate) fn form_field(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_default()
 }
 
 /// Held from reading what is left to ship to queueing, so two packages

@@ -5,6 +5,7 @@
 //! later sync shows the orders Shipped; nothing more can be queued for a
 //! shipped order.
 
+mod bulk;
 mod import;
 
 use serde_json::{Value, json};
@@ -22,6 +23,62 @@ async fn post(app: &TestApp, token: &str, path: &str, body: &Value) -> (u16, Val
             .json(body),
     )
     .await
+}
+
+/// Syncs every order of the app's simulator, which must succeed.
+async fn sync_all(app: &TestApp, token: &str) {
+    let body = json!({"windowDays": 3650});
+    let (status, synced) = post(app, token, "/api/integrations/amazon/sync", &body).await;
+    assert_eq!(
+        (status, &synced["state"]),
+        (200, &json!("done")),
+        "{synced}"
+    );
+}
+
+/// A simulated seller of `orders` orders, every one to ship, synced into
+/// a fresh app on SQLite: the simulator, the app, an owner's token and
+/// the ids of the orders the app lists, newest first.
+pub async fn seller_to_ship(
+    orders: usize,
+) -> (
+    spapi_sim::RunningSim,
+    crate::helpers::TestApp,
+    String,
+    Vec<String>,
+) {
+    let sim = spawn_sim(sim_config(orders, 400.0, "")).await;
+    sim.update_seller(brickdesk_bench::ship::all_to_ship);
+    let (app, token) = app_on_sim(crate::helpers::sqlite().await, &sim).await;
+    sync_all(&app, &token).await;
+    let listed = api_get(&app, &token, "/api/orders/amazon?page_size=10").await;
+    let ids = listed["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .map(|o| o["platform_order_id"].as_str().expect("id").to_owned())
+        .collect();
+    (sim, app, token, ids)
+}
+
+/// Waits (up to the safety net) until the simulator holds `n` packages;
+/// their order ids, sorted.
+pub async fn received(sim: &spapi_sim::RunningSim, n: usize) -> Vec<String> {
+    let arrived = async {
+        loop {
+            if sim.update_seller(|s| s.shipments.len()) >= n {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(SAFETY_NET, arrived)
+        .await
+        .expect("Amazon received the packages");
+    let mut ids: Vec<String> =
+        sim.update_seller(|s| s.shipments.iter().map(|p| p.order_id.clone()).collect());
+    ids.sort();
+    ids
 }
 
 fn shipments_of(order: &str) -> String {
@@ -52,18 +109,7 @@ async fn shipped_once_each(t: TestDb) {
         (a, b, fba)
     });
     let (app, token) = app_on_sim(t, &sim).await;
-    let (status, synced) = post(
-        &app,
-        &token,
-        "/api/integrations/amazon/sync",
-        &json!({"windowDays": 3650}),
-    )
-    .await;
-    assert_eq!(
-        (status, &synced["state"]),
-        (200, &json!("done")),
-        "{synced}"
-    );
+    sync_all(&app, &token).await;
     let line = a.lines[0].order_item_id.as_str();
     let royal = |extra: Value| {
         let mut body = json!({"carrier_code": "Royal Mail", "tracking_number": "RM123456785GB"});

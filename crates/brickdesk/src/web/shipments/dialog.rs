@@ -173,13 +173,7 @@ pub async fn submit(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let order = amazon_order(&state, &order_id).await?;
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| super::form_field(&pairs, name);
     let typed = Typed {
         carrier_code: field("carrier_code"),
         carrier_name: field("carrier_name"),

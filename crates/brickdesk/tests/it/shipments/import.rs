@@ -5,9 +5,8 @@
 
 use serde_json::{Value, json};
 
-use crate::amazon_sync::{SAFETY_NET, sim_config, spawn_sim};
-use crate::helpers::{TestApp, hidden_value, multipart_body, send_json, send_text, sqlite};
-use crate::promises::{api_get, app_on_sim};
+use crate::helpers::{TestApp, hidden_value, multipart_body, send_json, send_text};
+use crate::promises::api_get;
 
 async fn import(app: &TestApp, token: &str, mode: &str, csv: &str) -> (u16, Value) {
     send_json(
@@ -22,19 +21,8 @@ async fn import(app: &TestApp, token: &str, mode: &str, csv: &str) -> (u16, Valu
 
 #[tokio::test]
 async fn a_tracking_export_is_previewed_then_its_good_rows_sent() {
-    let sim = spawn_sim(sim_config(40, 400.0, "")).await;
-    sim.update_seller(brickdesk_bench::ship::all_to_ship);
-    let orders = sim.orders_snapshot();
-    let (a, b) = (orders[0].order_id.clone(), orders[1].order_id.clone());
-    let (app, token) = app_on_sim(sqlite().await, &sim).await;
-    let (status, synced) = send_json(
-        app.client
-            .post(format!("{}/api/integrations/amazon/sync", app.address))
-            .bearer_auth(&token)
-            .json(&json!({"windowDays": 3650})),
-    )
-    .await;
-    assert_eq!(status, 200, "{synced}");
+    let (sim, app, token, ids) = super::seller_to_ship(40).await;
+    let (a, b) = (ids[0].clone(), ids[1].clone());
     let when = (time::OffsetDateTime::now_utc() - time::Duration::minutes(2))
         .format(time::macros::format_description!(
             "[day]/[month]/[year] [hour]:[minute]"
@@ -132,17 +120,7 @@ async fn a_tracking_export_is_previewed_then_its_good_rows_sent() {
         "{}",
         sent.1
     );
-    let arrived = async {
-        loop {
-            if sim.update_seller(|s| s.shipments.len()) == 1 {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-    };
-    tokio::time::timeout(SAFETY_NET, arrived)
-        .await
-        .expect("Amazon got it");
+    assert_eq!(super::received(&sim, 1).await, std::slice::from_ref(&a));
     let received = sim.update_seller(|s| s.shipments[0].clone());
     assert_eq!(
         (

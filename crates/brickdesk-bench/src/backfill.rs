@@ -14,8 +14,9 @@ use brickdesk::amazon::connection::{AmazonSetup, SimEndpoints};
 use brickdesk::amazon::{AmazonAccess, backfill, sync};
 use brickdesk::auth::secrets::SecretBox;
 use brickdesk::db::Db;
+use brickdesk::db::jobs::JobRow;
 use brickdesk::domain::JobState;
-use brickdesk::jobs::Jobs;
+use brickdesk::jobs::{Job, Jobs};
 
 use crate::db::scratch::temp_dir;
 
@@ -144,9 +145,26 @@ pub async fn sim_jobs(
     Ok((db, jobs))
 }
 
+/// Runs a job of kind `J` with `params` on `jobs` to its end: the job and
+/// the seconds it took; an error unless it finished.
+pub async fn run_timed<J: Job>(jobs: &Jobs, params: J::Params) -> anyhow::Result<(JobRow, f64)> {
+    let clock = Instant::now();
+    let started = jobs.start::<J>(params).await?;
+    let job = jobs.wait(started.job().id).await?;
+    let wall = clock.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        job.state == JobState::Done,
+        "the {} job ended {}: {}",
+        J::KIND,
+        job.state,
+        job.progress.errors_json
+    );
+    Ok((job, wall))
+}
+
 /// One backfill's outcome.
 struct Outcome {
-    job: brickdesk::db::jobs::JobRow,
+    job: JobRow,
     wall: f64,
     /// Seconds from the start until the report's rows were in hand.
     amazon_seconds: Option<f64>,
@@ -172,30 +190,15 @@ async fn backfill_once(args: &BackfillBenchArgs, mode: &str) -> anyhow::Result<O
         window_days: 3650,
         until: None,
     };
-    let started = jobs.start::<sync::SyncJob>(headers).await?;
-    let headers = jobs.wait(started.job().id).await?;
-    anyhow::ensure!(
-        headers.state == JobState::Done,
-        "header sync ended {}",
-        headers.state
-    );
+    run_timed::<sync::SyncJob>(&jobs, headers).await?;
     let before = sim.stats();
-    let clock = Instant::now();
     let started_at = time::OffsetDateTime::now_utc();
     let params = backfill::BackfillParams {
         api: sync::OrdersApi::V0,
         mode: backfill::BackfillMode::parse(mode).context("backfill mode")?,
         report_threshold: None,
     };
-    let started = jobs.start::<backfill::BackfillJob>(params).await?;
-    let job = jobs.wait(started.job().id).await?;
-    let wall = clock.elapsed().as_secs_f64();
-    anyhow::ensure!(
-        job.state == JobState::Done,
-        "{mode} backfill ended {}: {}",
-        job.state,
-        job.progress.errors_json
-    );
+    let (job, wall) = run_timed::<backfill::BackfillJob>(&jobs, params).await?;
     let after = sim.stats();
     let by_operation = after
         .by_operation

@@ -4,18 +4,16 @@
 //! SQLite database. Reports simulated time, the calls made, the achieved
 //! ÷ permitted rate and the 429s. A program, not a test.
 
-use std::time::Instant;
-
 use clap::Args;
 
 use brickdesk::amazon::ship::{ShipJob, ShipParams};
 use brickdesk::amazon::sync;
 use brickdesk::db::orders::{find_order, lines_for_orders};
 use brickdesk::db::shipments;
+use brickdesk::domain::Platform;
 use brickdesk::domain::shipment::{NewShipment, PackageItem};
-use brickdesk::domain::{JobState, Platform};
 
-use crate::backfill::{bench_sim, sim_jobs};
+use crate::backfill::{bench_sim, run_timed, sim_jobs};
 use crate::db::scratch::temp_dir;
 
 /// Options of `brickdesk-bench ship`.
@@ -52,13 +50,7 @@ pub async fn run(args: &ShipBenchArgs) -> anyhow::Result<()> {
         window_days: 3650,
         ..sync::SyncParams::default()
     };
-    let started = jobs.start::<sync::SyncJob>(params).await?;
-    let synced = jobs.wait(started.job().id).await?;
-    anyhow::ensure!(
-        synced.state == JobState::Done,
-        "sync ended {}",
-        synced.state
-    );
+    run_timed::<sync::SyncJob>(&jobs, params).await?;
     let mut tx = db.begin().await?;
     let mut queued = 0;
     for o in sim.orders_snapshot() {
@@ -90,16 +82,7 @@ pub async fn run(args: &ShipBenchArgs) -> anyhow::Result<()> {
          (confirmShipment 2/s burst 10)"
     );
     let before = sim.stats();
-    let clock = Instant::now();
-    let started = jobs.start::<ShipJob>(ShipParams {}).await?;
-    let job = jobs.wait(started.job().id).await?;
-    let wall = clock.elapsed().as_secs_f64();
-    anyhow::ensure!(
-        job.state == JobState::Done,
-        "the ship job ended {}: {}",
-        job.state,
-        job.progress.errors_json
-    );
+    let (job, wall) = run_timed::<ShipJob>(&jobs, ShipParams {}).await?;
     let after = sim.stats();
     let calls = after
         .by_operation

@@ -135,12 +135,7 @@ impl Scheduler {
         };
         schedules::record(self.db(), kind, owner, id, outcome).await?;
         // Packages a failed or stopped sender left behind get another go.
-        let jobs = self.jobs.clone();
-        tokio::spawn(async move {
-            if let Err(e) = crate::amazon::ship::send_pending(&jobs).await {
-                tracing::warn!(error = %e, "pending shipment confirmations not resumed");
-            }
-        });
+        crate::amazon::ship::spawn_send_pending(&self.jobs);
         if which == Scheduled::Sync
             && ended.state == JobState::Done
             && count_missing_items(self.db(), Platform::Amazon).await? > 0

@@ -185,12 +185,7 @@ impl Application {
         // Jobs a dead process left behind resume now (and whenever one
         // stops beating later).
         let supervisor = self.jobs.supervise();
-        let jobs = self.jobs.clone();
-        tokio::spawn(async move {
-            if let Err(e) = crate::amazon::ship::send_pending(&jobs).await {
-                tracing::warn!(error = %e, "pending shipment confirmations not resumed");
-            }
-        });
+        crate::amazon::ship::spawn_send_pending(&self.jobs);
         let scheduled: Vec<_> = self
             .schedule
             .iter()

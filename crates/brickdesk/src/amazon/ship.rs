@@ -112,6 +112,17 @@ pub async fn send_pending(jobs: &Jobs) -> Result<(), StartError> {
     }
 }
 
+/// [`send_pending`] in the background, a failure logged: after queueing,
+/// at startup and after each scheduled run.
+pub fn spawn_send_pending(jobs: &Jobs) {
+    let jobs = jobs.clone();
+    tokio::spawn(async move {
+        if let Err(e) = send_pending(&jobs).await {
+            tracing::warn!(error = %e, "pending shipment confirmations not sent");
+        }
+    });
+}
+
 /// Whether Amazon refused a package because it has this very package
 /// (its reference) already: the answer to a send whose reply was lost.
 fn already_confirmed(message: &str) -> bool {

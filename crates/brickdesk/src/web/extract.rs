@@ -175,6 +175,12 @@ pub(super) fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError
     serde_json::from_value(value).map_err(|e| AppError::BadRequest(format!("bad body: {e}")))
 }
 
+/// The trimmed value of the field `name` of a form read as name/value
+/// pairs (the first, when the form repeats it).
+pub fn form_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

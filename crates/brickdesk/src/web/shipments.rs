@@ -18,15 +18,17 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::auth::CurrentUser;
-use super::extract::Path;
+use super::extract::{Path, form_value};
 use super::json::ApiJson;
 use super::routes::{Access, Routes};
 use super::{AppError, AppState};
-use crate::amazon::ship::send_pending;
-use crate::db::orders::{Order, find_order, lines_for_orders};
+use crate::amazon::ship::spawn_send_pending;
+use crate::db::orders::{Order, OrderLine, find_order, lines_for_orders};
 use crate::db::shipments::{self, ShipmentRow};
-use crate::domain::shipment::{self, PackageItem, ShipmentInput, ShipmentState, ShippableOrder};
-use crate::domain::{Platform, ShipmentId, UserId};
+use crate::domain::shipment::{
+    self, NewShipment, PackageItem, ShipmentError, ShipmentInput, ShipmentState, ShippableOrder,
+};
+use crate::domain::{OrderId, Platform, ShipmentId, UserId};
 
 /// Routes of this module.
 pub fn router() -> Routes {
@@ -131,41 +133,94 @@ async fn list(
     ))
 }
 
-/// What is left to ship of each line: ordered, less what packages queued
-/// or sent (not refused) carry.
-pub(crate) async fn shippable(state: &AppState, order: &Order) -> Result<ShippableOrder, AppError> {
-    let mut queued: HashMap<String, i64> = HashMap::new();
-    for row in shipments::for_order(&state.db, order.id).await? {
-        if row.state == ShipmentState::Refused {
-            continue;
-        }
-        for item in row.items().map_err(|e| AppError::Internal(e.into()))? {
-            *queued.entry(item.order_item_id).or_default() += item.quantity;
-        }
-    }
-    let left = lines_for_orders(&state.db, &[order.id])
-        .await?
-        .into_iter()
-        .map(|l| {
-            let done = queued.get(&l.platform_item_id).copied().unwrap_or(0);
-            (l.platform_item_id, (l.quantity - done).max(0))
+/// An order's lines and its packages so far, read once.
+pub(crate) struct OrderShipping {
+    /// The lines.
+    pub(crate) lines: Vec<OrderLine>,
+    /// The packages, oldest first.
+    pub(crate) packages: Vec<ShipmentRow>,
+}
+
+impl OrderShipping {
+    /// Reads them for `order`.
+    pub(crate) async fn load(state: &AppState, order: &Order) -> Result<OrderShipping, AppError> {
+        Ok(OrderShipping {
+            lines: lines_for_orders(&state.db, &[order.id]).await?,
+            packages: shipments::for_order(&state.db, order.id).await?,
         })
-        .collect();
-    Ok(ShippableOrder {
-        ui_status: order.ui_status,
-        channel: order.fulfillment_channel,
-        placed: order.order_date,
-        left,
-    })
+    }
+
+    /// What is left to ship of each line of `order`: ordered, less what
+    /// packages queued or sent (not refused) carry.
+    pub(crate) fn shippable(&self, order: &Order) -> Result<ShippableOrder, AppError> {
+        let mut queued: HashMap<&str, i64> = HashMap::new();
+        let mut items = Vec::new();
+        for row in self
+            .packages
+            .iter()
+            .filter(|r| r.state != ShipmentState::Refused)
+        {
+            items.extend(row.items().map_err(|e| AppError::Internal(e.into()))?);
+        }
+        for item in &items {
+            *queued.entry(item.order_item_id.as_str()).or_default() += item.quantity;
+        }
+        let left = self
+            .lines
+            .iter()
+            .map(|l| {
+                let done = queued
+                    .get(l.platform_item_id.as_str())
+                    .copied()
+                    .unwrap_or(0);
+                (l.platform_item_id.clone(), (l.quantity - done).max(0))
+            })
+            .collect();
+        Ok(ShippableOrder {
+            ui_status: order.ui_status,
+            channel: order.fulfillment_channel,
+            placed: order.order_date,
+            left,
+        })
+    }
+}
+
+/// Checks `input` for `order` at `now` against what is left to ship: the
+/// package, or why not (naming the field).
+pub(crate) async fn check_package(
+    state: &AppState,
+    order: &Order,
+    input: ShipmentInput,
+    now: OffsetDateTime,
+) -> Result<Result<NewShipment, ShipmentError>, AppError> {
+    let facts = OrderShipping::load(state, order).await?.shippable(order)?;
+    Ok(shipment::check(input, &facts, now))
+}
+
+/// Queues checked `packages` (of their orders) in one transaction and
+/// starts the sender (or makes it look again) in the background; their ids.
+pub(crate) async fn queue_packages(
+    state: &AppState,
+    packages: &[(OrderId, NewShipment)],
+    by: UserId,
+) -> Result<Vec<ShipmentId>, AppError> {
+    let mut tx = state.db.begin().await?;
+    let mut ids = Vec::with_capacity(packages.len());
+    for (order, package) in packages {
+        let id = shipments::queue(&mut tx, *order, package, Some(by)).await?;
+        tracing::info!(order = %order, shipment = %id, "shipment queued");
+        ids.push(id);
+    }
+    tx.commit().await?;
+    if !ids.is_empty() {
+        spawn_send_pending(&state.jobs);
+    }
+    Ok(ids)
 }
 
 /// The trimmed value of the form field `name` (empty when absent).
 pub(crate) fn form_field(pairs: &[(String, String)], name: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim().to_owned())
-        .unwrap_or_default()
+    form_value(pairs, name).unwrap_or_default().to_owned()
 }
 
 /// Held from reading what is left to ship to queueing, so two packages
@@ -182,20 +237,13 @@ pub(crate) async fn queue_shipment(
     by: UserId,
 ) -> Result<ShipmentId, AppError> {
     let _queueing = QUEUEING.lock().await;
-    let facts = shippable(state, order).await?;
-    let package = shipment::check(input, &facts, OffsetDateTime::now_utc())
+    let package = check_package(state, order, input, OffsetDateTime::now_utc())
+        .await?
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let mut tx = state.db.begin().await?;
-    let id = shipments::queue(&mut tx, order.id, &package, Some(by)).await?;
-    tx.commit().await?;
-    tracing::info!(order = %order.platform_order_id, shipment = %id, "shipment queued");
-    let jobs = state.jobs.clone();
-    tokio::spawn(async move {
-        if let Err(e) = send_pending(&jobs).await {
-            tracing::warn!(error = %e, "the shipment sender did not start");
-        }
-    });
-    Ok(id)
+    let ids = queue_packages(state, &[(order.id, package)], by).await?;
+    ids.into_iter()
+        .next()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no package queued")))
 }
 
 async fn create(

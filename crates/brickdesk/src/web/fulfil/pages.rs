@@ -21,7 +21,7 @@ use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, O
 use crate::fulfil::undo::{self, BatchReview};
 use crate::fulfil::{Plan, Scope, load_plan};
 use crate::web::auth::CurrentUser;
-use crate::web::extract::{Form, Path, Query};
+use crate::web::extract::{Form, Path, Query, form_value};
 use crate::web::paging::PageRequest;
 use crate::web::{AppError, AppState, PageError};
 
@@ -264,12 +264,7 @@ struct ResultPage {
 /// Reads the dialog's form: `order` per order, `decision-{order}` =
 /// approve/skip, `unit-{line}-{index}` = unit id (blank: skip the unit).
 fn request_from_form(fields: &[(String, String)]) -> Result<ConfirmRequest, AppError> {
-    let value = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim())
-    };
+    let value = |name: &str| form_value(fields, name);
     let archive = value("archive_location").unwrap_or_default().to_owned();
     let mut orders = Vec::new();
     for (_, order) in fields.iter().filter(|(k, _)| k == "order") {

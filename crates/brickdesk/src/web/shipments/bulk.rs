@@ -10,10 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{QUEUEING, send_pending, shippable};
+use super::{QUEUEING, check_package, queue_packages};
 use crate::db::orders::{Order, find_order};
-use crate::db::shipments;
-use crate::domain::shipment::{self, CARRIERS, Carrier, NewShipment, ShipmentInput};
+use crate::domain::shipment::{CARRIERS, Carrier, NewShipment, ShipmentInput};
 use crate::domain::{FulfillmentChannel, Platform};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::{Form, Query};
@@ -121,8 +120,7 @@ pub async fn submit(
             ship_date: None,
             items: None,
         };
-        let facts = shippable(&state, &order).await?;
-        match shipment::check(input, &facts, now) {
+        match check_package(&state, &order, input, now).await? {
             Ok(package) => {
                 packages.push((order.id, package));
                 rows.push(row(&order, tracking, None));
@@ -146,17 +144,7 @@ pub async fn submit(
         };
         return html(StatusCode::BAD_REQUEST, &page);
     }
-    let mut tx = state.db.begin().await?;
-    for (order, package) in &packages {
-        shipments::queue(&mut tx, *order, package, Some(user.id)).await?;
-    }
-    tx.commit().await?;
-    let jobs = state.jobs.clone();
-    tokio::spawn(async move {
-        if let Err(e) = send_pending(&jobs).await {
-            tracing::warn!(error = %e, "the shipment sender did not start");
-        }
-    });
+    queue_packages(&state, &packages, user.id).await?;
     let shipped = format!("{} orders", packages.len());
     let to = format!(
         "/orders/amazon?shipped={}",

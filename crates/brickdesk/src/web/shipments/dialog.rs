@@ -10,9 +10,8 @@ use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 use time_tz::{OffsetDateTimeExt, PrimitiveDateTimeExt};
 
-use super::{amazon_order, queue_shipment, shippable};
-use crate::db::orders::{Order, lines_for_orders};
-use crate::db::shipments;
+use super::{OrderShipping, amazon_order, queue_shipment};
+use crate::db::orders::Order;
 use crate::domain::shipment::{CARRIERS, Carrier, PackageItem, ShipmentInput};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::{Form, Path, Query};
@@ -72,14 +71,17 @@ async fn render(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let facts = shippable(state, order).await?;
-    let lines = lines_for_orders(&state.db, &[order.id]).await?;
+    let shipping = OrderShipping::load(state, order).await?;
+    let facts = shipping.shippable(order)?;
     let lines = facts
         .left
         .iter()
         .filter(|(_, left)| *left > 0)
         .filter_map(|(item, left)| {
-            let line = lines.iter().find(|l| &l.platform_item_id == item)?;
+            let line = shipping
+                .lines
+                .iter()
+                .find(|l| &l.platform_item_id == item)?;
             Some(LineView {
                 item_id: item.clone(),
                 title: line.title.clone().unwrap_or_else(|| "Unknown item".into()),
@@ -88,8 +90,8 @@ async fn render(
             })
         })
         .collect();
-    let packages = shipments::for_order(&state.db, order.id)
-        .await?
+    let packages = shipping
+        .packages
         .into_iter()
         .map(|p| PackageView {
             number: p.package_ref,

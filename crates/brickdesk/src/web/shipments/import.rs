@@ -14,11 +14,10 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{send_pending, shippable};
+use super::{check_package, queue_packages};
 use crate::db::orders::find_order;
-use crate::db::shipments;
-use crate::domain::Platform;
-use crate::domain::shipment::{self, NewShipment, ShipmentInput};
+use crate::domain::shipment::{NewShipment, ShipmentInput};
+use crate::domain::{OrderId, Platform};
 use crate::inventory_csv::decode::decode;
 use crate::tracking_csv::{self, TrackingRow};
 use crate::web::auth::CurrentUser;
@@ -66,43 +65,29 @@ pub struct ImportJson {
     pub(crate) message: String,
 }
 
-/// A row checked against its order: the package to queue, or why not.
+/// A readable row checked against its order: the package to queue, or
+/// why not.
 async fn check_row(
     state: &AppState,
     row: &TrackingRow,
+    carrier: Option<&'static str>,
     seen: &mut HashSet<String>,
     now: OffsetDateTime,
-) -> Result<
-    (
-        Option<&'static str>,
-        Option<(crate::domain::OrderId, NewShipment)>,
-    ),
-    AppError,
-> {
-    let code = tracking_csv::carrier_code(&row.carrier, &row.service);
-    if row.error.is_some() {
-        return Ok((code, None));
-    }
+) -> Result<Result<(OrderId, NewShipment), String>, AppError> {
     let Some(order) = find_order(&state.db, Platform::Amazon, &row.order_id).await? else {
-        return Err(AppError::NotFound(format!(
-            "no Amazon order {}",
-            row.order_id
-        )));
+        return Ok(Err(format!("no Amazon order {}", row.order_id)));
     };
     if !seen.insert(row.order_id.clone()) {
-        return Err(AppError::BadRequest(format!(
-            "order {} is in the file twice",
-            row.order_id
-        )));
+        return Ok(Err(format!("order {} is in the file twice", row.order_id)));
     }
-    let Some(carrier) = code else {
-        return Err(AppError::BadRequest(format!(
-            "carrier_code: '{}' is not a carrier Brickdesk knows",
-            if row.carrier.is_empty() {
-                &row.service
-            } else {
-                &row.carrier
-            }
+    let Some(carrier) = carrier else {
+        let written = if row.carrier.is_empty() {
+            &row.service
+        } else {
+            &row.carrier
+        };
+        return Ok(Err(format!(
+            "carrier_code: '{written}' is not a carrier Brickdesk knows"
         )));
     };
     let input = ShipmentInput {
@@ -120,10 +105,10 @@ async fn check_row(
         }),
         items: None,
     };
-    let facts = shippable(state, &order).await?;
-    let package =
-        shipment::check(input, &facts, now).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    Ok((code, Some((order.id, package))))
+    Ok(check_package(state, &order, input, now)
+        .await?
+        .map(|package| (order.id, package))
+        .map_err(|e| e.to_string()))
 }
 
 /// `POST /api/shipments/import?mode=preview|send|send_good`.
@@ -159,17 +144,13 @@ pub(crate) async fn run(
     let mut answer = Vec::new();
     let mut good = Vec::new();
     for row in &rows {
-        let (code, error, package) = match check_row(state, row, &mut seen, now).await {
-            Ok((code, Some(package))) => (code, None, Some(package)),
-            Ok((code, None)) => (code, row.error.clone(), None),
-            Err(AppError::BadRequest(why) | AppError::NotFound(why)) => (
-                tracking_csv::carrier_code(&row.carrier, &row.service),
-                Some(why),
-                None,
-            ),
-            Err(other) => return Err(other),
+        let code = tracking_csv::carrier_code(&row.carrier, &row.service);
+        let checked = match &row.error {
+            Some(why) => Err(why.clone()),
+            None => check_row(state, row, code, &mut seen, now).await?,
         };
-        good.extend(package);
+        let error = checked.as_ref().err().cloned();
+        good.extend(checked.ok());
         answer.push(RowJson {
             line: row.line,
             order_id: row.order_id.clone(),
@@ -184,21 +165,10 @@ pub(crate) async fn run(
         ImportMode::Send => bad == 0,
         ImportMode::SendGood => true,
     };
-    let mut queued = 0;
-    if send && !good.is_empty() {
-        let mut tx = state.db.begin().await?;
-        for (order, package) in &good {
-            shipments::queue(&mut tx, *order, package, Some(user.id)).await?;
-            queued += 1;
-        }
-        tx.commit().await?;
-        let jobs = state.jobs.clone();
-        tokio::spawn(async move {
-            if let Err(e) = send_pending(&jobs).await {
-                tracing::warn!(error = %e, "the shipment sender did not start");
-            }
-        });
-    }
+    let queued = match send {
+        true => queue_packages(state, &good, user.id).await?.len(),
+        false => 0,
+    };
     let message = match (mode, send) {
         (ImportMode::Preview, _) => format!("{} rows can be sent, {bad} have errors", good.len()),
         (_, false) => format!(

@@ -139,6 +139,8 @@ async fn picklist_on(label: &str, db: &Db, orders: usize) -> anyhow::Result<()> 
     data.sort();
     pdf.sort();
     let median = |v: &[Duration]| v[v.len() / 2];
+    crate::figures::record_ms("picking list data", median(&data));
+    crate::figures::record_ms("picking list PDF", median(&pdf));
     println!(
         "{label}: picking list of {orders} orders / {units} units: data {} + PDF {} = {} (median of {}; first run included font loading), {} KiB",
         ms(median(&data)),
@@ -174,6 +176,7 @@ async fn confirm_on(label: &str, db: &Db, orders: usize) -> anyhow::Result<()> {
             out.failed.len()
         );
     }
+    crate::figures::record_ms(&format!("confirm {orders} orders"), took);
     let sold = db::inventory::count(db, Some(InventoryStatus::Sold)).await?;
     println!(
         "{label}: confirm {orders} orders ({sold} of {units} units SOLD) in one request: {} ({} per order)",

@@ -9,6 +9,7 @@ pub mod csv_import;
 pub mod db;
 pub mod demo_start;
 pub mod fees;
+pub mod figures;
 pub mod fulfil;
 pub mod orders_list;
 pub mod scheduled_sync;

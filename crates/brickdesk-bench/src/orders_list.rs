@@ -186,7 +186,9 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-async fn scenario(client: &reqwest::Client, name: &str, urls: &[String]) -> anyhow::Result<()> {
+/// Requests `urls` one after another (after a few warm-up requests) and
+/// prints the latencies.
+pub async fn scenario(client: &reqwest::Client, name: &str, urls: &[String]) -> anyhow::Result<()> {
     // One warm-up pass so the first figures do not measure cold caches.
     for url in urls.iter().take(5) {
         client.get(url).send().await?.error_for_status()?;
@@ -203,6 +205,7 @@ async fn scenario(client: &reqwest::Client, name: &str, urls: &[String]) -> anyh
         }
     }
     took.sort();
+    crate::figures::record_ms(&format!("{name}, p99"), percentile(&took, 0.99));
     println!(
         "  {name:<34} n={:<5} p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms",
         took.len(),
@@ -259,6 +262,7 @@ async fn throughput(
     peak_rss.fetch_max(resident_kib().unwrap_or(0), Ordering::Relaxed);
     #[allow(clippy::cast_precision_loss)]
     let rate = total as f64 / secs;
+    crate::figures::record(name, rate, "req/s", crate::figures::Better::Higher);
     println!("  {name:<34} {total} requests, {concurrency} clients: {rate:.0} requests/s");
     if let (Some(before), Some(after)) = (cpu_before, ProcessCpu::read()) {
         // CPU per request (server and client together) does not depend on
@@ -331,44 +335,97 @@ impl ProcessCpu {
 }
 
 /// Serves `db` with the real app and runs every scenario against it.
+/// The app serving a seeded database on loopback, and a client holding
+/// an owner's API token.
+pub struct Served {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Sends the token with every request.
+    pub client: reqwest::Client,
+    /// Stops the app.
+    pub guard: ServeGuard,
+}
+
+/// The running app of a [`Served`].
+pub struct ServeGuard {
+    data_dir: std::path::PathBuf,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Served {
+    /// Builds the app on `db` (schedules off, a temporary data folder) and
+    /// an owner with an API token.
+    pub async fn start(db: &Db) -> anyhow::Result<Served> {
+        let data_dir = std::env::temp_dir().join(format!("brickdesk-bench-{}", std::process::id()));
+        let config = Config {
+            database_url: String::new(),
+            data_dir: data_dir.clone(),
+            addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            time_zone: TimeZone::default(),
+            demo: DemoMode::Off,
+            secret_key: Some("00".repeat(32)),
+            amazon_api_url: None,
+            amazon_lwa_url: None,
+            backfill_report_threshold: None,
+            sync_every: None,
+            fees_every: None,
+        };
+        let secret = token::new_api_token();
+        let mut tx = db.begin().await?;
+        let user = db::users::create(
+            &mut tx,
+            "bench",
+            &password::hash("benchmark-password")?,
+            Role::Owner,
+        )
+        .await?;
+        db::users::create_token(&mut tx, "bench", &token::digest(&secret), user).await?;
+        tx.commit().await?;
+        let app = Application::build_with_db(config, db.clone()).await?;
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {secret}").parse()?,
+        );
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .pool_max_idle_per_host(64)
+            .build()?;
+        Ok(Served {
+            base,
+            client,
+            guard: ServeGuard {
+                data_dir,
+                stop,
+                server,
+            },
+        })
+    }
+}
+
+impl ServeGuard {
+    /// Stops the app (its jobs too, before the database closes) and
+    /// removes its data folder.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.server.await;
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// Times the listing on `db`, seeded by [`seed`].
 pub async fn measure(label: &str, db: Db, args: &OrdersListArgs) -> anyhow::Result<()> {
-    let data_dir = std::env::temp_dir().join(format!("brickdesk-bench-{}", std::process::id()));
-    let config = Config {
-        database_url: String::new(),
-        data_dir: data_dir.clone(),
-        addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        time_zone: TimeZone::default(),
-        demo: DemoMode::Off,
-        secret_key: Some("00".repeat(32)),
-        amazon_api_url: None,
-        amazon_lwa_url: None,
-        backfill_report_threshold: None,
-        sync_every: None,
-        fees_every: None,
-    };
-    let secret = token::new_api_token();
-    let mut tx = db.begin().await?;
-    let user = db::users::create(
-        &mut tx,
-        "bench",
-        &password::hash("benchmark-password")?,
-        Role::Owner,
-    )
-    .await?;
-    db::users::create_token(&mut tx, "bench", &token::digest(&secret), user).await?;
-    tx.commit().await?;
-    let app = Application::build_with_db(config, db.clone()).await?;
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let server = tokio::spawn(app.run_until(std::future::pending()));
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {secret}").parse()?,
-    );
-    let client = reqwest::Client::builder()
-        .default_headers(headers)
-        .pool_max_idle_per_host(64)
-        .build()?;
+    let Served {
+        base,
+        client,
+        guard,
+    } = Served::start(&db).await?;
     println!(
         "  {:<34} {:.1} MB resident before the first request",
         "memory",
@@ -437,8 +494,7 @@ pub async fn measure(label: &str, db: Db, args: &OrdersListArgs) -> anyhow::Resu
         mb(resident_kib().unwrap_or(0)),
         args.settle_seconds
     );
-    server.abort();
-    let _ = std::fs::remove_dir_all(&data_dir);
+    guard.stop().await;
     Ok(())
 }
 
@@ -453,6 +509,7 @@ pub async fn run(args: &OrdersListArgs, postgres_url: Option<&str>) -> anyhow::R
     let started = Instant::now();
     seed(&sqlite, args.orders, args.lines).await?;
     println!("SQLite: seeded in {:.1} s", started.elapsed().as_secs_f64());
+    crate::figures::measuring_on("SQLite");
     let result = measure("SQLite", sqlite, args).await;
     let _ = std::fs::remove_dir_all(&dir);
     result?;
@@ -464,9 +521,11 @@ pub async fn run(args: &OrdersListArgs, postgres_url: Option<&str>) -> anyhow::R
             "PostgreSQL: seeded in {:.1} s",
             started.elapsed().as_secs_f64()
         );
+        crate::figures::measuring_on("PostgreSQL");
         let result = measure("PostgreSQL", scratch.db.clone(), args).await;
         scratch.drop_now().await?;
         result?;
+        crate::figures::print_ratios();
     }
     Ok(())
 }

@@ -81,6 +81,7 @@ where
     let result = async {
         let db = Db::connect(&format!("sqlite://{}", dir.join("bench.db").display())).await?;
         db.migrate().await?;
+        crate::figures::measuring_on("SQLite");
         let r = measure("SQLite", db.clone()).await;
         db.close().await;
         r
@@ -91,9 +92,11 @@ where
     match postgres_url {
         Some(url) => {
             let scratch = Scratch::create(url).await?;
+            crate::figures::measuring_on("PostgreSQL");
             let r = measure("PostgreSQL", scratch.db.clone()).await;
             scratch.drop_now().await?;
             r?;
+            crate::figures::print_ratios();
         }
         None => println!("PostgreSQL: skipped (give --database-url postgres://… to include it)"),
     }

@@ -99,16 +99,31 @@ fn render(stmt: &impl SqlxBinder, backend: super::Backend) -> (String, SqlxValue
     }
 }
 
-async fn all_on<'e, DB, E, T>(exec: E, sql: String, values: SqlxValues) -> Result<Vec<T>, DbError>
+async fn all_on<'e, DB, E, T>(
+    exec: E,
+    sql: String,
+    values: SqlxValues,
+    kept: Kept,
+) -> Result<Vec<T>, DbError>
 where
-    DB: Database,
+    DB: Database + sqlx::database::HasStatementCache,
     E: Executor<'e, Database = DB>,
     SqlxValues: IntoArguments<DB>,
     T: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
 {
     Ok(sqlx::query_as_with::<DB, T, _>(AssertSqlSafe(sql), values)
+        .persistent(kept == Kept::Prepared)
         .fetch_all(exec)
         .await?)
+}
+
+/// Whether a statement is kept prepared on its connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kept {
+    /// Prepared once per connection (the default).
+    Prepared,
+    /// Planned with its values on every run.
+    PlannedEachRun,
 }
 
 async fn optional_on<'e, DB, E, T>(
@@ -186,7 +201,18 @@ impl Db {
     /// Runs a query and reads every row.
     pub async fn all<T: Row>(&self, stmt: &impl SqlxBinder) -> Result<Vec<T>, DbError> {
         let (sql, values) = render(stmt, self.backend());
-        on_backend!(self, pool => all_on(pool, sql, values).await)
+        on_backend!(self, pool => all_on(pool, sql, values, Kept::Prepared).await)
+    }
+
+    /// Runs a query whose best plan depends on its values, planned with
+    /// them on every run: a kept statement may settle on PostgreSQL's
+    /// generic plan, which cannot tell a rare pattern from a common one.
+    pub async fn all_planned_each_run<T: Row>(
+        &self,
+        stmt: &impl SqlxBinder,
+    ) -> Result<Vec<T>, DbError> {
+        let (sql, values) = render(stmt, self.backend());
+        on_backend!(self, pool => all_on(pool, sql, values, Kept::PlannedEachRun).await)
     }
 
     /// Runs a query and reads at most one row.
@@ -247,7 +273,7 @@ impl Tx {
     /// Runs a query and reads every row.
     pub async fn all<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<Vec<T>, DbError> {
         let (sql, values) = render(stmt, self.backend());
-        on_tx!(self, conn => all_on(conn, sql, values).await)
+        on_tx!(self, conn => all_on(conn, sql, values, Kept::Prepared).await)
     }
 
     /// Runs a query and reads at most one row.

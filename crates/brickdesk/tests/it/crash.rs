@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use brickdesk::amazon::sync::SyncJob;
 use brickdesk::db::Db;
-use brickdesk::domain::JobState;
+use brickdesk::domain::{JobState, UserId};
 use rand::Rng;
 use serde_json::{Value, json};
+use spapi_sim::RunningSim;
 
 use crate::amazon_sync::{jobs_for, sim, stored_lines, stored_orders, sync_params, truth_via};
 use crate::helpers::{TestDb, postgres, sqlite};
@@ -23,16 +24,17 @@ const KILLS: usize = 10;
 const SAFETY_NET: Duration = Duration::from_secs(180);
 
 /// The server process, restarted after each kill.
-struct Server {
+pub struct Server {
     args: Vec<String>,
     child: Option<Child>,
-    base: String,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
 }
 
 impl Server {
     /// The real binary serving `t` from `data_dir` with `sim` as its
     /// Amazon, on a free port, no schedule (not started yet).
-    fn on(t: &TestDb, data_dir: &std::path::Path, sim: &spapi_sim::RunningSim) -> Server {
+    pub fn on(t: &TestDb, data_dir: &std::path::Path, sim: &spapi_sim::RunningSim) -> Server {
         let port = free_port();
         let args = [
             "serve",
@@ -62,7 +64,8 @@ impl Server {
         }
     }
 
-    fn start(&mut self) {
+    /// Starts the process.
+    pub fn start(&mut self) {
         let child = Command::new(env!("CARGO_BIN_EXE_brickdesk"))
             .args(&self.args)
             .env("BRICKDESK_LOG", "warn")
@@ -73,7 +76,8 @@ impl Server {
         self.child = Some(child);
     }
 
-    async fn wait_ready(&self, http: &reqwest::Client) {
+    /// Waits until `/healthz` answers.
+    pub async fn wait_ready(&self, http: &reqwest::Client) {
         let ready = async {
             loop {
                 if let Ok(r) = http.get(format!("{}/healthz", self.base)).send().await
@@ -121,22 +125,30 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// An owner with an API token and the simulator's credentials in `t`,
+/// and a sync of the simulator's orders through `api` (`v0`: headers
+/// without lines) done before any server starts; the owner and token.
+async fn owner_after_sync(t: &TestDb, sim: &RunningSim, api: &str) -> (UserId, String) {
+    let (owner, token) = owner_with_token(&t.db, "owner").await;
+    store_sim_credentials(&t.db, owner).await;
+    let jobs = jobs_for(&t.db, sim);
+    let started = jobs
+        .start::<SyncJob>(sync_params(api))
+        .await
+        .expect("start sync");
+    let synced = jobs.wait(started.job().id).await.expect("sync ends");
+    assert_eq!(synced.state, JobState::Done, "{synced:?}");
+    (owner, token)
+}
+
 /// Syncs `orders` headers without lines into `t`, serves it with the real
 /// binary, starts a per-order backfill and kills the server ten times;
 /// `time_scale` keeps the backfill long enough for the kills.
 async fn sigkill_during_backfill(t: &TestDb, orders: usize, time_scale: f64) {
     let sim = sim(orders, time_scale, "").await;
     let dir = tempfile::tempdir().expect("data dir");
-    let (owner, token) = owner_with_token(&t.db, "owner").await;
-    store_sim_credentials(&t.db, owner).await;
     // The orders' headers without lines (a v0 sync: getOrders has none).
-    let jobs = jobs_for(&t.db, &sim);
-    let started = jobs
-        .start::<SyncJob>(sync_params("v0"))
-        .await
-        .expect("start sync");
-    let synced = jobs.wait(started.job().id).await.expect("sync ends");
-    assert_eq!(synced.state, JobState::Done, "{synced:?}");
+    let (_, token) = owner_after_sync(t, &sim, "v0").await;
     let (heads, lines) = truth_via(&sim, false);
     assert_eq!(stored_orders(&t.db).await, heads);
     let n = heads.len();
@@ -244,15 +256,7 @@ async fn sigkill_while_sending_shipments(t: &TestDb, orders: usize, time_scale: 
     // Every order one the seller ships and has not shipped yet.
     sim.update_seller(brickdesk_bench::ship::all_to_ship);
     let dir = tempfile::tempdir().expect("data dir");
-    let (owner, token) = owner_with_token(&t.db, "owner").await;
-    store_sim_credentials(&t.db, owner).await;
-    let jobs = jobs_for(&t.db, &sim);
-    let started = jobs
-        .start::<SyncJob>(sync_params("2026-01-01"))
-        .await
-        .expect("start sync");
-    let synced = jobs.wait(started.job().id).await.expect("sync ends");
-    assert_eq!(synced.state, JobState::Done, "{synced:?}");
+    let (owner, token) = owner_after_sync(t, &sim, "2026-01-01").await;
     let stored = stored_orders(&t.db).await;
     let ids: Vec<String> = sim
         .orders_snapshot()

@@ -31,3 +31,4 @@ mod security;
 mod shipments;
 mod storage;
 mod version;
+mod two_processes;

@@ -41,10 +41,10 @@ pub struct OrderListQuery {
 /// How a search is answered.
 #[derive(Debug)]
 enum SearchPlan {
-    /// Every row is checked with LIKE (no search, PostgreSQL, whose
-    /// trigram index serves LIKE itself, or text too short for trigrams).
+    /// Every row is checked with LIKE (no search, or text too short for
+    /// trigrams).
     Scan,
-    /// Only these orders can match: the SQLite trigram index found them.
+    /// Only these orders can match: the trigram index found them.
     Among(Vec<i64>),
     /// The trigram index found more than [`SEARCH_SPARSE_CAP`] orders:
     /// walking in date order meets enough of them quickly.
@@ -59,24 +59,41 @@ fn search_text(q: &OrderListQuery) -> Option<&str> {
     q.search.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Looks a search up in the trigram index (SQLite; see migration 0010).
+/// Looks a search up in the trigram index (SQLite's FTS5 table, or
+/// PostgreSQL's pg_trgm index; see migration 0010) before the listing, so
+/// a search with few or no hits never walks the orders in date order.
 async fn plan_search(db: &Db, q: &OrderListQuery) -> Result<SearchPlan, DbError> {
     let Some(text) = search_text(q) else {
         return Ok(SearchPlan::Scan);
     };
-    if db.backend() != Backend::Sqlite || text.chars().count() < 3 {
+    if text.chars().count() < 3 {
         return Ok(SearchPlan::Scan);
     }
-    // A quoted FTS5 phrase is matched literally; its only special
-    // character is the quote itself, written twice.
-    let phrase = format!("\"{}\"", text.to_lowercase().replace('"', "\"\""));
-    let stmt = Query::select()
-        .expr(Expr::cust("rowid"))
-        .from(Alias::new("orders_search"))
-        .and_where(Expr::cust_with_values("orders_search MATCH ?", [phrase]))
-        .limit(SEARCH_SPARSE_CAP as u64 + 1)
-        .to_owned();
-    let hits: Vec<(i64,)> = db.all(&stmt).await?;
+    let stmt = match db.backend() {
+        Backend::Sqlite => {
+            // A quoted FTS5 phrase is matched literally; its only special
+            // character is the quote itself, written twice.
+            let phrase = format!("\"{}\"", text.to_lowercase().replace('"', "\"\""));
+            Query::select()
+                .expr(Expr::cust("rowid"))
+                .from(Alias::new("orders_search"))
+                .and_where(Expr::cust_with_values("orders_search MATCH ?", [phrase]))
+                .limit(SEARCH_SPARSE_CAP as u64 + 1)
+                .to_owned()
+        }
+        // Without an ORDER BY the planner answers LIKE from the trigram index.
+        Backend::Postgres => Query::select()
+            .column(Orders::Id)
+            .from(Orders::Table)
+            .and_where(
+                Expr::col(Orders::SearchText).like(LikeExpr::new(like_contains(text)).escape('\\')),
+            )
+            .limit(SEARCH_SPARSE_CAP as u64 + 1)
+            .to_owned(),
+    };
+    // Planned with the pattern each time: PostgreSQL's generic plan for
+    // `LIKE $1` looks a common word up through the whole index.
+    let hits: Vec<(i64,)> = db.all_planned_each_run(&stmt).await?;
     Ok(if hits.len() > SEARCH_SPARSE_CAP {
         SearchPlan::Dense
     } else {

@@ -27,9 +27,9 @@ fn amount(pence: i64) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
-fn money(kind: &str, field: &str, pence: i64) -> String {
+fn money(kind: &str, field: &str, pence: i64, currency: Currency) -> String {
     format!(
-        r#"{{"{kind}Type":"{field}","{kind}Amount":{{"CurrencyCode":"GBP","CurrencyAmount":{}}}}}"#,
+        r#"{{"{kind}Type":"{field}","{kind}Amount":{{"CurrencyCode":"{currency}","CurrencyAmount":{}}}}}"#,
         amount(pence)
     )
 }
@@ -39,8 +39,7 @@ fn event(
     order: &str,
     item: &str,
     posted: OffsetDateTime,
-    qty: u32,
-    price: i64,
+    (qty, price, currency): (u32, i64, Currency),
     refund: bool,
 ) -> String {
     let principal = price * i64::from(qty);
@@ -51,31 +50,58 @@ fn event(
     if refund {
         format!(
             r#"{{"AmazonOrderId":"{order}","PostedDate":"{posted}","ShipmentItemAdjustmentList":[{{"SellerSKU":"SKU-{item}","OrderItemId":"{item}","OrderAdjustmentItemId":"A{item}","QuantityShipped":1,"ItemChargeAdjustmentList":[{}],"ItemFeeAdjustmentList":[{},{}]}}]}}"#,
-            money("Charge", "Principal", -price),
-            money("Fee", "Commission", -commission / i64::from(qty)),
-            money("Fee", "RefundCommission", commission / 5 / i64::from(qty)),
+            money("Charge", "Principal", -price, currency),
+            money("Fee", "Commission", -commission / i64::from(qty), currency),
+            money(
+                "Fee",
+                "RefundCommission",
+                commission / 5 / i64::from(qty),
+                currency
+            ),
         )
     } else {
         format!(
             r#"{{"AmazonOrderId":"{order}","PostedDate":"{posted}","ShipmentItemList":[{{"SellerSKU":"SKU-{item}","OrderItemId":"{item}","QuantityShipped":{qty},"ItemChargeList":[{}],"ItemFeeList":[{},{}]}}]}}"#,
-            money("Charge", "Principal", principal),
-            money("Fee", "Commission", commission),
-            money("Fee", "FBAPerUnitFulfillmentFee", -350 * i64::from(qty)),
+            money("Charge", "Principal", principal, currency),
+            money("Fee", "Commission", commission, currency),
+            money(
+                "Fee",
+                "FBAPerUnitFulfillmentFee",
+                -350 * i64::from(qty),
+                currency
+            ),
         )
     }
 }
 
+/// How seeded sales spread over time and currencies.
+#[derive(Debug, Clone, Copy)]
+pub struct Spread<'a> {
+    /// Sales are placed up to this many hours ago.
+    pub hours: usize,
+    /// Order `n` sells in `currencies[n % len]`.
+    pub currencies: &'a [Currency],
+}
+
+/// Sales over the last 4,000 hours, in pounds.
+const RECENT_GBP: Spread<'static> = Spread {
+    hours: 4_000,
+    currencies: &[Currency::GBP],
+};
+
 /// Seeds `units` sold units: lines of two units, each with its sale
 /// event, one line in twenty refunded once.
-async fn seed(db: &Db, units: usize) -> anyhow::Result<()> {
+pub async fn seed(db: &Db, units: usize, spread: Spread<'_>) -> anyhow::Result<()> {
     let now = OffsetDateTime::now_utc();
     let mut tx = db.begin().await?;
     let mut events = Vec::new();
     for n in 0..units.div_ceil(2) {
         let order_id = format!("203-{:07}-{:07}", n / 10_000_000, n % 10_000_000);
         let item_id = format!("{:014}", n);
-        let placed = now - time::Duration::hours(2 + (n % 4000) as i64);
+        // A stride prime to the spread scatters the sales over it.
+        let placed = now - time::Duration::hours(2 + ((n * 7_919) % spread.hours.max(1)) as i64);
         let price = 1999 + (n % 50) as i64 * 100;
+        let currency = spread.currencies[n % spread.currencies.len().max(1)];
         let order = db::orders::upsert_order(
             &mut tx,
             &NewOrder {
@@ -86,7 +112,7 @@ async fn seed(db: &Db, units: usize) -> anyhow::Result<()> {
                 buyer_name: None,
                 buyer_email: None,
                 platform_status: "Shipped".into(),
-                total: Some(Money::from_minor(price * 2, Currency::GBP)),
+                total: Some(Money::from_minor(price * 2, currency)),
                 fulfillment_channel: Some(FulfillmentChannel::Afn),
                 marketplace_id: None,
                 items_fetched: true,
@@ -102,8 +128,8 @@ async fn seed(db: &Db, units: usize) -> anyhow::Result<()> {
                 sku: Some(format!("SKU-{item_id}")),
                 title: Some("LEGO set".into()),
                 quantity: 2,
-                unit_price: Some(Money::from_minor(price, Currency::GBP)),
-                line_price: Some(Money::from_minor(price * 2, Currency::GBP)),
+                unit_price: Some(Money::from_minor(price, currency)),
+                line_price: Some(Money::from_minor(price * 2, currency)),
                 condition: Some("New".into()),
             },
         )
@@ -112,8 +138,10 @@ async fn seed(db: &Db, units: usize) -> anyhow::Result<()> {
             let unit = db::inventory::insert(
                 &mut tx,
                 &NewUnit {
-                    cost_minor: Some(price / 2),
+                    cost_minor: Some(price * 3 / 5 + (n % 7) as i64 * 150),
                     listing_price_minor: Some(price),
+                    currency,
+                    purchase_date: Some((placed - time::Duration::days((n % 400) as i64)).date()),
                     ..NewUnit::listed("75192", "Millennium Falcon")
                 },
             )
@@ -126,7 +154,7 @@ async fn seed(db: &Db, units: usize) -> anyhow::Result<()> {
             if refund && n % 20 != 0 {
                 continue;
             }
-            let raw = event(&order_id, &item_id, posted, 2, price, refund);
+            let raw = event(&order_id, &item_id, posted, (2, price, currency), refund);
             events.extend(fees::rows_for_event(event_type, &raw)?);
         }
     }
@@ -138,13 +166,14 @@ async fn seed(db: &Db, units: usize) -> anyhow::Result<()> {
 
 async fn measure(label: &str, db: &Db, units: usize) -> anyhow::Result<()> {
     let started = Instant::now();
-    seed(db, units).await?;
+    seed(db, units, RECENT_GBP).await?;
     println!(
         "{label}: seeded {units} sold units with their events in {}",
         ms(started.elapsed())
     );
     let started = Instant::now();
     let plan = fees::preview(db).await?;
+    crate::figures::record_ms("fees, preview", started.elapsed());
     println!(
         "{label}: preview (GET): {} units would change: {}",
         plan.changes.len(),
@@ -152,6 +181,7 @@ async fn measure(label: &str, db: &Db, units: usize) -> anyhow::Result<()> {
     );
     let started = Instant::now();
     let first = fees::run(db, None).await?;
+    crate::figures::record_ms("fees, first run", started.elapsed());
     println!(
         "{label}: first run: {}: {}",
         first.message,
@@ -159,6 +189,7 @@ async fn measure(label: &str, db: &Db, units: usize) -> anyhow::Result<()> {
     );
     let started = Instant::now();
     let second = fees::run(db, None).await?;
+    crate::figures::record_ms("fees, second run", started.elapsed());
     println!(
         "{label}: second run: {}: {}",
         second.message,

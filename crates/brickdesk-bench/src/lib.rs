@@ -12,6 +12,7 @@ pub mod fees;
 pub mod figures;
 pub mod fulfil;
 pub mod orders_list;
+pub mod reports;
 pub mod scheduled_sync;
 pub mod ship;
 pub mod spapi_rate;
@@ -72,6 +73,11 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10_000)]
         units: usize,
     },
+    /// Seed sold Amazon units with their fee events (three years, two
+    /// currencies), reconcile them and time the profit report (JSON, page,
+    /// CSV) and the stock view over HTTP (SQLite; PostgreSQL too with
+    /// `--database-url postgres://…`).
+    Reports(reports::ReportsArgs),
     /// Time from nothing to the setup link of a demo start (fresh data
     /// folder each run: migrations, simulator, first sync, demo data) and
     /// the resident memory right after and once idle.
@@ -122,6 +128,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         BenchCommand::Backfill(args) => backfill::run(&args).await,
         BenchCommand::Fees { units } => fees::run(postgres_url(global), units).await,
+        BenchCommand::Reports(args) => reports::run(postgres_url(global), args).await,
         BenchCommand::DemoStart(args) => demo_start::run(&args).await,
         BenchCommand::ScheduledSync(args) => scheduled_sync::run(&args).await,
         BenchCommand::Ship(args) => ship::run(&args).await,

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod links;
 pub mod mappings;
 pub mod orders;
+pub mod reports;
 pub mod schedules;
 pub mod schema;
 pub mod settings;

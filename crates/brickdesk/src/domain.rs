@@ -12,6 +12,7 @@ pub mod location;
 pub mod matching;
 pub mod money;
 pub mod platform;
+pub mod profit;
 pub mod schedule;
 pub mod shipment;
 pub mod status;

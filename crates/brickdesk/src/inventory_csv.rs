@@ -27,7 +27,7 @@ mod columns;
 pub(crate) mod decode;
 pub mod export;
 pub(crate) mod fields;
-mod formula;
+pub(crate) mod formula;
 pub mod sample;
 
 use serde::Serialize;

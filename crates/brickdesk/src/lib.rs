@@ -18,6 +18,7 @@ pub mod inventory;
 pub mod inventory_csv;
 pub mod jobs;
 pub mod pdf;
+pub mod reports;
 pub mod schedule;
 pub mod startup;
 pub mod telemetry;

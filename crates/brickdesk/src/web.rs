@@ -17,6 +17,7 @@ pub mod inventory_csv;
 pub mod json;
 pub mod orders;
 pub mod paging;
+pub mod reports;
 pub mod routes;
 pub mod settings;
 pub mod shipments;
@@ -66,6 +67,42 @@ impl AppState {
     pub fn time_zone(&self) -> &'static time_tz::Tz {
         self.config.time_zone.tz()
     }
+
+    /// The seller's local day now.
+    pub fn today(&self) -> time::Date {
+        use time_tz::OffsetDateTimeExt;
+        time::OffsetDateTime::now_utc()
+            .to_timezone(self.time_zone())
+            .date()
+    }
+}
+
+/// A page: `tpl` rendered, with `status`.
+pub(crate) fn html(
+    status: axum::http::StatusCode,
+    tpl: &impl askama::Template,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    let body = tpl.render().map_err(anyhow::Error::from)?;
+    Ok((status, axum::response::Html(body)).into_response())
+}
+
+/// A CSV download: `bytes` as an attachment named `filename`, never cached.
+pub fn csv_attachment(filename: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 /// "6 Dec 2026 14:03": `at` in the seller's time zone `tz`, as pages show times.
@@ -93,6 +130,7 @@ pub fn routes() -> Routes {
         .merge(fulfil::router())
         .merge(amazon_jobs::router())
         .merge(fees::router())
+        .merge(reports::router())
 }
 
 /// The table of every route (method, path, access), for tests and docs.

@@ -14,7 +14,9 @@
 //   radio buttons fill the inventory id field; without JavaScript the id
 //   field and a link to the inventory page stay;
 // - the picking list page ([data-pick-list]) keeps its ticks in this
-//   browser (localStorage) while picking; nothing is sent to the server.
+//   browser (localStorage) while picking; nothing is sent to the server;
+// - a report's range form ([data-report-range]) picks "Custom dates" when a
+//   date is changed and clears the dates when a preset is picked.
 const DEBOUNCE_MS = 300;
 
 // "1 order", "3 orders".
@@ -442,4 +444,18 @@ if (pickList) {
     save();
   });
   clear.hidden = !boxes.some((b) => b.checked);
+}
+
+const reportRange = document.querySelector("[data-report-range]");
+if (reportRange) {
+  const choice = reportRange.querySelector("select[name=range]");
+  const dates = [...reportRange.querySelectorAll("input[type=date]")];
+  for (const d of dates) {
+    d.addEventListener("change", () => {
+      choice.value = "custom";
+    });
+  }
+  choice.addEventListener("change", () => {
+    if (choice.value !== "custom") for (const d of dates) d.value = "";
+  });
 }

@@ -89,11 +89,13 @@ fn row_fields(row: &InventoryRow, fees: Option<&UnitFeesRow>) -> Result<Vec<Stri
             fields.extend(Category::ALL.iter().map(|c| money(f.get(*c))));
             fields.push(money(f.total_fees_minor));
             fields.push(money(f.net_minor));
-            // Profit only where cost and fees are in one currency.
-            fields.push(match row.cost_minor {
-                Some(cost) if fee_currency == currency => money(f.net_minor - cost),
-                _ => String::new(),
-            });
+            fields.push(
+                crate::reports::unit_totals(row, Some(f))
+                    .1
+                    .complete_profit()
+                    .map(money)
+                    .unwrap_or_default(),
+            );
         }
         None => fields.extend(FEE_COLUMNS.iter().map(|_| String::new())),
     }

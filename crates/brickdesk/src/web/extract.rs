@@ -181,6 +181,16 @@ pub fn form_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a s
     pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim())
 }
 
+/// A date a form or query gives as `YYYY-MM-DD` (trimmed), or why not,
+/// naming the field.
+pub fn form_date(field: &str, text: &str) -> Result<time::Date, String> {
+    time::Date::parse(
+        text.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| format!("{field}: '{text}' is not a date (YYYY-MM-DD)"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

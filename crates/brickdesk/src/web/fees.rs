@@ -226,10 +226,9 @@ pub async fn unit_fees_json(
         }))
 }
 
-/// Net less cost, when the cost is known and in the fees' currency.
+/// Net less cost, when the fees and the cost (in the fees' currency) are known.
 fn profit(unit: &db::inventory::InventoryRow, row: &db::fees::UnitFeesRow) -> Option<i64> {
-    (unit.currency == row.currency)
-        .then_some(unit.cost_minor)
-        .flatten()
-        .map(|cost| row.net_minor - cost)
+    crate::reports::unit_totals(unit, Some(row))
+        .1
+        .complete_profit()
 }

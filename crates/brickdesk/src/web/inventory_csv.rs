@@ -5,8 +5,8 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Extension, Multipart, State};
 use axum::handler::Handler;
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
@@ -73,18 +73,7 @@ async fn export_csv(
     let fees = crate::db::fees::fees_for_export(&state.db, &rows).await?;
     let bytes = inventory_csv::export(&rows, &fees).map_err(|e| AppError::Internal(e.into()))?;
     let filename = format!("brickdesk-inventory-{}.csv", crate::db::now().date());
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::csv_attachment(&filename, bytes))
 }
 
 #[derive(Deserialize)]
@@ -169,13 +158,8 @@ struct ImportFormPage {
     message: Option<String>,
 }
 
-fn html(page: &impl Template, status: StatusCode) -> Result<Response, PageError> {
-    let body = page.render().map_err(anyhow::Error::from)?;
-    Ok((status, Html(body)).into_response())
-}
-
 async fn show_import_form() -> Result<Response, PageError> {
-    html(&ImportFormPage { message: None }, StatusCode::OK)
+    super::html(StatusCode::OK, &ImportFormPage { message: None })
 }
 
 /// A unit as the preview table shows it.
@@ -264,7 +248,7 @@ async fn render_preview(
             page.rows = failure.rows_read;
             page.bad_lines = failure.bad_lines();
             page.errors = failure.errors;
-            return html(&page, StatusCode::BAD_REQUEST);
+            return super::html(StatusCode::BAD_REQUEST, &page);
         }
     };
     let options = ImportOptions {
@@ -285,7 +269,7 @@ async fn render_preview(
         .collect();
     page.preview = preview_rows(&parsed);
     page.file_b64 = BASE64.encode(bytes);
-    html(&page, StatusCode::OK)
+    super::html(StatusCode::OK, &page)
 }
 
 /// Step 1 → 2: the browser uploads the file (multipart, field `file`).
@@ -311,7 +295,7 @@ async fn preview_upload(
     let page = ImportFormPage {
         message: Some("Choose a CSV file to upload.".into()),
     };
-    html(&page, StatusCode::BAD_REQUEST)
+    super::html(StatusCode::BAD_REQUEST, &page)
 }
 
 #[derive(Deserialize)]
@@ -359,7 +343,7 @@ async fn commit_upload(
             .collect(),
         outcome,
     };
-    html(&page, StatusCode::OK)
+    super::html(StatusCode::OK, &page)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use crate::helpers::{Optional, PASSWORD, TestApp};
 
 mod inventory;
 mod phone;
+mod reports;
 mod ship;
 
 /// Held by the one [`Browser`] of this process.

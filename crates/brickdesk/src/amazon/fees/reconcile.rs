@@ -29,6 +29,8 @@ pub struct Figures {
     pub shipping_credit_minor: i64,
     /// Tax, promotions and other charges.
     pub other_charges_minor: i64,
+    /// The charges refunds took back (already in the three above).
+    pub refunds_minor: i64,
     /// Fees by category (negative: charged).
     pub fees_minor: BTreeMap<&'static str, i64>,
     /// All fees.
@@ -45,6 +47,7 @@ impl Figures {
             gross_minor: s.gross(),
             shipping_credit_minor: s.shipping_credit(),
             other_charges_minor: s.get(Category::OtherCharge),
+            refunds_minor: s.refunds_total(),
             fees_minor: Category::FEES
                 .iter()
                 .map(|c| (c.as_str(), s.get(*c)))
@@ -62,6 +65,7 @@ impl Figures {
             gross_minor: r.gross_minor,
             shipping_credit_minor: r.shipping_credit_minor,
             other_charges_minor: r.other_charges_minor,
+            refunds_minor: r.refunds_minor(),
             fees_minor: Category::FEES
                 .iter()
                 .map(|c| (c.as_str(), r.get(*c)))

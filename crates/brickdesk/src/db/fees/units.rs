@@ -10,6 +10,7 @@ use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, Orders};
 use super::super::{Db, DbError, Tx, now};
 use super::{Conn, FinancialEvents};
 use crate::domain::fees::{Category, FeeState, FeeSummary, UnitEntry};
+use crate::domain::profit::Sale;
 use crate::domain::{Currency, FeeEventId, InventoryItemId, InventoryStatus, Platform};
 
 /// `unit_fees`
@@ -32,6 +33,9 @@ pub(crate) enum UnitFees {
     TotalFeesMinor,
     NetMinor,
     ReconciledAt,
+    RefundedPrincipalMinor,
+    RefundedShippingMinor,
+    RefundedOtherChargesMinor,
 }
 
 /// `unit_fee_entries`
@@ -60,6 +64,13 @@ fn category_column(c: Category) -> UnitFees {
         Category::OtherFee => UnitFees::OtherFeesMinor,
     }
 }
+
+/// The column holding what refunds took back of each charge category.
+const REFUNDED: [(Category, UnitFees); 3] = [
+    (Category::Principal, UnitFees::RefundedPrincipalMinor),
+    (Category::Shipping, UnitFees::RefundedShippingMinor),
+    (Category::OtherCharge, UnitFees::RefundedOtherChargesMinor),
+];
 
 /// A sold unit linked to an Amazon order line.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -185,6 +196,12 @@ pub struct UnitFeesRow {
     pub net_minor: i64,
     /// When these figures were written.
     pub reconciled_at: OffsetDateTime,
+    /// Principal that refund events took back (in `gross_minor` too).
+    pub refunded_principal_minor: i64,
+    /// Shipping that refund events took back.
+    pub refunded_shipping_minor: i64,
+    /// Other charges that refund events took back.
+    pub refunded_other_charges_minor: i64,
 }
 
 impl UnitFeesRow {
@@ -202,9 +219,34 @@ impl UnitFeesRow {
             Category::OtherFee => self.other_fees_minor,
         }
     }
+
+    /// What the sale brought, as the profit report splits it (`None`
+    /// while Amazon has not posted the sale: fees unknown).
+    pub fn sale(&self) -> Option<Sale> {
+        (self.state != FeeState::NotPosted).then(|| Sale {
+            gross_sales: self.gross_minor - self.refunded_principal_minor,
+            shipping_credits: self.shipping_credit_minor - self.refunded_shipping_minor,
+            other_charges: self.other_charges_minor - self.refunded_other_charges_minor,
+            refunds: self.refunds_minor(),
+            commission: self.commission_minor,
+            fulfilment_fees: self.fulfilment_fees_minor,
+            closing_fees: self.closing_fees_minor,
+            other_fees: self.refund_commission_minor
+                + self.digital_services_fees_minor
+                + self.other_fees_minor,
+            net_payout: self.net_minor,
+        })
+    }
+
+    /// Every charge refund events took back.
+    pub fn refunds_minor(&self) -> i64 {
+        self.refunded_principal_minor
+            .saturating_add(self.refunded_shipping_minor)
+            .saturating_add(self.refunded_other_charges_minor)
+    }
 }
 
-const FEE_COLUMNS: [UnitFees; 15] = [
+const FEE_COLUMNS: [UnitFees; 18] = [
     UnitFees::InventoryItemId,
     UnitFees::State,
     UnitFees::Currency,
@@ -220,6 +262,9 @@ const FEE_COLUMNS: [UnitFees; 15] = [
     UnitFees::TotalFeesMinor,
     UnitFees::NetMinor,
     UnitFees::ReconciledAt,
+    UnitFees::RefundedPrincipalMinor,
+    UnitFees::RefundedShippingMinor,
+    UnitFees::RefundedOtherChargesMinor,
 ];
 
 /// Stored figures of some units, by unit id.
@@ -379,6 +424,9 @@ pub struct UnitFeesWrite<'a> {
 /// Replaces units' entries and figures, inside the run's transaction,
 /// with a few multi-row statements rather than three per unit.
 pub async fn replace_unit_fees(tx: &mut Tx, units: &[UnitFeesWrite<'_>]) -> Result<(), DbError> {
+    if let Tx::Postgres(pg) = tx {
+        return replace_unit_fees_postgres(pg, units).await;
+    }
     for chunk in units.chunks(500) {
         let delete = Query::delete()
             .from_table(UnitFeeEntries::Table)
@@ -423,6 +471,7 @@ pub async fn replace_unit_fees(tx: &mut Tx, units: &[UnitFeesWrite<'_>]) -> Resu
         UnitFees::NetMinor,
         UnitFees::ReconciledAt,
     ]);
+    columns.extend(REFUNDED.iter().map(|(_, column)| *column));
     let at = now();
     for chunk in units.chunks(500) {
         let mut upsert = Query::insert();
@@ -437,6 +486,7 @@ pub async fn replace_unit_fees(tx: &mut Tx, units: &[UnitFeesWrite<'_>]) -> Resu
             values.push(u.summary.total_fees().into());
             values.push(u.summary.net().into());
             values.push(at.into());
+            values.extend(REFUNDED.iter().map(|(c, _)| u.summary.refunded(*c).into()));
             upsert.values_panic(values);
         }
         upsert.on_conflict(
@@ -458,6 +508,110 @@ pub async fn replace_unit_fees(tx: &mut Tx, units: &[UnitFeesWrite<'_>]) -> Resu
     Ok(())
 }
 
+/// Joins a unit's `unit_fees` row (when it has one) to `inventory_items`.
+pub(crate) fn join_unit_fees(stmt: &mut SelectStatement) -> &mut SelectStatement {
+    stmt.join(
+        JoinType::LeftJoin,
+        UnitFees::Table,
+        Expr::col((UnitFees::Table, UnitFees::InventoryItemId))
+            .equals((InventoryItems::Table, InventoryItems::Id)),
+    )
+}
+
+/// [`replace_unit_fees`] on PostgreSQL: each table written by one
+/// statement whose values travel as arrays (`UNNEST`), planned once,
+/// where thousand-row `VALUES` lists are each parsed and planned anew.
+async fn replace_unit_fees_postgres(
+    pg: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    units: &[UnitFeesWrite<'_>],
+) -> Result<(), DbError> {
+    let ids: Vec<i64> = units.iter().map(|u| u.unit_id.get()).collect();
+    sqlx::query("DELETE FROM unit_fee_entries WHERE inventory_item_id = ANY($1)")
+        .bind(&ids)
+        .execute(&mut **pg)
+        .await?;
+    let entries = units
+        .iter()
+        .flat_map(|u| u.entries.iter().map(move |e| (u.unit_id.get(), e)));
+    let (mut unit, mut event, mut category, mut kind, mut minor) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (u, e) in entries {
+        unit.push(u);
+        event.push(e.event_id.get());
+        category.push(e.component.category.as_str());
+        kind.push(e.component.amount_type.as_str());
+        minor.push(e.component.minor);
+    }
+    sqlx::query(
+        "INSERT INTO unit_fee_entries \
+         (inventory_item_id, financial_event_id, category, amount_type, amount_minor) \
+         SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[])",
+    )
+    .bind(&unit)
+    .bind(&event)
+    .bind(&category)
+    .bind(&kind)
+    .bind(&minor)
+    .execute(&mut **pg)
+    .await?;
+    let state: Vec<&str> = units.iter().map(|u| u.summary.state.as_str()).collect();
+    let currency: Vec<&str> = units.iter().map(|u| u.currency.as_str()).collect();
+    let amount = |c: Category| -> Vec<i64> { units.iter().map(|u| u.summary.get(c)).collect() };
+    let refunded =
+        |c: Category| -> Vec<i64> { units.iter().map(|u| u.summary.refunded(c)).collect() };
+    let total_fees: Vec<i64> = units.iter().map(|u| u.summary.total_fees()).collect();
+    let net: Vec<i64> = units.iter().map(|u| u.summary.net()).collect();
+    let mut columns: Vec<String> = [
+        UnitFees::InventoryItemId,
+        UnitFees::State,
+        UnitFees::Currency,
+    ]
+    .into_iter()
+    .chain(Category::ALL.iter().map(|c| category_column(*c)))
+    .chain([UnitFees::TotalFeesMinor, UnitFees::NetMinor])
+    .chain(REFUNDED.iter().map(|(_, column)| *column))
+    .map(|c| c.to_string())
+    .collect();
+    columns.push(UnitFees::ReconciledAt.to_string());
+    // One array per column but the last (the time, one value for all).
+    let arrays: Vec<String> = (1..columns.len())
+        .map(|i| match i {
+            2 | 3 => format!("${i}::text[]"),
+            _ => format!("${i}::bigint[]"),
+        })
+        .collect();
+    let updates: Vec<String> = columns[1..]
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO unit_fees ({}) SELECT u.*, ${} FROM UNNEST({}) AS u \
+         ON CONFLICT (inventory_item_id) DO UPDATE SET {}",
+        columns.join(", "),
+        columns.len(),
+        arrays.join(", "),
+        updates.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&ids)
+        .bind(&state)
+        .bind(&currency);
+    for c in Category::ALL {
+        query = query.bind(amount(c));
+    }
+    query = query.bind(&total_fees).bind(&net);
+    for (c, _) in REFUNDED {
+        query = query.bind(refunded(c));
+    }
+    query.bind(now()).execute(&mut **pg).await?;
+    if units.len() >= ANALYZE_AFTER {
+        sqlx::query("ANALYZE unit_fees, unit_fee_entries")
+            .execute(&mut **pg)
+            .await?;
+    }
+    Ok(())
+}
+
 /// "Items missing fee data": sold units linked to Amazon lines with no
 /// reconciled sale event.
 pub async fn count_missing(db: &Db) -> Result<i64, DbError> {
@@ -466,14 +620,9 @@ pub async fn count_missing(db: &Db) -> Result<i64, DbError> {
 
 /// [`count_missing`] through the pool or inside a transaction.
 pub async fn count_missing_in(conn: &mut Conn<'_>) -> Result<i64, DbError> {
-    let stmt = linked_amazon_units()
+    let mut stmt = linked_amazon_units();
+    join_unit_fees(&mut stmt)
         .expr(Expr::col((OrderItemLinks::Table, OrderItemLinks::Id)).count())
-        .join(
-            JoinType::LeftJoin,
-            UnitFees::Table,
-            Expr::col((UnitFees::Table, UnitFees::InventoryItemId))
-                .equals((InventoryItems::Table, InventoryItems::Id)),
-        )
         .and_where(
             Expr::col((InventoryItems::Table, InventoryItems::Status)).eq(InventoryStatus::Sold),
         )
@@ -481,8 +630,7 @@ pub async fn count_missing_in(conn: &mut Conn<'_>) -> Result<i64, DbError> {
             Expr::col((UnitFees::Table, UnitFees::State))
                 .is_null()
                 .or(Expr::col((UnitFees::Table, UnitFees::State)).eq(FeeState::NotPosted)),
-        )
-        .to_owned();
+        );
     Ok(conn.one::<(i64,)>(&stmt).await?.0)
 }
 

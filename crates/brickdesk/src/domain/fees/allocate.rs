@@ -149,6 +149,9 @@ pub struct FeeSummary {
     pub state: FeeState,
     /// Whether any refund touched the unit.
     pub refunded: bool,
+    /// The charges refund events took back, per charge category (also
+    /// counted in `amounts`): the report shows sales and refunds apart.
+    pub refunds: BTreeMap<Category, i64>,
 }
 
 impl FeeSummary {
@@ -159,11 +162,19 @@ impl FeeSummary {
             let total = amounts.entry(e.component.category).or_insert(0);
             *total = total.saturating_add(e.component.minor);
         }
+        let mut refunds: BTreeMap<Category, i64> = BTreeMap::new();
+        for e in entries.iter().filter(|e| e.kind == EventKind::Refund) {
+            if !e.component.category.is_fee() {
+                let total = refunds.entry(e.component.category).or_insert(0);
+                *total = total.saturating_add(e.component.minor);
+            }
+        }
         let shipped = entries.iter().any(|e| e.kind == EventKind::Shipment);
         let mut summary = FeeSummary {
             amounts,
             state: FeeState::NotPosted,
             refunded: entries.iter().any(|e| e.kind == EventKind::Refund),
+            refunds,
         };
         summary.state = match (shipped, summary.total_fees()) {
             (false, _) => FeeState::NotPosted,
@@ -176,6 +187,19 @@ impl FeeSummary {
     /// The amount of one category.
     pub fn get(&self, category: Category) -> i64 {
         self.amounts.get(&category).copied().unwrap_or(0)
+    }
+
+    /// What refund events took back of a charge category (zero or
+    /// negative; zero for fee categories).
+    pub fn refunded(&self, category: Category) -> i64 {
+        self.refunds.get(&category).copied().unwrap_or(0)
+    }
+
+    /// Every charge refund events took back.
+    pub fn refunds_total(&self) -> i64 {
+        self.refunds
+            .values()
+            .fold(0i64, |sum, v| sum.saturating_add(*v))
     }
 
     /// Item price received (principal, less principal refunded).
@@ -276,6 +300,8 @@ mod tests {
         assert_eq!(u.get(Category::Commission), 0);
         assert_eq!(u.get(Category::RefundCommission), -91);
         assert_eq!(u.net(), -91);
+        assert_eq!(u.refunded(Category::Principal), -2_999);
+        assert_eq!(u.refunded(Category::Commission), 0);
         assert!(u.refunded);
         assert_eq!(u.state, FeeState::Reconciled);
     }

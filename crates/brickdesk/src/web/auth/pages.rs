@@ -6,7 +6,7 @@ use std::time::Instant;
 use askama::Template;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -42,11 +42,6 @@ struct SetupPage {
     token: String,
     username: String,
     error: Option<String>,
-}
-
-fn page(status: StatusCode, tpl: &impl Template) -> Result<Response, PageError> {
-    let html = tpl.render().map_err(anyhow::Error::from)?;
-    Ok((status, Html(html)).into_response())
 }
 
 /// Only paths of this site may be redirected to after sign-in. `next` is
@@ -121,13 +116,13 @@ async fn show_login(
     Query(q): Query<NextQuery>,
 ) -> Result<Response, PageError> {
     if db::users::count(&state.db).await? == 0 {
-        return page(StatusCode::OK, &LoginPage {
+        return crate::web::html(StatusCode::OK, &LoginPage {
             username: String::new(),
             next: q.next,
             error: Some("No account exists yet. Open the setup link Brickdesk printed when it started, or run `brickdesk user add NAME --role owner --password-stdin`.".into()),
         });
     }
-    page(
+    crate::web::html(
         StatusCode::OK,
         &LoginPage {
             username: String::new(),
@@ -155,7 +150,7 @@ async fn sign_in(
     let user_key = format!("user:{}", form.username.trim().to_lowercase());
     let keys = [user_key.clone(), format!("ip:{}", peer.ip())];
     let retry = |error: String, status| {
-        page(
+        crate::web::html(
             status,
             &LoginPage {
                 username: form.username.clone(),
@@ -222,7 +217,7 @@ async fn show_setup(
     if !state.setup.matches(&q.token) {
         return Err(PageError(AppError::Forbidden));
     }
-    page(
+    crate::web::html(
         StatusCode::OK,
         &SetupPage {
             token: q.token,
@@ -250,7 +245,7 @@ async fn create_owner(
         return Err(PageError(AppError::Forbidden));
     }
     let again = |error: String| {
-        page(
+        crate::web::html(
             StatusCode::BAD_REQUEST,
             &SetupPage {
                 token: form.token.clone(),

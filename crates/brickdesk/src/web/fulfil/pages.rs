@@ -2,12 +2,13 @@
 //! JavaScript; `app.js` shows it one order at a time), its result, and the
 //! review and undo of confirmation batches.
 
+use crate::web::html;
 use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use time::macros::format_description;
 
@@ -24,11 +25,6 @@ use crate::web::auth::CurrentUser;
 use crate::web::extract::{Form, Path, Query, form_value};
 use crate::web::paging::PageRequest;
 use crate::web::{AppError, AppState, PageError};
-
-fn html(status: StatusCode, tpl: &impl Template) -> Result<Response, PageError> {
-    let body = tpl.render().map_err(anyhow::Error::from)?;
-    Ok((status, Html(body)).into_response())
-}
 
 /// An amount stored without its currency (never written so) shows in GBP.
 fn money(minor: Option<i64>, currency: Option<Currency>) -> String {

@@ -1,9 +1,10 @@
 //! `/inventory` HTML pages.
 
+use crate::web::html;
 use askama::Template;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
 use super::history::{self, HistoryLine};
 use super::{ListParams, UnitView};
@@ -16,11 +17,6 @@ use crate::web::paging::{Pager, clamp_page_param, query_prefix};
 use crate::web::{AppError, AppState, PageError};
 
 const PAGE_SIZE: u64 = 50;
-
-fn html(status: StatusCode, tpl: &impl Template) -> Result<Response, PageError> {
-    let body = tpl.render().map_err(anyhow::Error::from)?;
-    Ok((status, Html(body)).into_response())
-}
 
 fn parse_id(raw: &str) -> Result<InventoryItemId, PageError> {
     InventoryItemId::parse(raw).map_err(|e| PageError(AppError::NotFound(e.to_string())))

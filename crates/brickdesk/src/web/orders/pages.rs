@@ -2,10 +2,11 @@
 //! Inventory). Dialogs are whole pages that work without JavaScript; the
 //! JS module shows their `[data-dialog-content]` in a native `<dialog>`.
 
+use crate::web::html;
 use askama::Template;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::OrderParams;
@@ -24,11 +25,6 @@ use crate::web::extract::{Form, Path, Query};
 use crate::web::inventory::UnitView;
 use crate::web::paging::{PageRequest, Pager, clamp_page_param, query_prefix};
 use crate::web::{AppError, AppState, PageError};
-
-pub(crate) fn html(status: StatusCode, tpl: &impl Template) -> Result<Response, PageError> {
-    let body = tpl.render().map_err(anyhow::Error::from)?;
-    Ok((status, Html(body)).into_response())
-}
 
 /// A status card.
 struct Card {

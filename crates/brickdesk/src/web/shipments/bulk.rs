@@ -16,7 +16,7 @@ use crate::domain::shipment::{CARRIERS, Carrier, NewShipment, ShipmentInput};
 use crate::domain::{FulfillmentChannel, Platform};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::{Form, Query};
-use crate::web::orders::pages::html;
+use crate::web::html;
 use crate::web::{AppState, PageError};
 
 /// Most orders one form takes.

@@ -7,15 +7,16 @@ use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use time::{Date, OffsetDateTime};
-use time_tz::{OffsetDateTimeExt, PrimitiveDateTimeExt};
+use time::OffsetDateTime;
+use time_tz::PrimitiveDateTimeExt;
 
 use super::{OrderShipping, amazon_order, queue_shipment};
 use crate::db::orders::Order;
 use crate::domain::shipment::{CARRIERS, Carrier, PackageItem, ShipmentInput};
 use crate::web::auth::CurrentUser;
-use crate::web::extract::{Form, Path, Query};
-use crate::web::orders::pages::{html, safe_return};
+use crate::web::extract::{Form, Path, Query, form_date};
+use crate::web::html;
+use crate::web::orders::pages::safe_return;
 use crate::web::{AppError, AppState, PageError};
 
 /// A line with units left to ship.
@@ -101,10 +102,7 @@ async fn render(
             message: p.message,
         })
         .collect();
-    let today = OffsetDateTime::now_utc()
-        .to_timezone(state.time_zone())
-        .date()
-        .to_string();
+    let today = state.today().to_string();
     let typed = Typed {
         ship_date: if typed.ship_date.is_empty() {
             today
@@ -150,17 +148,13 @@ fn ship_date(text: &str, state: &AppState) -> Result<Option<OffsetDateTime>, Str
     if text.is_empty() {
         return Ok(None);
     }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let day =
-        Date::parse(text, format).map_err(|_| format!("ship_date: '{text}' is not a date"))?;
-    let tz = state.time_zone();
-    let now = OffsetDateTime::now_utc();
-    if day == now.to_timezone(tz).date() {
-        return Ok(Some(now));
+    let day = form_date("ship_date", text)?;
+    if day == state.today() {
+        return Ok(Some(OffsetDateTime::now_utc()));
     }
     let noon = day.with_time(time::macros::time!(12:00));
     Ok(Some(
-        noon.assume_timezone(tz)
+        noon.assume_timezone(state.time_zone())
             .take_first()
             .unwrap_or_else(|| noon.assume_utc()),
     ))

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::import::{ImportJson, ImportMode, run};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::Form;
-use crate::web::orders::pages::html;
+use crate::web::html;
 use crate::web::{AppError, AppState, PageError};
 
 #[derive(Template)]

@@ -3,14 +3,13 @@
 //! resident memory right after and once idle. A program, not a test: the
 //! figures depend on the machine.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
 
 use brickdesk::Application;
-use brickdesk::config::{Config, DemoMode, TimeZone};
+use brickdesk::config::Config;
 
 /// Options of `brickdesk-bench demo-start`.
 #[derive(Debug, Clone, Args)]
@@ -49,19 +48,8 @@ fn ms(d: Duration) -> String {
 }
 
 fn demo_config(dir: &std::path::Path) -> Config {
-    Config {
-        database_url: format!("sqlite://{}", dir.join("brickdesk.db").display()),
-        data_dir: dir.to_path_buf(),
-        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        time_zone: TimeZone::default(),
-        demo: DemoMode::Auto,
-        secret_key: None,
-        amazon_api_url: None,
-        amazon_lwa_url: None,
-        backfill_report_threshold: None,
-        sync_every: None,
-        fees_every: None,
-    }
+    let url = format!("sqlite://{}", dir.join("brickdesk.db").display());
+    Config::on_loopback(url, dir.to_path_buf())
 }
 
 /// Builds the demo app `runs` times and prints the times to ready

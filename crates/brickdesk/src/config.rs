@@ -96,6 +96,26 @@ pub struct Config {
     pub fees_every: Option<std::time::Duration>,
 }
 
+impl Config {
+    /// One process on a loopback port the system picks, every option at
+    /// its default (as tests and benchmarks start the app).
+    pub fn on_loopback(database_url: String, data_dir: PathBuf) -> Config {
+        Config {
+            database_url,
+            data_dir,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            time_zone: TimeZone::default(),
+            demo: DemoMode::Auto,
+            secret_key: None,
+            amazon_api_url: None,
+            amazon_lwa_url: None,
+            backfill_report_threshold: None,
+            sync_every: None,
+            fees_every: None,
+        }
+    }
+}
+
 /// A configuration value was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

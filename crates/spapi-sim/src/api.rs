@@ -11,7 +11,7 @@ use std::sync::Arc;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use crate::server::{SimOp, SimState};
+use crate::server::{Operation, SimState};
 
 pub(crate) mod finances;
 pub(crate) mod lwa;
@@ -65,12 +65,12 @@ pub(crate) struct Call {
 }
 
 /// A `GET` operation served by `run`.
-pub(crate) fn get(op: SimOp, run: Run) -> MethodRouter<Arc<SimState>> {
+pub(crate) fn get(op: Operation, run: Run) -> MethodRouter<Arc<SimState>> {
     operation(MethodFilter::GET, op, run)
 }
 
 /// A `POST` operation served by `run`.
-pub(crate) fn post(op: SimOp, run: Run) -> MethodRouter<Arc<SimState>> {
+pub(crate) fn post(op: Operation, run: Run) -> MethodRouter<Arc<SimState>> {
     operation(MethodFilter::POST, op, run)
 }
 
@@ -79,7 +79,7 @@ pub(crate) type Run = fn(&SimState, &Call) -> Result<Value, ApiFailure>;
 
 /// Every request goes through [`SimState::respond`] (faults, token, usage
 /// plan) before `run`.
-fn operation(method: MethodFilter, op: SimOp, run: Run) -> MethodRouter<Arc<SimState>> {
+fn operation(method: MethodFilter, op: Operation, run: Run) -> MethodRouter<Arc<SimState>> {
     let handler = move |State(state): State<Arc<SimState>>,
                         id: Option<Path<String>>,
                         headers: HeaderMap,

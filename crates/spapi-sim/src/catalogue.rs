@@ -2,6 +2,8 @@
 //! ASINs the simulated Amazon listings use. Brickdesk's demo inventory is
 //! drawn from the same list, so demo orders can be matched to demo units.
 
+use std::sync::LazyLock;
+
 /// One listing in the demo catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CatalogueEntry {
@@ -17,160 +19,34 @@ pub struct CatalogueEntry {
     pub theme: &'static str,
 }
 
-/// The demo catalogue. Order is stable: generators index into it by seed.
-pub const CATALOGUE: &[CatalogueEntry] = &[
-    entry(
-        "75192",
-        "Millennium Falcon",
-        "B07JPLG4BS",
-        59999,
-        "Star Wars",
-    ),
-    entry("10294", "Titanic", "B09876WXYZ", 57999, "Icons"),
-    entry("75313", "AT-AT", "B09BNXQ2KL", 72999, "Star Wars"),
-    entry("10276", "Colosseum", "B09G9KTTJ3", 41999, "Icons"),
-    entry(
-        "42143",
-        "Ferrari Daytona SP3",
-        "B09QFMF3ZV",
-        37999,
-        "Technic",
-    ),
-    entry("10497", "Galaxy Explorer", "B0B8NZFK4N", 8999, "Icons"),
-    entry("21330", "Home Alone", "B0B3RPQ6ZT", 22999, "Ideas"),
-    entry(
-        "10300",
-        "Back to the Future Time Machine",
-        "B0BDTCVB9Q",
-        16999,
-        "Icons",
-    ),
-    entry("76240", "Batmobile Tumbler", "B08HVXMQ87", 21999, "DC"),
-    entry(
-        "71043",
-        "Hogwarts Castle",
-        "B07PZF1RG2",
-        38999,
-        "Harry Potter",
-    ),
-    entry("10281", "Bonsai Tree", "B08YP6D5BZ", 4499, "Botanical"),
-    entry("10311", "Orchid", "B09PBKW2ZG", 4499, "Botanical"),
-    entry("40220", "London Bus", "B07FNW9FGJ", 999, "Creator"),
-    entry("31109", "Pirate Ship", "B07WZKDDK8", 9999, "Creator 3in1"),
-    entry("21318", "Tree House", "B07NL4Y8NB", 19999, "Ideas"),
-    entry(
-        "42115",
-        "Lamborghini Sian FKP 37",
-        "B08G4JCLRB",
-        37999,
-        "Technic",
-    ),
-    entry(
-        "75341",
-        "Luke Skywalker's Landspeeder",
-        "B0B8P6HV9B",
-        19999,
-        "Star Wars",
-    ),
-    entry(
-        "10305",
-        "Lion Knights' Castle",
-        "B0BN6LRJ4V",
-        35999,
-        "Icons",
-    ),
-    entry(
-        "76419",
-        "Hogwarts Castle and Grounds",
-        "B0BWBTKRZW",
-        15999,
-        "Harry Potter",
-    ),
-    entry(
-        "10317",
-        "Land Rover Classic Defender 90",
-        "B0BTMMG3JW",
-        21999,
-        "Icons",
-    ),
-    entry("21325", "Medieval Blacksmith", "B08WWX2Q6Q", 16999, "Ideas"),
-    entry(
-        "60337",
-        "Express Passenger Train",
-        "B0B6W3N9JL",
-        15999,
-        "City",
-    ),
-    entry("75331", "The Razor Crest", "B09RMTQ4D1", 54999, "Star Wars"),
-    entry(
-        "10283",
-        "NASA Space Shuttle Discovery",
-        "B08XQRY8XB",
-        17999,
-        "Icons",
-    ),
-    entry(
-        "42141",
-        "McLaren Formula 1 Race Car",
-        "B09QFQ5DRB",
-        17999,
-        "Technic",
-    ),
-    entry("76178", "Daily Bugle", "B08WWP54DH", 29999, "Marvel"),
-    entry("10302", "Optimus Prime", "B0B4BWKN8T", 15999, "Icons"),
-    entry("21323", "Grand Piano", "B08GBFJFRR", 31999, "Ideas"),
-    entry("10295", "Porsche 911", "B091B2TKJ4", 14999, "Icons"),
-    entry(
-        "75288",
-        "AT-AT (Tatooine)",
-        "B08G4K1LHY",
-        13999,
-        "Star Wars",
-    ),
-    entry("43222", "Disney Castle", "B0CFVXSTKQ", 39999, "Disney"),
-    entry("10316", "Rivendell", "B0BX4ZZP2M", 44999, "Icons"),
-    entry("10320", "Eldorado Fortress", "B0CFW2DHSD", 19999, "Icons"),
-    entry("21343", "Viking Village", "B0CFVWYC5J", 12999, "Minecraft"),
-    entry("10307", "Eiffel Tower", "B0BGPKNVCN", 62999, "Icons"),
-    entry(
-        "42156",
-        "PEUGEOT 9X8 24H Le Mans Hybrid Hypercar",
-        "B0BWBFGGHY",
-        19999,
-        "Technic",
-    ),
-    entry(
-        "75355",
-        "UCS X-Wing Starfighter",
-        "B0BWBRX1L5",
-        21999,
-        "Star Wars",
-    ),
-    entry("10312", "Jazz Club", "B0BBRRB3DD", 19999, "Icons"),
-    entry("60380", "Downtown", "B0C4KXTJQ5", 19999, "City"),
-    entry(
-        "76417",
-        "Gringotts Wizarding Bank",
-        "B0BWBWGMW4",
-        37999,
-        "Harry Potter",
-    ),
-];
+/// The demo catalogue, from `catalogue.tsv`. Order is stable: generators
+/// index into it by seed.
+pub static CATALOGUE: LazyLock<Vec<CatalogueEntry>> =
+    LazyLock::new(|| parse(include_str!("catalogue.tsv")));
 
-const fn entry(
-    set_number: &'static str,
-    name: &'static str,
-    asin: &'static str,
-    price_pence: i64,
-    theme: &'static str,
-) -> CatalogueEntry {
-    CatalogueEntry {
-        set_number,
-        name,
-        asin,
-        price_pence,
-        theme,
-    }
+/// Reads the tab-separated table (set number, name, ASIN, price in pence,
+/// theme); `#` starts a comment line. The table ships in the binary, so a
+/// malformed line is a build mistake the tests catch.
+fn parse(table: &'static str) -> Vec<CatalogueEntry> {
+    table
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|line| {
+            let fields: Vec<&'static str> = line.split('\t').collect();
+            let [set_number, name, asin, price, theme] = fields[..] else {
+                panic!("catalogue line {line:?}: expected five tab-separated fields");
+            };
+            CatalogueEntry {
+                set_number,
+                name,
+                asin,
+                price_pence: price
+                    .parse()
+                    .unwrap_or_else(|_| panic!("catalogue line {line:?}: price {price:?}")),
+                theme,
+            }
+        })
+        .collect()
 }
 
 impl CatalogueEntry {
@@ -200,7 +76,8 @@ mod tests {
         let sets: HashSet<_> = CATALOGUE.iter().map(|e| e.set_number).collect();
         assert_eq!(asins.len(), CATALOGUE.len());
         assert_eq!(sets.len(), CATALOGUE.len());
-        for e in CATALOGUE {
+        assert_eq!(CATALOGUE.len(), 40);
+        for e in CATALOGUE.iter() {
             assert_eq!(e.asin.len(), 10, "{}", e.asin);
             assert!(e.asin.starts_with("B0"), "{}", e.asin);
             assert!(

@@ -18,7 +18,7 @@ mod control;
 mod limits;
 mod respond;
 
-pub(crate) use limits::SimOp;
+pub(crate) use spapi::Operation;
 
 /// Counters of what the simulator has served.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -40,7 +40,7 @@ pub struct SimStats {
 /// One page cursor: the whole result (shared by every page's cursor),
 /// where the next page starts, and the page size.
 pub(crate) struct Cursor {
-    op: SimOp,
+    op: Operation,
     ids: Arc<Vec<String>>,
     offset: usize,
     page_size: usize,
@@ -160,7 +160,7 @@ impl SimState {
     /// Tokens stay valid, so a client may retry a page after a failure.
     pub(crate) fn page(
         &self,
-        op: SimOp,
+        op: Operation,
         token: Option<&str>,
         page_size: usize,
         all: impl FnOnce() -> Vec<String>,
@@ -318,55 +318,58 @@ fn router(state: Arc<SimState>) -> Router {
         .route("/auth/o2/token", post(lwa::token))
         .route(
             "/orders/2026-01-01/orders",
-            api::get(SimOp::SearchOrders, orders::search_orders),
+            api::get(Operation::SearchOrders, orders::search_orders),
         )
         .route(
             "/orders/2026-01-01/orders/{order_id}",
-            api::get(SimOp::GetOrder, orders::get_order),
+            api::get(Operation::GetOrder, orders::get_order),
         )
         .route(
             "/orders/v0/orders",
-            api::get(SimOp::GetOrdersV0, orders_v0::get_orders),
+            api::get(Operation::GetOrdersV0, orders_v0::get_orders),
         )
         .route(
             "/orders/v0/orders/{order_id}",
-            api::get(SimOp::GetOrderV0, orders_v0::get_order),
+            api::get(Operation::GetOrderV0, orders_v0::get_order),
         )
         .route(
             "/orders/v0/orders/{order_id}/orderItems",
-            api::get(SimOp::GetOrderItemsV0, orders_v0::get_order_items),
+            api::get(Operation::GetOrderItemsV0, orders_v0::get_order_items),
         )
         .route(
             "/finances/v0/financialEvents",
-            api::get(SimOp::ListFinancialEvents, finances::list_financial_events),
+            api::get(
+                Operation::ListFinancialEvents,
+                finances::list_financial_events,
+            ),
         )
         .route(
             "/finances/v0/orders/{order_id}/financialEvents",
             api::get(
-                SimOp::ListFinancialEventsByOrderId,
+                Operation::ListFinancialEventsByOrderId,
                 finances::list_financial_events_by_order_id,
             ),
         )
         .route(
             "/finances/2024-06-19/transactions",
-            api::get(SimOp::ListTransactions, transactions::list_transactions),
+            api::get(Operation::ListTransactions, transactions::list_transactions),
         )
         .route(
             "/reports/2021-06-30/reports",
-            api::post(SimOp::CreateReport, reports::create_report),
+            api::post(Operation::CreateReport, reports::create_report),
         )
         .route(
             "/reports/2021-06-30/reports/{report_id}",
-            api::get(SimOp::GetReport, reports::get_report),
+            api::get(Operation::GetReport, reports::get_report),
         )
         .route(
             "/reports/2021-06-30/documents/{document_id}",
-            api::get(SimOp::GetReportDocument, reports::get_report_document),
+            api::get(Operation::GetReportDocument, reports::get_report_document),
         )
         .route("/report-documents/{document_id}", get(reports::download))
         .route(
             "/orders/v0/orders/{order_id}/shipmentConfirmation",
-            api::post(SimOp::ConfirmShipment, shipments::confirm_shipment),
+            api::post(Operation::ConfirmShipment, shipments::confirm_shipment),
         );
     if state.config.control_enabled {
         app = app.nest("/_sim", control::router());

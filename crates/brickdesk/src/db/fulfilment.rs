@@ -4,7 +4,7 @@
 
 use sea_query::{Expr, ExprTrait, Order, Query};
 
-use super::inventory::{InventoryRow, ROW_COLUMNS};
+use super::inventory::{InventoryRow, row_columns};
 use super::orders::{self, select_orders};
 use super::schema::{AmazonAsinMappings, InventoryItems, OrderItemLinks, Orders};
 use super::{Db, DbError};
@@ -111,7 +111,7 @@ pub async fn sellable_units(db: &Db, set_numbers: &[String]) -> Result<Vec<Inven
         return Ok(Vec::new());
     }
     let stmt = Query::select()
-        .columns(ROW_COLUMNS)
+        .columns(row_columns())
         .from(InventoryItems::Table)
         .and_where(Expr::col(InventoryItems::SetNumber).is_in(set_numbers.iter().cloned()))
         .and_where(

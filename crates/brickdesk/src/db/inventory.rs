@@ -68,9 +68,8 @@ fn date_text<S: serde::Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S
     }
 }
 
-/// The columns of [`InventoryRow`], in its order.
-pub(crate) const ROW_COLUMNS: [InventoryItems; 19] = [
-    InventoryItems::Id,
+/// A unit's own fields, as [`NewUnit`] holds them.
+const OWN_COLUMNS: [InventoryItems; 12] = [
     InventoryItems::SetNumber,
     InventoryItems::ItemName,
     InventoryItems::Condition,
@@ -83,13 +82,21 @@ pub(crate) const ROW_COLUMNS: [InventoryItems; 19] = [
     InventoryItems::ExternalId,
     InventoryItems::PurchaseDate,
     InventoryItems::Notes,
-    InventoryItems::CreatedAt,
-    InventoryItems::UpdatedAt,
-    InventoryItems::SoldAt,
-    InventoryItems::SoldPriceMinor,
-    InventoryItems::SoldOrderRef,
-    InventoryItems::SoldPlatform,
 ];
+
+/// The columns of [`InventoryRow`].
+pub(crate) fn row_columns() -> impl Iterator<Item = InventoryItems> {
+    std::iter::once(InventoryItems::Id)
+        .chain(OWN_COLUMNS)
+        .chain([
+            InventoryItems::CreatedAt,
+            InventoryItems::UpdatedAt,
+            InventoryItems::SoldAt,
+            InventoryItems::SoldPriceMinor,
+            InventoryItems::SoldOrderRef,
+            InventoryItems::SoldPlatform,
+        ])
+}
 
 /// The text search matches against: Unicode lower case, so search is
 /// case-insensitive on both engines. A unit record separator keeps fields
@@ -120,24 +127,13 @@ pub(crate) fn search_text_of(
 
 /// The columns a unit's own fields are written to, derived ones included,
 /// in the order of [`unit_values`]: insert and update write the same.
-const UNIT_COLUMNS: [InventoryItems; 14] = [
-    InventoryItems::SetNumber,
-    InventoryItems::ItemName,
-    InventoryItems::Condition,
-    InventoryItems::Status,
-    InventoryItems::StorageLocation,
-    InventoryItems::LocationSort,
-    InventoryItems::SearchText,
-    InventoryItems::CostMinor,
-    InventoryItems::ListingPriceMinor,
-    InventoryItems::Currency,
-    InventoryItems::Sku,
-    InventoryItems::ExternalId,
-    InventoryItems::PurchaseDate,
-    InventoryItems::Notes,
-];
+fn unit_columns() -> impl Iterator<Item = InventoryItems> {
+    OWN_COLUMNS
+        .into_iter()
+        .chain([InventoryItems::LocationSort, InventoryItems::SearchText])
+}
 
-/// The values of [`UNIT_COLUMNS`] for `unit`.
+/// The values of [`unit_columns`] for `unit`.
 fn unit_values(unit: &NewUnit) -> [Expr; 14] {
     [
         unit.set_number.clone().into(),
@@ -145,11 +141,6 @@ fn unit_values(unit: &NewUnit) -> [Expr; 14] {
         unit.condition.as_str().into(),
         unit.status.as_str().into(),
         unit.storage_location.clone().into(),
-        unit.storage_location
-            .as_deref()
-            .and_then(natural_sort_key)
-            .into(),
-        search_text(unit).into(),
         unit.cost_minor.into(),
         unit.listing_price_minor.into(),
         unit.currency.as_str().into(),
@@ -157,6 +148,11 @@ fn unit_values(unit: &NewUnit) -> [Expr; 14] {
         unit.external_id.clone().into(),
         unit.purchase_date.into(),
         unit.notes.clone().into(),
+        unit.storage_location
+            .as_deref()
+            .and_then(natural_sort_key)
+            .into(),
+        search_text(unit).into(),
     ]
 }
 
@@ -168,11 +164,7 @@ pub(crate) fn insert_statement<'u>(
 ) -> InsertStatement {
     let mut stmt = Query::insert();
     stmt.into_table(InventoryItems::Table)
-        .columns(
-            UNIT_COLUMNS
-                .into_iter()
-                .chain([InventoryItems::CreatedAt, InventoryItems::UpdatedAt]),
-        )
+        .columns(unit_columns().chain([InventoryItems::CreatedAt, InventoryItems::UpdatedAt]))
         .returning_col(InventoryItems::Id);
     for unit in units {
         let stamps = [unit.created_at.map_or(at, stored_time).into(), at.into()];
@@ -277,7 +269,7 @@ fn apply_filters(stmt: &mut SelectStatement, q: &InventoryQuery) {
 /// One page of units plus the number of units matching the filters.
 pub async fn list(db: &Db, q: &InventoryQuery) -> Result<(Vec<InventoryRow>, i64), DbError> {
     let mut stmt = Query::select();
-    stmt.columns(ROW_COLUMNS).from(InventoryItems::Table);
+    stmt.columns(row_columns()).from(InventoryItems::Table);
     apply_filters(&mut stmt, q);
     let dir = if q.descending {
         Order::Desc
@@ -332,7 +324,7 @@ pub async fn list(db: &Db, q: &InventoryQuery) -> Result<(Vec<InventoryRow>, i64
 /// One unit by id.
 pub async fn get(db: &Db, id: InventoryItemId) -> Result<Option<InventoryRow>, DbError> {
     let stmt = Query::select()
-        .columns(ROW_COLUMNS)
+        .columns(row_columns())
         .from(InventoryItems::Table)
         .and_where(Expr::col(InventoryItems::Id).eq(id))
         .to_owned();
@@ -342,7 +334,7 @@ pub async fn get(db: &Db, id: InventoryItemId) -> Result<Option<InventoryRow>, D
 /// One unit by id, inside a transaction.
 pub async fn get_in(tx: &mut Tx, id: InventoryItemId) -> Result<Option<InventoryRow>, DbError> {
     let stmt = Query::select()
-        .columns(ROW_COLUMNS)
+        .columns(row_columns())
         .from(InventoryItems::Table)
         .and_where(Expr::col(InventoryItems::Id).eq(id))
         .to_owned();
@@ -372,8 +364,7 @@ pub async fn update(tx: &mut Tx, id: InventoryItemId, unit: &NewUnit) -> Result<
     let stmt = Query::update()
         .table(InventoryItems::Table)
         .values(
-            UNIT_COLUMNS
-                .into_iter()
+            unit_columns()
                 .zip(unit_values(unit))
                 .chain([(InventoryItems::UpdatedAt, now().into())]),
         )

@@ -9,7 +9,7 @@ use sqlx::{ColumnIndex, Decode, Type};
 use time::{Date, OffsetDateTime};
 
 use super::fees::join_unit_fees;
-use super::inventory::{InventoryRow, ROW_COLUMNS};
+use super::inventory::{InventoryRow, row_columns};
 use super::schema::InventoryItems;
 use super::{Backend, Db, DbError};
 use crate::domain::profit::{Sale, Segment, Totals, UnitClass, UnitSums};
@@ -362,7 +362,7 @@ pub async fn worst_losses(
 /// Every unit the filter covers, in the order sold (for the CSV export).
 pub async fn sold_unit_rows(db: &Db, filter: &SoldFilter) -> Result<Vec<InventoryRow>, DbError> {
     let mut stmt = sold_units(filter, db.backend());
-    stmt.columns(ROW_COLUMNS.map(|c| (InventoryItems::Table, c)))
+    stmt.columns(row_columns().map(|c| (InventoryItems::Table, c)))
         .order_by((InventoryItems::Table, InventoryItems::SoldAt), Order::Asc)
         .order_by((InventoryItems::Table, InventoryItems::Id), Order::Asc);
     db.all(&stmt).await

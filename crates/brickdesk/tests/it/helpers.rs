@@ -1,11 +1,10 @@
 //! Fresh databases and a running app for each test.
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use brickdesk::Application;
 use brickdesk::amazon::credentials::{Credentials, Region};
-use brickdesk::config::{Config, DemoMode, TimeZone};
+use brickdesk::config::{Config, DemoMode};
 use brickdesk::db::Db;
 use brickdesk::db::inventory::{InventoryQuery, InventoryRow};
 use brickdesk::db::orders::OrderListQuery;
@@ -332,19 +331,8 @@ impl TestAppBuilder {
             None => sqlite().await,
         };
         let data_dir = tempfile::tempdir().expect("data dir");
-        let mut config = Config {
-            database_url: t.url.clone(),
-            data_dir: data_dir.path().to_path_buf(),
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            time_zone: TimeZone::default(),
-            demo: self.demo,
-            secret_key: None,
-            amazon_api_url: None,
-            amazon_lwa_url: None,
-            backfill_report_threshold: None,
-            sync_every: None,
-            fees_every: None,
-        };
+        let mut config = Config::on_loopback(t.url.clone(), data_dir.path().to_path_buf());
+        config.demo = self.demo;
         if let Some((api, lwa)) = self.amazon {
             config.amazon_api_url = Some(api);
             config.amazon_lwa_url = Some(lwa);

@@ -5,7 +5,7 @@ use time::Duration;
 
 use super::{ApiFailure, Call, format_time, is_order_id, number, window, with_next};
 use crate::seller::{Component, EventKind, FinancialEvent, SimOrder};
-use crate::server::{SimOp, SimState};
+use crate::server::{Operation, SimState};
 
 /// Amazon refuses wider `PostedAfter`..`PostedBefore` windows.
 const MAX_WINDOW: Duration = Duration::days(180);
@@ -45,7 +45,7 @@ pub(crate) fn list_financial_events(s: &SimState, call: &Call) -> Result<Value, 
             .map(|e| e.transaction_id.clone())
             .collect()
     };
-    let (ids, next) = s.page(SimOp::ListFinancialEvents, token, page_size, all)?;
+    let (ids, next) = s.page(Operation::ListFinancialEvents, token, page_size, all)?;
     Ok(payload(s, &ids, next))
 }
 
@@ -71,7 +71,12 @@ pub(crate) fn list_financial_events_by_order_id(
             .collect()
     };
     let token = call.query.get("NextToken");
-    let (ids, next) = s.page(SimOp::ListFinancialEventsByOrderId, token, page_size, all)?;
+    let (ids, next) = s.page(
+        Operation::ListFinancialEventsByOrderId,
+        token,
+        page_size,
+        all,
+    )?;
     Ok(payload(s, &ids, next))
 }
 

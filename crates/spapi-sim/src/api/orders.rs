@@ -6,12 +6,12 @@ use time::OffsetDateTime;
 
 use super::{ApiFailure, Call, Query, format_time, is_order_id, money_2026, window};
 use crate::seller::{OrderStatus, Seller, SimOrder};
-use crate::server::{SimOp, SimState};
+use crate::server::{Operation, SimState};
 
 /// Parameter names and value spellings of one Orders API version.
 pub(crate) struct Dialect {
     /// The listing operation.
-    pub(crate) op: SimOp,
+    pub(crate) op: Operation,
     pub(crate) page_size: &'static str,
     pub(crate) token: &'static str,
     pub(crate) created_after: &'static str,
@@ -27,7 +27,7 @@ pub(crate) struct Dialect {
 }
 
 const V2026: Dialect = Dialect {
-    op: SimOp::SearchOrders,
+    op: Operation::SearchOrders,
     page_size: "maxResultsPerPage",
     token: "paginationToken",
     created_after: "createdAfter",

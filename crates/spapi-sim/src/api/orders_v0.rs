@@ -5,10 +5,10 @@ use serde_json::{Map, Value, json};
 use super::orders::{Dialect, find_order, search_page};
 use super::{ApiFailure, Call, format_time, money_v0, with_next};
 use crate::seller::{OrderStatus, SimOrder};
-use crate::server::{SimOp, SimState};
+use crate::server::{Operation, SimState};
 
 const V0: Dialect = Dialect {
-    op: SimOp::GetOrdersV0,
+    op: Operation::GetOrdersV0,
     page_size: "MaxResultsPerPage",
     token: "NextToken",
     created_after: "CreatedAfter",
@@ -55,7 +55,7 @@ pub(crate) fn get_order_items(s: &SimState, call: &Call) -> Result<Value, ApiFai
             .collect()
     };
     let token = call.query.get("NextToken");
-    let (ids, next) = s.page(SimOp::GetOrderItemsV0, token, 100, all)?;
+    let (ids, next) = s.page(Operation::GetOrderItemsV0, token, 100, all)?;
     let items: Vec<Value> = order
         .lines
         .iter()

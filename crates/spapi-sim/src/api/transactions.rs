@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::{ApiFailure, Call, format_time, number, window, with_next};
 use crate::seller::{EventKind, FinancialEvent};
-use crate::server::{SimOp, SimState};
+use crate::server::{Operation, SimState};
 
 const PAGE_SIZE: usize = 50;
 
@@ -62,7 +62,7 @@ pub(crate) fn list_transactions(s: &SimState, call: &Call) -> Result<Value, ApiF
             .map(|e| e.transaction_id.clone())
             .collect()
     };
-    let (ids, next) = s.page(SimOp::ListTransactions, token, PAGE_SIZE, all)?;
+    let (ids, next) = s.page(Operation::ListTransactions, token, PAGE_SIZE, all)?;
     let seller = s.seller();
     let transactions: Vec<Value> = ids
         .iter()

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use serde_json::{Value, json};
 
-use super::{SimOp, SimState, lock};
+use super::{Operation, SimState, lock};
 use crate::Fault;
 use crate::api::ApiFailure;
 
@@ -53,7 +53,7 @@ impl SimState {
         }
     }
 
-    fn count(&self, op: SimOp, injected: bool, throttled: bool) {
+    fn count(&self, op: Operation, injected: bool, throttled: bool) {
         let mut stats = lock(&self.stats);
         stats.requests += 1;
         *stats.by_operation.entry(op.name().to_owned()).or_default() += 1;
@@ -65,7 +65,7 @@ impl SimState {
     /// plan, then `run`, and renders Amazon's response.
     pub(crate) async fn respond(
         &self,
-        op: SimOp,
+        op: Operation,
         headers: &HeaderMap,
         run: impl FnOnce(&SimState) -> Result<Value, ApiFailure>,
     ) -> Response {
@@ -124,8 +124,8 @@ impl SimState {
         let (status, body) = match run(self) {
             // createReport answers 202 Accepted, confirmShipment 204 No
             // Content, everything else 200.
-            Ok(body) if op == SimOp::CreateReport => (StatusCode::ACCEPTED, body),
-            Ok(_) if op == SimOp::ConfirmShipment => (StatusCode::NO_CONTENT, Value::Null),
+            Ok(body) if op == Operation::CreateReport => (StatusCode::ACCEPTED, body),
+            Ok(_) if op == Operation::ConfirmShipment => (StatusCode::NO_CONTENT, Value::Null),
             Ok(body) => (StatusCode::OK, body),
             Err(failure) => (failure.status, failure.body()),
         };
@@ -148,7 +148,7 @@ impl SimState {
 
     fn render(
         &self,
-        op: SimOp,
+        op: Operation,
         request_id: &str,
         status: StatusCode,
         body: Value,

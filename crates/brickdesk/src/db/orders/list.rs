@@ -7,7 +7,7 @@ use sea_query::{Alias, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement}
 use time::OffsetDateTime;
 
 use super::super::exec::IntegersInlined;
-use super::super::inventory::{InventoryRow, ROW_COLUMNS};
+use super::super::inventory::{InventoryRow, row_columns};
 use super::super::links::LinkMethod;
 use super::super::schema::{
     self, InventoryItems, OrderItemLinks, OrderItems, OrderStatusCounts, Orders,
@@ -426,7 +426,7 @@ pub async fn links_for_items(
         .column((OrderItemLinks::Table, OrderItemLinks::UnitIndex))
         .column((OrderItemLinks::Table, OrderItemLinks::LinkMethod))
         .column((OrderItemLinks::Table, OrderItemLinks::LinkedAt))
-        .columns(ROW_COLUMNS.map(|c| (InventoryItems::Table, c)))
+        .columns(row_columns().map(|c| (InventoryItems::Table, c)))
         .from(OrderItemLinks::Table)
         .inner_join(
             InventoryItems::Table,

@@ -237,31 +237,39 @@ mod tests {
         FeeEventId::new(id).unwrap()
     }
 
-    fn sale(id: i64, quantity: Option<u32>, principal: i64, commission: i64) -> LineEvent {
+    fn line_event(
+        id: i64,
+        kind: EventKind,
+        posted_at: OffsetDateTime,
+        quantity: Option<u32>,
+        components: Vec<Component>,
+    ) -> LineEvent {
         LineEvent {
             event_id: event(id),
-            kind: EventKind::Shipment,
-            posted_at: datetime!(2026-01-10 10:00 UTC),
+            kind,
+            posted_at,
             quantity,
-            components: vec![
-                Component::charge("Principal", principal),
-                Component::fee("Commission", commission),
-            ],
+            components,
         }
     }
 
+    fn sale(id: i64, quantity: Option<u32>, principal: i64, commission: i64) -> LineEvent {
+        let components = vec![
+            Component::charge("Principal", principal),
+            Component::fee("Commission", commission),
+        ];
+        let posted = datetime!(2026-01-10 10:00 UTC);
+        line_event(id, EventKind::Shipment, posted, quantity, components)
+    }
+
     fn refund(id: i64, quantity: Option<u32>, principal: i64, commission: i64) -> LineEvent {
-        LineEvent {
-            event_id: event(id),
-            kind: EventKind::Refund,
-            posted_at: datetime!(2026-01-20 10:00 UTC),
-            quantity,
-            components: vec![
-                Component::charge("Principal", -principal),
-                Component::fee("Commission", -commission),
-                Component::fee("RefundCommission", commission / 5),
-            ],
-        }
+        let components = vec![
+            Component::charge("Principal", -principal),
+            Component::fee("Commission", -commission),
+            Component::fee("RefundCommission", commission / 5),
+        ];
+        let posted = datetime!(2026-01-20 10:00 UTC);
+        line_event(id, EventKind::Refund, posted, quantity, components)
     }
 
     fn summaries(units: u32, events: &[LineEvent]) -> Vec<FeeSummary> {

@@ -40,15 +40,9 @@ impl Category {
         Category::OtherFee,
     ];
 
-    /// The fee categories (their sum is the unit's total fees).
-    pub const FEES: [Category; 6] = [
-        Category::Commission,
-        Category::RefundCommission,
-        Category::Fulfilment,
-        Category::Closing,
-        Category::DigitalServices,
-        Category::OtherFee,
-    ];
+    /// The fee categories (their sum is the unit's total fees): every
+    /// category after the three charges.
+    pub const FEES: &'static [Category] = Self::ALL.split_at(3).1;
 
     /// Stored value.
     pub fn as_str(self) -> &'static str {

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use brickdesk::Application;
 use brickdesk::auth::{Role, password, token};
-use brickdesk::config::{Config, DemoMode, TimeZone};
+use brickdesk::config::{Config, DemoMode};
 use brickdesk::db::orders::{NewOrder, NewOrderItem, Refresh, order_search_text};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::{Condition, Currency, Money, Platform, WorkflowStatus};
@@ -358,19 +358,9 @@ impl Served {
     /// an owner with an API token.
     pub async fn start(db: &Db) -> anyhow::Result<Served> {
         let data_dir = std::env::temp_dir().join(format!("brickdesk-bench-{}", std::process::id()));
-        let config = Config {
-            database_url: String::new(),
-            data_dir: data_dir.clone(),
-            addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-            time_zone: TimeZone::default(),
-            demo: DemoMode::Off,
-            secret_key: Some("00".repeat(32)),
-            amazon_api_url: None,
-            amazon_lwa_url: None,
-            backfill_report_threshold: None,
-            sync_every: None,
-            fees_every: None,
-        };
+        let mut config = Config::on_loopback(String::new(), data_dir.clone());
+        config.demo = DemoMode::Off;
+        config.secret_key = Some("00".repeat(32));
         let secret = token::new_api_token();
         let mut tx = db.begin().await?;
         let user = db::users::create(

@@ -3,6 +3,7 @@
 mod accounts;
 mod amazon;
 pub mod args;
+mod backup;
 mod fees;
 pub mod inventory;
 mod jobs;
@@ -48,6 +49,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Some(Command::Amazon(cmd)) => {
                 amazon::run(&cli.global, &open(&cli.global).await?, cmd).await
             }
+            Some(Command::Backup(args)) => backup::backup(&cli.global, &args).await,
+            Some(Command::Restore(args)) => backup::restore(&cli.global, &args).await,
             None => anyhow::bail!("no command given; try `brickdesk serve`"),
         }
     })

@@ -94,6 +94,17 @@ pub struct Config {
     pub sync_every: Option<std::time::Duration>,
     /// How often the fees job runs by itself (`None`: never).
     pub fees_every: Option<std::time::Duration>,
+    /// Scheduled backups of a SQLite database (`None`: none).
+    pub backups: Option<BackupSchedule>,
+}
+
+/// `--backup-every` and `--backup-keep`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackupSchedule {
+    /// Time between two backups.
+    pub every: std::time::Duration,
+    /// Backups kept.
+    pub keep: usize,
 }
 
 impl Config {
@@ -112,6 +123,7 @@ impl Config {
             backfill_report_threshold: None,
             sync_every: None,
             fees_every: None,
+            backups: None,
         }
     }
 }

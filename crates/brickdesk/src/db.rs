@@ -2,6 +2,7 @@
 //! or PostgreSQL, chosen by the database URL. All SQL lives under `db/`.
 
 pub mod audit;
+pub mod backup;
 pub mod confirmations;
 pub mod cursors;
 mod error;
@@ -188,6 +189,13 @@ impl Db {
                 .map(drop)?,
         }
         Ok(())
+    }
+
+    /// The file of a `sqlite:` URL (`None`: not a SQLite URL).
+    pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+        let options = SqliteConnectOptions::from_str(url).ok()?;
+        url.starts_with("sqlite:")
+            .then(|| options.get_filename().to_path_buf())
     }
 
     /// Closes every connection (lets SQLite checkpoint its WAL).

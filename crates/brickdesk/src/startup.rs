@@ -31,6 +31,10 @@ pub struct Application {
     jobs: Jobs,
     scheduler: Scheduler,
     schedule: Vec<(Scheduled, Duration)>,
+    /// Held while serving a SQLite database: a restore is refused meanwhile.
+    _data_lock: Option<crate::backup::DataDirLock>,
+    /// Scheduled backups and the data folder they go in.
+    backups: Option<(crate::config::BackupSchedule, std::path::PathBuf)>,
 }
 
 impl Application {
@@ -45,6 +49,14 @@ impl Application {
     /// Like [`Application::build`], on a database already connected
     /// (benchmarks hand in a scratch database they seeded).
     pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Application> {
+        let data_lock = match db {
+            Db::Sqlite(_) => Some(crate::backup::DataDirLock::shared(&config.data_dir)?),
+            Db::Postgres(_) if config.backups.is_some() => anyhow::bail!(
+                "--backup-every backs up a SQLite database; schedule pg_dump for PostgreSQL"
+            ),
+            Db::Postgres(_) => None,
+        };
+        let backups = config.backups.map(|b| (b, config.data_dir.clone()));
         db.migrate().await?;
         let secrets = SecretBox::load_or_create(config.secret_key.as_deref(), &config.data_dir)?;
         let demo = match config.demo {
@@ -136,6 +148,8 @@ impl Application {
             scheduler: Scheduler::new(jobs.clone(), demo),
             jobs,
             schedule,
+            _data_lock: data_lock,
+            backups,
         })
     }
 
@@ -186,11 +200,18 @@ impl Application {
         // stops beating later).
         let supervisor = self.jobs.supervise();
         crate::amazon::ship::spawn_send_pending(&self.jobs);
-        let scheduled: Vec<_> = self
+        let mut scheduled: Vec<_> = self
             .schedule
             .iter()
             .map(|&(which, every)| self.scheduler.spawn(which, every))
             .collect();
+        if let Some((schedule, data_dir)) = &self.backups {
+            scheduled.push(crate::backup::spawn_scheduled(
+                self.db.clone(),
+                data_dir,
+                *schedule,
+            ));
+        }
         let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;

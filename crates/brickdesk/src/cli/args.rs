@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::amazon::backfill::{self, BackfillMode};
 use crate::amazon::sync::OrdersApi;
 use crate::auth::Role;
-use crate::config::{Config, ConfigError, DemoMode, TimeZone, VERSION};
+use crate::config::{BackupSchedule, Config, ConfigError, DemoMode, TimeZone, VERSION};
 
 /// Brickdesk: orders, inventory and Amazon fees for a LEGO reseller.
 #[derive(Debug, Parser)]
@@ -82,6 +82,27 @@ pub enum Command {
     /// Connect Amazon from the command line, or check the connection.
     #[command(subcommand)]
     Amazon(AmazonCommand),
+    /// Write a consistent copy of the SQLite database while the server
+    /// runs (on PostgreSQL: print the pg_dump command to use).
+    Backup(BackupArgs),
+    /// Replace the SQLite database of a stopped data folder with a backup
+    /// (checked first; the database replaced is kept beside it).
+    Restore(RestoreArgs),
+}
+
+/// Options of `backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write (must not exist).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Options of `restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file to restore.
+    pub file: PathBuf,
 }
 
 /// `brickdesk amazon …`: set up a server without a browser.
@@ -146,6 +167,15 @@ pub struct ServeArgs {
     /// How often to fetch and reconcile Amazon's fees by themselves.
     #[arg(long, env = "BRICKDESK_FEES_EVERY", default_value = "24h")]
     pub fees_every: String,
+    /// How often to back up the SQLite database into DATA_DIR/backups
+    /// (`24h`, or `off`); a backup is taken at start when the newest is
+    /// older than that.
+    #[arg(long, env = "BRICKDESK_BACKUP_EVERY", default_value = "off")]
+    pub backup_every: String,
+    /// Scheduled backups to keep (the oldest are deleted).
+    #[arg(long, env = "BRICKDESK_BACKUP_KEEP", default_value_t = 14,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub backup_keep: u32,
 }
 
 /// Options of `sim`.
@@ -366,6 +396,10 @@ impl ServeArgs {
             backfill_report_threshold: self.backfill_report_threshold,
             sync_every: every("sync-every", &self.sync_every)?,
             fees_every: every("fees-every", &self.fees_every)?,
+            backups: every("backup-every", &self.backup_every)?.map(|every| BackupSchedule {
+                every,
+                keep: self.backup_keep as usize,
+            }),
         })
     }
 }
@@ -481,6 +515,12 @@ mod tests {
             err.to_string(),
             "--sync-every: 'often' is not an interval: write a number and a unit (30s, 15m, 1h, 1d) or off"
         );
+        assert_eq!(config.backups, None, "no backups unless asked for");
+        let config = resolve(&["brickdesk", "--backup-every", "24h", "--backup-keep", "3"])
+            .expect("backups");
+        let every = minutes(24 * 60).expect("a day");
+        assert_eq!(config.backups, Some(BackupSchedule { every, keep: 3 }));
+        assert!(try_parse(&["brickdesk", "serve", "--backup-keep", "0"]).is_err());
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod amazon_sync;
 mod amazon_sync_http;
 mod app;
 mod backfill_report;
+mod backup;
 mod browser;
 mod crash;
 mod demo;

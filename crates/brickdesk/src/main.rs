@@ -24,7 +24,7 @@ fn let_the_allocator_purge() {
 fn main() -> ExitCode {
     let_the_allocator_purge();
     let cli = brickdesk::cli::args::Cli::parse_with_default();
-    brickdesk::telemetry::init(&cli.global.log);
+    brickdesk::telemetry::init(&cli.global.log, cli.global.log_format);
     match brickdesk::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -11,6 +11,7 @@ use crate::amazon::backfill::{self, BackfillMode};
 use crate::amazon::sync::OrdersApi;
 use crate::auth::Role;
 use crate::config::{BackupSchedule, Config, ConfigError, DemoMode, TimeZone, VERSION};
+use crate::telemetry::LogFormat;
 
 /// Brickdesk: orders, inventory and Amazon fees for a LEGO reseller.
 #[derive(Debug, Parser)]
@@ -42,6 +43,15 @@ pub struct GlobalArgs {
     /// Log filter, e.g. `info` or `brickdesk=debug,tower_http=debug`.
     #[arg(long, global = true, env = "BRICKDESK_LOG", default_value = "info")]
     pub log: String,
+    /// `text` for people, `json` (one object a line) for log collectors.
+    #[arg(
+        long,
+        global = true,
+        env = "BRICKDESK_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
     /// Key (64 hex digits) that encrypts stored Amazon credentials. Without
     /// it, a key file `secret.key` (mode 0600) in the data folder is used,
     /// created on first start. Keep it out of the database and its backups.

@@ -193,3 +193,65 @@ async fn the_binary_without_a_subcommand_serves_the_demo() {
         "SQLite in the data folder"
     );
 }
+
+#[test]
+fn backup_and_restore_from_the_command_line_with_json_logs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (data, copy) = (dir.path().join("data"), dir.path().join("copy.db"));
+    let (data, copy) = (data.to_string_lossy(), copy.to_string_lossy());
+    assert!(
+        run_brickdesk(&["migrate", "--data-dir", &data])
+            .status
+            .success()
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_brickdesk"))
+        .args([
+            "--log-format",
+            "json",
+            "--data-dir",
+            &data,
+            "backup",
+            "--out",
+            &copy,
+        ])
+        .env_remove("DATABASE_URL")
+        .env_remove("BRICKDESK_DATABASE_URL")
+        .env("BRICKDESK_LOG", "sqlx=debug")
+        .output()
+        .expect("run brickdesk backup");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("is not in the backup"),
+        "the secret key's reminder: {stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["level"] == "DEBUG" && l["target"] == "sqlx::query"),
+        "every log line is a JSON object: {stderr}"
+    );
+    let again = run_brickdesk(&["--data-dir", &data, "backup", "--out", &copy]);
+    assert_one_clear_error(&again, "exists already");
+    let target = dir.path().join("restored").to_string_lossy().into_owned();
+    let restored = run_brickdesk(&["--data-dir", &target, "restore", &copy]);
+    let stdout = String::from_utf8_lossy(&restored.stdout);
+    assert!(
+        restored.status.success() && stdout.contains("there was no database to replace"),
+        "{stdout}"
+    );
+    let postgres = run_brickdesk(&[
+        "--data-dir",
+        &target,
+        "--database-url",
+        "postgres://u@127.0.0.1:1/x",
+        "restore",
+        &copy,
+    ]);
+    assert_one_clear_error(&postgres, "use pg_restore");
+}

@@ -14,7 +14,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    brickdesk::telemetry::init(&cli.global.log);
+    brickdesk::telemetry::init(&cli.global.log, brickdesk::telemetry::LogFormat::Text);
     let result = tokio::runtime::Runtime::new()
         .context("starting the async runtime")
         .and_then(|runtime| runtime.block_on(brickdesk_bench::run(cli)));

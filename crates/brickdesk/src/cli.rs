@@ -51,6 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Some(Command::Backup(args)) => backup::backup(&cli.global, &args).await,
             Some(Command::Restore(args)) => backup::restore(&cli.global, &args).await,
+            Some(Command::Healthcheck(args)) => healthcheck(&args.url).await,
             None => anyhow::bail!("no command given; try `brickdesk serve`"),
         }
     })
@@ -61,6 +62,21 @@ async fn open(global: &GlobalArgs) -> anyhow::Result<Db> {
     let database = Db::connect(&global.resolved_database_url()).await?;
     database.migrate().await?;
     Ok(database)
+}
+
+/// Succeeds when `url` answers 200 within five seconds.
+async fn healthcheck(url: &str) -> anyhow::Result<()> {
+    let resp = reqwest::Client::new()
+        .get(url)
+        .timeout(std::time::Duration::from_secs(5))
+        .send()
+        .await
+        .with_context(|| format!("{url} does not answer"))?;
+    let status = resp.status();
+    let body = resp.text().await.unwrap_or_default();
+    anyhow::ensure!(status.is_success(), "{url} answered {status}: {body}");
+    println!("{body}");
+    Ok(())
 }
 
 async fn run_sim(args: SimArgs) -> anyhow::Result<()> {

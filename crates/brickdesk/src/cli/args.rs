@@ -98,6 +98,21 @@ pub enum Command {
     /// Replace the SQLite database of a stopped data folder with a backup
     /// (checked first; the database replaced is kept beside it).
     Restore(RestoreArgs),
+    /// Ask a running server's `/healthz`; exit 0 when healthy (for
+    /// container health checks, which have no curl).
+    Healthcheck(HealthcheckArgs),
+}
+
+/// Options of `healthcheck`.
+#[derive(Debug, Args)]
+pub struct HealthcheckArgs {
+    /// The health URL to ask.
+    #[arg(
+        long,
+        env = "BRICKDESK_HEALTH_URL",
+        default_value = "http://127.0.0.1:3000/healthz"
+    )]
+    pub url: String,
 }
 
 /// Options of `backup`.

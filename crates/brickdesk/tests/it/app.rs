@@ -141,7 +141,7 @@ async fn test_connection_without_credentials_says_what_to_do() {
 }
 
 #[tokio::test]
-async fn the_binary_without_a_subcommand_serves_the_demo() {
+async fn the_binary_without_a_subcommand_serves_the_demo_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("tmp");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -179,8 +179,29 @@ async fn the_binary_without_a_subcommand_serves_the_demo() {
         .send()
         .await
         .map(|r| r.status().as_u16());
-    let _ = child.kill();
+    // SIGTERM, as systemd and docker stop it: in-flight work ends, the
+    // process exits by itself and cleanly.
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("send SIGTERM");
+    assert!(term.success());
+    let mut stopped = None;
+    for _ in 0..300 {
+        stopped = child.try_wait().expect("try_wait");
+        if stopped.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    if stopped.is_none() {
+        let _ = child.kill();
+    }
     let output = child.wait_with_output().expect("wait");
+    assert!(
+        stopped.is_some_and(|s| s.success()),
+        "SIGTERM stops the server with success: {stopped:?}"
+    );
     assert!(healthy, "GET /healthz answered 200");
     assert_eq!(login.ok(), Some(200), "a page is served");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -254,4 +275,44 @@ fn backup_and_restore_from_the_command_line_with_json_logs() {
         &copy,
     ]);
     assert_one_clear_error(&postgres, "use pg_restore");
+}
+
+#[test]
+fn the_systemd_unit_verifies() {
+    let unit = include_str!("../../../../packaging/brickdesk.service");
+    let Ok(found) = Command::new("systemd-analyze").arg("--version").output() else {
+        eprintln!("systemd-analyze is not installed: the unit is not verified here");
+        return;
+    };
+    assert!(found.status.success());
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("brickdesk.service");
+    // The unit names the installed binary; here it is the one just built.
+    let unit = unit.replace("/usr/local/bin/brickdesk", env!("CARGO_BIN_EXE_brickdesk"));
+    std::fs::write(&path, unit).expect("write unit");
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .expect("run systemd-analyze");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && said.trim().is_empty(), "{said}");
+}
+
+#[tokio::test]
+async fn the_healthcheck_command_asks_the_server() {
+    let app = TestApp::builder().spawn().await;
+    let url = format!("{}/healthz", app.address);
+    let healthy =
+        tokio::task::spawn_blocking(move || run_brickdesk(&["healthcheck", "--url", &url]))
+            .await
+            .expect("run");
+    assert!(
+        healthy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&healthy.stderr)
+    );
+    assert!(String::from_utf8_lossy(&healthy.stdout).contains("\"status\":\"ok\""));
+    let down = run_brickdesk(&["healthcheck", "--url", "http://127.0.0.1:1/healthz"]);
+    assert_one_clear_error(&down, "does not answer");
 }

@@ -198,6 +198,14 @@ impl Db {
             .then(|| options.get_filename().to_path_buf())
     }
 
+    /// Connections open in the pool, and how many of them are idle.
+    pub fn pool_use(&self) -> (u32, usize) {
+        match self {
+            Db::Sqlite(pool) => (pool.size(), pool.num_idle()),
+            Db::Postgres(pool) => (pool.size(), pool.num_idle()),
+        }
+    }
+
     /// Closes every connection (lets SQLite checkpoint its WAL).
     pub async fn close(&self) {
         match self {

@@ -49,6 +49,7 @@ impl Application {
     /// Like [`Application::build`], on a database already connected
     /// (benchmarks hand in a scratch database they seeded).
     pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Application> {
+        web::metrics::install();
         let data_lock = match db {
             Db::Sqlite(_) => Some(crate::backup::DataDirLock::shared(&config.data_dir)?),
             Db::Postgres(_) if config.backups.is_some() => anyhow::bail!(

@@ -15,6 +15,7 @@ pub mod home;
 pub mod inventory;
 pub mod inventory_csv;
 pub mod json;
+pub mod metrics;
 pub mod orders;
 pub mod paging;
 pub mod reports;
@@ -131,6 +132,7 @@ pub fn routes() -> Routes {
         .merge(amazon_jobs::router())
         .merge(fees::router())
         .merge(reports::router())
+        .merge(metrics::router())
 }
 
 /// The table of every route (method, path, access), for tests and docs.
@@ -144,6 +146,7 @@ pub fn router(state: AppState) -> Router {
     router
         .fallback(defences::not_found)
         .method_not_allowed_fallback(defences::method_not_allowed)
+        .layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

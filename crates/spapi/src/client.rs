@@ -22,6 +22,16 @@ pub const EU_ENDPOINT: &str = "https://sellingpartnerapi-eu.amazon.com";
 pub const NA_ENDPOINT: &str = "https://sellingpartnerapi-na.amazon.com";
 /// Production API base URL for the Far East.
 pub const FE_ENDPOINT: &str = "https://sellingpartnerapi-fe.amazon.com";
+/// The metrics the client records through the `metrics` facade (a
+/// program that installs no recorder records nothing).
+pub mod metrics_names {
+    /// Calls by `operation` and HTTP `status` (`no answer`: the request
+    /// failed before a response), every attempt counted, 429s included.
+    pub const CALLS: &str = "brickdesk_spapi_calls_total";
+    /// Seconds a call waited for its operation's rate limiter, by `operation`.
+    pub const LIMITER_WAIT: &str = "brickdesk_spapi_limiter_wait_seconds";
+}
+
 /// Amazon's LWA token endpoint.
 pub const LWA_TOKEN_URL: &str = "https://api.amazon.com/auth/o2/token";
 
@@ -299,7 +309,10 @@ impl Client {
         let mut throttles = 0;
         let mut refreshed = false;
         loop {
+            let waiting = std::time::Instant::now();
             shared.limiters.acquire(op, cancel).await?;
+            metrics::histogram!(metrics_names::LIMITER_WAIT, "operation" => op.name())
+                .record(waiting.elapsed().as_secs_f64());
             let token = shared
                 .lwa
                 .access_token(&shared.http, self.retrier(), cancel)
@@ -320,7 +333,14 @@ impl Client {
                 let body = response.bytes().await?;
                 Ok::<_, reqwest::Error>((status, headers, body))
             };
-            let (status, headers, body) = match cancellable(attempt, cancel).await? {
+            let answered = cancellable(attempt, cancel).await?;
+            let status_label = match &answered {
+                Ok((status, _, _)) => status.to_string(),
+                Err(_) => "no answer".to_owned(),
+            };
+            metrics::counter!(metrics_names::CALLS, "operation" => op.name(), "status" => status_label)
+                .increment(1);
+            let (status, headers, body) = match answered {
                 Ok(ok) => ok,
                 Err(err) => {
                     retrier

@@ -137,6 +137,19 @@ pub async fn latest_in(
     db.optional(&stmt).await
 }
 
+/// How many jobs there are of each kind in each state.
+pub async fn count_by_kind_and_state(db: &Db) -> Result<Vec<(JobKind, JobState, i64)>, DbError> {
+    let stmt = Query::select()
+        .column(Jobs::Kind)
+        .column(Jobs::State)
+        .expr(Expr::cust("COUNT(*)"))
+        .from(Jobs::Table)
+        .group_by_col(Jobs::Kind)
+        .group_by_col(Jobs::State)
+        .to_owned();
+    db.all(&stmt).await
+}
+
 /// One job by id.
 pub async fn get(db: &Db, id: JobId) -> Result<Option<JobRow>, DbError> {
     db.optional(&select().and_where(Expr::col(Jobs::Id).eq(id)).to_owned())

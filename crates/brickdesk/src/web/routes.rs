@@ -113,7 +113,8 @@ async fn guard(access: Access, req: Request, next: Next) -> Response {
     if access == Access::Public {
         return next.run(req).await;
     }
-    let is_api = req.uri().path().starts_with("/api/");
+    // Programs (API clients, a metrics scraper) get a status, not a page.
+    let is_api = req.uri().path().starts_with("/api/") || req.uri().path() == "/metrics";
     match req.extensions().get::<CurrentUser>() {
         None if is_api => AppError::Unauthorized.into_response(),
         None => {

@@ -93,7 +93,8 @@ impl Server {
             .expect("brickdesk started");
     }
 
-    fn kill(&mut self) {
+    /// Kills the process (SIGKILL).
+    pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             // std's kill is SIGKILL on Unix: no shutdown code runs.
             child.kill().expect("SIGKILL");

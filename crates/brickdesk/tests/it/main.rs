@@ -23,6 +23,7 @@ mod inventory_csv;
 mod jobs_race;
 mod listing_cache;
 mod marketplaces;
+mod metrics;
 mod migrations;
 mod order_search;
 mod orders;

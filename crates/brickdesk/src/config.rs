@@ -2,7 +2,7 @@
 //! checked once at start. The command-line flags that produce it are in
 //! [`crate::cli::args`].
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::ValueEnum;
@@ -96,6 +96,50 @@ pub struct Config {
     pub fees_every: Option<std::time::Duration>,
     /// Scheduled backups of a SQLite database (`None`: none).
     pub backups: Option<BackupSchedule>,
+    /// Addresses that may read `/metrics` without a token.
+    pub metrics_allow: AllowList,
+}
+
+/// Addresses and networks (`10.0.0.0/8`, `::1`), e.g. the scrapers that
+/// may read metrics without a token.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowList(Vec<(IpAddr, u8)>);
+
+impl AllowList {
+    /// Reads a comma-separated list; empty allows nobody.
+    pub fn parse(text: &str) -> Result<AllowList, ConfigError> {
+        let entry = |item: &str| -> Option<(IpAddr, u8)> {
+            let (addr, prefix) = match item.split_once('/') {
+                Some((addr, bits)) => (addr.parse::<IpAddr>().ok()?, bits.parse::<u8>().ok()?),
+                None => {
+                    let addr = item.parse::<IpAddr>().ok()?;
+                    (addr, if addr.is_ipv4() { 32 } else { 128 })
+                }
+            };
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            (prefix <= max).then_some((addr, prefix))
+        };
+        text.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| entry(item).ok_or_else(|| ConfigError::AllowList(item.to_owned())))
+            .collect::<Result<_, _>>()
+            .map(AllowList)
+    }
+
+    /// Whether `ip` is one of the addresses or in one of the networks.
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|&(net, prefix)| match (net, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                prefix == 0 || (u32::from(net) ^ u32::from(ip)) >> (32 - u32::from(prefix)) == 0
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                prefix == 0 || (u128::from(net) ^ u128::from(ip)) >> (128 - u32::from(prefix)) == 0
+            }
+            _ => false,
+        })
+    }
 }
 
 /// `--backup-every` and `--backup-keep`.
@@ -124,6 +168,7 @@ impl Config {
             sync_every: None,
             fees_every: None,
             backups: None,
+            metrics_allow: AllowList::default(),
         }
     }
 }
@@ -131,6 +176,9 @@ impl Config {
 /// A configuration value was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// An allow-list entry that is neither an address nor a network.
+    #[error("--metrics-allow: '{0}' is not an address or a network such as 10.0.0.0/8")]
+    AllowList(String),
     /// Unknown time zone name.
     #[error("unknown time zone '{0}' (use an IANA name such as Europe/London)")]
     TimeZone(String),
@@ -147,6 +195,31 @@ pub enum ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allow_lists_take_addresses_and_networks() {
+        let list = AllowList::parse(" 127.0.0.1, 10.0.0.0/8 ,fd00::/8,").expect("parses");
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        for yes in ["127.0.0.1", "10.1.2.3", "::ffff:10.9.9.9", "fd12::1"] {
+            assert!(list.allows(ip(yes)), "{yes}");
+        }
+        for no in ["127.0.0.2", "11.0.0.1", "::1", "fe80::1"] {
+            assert!(!list.allows(ip(no)), "{no}");
+        }
+        assert!(
+            !AllowList::default().allows(ip("127.0.0.1")),
+            "empty allows nobody"
+        );
+        assert!(
+            AllowList::parse("0.0.0.0/0")
+                .expect("all")
+                .allows(ip("8.8.8.8"))
+        );
+        for bad in ["localhost", "10.0.0.0/33", "::/129", "1.2.3"] {
+            let err = AllowList::parse(bad).expect_err(bad);
+            assert!(err.to_string().contains(bad), "{err}");
+        }
+    }
 
     #[test]
     fn time_zones_are_looked_up_once_by_name() {

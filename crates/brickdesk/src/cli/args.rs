@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::amazon::backfill::{self, BackfillMode};
 use crate::amazon::sync::OrdersApi;
 use crate::auth::Role;
-use crate::config::{BackupSchedule, Config, ConfigError, DemoMode, TimeZone, VERSION};
+use crate::config::{AllowList, BackupSchedule, Config, ConfigError, DemoMode, TimeZone, VERSION};
 use crate::telemetry::LogFormat;
 
 /// Brickdesk: orders, inventory and Amazon fees for a LEGO reseller.
@@ -201,6 +201,10 @@ pub struct ServeArgs {
     #[arg(long, env = "BRICKDESK_BACKUP_KEEP", default_value_t = 14,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub backup_keep: u32,
+    /// Addresses or networks that may read /metrics without a token
+    /// (`127.0.0.1,10.0.0.0/8`; behind a reverse proxy, the proxy's).
+    #[arg(long, env = "BRICKDESK_METRICS_ALLOW", default_value = "")]
+    pub metrics_allow: String,
 }
 
 /// Options of `sim`.
@@ -425,6 +429,7 @@ impl ServeArgs {
                 every,
                 keep: self.backup_keep as usize,
             }),
+            metrics_allow: AllowList::parse(&self.metrics_allow)?,
         })
     }
 }

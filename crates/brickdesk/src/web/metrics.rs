@@ -1,5 +1,5 @@
-//! `GET /metrics` in Prometheus' text format, for a signed-in user or an
-//! API token (a scraper is given a token; nothing is public). Requests
+//! `GET /metrics` in Prometheus' text format, for a signed-in user, an
+//! API token or an address of `--metrics-allow` (nothing is public). Requests
 //! and SP-API calls are recorded as they happen through the `metrics`
 //! facade; what the database knows (jobs, orders missing items, units
 //! missing fees, the last sync, the pool) is read at each scrape.
@@ -7,12 +7,16 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use std::net::SocketAddr;
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
+use super::auth::CurrentUser;
 use super::routes::{Access, Routes};
 use super::{AppError, AppState};
 use crate::db;
@@ -20,7 +24,9 @@ use crate::domain::{JobKind, JobState, Platform};
 
 /// Routes of this module.
 pub fn router() -> Routes {
-    Routes::default().get("/metrics", Access::User, scrape)
+    // Public to the route guard: the handler lets in users, tokens and
+    // the allowed addresses.
+    Routes::default().get("/metrics", Access::Public, scrape)
 }
 
 /// Latency buckets (seconds) of requests and rate-limiter waits.
@@ -73,7 +79,14 @@ pub async fn track(request: Request, next: Next) -> Response {
 }
 
 #[tracing::instrument(skip_all)]
-async fn scrape(State(state): State<AppState>) -> Result<Response, AppError> {
+async fn scrape(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    user: Option<Extension<CurrentUser>>,
+) -> Result<Response, AppError> {
+    if user.is_none() && !state.config.metrics_allow.allows(peer.ip()) {
+        return Err(AppError::Unauthorized);
+    }
     let db = &state.db;
     for (kind, job_state, runs) in db::jobs::count_by_kind_and_state(db).await? {
         metrics::gauge!("brickdesk_job_runs", "kind" => kind.as_str(), "outcome" => job_state.as_str())

@@ -5,11 +5,12 @@
 
 use std::collections::BTreeMap;
 
+use brickdesk::config::AllowList;
 use serde_json::json;
 
 use crate::amazon_sync::sim;
 use crate::crash::Server;
-use crate::helpers::sqlite;
+use crate::helpers::{TestApp, sqlite};
 use crate::promises::{owner_with_token, store_sim_credentials};
 
 /// The value of a label in a Prometheus sample line.
@@ -112,4 +113,28 @@ async fn metrics_count_the_spapi_calls_the_simulator_received() {
     ] {
         assert!(text.contains(series), "{series} is exported\n{text}");
     }
+}
+
+#[tokio::test]
+async fn allowed_addresses_scrape_without_a_token() {
+    let scrape = |app: &TestApp| app.client.get(format!("{}/metrics", app.address)).send();
+    let closed = TestApp::builder().spawn().await;
+    assert_eq!(scrape(&closed).await.expect("scrape").status(), 401);
+    let elsewhere = TestApp::builder()
+        .configure(|c| c.metrics_allow = AllowList::parse("10.0.0.0/8").expect("list"))
+        .spawn()
+        .await;
+    assert_eq!(scrape(&elsewhere).await.expect("scrape").status(), 401);
+    let local = TestApp::builder()
+        .configure(|c| c.metrics_allow = AllowList::parse("127.0.0.1").expect("list"))
+        .spawn()
+        .await;
+    let resp = scrape(&local).await.expect("scrape");
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.text()
+            .await
+            .expect("body")
+            .contains("brickdesk_orders_missing_items")
+    );
 }

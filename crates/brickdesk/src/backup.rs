@@ -49,7 +49,7 @@ pub enum BackupError {
         reason: String,
     },
     /// A file could not be read, written or moved.
-    #[error("{what}: {source}")]
+    #[error("{what}")]
     Io {
         /// What was being done.
         what: String,
@@ -142,7 +142,7 @@ impl DataDirLock {
 
     fn take(data_dir: &Path, how: rustix::fs::FlockOperation) -> Result<DataDirLock, BackupError> {
         std::fs::create_dir_all(data_dir)
-            .map_err(io_error(format!("creating {}", data_dir.display())))?;
+            .map_err(|e| DbError::DataDir(format!("cannot create {}: {e}", data_dir.display())))?;
         let path = data_dir.join(LOCK_FILE);
         let file = File::options()
             .create(true)
@@ -353,7 +353,8 @@ pub fn spawn_scheduled(
                     tracing::info!(path = %done.path.display(), bytes = done.bytes, "backup taken")
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "scheduled backup failed; trying again later");
+                    let error = format!("{:#}", anyhow::Error::new(e));
+                    tracing::warn!(error, "scheduled backup failed; trying again later");
                     // A full disk or a lost folder is not mended by retrying at once.
                     let pause = schedule.every.min(std::time::Duration::from_secs(300));
                     tokio::time::sleep(pause).await;

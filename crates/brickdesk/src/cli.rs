@@ -17,6 +17,27 @@ use args::{Cli, Command, GlobalArgs, SimArgs};
 /// Runs the command the user asked for on a fresh Tokio runtime.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    // A command that works on the SQLite database holds its data folder
+    // as a server does, so a restore cannot swap the file under it.
+    let works_on_database = matches!(
+        cli.command,
+        Some(
+            Command::Migrate
+                | Command::User(_)
+                | Command::Token(_)
+                | Command::Inventory(_)
+                | Command::Fees(_)
+                | Command::Sync(_)
+                | Command::Backfill(_)
+                | Command::Amazon(_)
+        )
+    );
+    let _lock = match Db::sqlite_file(&cli.global.resolved_database_url()) {
+        Some(_) if works_on_database => {
+            Some(crate::backup::DataDirLock::shared(&cli.global.data_dir)?)
+        }
+        _ => None,
+    };
     runtime.block_on(async move {
         match cli.command {
             Some(Command::Serve(serve)) => {

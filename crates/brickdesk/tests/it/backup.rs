@@ -294,6 +294,26 @@ async fn a_restore_is_refused_while_a_server_holds_the_folder() {
         .await
         .expect_err("refused while serving");
     assert!(matches!(err, BackupError::InUse(_)), "{err}");
+    drop(app);
+}
+
+#[tokio::test]
+async fn a_command_on_the_database_holds_the_folder_as_a_server_does() {
+    let data = tempfile::tempdir().expect("data folder");
+    let held = backup::DataDirLock::exclusive(data.path()).expect("a restore's lock");
+    let out = crate::helpers::run_cli(data.path(), &["migrate"], &[], "").await;
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && said.contains("a Brickdesk server is using"),
+        "{said}"
+    );
+    drop(held);
+    let out = crate::helpers::run_cli(data.path(), &["migrate"], &[], "").await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]

@@ -35,6 +35,8 @@ pub struct Application {
     _data_lock: Option<crate::backup::DataDirLock>,
     /// Scheduled backups and the data folder they go in.
     backups: Option<(crate::config::BackupSchedule, std::path::PathBuf)>,
+    /// Told when shutdown begins (see [`AppState::shutting_down`]).
+    shutting_down: tokio_util::sync::CancellationToken,
 }
 
 impl Application {
@@ -127,6 +129,7 @@ impl Application {
         .into_iter()
         .filter_map(|(which, every)| Some((which, every?)))
         .collect();
+        let shutting_down = tokio_util::sync::CancellationToken::new();
         let state = AppState {
             db: db.clone(),
             config: Arc::new(config),
@@ -138,6 +141,7 @@ impl Application {
             amazon,
             jobs: jobs.clone(),
             listings: Arc::default(),
+            shutting_down: shutting_down.clone(),
         };
         Ok(Application {
             sim,
@@ -150,6 +154,7 @@ impl Application {
             jobs,
             schedule,
             _data_lock: data_lock,
+            shutting_down,
             backups,
         })
     }
@@ -213,6 +218,11 @@ impl Application {
                 *schedule,
             ));
         }
+        let shutting_down = self.shutting_down.clone();
+        let shutdown = async move {
+            shutdown.await;
+            shutting_down.cancel();
+        };
         let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;

@@ -61,6 +61,9 @@ pub struct AppState {
     pub jobs: crate::jobs::Jobs,
     /// Orders listings kept while the orders version holds.
     pub listings: Arc<orders::cache::ListingCache>,
+    /// Cancelled when the server begins to shut down: streams that would
+    /// never end by themselves (progress events) end then.
+    pub shutting_down: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {

@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use serde::Deserialize;
 
 pub use view::{BackfillProgress, BackfillView, SyncResult, SyncView};
@@ -249,6 +249,7 @@ async fn backfill_events(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let changes = state.jobs.subscribe();
+    let state_shutdown = state.shutting_down.clone();
     let stream = futures::stream::unfold(
         (state, changes, None::<String>),
         |(state, mut changes, last)| async move {
@@ -271,5 +272,7 @@ async fn backfill_events(
             }
         },
     );
+    // A graceful shutdown waits for every response to end; this one would not.
+    let stream = stream.take_until(state_shutdown.cancelled_owned());
     Sse::new(stream).keep_alive(KeepAlive::default())
 }

@@ -93,6 +93,27 @@ impl Server {
             .expect("brickdesk started");
     }
 
+    /// Sends SIGTERM and waits up to `patience` for the process to exit
+    /// by itself; its exit status, or `None` (then it is killed).
+    pub async fn terminate(&mut self, patience: Duration) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("send SIGTERM");
+        assert!(sent.success());
+        let started = std::time::Instant::now();
+        while started.elapsed() < patience {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+        None
+    }
+
     /// Kills the process (SIGKILL).
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

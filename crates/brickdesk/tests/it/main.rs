@@ -32,6 +32,7 @@ mod reports;
 mod schedule;
 mod security;
 mod shipments;
+mod shutdown;
 mod storage;
 mod two_processes;
 mod version;

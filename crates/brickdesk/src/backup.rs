@@ -244,11 +244,7 @@ fn set_aside(database: &Path) -> Result<Option<PathBuf>, BackupError> {
     if !database.exists() {
         return Ok(None);
     }
-    let stamp = OffsetDateTime::now_utc()
-        .format(time::macros::format_description!(
-            "[year][month][day]T[hour][minute][second]Z"
-        ))
-        .unwrap_or_default();
+    let stamp = OffsetDateTime::now_utc().format(STAMP).unwrap_or_default();
     let aside = with_suffix(database, &format!(".before-restore-{stamp}"));
     for extra in ["-wal", "-shm"] {
         let from = with_suffix(database, extra);
@@ -286,7 +282,8 @@ pub fn scheduled_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("backups")
 }
 
-/// How a scheduled backup's file is named: `brickdesk-20261206T183000Z.db`.
+/// When a backup was taken, or a database set aside, in its file name:
+/// `brickdesk-20261206T183000Z.db`.
 const STAMP: &[time::format_description::BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
 

@@ -5,12 +5,17 @@
 //! the git command, the checkout's `HEAD` read directly; "unknown" outside
 //! a checkout (a source archive): never a build failure. The script runs
 //! again only when `HEAD` or the branch it points to moves.
+//!
+//! It also names the migrations folder: `sqlx::migrate!` embeds its files,
+//! and once a build script names what it watches, cargo rebuilds for
+//! nothing else, so an edited migration would not reach the binary.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=migrations");
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     let commit = match GitDir::find(&manifest_dir) {
         Some(git) => {

@@ -1,10 +1,10 @@
-//! What the profit report and the stock view read. Sold units are summed
-//! in the database per currency, local day and class (fees known, cost
-//! known, sold at a loss): a few rows a day, not one per unit, which
-//! `Totals::of_units` makes figures of; a test holds the result to the
+//! What the profit report and the stock view read. The report sums rows
+//! of `unit_sales`: each sold unit's figures, which triggers keep from the
+//! unit and its fees by the rule of `Totals::of_unit` (migration 0017), so
+//! a report adds up a range of stored rows; a test holds the sums to the
 //! rule applied unit by unit.
 
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement, Value};
+use sea_query::{Alias, Expr, ExprTrait, Iden, Order, Query, SelectStatement, Value};
 use sqlx::{ColumnIndex, Decode, Type};
 use time::{Date, OffsetDateTime};
 
@@ -12,125 +12,81 @@ use super::fees::join_unit_fees;
 use super::inventory::{InventoryRow, row_columns};
 use super::schema::InventoryItems;
 use super::{Backend, Db, DbError};
-use crate::domain::profit::{Sale, Segment, Totals, UnitClass, UnitSums};
+use crate::domain::profit::{Figure, Segment, Totals};
 use crate::domain::{Currency, InventoryItemId, InventoryStatus, Platform};
 
-/// Whether a unit's fees are known (posted, with fees or none).
-const KNOWN: &str = "unit_fees.state IN ('reconciled', 'zero')";
-/// The currency a unit sold in: its fees', else its own.
-const CURRENCY: &str = "COALESCE(unit_fees.currency, inventory_items.currency)";
-/// Whether a unit's cost is known in the currency it sold in.
-const COST_KNOWN: &str = "(inventory_items.cost_minor IS NOT NULL \
-     AND inventory_items.currency = COALESCE(unit_fees.currency, inventory_items.currency))";
+/// Each sold unit's figures (migration 0017).
+#[derive(Iden, Clone, Copy)]
+enum UnitSales {
+    Table,
+    InventoryItemId,
+    /// When it sold, in seconds since 1970 (UTC).
+    SoldEpoch,
+    Currency,
+    SetNumber,
+    ItemName,
+    UnitsAwaitingFees,
+    UnitsWithoutCost,
+    UnitsAtLoss,
+    Profit,
+}
 
-/// The `n`th (1-based) value of a custom expression: sea-query reads `?`
-/// in SQLite's and `$n` in PostgreSQL's.
-fn placeholder(backend: Backend, n: usize) -> String {
-    match backend {
-        Backend::Sqlite => "?".into(),
-        Backend::Postgres => format!("${n}"),
+/// The `unit_sales` column of a figure (`None`: units, one per row).
+fn figure_column(figure: Figure) -> Option<&'static str> {
+    Some(match figure {
+        Figure::Units => return None,
+        Figure::AwaitingFees => "units_awaiting_fees",
+        Figure::WithoutCost => "units_without_cost",
+        Figure::AtLoss => "units_at_loss",
+        Figure::GrossSales => "gross_sales",
+        Figure::ShippingCredits => "shipping_credits",
+        Figure::OtherCharges => "other_charges",
+        Figure::Refunds => "refunds",
+        Figure::Commission => "commission",
+        Figure::FulfilmentFees => "fulfilment_fees",
+        Figure::ClosingFees => "closing_fees",
+        Figure::OtherFees => "other_fees",
+        Figure::NetPayout => "net_payout",
+        Figure::CostOfGoods => "cost_of_goods",
+        Figure::Profit => "profit",
+        Figure::ProfitRevenue => "profit_revenue",
+        Figure::DaysInStock => "days_in_stock",
+    })
+}
+
+/// Selects the sums of `figures`, in their order.
+fn figure_sums(stmt: &mut SelectStatement, figures: &[Figure]) {
+    for figure in figures {
+        stmt.expr(Expr::cust(match figure_column(*figure) {
+            None => "COUNT(*)".to_owned(),
+            // PostgreSQL sums BIGINT as NUMERIC.
+            Some(column) => format!("CAST(SUM(unit_sales.{column}) AS BIGINT)"),
+        }));
     }
 }
 
-/// What is summed per class of units, in [`read_class`]'s order after the
-/// unit count: days in stock, the sale as `UnitFeesRow::sale` splits it,
-/// and the cost. Units without fee data add nothing (SQL sums skip NULL).
-fn summed(backend: Backend) -> [&'static str; 11] {
-    [
-        // UTC days, as `days_in_stock` counts them from the stored values.
-        match backend {
-            Backend::Sqlite => {
-                "MAX(0, CAST(julianday(substr(inventory_items.sold_at, 1, 10)) \
-                 - julianday(COALESCE(inventory_items.purchase_date, substr(inventory_items.created_at, 1, 10))) AS INTEGER))"
-            }
-            Backend::Postgres => {
-                "GREATEST(0, (inventory_items.sold_at AT TIME ZONE 'UTC')::date \
-                 - COALESCE(inventory_items.purchase_date, (inventory_items.created_at AT TIME ZONE 'UTC')::date))"
-            }
-        },
-        "unit_fees.gross_minor - unit_fees.refunded_principal_minor",
-        "unit_fees.shipping_credit_minor - unit_fees.refunded_shipping_minor",
-        "unit_fees.other_charges_minor - unit_fees.refunded_other_charges_minor",
-        "unit_fees.refunded_principal_minor + unit_fees.refunded_shipping_minor \
-         + unit_fees.refunded_other_charges_minor",
-        "unit_fees.commission_minor",
-        "unit_fees.fulfilment_fees_minor",
-        "unit_fees.closing_fees_minor",
-        "unit_fees.refund_commission_minor + unit_fees.digital_services_fees_minor \
-         + unit_fees.other_fees_minor",
-        "unit_fees.net_minor",
-        "inventory_items.cost_minor",
-    ]
-}
-
-/// Adds a unit's class (three flags) and the class's count and sums, to
-/// be grouped by after the query's own keys: one row per class, not per
-/// unit, and `Totals::of_units` turns it into figures.
-fn class_and_sums(stmt: &mut SelectStatement, backend: Backend) {
-    for flag in [
-        KNOWN.to_owned(),
-        COST_KNOWN.to_owned(),
-        format!("{KNOWN} AND {COST_KNOWN} AND unit_fees.net_minor < inventory_items.cost_minor"),
-    ] {
-        stmt.expr(Expr::cust(format!(
-            "CASE WHEN {flag} THEN TRUE ELSE FALSE END"
-        )));
-    }
-    stmt.expr(Expr::cust("COUNT(*)"));
-    for amount in summed(backend) {
-        stmt.expr(Expr::cust(format!(
-            "CAST(COALESCE(SUM({amount}), 0) AS BIGINT)"
-        )));
-    }
-}
-
-/// `GROUP BY` the first `keys` columns and the class.
-fn group_by_class(stmt: &mut SelectStatement, keys: usize) {
-    stmt.add_group_by((1..=keys + 3).map(|i| Expr::cust(i.to_string())));
-}
-
-/// Reads what [`class_and_sums`] selected, from column `first` on.
-fn read_class<'r, R>(row: &'r R, first: usize) -> Result<Totals, sqlx::Error>
+/// Reads what [`figure_sums`] selected of `figures`, from column `first`
+/// on (figures not read stay zero).
+fn read_figures<'r, R>(row: &'r R, first: usize, figures: &[Figure]) -> Result<Totals, sqlx::Error>
 where
     R: sqlx::Row,
     usize: ColumnIndex<R>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
-    bool: Decode<'r, R::Database> + Type<R::Database>,
 {
-    let class = UnitClass {
-        fees_known: row.try_get(first)?,
-        cost_known: row.try_get(first + 1)?,
-        at_loss: row.try_get(first + 2)?,
-    };
-    let n = |i: usize| row.try_get::<i64, _>(first + 3 + i);
-    let sums = UnitSums {
-        units: n(0)?,
-        days_in_stock: n(1)?,
-        sale: Sale {
-            gross_sales: n(2)?,
-            shipping_credits: n(3)?,
-            other_charges: n(4)?,
-            refunds: n(5)?,
-            commission: n(6)?,
-            fulfilment_fees: n(7)?,
-            closing_fees: n(8)?,
-            other_fees: n(9)?,
-            net_payout: n(10)?,
-        },
-        cost: n(11)?,
-    };
-    Ok(Totals::of_units(class, &sums))
+    let mut values = [0i64; Figure::ALL.len()];
+    for (i, figure) in figures.iter().enumerate() {
+        values[figure.index()] = row.try_get(first + i)?;
+    }
+    Ok(Totals::from_values(values))
 }
 
-/// The local day of `inventory_items.sold_at`, as `YYYY-MM-DD` text,
-/// given the UTC offsets of the range.
+/// Seconds in a day.
+const DAY: i64 = 86_400;
+
+/// The local day of a sold unit, as days since 1970-01-01, given the UTC
+/// offsets of the range.
 fn local_day(segments: &[Segment], backend: Backend) -> Expr {
-    let day = |offset: i32| match backend {
-        Backend::Sqlite => format!("date(inventory_items.sold_at, '{offset:+} seconds')"),
-        Backend::Postgres => format!(
-            "to_char((inventory_items.sold_at AT TIME ZONE 'UTC') + interval '{offset} seconds', 'YYYY-MM-DD')"
-        ),
-    };
+    let day = |offset: i32| format!("(unit_sales.sold_epoch + {offset}) / {DAY}");
     if let [only] = segments {
         return Expr::cust(day(only.offset_seconds));
     }
@@ -139,9 +95,9 @@ fn local_day(segments: &[Segment], backend: Backend) -> Expr {
     for s in segments {
         match s.until {
             Some(until) => {
-                values.push(until.into());
+                values.push(until.unix_timestamp().into());
                 let p = placeholder(backend, values.len());
-                sql.push_str(&format!(" WHEN inventory_items.sold_at < {p} THEN "));
+                sql.push_str(&format!(" WHEN unit_sales.sold_epoch < {p} THEN "));
             }
             None => sql.push_str(" ELSE "),
         }
@@ -162,33 +118,23 @@ pub struct SoldFilter {
     pub currency: Option<Currency>,
 }
 
-/// Amazon units sold (or since returned) in the filter's range, joined to
-/// their fees.
-fn sold_units(filter: &SoldFilter, backend: Backend) -> SelectStatement {
+/// The figures of the units the filter covers.
+fn sales(filter: &SoldFilter) -> SelectStatement {
     let mut stmt = Query::select();
-    stmt.from(InventoryItems::Table);
-    join_unit_fees(&mut stmt)
+    stmt.from(UnitSales::Table)
         .and_where(
-            Expr::col((InventoryItems::Table, InventoryItems::SoldPlatform)).eq(Platform::Amazon),
+            Expr::col((UnitSales::Table, UnitSales::SoldEpoch)).gte(filter.start.unix_timestamp()),
         )
         .and_where(
-            Expr::col((InventoryItems::Table, InventoryItems::Status))
-                .is_in([InventoryStatus::Sold, InventoryStatus::Returned]),
-        )
-        .and_where(Expr::col((InventoryItems::Table, InventoryItems::SoldAt)).gte(filter.start))
-        .and_where(Expr::col((InventoryItems::Table, InventoryItems::SoldAt)).lt(filter.end));
+            Expr::col((UnitSales::Table, UnitSales::SoldEpoch)).lt(filter.end.unix_timestamp()),
+        );
     if let Some(currency) = filter.currency {
-        let p = placeholder(backend, 1);
-        stmt.and_where(Expr::cust_with_values(
-            format!("{CURRENCY} = {p}"),
-            [currency],
-        ));
+        stmt.and_where(Expr::col((UnitSales::Table, UnitSales::Currency)).eq(currency));
     }
     stmt
 }
 
-/// A currency's figures on one local day (one class of units: a day
-/// comes back once per class).
+/// A currency's figures on one local day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DayTotals {
     /// The currency the units sold in.
@@ -199,26 +145,26 @@ pub struct DayTotals {
     pub totals: Totals,
 }
 
+/// Julian day number of 1970-01-01.
+const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
+
 impl<'r, R> sqlx::FromRow<'r, R> for DayTotals
 where
     R: sqlx::Row,
     usize: ColumnIndex<R>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
-    bool: Decode<'r, R::Database> + Type<R::Database>,
-    &'r str: Decode<'r, R::Database> + Type<R::Database>,
     Currency: Decode<'r, R::Database> + Type<R::Database>,
 {
     fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
-        let text: &str = row.try_get(1)?;
-        let day = Date::parse(
-            text,
-            time::macros::format_description!("[year]-[month]-[day]"),
-        )
-        .map_err(|e| sqlx::Error::Decode(format!("'{text}' is not a day: {e}").into()))?;
+        let days: i64 = row.try_get(1)?;
+        let day = i32::try_from(days + UNIX_EPOCH_JULIAN_DAY)
+            .ok()
+            .and_then(|jd| Date::from_julian_day(jd).ok())
+            .ok_or_else(|| sqlx::Error::Decode(format!("day {days} is out of range").into()))?;
         Ok(DayTotals {
             currency: row.try_get(0)?,
             day,
-            totals: read_class(row, 2)?,
+            totals: read_figures(row, 2, &Figure::ALL)?,
         })
     }
 }
@@ -230,18 +176,19 @@ pub async fn totals_by_day(
     filter: &SoldFilter,
     segments: &[Segment],
 ) -> Result<Vec<DayTotals>, DbError> {
-    let backend = db.backend();
-    let mut stmt = sold_units(filter, backend);
-    stmt.expr(Expr::cust(CURRENCY))
-        .expr(local_day(segments, backend));
-    class_and_sums(&mut stmt, backend);
-    group_by_class(&mut stmt, 2);
+    let mut stmt = sales(filter);
+    stmt.column((UnitSales::Table, UnitSales::Currency))
+        .expr(local_day(segments, db.backend()));
+    figure_sums(&mut stmt, &Figure::ALL);
+    stmt.add_group_by([Expr::cust("1"), Expr::cust("2")]);
     db.all(&stmt).await
 }
 
-/// A set's units with a profit (fees and cost known) in one currency:
-/// how many, their profit and the revenue their margin divides by (the
-/// other figures are not read).
+/// What the sets' rankings read: units, profit and the revenue margins
+/// divide by.
+const SET_FIGURES: [Figure; 3] = [Figure::Units, Figure::Profit, Figure::ProfitRevenue];
+
+/// A set's units with a profit (fees and cost known) in one currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetTotals {
     /// The currency.
@@ -250,7 +197,8 @@ pub struct SetTotals {
     pub set_number: String,
     /// Its name (the first, where units name it differently).
     pub item_name: String,
-    /// Units, profit and revenue.
+    /// Their units, profit and revenue ([`SET_FIGURES`]; the other
+    /// figures are not read).
     pub totals: Totals,
 }
 
@@ -263,46 +211,25 @@ where
     Currency: Decode<'r, R::Database> + Type<R::Database>,
 {
     fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
-        let class = UnitClass {
-            fees_known: true,
-            cost_known: true,
-            at_loss: false,
-        };
-        // Revenue is what a sale's charges come to after refunds.
-        let sums = UnitSums {
-            units: row.try_get(3)?,
-            sale: Sale {
-                gross_sales: row.try_get(4)?,
-                net_payout: row.try_get(5)?,
-                ..Sale::default()
-            },
-            cost: row.try_get(6)?,
-            days_in_stock: 0,
-        };
         Ok(SetTotals {
             currency: row.try_get(0)?,
             set_number: row.try_get(1)?,
             item_name: row.try_get(2)?,
-            totals: Totals::of_units(class, &sums),
+            totals: read_figures(row, 3, &SET_FIGURES)?,
         })
     }
 }
 
-/// Units, profit and revenue of each set whose units have a profit.
+/// Units, profit and revenue of each set whose units have a profit (units
+/// without one are left out).
 pub async fn totals_by_set(db: &Db, filter: &SoldFilter) -> Result<Vec<SetTotals>, DbError> {
-    let mut stmt = sold_units(filter, db.backend());
-    stmt.expr(Expr::cust(CURRENCY))
-        .column((InventoryItems::Table, InventoryItems::SetNumber))
-        .expr(Expr::col((InventoryItems::Table, InventoryItems::ItemName)).min())
-        .expr(Expr::cust("COUNT(*)"));
-    for amount in [
-        "unit_fees.gross_minor + unit_fees.shipping_credit_minor + unit_fees.other_charges_minor",
-        "unit_fees.net_minor",
-        "inventory_items.cost_minor",
-    ] {
-        stmt.expr(Expr::cust(format!("CAST(SUM({amount}) AS BIGINT)")));
-    }
-    stmt.and_where(Expr::cust(format!("{KNOWN} AND {COST_KNOWN}")))
+    let mut stmt = sales(filter);
+    stmt.column((UnitSales::Table, UnitSales::Currency))
+        .column((UnitSales::Table, UnitSales::SetNumber))
+        .expr(Expr::col((UnitSales::Table, UnitSales::ItemName)).min());
+    figure_sums(&mut stmt, &SET_FIGURES);
+    stmt.and_where(Expr::col((UnitSales::Table, UnitSales::UnitsAwaitingFees)).eq(0))
+        .and_where(Expr::col((UnitSales::Table, UnitSales::UnitsWithoutCost)).eq(0))
         .add_group_by([Expr::cust("1"), Expr::cust("2")]);
     db.all(&stmt).await
 }
@@ -328,35 +255,72 @@ pub async fn worst_losses(
     filter: &SoldFilter,
     limit: u64,
 ) -> Result<Vec<LossUnit>, DbError> {
-    let loss = "unit_fees.net_minor - inventory_items.cost_minor";
-    let mut ranked = sold_units(filter, db.backend());
+    let mut ranked = sales(filter);
     ranked
-        .column((InventoryItems::Table, InventoryItems::Id))
-        .column((InventoryItems::Table, InventoryItems::SetNumber))
-        .column((InventoryItems::Table, InventoryItems::ItemName))
-        .expr_as(Expr::cust(CURRENCY), sea_query::Alias::new("currency"))
-        .expr_as(Expr::cust(loss), sea_query::Alias::new("profit_minor"))
+        .expr_as(
+            Expr::col((UnitSales::Table, UnitSales::InventoryItemId)),
+            Alias::new("id"),
+        )
+        .column((UnitSales::Table, UnitSales::SetNumber))
+        .column((UnitSales::Table, UnitSales::ItemName))
+        .column((UnitSales::Table, UnitSales::Currency))
+        .expr_as(
+            Expr::col((UnitSales::Table, UnitSales::Profit)),
+            Alias::new("profit_minor"),
+        )
         // Each currency its own worst, not the worst of all currencies.
         .expr_as(
-            Expr::cust(format!(
-                "ROW_NUMBER() OVER (PARTITION BY {CURRENCY} ORDER BY {loss}, inventory_items.id)"
-            )),
-            sea_query::Alias::new("rank"),
+            Expr::cust(
+                "ROW_NUMBER() OVER (PARTITION BY unit_sales.currency \
+                 ORDER BY unit_sales.profit, unit_sales.inventory_item_id)",
+            ),
+            Alias::new("rank"),
         )
-        .and_where(Expr::cust(format!(
-            "{KNOWN} AND {COST_KNOWN} AND unit_fees.net_minor < inventory_items.cost_minor"
-        )));
+        .and_where(Expr::col((UnitSales::Table, UnitSales::UnitsAtLoss)).eq(1));
     let stmt = Query::select()
-        .columns(
-            ["id", "set_number", "item_name", "currency", "profit_minor"]
-                .map(sea_query::Alias::new),
-        )
-        .from_subquery(ranked, sea_query::Alias::new("ranked"))
-        .and_where(Expr::col(sea_query::Alias::new("rank")).lte(limit))
-        .order_by(sea_query::Alias::new("currency"), Order::Asc)
-        .order_by(sea_query::Alias::new("rank"), Order::Asc)
+        .columns(["id", "set_number", "item_name", "currency", "profit_minor"].map(Alias::new))
+        .from_subquery(ranked, Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("rank")).lte(limit))
+        .order_by(Alias::new("currency"), Order::Asc)
+        .order_by(Alias::new("rank"), Order::Asc)
         .to_owned();
     db.all(&stmt).await
+}
+
+/// The currency a unit sold in: its fees', else its own.
+const CURRENCY: &str = "COALESCE(unit_fees.currency, inventory_items.currency)";
+
+/// Amazon units sold (or since returned) in the filter's range, joined to
+/// their fees: the units `unit_sales` holds, read from their own rows.
+fn sold_units(filter: &SoldFilter, backend: Backend) -> SelectStatement {
+    let mut stmt = Query::select();
+    stmt.from(InventoryItems::Table);
+    join_unit_fees(&mut stmt)
+        .and_where(
+            Expr::col((InventoryItems::Table, InventoryItems::SoldPlatform)).eq(Platform::Amazon),
+        )
+        .and_where(
+            Expr::col((InventoryItems::Table, InventoryItems::Status))
+                .is_in([InventoryStatus::Sold, InventoryStatus::Returned]),
+        )
+        .and_where(Expr::col((InventoryItems::Table, InventoryItems::SoldAt)).gte(filter.start))
+        .and_where(Expr::col((InventoryItems::Table, InventoryItems::SoldAt)).lt(filter.end));
+    if let Some(currency) = filter.currency {
+        stmt.and_where(Expr::cust_with_values(
+            format!("{CURRENCY} = {}", placeholder(backend, 1)),
+            [currency],
+        ));
+    }
+    stmt
+}
+
+/// The `n`th (1-based) value of a custom expression: sea-query reads `?`
+/// in SQLite's and `$n` in PostgreSQL's.
+fn placeholder(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".into(),
+        Backend::Postgres => format!("${n}"),
+    }
 }
 
 /// Every unit the filter covers, in the order sold (for the CSV export).

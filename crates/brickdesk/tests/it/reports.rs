@@ -3,6 +3,7 @@
 //! SQLite and PostgreSQL); the API, the CSV export, the page and the
 //! stock view over HTTP.
 
+mod changes;
 mod http;
 
 use std::collections::BTreeMap;

@@ -3,7 +3,6 @@
 
 mod units;
 
-pub(crate) use units::join_unit_fees;
 pub use units::{
     CandidateRow, EntryRow, UnitEntryView, UnitFeesRow, UnitFeesWrite, count_missing,
     count_missing_in, entries_of, entries_of_unit, fees_for_units, fees_of, lock_for_reconcile,

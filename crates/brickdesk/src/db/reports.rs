@@ -8,12 +8,11 @@ use sea_query::{Alias, Expr, ExprTrait, Iden, Order, Query, SelectStatement, Val
 use sqlx::{ColumnIndex, Decode, Type};
 use time::{Date, OffsetDateTime};
 
-use super::fees::join_unit_fees;
 use super::inventory::{InventoryRow, row_columns};
 use super::schema::InventoryItems;
 use super::{Backend, Db, DbError};
 use crate::domain::profit::{Figure, Segment, Totals};
-use crate::domain::{Currency, InventoryItemId, InventoryStatus, Platform};
+use crate::domain::{Currency, InventoryItemId, InventoryStatus};
 
 /// Each sold unit's figures (migration 0017).
 #[derive(Iden, Clone, Copy)]
@@ -287,33 +286,6 @@ pub async fn worst_losses(
     db.all(&stmt).await
 }
 
-/// The currency a unit sold in: its fees', else its own.
-const CURRENCY: &str = "COALESCE(unit_fees.currency, inventory_items.currency)";
-
-/// Amazon units sold (or since returned) in the filter's range, joined to
-/// their fees: the units `unit_sales` holds, read from their own rows.
-fn sold_units(filter: &SoldFilter, backend: Backend) -> SelectStatement {
-    let mut stmt = Query::select();
-    stmt.from(InventoryItems::Table);
-    join_unit_fees(&mut stmt)
-        .and_where(
-            Expr::col((InventoryItems::Table, InventoryItems::SoldPlatform)).eq(Platform::Amazon),
-        )
-        .and_where(
-            Expr::col((InventoryItems::Table, InventoryItems::Status))
-                .is_in([InventoryStatus::Sold, InventoryStatus::Returned]),
-        )
-        .and_where(Expr::col((InventoryItems::Table, InventoryItems::SoldAt)).gte(filter.start))
-        .and_where(Expr::col((InventoryItems::Table, InventoryItems::SoldAt)).lt(filter.end));
-    if let Some(currency) = filter.currency {
-        stmt.and_where(Expr::cust_with_values(
-            format!("{CURRENCY} = {}", placeholder(backend, 1)),
-            [currency],
-        ));
-    }
-    stmt
-}
-
 /// The `n`th (1-based) value of a custom expression: sea-query reads `?`
 /// in SQLite's and `$n` in PostgreSQL's.
 fn placeholder(backend: Backend, n: usize) -> String {
@@ -323,10 +295,16 @@ fn placeholder(backend: Backend, n: usize) -> String {
     }
 }
 
-/// Every unit the filter covers, in the order sold (for the CSV export).
+/// Every unit the filter covers, in the order sold (for the CSV export):
+/// the units of [`sales`], read from their own rows.
 pub async fn sold_unit_rows(db: &Db, filter: &SoldFilter) -> Result<Vec<InventoryRow>, DbError> {
-    let mut stmt = sold_units(filter, db.backend());
+    let mut stmt = sales(filter);
     stmt.columns(row_columns().map(|c| (InventoryItems::Table, c)))
+        .inner_join(
+            InventoryItems::Table,
+            Expr::col((InventoryItems::Table, InventoryItems::Id))
+                .equals((UnitSales::Table, UnitSales::InventoryItemId)),
+        )
         .order_by((InventoryItems::Table, InventoryItems::SoldAt), Order::Asc)
         .order_by((InventoryItems::Table, InventoryItems::Id), Order::Asc);
     db.all(&stmt).await

@@ -397,7 +397,7 @@ pub async fn entries_of_unit(
 }
 
 /// Joins a unit's `unit_fees` row (when it has one) to `inventory_items`.
-pub(crate) fn join_unit_fees(stmt: &mut SelectStatement) -> &mut SelectStatement {
+fn join_unit_fees(stmt: &mut SelectStatement) -> &mut SelectStatement {
     stmt.join(
         JoinType::LeftJoin,
         UnitFees::Table,

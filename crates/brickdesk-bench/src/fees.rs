@@ -9,8 +9,8 @@ use anyhow::bail;
 use time::OffsetDateTime;
 
 use brickdesk::amazon::fees;
-use brickdesk::db::inventory::NewUnit;
-use brickdesk::db::orders::{NewOrder, NewOrderItem};
+use brickdesk::db::inventory::{NewUnit, UnitDetails};
+use brickdesk::db::orders::{NewOrder, NewOrderItem, ReportedOrder};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::{Currency, FulfillmentChannel, Money, Platform};
 
@@ -105,16 +105,18 @@ pub async fn seed(db: &Db, units: usize, spread: Spread<'_>) -> anyhow::Result<(
         let order = db::orders::upsert_order(
             &mut tx,
             &NewOrder {
-                platform: Platform::Amazon,
-                platform_order_id: order_id.clone(),
-                order_date: Some(placed),
-                last_updated_at: Some(placed),
-                buyer_name: None,
-                buyer_email: None,
-                platform_status: "Shipped".into(),
-                total: Some(Money::from_minor(price * 2, currency)),
-                fulfillment_channel: Some(FulfillmentChannel::Afn),
-                marketplace_id: None,
+                reported: ReportedOrder {
+                    platform: Platform::Amazon,
+                    platform_order_id: order_id.clone(),
+                    order_date: Some(placed),
+                    last_updated_at: Some(placed),
+                    buyer_name: None,
+                    buyer_email: None,
+                    platform_status: "Shipped".into(),
+                    total: Some(Money::from_minor(price * 2, currency)),
+                    fulfillment_channel: Some(FulfillmentChannel::Afn),
+                    marketplace_id: None,
+                },
                 items_fetched: true,
             },
         )
@@ -138,11 +140,16 @@ pub async fn seed(db: &Db, units: usize, spread: Spread<'_>) -> anyhow::Result<(
             let unit = db::inventory::insert(
                 &mut tx,
                 &NewUnit {
-                    cost_minor: Some(price * 3 / 5 + (n % 7) as i64 * 150),
-                    listing_price_minor: Some(price),
-                    currency,
-                    purchase_date: Some((placed - time::Duration::days((n % 400) as i64)).date()),
-                    ..NewUnit::listed("75192", "Millennium Falcon")
+                    details: UnitDetails {
+                        cost_minor: Some(price * 3 / 5 + (n % 7) as i64 * 150),
+                        listing_price_minor: Some(price),
+                        currency,
+                        purchase_date: Some(
+                            (placed - time::Duration::days((n % 400) as i64)).date(),
+                        ),
+                        ..UnitDetails::listed("75192", "Millennium Falcon")
+                    },
+                    created_at: None,
                 },
             )
             .await?;

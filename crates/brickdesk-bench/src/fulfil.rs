@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use time::OffsetDateTime;
 
-use brickdesk::db::inventory::NewUnit;
-use brickdesk::db::orders::{NewOrder, NewOrderItem, Refresh};
+use brickdesk::db::inventory::{NewUnit, UnitDetails};
+use brickdesk::db::orders::{NewOrder, NewOrderItem, Refresh, ReportedOrder};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::{
     Condition, Currency, FulfillmentChannel, InventoryStatus, Money, Platform, UiStatus,
@@ -46,16 +46,18 @@ async fn seed(db: &Db, orders: usize) -> anyhow::Result<usize> {
         let id = db::orders::upsert_order(
             &mut tx,
             &NewOrder {
-                platform: Platform::Amazon,
-                platform_order_id: format!("203-{:07}-{:07}", o, o * 7 % 9_999_999),
-                order_date: Some(at),
-                last_updated_at: None,
-                buyer_name: Some(format!("Buyer {o}")),
-                buyer_email: None,
-                platform_status: "Unshipped".into(),
-                total: Some(Money::from_minor(4_999, Currency::GBP)),
-                fulfillment_channel: Some(FulfillmentChannel::Mfn),
-                marketplace_id: None,
+                reported: ReportedOrder {
+                    platform: Platform::Amazon,
+                    platform_order_id: format!("203-{:07}-{:07}", o, o * 7 % 9_999_999),
+                    order_date: Some(at),
+                    last_updated_at: None,
+                    buyer_name: Some(format!("Buyer {o}")),
+                    buyer_email: None,
+                    platform_status: "Unshipped".into(),
+                    total: Some(Money::from_minor(4_999, Currency::GBP)),
+                    fulfillment_channel: Some(FulfillmentChannel::Mfn),
+                    marketplace_id: None,
+                },
                 items_fetched: true,
             },
         )
@@ -90,11 +92,16 @@ async fn seed(db: &Db, orders: usize) -> anyhow::Result<usize> {
                 db::inventory::insert(
                     &mut tx,
                     &NewUnit {
-                        storage_location: location,
-                        cost_minor: Some(1_500),
-                        listing_price_minor: Some(2_499),
+                        details: UnitDetails {
+                            storage_location: location,
+                            cost_minor: Some(1_500),
+                            listing_price_minor: Some(2_499),
+                            ..UnitDetails::listed(
+                                format!("{}", 10_000 + a),
+                                format!("Set {}", 10_000 + a),
+                            )
+                        },
                         created_at: Some(start - time::Duration::minutes(n as i64)),
-                        ..NewUnit::listed(format!("{}", 10_000 + a), format!("Set {}", 10_000 + a))
                     },
                 )
                 .await?;
@@ -161,7 +168,7 @@ async fn confirm_on(label: &str, db: &Db, orders: usize) -> anyhow::Result<()> {
             .orders
             .iter()
             .map(|o| OrderChoice {
-                order_id: o.order.platform_order_id.clone(),
+                order_id: o.order.reported.platform_order_id.clone(),
                 lines: None,
             })
             .collect(),

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use brickdesk::Application;
 use brickdesk::auth::{Role, password, token};
 use brickdesk::config::{Config, DemoMode};
-use brickdesk::db::orders::{NewOrder, NewOrderItem, Refresh, order_search_text};
+use brickdesk::db::orders::{NewOrder, NewOrderItem, Refresh, ReportedOrder, order_search_text};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::{Condition, Currency, Money, Platform, WorkflowStatus};
 
@@ -113,16 +113,18 @@ pub async fn seed(db: &Db, orders: usize, lines: usize) -> anyhow::Result<()> {
         let (status, workflow) = status_for(i);
         bulk_orders.push(BulkOrder {
             order: NewOrder {
-                platform: Platform::Amazon,
-                platform_order_id: id.clone(),
-                order_date: Some(start - time::Duration::minutes(i as i64)),
-                last_updated_at: None,
-                buyer_name: None,
-                buyer_email: None,
-                platform_status: status.to_owned(),
-                total: Some(gbp(specs.iter().map(|s| s.3 * s.4).sum())),
-                fulfillment_channel: None,
-                marketplace_id: None,
+                reported: ReportedOrder {
+                    platform: Platform::Amazon,
+                    platform_order_id: id.clone(),
+                    order_date: Some(start - time::Duration::minutes(i as i64)),
+                    last_updated_at: None,
+                    buyer_name: None,
+                    buyer_email: None,
+                    platform_status: status.to_owned(),
+                    total: Some(gbp(specs.iter().map(|s| s.3 * s.4).sum())),
+                    fulfillment_channel: None,
+                    marketplace_id: None,
+                },
                 items_fetched: true,
             },
             workflow_status: workflow,

@@ -106,9 +106,9 @@ impl Plan {
         line: &'a PlannedLine,
     ) -> impl Iterator<Item = &'a InventoryRow> {
         let same_set = self.stock.iter().filter(move |u| {
-            line.mapping
-                .as_ref()
-                .is_some_and(|(set, cond)| &u.set_number == set && u.condition == *cond)
+            line.mapping.as_ref().is_some_and(|(set, cond)| {
+                &u.details.set_number == set && u.details.condition == *cond
+            })
         });
         let near = move |u: &&InventoryRow| self.at_amazon(u) == line.from_amazon;
         let fallback = same_set
@@ -118,7 +118,8 @@ impl Plan {
     }
 
     fn at_amazon(&self, unit: &InventoryRow) -> bool {
-        unit.storage_location
+        unit.details
+            .storage_location
             .as_deref()
             .is_some_and(|l| self.fba.names(l))
     }
@@ -179,11 +180,15 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
         .map(|u| Unit {
             id: u.id,
             created_at: u.created_at,
-            set_number: u.set_number.clone(),
-            condition: u.condition,
-            status: u.status,
+            set_number: u.details.set_number.clone(),
+            condition: u.details.condition,
+            status: u.details.status,
             linked: false,
-            at_amazon: u.storage_location.as_deref().is_some_and(|l| fba.names(l)),
+            at_amazon: u
+                .details
+                .storage_location
+                .as_deref()
+                .is_some_and(|l| fba.names(l)),
         })
         .collect();
     let from_amazon: HashMap<OrderId, bool> = orders
@@ -191,7 +196,7 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
         .map(|o| {
             (
                 o.id,
-                !FulfillmentChannel::seller_ships(o.fulfillment_channel),
+                !FulfillmentChannel::seller_ships(o.reported.fulfillment_channel),
             )
         })
         .collect();

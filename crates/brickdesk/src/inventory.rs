@@ -64,7 +64,7 @@ pub async fn create(
     by: Option<UserId>,
 ) -> Result<InventoryItemId, InventoryError> {
     let unit = input.validate().map_err(InventoryError::Invalid)?;
-    if unit.status == InventoryStatus::Sold {
+    if unit.details.status == InventoryStatus::Sold {
         return Err(InventoryError::SoldLocked(SoldRule::SoldByConfirming));
     }
     let mut tx = db.begin().await?;
@@ -74,7 +74,7 @@ pub async fn create(
         action: "inventory_create",
         entity_type: "inventory_item",
         entity_id: Some(id.to_string()),
-        details: json!({ "set_number": unit.set_number, "status": unit.status.as_str(), "location": unit.storage_location }),
+        details: json!({ "set_number": unit.details.set_number, "status": unit.details.status.as_str(), "location": unit.details.storage_location }),
     };
     audit::record(&mut tx, &entry).await?;
     tx.commit().await?;
@@ -162,13 +162,13 @@ pub async fn update(
         .ok_or(InventoryError::NotFound(id))?;
     let input = patch.apply(UnitInput::from_row(&before));
     let unit = input.validate().map_err(InventoryError::Invalid)?;
-    let was_sold = before.status == InventoryStatus::Sold;
-    match (was_sold, unit.status == InventoryStatus::Sold) {
+    let was_sold = before.details.status == InventoryStatus::Sold;
+    match (was_sold, unit.details.status == InventoryStatus::Sold) {
         (true, false) => return Err(InventoryError::SoldLocked(SoldRule::SoldIsLocked)),
         (false, true) => return Err(InventoryError::SoldLocked(SoldRule::SoldByConfirming)),
         _ => {}
     }
-    db::inventory::update(&mut tx, id, &unit).await?;
+    db::inventory::update(&mut tx, id, &unit.details).await?;
     let previous = UnitInput::from_row(&before);
     let entry = audit::Entry {
         user: by,

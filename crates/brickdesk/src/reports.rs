@@ -112,9 +112,13 @@ pub struct UnitLine {
 /// A sold unit's currency and figures: it sold in its fees' currency (its
 /// own until they are known); its cost counts only in that currency.
 pub fn unit_totals(unit: &InventoryRow, fees: Option<&UnitFeesRow>) -> (Currency, Totals) {
-    let currency = fees.map_or(unit.currency, |f| f.currency);
-    let cost = unit.cost_minor.filter(|_| unit.currency == currency);
+    let currency = fees.map_or(unit.details.currency, |f| f.currency);
+    let cost = unit
+        .details
+        .cost_minor
+        .filter(|_| unit.details.currency == currency);
     let acquired = unit
+        .details
         .purchase_date
         .unwrap_or_else(|| unit.created_at.to_offset(UtcOffset::UTC).date());
     let sold = unit

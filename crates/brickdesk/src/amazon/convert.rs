@@ -4,7 +4,7 @@
 use spapi::reports::flat_file::AllOrdersRow;
 use spapi::{orders, orders_v0};
 
-use crate::db::orders::{NewOrder, NewOrderItem};
+use crate::db::orders::{NewOrder, NewOrderItem, ReportedOrder};
 use crate::domain::money::Currency;
 use crate::domain::status::normalise_amazon_status;
 use crate::domain::sync::provisional_item_id;
@@ -67,24 +67,26 @@ pub fn from_v2026(o: &orders::Order) -> Result<(NewOrder, Vec<NewOrderItem>), Co
     )?;
     let total = opt_money(id, o.proceeds.as_ref().and_then(|p| p.grand_total.as_ref()))?;
     let order = NewOrder {
-        platform: Platform::Amazon,
-        platform_order_id: o.order_id.clone(),
-        order_date: Some(o.created_time),
-        last_updated_at: Some(o.last_updated_time),
-        buyer_name: o.buyer.as_ref().and_then(|b| b.buyer_name.clone()),
-        buyer_email: o.buyer.as_ref().and_then(|b| b.buyer_email.clone()),
-        platform_status,
-        total,
-        fulfillment_channel: fulfillment
-            .and_then(|f| f.fulfilled_by.as_deref())
-            .map(|by| {
-                if by == "AMAZON" {
-                    FulfillmentChannel::Afn
-                } else {
-                    FulfillmentChannel::Mfn
-                }
-            }),
-        marketplace_id: o.sales_channel.marketplace_id.clone(),
+        reported: ReportedOrder {
+            platform: Platform::Amazon,
+            platform_order_id: o.order_id.clone(),
+            order_date: Some(o.created_time),
+            last_updated_at: Some(o.last_updated_time),
+            buyer_name: o.buyer.as_ref().and_then(|b| b.buyer_name.clone()),
+            buyer_email: o.buyer.as_ref().and_then(|b| b.buyer_email.clone()),
+            platform_status,
+            total,
+            fulfillment_channel: fulfillment
+                .and_then(|f| f.fulfilled_by.as_deref())
+                .map(|by| {
+                    if by == "AMAZON" {
+                        FulfillmentChannel::Afn
+                    } else {
+                        FulfillmentChannel::Mfn
+                    }
+                }),
+            marketplace_id: o.sales_channel.marketplace_id.clone(),
+        },
         items_fetched: true,
     };
     let items = o
@@ -121,19 +123,21 @@ pub fn from_v2026(o: &orders::Order) -> Result<(NewOrder, Vec<NewOrderItem>), Co
 pub fn from_v0(o: &orders_v0::Order) -> Result<NewOrder, ConvertError> {
     let id = o.amazon_order_id.as_str();
     Ok(NewOrder {
-        platform: Platform::Amazon,
-        platform_order_id: o.amazon_order_id.clone(),
-        order_date: Some(o.purchase_date),
-        last_updated_at: Some(o.last_update_date),
-        buyer_name: None,
-        buyer_email: None,
-        platform_status: status(id, &o.order_status)?,
-        total: opt_money(id, o.order_total.as_ref())?,
-        fulfillment_channel: o
-            .fulfillment_channel
-            .as_deref()
-            .and_then(FulfillmentChannel::parse),
-        marketplace_id: o.marketplace_id.clone(),
+        reported: ReportedOrder {
+            platform: Platform::Amazon,
+            platform_order_id: o.amazon_order_id.clone(),
+            order_date: Some(o.purchase_date),
+            last_updated_at: Some(o.last_update_date),
+            buyer_name: None,
+            buyer_email: None,
+            platform_status: status(id, &o.order_status)?,
+            total: opt_money(id, o.order_total.as_ref())?,
+            fulfillment_channel: o
+                .fulfillment_channel
+                .as_deref()
+                .and_then(FulfillmentChannel::parse),
+            marketplace_id: o.marketplace_id.clone(),
+        },
         items_fetched: false,
     })
 }
@@ -258,9 +262,12 @@ mod tests {
         }))
         .unwrap();
         let (o, items) = from_v2026(&order).unwrap();
-        assert_eq!(o.platform_status, "Canceled");
-        assert_eq!(o.total.map(|m| m.minor), Some(1250));
-        assert_eq!(o.fulfillment_channel, Some(FulfillmentChannel::Afn));
+        assert_eq!(o.reported.platform_status, "Canceled");
+        assert_eq!(o.reported.total.map(|m| m.minor), Some(1250));
+        assert_eq!(
+            o.reported.fulfillment_channel,
+            Some(FulfillmentChannel::Afn)
+        );
         assert!(o.items_fetched);
         assert_eq!(items[0].unit_price.map(|m| m.minor), Some(625));
         assert_eq!(items[0].line_price.map(|m| m.minor), Some(1250));

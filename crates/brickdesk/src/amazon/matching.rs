@@ -117,7 +117,7 @@ pub async fn create_mapping(
             let unit = db::inventory::get_in(&mut tx, *id)
                 .await?
                 .ok_or(MatchError::NotFound("inventory item"))?;
-            (unit.set_number, unit.condition)
+            (unit.details.set_number, unit.details.condition)
         }
     };
     let existing = db::mappings::get_in(&mut tx, &asin).await?;
@@ -188,10 +188,10 @@ async fn link_unit(
     let row = db::inventory::get_in(tx, unit)
         .await?
         .ok_or(MatchError::NotFound("inventory item"))?;
-    if !row.status.is_sellable() {
+    if !row.details.status.is_sellable() {
         return Err(MatchError::UnitUnavailable(format!(
             "Inventory item {unit} is {}; only BACKLOG or LISTED units can fill an order.",
-            row.status
+            row.details.status
         )));
     }
     if db::links::unit_is_linked(tx, unit).await? {

@@ -251,7 +251,11 @@ async fn store_page(
     let mut tx = ctx.db().begin().await?;
     let ids: Vec<String> = page
         .iter()
-        .filter_map(|o| o.as_ref().ok().map(|(o, _)| o.platform_order_id.clone()))
+        .filter_map(|o| {
+            o.as_ref()
+                .ok()
+                .map(|(o, _)| o.reported.platform_order_id.clone())
+        })
         .collect();
     let stored = stored_states(&mut tx, Platform::Amazon, &ids).await?;
     let mut counts = SyncCounts::default();
@@ -265,18 +269,18 @@ async fn store_page(
                 continue;
             }
         };
-        let known = stored.get(&order.platform_order_id);
+        let known = stored.get(&order.reported.platform_order_id);
         let change = classify(
             known.map(|s| OrderFacts {
-                status: &s.platform_status,
-                last_updated: s.last_updated_at,
-                total_minor: s.total_minor,
+                status: &s.reported.platform_status,
+                last_updated: s.reported.last_updated_at,
+                total_minor: s.reported.total.map(|m| m.minor),
                 has_lines: s.items_fetched_at.is_some(),
             }),
             OrderFacts {
-                status: &order.platform_status,
-                last_updated: order.last_updated_at.map(db::stored_time),
-                total_minor: order.total.map(|m| m.minor),
+                status: &order.reported.platform_status,
+                last_updated: order.reported.last_updated_at.map(db::stored_time),
+                total_minor: order.reported.total.map(|m| m.minor),
                 has_lines: items.is_some(),
             },
         );

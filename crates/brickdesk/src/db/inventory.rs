@@ -2,46 +2,25 @@
 
 use sea_query::{Expr, ExprTrait, InsertStatement, LikeExpr, Order, Query, SelectStatement};
 use serde::Serialize;
+use sqlx::{ColumnIndex, Decode, FromRow, Type};
 use time::{Date, OffsetDateTime};
 
 use super::schema::InventoryItems;
 use super::{Db, DbError, Tx, now, stored_time};
 use crate::domain::location::natural_sort_key;
-use crate::domain::{Condition, Currency, InventoryItemId, InventoryStatus, Platform};
+use crate::domain::{Condition, InventoryItemId, InventoryStatus, Platform};
 
-pub use crate::domain::inventory::NewUnit;
+pub use crate::domain::inventory::{NewUnit, UnitDetails};
 
 /// A unit as stored: the one model of an inventory unit. Serialized, it
 /// is a unit's JSON shape in every API.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InventoryRow {
     /// Row id.
     pub id: InventoryItemId,
-    /// LEGO set number.
-    pub set_number: String,
-    /// Set name.
-    pub item_name: String,
-    /// Condition.
-    pub condition: Condition,
-    /// Status.
-    pub status: InventoryStatus,
-    /// Storage location.
-    pub storage_location: Option<String>,
-    /// Cost in minor units.
-    pub cost_minor: Option<i64>,
-    /// Listing price in minor units.
-    pub listing_price_minor: Option<i64>,
-    /// Currency of cost and prices.
-    pub currency: Currency,
-    /// SKU.
-    pub sku: Option<String>,
-    /// External id.
-    pub external_id: Option<String>,
-    /// Purchase date.
-    #[serde(serialize_with = "date_text")]
-    pub purchase_date: Option<Date>,
-    /// Notes.
-    pub notes: Option<String>,
+    /// The fields people fill in.
+    #[serde(flatten)]
+    pub details: UnitDetails,
     /// When added (FIFO order).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -60,15 +39,46 @@ pub struct InventoryRow {
     pub sold_platform: Option<Platform>,
 }
 
-/// A date as `2026-01-31`, the way the API has always written it.
-fn date_text<S: serde::Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
-    match date {
-        Some(d) => s.collect_str(d),
-        None => s.serialize_none(),
+// By name, so a query may read other columns beside a unit's (see
+// `LinkedUnitRow`).
+impl<'r, R> FromRow<'r, R> for InventoryRow
+where
+    R: sqlx::Row,
+    &'static str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    &'r str: Decode<'r, R::Database>,
+    Date: Decode<'r, R::Database> + Type<R::Database>,
+    OffsetDateTime: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(InventoryRow {
+            id: row.try_get("id")?,
+            details: UnitDetails {
+                set_number: row.try_get("set_number")?,
+                item_name: row.try_get("item_name")?,
+                condition: row.try_get("condition")?,
+                status: row.try_get("status")?,
+                storage_location: row.try_get("storage_location")?,
+                cost_minor: row.try_get("cost_minor")?,
+                listing_price_minor: row.try_get("listing_price_minor")?,
+                currency: row.try_get("currency")?,
+                sku: row.try_get("sku")?,
+                external_id: row.try_get("external_id")?,
+                purchase_date: row.try_get("purchase_date")?,
+                notes: row.try_get("notes")?,
+            },
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+            sold_at: row.try_get("sold_at")?,
+            sold_price_minor: row.try_get("sold_price_minor")?,
+            sold_order_ref: row.try_get("sold_order_ref")?,
+            sold_platform: row.try_get("sold_platform")?,
+        })
     }
 }
 
-/// A unit's own fields, as [`NewUnit`] holds them.
+/// A unit's own fields, in [`UnitDetails`] order.
 const OWN_COLUMNS: [InventoryItems; 12] = [
     InventoryItems::SetNumber,
     InventoryItems::ItemName,
@@ -101,7 +111,7 @@ pub(crate) fn row_columns() -> impl Iterator<Item = InventoryItems> {
 /// The text search matches against: Unicode lower case, so search is
 /// case-insensitive on both engines. A unit record separator keeps fields
 /// apart so a search never matches across two of them.
-fn search_text(unit: &NewUnit) -> String {
+fn search_text(unit: &UnitDetails) -> String {
     search_text_of(
         &unit.set_number,
         &unit.item_name,
@@ -134,7 +144,7 @@ fn unit_columns() -> impl Iterator<Item = InventoryItems> {
 }
 
 /// The values of [`unit_columns`] for `unit`.
-fn unit_values(unit: &NewUnit) -> [Expr; 14] {
+fn unit_values(unit: &UnitDetails) -> [Expr; 14] {
     [
         unit.set_number.clone().into(),
         unit.item_name.clone().into(),
@@ -169,7 +179,7 @@ pub(crate) fn insert_statement<'u>(
     for unit in units {
         let stamps = [unit.created_at.map_or(at, stored_time).into(), at.into()];
         // The columns above, in their order: the counts always match.
-        stmt.values_panic(unit_values(unit).into_iter().chain(stamps));
+        stmt.values_panic(unit_values(&unit.details).into_iter().chain(stamps));
     }
     stmt
 }
@@ -360,7 +370,7 @@ pub async fn locations(db: &Db) -> Result<Vec<String>, DbError> {
 
 /// Replaces a unit's editable fields (everything but id, created_at and
 /// the sold fields). Returns `false` when there is no such unit.
-pub async fn update(tx: &mut Tx, id: InventoryItemId, unit: &NewUnit) -> Result<bool, DbError> {
+pub async fn update(tx: &mut Tx, id: InventoryItemId, unit: &UnitDetails) -> Result<bool, DbError> {
     let stmt = Query::update()
         .table(InventoryItems::Table)
         .values(

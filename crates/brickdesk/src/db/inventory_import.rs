@@ -115,10 +115,13 @@ async fn sort_out<'r>(
     conn: &mut Conn<'_>,
     rows: &'r [ImportRow],
 ) -> Result<(Vec<Planned<'r>>, Vec<Duplicate>), DbError> {
-    let skus: Vec<&str> = rows.iter().filter_map(|r| r.unit.sku.as_deref()).collect();
+    let skus: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.unit.details.sku.as_deref())
+        .collect();
     let ext_ids: Vec<&str> = rows
         .iter()
-        .filter_map(|r| r.unit.external_id.as_deref())
+        .filter_map(|r| r.unit.details.external_id.as_deref())
         .collect();
     let stored_skus = stored_values(conn, InventoryItems::Sku, &skus).await?;
     let stored_ext = stored_values(conn, InventoryItems::ExternalId, &ext_ids).await?;
@@ -128,10 +131,15 @@ async fn sort_out<'r>(
     let mut duplicates = Vec::new();
     for row in rows {
         let keys = [
-            ("sku", row.unit.sku.as_deref(), &stored_skus, &seen_sku),
+            (
+                "sku",
+                row.unit.details.sku.as_deref(),
+                &stored_skus,
+                &seen_sku,
+            ),
             (
                 "external_id",
-                row.unit.external_id.as_deref(),
+                row.unit.details.external_id.as_deref(),
                 &stored_ext,
                 &seen_ext,
             ),
@@ -154,10 +162,10 @@ async fn sort_out<'r>(
             duplicates.push(dup);
             continue;
         }
-        if let Some(sku) = row.unit.sku.as_deref() {
+        if let Some(sku) = row.unit.details.sku.as_deref() {
             seen_sku.insert(sku, row.line);
         }
-        if let Some(ext) = row.unit.external_id.as_deref() {
+        if let Some(ext) = row.unit.details.external_id.as_deref() {
             seen_ext.insert(ext, row.line);
         }
         create.push((row.line, &row.unit));
@@ -191,9 +199,9 @@ pub async fn insert_many(
                 entity_type: "inventory_item",
                 entity_id: Some(id.to_string()),
                 details: json!({
-                    "set_number": unit.set_number,
-                    "status": unit.status.as_str(),
-                    "location": unit.storage_location,
+                    "set_number": unit.details.set_number,
+                    "status": unit.details.status.as_str(),
+                    "location": unit.details.storage_location,
                     "via": "csv_import",
                     "line": line,
                 }),

@@ -12,7 +12,7 @@ pub use list::{
 };
 pub(crate) use matching::{Lines, refresh_lines, set_match_counts};
 pub use matching::{Refresh, order_search_text, refresh_match_counts, refresh_order};
-pub use model::{Order, OrderLine};
+pub use model::{Order, OrderLine, ReportedOrder};
 pub(crate) use model::{select_lines, select_orders};
 
 use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
@@ -21,33 +21,13 @@ use time::OffsetDateTime;
 use super::schema::{OrderItems, OrderStatusCounts, Orders};
 use super::{Db, DbError, Tx, now, stored_time};
 use crate::domain::sync::{provisional_item_id, provisional_sku};
-use crate::domain::{
-    FulfillmentChannel, Money, OrderId, OrderItemId, Platform, UiStatus, WorkflowStatus,
-};
+use crate::domain::{Money, OrderId, OrderItemId, Platform, UiStatus, WorkflowStatus};
 
 /// An order as a platform reports it, ready to be upserted.
 #[derive(Debug, Clone)]
 pub struct NewOrder {
-    /// Platform the order belongs to.
-    pub platform: Platform,
-    /// The platform's order id.
-    pub platform_order_id: String,
-    /// When the buyer placed it.
-    pub order_date: Option<OffsetDateTime>,
-    /// The platform's last-update time.
-    pub last_updated_at: Option<OffsetDateTime>,
-    /// Buyer name, when the platform shares it.
-    pub buyer_name: Option<String>,
-    /// Buyer email, when the platform shares it.
-    pub buyer_email: Option<String>,
-    /// The platform's own status (already normalised).
-    pub platform_status: String,
-    /// Order total; Amazon leaves it out for Pending orders.
-    pub total: Option<Money>,
-    /// AFN (FBA) or MFN.
-    pub fulfillment_channel: Option<FulfillmentChannel>,
-    /// Marketplace of the order.
-    pub marketplace_id: Option<String>,
+    /// What the platform says of it.
+    pub reported: ReportedOrder,
     /// Whether the lines came with the order (so no backfill is needed).
     pub items_fetched: bool,
 }
@@ -94,18 +74,19 @@ pub const ORDER_COLUMNS_WRITTEN: [Orders; 14] = [
 
 /// The values of [`ORDER_COLUMNS_WRITTEN`] for `order`, written at `at`.
 pub fn order_values(order: &NewOrder, at: OffsetDateTime) -> [Expr; 14] {
+    let reported = &order.reported;
     [
-        order.platform.into(),
-        order.platform_order_id.clone().into(),
-        order.order_date.map(stored_time).into(),
-        order.last_updated_at.map(stored_time).into(),
-        order.buyer_name.clone().into(),
-        order.buyer_email.clone().into(),
-        order.platform_status.clone().into(),
-        order.total.map(|m| m.minor).into(),
-        order.total.map(|m| m.currency).into(),
-        order.fulfillment_channel.into(),
-        order.marketplace_id.clone().into(),
+        reported.platform.into(),
+        reported.platform_order_id.clone().into(),
+        reported.order_date.map(stored_time).into(),
+        reported.last_updated_at.map(stored_time).into(),
+        reported.buyer_name.clone().into(),
+        reported.buyer_email.clone().into(),
+        reported.platform_status.clone().into(),
+        reported.total.map(|m| m.minor).into(),
+        reported.total.map(|m| m.currency).into(),
+        reported.fulfillment_channel.into(),
+        reported.marketplace_id.clone().into(),
         order.items_fetched.then_some(at).into(),
         at.into(),
         at.into(),

@@ -9,8 +9,8 @@ use spapi_sim::catalogue::{CATALOGUE, CatalogueEntry, by_asin};
 use spapi_sim::{OrderStatus, SimOrder};
 use time::{Duration, OffsetDateTime};
 
-use crate::db::inventory::NewUnit;
-use crate::db::orders::{NewOrder, NewOrderItem};
+use crate::db::inventory::{NewUnit, UnitDetails};
+use crate::db::orders::{NewOrder, NewOrderItem, ReportedOrder};
 use crate::domain::{Condition, Currency, InventoryStatus, Money, Platform, UiStatus};
 
 /// An order of another platform with its lines.
@@ -175,14 +175,18 @@ pub fn plan(
                 .map(|n| stock_unit(&mut rng, e, i, n, now))
                 .collect();
             // Every set has two units to choose from on the shelves.
-            let mut sellable = units.iter().filter(|u| u.status.is_sellable()).count();
+            let mut sellable = units
+                .iter()
+                .filter(|u| u.details.status.is_sellable())
+                .count();
             for (n, unit) in units.iter_mut().enumerate() {
                 if sellable >= 2 {
                     break;
                 }
-                if !unit.status.is_sellable() {
-                    unit.status = InventoryStatus::Listed;
-                    unit.storage_location = Some(LOCATIONS[(i + n) % LOCATIONS.len()].to_owned());
+                if !unit.details.status.is_sellable() {
+                    unit.details.status = InventoryStatus::Listed;
+                    unit.details.storage_location =
+                        Some(LOCATIONS[(i + n) % LOCATIONS.len()].to_owned());
                     sellable += 1;
                 }
             }
@@ -190,9 +194,12 @@ pub fn plan(
             // for the FBA orders to take.
             if i % 3 == 0
                 && sellable >= 3
-                && let Some(unit) = units.iter_mut().rev().find(|u| u.status.is_sellable())
+                && let Some(unit) = units
+                    .iter_mut()
+                    .rev()
+                    .find(|u| u.details.status.is_sellable())
             {
-                unit.storage_location = Some(FBA_LOCATION.to_owned());
+                unit.details.storage_location = Some(FBA_LOCATION.to_owned());
             }
             units
         })
@@ -257,18 +264,20 @@ fn stock_unit(
     // Listing prices end in 99p, as sellers price.
     let listing = (e.price_pence * (95 + rng.below(15) as i64) / 100) / 100 * 100 + 99;
     NewUnit {
-        set_number: e.set_number.to_owned(),
-        item_name: e.name.to_owned(),
-        condition,
-        status,
-        storage_location,
-        cost_minor: Some(cost(rng, e)),
-        listing_price_minor: Some(listing),
-        currency: Currency::GBP,
-        sku: Some(format!("BD-{}-{:03}", e.set_number, set_index * 100 + n)),
-        external_id: None,
-        purchase_date: Some((created_at - Duration::days(rng.below(10) as i64)).date()),
-        notes: None,
+        details: UnitDetails {
+            set_number: e.set_number.to_owned(),
+            item_name: e.name.to_owned(),
+            condition,
+            status,
+            storage_location,
+            cost_minor: Some(cost(rng, e)),
+            listing_price_minor: Some(listing),
+            currency: Currency::GBP,
+            sku: Some(format!("BD-{}-{:03}", e.set_number, set_index * 100 + n)),
+            external_id: None,
+            purchase_date: Some((created_at - Duration::days(rng.below(10) as i64)).date()),
+            notes: None,
+        },
         created_at: Some(created_at),
     }
 }
@@ -299,20 +308,22 @@ fn confirmed_order(
                         - Duration::days(20 + rng.below(300) as i64)
                         - Duration::minutes(rng.below(1440) as i64);
                     NewUnit {
-                        set_number: e.set_number.to_owned(),
-                        item_name: e.name.to_owned(),
-                        condition,
-                        status: InventoryStatus::Listed,
-                        storage_location: Some(
-                            LOCATIONS[rng.below(LOCATIONS.len() as u64) as usize].to_owned(),
-                        ),
-                        cost_minor: Some(cost(rng, e)),
-                        listing_price_minor: Some(l.unit_price_pence),
-                        currency: Currency::GBP,
-                        sku: Some(format!("BD-{}-S{:04}", e.set_number, *sold_count)),
-                        external_id: None,
-                        purchase_date: Some(created_at.date()),
-                        notes: None,
+                        details: UnitDetails {
+                            set_number: e.set_number.to_owned(),
+                            item_name: e.name.to_owned(),
+                            condition,
+                            status: InventoryStatus::Listed,
+                            storage_location: Some(
+                                LOCATIONS[rng.below(LOCATIONS.len() as u64) as usize].to_owned(),
+                            ),
+                            cost_minor: Some(cost(rng, e)),
+                            listing_price_minor: Some(l.unit_price_pence),
+                            currency: Currency::GBP,
+                            sku: Some(format!("BD-{}-S{:04}", e.set_number, *sold_count)),
+                            external_id: None,
+                            purchase_date: Some(created_at.date()),
+                            notes: None,
+                        },
                         created_at: Some(created_at),
                     }
                 })
@@ -354,19 +365,21 @@ fn imported_orders(
                 _ => format!("BQ-{}", 10_001 + k),
             };
             let order = NewOrder {
-                platform,
-                platform_order_id: id,
-                order_date: Some(now - Duration::hours(rng.below(60 * 24) as i64)),
-                last_updated_at: None,
-                buyer_name: Some(
-                    ["J. Smith", "A. Patel", "M. Jones", "K. Nowak"][rng.below(4) as usize]
-                        .to_owned(),
-                ),
-                buyer_email: None,
-                platform_status: status.as_str().to_owned(),
-                total: Some(price),
-                fulfillment_channel: None,
-                marketplace_id: None,
+                reported: ReportedOrder {
+                    platform,
+                    platform_order_id: id,
+                    order_date: Some(now - Duration::hours(rng.below(60 * 24) as i64)),
+                    last_updated_at: None,
+                    buyer_name: Some(
+                        ["J. Smith", "A. Patel", "M. Jones", "K. Nowak"][rng.below(4) as usize]
+                            .to_owned(),
+                    ),
+                    buyer_email: None,
+                    platform_status: status.as_str().to_owned(),
+                    total: Some(price),
+                    fulfillment_channel: None,
+                    marketplace_id: None,
+                },
                 items_fetched: true,
             };
             let item = NewOrderItem {
@@ -433,7 +446,7 @@ mod tests {
                         .iter()
                         .flat_map(|c| c.lines.iter().flat_map(|l| &l.units)),
                 )
-                .map(|u| (u.sku.clone(), u.cost_minor))
+                .map(|u| (u.details.sku.clone(), u.details.cost_minor))
                 .collect::<Vec<_>>()
         };
         assert_eq!(skus(&demo_plan(7).1), skus(&demo_plan(7).1));
@@ -468,7 +481,7 @@ mod tests {
                     .iter()
                     .flat_map(|c| c.lines.iter().flat_map(|l| &l.units)),
             )
-            .map(|u| u.sku.clone())
+            .map(|u| u.details.sku.clone())
             .collect();
         let units = plan.stock.len()
             + plan
@@ -511,7 +524,7 @@ mod tests {
         assert!(
             plan.stock
                 .iter()
-                .filter(|u| u.set_number == set && u.status.is_sellable())
+                .filter(|u| u.details.set_number == set && u.details.status.is_sellable())
                 .count()
                 >= 2
         );

@@ -37,7 +37,7 @@ pub async fn write(db: &Db, plan: &DemoPlan, tz: &Tz, done_key: &str) -> Result<
     let states = sell::order_states(&mut Conn::Db(db), &confirmed_ids, false).await?;
     let row_of: HashMap<&str, &orders::Order> = states
         .iter()
-        .map(|s| (s.platform_order_id.as_str(), s))
+        .map(|s| (s.reported.platform_order_id.as_str(), s))
         .collect();
     let rows: Vec<OrderId> = states.iter().map(|s| s.id).collect();
     let line_of: HashMap<(OrderId, String), OrderItemId> = orders::lines_for_orders(db, &rows)

@@ -108,9 +108,10 @@ impl fmt::Display for Condition {
     }
 }
 
-/// A unit to add.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewUnit {
+/// A unit's own fields: what people fill in, the same for a unit to add,
+/// an edit and a stored unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitDetails {
     /// LEGO set number.
     pub set_number: String,
     /// Set name.
@@ -132,18 +133,25 @@ pub struct NewUnit {
     /// Id in another system, unique when present.
     pub external_id: Option<String>,
     /// When it was bought.
+    #[serde(serialize_with = "date_text")]
     pub purchase_date: Option<Date>,
     /// Free text.
     pub notes: Option<String>,
-    /// When it was added; drives FIFO. `None` means now.
-    pub created_at: Option<OffsetDateTime>,
 }
 
-impl NewUnit {
+/// A date as `2026-01-31`, the way the API has always written it.
+fn date_text<S: serde::Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    match date {
+        Some(d) => s.collect_str(d),
+        None => s.serialize_none(),
+    }
+}
+
+impl UnitDetails {
     /// A New, Listed unit of `set_number` in GBP with nothing else known:
     /// where a unit built field by field starts.
-    pub fn listed(set_number: impl Into<String>, item_name: impl Into<String>) -> NewUnit {
-        NewUnit {
+    pub fn listed(set_number: impl Into<String>, item_name: impl Into<String>) -> UnitDetails {
+        UnitDetails {
             set_number: set_number.into(),
             item_name: item_name.into(),
             condition: Condition::New,
@@ -156,8 +164,32 @@ impl NewUnit {
             external_id: None,
             purchase_date: None,
             notes: None,
+        }
+    }
+}
+
+/// A unit to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUnit {
+    /// Its fields.
+    pub details: UnitDetails,
+    /// When it was added; drives FIFO. `None` means now.
+    pub created_at: Option<OffsetDateTime>,
+}
+
+impl From<UnitDetails> for NewUnit {
+    fn from(details: UnitDetails) -> NewUnit {
+        NewUnit {
+            details,
             created_at: None,
         }
+    }
+}
+
+impl NewUnit {
+    /// [`UnitDetails::listed`], added now.
+    pub fn listed(set_number: impl Into<String>, item_name: impl Into<String>) -> NewUnit {
+        UnitDetails::listed(set_number, item_name).into()
     }
 }
 
@@ -379,18 +411,20 @@ pub fn validate_unit(draft: &UnitDraft<'_>) -> Result<NewUnit, Vec<(UnitField, U
             Some(external_id),
             Some(notes),
         ) if faults.is_empty() => Ok(NewUnit {
-            set_number,
-            item_name,
-            condition,
-            status,
-            storage_location,
-            cost_minor,
-            listing_price_minor,
-            currency,
-            sku,
-            external_id,
-            purchase_date: draft.purchase_date,
-            notes,
+            details: UnitDetails {
+                set_number,
+                item_name,
+                condition,
+                status,
+                storage_location,
+                cost_minor,
+                listing_price_minor,
+                currency,
+                sku,
+                external_id,
+                purchase_date: draft.purchase_date,
+                notes,
+            },
             created_at: draft.created_at,
         }),
         _ => Err(faults),
@@ -435,10 +469,10 @@ mod tests {
     #[test]
     fn a_valid_draft_becomes_a_unit() {
         let unit = validate_unit(&draft()).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(unit.status, InventoryStatus::Listed);
-        assert_eq!(unit.currency, Currency::GBP);
-        assert_eq!(unit.cost_minor, Some(123_450));
-        assert_eq!((unit.sku, unit.notes), (None, None));
+        assert_eq!(unit.details.status, InventoryStatus::Listed);
+        assert_eq!(unit.details.currency, Currency::GBP);
+        assert_eq!(unit.details.cost_minor, Some(123_450));
+        assert_eq!((unit.details.sku, unit.details.notes), (None, None));
     }
 
     #[test]

@@ -233,7 +233,7 @@ fn units_disjoint(choices: &[(String, Vec<LineChoice>)]) -> bool {
 fn recommended(plan: &Plan, order_id: &str) -> Vec<LineChoice> {
     plan.orders
         .iter()
-        .filter(|o| o.order.platform_order_id == order_id)
+        .filter(|o| o.order.reported.platform_order_id == order_id)
         .flat_map(|o| &o.lines)
         .map(|l| LineChoice {
             item_id: l.line.id,

@@ -107,10 +107,10 @@ pub fn from_plan(plan: &Plan, tz: &Tz, at: OffsetDateTime) -> PickList {
                     Fill::Linked(_) | Fill::Recommended(_) => None,
                 };
                 let location = info
-                    .and_then(|u| u.storage_location.clone())
+                    .and_then(|u| u.details.storage_location.clone())
                     .filter(|l| !l.trim().is_empty());
                 let set_number = info
-                    .map(|u| u.set_number.clone())
+                    .map(|u| u.details.set_number.clone())
                     .or_else(|| pl.mapping.as_ref().map(|(s, _)| s.clone()));
                 let id = fill.unit();
                 if let Some(row) = rows.iter_mut().find(|r| {
@@ -125,7 +125,7 @@ pub fn from_plan(plan: &Plan, tz: &Tz, at: OffsetDateTime) -> PickList {
                         asin: pl.line.asin.clone(),
                         item_name: title.clone(),
                         quantity: 1,
-                        order_id: order.order.platform_order_id.clone(),
+                        order_id: order.order.reported.platform_order_id.clone(),
                         source,
                         unit_ids: id.into_iter().collect(),
                         reason,

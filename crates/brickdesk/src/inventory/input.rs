@@ -145,22 +145,26 @@ impl UnitInput {
     /// The editable fields of a stored unit, as the form shows them.
     pub fn from_row(row: &InventoryRow) -> UnitInput {
         let money = |m: Option<i64>| {
-            m.map(|v| Money::from_minor(v, row.currency).to_plain_string())
+            m.map(|v| Money::from_minor(v, row.details.currency).to_plain_string())
                 .unwrap_or_default()
         };
         UnitInput {
-            set_number: row.set_number.clone(),
-            item_name: row.item_name.clone(),
-            condition: row.condition.to_string(),
-            status: row.status.to_string(),
-            storage_location: row.storage_location.clone().unwrap_or_default(),
-            cost: money(row.cost_minor),
-            listing_price: money(row.listing_price_minor),
-            currency: row.currency.to_string(),
-            sku: row.sku.clone().unwrap_or_default(),
-            external_id: row.external_id.clone().unwrap_or_default(),
-            purchase_date: row.purchase_date.map(|d| d.to_string()).unwrap_or_default(),
-            notes: row.notes.clone().unwrap_or_default(),
+            set_number: row.details.set_number.clone(),
+            item_name: row.details.item_name.clone(),
+            condition: row.details.condition.to_string(),
+            status: row.details.status.to_string(),
+            storage_location: row.details.storage_location.clone().unwrap_or_default(),
+            cost: money(row.details.cost_minor),
+            listing_price: money(row.details.listing_price_minor),
+            currency: row.details.currency.to_string(),
+            sku: row.details.sku.clone().unwrap_or_default(),
+            external_id: row.details.external_id.clone().unwrap_or_default(),
+            purchase_date: row
+                .details
+                .purchase_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            notes: row.details.notes.clone().unwrap_or_default(),
         }
     }
 }
@@ -187,11 +191,11 @@ mod tests {
     #[test]
     fn valid_input_becomes_a_unit() {
         let unit = valid().validate().unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(unit.cost_minor, Some(123_450));
-        assert_eq!(unit.listing_price_minor, Some(159_999));
-        assert_eq!(unit.storage_location.as_deref(), Some("A-01"));
-        assert_eq!(unit.status, InventoryStatus::Listed);
-        assert_eq!(unit.sku, None);
+        assert_eq!(unit.details.cost_minor, Some(123_450));
+        assert_eq!(unit.details.listing_price_minor, Some(159_999));
+        assert_eq!(unit.details.storage_location.as_deref(), Some("A-01"));
+        assert_eq!(unit.details.status, InventoryStatus::Listed);
+        assert_eq!(unit.details.sku, None);
     }
 
     #[test]

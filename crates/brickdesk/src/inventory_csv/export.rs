@@ -46,7 +46,7 @@ pub enum ExportError {
 }
 
 fn row_fields(row: &InventoryRow, fees: Option<&UnitFeesRow>) -> Result<Vec<String>, ExportError> {
-    let currency = row.currency;
+    let currency = row.details.currency;
     let amount = |m: Option<i64>| {
         m.map(|m| Money::from_minor(m, currency).to_plain_string())
             .unwrap_or_default()
@@ -55,18 +55,22 @@ fn row_fields(row: &InventoryRow, fees: Option<&UnitFeesRow>) -> Result<Vec<Stri
     let mut fields = Vec::with_capacity(Column::ALL.len() + SOLD_COLUMNS.len() + FEE_COLUMNS.len());
     for col in Column::ALL {
         fields.push(match col {
-            Column::SetNumber => row.set_number.clone(),
-            Column::ItemName => row.item_name.clone(),
-            Column::Condition => row.condition.to_string(),
-            Column::Status => row.status.to_string(),
-            Column::StorageLocation => text(&row.storage_location),
-            Column::Cost => amount(row.cost_minor),
-            Column::ListingPrice => amount(row.listing_price_minor),
-            Column::Currency => row.currency.to_string(),
-            Column::Sku => text(&row.sku),
-            Column::ExternalId => text(&row.external_id),
-            Column::PurchaseDate => row.purchase_date.map(|d| d.to_string()).unwrap_or_default(),
-            Column::Notes => text(&row.notes),
+            Column::SetNumber => row.details.set_number.clone(),
+            Column::ItemName => row.details.item_name.clone(),
+            Column::Condition => row.details.condition.to_string(),
+            Column::Status => row.details.status.to_string(),
+            Column::StorageLocation => text(&row.details.storage_location),
+            Column::Cost => amount(row.details.cost_minor),
+            Column::ListingPrice => amount(row.details.listing_price_minor),
+            Column::Currency => row.details.currency.to_string(),
+            Column::Sku => text(&row.details.sku),
+            Column::ExternalId => text(&row.details.external_id),
+            Column::PurchaseDate => row
+                .details
+                .purchase_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            Column::Notes => text(&row.details.notes),
             Column::CreatedAt => row.created_at.format(&Rfc3339)?,
         });
     }

@@ -1,7 +1,7 @@
 use time::macros::{date, datetime};
 
 use super::*;
-use crate::db::inventory::InventoryRow;
+use crate::db::inventory::{InventoryRow, UnitDetails};
 use crate::domain::{Condition, Currency, InventoryItemId, InventoryStatus};
 
 const HEADER: &str = "set_number,item_name,condition,status,storage_location,cost,listing_price,sku,purchase_date,notes";
@@ -34,18 +34,20 @@ fn a_full_row() {
     assert_eq!(
         rows[0].unit,
         NewUnit {
-            set_number: "75192".into(),
-            item_name: "Millennium Falcon".into(),
-            condition: Condition::New,
-            status: InventoryStatus::Listed,
-            storage_location: Some("A-2".into()),
-            cost_minor: Some(123_450),
-            listing_price_minor: Some(64_999),
-            currency: Currency::GBP,
-            sku: Some("BD-1".into()),
-            external_id: None,
-            purchase_date: Some(date!(2026 - 01 - 31)),
-            notes: Some("boxed".into()),
+            details: UnitDetails {
+                set_number: "75192".into(),
+                item_name: "Millennium Falcon".into(),
+                condition: Condition::New,
+                status: InventoryStatus::Listed,
+                storage_location: Some("A-2".into()),
+                cost_minor: Some(123_450),
+                listing_price_minor: Some(64_999),
+                currency: Currency::GBP,
+                sku: Some("BD-1".into()),
+                external_id: None,
+                purchase_date: Some(date!(2026 - 01 - 31)),
+                notes: Some("boxed".into()),
+            },
             created_at: None,
         }
     );
@@ -57,13 +59,22 @@ fn columns_in_any_order_with_aliases_and_blank_optionals() {
     let file = "Status, Name ,Set Number,Condition,Colour\nbacklog,Titanic,10294,used,grey\n";
     let parsed = parse_str(file).ok();
     let unit = parsed.as_ref().map(|p| p.rows[0].unit.clone());
-    assert_eq!(unit.as_ref().map(|u| u.set_number.as_str()), Some("10294"));
     assert_eq!(
-        unit.as_ref().map(|u| u.status),
+        unit.as_ref().map(|u| u.details.set_number.as_str()),
+        Some("10294")
+    );
+    assert_eq!(
+        unit.as_ref().map(|u| u.details.status),
         Some(InventoryStatus::Backlog)
     );
-    assert_eq!(unit.as_ref().map(|u| u.condition), Some(Condition::Used));
-    assert_eq!(unit.as_ref().and_then(|u| u.listing_price_minor), None);
+    assert_eq!(
+        unit.as_ref().map(|u| u.details.condition),
+        Some(Condition::Used)
+    );
+    assert_eq!(
+        unit.as_ref().and_then(|u| u.details.listing_price_minor),
+        None
+    );
     assert_eq!(
         parsed.map(|p| p.ignored_columns),
         Some(vec!["Colour".to_owned()])
@@ -144,10 +155,13 @@ fn windows_1252_pound_sign_is_decoded() {
     );
     let unit = parsed.map(|p| p.rows[0].unit.clone());
     assert_eq!(
-        unit.as_ref().map(|u| u.item_name.as_str()),
+        unit.as_ref().map(|u| u.details.item_name.as_str()),
         Some("Café Corner")
     );
-    assert_eq!(unit.and_then(|u| u.listing_price_minor), Some(123_450));
+    assert_eq!(
+        unit.and_then(|u| u.details.listing_price_minor),
+        Some(123_450)
+    );
 }
 
 #[test]
@@ -164,9 +178,12 @@ fn quoted_fields_with_commas_quotes_and_newlines() {
     );
     let parsed = parse_str(&file.replace("BAD", "LISTED")).ok();
     let rows = parsed.map(|p| p.rows).unwrap_or_default();
-    assert_eq!(rows[0].unit.item_name, "Back to the Future, Time Machine");
     assert_eq!(
-        rows[0].unit.notes.as_deref(),
+        rows[0].unit.details.item_name,
+        "Back to the Future, Time Machine"
+    );
+    assert_eq!(
+        rows[0].unit.details.notes.as_deref(),
         Some("has \"extra\" parts\nand a second line")
     );
     assert_eq!(rows[1].line, 4);
@@ -192,18 +209,20 @@ fn currency_column_sets_the_scale_and_symbol() {
 fn stored(i: i64, notes: Option<&str>) -> InventoryRow {
     InventoryRow {
         id: InventoryItemId::new(i).expect("positive id"),
-        set_number: format!("7519{i}"),
-        item_name: "Falcon, \"UCS\"".into(),
-        condition: Condition::Used,
-        status: InventoryStatus::NotYetReceived,
-        storage_location: Some("A-10".into()),
-        cost_minor: Some(123_456),
-        listing_price_minor: None,
-        currency: Currency::GBP,
-        sku: Some(format!("SKU-{i}")),
-        external_id: (i % 2 == 0).then(|| format!("EXT-{i}")),
-        purchase_date: Some(date!(2025 - 12 - 31)),
-        notes: notes.map(str::to_owned),
+        details: UnitDetails {
+            set_number: format!("7519{i}"),
+            item_name: "Falcon, \"UCS\"".into(),
+            condition: Condition::Used,
+            status: InventoryStatus::NotYetReceived,
+            storage_location: Some("A-10".into()),
+            cost_minor: Some(123_456),
+            listing_price_minor: None,
+            currency: Currency::GBP,
+            sku: Some(format!("SKU-{i}")),
+            external_id: (i % 2 == 0).then(|| format!("EXT-{i}")),
+            purchase_date: Some(date!(2025 - 12 - 31)),
+            notes: notes.map(str::to_owned),
+        },
         created_at: datetime!(2025-06-01 08:00:01 UTC),
         updated_at: datetime!(2025-06-02 08:00:00 UTC),
         sold_at: None,
@@ -234,18 +253,21 @@ fn export_reads_back_to_equal_units() {
         .unwrap_or_default();
     assert_eq!(units.len(), 2);
     for (unit, row) in units.iter().zip(&rows) {
-        assert_eq!(unit.set_number, row.set_number);
-        assert_eq!(unit.item_name, row.item_name);
-        assert_eq!(unit.condition, row.condition);
-        assert_eq!(unit.status, row.status);
-        assert_eq!(unit.storage_location, row.storage_location);
-        assert_eq!(unit.cost_minor, row.cost_minor);
-        assert_eq!(unit.listing_price_minor, row.listing_price_minor);
-        assert_eq!(unit.currency, row.currency);
-        assert_eq!(unit.sku, row.sku);
-        assert_eq!(unit.external_id, row.external_id);
-        assert_eq!(unit.purchase_date, row.purchase_date);
-        assert_eq!(unit.notes, row.notes);
+        assert_eq!(unit.details.set_number, row.details.set_number);
+        assert_eq!(unit.details.item_name, row.details.item_name);
+        assert_eq!(unit.details.condition, row.details.condition);
+        assert_eq!(unit.details.status, row.details.status);
+        assert_eq!(unit.details.storage_location, row.details.storage_location);
+        assert_eq!(unit.details.cost_minor, row.details.cost_minor);
+        assert_eq!(
+            unit.details.listing_price_minor,
+            row.details.listing_price_minor
+        );
+        assert_eq!(unit.details.currency, row.details.currency);
+        assert_eq!(unit.details.sku, row.details.sku);
+        assert_eq!(unit.details.external_id, row.details.external_id);
+        assert_eq!(unit.details.purchase_date, row.details.purchase_date);
+        assert_eq!(unit.details.notes, row.details.notes);
         assert_eq!(unit.created_at, Some(row.created_at));
     }
 }

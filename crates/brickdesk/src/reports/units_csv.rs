@@ -41,9 +41,9 @@ fn fields(line: &UnitLine) -> Result<Vec<String>, ExportError> {
     let t = &line.totals;
     let mut out = vec![
         unit.id.to_string(),
-        unit.set_number.clone(),
-        unit.item_name.clone(),
-        unit.condition.to_string(),
+        unit.details.set_number.clone(),
+        unit.details.item_name.clone(),
+        unit.details.condition.to_string(),
         unit.sold_order_ref.clone().unwrap_or_default(),
         match unit.sold_at {
             Some(at) => at.format(&Rfc3339)?,
@@ -58,7 +58,7 @@ fn fields(line: &UnitLine) -> Result<Vec<String>, ExportError> {
         .to_owned(),
         t.get(Figure::DaysInStock).to_string(),
     ];
-    let cost_known = unit.cost_minor.is_some() && unit.currency == line.currency;
+    let cost_known = unit.details.cost_minor.is_some() && unit.details.currency == line.currency;
     for &figure in Figure::amounts() {
         // Blank, not zero, where a figure is unknown; the sums agree either way.
         let known = match figure {

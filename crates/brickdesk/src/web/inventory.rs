@@ -154,7 +154,7 @@ fn money_text(minor: Option<i64>, currency: Currency) -> String {
 
 impl From<&InventoryRow> for UnitView {
     fn from(r: &InventoryRow) -> Self {
-        let status_class = match r.status {
+        let status_class = match r.details.status {
             InventoryStatus::Listed => "blue",
             InventoryStatus::Backlog => "yellow",
             InventoryStatus::Sold => "green",
@@ -163,17 +163,21 @@ impl From<&InventoryRow> for UnitView {
         };
         UnitView {
             id: r.id,
-            set_number: r.set_number.clone(),
-            item_name: r.item_name.clone(),
-            condition: r.condition,
-            status: r.status,
+            set_number: r.details.set_number.clone(),
+            item_name: r.details.item_name.clone(),
+            condition: r.details.condition,
+            status: r.details.status,
             status_class,
-            location: r.storage_location.clone().unwrap_or_else(|| "—".to_owned()),
-            cost: money_text(r.cost_minor, r.currency),
-            price: money_text(r.listing_price_minor, r.currency),
-            sku: r.sku.clone().unwrap_or_default(),
+            location: r
+                .details
+                .storage_location
+                .clone()
+                .unwrap_or_else(|| "—".to_owned()),
+            cost: money_text(r.details.cost_minor, r.details.currency),
+            price: money_text(r.details.listing_price_minor, r.details.currency),
+            sku: r.details.sku.clone().unwrap_or_default(),
             added: r.created_at.date().to_string(),
-            notes: r.notes.clone().unwrap_or_default(),
+            notes: r.details.notes.clone().unwrap_or_default(),
         }
     }
 }

@@ -200,20 +200,24 @@ fn preview_rows(parsed: &ParsedFile) -> Vec<PreviewRow> {
         .map(|r| {
             let u = &r.unit;
             let amount = |m: Option<i64>| {
-                m.map(|m| Money::from_minor(m, u.currency).to_string())
+                m.map(|m| Money::from_minor(m, u.details.currency).to_string())
                     .unwrap_or_default()
             };
             PreviewRow {
                 line: r.line,
-                set_number: u.set_number.clone(),
-                item_name: u.item_name.clone(),
-                condition: u.condition.as_str(),
-                status: u.status.as_str(),
-                location: u.storage_location.clone().unwrap_or_default(),
-                cost: amount(u.cost_minor),
-                price: amount(u.listing_price_minor),
-                sku: u.sku.clone().unwrap_or_default(),
-                purchase_date: u.purchase_date.map(|d| d.to_string()).unwrap_or_default(),
+                set_number: u.details.set_number.clone(),
+                item_name: u.details.item_name.clone(),
+                condition: u.details.condition.as_str(),
+                status: u.details.status.as_str(),
+                location: u.details.storage_location.clone().unwrap_or_default(),
+                cost: amount(u.details.cost_minor),
+                price: amount(u.details.listing_price_minor),
+                sku: u.details.sku.clone().unwrap_or_default(),
+                purchase_date: u
+                    .details
+                    .purchase_date
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
             }
         })
         .collect()

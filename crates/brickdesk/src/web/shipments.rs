@@ -178,8 +178,8 @@ impl OrderShipping {
             .collect();
         Ok(ShippableOrder {
             ui_status: order.ui_status,
-            channel: order.fulfillment_channel,
-            placed: order.order_date,
+            channel: order.reported.fulfillment_channel,
+            placed: order.reported.order_date,
             left,
         })
     }

@@ -336,7 +336,7 @@ async fn sync_stores_the_simulators_orders(db: &Db) {
     let counts = job.detail::<SyncJob>().expect("sync detail").counts;
     assert_eq!((counts.new, counts.updated), (0, 2), "{job:?}");
     let now_cancelled = stored_order(db, &changed.order_id).await;
-    assert_eq!(now_cancelled.platform_status, "Canceled");
+    assert_eq!(now_cancelled.reported.platform_status, "Canceled");
     assert_eq!(
         now_cancelled.ui_status,
         brickdesk::domain::UiStatus::Cancelled

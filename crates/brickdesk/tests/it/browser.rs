@@ -318,6 +318,7 @@ mod amazon_orders {
             .iter()
             .find(|o| o.id == other)
             .expect("other order")
+            .reported
             .platform_order_id
             .clone();
         let set = spapi_sim::catalogue::by_asin(line.asin.as_deref().expect("asin"))
@@ -397,7 +398,7 @@ mod amazon_orders {
             .await
             .expect("match filter");
         wait_for_url(&b, "match=unmatched").await;
-        let row = format!("tr[data-order-id='{}']", target.platform_order_id);
+        let row = format!("tr[data-order-id='{}']", target.reported.platform_order_id);
         b.find(&format!("{row} a[data-badge=unmatched]"))
             .await
             .click()
@@ -433,7 +434,7 @@ mod amazon_orders {
         b.client
             .goto(&format!(
                 "{}/orders/amazon?search={}",
-                app.address, target.platform_order_id
+                app.address, target.reported.platform_order_id
             ))
             .await
             .expect("open");

@@ -1,7 +1,7 @@
 //! Builders for test records: say what matters to the test, default the rest.
 
-use brickdesk::db::inventory::NewUnit;
-use brickdesk::db::orders::{NewOrder, NewOrderItem};
+use brickdesk::db::inventory::{NewUnit, UnitDetails};
+use brickdesk::db::orders::{NewOrder, NewOrderItem, ReportedOrder};
 use brickdesk::domain::{
     Condition, Currency, FulfillmentChannel, InventoryStatus, Money, Platform,
 };
@@ -14,46 +14,49 @@ impl TestUnit {
     /// A unit of `set`, named "Set {set}".
     pub fn of(set: &str) -> Self {
         TestUnit(NewUnit {
-            cost_minor: Some(10_000),
-            listing_price_minor: Some(20_000),
-            ..NewUnit::listed(set, format!("Set {set}"))
+            details: UnitDetails {
+                cost_minor: Some(10_000),
+                listing_price_minor: Some(20_000),
+                ..UnitDetails::listed(set, format!("Set {set}"))
+            },
+            created_at: None,
         })
     }
 
     /// In this condition.
     pub fn condition(mut self, condition: Condition) -> Self {
-        self.0.condition = condition;
+        self.0.details.condition = condition;
         self
     }
 
     /// With this status.
     pub fn status(mut self, status: InventoryStatus) -> Self {
-        self.0.status = status;
+        self.0.details.status = status;
         self
     }
 
     /// Stored at `location` (or nowhere).
     pub fn location(mut self, location: Option<&str>) -> Self {
-        self.0.storage_location = location.map(str::to_owned);
+        self.0.details.storage_location = location.map(str::to_owned);
         self
     }
 
     /// Named `name` instead of "Set {set}".
     pub fn named(mut self, name: &str) -> Self {
-        self.0.item_name = name.to_owned();
+        self.0.details.item_name = name.to_owned();
         self
     }
 
     /// Bought for `cost` and asking `price`, in minor units.
     pub fn priced(mut self, cost: Option<i64>, price: Option<i64>) -> Self {
-        self.0.cost_minor = cost;
-        self.0.listing_price_minor = price;
+        self.0.details.cost_minor = cost;
+        self.0.details.listing_price_minor = price;
         self
     }
 
     /// With this seller SKU.
     pub fn sku(mut self, sku: &str) -> Self {
-        self.0.sku = Some(sku.to_owned());
+        self.0.details.sku = Some(sku.to_owned());
         self
     }
 
@@ -81,47 +84,49 @@ impl TestOrder {
     /// An order with this id and platform status.
     pub fn with_status(id: &str, status: &str) -> Self {
         TestOrder(NewOrder {
-            platform: Platform::Amazon,
-            platform_order_id: id.to_owned(),
-            order_date: None,
-            last_updated_at: None,
-            buyer_name: Some("Buyer".into()),
-            buyer_email: None,
-            platform_status: status.to_owned(),
-            total: Some(Money::from_minor(59_999, Currency::GBP)),
-            fulfillment_channel: Some(FulfillmentChannel::Mfn),
-            marketplace_id: None,
+            reported: ReportedOrder {
+                platform: Platform::Amazon,
+                platform_order_id: id.to_owned(),
+                order_date: None,
+                last_updated_at: None,
+                buyer_name: Some("Buyer".into()),
+                buyer_email: None,
+                platform_status: status.to_owned(),
+                total: Some(Money::from_minor(59_999, Currency::GBP)),
+                fulfillment_channel: Some(FulfillmentChannel::Mfn),
+                marketplace_id: None,
+            },
             items_fetched: true,
         })
     }
 
     /// Bought by `buyer` (or an unnamed buyer).
     pub fn buyer(mut self, buyer: Option<&str>) -> Self {
-        self.0.buyer_name = buyer.map(str::to_owned);
+        self.0.reported.buyer_name = buyer.map(str::to_owned);
         self
     }
 
     /// Totalling `minor` GBP (or no total, as Amazon's Pending orders).
     pub fn total(mut self, minor: Option<i64>) -> Self {
-        self.0.total = minor.map(|m| Money::from_minor(m, Currency::GBP));
+        self.0.reported.total = minor.map(|m| Money::from_minor(m, Currency::GBP));
         self
     }
 
     /// In this marketplace.
     pub fn marketplace(mut self, id: &str) -> Self {
-        self.0.marketplace_id = Some(id.to_owned());
+        self.0.reported.marketplace_id = Some(id.to_owned());
         self
     }
 
     /// Fulfilled by Amazon (FBA): Amazon ships it, the seller does not.
     pub fn fba(mut self) -> Self {
-        self.0.fulfillment_channel = Some(FulfillmentChannel::Afn);
+        self.0.reported.fulfillment_channel = Some(FulfillmentChannel::Afn);
         self
     }
 
     /// Placed at `at`.
     pub fn placed(mut self, at: OffsetDateTime) -> Self {
-        self.0.order_date = Some(at);
+        self.0.reported.order_date = Some(at);
         self
     }
 

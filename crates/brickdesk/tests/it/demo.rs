@@ -73,9 +73,9 @@ async fn snapshot(db: &Db) -> (Vec<String>, Vec<String>) {
                 .collect();
             orders.push(format!(
                 "{} {} {:?} {:?} [{}]",
-                o.platform_order_id,
+                o.reported.platform_order_id,
                 o.ui_status,
-                o.total_minor,
+                o.reported.total.map(|m| m.minor),
                 o.items_fetched_at.is_some(),
                 lines.join(", ")
             ));
@@ -90,7 +90,12 @@ async fn snapshot(db: &Db) -> (Vec<String>, Vec<String>) {
         .map(|u| {
             format!(
                 "{:?} {} {} {} {:?} {:?}",
-                u.sku, u.set_number, u.condition, u.status, u.cost_minor, u.listing_price_minor
+                u.details.sku,
+                u.details.set_number,
+                u.details.condition,
+                u.details.status,
+                u.details.cost_minor,
+                u.details.listing_price_minor
             )
         })
         .collect();

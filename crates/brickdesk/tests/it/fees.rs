@@ -116,16 +116,18 @@ pub async fn sell(db: &Db, order: &SimOrder, cost: i64) -> Vec<Vec<InventoryItem
     let order_id = db::orders::upsert_order(
         &mut tx,
         &NewOrder {
-            platform: Platform::Amazon,
-            platform_order_id: order.order_id.clone(),
-            order_date: Some(order.created),
-            last_updated_at: Some(order.last_updated),
-            buyer_name: None,
-            buyer_email: None,
-            platform_status: order.status.v0_name().into(),
-            total: order.total_pence().and_then(in_currency),
-            fulfillment_channel: FulfillmentChannel::parse(order.fulfillment.channel()),
-            marketplace_id: Some(order.marketplace_id.clone()),
+            reported: db::orders::ReportedOrder {
+                platform: Platform::Amazon,
+                platform_order_id: order.order_id.clone(),
+                order_date: Some(order.created),
+                last_updated_at: Some(order.last_updated),
+                buyer_name: None,
+                buyer_email: None,
+                platform_status: order.status.v0_name().into(),
+                total: order.total_pence().and_then(in_currency),
+                fulfillment_channel: FulfillmentChannel::parse(order.fulfillment.channel()),
+                marketplace_id: Some(order.marketplace_id.clone()),
+            },
             items_fetched: true,
         },
     )

@@ -390,8 +390,8 @@ async fn confirm_sells_o1_and_o2_and_fails_o3(
             .await
             .expect("get")
             .expect("unit");
-        assert_eq!(u.status.as_str(), "SOLD");
-        assert_eq!(u.storage_location.as_deref(), Some("SOLD-TEST"));
+        assert_eq!(u.details.status.as_str(), "SOLD");
+        assert_eq!(u.details.storage_location.as_deref(), Some("SOLD-TEST"));
         assert_eq!(u.sold_price_minor, Some(59_999));
         assert!(u.sold_at.is_some() && u.sold_order_ref.is_some());
     }
@@ -468,16 +468,20 @@ async fn a_moved_or_fee_reconciled_unit_blocks_undo(db: &Db, f: &Fixture, o1: &O
         .await
         .expect("get")
         .expect("unit");
-    let edit = TestUnit::of(&row.set_number)
-        .named(&row.item_name)
+    let edit = TestUnit::of(&row.details.set_number)
+        .named(&row.details.item_name)
         .status(InventoryStatus::Sold)
         .location(Some("RETURNS"))
         .added(row.created_at)
         .build();
     let mut tx = db.begin().await.expect("begin");
-    db::inventory::update(&mut tx, InventoryItemId::new(moved).expect("id"), &edit)
-        .await
-        .expect("edit");
+    db::inventory::update(
+        &mut tx,
+        InventoryItemId::new(moved).expect("id"),
+        &edit.details,
+    )
+    .await
+    .expect("edit");
     tx.commit().await.expect("commit");
     // Fees reconciled onto a unit of the batch block its undo too.
     let mut tx = db.begin().await.expect("begin");

@@ -82,8 +82,8 @@ async fn sets(db: &Db, q: InventoryQuery) -> Vec<String> {
         .map(|r| {
             format!(
                 "{} {}",
-                r.set_number,
-                r.storage_location.unwrap_or_default()
+                r.details.set_number,
+                r.details.storage_location.unwrap_or_default()
             )
         })
         .collect()
@@ -190,8 +190,8 @@ async fn pages_and_price_sort(db: &Db) {
     let (rows, total) = db::inventory::list(db, &q).await.expect("list");
     assert_eq!(total, 6);
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0].listing_price_minor, Some(5006));
-    assert_eq!(rows[1].listing_price_minor, None, "unpriced last");
+    assert_eq!(rows[0].details.listing_price_minor, Some(5006));
+    assert_eq!(rows[1].details.listing_price_minor, None, "unpriced last");
 }
 
 on_both_backends! {

@@ -105,7 +105,7 @@ async fn a_file_with_a_bom_imports(db: &Db) {
     let units = all_units(db).await;
     assert_eq!(units.len(), 1);
     assert_eq!(
-        units[0].set_number, "75192",
+        units[0].details.set_number, "75192",
         "no BOM left in the first field"
     );
 }
@@ -119,8 +119,8 @@ async fn windows_1252_input_is_decoded(db: &Db) {
         .await
         .expect("import");
     let units = all_units(db).await;
-    assert_eq!(units[0].item_name, "Café Corner – boxed");
-    assert_eq!(units[0].listing_price_minor, Some(123_450));
+    assert_eq!(units[0].details.item_name, "Café Corner – boxed");
+    assert_eq!(units[0].details.listing_price_minor, Some(123_450));
 }
 
 async fn quoted_fields_keep_commas_quotes_and_newlines(db: &Db) {
@@ -128,8 +128,14 @@ async fn quoted_fields_keep_commas_quotes_and_newlines(db: &Db) {
                 10300,\"Back to the Future, Time Machine\",New,LISTED,\"says \"\"hi\"\"\nsecond line\"\n";
     import(db, file.as_bytes()).await;
     let units = all_units(db).await;
-    assert_eq!(units[0].item_name, "Back to the Future, Time Machine");
-    assert_eq!(units[0].notes.as_deref(), Some("says \"hi\"\nsecond line"));
+    assert_eq!(
+        units[0].details.item_name,
+        "Back to the Future, Time Machine"
+    );
+    assert_eq!(
+        units[0].details.notes.as_deref(),
+        Some("says \"hi\"\nsecond line")
+    );
 }
 
 async fn reimporting_creates_no_duplicates(db: &Db) {
@@ -210,7 +216,10 @@ async fn export_then_import_into_a_fresh_database_gives_equal_units(db: &Db) {
     };
     assert_eq!(comparable(&after), comparable(&before));
     // FIFO order survives: oldest first on both sides.
-    let sets: Vec<&str> = after.iter().map(|r| r.set_number.as_str()).collect();
+    let sets: Vec<&str> = after
+        .iter()
+        .map(|r| r.details.set_number.as_str())
+        .collect();
     assert_eq!(sets[..3], ["4000", "10294", "75192"]);
 }
 
@@ -230,7 +239,7 @@ async fn imported_units_are_searchable_and_start_their_history(db: &Db) {
     assert_eq!(history[0].action, "inventory_create");
     let details: Value = serde_json::from_str(&history[0].details_json).expect("json");
     assert_eq!(details["via"], "csv_import");
-    assert_eq!(details["set_number"], last.set_number.as_str());
+    assert_eq!(details["set_number"], last.details.set_number.as_str());
     assert_eq!(
         details["line"], 1_200,
         "row i = 1,198: the 1,199th data row, on line 1,200"

@@ -35,14 +35,14 @@ async fn every_order(db: &Db) -> Vec<(String, String)> {
         let ids: Vec<OrderId> = page.iter().map(|o| o.id).collect();
         let lines = db::orders::lines_for_orders(db, &ids).await.expect("lines");
         for o in page {
-            let mut text = o.platform_order_id.to_lowercase();
+            let mut text = o.reported.platform_order_id.to_lowercase();
             for l in lines.iter().filter(|l| l.order_id == o.id) {
                 for field in [&l.asin, &l.sku, &l.title].into_iter().flatten() {
                     text.push('\n');
                     text.push_str(&field.to_lowercase());
                 }
             }
-            out.push((o.order.platform_order_id, text));
+            out.push((o.order.reported.platform_order_id, text));
         }
     }
 }
@@ -72,7 +72,10 @@ async fn search_agrees_with_a_scan(db: &Db) {
                 db::orders::list_orders(db, &query(Some(term), offset as u64, limit))
                     .await
                     .expect("search");
-            let got: Vec<&str> = page.iter().map(|o| o.platform_order_id.as_str()).collect();
+            let got: Vec<&str> = page
+                .iter()
+                .map(|o| o.reported.platform_order_id.as_str())
+                .collect();
             let want: Vec<&str> = expected.iter().skip(offset).take(50).copied().collect();
             assert_eq!(got, want, "{term:?} at offset {offset}");
             let exact = total.count == expected.len() as i64 && !total.more;

@@ -65,7 +65,7 @@ async fn reference_summaries(db: &Db) -> HashMap<String, MatchSummary> {
                 .expect("links");
         for o in &orders {
             // The listing's order is the order read alone.
-            let alone = db::orders::find_order(db, Platform::Amazon, &o.platform_order_id)
+            let alone = db::orders::find_order(db, Platform::Amazon, &o.reported.platform_order_id)
                 .await
                 .expect("order");
             assert_eq!(alone.as_ref(), Some(&o.order));
@@ -77,12 +77,12 @@ async fn reference_summaries(db: &Db) -> HashMap<String, MatchSummary> {
                 assert_eq!(
                     reference, l.match_status,
                     "line {} of {}",
-                    l.platform_item_id, o.platform_order_id
+                    l.platform_item_id, o.reported.platform_order_id
                 );
                 reference
             });
             out.insert(
-                o.platform_order_id.clone(),
+                o.reported.platform_order_id.clone(),
                 MatchSummary::from_lines(statuses),
             );
         }
@@ -121,7 +121,7 @@ async fn counts_follow_the_domain_rule(db: &Db) {
         .await
         .expect("list");
     for o in page {
-        let r = reference[&o.platform_order_id];
+        let r = reference[&o.reported.platform_order_id];
         assert_eq!(
             (
                 o.lines_total,
@@ -228,12 +228,12 @@ async fn search_is_literal_and_safe(db: &Db) {
     let (some, _) = db::orders::list_orders(db, &query(None, None, None))
         .await
         .expect("list");
-    let id = &some[0].platform_order_id;
+    let id = &some[0].reported.platform_order_id;
     let (found, total) = db::orders::list_orders(db, &query(None, None, Some(&id[4..])))
         .await
         .expect("by id");
     assert_eq!(
-        (total.count, found[0].platform_order_id.as_str()),
+        (total.count, found[0].reported.platform_order_id.as_str()),
         (1, id.as_str())
     );
     let (_, falcons) = db::orders::list_orders(db, &query(None, None, Some("MILLENNIUM falcon")))
@@ -439,16 +439,18 @@ async fn titles_from_amazon_render_escaped_on_the_orders_pages() {
     let xss = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
     let mut tx = app.db.begin().await.expect("begin");
     let order = NewOrder {
-        platform: Platform::Amazon,
-        platform_order_id: "203-7777777-7777777".into(),
-        order_date: Some(time::OffsetDateTime::now_utc()),
-        last_updated_at: None,
-        buyer_name: Some(xss.into()),
-        buyer_email: None,
-        platform_status: "Unshipped".into(),
-        total: None,
-        fulfillment_channel: None,
-        marketplace_id: None,
+        reported: db::orders::ReportedOrder {
+            platform: Platform::Amazon,
+            platform_order_id: "203-7777777-7777777".into(),
+            order_date: Some(time::OffsetDateTime::now_utc()),
+            last_updated_at: None,
+            buyer_name: Some(xss.into()),
+            buyer_email: None,
+            platform_status: "Unshipped".into(),
+            total: None,
+            fulfillment_channel: None,
+            marketplace_id: None,
+        },
         items_fetched: true,
     };
     let id = db::orders::upsert_order(&mut tx, &order)

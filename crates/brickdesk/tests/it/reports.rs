@@ -9,7 +9,7 @@ mod http;
 use std::collections::BTreeMap;
 
 use brickdesk::db::fees::UnitFeesWrite;
-use brickdesk::db::inventory::NewUnit;
+use brickdesk::db::inventory::{NewUnit, UnitDetails};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::fees::{Category, Component, EventKind, FeeSummary, UnitEntry};
 use brickdesk::domain::profit::{Figure, Group, ReportRange, Totals};
@@ -102,13 +102,15 @@ async fn store(db: &Db, units: &[Sold]) -> Vec<InventoryItemId> {
         let id = db::inventory::insert(
             &mut tx,
             &NewUnit {
-                cost_minor: u.cost,
-                currency: u.currency,
-                purchase_date: u
-                    .bought_days_before
-                    .map(|d| (sold_at - Duration::days(d)).date()),
+                details: UnitDetails {
+                    cost_minor: u.cost,
+                    currency: u.currency,
+                    purchase_date: u
+                        .bought_days_before
+                        .map(|d| (sold_at - Duration::days(d)).date()),
+                    ..UnitDetails::listed(format!("{}", 10_000 + n % 4), "Set")
+                },
                 created_at: Some(sold_at - Duration::days(3)),
-                ..NewUnit::listed(format!("{}", 10_000 + n % 4), "Set")
             },
         )
         .await
@@ -217,8 +219,8 @@ async fn check(db: &Db, units: &[Sold]) -> Result<(), TestCaseError> {
         );
         let costed: i64 = mine
             .iter()
-            .filter(|l| l.unit.currency == c.currency)
-            .filter_map(|l| l.unit.cost_minor)
+            .filter(|l| l.unit.details.currency == c.currency)
+            .filter_map(|l| l.unit.details.cost_minor)
             .sum();
         prop_assert_eq!(t.get(Figure::CostOfGoods), costed);
         let profit: i64 = mine
@@ -227,8 +229,9 @@ async fn check(db: &Db, units: &[Sold]) -> Result<(), TestCaseError> {
                 let f = fees.get(&l.unit.id)?;
                 let cost = l
                     .unit
+                    .details
                     .cost_minor
-                    .filter(|_| l.unit.currency == f.currency)?;
+                    .filter(|_| l.unit.details.currency == f.currency)?;
                 (f.state != brickdesk::domain::fees::FeeState::NotPosted)
                     .then(|| f.net_minor - cost)
             })

@@ -6,7 +6,7 @@ use brickdesk::db::orders::{NewOrder, NewOrderItem};
 use brickdesk::db::{self, Db, DbError};
 use brickdesk::demo;
 use brickdesk::domain::status::{PLATFORM_STATUSES, ui_status};
-use brickdesk::domain::{Currency, InventoryStatus, Platform, UiStatus, WorkflowStatus};
+use brickdesk::domain::{Currency, InventoryStatus, Money, Platform, UiStatus, WorkflowStatus};
 use time::macros::datetime;
 
 use crate::builders::{TestLine, TestOrder, TestUnit};
@@ -109,10 +109,13 @@ async fn upsert_order_is_idempotent(db: &Db) {
         .await
         .expect("find")
         .expect("order exists");
-    assert_eq!(row.platform_status, "Shipped");
+    assert_eq!(row.reported.platform_status, "Shipped");
     assert_eq!(row.ui_status, UiStatus::Shipped);
     // Stored to the second, identical on both backends.
-    assert_eq!(row.order_date, Some(datetime!(2026-01-18 10:30:15 UTC)));
+    assert_eq!(
+        row.reported.order_date,
+        Some(datetime!(2026-01-18 10:30:15 UTC))
+    );
 }
 
 async fn upsert_keeps_workflow_and_total(db: &Db) {
@@ -137,8 +140,10 @@ async fn upsert_keeps_workflow_and_total(db: &Db) {
         .expect("exists");
     assert_eq!(row.workflow_status, Some(WorkflowStatus::Completed));
     assert_eq!(row.ui_status, UiStatus::Completed);
-    assert_eq!(row.total_minor, Some(6500));
-    assert_eq!(row.currency, Some(Currency::GBP));
+    assert_eq!(
+        row.reported.total,
+        Some(Money::from_minor(6500, Currency::GBP))
+    );
 }
 
 async fn upsert_item_in_place(db: &Db) {
@@ -199,7 +204,11 @@ async fn ui_status_column_agrees(db: &Db) {
             .await
             .expect("find")
             .expect("row");
-        assert_eq!(row.ui_status, *ui, "order {id} ({})", row.platform_status);
+        assert_eq!(
+            row.ui_status, *ui,
+            "order {id} ({})",
+            row.reported.platform_status
+        );
     }
     let summary = db::orders::status_summary(db, Platform::Amazon)
         .await

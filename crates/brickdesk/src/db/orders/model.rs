@@ -7,37 +7,48 @@ use time::OffsetDateTime;
 
 use super::super::schema::{OrderItems, Orders};
 use crate::domain::{
-    Currency, FulfillmentChannel, MatchStatus, MatchSummary, OrderId, OrderItemId, Platform,
+    Currency, FulfillmentChannel, MatchStatus, MatchSummary, Money, OrderId, OrderItemId, Platform,
     UiStatus, WorkflowStatus,
 };
 
-/// An order with its line counts.
+/// What a platform says of an order: the part of an order sync writes and
+/// overwrites.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Order {
-    /// Row id.
-    pub id: OrderId,
+pub struct ReportedOrder {
     /// Platform it came from.
     pub platform: Platform,
     /// The platform's order id.
     pub platform_order_id: String,
-    /// When placed.
+    /// When the buyer placed it.
     pub order_date: Option<OffsetDateTime>,
     /// The platform's last-update time.
     pub last_updated_at: Option<OffsetDateTime>,
-    /// Buyer name.
+    /// Buyer name, when the platform shares it.
     pub buyer_name: Option<String>,
-    /// Buyer email.
+    /// Buyer email, when the platform shares it.
     pub buyer_email: Option<String>,
     /// The platform's own status (Amazon's in Orders v0 spelling).
     pub platform_status: String,
+    /// Order total; Amazon leaves it out for Pending orders.
+    pub total: Option<Money>,
+    /// Who ships it (Amazon orders; `None`: not said, the seller).
+    pub fulfillment_channel: Option<FulfillmentChannel>,
+    /// Amazon's id of the marketplace it was placed on.
+    pub marketplace_id: Option<String>,
+}
+
+/// An order with its line counts: what the platform reports and what only
+/// Brickdesk keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    /// Row id.
+    pub id: OrderId,
+    /// What the platform says of it.
+    pub reported: ReportedOrder,
     /// The status only Brickdesk sets.
     pub workflow_status: Option<WorkflowStatus>,
-    /// The status shown, derived from the two above.
+    /// The status shown, derived from the platform's and the workflow's.
     pub ui_status: UiStatus,
-    /// Total in minor units (Amazon leaves it out for Pending orders).
-    pub total_minor: Option<i64>,
-    /// Currency of the total.
-    pub currency: Option<Currency>,
     /// Notes.
     pub notes: Option<String>,
     /// When lines were fetched (`None`: never, the order misses its items).
@@ -52,10 +63,6 @@ pub struct Order {
     pub lines_no_asin: i64,
     /// Fully linked lines.
     pub lines_linked: i64,
-    /// Who ships it (Amazon orders; `None`: not said, the seller).
-    pub fulfillment_channel: Option<FulfillmentChannel>,
-    /// Amazon's id of the marketplace it was placed on.
-    pub marketplace_id: Option<String>,
 }
 
 /// The columns an [`Order`] is read from, in its field order: it is decoded
@@ -116,19 +123,34 @@ where
     OffsetDateTime: Decode<'r, R::Database> + Type<R::Database>,
 {
     fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let total_minor: Option<i64> = row.try_get(10)?;
+        let currency: Option<Currency> = row.try_get(11)?;
+        let total = match (total_minor, currency) {
+            (Some(minor), Some(currency)) => Some(Money::from_minor(minor, currency)),
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(sqlx::Error::ColumnDecode {
+                    index: "total_minor".into(),
+                    source: "an order total without a currency".into(),
+                });
+            }
+        };
         Ok(Order {
             id: row.try_get(0)?,
-            platform: row.try_get(1)?,
-            platform_order_id: row.try_get(2)?,
-            order_date: row.try_get(3)?,
-            last_updated_at: row.try_get(4)?,
-            buyer_name: row.try_get(5)?,
-            buyer_email: row.try_get(6)?,
-            platform_status: row.try_get(7)?,
+            reported: ReportedOrder {
+                platform: row.try_get(1)?,
+                platform_order_id: row.try_get(2)?,
+                order_date: row.try_get(3)?,
+                last_updated_at: row.try_get(4)?,
+                buyer_name: row.try_get(5)?,
+                buyer_email: row.try_get(6)?,
+                platform_status: row.try_get(7)?,
+                total,
+                fulfillment_channel: row.try_get(19)?,
+                marketplace_id: row.try_get(20)?,
+            },
             workflow_status: row.try_get(8)?,
             ui_status: row.try_get(9)?,
-            total_minor: row.try_get(10)?,
-            currency: row.try_get(11)?,
             notes: row.try_get(12)?,
             items_fetched_at: row.try_get(13)?,
             updated_at: row.try_get(14)?,
@@ -136,8 +158,6 @@ where
             lines_unmatched: row.try_get(16)?,
             lines_no_asin: row.try_get(17)?,
             lines_linked: row.try_get(18)?,
-            fulfillment_channel: row.try_get(19)?,
-            marketplace_id: row.try_get(20)?,
         })
     }
 }

@@ -26,7 +26,10 @@ pub async fn stored_states(
             .and_where(Expr::col(Orders::PlatformOrderId).is_in(chunk.iter().cloned()))
             .to_owned();
         let rows: Vec<super::Order> = tx.all(&stmt).await?;
-        out.extend(rows.into_iter().map(|r| (r.platform_order_id.clone(), r)));
+        out.extend(
+            rows.into_iter()
+                .map(|r| (r.reported.platform_order_id.clone(), r)),
+        );
     }
     Ok(out)
 }

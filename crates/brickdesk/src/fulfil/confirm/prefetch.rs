@@ -89,7 +89,7 @@ impl Prefetched {
         let mut read = Prefetched {
             orders: orders
                 .into_iter()
-                .map(|o| (o.platform_order_id.clone(), o))
+                .map(|o| (o.reported.platform_order_id.clone(), o))
                 .collect(),
             lines: HashMap::new(),
             links: HashMap::new(),

@@ -116,11 +116,11 @@ async fn confirm_in(
     // The order row first, locked: a second request for the same order
     // waits here and then finds it Completed. It is set Completed last, so
     // the status counts its change updates stay locked only until commit.
-    let ids = [p.order.platform_order_id.clone()];
+    let ids = [p.order.reported.platform_order_id.clone()];
     let order = store::order_states(&mut Conn::Tx(&mut *tx), &ids, true)
         .await?
         .pop()
-        .ok_or_else(|| OrderFailure::OrderNotFound(p.order.platform_order_id.clone()))?;
+        .ok_or_else(|| OrderFailure::OrderNotFound(p.order.reported.platform_order_id.clone()))?;
     if order.workflow_status == Some(WorkflowStatus::Completed) {
         return Err(OrderFailure::ConfirmedMeanwhile.into());
     }
@@ -188,7 +188,7 @@ async fn confirm_in(
         user: by,
         action: "order_confirm",
         entity_type: "order",
-        entity_id: Some(order.platform_order_id.clone()),
+        entity_id: Some(order.reported.platform_order_id.clone()),
         details: json!({ "batch": batch, "archive_location": archive, "units": units_json, "warnings": warnings }),
     };
     // Each unit's own History says it was sold; one statement for all.
@@ -198,7 +198,7 @@ async fn confirm_in(
         entity_type: "inventory_item",
         entity_id: Some(state.id.to_string()),
         details: json!({
-            "order": order.platform_order_id, "batch": batch,
+            "order": order.reported.platform_order_id, "batch": batch,
             "price_minor": p.prices.get(&link.order_item_id).copied().flatten(),
             "from": state.storage_location, "to": archive,
         }),
@@ -210,7 +210,7 @@ async fn confirm_in(
         return Err(OrderFailure::OrderChangedMeanwhile.into());
     }
     Ok(Confirmed {
-        order_id: order.platform_order_id.clone(),
+        order_id: order.reported.platform_order_id.clone(),
         units: p.slots.iter().map(|s| s.unit).collect(),
         warnings,
     })
@@ -239,7 +239,7 @@ async fn sell(
         &sales,
         &p.line_ids,
         archive,
-        &p.order.platform_order_id,
+        &p.order.reported.platform_order_id,
         at,
     )
     .await?;

@@ -109,12 +109,12 @@ pub async fn candidates(State(state): State<AppState>) -> Result<Json<Candidates
         .orders
         .iter()
         .map(|o| CandidateJson {
-            order_id: o.order.platform_order_id.clone(),
-            buyer_name: o.order.buyer_name.clone(),
-            order_date: o.order.order_date,
+            order_id: o.order.reported.platform_order_id.clone(),
+            buyer_name: o.order.reported.buyer_name.clone(),
+            order_date: o.order.reported.order_date,
             ui_status: o.order.ui_status,
-            total_minor: o.order.total_minor,
-            currency: o.order.currency,
+            total_minor: o.order.reported.total.map(|m| m.minor),
+            currency: o.order.reported.total.map(|m| m.currency),
             lines: o
                 .lines
                 .iter()

@@ -36,10 +36,13 @@ fn unit_label(u: &InventoryRow) -> String {
     format!(
         "#{} {} {} ({}) — {}",
         u.id,
-        u.set_number,
-        u.item_name,
-        u.condition,
-        u.storage_location.as_deref().unwrap_or("no location")
+        u.details.set_number,
+        u.details.item_name,
+        u.details.condition,
+        u.details
+            .storage_location
+            .as_deref()
+            .unwrap_or("no location")
     )
 }
 
@@ -113,10 +116,15 @@ fn views(plan: &Plan, show_names: bool) -> Vec<OrderView> {
         .map(|o| {
             let status = o.order.ui_status;
             OrderView {
-                order_id: o.order.platform_order_id.clone(),
-                buyer: buyer_label(Platform::Amazon, o.order.buyer_name.as_deref(), show_names),
+                order_id: o.order.reported.platform_order_id.clone(),
+                buyer: buyer_label(
+                    Platform::Amazon,
+                    o.order.reported.buyer_name.as_deref(),
+                    show_names,
+                ),
                 date: o
                     .order
+                    .reported
                     .order_date
                     .and_then(|d| {
                         d.format(format_description!(
@@ -125,7 +133,11 @@ fn views(plan: &Plan, show_names: bool) -> Vec<OrderView> {
                         .ok()
                     })
                     .unwrap_or_else(|| "—".into()),
-                total: money(o.order.total_minor, o.order.currency),
+                total: o
+                    .order
+                    .reported
+                    .total
+                    .map_or_else(|| "—".to_owned(), |m| m.to_string()),
                 status: status.as_str(),
                 status_colour: status.colour(),
                 lines: o

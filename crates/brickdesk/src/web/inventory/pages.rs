@@ -250,7 +250,7 @@ pub async fn show_unit(
         )
     });
     let fees = crate::web::fees::unit_fees_view(&state.db, &row).await?;
-    let currency = row.currency;
+    let currency = row.details.currency;
     let page = DetailPage {
         unit: UnitView::from(&row),
         sold,

@@ -146,7 +146,7 @@ pub async fn unmatched_lines(
         })
         .collect();
     Ok(Json(UnmatchedJson {
-        order_id: order.platform_order_id,
+        order_id: order.reported.platform_order_id,
         items,
     }))
 }

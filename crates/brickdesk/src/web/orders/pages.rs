@@ -343,7 +343,7 @@ pub async fn unmatched_items(
     html(
         StatusCode::OK,
         &UnmatchedPage {
-            order_id: order.platform_order_id,
+            order_id: order.reported.platform_order_id,
             items,
             return_to: safe_return(&r.return_to),
         },

@@ -120,7 +120,6 @@ pub struct OrderJson {
 impl From<LoadedOrder> for OrderJson {
     fn from(l: LoadedOrder) -> Self {
         let o = l.order;
-        let currency = shown_in(o.currency);
         let items = l
             .lines
             .into_iter()
@@ -159,22 +158,20 @@ impl From<LoadedOrder> for OrderJson {
         OrderJson {
             id: o.id,
             match_summary: o.match_summary(),
-            platform_order_id: o.platform_order_id,
-            order_date: o.order_date,
-            buyer_name: o.buyer_name,
-            buyer_email: o.buyer_email,
-            status: o.platform_status,
+            platform_order_id: o.reported.platform_order_id,
+            order_date: o.reported.order_date,
+            buyer_name: o.reported.buyer_name,
+            buyer_email: o.reported.buyer_email,
+            status: o.reported.platform_status,
             internal_status: o.workflow_status,
             ui_status: o.ui_status,
-            total: o
-                .total_minor
-                .map(|m| Money::from_minor(m, currency).to_plain_string()),
-            total_minor: o.total_minor,
-            currency: o.currency,
+            total: o.reported.total.map(|m| m.to_plain_string()),
+            total_minor: o.reported.total.map(|m| m.minor),
+            currency: o.reported.total.map(|m| m.currency),
             notes: o.notes,
             items_fetched: o.items_fetched_at.is_some(),
-            fulfillment_channel: o.fulfillment_channel,
-            marketplace_id: o.marketplace_id,
+            fulfillment_channel: o.reported.fulfillment_channel,
+            marketplace_id: o.reported.marketplace_id,
             items,
         }
     }
@@ -237,24 +234,25 @@ impl OrderView {
     /// The row of `l`; buyers' names only when `show_names`.
     pub fn new(l: &LoadedOrder, show_names: bool) -> Self {
         let o = &l.order;
-        let (platform, ui) = (o.platform, o.ui_status);
+        let (platform, ui) = (o.reported.platform, o.ui_status);
         let titles: Vec<&str> = l.lines.iter().filter_map(|x| x.title.as_deref()).collect();
-        let currency = shown_in(o.currency);
         OrderView {
             seller_central_url: (platform == Platform::Amazon)
                 .then(|| {
-                    AmazonOrderId::parse(&o.platform_order_id)
+                    AmazonOrderId::parse(&o.reported.platform_order_id)
                         .ok()
-                        .map(|id| id.seller_central_url(o.marketplace_id.as_deref()))
+                        .map(|id| id.seller_central_url(o.reported.marketplace_id.as_deref()))
                 })
                 .flatten(),
             marketplace: o
+                .reported
                 .marketplace_id
                 .as_deref()
                 .and_then(spapi::marketplace::marketplace),
-            order_id: o.platform_order_id.clone(),
+            order_id: o.reported.platform_order_id.clone(),
             platform: platform.label(),
             date: o
+                .reported
                 .order_date
                 .and_then(|d| {
                     d.format(format_description!(
@@ -263,7 +261,7 @@ impl OrderView {
                     .ok()
                 })
                 .unwrap_or_else(|| "—".to_owned()),
-            buyer: buyer_label(platform, o.buyer_name.as_deref(), show_names),
+            buyer: buyer_label(platform, o.reported.buyer_name.as_deref(), show_names),
             description: truncate(&titles.join(", "), DESCRIPTION_CHARS),
             lines: o.lines_total,
             all_linked: o.lines_total > 0 && o.lines_linked == o.lines_total,
@@ -271,13 +269,13 @@ impl OrderView {
             no_asin: o.lines_no_asin,
             is_amazon: platform == Platform::Amazon,
             missing_items: o.match_summary().items_not_fetched(),
-            fba: !FulfillmentChannel::seller_ships(o.fulfillment_channel),
+            fba: !FulfillmentChannel::seller_ships(o.reported.fulfillment_channel),
             status: ui.as_str(),
             status_colour: ui.colour(),
             total: o
-                .total_minor
-                .map(|m| Money::from_minor(m, currency).to_string())
-                .unwrap_or_else(|| "—".to_owned()),
+                .reported
+                .total
+                .map_or_else(|| "—".to_owned(), |m| m.to_string()),
             linked: l.links.iter().map(|k| UnitView::from(&k.unit)).collect(),
         }
     }

@@ -60,8 +60,8 @@ async fn orders(state: &AppState, ids: &[String]) -> Result<Vec<Order>, PageErro
 
 fn row(order: &Order, tracking_number: String, error: Option<String>) -> Row {
     Row {
-        order_id: order.platform_order_id.clone(),
-        fba: !FulfillmentChannel::seller_ships(order.fulfillment_channel),
+        order_id: order.reported.platform_order_id.clone(),
+        fba: !FulfillmentChannel::seller_ships(order.reported.fulfillment_channel),
         tracking_number,
         error,
     }
@@ -107,8 +107,10 @@ pub async fn submit(
     let mut rows = Vec::new();
     let mut packages: Vec<(crate::domain::OrderId, NewShipment)> = Vec::new();
     for order in orders(&state, &ids).await? {
-        let tracking = field(&format!("tracking-{}", order.platform_order_id));
-        if tracking.is_empty() || !FulfillmentChannel::seller_ships(order.fulfillment_channel) {
+        let tracking = field(&format!("tracking-{}", order.reported.platform_order_id));
+        if tracking.is_empty()
+            || !FulfillmentChannel::seller_ships(order.reported.fulfillment_channel)
+        {
             rows.push(row(&order, tracking, None));
             continue;
         }

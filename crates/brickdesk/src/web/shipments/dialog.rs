@@ -112,7 +112,7 @@ async fn render(
         ..typed
     };
     let page = ShipDialog {
-        order_id: order.platform_order_id.clone(),
+        order_id: order.reported.platform_order_id.clone(),
         return_to: safe_return(return_to),
         carriers: &CARRIERS,
         lines,
@@ -218,7 +218,7 @@ pub async fn submit(
         Ok(()) => {
             let to = safe_return(&return_to);
             let sep = if to.contains('?') { '&' } else { '?' };
-            let to = format!("{to}{sep}shipped={}", order.platform_order_id);
+            let to = format!("{to}{sep}shipped={}", order.reported.platform_order_id);
             Ok(Redirect::to(&to).into_response())
         }
         Err(why) => {

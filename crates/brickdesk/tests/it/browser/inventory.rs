@@ -107,7 +107,7 @@ async fn add_a_unit_through_the_form_and_find_it_by_search() {
     };
     let (found, total) = db::inventory::list(&app.db, &q).await.expect("list");
     assert_eq!(total, 1);
-    assert_eq!(found[0].status.as_str(), "LISTED");
-    assert_eq!(found[0].listing_price_minor, Some(59_999));
+    assert_eq!(found[0].details.status.as_str(), "LISTED");
+    assert_eq!(found[0].details.listing_price_minor, Some(59_999));
     b.client.clone().close().await.expect("close browser");
 }

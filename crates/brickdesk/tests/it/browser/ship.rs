@@ -30,7 +30,7 @@ async fn mark_an_order_shipped_from_the_row_menu() {
         .find(|o| o.lines_total > 0)
         .expect("the demo has a Paid order the seller ships, with its lines")
         .clone();
-    let id = order.platform_order_id.clone();
+    let id = order.reported.platform_order_id.clone();
 
     let Some(b) = Browser::start().await else {
         return;

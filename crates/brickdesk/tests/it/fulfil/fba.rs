@@ -78,7 +78,7 @@ async fn fba_orders_are_amazons_to_ship(db: &Db) {
     let ids: Vec<&str> = offered
         .orders
         .iter()
-        .map(|o| o.order.platform_order_id.as_str())
+        .map(|o| o.order.reported.platform_order_id.as_str())
         .collect();
     assert_eq!(ids, [FBA, OWN], "both are confirmed processed");
 
@@ -94,7 +94,7 @@ async fn fba_orders_are_amazons_to_ship(db: &Db) {
         let (listed, total) = db::orders::list_orders(db, &q).await.expect("list");
         let ids: Vec<&str> = listed
             .iter()
-            .map(|o| o.platform_order_id.as_str())
+            .map(|o| o.reported.platform_order_id.as_str())
             .collect();
         assert_eq!(
             (ids, total.count),
@@ -117,7 +117,7 @@ async fn recommended(db: &Db) -> Vec<(String, Option<i64>)> {
         .iter()
         .map(|o| {
             let unit = o.lines[0].fills[0].unit().map(|u| u.get());
-            (o.order.platform_order_id.clone(), unit)
+            (o.order.reported.platform_order_id.clone(), unit)
         })
         .collect()
 }

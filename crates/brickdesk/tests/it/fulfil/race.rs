@@ -46,11 +46,16 @@ async fn race(t: TestDb) {
     for r in &rows {
         match owner_of.get(&r.id.get()) {
             Some(order) => {
-                assert_eq!(r.status.as_str(), "SOLD");
+                assert_eq!(r.details.status.as_str(), "SOLD");
                 assert_eq!(r.sold_order_ref.as_deref(), Some(*order));
-                assert_eq!(r.storage_location.as_deref(), Some("SOLD-RACE"));
+                assert_eq!(r.details.storage_location.as_deref(), Some("SOLD-RACE"));
             }
-            None => assert_eq!(r.status.as_str(), "LISTED", "unit {} untouched", r.id),
+            None => assert_eq!(
+                r.details.status.as_str(),
+                "LISTED",
+                "unit {} untouched",
+                r.id
+            ),
         }
     }
     let q = orders_query(Some(Platform::Amazon), 100);
@@ -69,12 +74,12 @@ async fn race(t: TestDb) {
     .expect("links");
     assert_eq!(links.len(), owner_of.len(), "one link per sold unit");
     for o in &orders {
-        let done = confirmed.contains_key(&o.platform_order_id);
+        let done = confirmed.contains_key(&o.reported.platform_order_id);
         assert_eq!(
             o.ui_status == UiStatus::Completed,
             done,
             "{}",
-            o.platform_order_id
+            o.reported.platform_order_id
         );
     }
 }

@@ -36,12 +36,13 @@ async fn review_lists_what_the_undo_enforces(db: &Db) {
     db::inventory::update(
         &mut tx,
         InventoryItemId::new(moved).expect("id"),
-        &TestUnit::of(&row.set_number)
-            .named(&row.item_name)
+        &TestUnit::of(&row.details.set_number)
+            .named(&row.details.item_name)
             .status(InventoryStatus::Sold)
             .location(Some("RETURNS"))
             .added(row.created_at)
-            .build(),
+            .build()
+            .details,
     )
     .await
     .expect("edit");

@@ -175,7 +175,10 @@ async fn assert_approved_units_sold_and_skipped_kept(app: &TestApp, u1: i64, u2:
         .expect("get")
         .expect("u1");
     assert_eq!(
-        (unit.status.as_str(), unit.storage_location.as_deref()),
+        (
+            unit.details.status.as_str(),
+            unit.details.storage_location.as_deref()
+        ),
         ("SOLD", Some("SOLD-BROWSER"))
     );
     let other = db::inventory::get(&app.db, InventoryItemId::new(u2).expect("id"))
@@ -183,7 +186,7 @@ async fn assert_approved_units_sold_and_skipped_kept(app: &TestApp, u1: i64, u2:
         .expect("get")
         .expect("u2");
     assert_eq!(
-        other.status.as_str(),
+        other.details.status.as_str(),
         "LISTED",
         "the skipped order's unit stays"
     );
@@ -205,8 +208,8 @@ async fn assert_approved_units_sold_and_skipped_kept(app: &TestApp, u1: i64, u2:
         .expect("u3");
     assert_eq!(
         (
-            searched.status.as_str(),
-            searched.storage_location.as_deref(),
+            searched.details.status.as_str(),
+            searched.details.storage_location.as_deref(),
             searched.sold_order_ref.as_deref()
         ),
         ("SOLD", Some("SOLD-BROWSER"), Some("203-3333333-3333333")),

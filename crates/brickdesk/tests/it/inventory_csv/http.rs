@@ -121,8 +121,8 @@ async fn export_downloads_the_filtered_view_and_imports_back() {
     let bytes = resp.bytes().await.expect("body");
     let back = parsed(&bytes);
     assert_eq!(back.rows.len(), 1, "only the LISTED unit");
-    assert_eq!(back.rows[0].unit.sku.as_deref(), Some("S-1"));
-    assert_eq!(back.rows[0].unit.listing_price_minor, Some(64_999));
+    assert_eq!(back.rows[0].unit.details.sku.as_deref(), Some("S-1"));
+    assert_eq!(back.rows[0].unit.details.listing_price_minor, Some(64_999));
     let resp = owner
         .get(format!("{}/inventory/export.csv?status=LOST", app.address))
         .send()
@@ -186,7 +186,7 @@ async fn browser_upload_previews_then_imports() {
             .expect("html")
             .contains("Created <strong>1</strong>")
     );
-    assert_eq!(all_units(&app.db).await[0].item_name, "Café");
+    assert_eq!(all_units(&app.db).await[0].details.item_name, "Café");
 
     let bad = upload(b"set,name,condition,status\n1,Falcon,New,<script>x</script>\n")
         .await

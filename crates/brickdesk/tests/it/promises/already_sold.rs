@@ -114,7 +114,7 @@ async fn already_sold_fails_that_order_only(t: TestDb) {
     // Order 1 takes the first unit: it is SOLD from now on.
     let first = confirm(&app, &token, vec![choice(1, lines[0], units[0])]).await;
     assert_eq!(confirmed(&first), [order_id(1)], "{first}");
-    assert_eq!(unit(db, units[0]).await.status.as_str(), "SOLD");
+    assert_eq!(unit(db, units[0]).await.details.status.as_str(), "SOLD");
 
     // Order 2 names that unit; orders 3 and 4 name free ones.
     let out = confirm(
@@ -155,7 +155,10 @@ async fn already_sold_fails_that_order_only(t: TestDb) {
         assert_eq!(ui_status(db, n).await, UiStatus::Completed);
         let row = unit(db, u).await;
         assert_eq!(
-            (row.status.as_str(), row.storage_location.as_deref()),
+            (
+                row.details.status.as_str(),
+                row.details.storage_location.as_deref()
+            ),
             ("SOLD", Some(ARCHIVE))
         );
     }
@@ -178,7 +181,10 @@ async fn already_sold_fails_that_order_only(t: TestDb) {
         assert_eq!(ui_status(db, n).await, UiStatus::Paid);
         let row = unit(db, u).await;
         assert_eq!(
-            (row.status.as_str(), row.storage_location.as_deref()),
+            (
+                row.details.status.as_str(),
+                row.details.storage_location.as_deref()
+            ),
             ("LISTED", Some(shelf))
         );
         assert_eq!(links_of_line(db, lines[n - 1]).await, 0);

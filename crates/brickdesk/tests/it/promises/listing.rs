@@ -15,7 +15,10 @@ use crate::helpers::{TestApp, TestDb, orders_query, send_text};
 async fn stored_ids(db: &Db, platform: Platform) -> Vec<String> {
     let q = orders_query(Some(platform), 10_000);
     let (orders, _) = db::orders::list_orders(db, &q).await.expect("orders");
-    orders.iter().map(|o| o.platform_order_id.clone()).collect()
+    orders
+        .iter()
+        .map(|o| o.reported.platform_order_id.clone())
+        .collect()
 }
 
 /// The `data-order-id`s of the rows of an orders page, in page order.

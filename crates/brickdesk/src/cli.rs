@@ -45,6 +45,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 let app = Application::build(config).await?;
                 app.run_until_stopped().await.context("serving HTTP")
             }
+            Some(Command::Openapi) => {
+                println!("{}", crate::web::openapi::document_json());
+                Ok(())
+            }
             Some(Command::Migrate) => {
                 let database = open(&cli.global).await?;
                 database.close().await;

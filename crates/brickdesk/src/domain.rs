@@ -1,6 +1,24 @@
 //! Business rules of DESIGN.md section 3 as pure functions and value types.
 //! Nothing here does I/O; the storage and web layers call into it.
 
+/// The OpenAPI schema of a type serialized as its sentence (its
+/// `Display`): a string, described.
+macro_rules! sentence_schema {
+    ($ty:ty, $what:literal) => {
+        impl utoipa::PartialSchema for $ty {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some($what))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $ty {}
+    };
+}
+pub(crate) use sentence_schema;
+
 pub mod confirmation;
 pub mod fees;
 pub mod fifo;

@@ -26,7 +26,7 @@ const CHUNK: usize = 2_000;
 
 /// Where the unit filling one unit of a line comes from, as the picking
 /// list and the confirm API name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FillSource {
     /// A unit linked to the line.

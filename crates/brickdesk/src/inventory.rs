@@ -90,7 +90,7 @@ pub async fn require(db: &Db, id: InventoryItemId) -> Result<InventoryRow, Inven
 
 /// A partial change sent to the API: only the fields present change.
 /// Sold fields may be named only to be refused with a clear message.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct UnitPatch {

@@ -40,7 +40,7 @@ use crate::db::inventory_import::ImportRow;
 use crate::domain::inventory::{NewUnit, UnitDraft, UnitField, validate_unit};
 
 /// One problem in the file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RowError {
     /// Line of the file (header = 1) where the row starts.
     pub line: u64,

@@ -16,6 +16,7 @@ pub mod inventory;
 pub mod inventory_csv;
 pub mod json;
 pub mod metrics;
+pub mod openapi;
 pub mod orders;
 pub mod paging;
 pub mod reports;
@@ -136,6 +137,7 @@ pub fn routes() -> Routes {
         .merge(fees::router())
         .merge(reports::router())
         .merge(metrics::router())
+        .merge(openapi::router())
 }
 
 /// The table of every route (method, path, access), for tests and docs.

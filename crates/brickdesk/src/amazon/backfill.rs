@@ -58,7 +58,18 @@ impl Job for BackfillJob {
 pub const DEFAULT_REPORT_THRESHOLD: u64 = 50;
 
 /// How a backfill fetches lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BackfillMode {
     /// The report when more orders than the threshold are missing, then

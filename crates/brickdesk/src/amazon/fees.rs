@@ -55,7 +55,7 @@ pub fn fetched_up_to_text(mark: Option<OffsetDateTime>) -> String {
 }
 
 /// What a fees job did: the fetch, then the run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReconcileOutcome {
     /// The fetch (absent when it failed).
     pub fetched: Option<SyncProgress>,

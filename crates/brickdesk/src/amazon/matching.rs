@@ -38,7 +38,7 @@ pub struct MappingRequest {
 }
 
 /// What a mapping request did.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct MappingOutcome {
     /// The ASIN.
     pub asin: String,

@@ -71,6 +71,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Print the JSON API's OpenAPI 3.1 document (as served at
+    /// `/api/openapi.json`), for client generators.
+    Openapi,
     /// Run the SP-API simulator standalone.
     Sim(SimArgs),
     /// Manage users.

@@ -14,7 +14,7 @@ pub use crate::domain::inventory::{NewUnit, UnitDetails};
 
 /// A unit as stored: the one model of an inventory unit. Serialized, it
 /// is a unit's JSON shape in every API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct InventoryRow {
     /// Row id.
     pub id: InventoryItemId,

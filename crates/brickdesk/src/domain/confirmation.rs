@@ -244,6 +244,8 @@ pub struct LineSkipped {
     pub quantity: i64,
 }
 
+super::sentence_schema!(LineSkipped, "Why the line was skipped, in words");
+
 impl serde::Serialize for LineSkipped {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -353,6 +355,11 @@ pub enum UndoBlocker {
     #[error("the confirmation changed while it was being undone; try again")]
     ChangedDuringUndo,
 }
+
+super::sentence_schema!(
+    UndoBlocker,
+    "What keeps the batch from being undone, in words"
+);
 
 impl serde::Serialize for UndoBlocker {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -9,6 +9,17 @@ use serde::{Deserialize, Serialize};
 #[error("'{0}' is not a valid id")]
 pub struct BadId(pub String);
 
+/// The schema of every id: a positive 64-bit integer.
+fn positive_id() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Int64,
+        )))
+        .minimum(Some(1))
+        .into()
+}
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -52,6 +63,14 @@ macro_rules! id_type {
                 self.0.fmt(f)
             }
         }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                positive_id()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
 

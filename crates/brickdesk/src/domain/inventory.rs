@@ -10,7 +10,7 @@ use super::location::{LocationError, parse_location};
 use super::money::{AmountError, Currency, MoneyError, parse_written_amount};
 
 /// Lifecycle of a physical unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum InventoryStatus {
     /// Bought, not yet in hand.
     #[serde(rename = "NOT YET RECEIVED")]
@@ -71,7 +71,7 @@ impl fmt::Display for InventoryStatus {
 }
 
 /// Condition of a set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Condition {
     /// New, sealed.
     New,
@@ -110,7 +110,7 @@ impl fmt::Display for Condition {
 
 /// A unit's own fields: what people fill in, the same for a unit to add,
 /// an edit and a stored unit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UnitDetails {
     /// LEGO set number.
     pub set_number: String,
@@ -134,6 +134,7 @@ pub struct UnitDetails {
     pub external_id: Option<String>,
     /// When it was bought.
     #[serde(serialize_with = "date_text")]
+    #[schema(value_type = Option<String>, format = Date)]
     pub purchase_date: Option<Date>,
     /// Free text.
     pub notes: Option<String>,

@@ -125,6 +125,17 @@ impl fmt::Display for JobState {
     }
 }
 
+impl utoipa::PartialSchema for JobState {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(JobState::ALL.map(JobState::as_str)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for JobState {}
+
 impl serde::Serialize for JobState {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where one order line stands in being tied to physical stock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchStatus {
     /// Every unit of the line is linked to an inventory unit.
@@ -64,7 +64,7 @@ pub fn line_match_status(
 }
 
 /// Counts over an order's lines, as the journey's `match_summary`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MatchSummary {
     /// Number of lines.
     pub total: i64,

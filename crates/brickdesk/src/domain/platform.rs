@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// Where an order came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     /// Amazon (synced through SP-API).
@@ -86,7 +86,7 @@ mod tests {
 
 /// Who ships an Amazon order: Amazon from its warehouses (FBA, `AFN`) or
 /// the seller (`MFN`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum FulfillmentChannel {
     /// Fulfilled by Amazon: never picked, but its units are still sold.
     #[serde(rename = "AFN")]

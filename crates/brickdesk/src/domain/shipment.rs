@@ -48,7 +48,7 @@ pub const CARRIERS: [Carrier; 21] = [
 ];
 
 /// Units of one line in a package, by the platform's line id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PackageItem {
     /// Amazon's `OrderItemId`.
     pub order_item_id: String,
@@ -57,7 +57,7 @@ pub struct PackageItem {
 }
 
 /// A shipment as a person or a file gives it (every field as typed).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ShipmentInput {
     /// Amazon's carrier code (see [`CARRIERS`]).
@@ -256,7 +256,7 @@ pub fn check(
 }
 
 /// Where a queued package is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ShipmentState {
     /// Waiting to be sent.

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// The five statuses shown in the UI (cards, badges, filters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum UiStatus {
     /// Placed, not yet paid or confirmed.
     Pending,
@@ -68,7 +68,7 @@ impl fmt::Display for UiStatus {
 }
 
 /// The status only Brickdesk sets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum WorkflowStatus {
     /// The seller confirmed the order processed (units sold and archived).
     Completed,

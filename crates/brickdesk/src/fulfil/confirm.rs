@@ -47,7 +47,7 @@ pub struct ConfirmRequest {
 }
 
 /// An order that was confirmed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Confirmed {
     /// Amazon order id.
     pub order_id: String,
@@ -58,7 +58,7 @@ pub struct Confirmed {
 }
 
 /// An order that was not confirmed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Failed {
     /// Amazon order id.
     pub order_id: String,
@@ -104,6 +104,8 @@ pub enum OrderFailure {
     Storage,
 }
 
+crate::domain::sentence_schema!(OrderFailure, "Why the order was not confirmed, in words");
+
 impl Serialize for OrderFailure {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -111,7 +113,7 @@ impl Serialize for OrderFailure {
 }
 
 /// What a request did.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ConfirmOutcome {
     /// The batch recording it (none when nothing was confirmed).
     pub batch_id: Option<BatchId>,

@@ -17,7 +17,7 @@ use crate::domain::{InventoryItemId, UiStatus};
 use crate::pdf::{self, PdfError};
 
 /// One row: some units of one line from one location.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PickRow {
     /// Storage location (none: no location recorded).
     pub location: Option<String>,
@@ -40,7 +40,7 @@ pub struct PickRow {
 }
 
 /// The rows of one storage location.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PickGroup {
     /// Location (none: the "No location" group, always last).
     pub location: Option<String>,
@@ -53,7 +53,7 @@ pub struct PickGroup {
 }
 
 /// The whole list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PickList {
     /// Title.
     pub title: String,

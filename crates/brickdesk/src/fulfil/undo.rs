@@ -24,7 +24,7 @@ use crate::domain::{
 };
 
 /// A batch with its orders, units and what blocks its undo.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BatchReview {
     /// Batch id.
     pub id: BatchId,
@@ -45,7 +45,7 @@ pub struct BatchReview {
 }
 
 /// A unit of a batch.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReviewUnit {
     /// The unit.
     pub inventory_item_id: InventoryItemId,

@@ -11,7 +11,7 @@ use crate::domain::inventory::{UnitDraft, UnitFault, UnitField, validate_unit};
 
 /// Editable fields of a unit, as text. Money is a decimal (`599.99`,
 /// `£1,234.50`), dates ISO (`2026-01-31`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct UnitInput {
     /// LEGO set number.

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// How a file's bytes were read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum SourceEncoding {
     /// UTF-8 without a byte-order mark.
     #[serde(rename = "utf-8")]

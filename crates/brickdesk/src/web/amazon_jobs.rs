@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 pub use view::{BackfillProgress, BackfillView, SyncResult, SyncView};
 
+use super::error::ErrorBody;
 use super::routes::{Access, Routes};
 use super::{AppError, AppState, PageError};
 use crate::amazon::backfill::{BackfillJob, BackfillMode, BackfillParams};
@@ -57,6 +58,18 @@ pub fn router() -> Routes {
         .post("/orders/backfill/stop", Access::User, form_backfill_stop)
 }
 
+/// The sync and backfill operations.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    api_sync,
+    api_sync_status,
+    api_backfill_progress,
+    api_backfill_start,
+    api_backfill_stop,
+    backfill_events
+))]
+pub struct AmazonJobsApi;
+
 /// A JSON body that may be left out (then every option has its default).
 fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -74,12 +87,14 @@ pub(crate) fn start_error(e: StartError) -> AppError {
 }
 
 /// Body of `POST /api/integrations/amazon/sync` (all optional).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct SyncRequest {
     /// `2026-01-01` (default) or `v0`.
+    #[schema(pattern = "^(2026-01-01|v0)$")]
     pub api: Option<String>,
     /// Days the first sync covers (default 90).
+    #[schema(minimum = 1, maximum = 3650)]
     pub window_days: Option<i64>,
     /// Answer at once with the running job instead of waiting.
     pub no_wait: bool,
@@ -121,6 +136,19 @@ async fn start_sync(state: &AppState, params: SyncParams, wait: bool) -> Result<
     job.map_err(start_error)
 }
 
+/// Syncs Amazon orders now (or joins the sync running), waiting up to 20
+/// seconds for it to finish unless `noWait`.
+#[utoipa::path(
+    post,
+    path = "/api/integrations/amazon/sync",
+    tag = "amazon",
+    request_body(content = Option<SyncRequest>, description = "Options; the body may be left out"),
+    responses(
+        (status = 200, description = "The sync finished", body = SyncResult),
+        (status = 202, description = "The sync goes on: poll `GET` on this path", body = SyncResult),
+        (status = 400, description = "The body is not valid", body = ErrorBody),
+    )
+)]
 async fn api_sync(
     State(state): State<AppState>,
     body: axum::body::Bytes,
@@ -137,6 +165,16 @@ async fn api_sync(
     Ok((status, Json(result)).into_response())
 }
 
+/// The latest sync: its state, counts and errors, and when the next
+/// automatic one runs.
+#[utoipa::path(
+    get,
+    path = "/api/integrations/amazon/sync",
+    tag = "amazon",
+    responses(
+        (status = 200, description = "The latest sync", body = SyncResult),
+    )
+)]
 async fn api_sync_status(State(state): State<AppState>) -> Result<Json<SyncResult>, AppError> {
     let job = state.jobs.latest(SyncJob::KIND).await?;
     Ok(Json(
@@ -168,6 +206,15 @@ pub async fn sync_view(state: &AppState) -> Result<SyncView, AppError> {
     Ok(SyncView::new(&result, time::OffsetDateTime::now_utc()))
 }
 
+/// How many orders miss their lines, and the backfill fetching them.
+#[utoipa::path(
+    get,
+    path = "/api/orders/backfill",
+    tag = "amazon",
+    responses(
+        (status = 200, description = "The progress", body = BackfillProgress),
+    )
+)]
 async fn api_backfill_progress(
     State(state): State<AppState>,
 ) -> Result<Json<BackfillProgress>, AppError> {
@@ -175,14 +222,16 @@ async fn api_backfill_progress(
 }
 
 /// Body of `POST /api/orders/backfill` (all optional).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct BackfillRequest {
     /// `v0` (`getOrderItems`, default) or `2026-01-01` (`getOrder`).
+    #[schema(pattern = "^(2026-01-01|v0)$")]
     pub api: Option<String>,
     /// `auto` (default: the all-orders report when more than the
     /// configured threshold of orders are missing), `report` or
     /// `per_order`.
+    #[schema(pattern = "^(auto|report|per_order)$")]
     pub mode: Option<String>,
 }
 
@@ -207,6 +256,19 @@ async fn start_backfill(state: &AppState, req: &BackfillRequest) -> Result<Start
         .map_err(start_error)
 }
 
+/// Starts fetching the lines of the orders that miss them (or joins the
+/// backfill running).
+#[utoipa::path(
+    post,
+    path = "/api/orders/backfill",
+    tag = "amazon",
+    request_body(content = Option<BackfillRequest>, description = "Options; the body may be left out"),
+    responses(
+        (status = 201, description = "Started", body = BackfillProgress),
+        (status = 200, description = "One was running already", body = BackfillProgress),
+        (status = 400, description = "The body is not valid", body = ErrorBody),
+    )
+)]
 async fn api_backfill_start(
     State(state): State<AppState>,
     body: axum::body::Bytes,
@@ -220,6 +282,15 @@ async fn api_backfill_start(
     Ok((status, Json(backfill_progress(&state).await?)).into_response())
 }
 
+/// Stops the backfill; lines fetched so far stay.
+#[utoipa::path(
+    delete,
+    path = "/api/orders/backfill",
+    tag = "amazon",
+    responses(
+        (status = 200, description = "The progress once stopped", body = BackfillProgress),
+    )
+)]
 async fn api_backfill_stop(
     State(state): State<AppState>,
 ) -> Result<Json<BackfillProgress>, AppError> {
@@ -245,6 +316,14 @@ async fn form_backfill_stop(State(state): State<AppState>) -> Result<Redirect, P
 /// Server-sent events: one `progress` event with the backfill's progress
 /// JSON whenever it changes (written by this process, or seen on a poll
 /// of the database when another process runs it), and a keep-alive.
+#[utoipa::path(
+    get,
+    path = "/api/orders/backfill/events",
+    tag = "amazon",
+    responses(
+        (status = 200, description = "A stream of `progress` events, each a `BackfillProgress` as JSON", content_type = "text/event-stream", body = String),
+    )
+)]
 async fn backfill_events(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {

@@ -7,7 +7,8 @@ use askama::Template;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use crate::db::{Clash, DbError};
 
@@ -167,20 +168,53 @@ impl From<anyhow::Error> for AppError {
     }
 }
 
+/// The JSON body of every failed API request.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for a program (`code`) and for a person (`message`).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code.
+    #[schema(value_type = String, example = "not_found", pattern = "^(bad_request|invalid|invalid_csv|not_found|conflict|payload_too_large|unsupported_media_type|method_not_allowed|unauthorized|forbidden|unavailable|internal)$")]
+    pub code: String,
+    /// What to tell a person.
+    pub message: String,
+    /// For `invalid`: the message of each refused field, by field name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+impl AppError {
+    /// The JSON body of this error.
+    pub fn body(&self) -> ErrorBody {
+        let fields = match self {
+            AppError::Invalid(fields) => Some(
+                fields
+                    .0
+                    .iter()
+                    .map(|(f, m)| ((*f).to_owned(), m.clone()))
+                    .collect(),
+            ),
+            _ => None,
+        };
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message: self.public_message(),
+                fields,
+            },
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        let mut body =
-            json!({ "error": { "code": self.code(), "message": self.public_message() } });
-        if let AppError::Invalid(fields) = &self {
-            let map: serde_json::Map<String, serde_json::Value> = fields
-                .0
-                .iter()
-                .map(|(f, m)| ((*f).to_owned(), m.clone().into()))
-                .collect();
-            body["error"]["fields"] = map.into();
-        }
-        (self.status(), Json(body)).into_response()
+        (self.status(), Json(self.body())).into_response()
     }
 }
 

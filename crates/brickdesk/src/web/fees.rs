@@ -50,8 +50,13 @@ impl From<FeeError> for AppError {
     }
 }
 
+/// The fee reconciliation operations (owners only).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(preview_fees, run::reconcile_fees, run::job_status))]
+pub struct FeesApi;
+
 /// The preview as the API returns it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PreviewJson {
     /// Units a run would update ("Updated N items").
     count: usize,
@@ -60,6 +65,7 @@ struct PreviewJson {
     missing: i64,
     /// Always `stored_events`: the preview reads what was fetched before
     /// and fetches nothing; a run fetches first.
+    #[schema(value_type = String)]
     based_on: &'static str,
     /// Events posted before this have been fetched (absent: never).
     events_fetched_up_to: Option<String>,
@@ -71,6 +77,16 @@ struct PreviewJson {
     skipped: Vec<Skipped>,
 }
 
+/// What a reconciliation would change, from the fee events fetched
+/// before: it writes nothing and asks Amazon nothing.
+#[utoipa::path(
+    get,
+    path = "/api/admin/reconcile-amazon-fees",
+    tag = "fees",
+    responses(
+        (status = 200, description = "The preview", body = PreviewJson),
+    )
+)]
 async fn preview_fees(State(state): State<AppState>) -> Result<Json<PreviewJson>, AppError> {
     let Plan {
         changes,
@@ -200,7 +216,7 @@ pub async fn unit_fees_view(
 }
 
 /// A unit's reconciled fees in the inventory API.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitFeesJson {
     /// The figures.
     #[serde(flatten)]

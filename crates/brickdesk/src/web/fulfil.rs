@@ -15,6 +15,18 @@ use crate::fulfil::confirm::ConfirmError;
 use crate::fulfil::undo::UndoError;
 use crate::pdf::PdfError;
 
+/// The picking list and confirmation operations.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    api::picking_list,
+    api::candidates,
+    api::confirm,
+    api::batches,
+    api::review,
+    api::undo
+))]
+pub struct FulfilApi;
+
 /// Routes of this module.
 pub fn router() -> Routes {
     Routes::default()

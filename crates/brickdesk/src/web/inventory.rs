@@ -31,9 +31,15 @@ pub fn router() -> Routes {
         )
 }
 
+/// The `/api/inventory` operations.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api::list_units, api::create_unit, api::get_unit, api::patch_unit))]
+pub struct InventoryApi;
+
 /// Query parameters of the list (page and API alike), as sent.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Search text.
     pub search: String,
@@ -44,12 +50,16 @@ pub struct ListParams {
     /// Exact location filter.
     pub location: String,
     /// `created_at`, `set_number`, `location` or `listing_price`.
+    #[param(pattern = "^(created_at|set_number|location|listing_price)?$")]
     pub sort: String,
     /// `asc` or `desc`.
+    #[param(pattern = "^(asc|desc)?$")]
     pub dir: String,
-    /// Page number.
+    /// Page number, from 1.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1_000_000)]
     pub page: Option<String>,
-    /// Page size.
+    /// Page size, 1 to 100 (default 50).
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
     pub page_size: Option<String>,
 }
 
@@ -96,7 +106,7 @@ impl ListParams {
 
 /// A unit as every JSON API returns it (inventory, confirm dialog): the
 /// stored unit, plus its reconciled fees on single-unit reads.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitJson {
     #[serde(flatten)]
     unit: InventoryRow,

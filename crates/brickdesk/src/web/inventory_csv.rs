@@ -9,17 +9,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
+use super::error::ErrorBody;
 use super::inventory::ListParams;
 use super::routes::{Access, Routes};
 use super::{AppError, AppState, PageError};
 use crate::db::inventory::{self, InventoryQuery};
 use crate::db::inventory_import::{self, Duplicate, ImportOptions, ImportOutcome};
 use crate::domain::Money;
-use crate::inventory_csv::{self, ParseFailure, ParsedFile, RowError};
+use crate::inventory_csv::{self, ParseFailure, ParsedFile, RowError, SourceEncoding};
 use crate::web::extract::{Form, Query};
 
 /// Largest upload accepted: 10,000 rows are about 1.5 MB; this leaves room
@@ -76,8 +76,16 @@ async fn export_csv(
     Ok(super::csv_attachment(&filename, bytes))
 }
 
-#[derive(Deserialize)]
+/// The CSV import operation.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_import))]
+pub struct InventoryCsvApi;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ApiImportParams {
+    /// `true`: check the file and say what would be created, store nothing.
+    #[param(value_type = Option<bool>)]
     dry_run: Option<String>,
 }
 
@@ -91,37 +99,115 @@ fn parse_dry_run(text: Option<&str>) -> Result<bool, AppError> {
     }
 }
 
-fn duplicate_json(d: &Duplicate) -> serde_json::Value {
-    json!({
-        "line": d.line,
-        "column": d.column,
-        "value": d.value,
-        "first_line": d.first_line,
-        "reason": d.reason(),
-    })
+/// A row skipped because its SKU or external id is taken.
+#[derive(Serialize, utoipa::ToSchema)]
+struct DuplicateJson<'a> {
+    /// Line of the file (header = 1).
+    line: u64,
+    /// `sku` or `external_id`.
+    column: &'a str,
+    /// The repeated value.
+    value: &'a str,
+    /// The earlier line of the file with this value (absent: stored already).
+    first_line: Option<u64>,
+    /// Why the row is skipped.
+    reason: String,
+}
+
+impl<'a> From<&'a Duplicate> for DuplicateJson<'a> {
+    fn from(d: &'a Duplicate) -> Self {
+        DuplicateJson {
+            line: d.line,
+            column: d.column,
+            value: &d.value,
+            first_line: d.first_line,
+            reason: d.reason(),
+        }
+    }
+}
+
+/// What an import did, or would do on a dry run.
+#[derive(Serialize, utoipa::ToSchema)]
+struct ImportJson<'a> {
+    dry_run: bool,
+    /// How the bytes were read.
+    encoding: SourceEncoding,
+    /// Data rows in the file.
+    rows: usize,
+    /// Units created (absent on a dry run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created: Option<usize>,
+    /// Units a real run would create (dry runs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    would_create: Option<usize>,
+    /// Rows skipped as duplicates.
+    duplicates: Vec<DuplicateJson<'a>>,
+    /// Columns of the file that are not read.
+    ignored_columns: &'a [String],
 }
 
 /// The 400 answer for a file that cannot be imported: the usual error
 /// object plus every bad row.
+#[derive(Serialize, utoipa::ToSchema)]
+struct CsvFailureBody<'a> {
+    error: CsvFailure<'a>,
+}
+
+/// Why nothing was imported.
+#[derive(Serialize, utoipa::ToSchema)]
+struct CsvFailure<'a> {
+    /// Always `invalid_csv`.
+    #[schema(value_type = String, pattern = "^invalid_csv$")]
+    code: &'static str,
+    /// A summary for a person.
+    message: String,
+    /// Every problem, in file order.
+    rows: &'a [RowError],
+    /// How the bytes were read (absent: they could not be).
+    encoding: Option<SourceEncoding>,
+}
+
+/// The two shapes of a refused import, for the document.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum ImportRefused<'a> {
+    /// A file with bad rows.
+    Rows(CsvFailureBody<'a>),
+    /// A parameter that is not valid.
+    Error(ErrorBody),
+}
+
 fn failure_response(failure: &ParseFailure) -> Response {
-    let body = json!({
-        "error": {
-            "code": "invalid_csv",
-            "message": format!(
+    let body = CsvFailureBody {
+        error: CsvFailure {
+            code: "invalid_csv",
+            message: format!(
                 "{} problem(s) on {} line(s); nothing was imported",
                 failure.errors.len(),
                 failure.bad_lines()
             ),
-            "rows": failure.errors,
-            "encoding": failure.encoding,
-        }
-    });
+            rows: &failure.errors,
+            encoding: failure.encoding,
+        },
+    };
     (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
 }
 
 /// `POST /api/inventory/import?dry_run=true|false` with the CSV as the
 /// body. Answers what was (or would be) created and the duplicates
 /// skipped; a file with bad rows gets a 400 listing every one.
+#[utoipa::path(
+    post,
+    path = "/api/inventory/import",
+    tag = "inventory",
+    params(ApiImportParams),
+    request_body(content = String, content_type = "text/csv", description = "The CSV file: a header row naming Brickdesk's columns, then one row per unit; UTF-8 (with or without BOM) or Windows-1252"),
+    responses(
+        (status = 200, description = "What was created (or would be) and what was skipped", body = ImportJson),
+        (status = 400, description = "The file has bad rows (nothing was imported), or `dry_run` is not valid", body = ImportRefused),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %user.username, bytes = body.len()))]
 async fn api_import(
     State(state): State<AppState>,
@@ -140,15 +226,15 @@ async fn api_import(
         source: "api",
     };
     let outcome = inventory_import::import(&state.db, &parsed.rows, options).await?;
-    let count_key = if dry_run { "would_create" } else { "created" };
-    let mut body = json!({
-        "dry_run": dry_run,
-        "encoding": parsed.encoding,
-        "rows": parsed.rows.len(),
-        "duplicates": outcome.duplicates.iter().map(duplicate_json).collect::<Vec<_>>(),
-        "ignored_columns": parsed.ignored_columns,
-    });
-    body[count_key] = json!(outcome.created);
+    let body = ImportJson {
+        dry_run,
+        encoding: parsed.encoding,
+        rows: parsed.rows.len(),
+        created: (!dry_run).then_some(outcome.created),
+        would_create: dry_run.then_some(outcome.created),
+        duplicates: outcome.duplicates.iter().map(DuplicateJson::from).collect(),
+        ignored_columns: &parsed.ignored_columns,
+    };
     Ok(axum::Json(body).into_response())
 }
 

@@ -56,26 +56,42 @@ pub fn router() -> Routes {
         )
 }
 
+/// The Amazon orders and ASIN mapping operations.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    api::list_amazon_orders,
+    api::status_summary,
+    api::unmatched_lines,
+    api::list_mappings,
+    api::create_mapping,
+    api::delete_mapping
+))]
+pub struct OrdersApi;
+
 /// Query parameters of an orders list, as sent.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct OrderParams {
-    /// Search text.
+    /// Search text: order id, buyer, ASIN, SKU or title.
     pub search: String,
-    /// UI status.
+    /// UI status: `Pending`, `Paid`, `Shipped`, `Completed` or `Cancelled`.
     pub status: String,
     /// Match filter (`matched`, `unmatched`, `no_asin`).
     #[serde(rename = "match")]
     pub matching: String,
-    /// Platform (on `/orders`).
+    /// Platform (on `/orders`; the API lists Amazon's only).
+    #[param(ignore)]
     pub platform: String,
     /// Who ships: `AFN` (FBA) or `MFN` (the seller).
     pub channel: String,
     /// Amazon marketplace: its id or country code (`A1PA6795UKMFR9`, `DE`).
     pub marketplace: String,
-    /// Page number.
+    /// Page number, from 1.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1_000_000)]
     pub page: Option<String>,
-    /// Page size.
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
     pub page_size: Option<String>,
 }
 

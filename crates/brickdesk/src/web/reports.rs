@@ -28,18 +28,26 @@ pub fn router() -> Routes {
         .get("/inventory/stock", Access::User, stock::show)
 }
 
+/// The profit report operation.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(profit_json))]
+pub struct ReportsApi;
+
 /// A report's query: a preset range or `from`/`to` (YYYY-MM-DD, local
 /// days, inclusive), a grouping and a currency.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// `this-month`, `last-month`, `last-12-months` or `custom`.
     #[serde(default)]
     range: String,
-    /// First day (custom ranges).
+    /// First day (custom ranges), e.g. `2026-01-01`.
     #[serde(default)]
+    #[param(format = Date)]
     from: String,
-    /// Last day (custom ranges).
+    /// Last day (custom ranges), e.g. `2026-01-31`.
     #[serde(default)]
+    #[param(format = Date)]
     to: String,
     /// `day`, `week` or `month` (empty: the one that fits the range).
     #[serde(default)]
@@ -131,19 +139,26 @@ fn figures_json(t: &Totals, currency: Currency) -> serde_json::Map<String, serde
     out
 }
 
-#[derive(Serialize)]
+/// One period of a report: its first and last day and its figures.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct PeriodJson {
     start: String,
     end: String,
+    /// The figures, as in `totals`.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     figures: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Serialize)]
+/// The report of one currency.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CurrencyJson {
     currency: Currency,
+    /// The figures of the whole range: counts as numbers, money as decimal
+    /// strings in this currency (`revenue`, `totalFees`, `profit`, …).
+    #[schema(value_type = Object)]
     totals: serde_json::Map<String, serde_json::Value>,
     periods: Vec<PeriodJson>,
 }
@@ -167,17 +182,31 @@ impl CurrencyJson {
 }
 
 /// `GET /api/reports/profit`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ProfitJson {
     from: String,
     to: String,
+    #[schema(value_type = String)]
     group: &'static str,
+    #[schema(value_type = String)]
     time_zone: &'static str,
     /// One report per currency (amounts are never added across them).
     currencies: Vec<CurrencyJson>,
 }
 
+/// Revenue, Amazon's fees, cost and profit of the units sold in a range,
+/// per currency and per day, week or month.
+#[utoipa::path(
+    get,
+    path = "/api/reports/profit",
+    tag = "reports",
+    params(ReportParams),
+    responses(
+        (status = 200, description = "The report", body = ProfitJson),
+        (status = 400, description = "A parameter is not valid", body = super::error::ErrorBody),
+    )
+)]
 async fn profit_json(
     State(state): State<AppState>,
     Query(params): Query<ReportParams>,

@@ -18,6 +18,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::auth::CurrentUser;
+use super::error::ErrorBody;
 use super::extract::{Path, form_value};
 use super::json::ApiJson;
 use super::routes::{Access, Routes};
@@ -65,8 +66,13 @@ pub fn router() -> Routes {
         )
 }
 
+/// The shipment operations.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, import::import))]
+pub struct ShipmentsApi;
+
 /// A package in JSON.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ShipmentJson {
     id: ShipmentId,
     /// The package's number within its order (1, 2, …).
@@ -85,6 +91,7 @@ pub struct ShipmentJson {
     /// Amazon's words when it refused the package.
     message: Option<String>,
     /// What the seller can do about a refused package.
+    #[schema(value_type = Option<String>)]
     what_to_do: Option<&'static str>,
     #[serde(with = "time::serde::rfc3339::option")]
     sent_at: Option<OffsetDateTime>,
@@ -120,6 +127,18 @@ pub(crate) async fn amazon_order(state: &AppState, order_id: &str) -> Result<Ord
         .ok_or_else(|| AppError::NotFound(format!("no Amazon order {order_id}")))
 }
 
+/// The packages of an Amazon order, oldest first, each with its state at
+/// Amazon.
+#[utoipa::path(
+    get,
+    path = "/api/orders/amazon/{order_id}/shipments",
+    tag = "shipments",
+    params(("order_id" = String, Path, description = "Amazon's order id, e.g. `203-1234567-1234567`")),
+    responses(
+        (status = 200, description = "The packages", body = Vec<ShipmentJson>),
+        (status = 404, description = "No such Amazon order", body = ErrorBody),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     Path(order_id): Path<String>,
@@ -246,6 +265,22 @@ pub(crate) async fn queue_shipment(
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no package queued")))
 }
 
+/// Queues a package of an Amazon order for confirming its shipment to
+/// Amazon (carrier, tracking number, ship date and the units in it); it
+/// is sent in the background.
+#[utoipa::path(
+    post,
+    path = "/api/orders/amazon/{order_id}/shipments",
+    tag = "shipments",
+    params(("order_id" = String, Path, description = "Amazon's order id, e.g. `203-1234567-1234567`")),
+    request_body = ShipmentInput,
+    responses(
+        (status = 202, description = "Queued", body = ShipmentJson),
+        (status = 400, description = "The package is not valid for the order", body = ErrorBody),
+        (status = 404, description = "No such Amazon order", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,

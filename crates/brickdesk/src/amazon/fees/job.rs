@@ -54,7 +54,7 @@ pub struct FeesParams {
 }
 
 /// What a fees job is doing.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FeesPhase {
     /// Fetching financial events.

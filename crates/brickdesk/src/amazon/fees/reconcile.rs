@@ -17,9 +17,10 @@ use crate::domain::sync::provisional_sku;
 use crate::domain::{Currency, FeeEventId, InventoryItemId, UserId};
 
 /// A unit's figures as the preview and the API show them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Figures {
     /// `not_posted`, `reconciled` or `zero`.
+    #[schema(value_type = String, pattern = "^(not_posted|reconciled|zero)$")]
     pub state: &'static str,
     /// Currency of the amounts.
     pub currency: Currency,
@@ -32,6 +33,7 @@ pub struct Figures {
     /// The charges refunds took back (already in the three above).
     pub refunds_minor: i64,
     /// Fees by category (negative: charged).
+    #[schema(value_type = BTreeMap<String, i64>)]
     pub fees_minor: BTreeMap<&'static str, i64>,
     /// All fees.
     pub total_fees_minor: i64,
@@ -77,7 +79,7 @@ impl Figures {
 }
 
 /// One unit whose figures would change.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitChange {
     /// The unit.
     pub inventory_item_id: InventoryItemId,
@@ -98,7 +100,7 @@ pub struct UnitChange {
 }
 
 /// A unit left alone, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Skipped {
     /// The unit.
     pub inventory_item_id: InventoryItemId,
@@ -318,7 +320,7 @@ pub async fn plan(conn: &mut Conn<'_>) -> Result<Plan, FeeError> {
 }
 
 /// What a run did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RunReport {
     /// Units whose figures were written.
     pub updated: usize,

@@ -35,7 +35,7 @@ const BEFORE_MARGIN: Duration = Duration::seconds(125);
 const FIRST_SYNC: Duration = Duration::days(180);
 
 /// Progress of a fetch, updated after every page.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SyncProgress {
     /// Windows of the fetch.

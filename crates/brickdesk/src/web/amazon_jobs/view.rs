@@ -33,7 +33,7 @@ fn seconds_until(t: OffsetDateTime, now: OffsetDateTime) -> i64 {
 
 /// The backfill progress object (DESIGN.md section 4) plus the job's
 /// state, mode and the orders still missing their lines.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BackfillProgress {
     /// The job, when there has been one.
@@ -206,7 +206,7 @@ pub fn state_text(state: Option<JobState>) -> &'static str {
 }
 
 /// The result of a sync, as `POST /api/integrations/amazon/sync` answers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncResult {
     /// The sync job.

@@ -25,6 +25,7 @@ use crate::db::jobs::JobRow;
 use crate::domain::{JobId, JobState};
 use crate::jobs::Job;
 use crate::web::amazon_jobs::start_error;
+use crate::web::error::ErrorBody;
 use crate::web::extract::Path;
 
 /// How long a run request waits for the job before answering with its
@@ -40,7 +41,7 @@ fn status_url(id: JobId) -> String {
 }
 
 /// A fees job as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FeesJobJson {
     job_id: JobId,
     /// `running`, `rate_limited`, `stopping`, `done`, `stopped`, `failed`
@@ -82,7 +83,7 @@ impl From<&FeesStatus> for FeesJobJson {
 }
 
 /// A finished run as `POST` answers it: the counts as before, with the job.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct RunJson {
     job_id: JobId,
     status_url: String,
@@ -140,6 +141,17 @@ fn ended_early(job: &FeesStatus) -> AppError {
 
 /// `POST /api/admin/reconcile-amazon-fees`: the counts (200) when the job
 /// finishes within [`RUN_WAIT`], else the job's state (202) to follow.
+#[utoipa::path(
+    post,
+    path = "/api/admin/reconcile-amazon-fees",
+    tag = "fees",
+    responses(
+        (status = 200, description = "The run finished: its counts", body = RunJson),
+        (status = 202, description = "The run goes on: follow `status_url`", body = FeesJobJson),
+        (status = 409, description = "A run is going already", body = ErrorBody),
+        (status = 503, description = "Amazon or the database is not reachable", body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %user.username))]
 pub async fn reconcile_fees(
     State(state): State<AppState>,
@@ -159,7 +171,18 @@ pub async fn reconcile_fees(
     Ok(Json(body).into_response())
 }
 
-/// `GET /api/admin/reconcile-amazon-fees/jobs/{id}`.
+/// A fees run's state and progress.
+#[utoipa::path(
+    get,
+    path = "/api/admin/reconcile-amazon-fees/jobs/{id}",
+    tag = "fees",
+    params(("id" = JobId, Path, description = "The run's job id")),
+    responses(
+        (status = 200, description = "The run", body = FeesJobJson),
+        (status = 400, description = "The id is not valid", body = ErrorBody),
+        (status = 404, description = "No such fees run", body = ErrorBody),
+    )
+)]
 pub async fn job_status(
     State(state): State<AppState>,
     Path(id): Path<JobId>,

@@ -14,18 +14,38 @@ use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, O
 use crate::fulfil::undo::{self, BatchReview};
 use crate::fulfil::{FillSource, Scope, load_plan, picklist};
 use crate::web::auth::CurrentUser;
+use crate::web::error::ErrorBody;
 use crate::web::extract::{Path, Query};
 use crate::web::inventory::UnitJson;
 use crate::web::json::ApiJson;
 use crate::web::{AppError, AppState};
 
 /// `?format=json` or the PDF.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct FormatParam {
+    /// `pdf` (the default) or `json`.
+    #[param(pattern = "^(pdf|json)?$")]
     format: String,
 }
 
+/// The picking list of the Paid Amazon orders the seller ships: which
+/// unit to take from which shelf, in walking order. A PDF to print, or
+/// the same as JSON.
+#[utoipa::path(
+    get,
+    path = "/api/picking-list/amazon",
+    tag = "fulfilment",
+    params(FormatParam),
+    responses(
+        (status = 200, description = "The list", content(
+            (picklist::PickList = "application/json"),
+            (Vec<u8> = "application/pdf"),
+        )),
+        (status = 400, description = "`format` is not `json` or `pdf`", body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all)]
 pub async fn picking_list(
     State(state): State<AppState>,
@@ -58,7 +78,7 @@ pub async fn picking_list(
 }
 
 /// How one unit of a line is filled.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SlotJson {
     unit_index: usize,
     source: FillSource,
@@ -67,7 +87,7 @@ pub struct SlotJson {
 }
 
 /// A line of a candidate order.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct LineJson {
     id: OrderItemId,
     title: Option<String>,
@@ -83,7 +103,7 @@ pub struct LineJson {
 }
 
 /// A candidate order.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CandidateJson {
     order_id: String,
     buyer_name: Option<String>,
@@ -96,13 +116,23 @@ pub struct CandidateJson {
 }
 
 /// The confirm dialog's data.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CandidatesJson {
     archive_location: String,
     orders: Vec<CandidateJson>,
 }
 
 #[tracing::instrument(skip_all)]
+/// The Paid orders that can be confirmed processed, each line with the
+/// units that would fill it (linked, else FIFO).
+#[utoipa::path(
+    get,
+    path = "/api/orders/confirm",
+    tag = "fulfilment",
+    responses(
+        (status = 200, description = "The candidates", body = CandidatesJson),
+    )
+)]
 pub async fn candidates(State(state): State<AppState>) -> Result<Json<CandidatesJson>, AppError> {
     let plan = load_plan(&state.db, &confirm::ELIGIBLE, Scope::All).await?;
     let orders = plan
@@ -159,7 +189,7 @@ pub async fn candidates(State(state): State<AppState>) -> Result<Json<Candidates
 }
 
 /// `POST /api/orders/confirm` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ConfirmBody {
     /// Defaults to `SOLD-YYYY-MM` of now in the seller's time zone.
     archive_location: Option<String>,
@@ -167,7 +197,7 @@ pub struct ConfirmBody {
 }
 
 /// An approved order.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct OrderBody {
     order_id: String,
     /// Omit to use the linked units plus the FIFO recommendations.
@@ -175,12 +205,27 @@ pub struct OrderBody {
 }
 
 /// Units chosen for a line.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LineBody {
     item_id: OrderItemId,
     units: Vec<InventoryItemId>,
 }
 
+/// Confirms orders processed: each unit is sold and moved to the archive
+/// location, each order becomes Completed, all in one batch that can be
+/// undone.
+#[utoipa::path(
+    post,
+    path = "/api/orders/confirm",
+    tag = "fulfilment",
+    request_body = ConfirmBody,
+    responses(
+        (status = 200, description = "What was confirmed and what was skipped", body = ConfirmOutcome),
+        (status = 400, description = "The body is not valid", body = ErrorBody),
+        (status = 409, description = "The data changed meanwhile", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %user.username))]
 pub async fn confirm(
     State(state): State<AppState>,
@@ -213,7 +258,7 @@ pub async fn confirm(
 }
 
 /// A batch in the list.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct BatchJson {
     id: BatchId,
     #[serde(with = "time::serde::rfc3339")]
@@ -224,6 +269,15 @@ pub struct BatchJson {
     undone: bool,
 }
 
+/// The latest 100 confirmation batches, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/orders/confirm/batches",
+    tag = "fulfilment",
+    responses(
+        (status = 200, description = "The batches", body = Vec<BatchJson>),
+    )
+)]
 #[tracing::instrument(skip_all)]
 pub async fn batches(State(state): State<AppState>) -> Result<Json<Vec<BatchJson>>, AppError> {
     let rows = undo::latest(&state.db, 100).await?;
@@ -241,6 +295,18 @@ pub async fn batches(State(state): State<AppState>) -> Result<Json<Vec<BatchJson
     ))
 }
 
+/// One batch: its orders and units, and what keeps it from being undone.
+#[utoipa::path(
+    get,
+    path = "/api/orders/confirm/batches/{id}",
+    tag = "fulfilment",
+    params(("id" = BatchId, Path, description = "The batch's id")),
+    responses(
+        (status = 200, description = "The batch", body = BatchReview),
+        (status = 400, description = "The id is not valid", body = ErrorBody),
+        (status = 404, description = "No such batch", body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all)]
 pub async fn review(
     State(state): State<AppState>,
@@ -249,6 +315,19 @@ pub async fn review(
     Ok(Json(undo::review(&state.db, id).await?))
 }
 
+/// Undoes a batch: its units and orders go back to how they were.
+#[utoipa::path(
+    post,
+    path = "/api/orders/confirm/batches/{id}/undo",
+    tag = "fulfilment",
+    params(("id" = BatchId, Path, description = "The batch's id")),
+    responses(
+        (status = 200, description = "The batch, undone", body = BatchReview),
+        (status = 400, description = "The id is not valid", body = ErrorBody),
+        (status = 404, description = "No such batch", body = ErrorBody),
+        (status = 409, description = "Something keeps it from being undone (see the message)", body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %user.username))]
 pub async fn undo(
     State(state): State<AppState>,

@@ -14,12 +14,13 @@ use crate::amazon::matching::{self, MappingOutcome, MappingRequest, MappingTarge
 use crate::db::{self, mappings::MappingRow};
 use crate::domain::{Condition, InventoryItemId, MatchStatus, OrderItemId, Platform};
 use crate::web::auth::CurrentUser;
+use crate::web::error::ErrorBody;
 use crate::web::extract::{Path, Query};
 use crate::web::json::ApiJson;
 use crate::web::{AppError, AppState};
 
 /// A page of Amazon orders.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OrderPage {
     orders: Vec<OrderJson>,
     total: i64,
@@ -29,6 +30,18 @@ pub struct OrderPage {
     page_size: u64,
 }
 
+/// One page of Amazon orders, newest first, with their lines and linked
+/// units.
+#[utoipa::path(
+    get,
+    path = "/api/orders/amazon",
+    tag = "orders",
+    params(OrderParams),
+    responses(
+        (status = 200, description = "The page", body = OrderPage),
+        (status = 400, description = "A parameter is not valid", body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all)]
 pub async fn list_amazon_orders(
     State(state): State<AppState>,
@@ -61,7 +74,7 @@ pub async fn list_amazon_orders(
 }
 
 /// Counts per UI status.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct StatusSummaryJson {
     all: i64,
     #[serde(rename = "Pending")]
@@ -76,6 +89,15 @@ pub struct StatusSummaryJson {
     cancelled: i64,
 }
 
+/// How many Amazon orders there are in each status.
+#[utoipa::path(
+    get,
+    path = "/api/orders/amazon/status-summary",
+    tag = "orders",
+    responses(
+        (status = 200, description = "The counts", body = StatusSummaryJson),
+    )
+)]
 #[tracing::instrument(skip_all)]
 pub async fn status_summary(
     State(state): State<AppState>,
@@ -93,14 +115,14 @@ pub async fn status_summary(
 }
 
 /// Lines of an order that need linking.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UnmatchedJson {
     order_id: String,
     items: Vec<UnmatchedItem>,
 }
 
 /// One line that needs linking.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UnmatchedItem {
     id: OrderItemId,
     item_name: Option<String>,
@@ -108,6 +130,7 @@ pub struct UnmatchedItem {
     quantity: i64,
     match_status: MatchStatus,
     can_link: bool,
+    #[schema(value_type = String)]
     message: &'static str,
 }
 
@@ -120,6 +143,18 @@ pub fn unmatched_message(has_asin: bool) -> &'static str {
     }
 }
 
+/// The lines of an Amazon order that are not linked to units: unmapped
+/// ASINs (which can be linked) and lines without an ASIN (which cannot).
+#[utoipa::path(
+    get,
+    path = "/api/orders/amazon/{order_id}/unmatched",
+    tag = "orders",
+    params(("order_id" = String, Path, description = "Amazon's order id, e.g. `203-1234567-1234567`")),
+    responses(
+        (status = 200, description = "The lines", body = UnmatchedJson),
+        (status = 404, description = "No such Amazon order", body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all)]
 pub async fn unmatched_lines(
     State(state): State<AppState>,
@@ -152,7 +187,7 @@ pub async fn unmatched_lines(
 }
 
 /// A mapping in JSON.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MappingJson {
     asin: String,
     set_number: String,
@@ -172,6 +207,15 @@ impl From<MappingRow> for MappingJson {
     }
 }
 
+/// Every ASIN mapping: which set and condition an ASIN sells.
+#[utoipa::path(
+    get,
+    path = "/api/amazon/asin-mappings",
+    tag = "mappings",
+    responses(
+        (status = 200, description = "The mappings", body = Vec<MappingJson>),
+    )
+)]
 pub async fn list_mappings(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<MappingJson>>, AppError> {
@@ -186,18 +230,26 @@ pub async fn list_mappings(
 
 /// Body of `POST /api/amazon/asin-mappings`: either a unit to map from (and
 /// link to `order_item_id`), or a set number and condition.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MappingBody {
+    /// The ASIN to map.
     asin: String,
+    /// A unit whose set and condition the ASIN maps to.
     #[serde(default)]
+    #[schema(minimum = 1)]
     inventory_item_id: Option<i64>,
+    /// With `inventory_item_id`: the order line to link that unit to.
     #[serde(default)]
+    #[schema(minimum = 1)]
     order_item_id: Option<i64>,
+    /// Instead of a unit: the set number the ASIN maps to.
     #[serde(default)]
     set_number: Option<String>,
+    /// With `set_number`: `New` (the default) or `Used`.
     #[serde(default)]
     condition: Option<String>,
+    /// Replace a mapping the ASIN has already.
     #[serde(default)]
     replace: bool,
 }
@@ -241,6 +293,21 @@ impl MappingBody {
     }
 }
 
+/// Maps an ASIN to a set and condition, from a unit (optionally linking it
+/// to an order line) or from a set number.
+#[utoipa::path(
+    post,
+    path = "/api/amazon/asin-mappings",
+    tag = "mappings",
+    request_body = MappingBody,
+    responses(
+        (status = 201, description = "What was mapped and linked", body = MappingOutcome),
+        (status = 400, description = "The body is not valid", body = ErrorBody),
+        (status = 404, description = "No such unit or order line", body = ErrorBody),
+        (status = 409, description = "The ASIN is mapped already (send `replace`), or the unit is not available", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %user.username))]
 pub async fn create_mapping(
     State(state): State<AppState>,
@@ -252,11 +319,25 @@ pub async fn create_mapping(
 }
 
 /// `?asin=…`
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AsinQuery {
+    /// The ASIN whose mapping goes.
     asin: String,
 }
 
+/// Removes an ASIN's mapping; links already made stay.
+#[utoipa::path(
+    delete,
+    path = "/api/amazon/asin-mappings",
+    tag = "mappings",
+    params(AsinQuery),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, description = "The `asin` parameter is missing", body = ErrorBody),
+        (status = 404, description = "The ASIN has no mapping", body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %user.username))]
 pub async fn delete_mapping(
     State(state): State<AppState>,

@@ -71,7 +71,7 @@ fn shown_in(currency: Option<Currency>) -> Currency {
 }
 
 /// An order line in JSON.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ItemJson {
     id: OrderItemId,
     order_item_id: String,
@@ -95,7 +95,7 @@ pub struct ItemJson {
 
 /// An order in JSON, as the journey's `AmazonOrder`. Money is exact: a
 /// decimal string plus integer minor units.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderJson {
     id: OrderId,
     platform_order_id: String,

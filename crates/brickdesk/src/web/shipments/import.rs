@@ -25,7 +25,7 @@ use crate::web::extract::Query;
 use crate::web::{AppError, AppState};
 
 /// What to do with the file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportMode {
     /// Check only.
@@ -37,14 +37,18 @@ pub enum ImportMode {
     SendGood,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
+    /// `preview` (the default: check only), `send` (all rows, or none when
+    /// one is bad) or `send_good` (the good rows).
+    #[param(inline)]
     mode: ImportMode,
 }
 
 /// One row of the answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RowJson {
     pub(crate) line: u64,
     pub(crate) order_id: String,
@@ -55,7 +59,7 @@ pub struct RowJson {
 }
 
 /// The answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportJson {
     pub(crate) rows: Vec<RowJson>,
     pub(crate) good: usize,
@@ -111,7 +115,31 @@ async fn check_row(
         .map_err(|e| e.to_string()))
 }
 
-/// `POST /api/shipments/import?mode=preview|send|send_good`.
+/// The two shapes of a refused tracking file, for the document.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum ImportRefused {
+    /// A send refused for bad rows: every row, checked.
+    Rows(ImportJson),
+    /// A file that cannot be read.
+    Error(crate::web::error::ErrorBody),
+}
+
+/// Reads a postage tool's tracking file (CSV: order id, carrier, service,
+/// tracking number, ship date) and, as `mode` says, queues a package per
+/// good row.
+#[utoipa::path(
+    post,
+    path = "/api/shipments/import",
+    tag = "shipments",
+    params(ImportQuery),
+    request_body(content = String, content_type = "text/csv", description = "The tracking file"),
+    responses(
+        (status = 200, description = "Each row, checked (and queued when sent)", body = ImportJson),
+        (status = 400, description = "The file cannot be read, or a `send` was refused for bad rows (see the rows)", body = ImportRefused),
+    )
+)]
 pub async fn import(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,

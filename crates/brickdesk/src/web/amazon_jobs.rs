@@ -70,12 +70,25 @@ pub fn router() -> Routes {
 ))]
 pub struct AmazonJobsApi;
 
-/// A JSON body that may be left out (then every option has its default).
+/// One event of the backfill's event stream (for the document).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct ProgressEvent {
+    /// Always `progress`.
+    #[schema(pattern = "^progress$")]
+    event: String,
+    /// The backfill's progress (a `BackfillProgress`) as JSON.
+    data: String,
+}
+
+/// A JSON body that may be left out or `null` (then every option has its
+/// default).
 fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, AppError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    let text = body.trim_ascii();
+    if text.is_empty() || text == b"null" {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("bad JSON body: {e}")))
+    super::extract::json_body(text)
 }
 
 /// The answer to a failed start (every cause is the server's fault).
@@ -321,7 +334,7 @@ async fn form_backfill_stop(State(state): State<AppState>) -> Result<Redirect, P
     path = "/api/orders/backfill/events",
     tag = "amazon",
     responses(
-        (status = 200, description = "A stream of `progress` events, each a `BackfillProgress` as JSON", content_type = "text/event-stream", body = String),
+        (status = 200, description = "A stream of `progress` events", content_type = "text/event-stream", body = ProgressEvent),
     )
 )]
 async fn backfill_events(

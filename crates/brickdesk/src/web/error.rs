@@ -179,7 +179,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code.
-    #[schema(value_type = String, example = "not_found", pattern = "^(bad_request|invalid|invalid_csv|not_found|conflict|payload_too_large|unsupported_media_type|method_not_allowed|unauthorized|forbidden|unavailable|internal)$")]
+    #[schema(value_type = String, example = "not_found", pattern = "^(bad_request|invalid|not_found|conflict|payload_too_large|unsupported_media_type|method_not_allowed|unauthorized|forbidden|unavailable|internal)$")]
     pub code: String,
     /// What to tell a person.
     pub message: String,

@@ -171,6 +171,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
 pub(super) fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    // Every body of the API is an object; serde would read an array into a
+    // struct field by field.
+    if !value.is_object() {
+        return Err(AppError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
+    }
     check_json("body", &value)?;
     serde_json::from_value(value).map_err(|e| AppError::BadRequest(format!("bad body: {e}")))
 }

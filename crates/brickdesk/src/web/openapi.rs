@@ -70,9 +70,10 @@ impl Modify for Security {
     }
 }
 
-/// What the route table says of each operation, written into it: a public
-/// operation needs no sign-in; any other may answer 401, an owners' one
-/// 403; an operation with a body may answer 413.
+/// What the route table and the extractors say of each operation, written
+/// into it: a public operation needs no sign-in; any other may answer 401,
+/// an owners' one 403; one with a body may answer 413, and one with any
+/// input 400.
 fn add_access_rules(doc: &mut utoipa::openapi::OpenApi) {
     let access: HashMap<(String, &str), Access> = route_table()
         .into_iter()
@@ -113,6 +114,16 @@ fn add_access_rules(doc: &mut utoipa::openapi::OpenApi) {
             }
             if op.request_body.is_some() {
                 answers.insert("413".into(), error("The body is too large").into());
+            }
+            // The extractors refuse text with control characters, in any
+            // parameter or body.
+            let takes_input =
+                op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            if takes_input && !answers.contains_key("400") {
+                answers.insert(
+                    "400".into(),
+                    error("A parameter or the body is not valid").into(),
+                );
             }
         }
     }

@@ -25,6 +25,7 @@ mod listing_cache;
 mod marketplaces;
 mod metrics;
 mod migrations;
+mod openapi;
 mod order_search;
 mod orders;
 mod promises;

@@ -78,15 +78,22 @@ async fn every_protected_route_refuses_an_anonymous_caller() {
 }
 
 #[tokio::test]
-async fn public_routes_are_only_sign_in_setup_health_and_assets() {
+async fn public_routes_are_only_sign_in_setup_health_assets_and_the_api_document() {
     for route in route_table()
         .into_iter()
         .filter(|r| r.access == Access::Public)
     {
         // /metrics checks for a user, a token or an allowed address itself
-        // (tests/it/metrics.rs).
+        // (tests/it/metrics.rs); the OpenAPI document holds no data.
         assert!(
-            ["/login", "/setup", "/healthz", "/metrics"].contains(&route.path)
+            [
+                "/login",
+                "/setup",
+                "/healthz",
+                "/metrics",
+                "/api/openapi.json",
+            ]
+            .contains(&route.path)
                 || route.path.starts_with("/static/"),
             "unexpected public route {} {}",
             route.method,

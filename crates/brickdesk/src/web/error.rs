@@ -3,12 +3,13 @@
 //! [`PageError`] to get an HTML message. Internals are logged once, with
 //! their cause chain, and never sent to the client.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 use crate::db::{Clash, DbError};
 

@@ -2,17 +2,16 @@
 //! handlers' `#[utoipa::path]` entries, served at `/api/openapi.json` and
 //! printed by `brickdesk openapi`. A test holds it to the route table.
 
-use axum::http::header;
-use axum::response::IntoResponse;
 use std::collections::HashMap;
 use std::sync::OnceLock;
-use utoipa::Modify;
-use utoipa::OpenApi;
 
+use axum::http::header;
+use axum::response::IntoResponse;
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
 
 use super::auth::SESSION_COOKIE;
 use super::error::ErrorBody;

@@ -128,6 +128,7 @@ impl<'a> From<&'a Duplicate> for DuplicateJson<'a> {
 
 /// What an import did, or would do on a dry run.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = InventoryImportJson)]
 struct ImportJson<'a> {
     dry_run: bool,
     /// How the bytes were read.
@@ -169,6 +170,7 @@ struct CsvFailure<'a> {
 
 /// The two shapes of a refused import, for the document.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = InventoryImportRefused)]
 #[serde(untagged)]
 #[allow(dead_code)]
 enum ImportRefused<'a> {

@@ -7,10 +7,11 @@ use std::sync::OnceLock;
 
 use axum::http::header;
 use axum::response::IntoResponse;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
-use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa::openapi::{Content, ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::auth::SESSION_COOKIE;
@@ -90,14 +91,7 @@ fn add_access_rules(doc: &mut utoipa::openapi::OpenApi) {
             .build()
     };
     for (path, item) in doc.paths.paths.iter_mut() {
-        let operations = [
-            ("get", &mut item.get),
-            ("post", &mut item.post),
-            ("patch", &mut item.patch),
-            ("put", &mut item.put),
-            ("delete", &mut item.delete),
-        ];
-        for (method, op) in operations {
+        for (method, op) in operations(item) {
             let Some(op) = op else { continue };
             let answers = &mut op.responses.responses;
             match access.get(&(method.to_owned(), path.as_str())) {
@@ -128,6 +122,81 @@ fn add_access_rules(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// A real request and answer of each operation, taken from the demo data
+/// by `.ci/openapi-examples`, keyed by `method path`.
+const EXAMPLES: &str = include_str!("openapi/examples.json");
+
+/// One operation's example: its success status, request body and answer.
+#[derive(serde::Deserialize)]
+struct Example {
+    status: String,
+    request: Option<serde_json::Value>,
+    response: Option<serde_json::Value>,
+}
+
+/// Puts each operation's example on its request body and success answer;
+/// the backfill's event stream gets an event carrying the backfill's.
+fn add_examples(doc: &mut utoipa::openapi::OpenApi) {
+    let mut examples: HashMap<String, Example> =
+        serde_json::from_str(EXAMPLES).expect("examples.json is a map of examples");
+    if let Some(progress) = examples
+        .get("get /api/orders/backfill")
+        .and_then(|e| e.response.clone())
+    {
+        let event = serde_json::json!({ "event": "progress", "data": progress.to_string() });
+        examples.insert(
+            "get /api/orders/backfill/events".into(),
+            Example {
+                status: "200".into(),
+                request: None,
+                response: Some(event),
+            },
+        );
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (method, op) in operations(item) {
+            let Some(op) = op else { continue };
+            let Some(example) = examples.remove(&format!("{method} {path}")) else {
+                continue;
+            };
+            if let (Some(RefOr::T(body)), Some(request)) =
+                (op.request_body.as_mut(), example.request)
+            {
+                set_example(body.content.iter_mut(), &request);
+            }
+            let answer = op.responses.responses.get_mut(&example.status);
+            if let (Some(RefOr::T(answer)), Some(response)) = (answer, example.response) {
+                set_example(answer.content.iter_mut(), &response);
+            }
+        }
+    }
+}
+
+/// Shows `example` in every content but a PDF.
+fn set_example<'a>(
+    contents: impl Iterator<Item = (&'a String, &'a mut RefOr<Content>)>,
+    example: &serde_json::Value,
+) {
+    for (media, content) in contents {
+        if let RefOr::T(content) = content
+            && media != "application/pdf"
+        {
+            content.example = Some(example.clone());
+        }
+    }
+}
+
+/// The operations of a path, by lower-case method.
+fn operations(item: &mut PathItem) -> [(&'static str, Option<&mut Operation>); 5] {
+    [
+        ("get", item.get.as_mut()),
+        ("post", item.post.as_mut()),
+        ("patch", item.patch.as_mut()),
+        ("put", item.put.as_mut()),
+        ("delete", item.delete.as_mut()),
+    ]
+}
+
 /// The document.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
@@ -145,6 +214,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         doc.merge(area);
     }
     add_access_rules(&mut doc);
+    add_examples(&mut doc);
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     doc
 }
@@ -217,6 +287,50 @@ mod tests {
             "routes without an entry: {missing:?}; entries without a route: {extra:?}"
         );
         assert!(routes.len() >= 30, "{} API routes", routes.len());
+    }
+
+    #[test]
+    fn every_operation_shows_a_real_request_and_answer() {
+        let doc = serde_json::to_value(document()).expect("serializes");
+        let mut unused: BTreeSet<String> = serde_json::from_str::<serde_json::Value>(EXAMPLES)
+            .expect("examples")
+            .as_object()
+            .expect("map")
+            .keys()
+            .cloned()
+            .collect();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            if path == "/api/openapi.json" {
+                continue;
+            }
+            for (method, op) in item.as_object().expect("item") {
+                let key = format!("{method} {path}");
+                unused.remove(&key);
+                if let Some(body) = op.get("requestBody") {
+                    let content = body["content"].as_object().expect("content");
+                    assert!(
+                        content.values().all(|c| c.get("example").is_some()),
+                        "{key}: no request example"
+                    );
+                }
+                // One success answer is shown, when any has a body to show.
+                let successes: Vec<&serde_json::Value> = op["responses"]
+                    .as_object()
+                    .expect("responses")
+                    .iter()
+                    .filter(|(status, _)| status.starts_with('2'))
+                    .map(|(_, r)| r)
+                    .collect();
+                let with_body = successes.iter().any(|r| r.get("content").is_some());
+                let shown = successes.iter().any(|r| {
+                    r["content"]
+                        .as_object()
+                        .is_some_and(|c| c.values().any(|c| c.get("example").is_some()))
+                });
+                assert!(shown || !with_body, "{key}: no answer example");
+            }
+        }
+        assert!(unused.is_empty(), "examples of no operation: {unused:?}");
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub struct BackfillProgress {
     pub job_id: Option<JobId>,
     /// The job's state (`idle` when no backfill ever ran).
     #[serde(serialize_with = "state_or_idle")]
+    #[schema(value_type = String, pattern = "^(idle|queued|running|rate_limited|stopping|stopped|done|failed|interrupted)$")]
     pub state: Option<JobState>,
     /// Orders to fetch in this run.
     pub total: i64,
@@ -213,6 +214,7 @@ pub struct SyncResult {
     pub job_id: Option<JobId>,
     /// The job's state (`idle` when no sync ever ran).
     #[serde(serialize_with = "state_or_idle")]
+    #[schema(value_type = String, pattern = "^(idle|queued|running|rate_limited|stopping|stopped|done|failed|interrupted)$")]
     pub state: Option<JobState>,
     /// Still running (the request stopped waiting).
     pub is_running: bool,

@@ -60,6 +60,7 @@ pub struct RowJson {
 
 /// The answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = TrackingImportJson)]
 pub struct ImportJson {
     pub(crate) rows: Vec<RowJson>,
     pub(crate) good: usize,
@@ -117,6 +118,7 @@ async fn check_row(
 
 /// The two shapes of a refused tracking file, for the document.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = TrackingImportRefused)]
 #[serde(untagged)]
 #[allow(dead_code)]
 enum ImportRefused {

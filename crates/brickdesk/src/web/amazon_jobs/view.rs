@@ -27,6 +27,15 @@ fn state_or_idle<S: Serializer>(state: &Option<JobState>, s: S) -> Result<S::Ok,
     s.serialize_str(state.map_or("idle", JobState::as_str))
 }
 
+/// The schema of [`state_or_idle`]: `idle` or a job state.
+fn state_or_idle_schema() -> utoipa::openapi::Object {
+    let states = std::iter::once("idle").chain(JobState::ALL.map(JobState::as_str));
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(states))
+        .build()
+}
+
 fn seconds_until(t: OffsetDateTime, now: OffsetDateTime) -> i64 {
     ((t - now).as_seconds_f64().ceil() as i64).max(0)
 }
@@ -40,7 +49,7 @@ pub struct BackfillProgress {
     pub job_id: Option<JobId>,
     /// The job's state (`idle` when no backfill ever ran).
     #[serde(serialize_with = "state_or_idle")]
-    #[schema(value_type = String, pattern = "^(idle|queued|running|rate_limited|stopping|stopped|done|failed|interrupted)$")]
+    #[schema(schema_with = state_or_idle_schema)]
     pub state: Option<JobState>,
     /// Orders to fetch in this run.
     pub total: i64,
@@ -214,7 +223,7 @@ pub struct SyncResult {
     pub job_id: Option<JobId>,
     /// The job's state (`idle` when no sync ever ran).
     #[serde(serialize_with = "state_or_idle")]
-    #[schema(value_type = String, pattern = "^(idle|queued|running|rate_limited|stopping|stopped|done|failed|interrupted)$")]
+    #[schema(schema_with = state_or_idle_schema)]
     pub state: Option<JobState>,
     /// Still running (the request stopped waiting).
     pub is_running: bool,

@@ -3,6 +3,7 @@
 //! measures `/api/orders/amazon` and the status summary over HTTP. A
 //! program, not a test: the figures depend on the machine.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -14,11 +15,12 @@ use time::OffsetDateTime;
 use brickdesk::Application;
 use brickdesk::auth::{Role, password, token};
 use brickdesk::config::{Config, DemoMode};
-use brickdesk::db::orders::{NewOrder, NewOrderItem, Refresh, ReportedOrder, order_search_text};
+use brickdesk::db::orders::{NewOrder, NewOrderItem, ReportedOrder, order_search_text};
 use brickdesk::db::{self, Db};
-use brickdesk::domain::{Condition, Currency, Money, Platform, WorkflowStatus};
+use brickdesk::domain::matching::line_match_status;
+use brickdesk::domain::{Condition, Currency, MatchSummary, Money, Platform, WorkflowStatus};
 
-use crate::db::bulk::{self, BulkOrder};
+use crate::db::bulk::{self, BulkLine, BulkOrder};
 use crate::db::scratch::Scratch;
 
 /// Sizes of the benchmark.
@@ -72,11 +74,29 @@ fn status_for(i: usize) -> (&'static str, Option<WorkflowStatus>) {
 /// A generated line: ASIN, SKU, title, quantity, unit price in pence.
 type LineSpec = (Option<String>, Option<String>, Option<String>, i64, i64);
 
-/// Seeds `orders` Amazon orders and `lines` lines in one transaction.
+/// Seeds `orders` Amazon orders and `lines` lines in one transaction,
+/// and prints how long each step took.
 pub async fn seed(db: &Db, orders: usize, lines: usize) -> anyhow::Result<()> {
+    let mut step = Instant::now();
+    let mut took = |what: &str| {
+        println!("  {what:<34} {:>7.1} s", step.elapsed().as_secs_f64());
+        step = Instant::now();
+    };
     let start = OffsetDateTime::now_utc();
     let per_order = lines / orders.max(1);
     let extra = lines % orders.max(1);
+    // Three catalogue ASINs in four are mapped, so every filter has rows.
+    let mapped: Vec<_> = CATALOGUE
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 4 != 0)
+        .map(|(_, e)| e)
+        .collect();
+    let is_mapped: HashSet<&str> = mapped.iter().map(|e| e.asin).collect();
+    let status_of = |line: &LineSpec| {
+        let asin = line.0.as_deref();
+        line_match_status(asin, asin.is_some_and(|a| is_mapped.contains(a)), line.3, 0)
+    };
     let mut bulk_orders = Vec::with_capacity(orders);
     let mut line_specs: Vec<(String, Vec<LineSpec>)> = Vec::with_capacity(orders);
     for i in 0..orders {
@@ -129,19 +149,25 @@ pub async fn seed(db: &Db, orders: usize, lines: usize) -> anyhow::Result<()> {
             },
             workflow_status: workflow,
             search_text: order_search_text(&id, &search_lines),
+            matching: MatchSummary::from_lines(specs.iter().map(status_of)),
         });
         line_specs.push((id, specs));
     }
+    took("seeding: orders generated");
     let mut tx = db.begin().await?;
+    let indexes = bulk::drop_indexes(&mut tx, &["orders", "order_items"]).await?;
     bulk::insert_orders(&mut tx, &bulk_orders).await?;
+    took("seeding: orders written");
     let ids = bulk::order_ids(&mut tx, Platform::Amazon).await?;
     let mut bulk_lines = Vec::with_capacity(lines);
     for (order, specs) in line_specs {
         let order_id = *ids.get(&order).context("seeded order id")?;
-        for (k, (asin, sku, title, quantity, price)) in specs.into_iter().enumerate() {
-            bulk_lines.push((
-                order_id,
-                NewOrderItem {
+        for (k, spec) in specs.into_iter().enumerate() {
+            let status = status_of(&spec);
+            let (asin, sku, title, quantity, price) = spec;
+            bulk_lines.push(BulkLine {
+                order: order_id,
+                line: NewOrderItem {
                     platform_item_id: format!("{order_id:09}{k:03}"),
                     asin,
                     sku,
@@ -151,23 +177,22 @@ pub async fn seed(db: &Db, orders: usize, lines: usize) -> anyhow::Result<()> {
                     line_price: Some(gbp(price * quantity)),
                     condition: Some("New".into()),
                 },
-            ));
+                status,
+            });
         }
     }
     bulk::insert_lines(&mut tx, &bulk_lines).await?;
-    // Three catalogue ASINs in four are mapped, so every filter has rows.
-    for e in CATALOGUE
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| i % 4 != 0)
-        .map(|(_, e)| e)
-    {
+    took("seeding: lines written");
+    indexes.rebuild(&mut tx).await?;
+    took("seeding: indexes built");
+    for e in mapped {
         db::mappings::upsert(&mut tx, e.asin, e.set_number, Condition::New).await?;
     }
-    db::orders::refresh_match_counts(&mut tx, Refresh::All).await?;
     tx.commit().await?;
+    took("seeding: committed");
     // A live database has planner statistics; a fresh bulk load has none.
     db.analyze().await?;
+    took("seeding: analysed");
     Ok(())
 }
 

@@ -6,9 +6,9 @@ mod model;
 pub mod sync;
 
 pub use list::{
-    COUNT_CAP, LinkedUnitRow, ListedOrder, OrderListQuery, OrderTotal, OrdersVersion,
-    SEARCH_SPARSE_CAP, lines_for_item, lines_for_orders, links_for_items, list_orders,
-    orders_version,
+    COUNT_CAP, LinkedUnitRow, ListedOrder, MARK_EVERY, OrderListQuery, OrderTotal, OrdersVersion,
+    PageMarks, SEARCH_SPARSE_CAP, lines_for_item, lines_for_orders, links_for_items, list_orders,
+    list_orders_marked, orders_version, page_marks,
 };
 pub(crate) use matching::{Lines, refresh_lines, set_match_counts};
 pub use matching::{Refresh, order_search_text, refresh_match_counts, refresh_order};

@@ -28,6 +28,7 @@ mod migrations;
 mod openapi;
 mod order_search;
 mod orders;
+mod page_marks;
 mod promises;
 mod reports;
 mod schedule;

@@ -219,6 +219,17 @@ pub async fn list_orders(
     db: &Db,
     q: &OrderListQuery,
 ) -> Result<(Vec<ListedOrder>, OrderTotal), DbError> {
+    list_orders_marked(db, q, None).await
+}
+
+/// [`list_orders`], starting a deep page's walk at the nearest of `marks`
+/// (read by [`page_marks`] for the same filters, at the same orders
+/// version) instead of at the listing's first row.
+pub async fn list_orders_marked(
+    db: &Db,
+    q: &OrderListQuery,
+    marks: Option<&PageMarks>,
+) -> Result<(Vec<ListedOrder>, OrderTotal), DbError> {
     let plan = plan_search(db, q).await?;
     if matches!(&plan, SearchPlan::Among(ids) if ids.is_empty()) {
         let none = OrderTotal {
@@ -242,10 +253,15 @@ pub async fn list_orders(
         .expr_as(Expr::col(Orders::OrderDate), page_date.clone())
         .from(Orders::Table);
     apply_filters(&mut ids, q, &plan);
+    let mut offset = q.offset;
+    if let Some((at, key)) = marks.and_then(|m| m.before(q.offset)) {
+        ids.and_where(at_or_after(key));
+        offset -= at;
+    }
     ids.order_by(Orders::OrderDate, Order::Desc)
         .order_by(Orders::Id, Order::Desc)
         .limit(q.limit)
-        .offset(q.offset);
+        .offset(offset);
     let status_total = status_count(q);
     let total_column = match &status_total {
         Some(count) => Expr::SubQuery(None, Box::new(count.clone().into())),
@@ -296,6 +312,84 @@ pub async fn list_orders(
         })
         .collect();
     Ok((listed, total))
+}
+
+/// Rows between two [`PageMarks`].
+pub const MARK_EVERY: u64 = 1_000;
+
+/// A listing's sort key (order date, id).
+type SortKey = (OffsetDateTime, OrderId);
+
+/// The sort keys of every [`MARK_EVERY`]th row of a listing: a deep page
+/// seeks to the nearest mark before it through the index and skips fewer
+/// than [`MARK_EVERY`] rows, where an offset alone skips every row before
+/// the page. Right only while the orders version they were read at holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageMarks(Vec<SortKey>);
+
+impl PageMarks {
+    /// The last mark at or before row `offset`, with the mark's own row.
+    fn before(&self, offset: u64) -> Option<(u64, SortKey)> {
+        let k = usize::try_from(offset / MARK_EVERY).ok()?;
+        let index = k.min(self.0.len()).checked_sub(1)?;
+        let at = (index as u64 + 1) * MARK_EVERY;
+        Some((at, self.0[index]))
+    }
+
+    /// How many marks there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// No marks: the listing has fewer than [`MARK_EVERY`] + 1 rows.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Rows at or after `key` in the listing's order (newest first). Written
+/// as a row value so both engines seek to it through the date index.
+fn at_or_after(key: SortKey) -> Expr {
+    Expr::tuple([Expr::col(Orders::OrderDate), Expr::col(Orders::Id)])
+        .lte(Expr::tuple([key.0.into(), key.1.into()]))
+}
+
+/// Reads the marks of `q`'s listing (its page and size aside). `None` for
+/// a search (a search's pages are few) and for a listing holding an order
+/// without date, which row values cannot place.
+pub async fn page_marks(db: &Db, q: &OrderListQuery) -> Result<Option<PageMarks>, DbError> {
+    if search_text(q).is_some() {
+        return Ok(None);
+    }
+    let mut undated = Query::select();
+    undated.column(Orders::Id).from(Orders::Table);
+    apply_filters(&mut undated, q, &SearchPlan::Scan);
+    undated
+        .and_where(Expr::col(Orders::OrderDate).is_null())
+        .limit(1);
+    if db.optional::<(OrderId,)>(&undated).await?.is_some() {
+        return Ok(None);
+    }
+    let mut marks = Vec::new();
+    loop {
+        let mut next = Query::select();
+        next.columns([Orders::OrderDate, Orders::Id])
+            .from(Orders::Table);
+        apply_filters(&mut next, q, &SearchPlan::Scan);
+        // The next mark is MARK_EVERY rows on from the last one (the row
+        // at offset 0 of what follows it), or from the first row.
+        if let Some(&last) = marks.last() {
+            next.and_where(at_or_after(last));
+        }
+        next.order_by(Orders::OrderDate, Order::Desc)
+            .order_by(Orders::Id, Order::Desc)
+            .limit(1)
+            .offset(MARK_EVERY);
+        match db.optional::<SortKey>(&next).await? {
+            Some(key) => marks.push(key),
+            None => return Ok(Some(PageMarks(marks))),
+        }
+    }
 }
 
 /// What the orders, their lines and their links looked like at some

@@ -55,7 +55,8 @@ pub async fn list_amazon_orders(
     let body = match state.listings.get(version, &query) {
         Some(body) => body,
         None => {
-            let (orders, total) = view::load(&state.db, &query).await?;
+            let marks = state.listings.marks(&state.db, version, &query).await?;
+            let (orders, total) = view::load(&state.db, &query, marks.as_deref()).await?;
             let body = Bytes::from(
                 serde_json::to_vec(&OrderPage {
                     orders: orders.into_iter().map(OrderJson::from).collect(),

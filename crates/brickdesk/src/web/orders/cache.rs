@@ -2,18 +2,27 @@
 //! page asked for again, by any client, is answered without being built.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
+use tokio::sync::OnceCell;
 
-use crate::db::orders::{OrderListQuery, OrdersVersion};
+use crate::db::orders::{self, MARK_EVERY, OrderListQuery, OrdersVersion, PageMarks};
+use crate::db::{Db, DbError};
 
 /// At most this many bytes of bodies are kept (a page of 50 orders is
 /// about 80 kB). When a body would not fit, the cache starts afresh: the
 /// pages asked for again soon are kept again at once.
 const MAX_BYTES: usize = 4 * 1024 * 1024;
 
-/// Listing bodies of one orders version.
+/// At most this many listings (filters) have their page marks kept.
+const MAX_MARKED: usize = 64;
+
+/// The page marks of one listing, read once however many requests ask
+/// at the same moment.
+type MarksCell = Arc<OnceCell<Option<Arc<PageMarks>>>>;
+
+/// Listing bodies and page marks of one orders version.
 #[derive(Debug, Default)]
 pub struct ListingCache {
     kept: Mutex<Kept>,
@@ -24,6 +33,8 @@ struct Kept {
     version: Option<OrdersVersion>,
     bodies: HashMap<OrderListQuery, Bytes>,
     bytes: usize,
+    /// By filters (page and size zero).
+    marks: HashMap<OrderListQuery, MarksCell>,
 }
 
 impl Kept {
@@ -62,6 +73,38 @@ impl ListingCache {
         if let Some(old) = kept.bodies.insert(query, body) {
             kept.bytes -= old.len();
         }
+    }
+
+    /// The page marks of `query`'s listing at `version` when its page lies
+    /// deep enough to use them: kept, or read now.
+    pub async fn marks(
+        &self,
+        db: &Db,
+        version: OrdersVersion,
+        query: &OrderListQuery,
+    ) -> Result<Option<Arc<PageMarks>>, DbError> {
+        if query.offset < MARK_EVERY {
+            return Ok(None);
+        }
+        let filters = OrderListQuery {
+            offset: 0,
+            limit: 0,
+            ..query.clone()
+        };
+        let cell = {
+            let mut kept = self.lock();
+            let kept = kept.at(version);
+            if kept.marks.len() >= MAX_MARKED && !kept.marks.contains_key(&filters) {
+                kept.marks.clear();
+            }
+            kept.marks.entry(filters.clone()).or_default().clone()
+        };
+        let marks = cell
+            .get_or_try_init(|| async {
+                Ok::<_, DbError>(orders::page_marks(db, &filters).await?.map(Arc::new))
+            })
+            .await?;
+        Ok(marks.clone())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {

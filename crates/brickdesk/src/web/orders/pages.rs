@@ -85,11 +85,15 @@ async fn load_table(
     };
     Ok(match params.to_query(platform) {
         Ok((mut query, mut page)) => {
-            let (mut loaded, mut total) = view::load(&state.db, &query).await?;
+            // Read before the page, as for the API's listing.
+            let version = db::orders::orders_version(&state.db).await?;
+            let marks = state.listings.marks(&state.db, version, &query).await?;
+            let (mut loaded, mut total) = view::load(&state.db, &query, marks.as_deref()).await?;
             if let Some(last) = page.last_page_if_beyond(total.count) {
                 page = last;
                 query.offset = last.offset();
-                (loaded, total) = view::load(&state.db, &query).await?;
+                let marks = state.listings.marks(&state.db, version, &query).await?;
+                (loaded, total) = view::load(&state.db, &query, marks.as_deref()).await?;
             }
             let show_names = db::settings::show_buyer_names(&state.db).await?;
             (

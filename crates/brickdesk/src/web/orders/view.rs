@@ -7,7 +7,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::db::orders::{LinkedUnitRow, ListedOrder, Order, OrderLine, OrderListQuery, OrderTotal};
+use crate::db::orders::{
+    LinkedUnitRow, ListedOrder, Order, OrderLine, OrderListQuery, OrderTotal, PageMarks,
+};
 use crate::db::{self, Db, DbError};
 use crate::domain::ids::AmazonOrderId;
 use crate::domain::platform::buyer_label;
@@ -27,10 +29,15 @@ pub struct LoadedOrder {
     pub links: Vec<LinkedUnitRow>,
 }
 
-/// Loads a page of orders: one query for the orders with their lines and
-/// one for the total, at once; a third only when lines have linked units.
-pub async fn load(db: &Db, q: &OrderListQuery) -> Result<(Vec<LoadedOrder>, OrderTotal), DbError> {
-    let (orders, total) = db::orders::list_orders(db, q).await?;
+/// Loads a page of orders (a deep one from the nearest of `marks`): one
+/// query for the orders with their lines and one for the total, at once;
+/// a third only when lines have linked units.
+pub async fn load(
+    db: &Db,
+    q: &OrderListQuery,
+    marks: Option<&PageMarks>,
+) -> Result<(Vec<LoadedOrder>, OrderTotal), DbError> {
+    let (orders, total) = db::orders::list_orders_marked(db, q, marks).await?;
     // Most pages of a busy shop hold few linked lines; skip the query
     // when there is nothing to fetch.
     let line_ids: Vec<OrderItemId> = orders

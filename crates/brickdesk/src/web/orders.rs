@@ -4,6 +4,7 @@
 mod api;
 pub mod cache;
 pub(crate) mod pages;
+mod shared_read;
 mod view;
 
 use serde::Deserialize;

@@ -1,10 +1,14 @@
 //! The Amazon orders listing is kept in memory while the orders version
 //! holds, and is never older than the database: a change written by
 //! another connection, as another process sharing the database would
-//! write it, shows in the very next response.
+//! write it, shows in the very next response, also when many requests
+//! share one read of the orders version.
+
+use std::sync::{Arc, Mutex};
 
 use brickdesk::config::DemoMode;
-use brickdesk::db::Db;
+use brickdesk::db::{self, Db};
+use brickdesk::web::orders::cache::ListingCache;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, TestDb, postgres, raw, sqlite};
@@ -86,5 +90,56 @@ async fn sqlite_listing_follows_changes_made_elsewhere() {
 async fn postgres_listing_follows_changes_made_elsewhere() {
     if let Some(t) = postgres().await {
         changes_elsewhere_show_at_once(t).await;
+    }
+}
+
+/// Requests asking for the orders version at once share reads, yet each
+/// gets a version at least as new as every change committed before it
+/// asked, while another connection keeps committing changes.
+async fn shared_version_reads_are_never_stale(t: TestDb) {
+    let cache = Arc::new(ListingCache::default());
+    let committed = Arc::new(Mutex::new(
+        db::orders::orders_version(&t.db).await.expect("version"),
+    ));
+    let writer = {
+        let (db, committed) = (t.db.clone(), committed.clone());
+        tokio::spawn(async move {
+            for _ in 0..200 {
+                raw(&db, "UPDATE orders_version SET version = version + 1").await;
+                let now = db::orders::orders_version(&db).await.expect("version");
+                *committed.lock().expect("lock") = now;
+                tokio::task::yield_now().await;
+            }
+        })
+    };
+    let readers: Vec<_> = (0..16)
+        .map(|_| {
+            let (db, cache, committed) = (t.db.clone(), cache.clone(), committed.clone());
+            tokio::spawn(async move {
+                for _ in 0..100 {
+                    let floor = *committed.lock().expect("lock");
+                    let seen = cache.version(&db).await.expect("version");
+                    assert!(seen >= floor, "{seen:?} is older than {floor:?}");
+                }
+            })
+        })
+        .collect();
+    for reader in readers {
+        reader.await.expect("reader");
+    }
+    writer.await.expect("writer");
+    let last = *committed.lock().expect("lock");
+    assert_eq!(cache.version(&t.db).await.expect("version"), last);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_shared_version_reads_are_never_stale() {
+    shared_version_reads_are_never_stale(sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_shared_version_reads_are_never_stale() {
+    if let Some(t) = postgres().await {
+        shared_version_reads_are_never_stale(t).await;
     }
 }

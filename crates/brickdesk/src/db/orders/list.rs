@@ -394,7 +394,7 @@ pub async fn page_marks(db: &Db, q: &OrderListQuery) -> Result<Option<PageMarks>
 
 /// What the orders, their lines and their links looked like at some
 /// moment: every change raises it (a trigger, in the same transaction).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct OrdersVersion(i64);
 
 /// The orders version now. A listing read after this call is at least as

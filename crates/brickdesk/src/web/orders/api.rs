@@ -51,7 +51,7 @@ pub async fn list_amazon_orders(
         .to_query(Some(Platform::Amazon))
         .map_err(AppError::BadRequest)?;
     // Read before the page, so the page is at least as new as the version.
-    let version = db::orders::orders_version(&state.db).await?;
+    let version = state.listings.version(&state.db).await?;
     let body = match state.listings.get(version, &query) {
         Some(body) => body,
         None => {

@@ -10,6 +10,8 @@ use tokio::sync::OnceCell;
 use crate::db::orders::{self, MARK_EVERY, OrderListQuery, OrdersVersion, PageMarks};
 use crate::db::{Db, DbError};
 
+use super::shared_read::SharedReads;
+
 /// At most this many bytes of bodies are kept (a page of 50 orders is
 /// about 80 kB). When a body would not fit, the cache starts afresh: the
 /// pages asked for again soon are kept again at once.
@@ -26,6 +28,8 @@ type MarksCell = Arc<OnceCell<Option<Arc<PageMarks>>>>;
 #[derive(Debug, Default)]
 pub struct ListingCache {
     kept: Mutex<Kept>,
+    /// Reads of the orders version, shared by requests asking at once.
+    reads: Arc<SharedReads<OrdersVersion>>,
 }
 
 #[derive(Debug, Default)]
@@ -51,6 +55,19 @@ impl Kept {
 }
 
 impl ListingCache {
+    /// The orders version now, read after this call began: a listing read
+    /// after it returns is at least as new as the version.
+    pub async fn version(&self, db: &Db) -> Result<OrdersVersion, DbError> {
+        let shared = db.clone();
+        let read = async move { orders::orders_version(&shared).await.ok() };
+        match self.reads.after_now(read).await {
+            Some(version) => Ok(version),
+            // A failed read is read again by each request that shared it,
+            // so each answers with its own error.
+            None => orders::orders_version(db).await,
+        }
+    }
+
     /// The body kept for `query` at `version`.
     pub fn get(&self, version: OrdersVersion, query: &OrderListQuery) -> Option<Bytes> {
         let mut kept = self.lock();

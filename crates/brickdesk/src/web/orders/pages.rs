@@ -86,7 +86,7 @@ async fn load_table(
     Ok(match params.to_query(platform) {
         Ok((mut query, mut page)) => {
             // Read before the page, as for the API's listing.
-            let version = db::orders::orders_version(&state.db).await?;
+            let version = state.listings.version(&state.db).await?;
             let marks = state.listings.marks(&state.db, version, &query).await?;
             let (mut loaded, mut total) = view::load(&state.db, &query, marks.as_deref()).await?;
             if let Some(last) = page.last_page_if_beyond(total.count) {

@@ -1,10 +1,12 @@
 //! A deep page read from its nearest page mark holds exactly the orders
 //! the same page read by offset alone holds, for every filter, on both
-//! engines; a listing with an undated order gets no marks.
+//! engines; a listing with an undated order gets no marks. The generated
+//! seller these tests (and the benchmarks) load holds the match counts the
+//! app itself computes.
 
-use brickdesk::db::orders::{MARK_EVERY, OrderListQuery};
+use brickdesk::db::orders::{MARK_EVERY, OrderListQuery, Refresh};
 use brickdesk::db::{self, Db};
-use brickdesk::domain::{MatchFilter, OrderId, Platform, UiStatus};
+use brickdesk::domain::{MatchFilter, MatchStatus, MatchSummary, OrderId, Platform, UiStatus};
 use brickdesk_bench::orders_list;
 
 use crate::helpers::{on_both_backends, orders_query, raw};
@@ -85,4 +87,36 @@ async fn marked_pages_equal_offset_pages(db: &Db) {
 
 on_both_backends! {
     page_marks_agree_with_offsets => marked_pages_equal_offset_pages;
+}
+
+/// Every order's match counts and every line's match status, by id.
+async fn match_state(db: &Db) -> Vec<(OrderId, MatchSummary, Vec<MatchStatus>)> {
+    let (orders, _) = db::orders::list_orders(db, &orders_query(Some(Platform::Amazon), 10_000))
+        .await
+        .expect("orders");
+    orders
+        .into_iter()
+        .map(|o| {
+            let lines = o.lines.iter().map(|l| l.match_status).collect();
+            (o.id, o.match_summary(), lines)
+        })
+        .collect()
+}
+
+/// The benchmark's seller, loaded with its match statuses and counts
+/// written directly, holds what the app's own refresh computes.
+async fn seeded_match_state_is_the_refreshed_one(db: &Db) {
+    orders_list::seed(db, 1_200, 3_000).await.expect("seed");
+    let seeded = match_state(db).await;
+    assert_eq!(seeded.len(), 1_200);
+    let mut tx = db.begin().await.expect("begin");
+    db::orders::refresh_match_counts(&mut tx, Refresh::All)
+        .await
+        .expect("refresh");
+    tx.commit().await.expect("commit");
+    assert_eq!(match_state(db).await, seeded);
+}
+
+on_both_backends! {
+    seeded_match_state_is_refreshed => seeded_match_state_is_the_refreshed_one;
 }

@@ -11,7 +11,7 @@ use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
-use utoipa::openapi::{Content, ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::{Content, ContentBuilder, Ref, RefOr, Required, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::auth::SESSION_COOKIE;
@@ -72,8 +72,8 @@ impl Modify for Security {
 
 /// What the route table and the extractors say of each operation, written
 /// into it: a public operation needs no sign-in; any other may answer 401,
-/// an owners' one 403; one with a body may answer 413, and one with any
-/// input 400.
+/// an owners' one 403; one with a body may answer 413, one that requires
+/// a JSON body 415, and one with any input 400.
 fn add_access_rules(doc: &mut utoipa::openapi::OpenApi) {
     let access: HashMap<(String, &str), Access> = route_table()
         .into_iter()
@@ -107,6 +107,13 @@ fn add_access_rules(doc: &mut utoipa::openapi::OpenApi) {
             }
             if op.request_body.is_some() {
                 answers.insert("413".into(), error("The body is too large").into());
+            }
+            // `ApiJson` refuses a required body sent as anything but JSON.
+            if let Some(RefOr::T(body)) = &op.request_body
+                && body.required == Some(Required::True)
+                && body.content.contains_key("application/json")
+            {
+                answers.insert("415".into(), error("The body is not JSON").into());
             }
             // The extractors refuse text with control characters, in any
             // parameter or body.

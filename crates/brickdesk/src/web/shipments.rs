@@ -278,7 +278,6 @@ pub(crate) async fn queue_shipment(
         (status = 202, description = "Queued", body = ShipmentJson),
         (status = 400, description = "The package is not valid for the order", body = ErrorBody),
         (status = 404, description = "No such Amazon order", body = ErrorBody),
-        (status = 415, description = "The body is not JSON", body = ErrorBody),
     )
 )]
 async fn create(

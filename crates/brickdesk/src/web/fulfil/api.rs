@@ -223,7 +223,6 @@ pub struct LineBody {
         (status = 200, description = "What was confirmed and what was skipped", body = ConfirmOutcome),
         (status = 400, description = "The body is not valid", body = ErrorBody),
         (status = 409, description = "The data changed meanwhile", body = ErrorBody),
-        (status = 415, description = "The body is not JSON", body = ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all, fields(user = %user.username))]

@@ -90,7 +90,6 @@ pub async fn get_unit(
         (status = 201, description = "The unit as stored", body = UnitJson),
         (status = 400, description = "Some fields are not valid (see `fields`), or the body is not JSON", body = ErrorBody),
         (status = 409, description = "The SKU or external id is taken, or the status is SOLD", body = ErrorBody),
-        (status = 415, description = "The body is not JSON", body = ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all, fields(user = %user.username))]
@@ -118,7 +117,6 @@ pub async fn create_unit(
         (status = 400, description = "Some fields are not valid (see `fields`), or the body is not JSON", body = ErrorBody),
         (status = 404, description = "No such unit", body = ErrorBody),
         (status = 409, description = "The SKU or external id is taken, or the change would touch a sale", body = ErrorBody),
-        (status = 415, description = "The body is not JSON", body = ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all, fields(user = %user.username))]

@@ -306,7 +306,6 @@ impl MappingBody {
         (status = 400, description = "The body is not valid", body = ErrorBody),
         (status = 404, description = "No such unit or order line", body = ErrorBody),
         (status = 409, description = "The ASIN is mapped already (send `replace`), or the unit is not available", body = ErrorBody),
-        (status = 415, description = "The body is not JSON", body = ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all, fields(user = %user.username))]

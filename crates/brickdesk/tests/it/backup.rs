@@ -11,7 +11,7 @@ use brickdesk::config::{BackupSchedule, DemoMode};
 use brickdesk::db::{self, Db};
 use serde_json::json;
 
-use crate::helpers::{TestApp, get_json};
+use crate::helpers::{TestApp, get_json, raw_count};
 
 /// One write of client `client`'s `n`th turn: a unit through the API,
 /// a CSV import of two units, or (while `orders` has some left) the
@@ -103,14 +103,6 @@ async fn spawn_writers(
 }
 
 /// One number a query on `db` answers.
-async fn number(db: &Db, sql: &'static str) -> i64 {
-    let Db::Sqlite(pool) = db else {
-        panic!("a SQLite database")
-    };
-    let (n,): (i64,) = sqlx::query_as(sql).fetch_one(pool).await.expect(sql);
-    n
-}
-
 async fn units(db: &Db) -> i64 {
     db::inventory::count(db, None).await.expect("count units")
 }
@@ -136,7 +128,7 @@ async fn assert_consistent(path: &Path) -> Db {
         broken.is_empty(),
         "no row points at a missing one: {broken:?}"
     );
-    let orphans = number(
+    let orphans = raw_count(
         &db,
         "SELECT COUNT(*) FROM order_item_links l \
          LEFT JOIN inventory_items u ON u.id = l.inventory_item_id \
@@ -154,7 +146,7 @@ async fn a_backup_taken_while_16_clients_write_restores_whole() {
     let owner = app.owner().await;
     const LINKS: &str = "SELECT COUNT(*) FROM order_item_links";
     assert!(
-        number(&app.db, LINKS).await > 0,
+        raw_count(&app.db, LINKS).await > 0,
         "the demo has linked units to carry over"
     );
     let stop = Arc::new(AtomicBool::new(false));
@@ -166,11 +158,11 @@ async fn a_backup_taken_while_16_clients_write_restores_whole() {
     }
     let folder = tempfile::tempdir().expect("temp dir");
     let out = folder.path().join("copy.db");
-    let before = (units(&app.db).await, number(&app.db, LINKS).await);
+    let before = (units(&app.db).await, raw_count(&app.db, LINKS).await);
     let done = backup::backup(&app.db, "sqlite://unused", &out)
         .await
         .expect("backup");
-    let after = (units(&app.db).await, number(&app.db, LINKS).await);
+    let after = (units(&app.db).await, raw_count(&app.db, LINKS).await);
     stop.store(true, Ordering::Relaxed);
     let mut written = 0;
     for w in writers {
@@ -193,7 +185,7 @@ async fn a_backup_taken_while_16_clients_write_restores_whole() {
         .expect("restore");
     assert_eq!(restored.previous, None, "the new folder had no database");
     let db = assert_consistent(&database).await;
-    let copied = (units(&db).await, number(&db, LINKS).await);
+    let copied = (units(&db).await, raw_count(&db, LINKS).await);
     // Units and links only grow while the clients write: a copy of one
     // moment of the backup lies between what was read before and after.
     assert!(

@@ -20,6 +20,7 @@ use crate::helpers::on_both_backends;
 mod api;
 mod cli;
 mod job;
+mod keys;
 mod unreadable;
 
 /// A simulator with an empty seller; tests add their own orders and events.

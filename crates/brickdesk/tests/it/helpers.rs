@@ -170,12 +170,28 @@ pub async fn postgres() -> Option<TestDb> {
 /// Runs raw SQL on whichever engine `db` is: what another program sharing
 /// the database, or a test's own sabotage, would do.
 pub async fn raw(db: &Db, sql: &str) {
+    try_raw(db, sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// [`raw`], for a statement the database may refuse.
+pub async fn try_raw(db: &Db, sql: &str) -> Result<(), sqlx::Error> {
     let text = || sqlx::AssertSqlSafe(sql.to_owned());
     match db {
         Db::Sqlite(pool) => sqlx::query(text()).execute(pool).await.map(drop),
         Db::Postgres(pool) => sqlx::query(text()).execute(pool).await.map(drop),
     }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// The number a raw `SELECT COUNT(*) …` answers.
+pub async fn raw_count(db: &Db, sql: &str) -> i64 {
+    let text = || sqlx::AssertSqlSafe(sql.to_owned());
+    match db {
+        Db::Sqlite(pool) => sqlx::query_scalar(text()).fetch_one(pool).await,
+        Db::Postgres(pool) => sqlx::query_scalar(text()).fetch_one(pool).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 /// Runs a storage check on SQLite and, when configured, on PostgreSQL.

@@ -133,6 +133,14 @@ async fn replace_unit_fees_postgres(
     units: &[UnitFeesWrite<'_>],
 ) -> Result<(), DbError> {
     let ids: Vec<i64> = units.iter().map(|u| u.unit_id.get()).collect();
+    let mut events: Vec<i64> = units
+        .iter()
+        .flat_map(|u| u.entries.iter().map(|e| e.event_id.get()))
+        .collect();
+    events.sort_unstable();
+    events.dedup();
+    hold_keys(pg, "inventory_items", &ids, "unit").await?;
+    hold_keys(pg, "financial_events", &events, "financial event").await?;
     sqlx::query("DELETE FROM unit_fee_entries WHERE inventory_item_id = ANY($1)")
         .bind(&ids)
         .execute(&mut **pg)
@@ -215,6 +223,31 @@ async fn replace_unit_fees_postgres(
         sqlx::query("ANALYZE unit_fees, unit_fee_entries")
             .execute(&mut **pg)
             .await?;
+    }
+    Ok(())
+}
+
+/// Checks that every id in `ids` (distinct) is a row of `table` and locks
+/// those rows against deletion until the transaction ends: what the fee
+/// tables' foreign keys did one row at a time (migration 0019), done once.
+async fn hold_keys(
+    pg: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    table: &'static str,
+    ids: &[i64],
+    what: &'static str,
+) -> Result<(), DbError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE id = ANY($1) FOR KEY SHARE) AS held"
+    );
+    let (held,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(ids)
+        .fetch_one(&mut **pg)
+        .await?;
+    if usize::try_from(held).ok() != Some(ids.len()) {
+        return Err(DbError::NotFound(what));
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use brickdesk::db::orders::{NewOrder, NewOrderItem, ReportedOrder};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::{Currency, FulfillmentChannel, Money, Platform};
 
-use crate::db::scratch::on_sqlite_then_postgres;
+use crate::db::scratch::{History, on_sqlite_then_postgres};
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
@@ -210,8 +210,13 @@ async fn measure(label: &str, db: &Db, units: usize) -> anyhow::Result<()> {
 
 /// Runs the benchmark on a temporary SQLite file, and on a scratch
 /// database on the PostgreSQL server of `postgres_url` when given.
-pub async fn run(postgres_url: Option<String>, units: usize) -> anyhow::Result<()> {
-    on_sqlite_then_postgres("fees", postgres_url.as_deref(), |label, db| async move {
+pub async fn run(
+    postgres_url: Option<String>,
+    units: usize,
+    history: History,
+) -> anyhow::Result<()> {
+    let url = postgres_url.as_deref();
+    on_sqlite_then_postgres("fees", url, history, |label, db| async move {
         measure(label, &db, units).await
     })
     .await

@@ -20,6 +20,7 @@ pub mod spapi_rate;
 use clap::{Parser, Subcommand};
 
 use brickdesk::cli::args::GlobalArgs;
+use db::scratch::History;
 
 /// Time parts of Brickdesk on generated data.
 #[derive(Debug, Parser)]
@@ -54,6 +55,9 @@ pub enum BenchCommand {
         /// Paid orders to seed.
         #[arg(long, env = "BRICKDESK_BENCH_ORDERS", default_value_t = 1_000)]
         orders: usize,
+        /// Past orders seeded first.
+        #[command(flatten)]
+        history: History,
     },
     /// Time to confirm N orders processed in one request (SQLite;
     /// PostgreSQL too with `--database-url postgres://…`).
@@ -61,6 +65,9 @@ pub enum BenchCommand {
         /// Paid orders to seed and confirm.
         #[arg(long, env = "BRICKDESK_BENCH_ORDERS", default_value_t = 500)]
         orders: usize,
+        /// Past orders seeded first.
+        #[command(flatten)]
+        history: History,
     },
     /// Backfill of 10,000 orders against a time-scaled simulator: simulated
     /// time, achieved ÷ permitted call rate, 429s.
@@ -72,6 +79,9 @@ pub enum BenchCommand {
         /// Sold units to seed.
         #[arg(long, default_value_t = 10_000)]
         units: usize,
+        /// Past orders seeded first.
+        #[command(flatten)]
+        history: History,
     },
     /// Seed sold Amazon units with their fee events (three years, two
     /// currencies), reconcile them and time the profit report (JSON, page,
@@ -120,14 +130,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let postgres = url.starts_with("postgres").then_some(url.as_str());
             orders_list::run(&args, postgres).await
         }
-        BenchCommand::Picklist { orders } => {
-            fulfil::run(postgres_url(global), fulfil::Measure::Picklist, orders).await
+        BenchCommand::Picklist { orders, history } => {
+            let measure = fulfil::Measure::Picklist;
+            fulfil::run(postgres_url(global), measure, orders, history).await
         }
-        BenchCommand::Confirm { orders } => {
-            fulfil::run(postgres_url(global), fulfil::Measure::Confirm, orders).await
+        BenchCommand::Confirm { orders, history } => {
+            let measure = fulfil::Measure::Confirm;
+            fulfil::run(postgres_url(global), measure, orders, history).await
         }
         BenchCommand::Backfill(args) => backfill::run(&args).await,
-        BenchCommand::Fees { units } => fees::run(postgres_url(global), units).await,
+        BenchCommand::Fees { units, history } => {
+            fees::run(postgres_url(global), units, history).await
+        }
         BenchCommand::Reports(args) => reports::run(postgres_url(global), args).await,
         BenchCommand::DemoStart(args) => demo_start::run(&args).await,
         BenchCommand::ScheduledSync(args) => scheduled_sync::run(&args).await,
@@ -137,5 +151,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Clap's own checks of every benchmark's options: two options of one
+    /// command sharing an id only fail when that command is parsed.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -47,7 +47,10 @@ pub struct OrdersListArgs {
     pub settle_seconds: u64,
 }
 
-const STATUSES: [(&str, Option<WorkflowStatus>, u64); 6] = [
+/// Amazon status, workflow status and share in percent of each kind of order.
+type StatusMix = [(&'static str, Option<WorkflowStatus>, u64)];
+
+const STATUSES: &StatusMix = &[
     ("Pending", None, 2),
     ("Unshipped", None, 5),
     ("Shipped", None, 10),
@@ -56,13 +59,45 @@ const STATUSES: [(&str, Option<WorkflowStatus>, u64); 6] = [
     ("PartiallyShipped", None, 1),
 ];
 
+/// A seller's past: every order done with, none left to pick or confirm.
+const PAST: &StatusMix = &[
+    ("Shipped", Some(WorkflowStatus::Completed), 97),
+    ("Canceled", None, 3),
+];
+
+/// Which orders [`seed`] writes.
+#[derive(Debug, Clone, Copy)]
+pub enum Mix {
+    /// Orders in every state, as the listing benchmark serves them.
+    Live,
+    /// Orders done with (ids of their own), ahead of another benchmark's data.
+    Past,
+}
+
+impl Mix {
+    fn statuses(self) -> &'static StatusMix {
+        match self {
+            Mix::Live => STATUSES,
+            Mix::Past => PAST,
+        }
+    }
+
+    /// First part of the order ids, so two mixes never share an id.
+    fn prefix(self) -> usize {
+        match self {
+            Mix::Live => 200,
+            Mix::Past => 400,
+        }
+    }
+}
+
 fn gbp(pence: i64) -> Money {
     Money::from_minor(pence, Currency::GBP)
 }
 
-fn status_for(i: usize) -> (&'static str, Option<WorkflowStatus>) {
+fn status_for(i: usize, mix: Mix) -> (&'static str, Option<WorkflowStatus>) {
     let mut r = (i as u64).wrapping_mul(2_654_435_761) % 100;
-    for (status, workflow, share) in STATUSES {
+    for &(status, workflow, share) in mix.statuses() {
         if r < share {
             return (status, workflow);
         }
@@ -74,9 +109,9 @@ fn status_for(i: usize) -> (&'static str, Option<WorkflowStatus>) {
 /// A generated line: ASIN, SKU, title, quantity, unit price in pence.
 type LineSpec = (Option<String>, Option<String>, Option<String>, i64, i64);
 
-/// Seeds `orders` Amazon orders and `lines` lines in one transaction,
-/// and prints how long each step took.
-pub async fn seed(db: &Db, orders: usize, lines: usize) -> anyhow::Result<()> {
+/// Seeds `orders` Amazon orders of `mix` and `lines` lines in one
+/// transaction, and prints how long each step took.
+pub async fn seed(db: &Db, orders: usize, lines: usize, mix: Mix) -> anyhow::Result<()> {
     let mut step = Instant::now();
     let mut took = |what: &str| {
         println!("  {what:<34} {:>7.1} s", step.elapsed().as_secs_f64());
@@ -102,7 +137,7 @@ pub async fn seed(db: &Db, orders: usize, lines: usize) -> anyhow::Result<()> {
     for i in 0..orders {
         let id = format!(
             "{:03}-{:07}-{:07}",
-            200 + i % 5,
+            mix.prefix() + i % 5,
             i,
             (i * 7_919) % 10_000_000
         );
@@ -130,7 +165,7 @@ pub async fn seed(db: &Db, orders: usize, lines: usize) -> anyhow::Result<()> {
             .iter()
             .map(|(a, s, t, _, _)| (a.clone(), s.clone(), t.clone()))
             .collect();
-        let (status, workflow) = status_for(i);
+        let (status, workflow) = status_for(i, mix);
         bulk_orders.push(BulkOrder {
             order: NewOrder {
                 reported: ReportedOrder {
@@ -524,7 +559,7 @@ pub async fn run(args: &OrdersListArgs, postgres_url: Option<&str>) -> anyhow::R
     let sqlite = Db::connect(&url).await?;
     sqlite.migrate().await?;
     let started = Instant::now();
-    seed(&sqlite, args.orders, args.lines).await?;
+    seed(&sqlite, args.orders, args.lines, Mix::Live).await?;
     println!("SQLite: seeded in {:.1} s", started.elapsed().as_secs_f64());
     crate::figures::measuring_on("SQLite");
     let result = measure("SQLite", sqlite, args).await;
@@ -533,7 +568,7 @@ pub async fn run(args: &OrdersListArgs, postgres_url: Option<&str>) -> anyhow::R
     if let Some(url) = postgres_url {
         let scratch = Scratch::create(url).await?;
         let started = Instant::now();
-        seed(&scratch.db, args.orders, args.lines).await?;
+        seed(&scratch.db, args.orders, args.lines, Mix::Live).await?;
         println!(
             "PostgreSQL: seeded in {:.1} s",
             started.elapsed().as_secs_f64()

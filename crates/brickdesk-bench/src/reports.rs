@@ -13,7 +13,7 @@ use brickdesk::amazon::fees;
 use brickdesk::db::Db;
 use brickdesk::domain::Currency;
 
-use crate::db::scratch::on_sqlite_then_postgres;
+use crate::db::scratch::{History, on_sqlite_then_postgres};
 use crate::fees::{Spread, seed};
 use crate::orders_list::{Served, scenario};
 
@@ -106,7 +106,8 @@ async fn measure(label: &str, db: &Db, args: &ReportsArgs) -> anyhow::Result<()>
 /// Runs the benchmark on a temporary SQLite file, and on a scratch
 /// database on the PostgreSQL server of `postgres_url` when given.
 pub async fn run(postgres_url: Option<String>, args: ReportsArgs) -> anyhow::Result<()> {
-    on_sqlite_then_postgres("reports", postgres_url.as_deref(), |label, db| {
+    let history = History::default();
+    on_sqlite_then_postgres("reports", postgres_url.as_deref(), history, |label, db| {
         let args = args.clone();
         async move { measure(label, &db, &args).await }
     })

@@ -2,9 +2,12 @@
 //! database they are pointed at.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::{Context, bail};
 use brickdesk::db::Db;
+
+use crate::orders_list::{self, Mix};
 
 /// A scratch database created on a PostgreSQL server; [`Scratch::drop_now`]
 /// removes it.
@@ -65,12 +68,42 @@ pub fn temp_dir(label: &str) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
+/// The orders a long-running seller has behind it, seeded before a
+/// benchmark's own data.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct History {
+    /// Orders done with (shipped or cancelled, 2.5 lines each) to seed
+    /// first: `--history 1000000` times the operation at a seller of a
+    /// million orders.
+    #[arg(long = "history", default_value_t = 0)]
+    pub past_orders: usize,
+}
+
+impl History {
+    /// Writes the history into `db`, if any.
+    pub async fn seed(self, label: &str, db: &Db) -> anyhow::Result<()> {
+        if self.past_orders == 0 {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let lines = self.past_orders * 5 / 2;
+        orders_list::seed(db, self.past_orders, lines, Mix::Past).await?;
+        println!(
+            "{label}: {} orders of history seeded in {:.1} s",
+            self.past_orders,
+            started.elapsed().as_secs_f64()
+        );
+        Ok(())
+    }
+}
+
 /// Runs `measure` on a migrated SQLite file in a temporary folder (removed
 /// afterwards), then on a scratch database on the PostgreSQL server of
-/// `postgres_url` when given.
+/// `postgres_url` when given; each database holds `history` first.
 pub async fn on_sqlite_then_postgres<F, Fut>(
     label: &str,
     postgres_url: Option<&str>,
+    history: History,
     measure: F,
 ) -> anyhow::Result<()>
 where
@@ -81,6 +114,7 @@ where
     let result = async {
         let db = Db::connect(&format!("sqlite://{}", dir.join("bench.db").display())).await?;
         db.migrate().await?;
+        history.seed("SQLite", &db).await?;
         crate::figures::measuring_on("SQLite");
         let r = measure("SQLite", db.clone()).await;
         db.close().await;
@@ -92,8 +126,13 @@ where
     match postgres_url {
         Some(url) => {
             let scratch = Scratch::create(url).await?;
-            crate::figures::measuring_on("PostgreSQL");
-            let r = measure("PostgreSQL", scratch.db.clone()).await;
+            let r = match history.seed("PostgreSQL", &scratch.db).await {
+                Ok(()) => {
+                    crate::figures::measuring_on("PostgreSQL");
+                    measure("PostgreSQL", scratch.db.clone()).await
+                }
+                Err(e) => Err(e),
+            };
             scratch.drop_now().await?;
             r?;
             crate::figures::print_ratios();

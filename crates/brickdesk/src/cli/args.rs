@@ -487,6 +487,12 @@ mod tests {
     }
 
     #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
     fn serve_is_the_default_with_or_without_its_flags() {
         for args in [
             &["brickdesk"][..],

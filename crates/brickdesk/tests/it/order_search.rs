@@ -48,7 +48,9 @@ async fn every_order(db: &Db) -> Vec<(String, String)> {
 }
 
 async fn search_agrees_with_a_scan(db: &Db) {
-    orders_list::seed(db, 3_000, 7_500).await.expect("seed");
+    orders_list::seed(db, 3_000, 7_500, orders_list::Mix::Live)
+        .await
+        .expect("seed");
     let all = every_order(db).await;
     assert_eq!(all.len(), 3_000);
     let some_id = all[1_234].0.clone();

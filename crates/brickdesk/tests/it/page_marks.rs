@@ -26,7 +26,9 @@ async fn page(db: &Db, q: &OrderListQuery, marked: bool) -> (Vec<OrderId>, i64) 
 }
 
 async fn marked_pages_equal_offset_pages(db: &Db) {
-    orders_list::seed(db, 3_500, 3_500).await.expect("seed");
+    orders_list::seed(db, 3_500, 3_500, orders_list::Mix::Live)
+        .await
+        .expect("seed");
     let every = orders_query(Some(Platform::Amazon), 10);
     let marks = db::orders::page_marks(db, &every)
         .await
@@ -106,7 +108,9 @@ async fn match_state(db: &Db) -> Vec<(OrderId, MatchSummary, Vec<MatchStatus>)> 
 /// The benchmark's seller, loaded with its match statuses and counts
 /// written directly, holds what the app's own refresh computes.
 async fn seeded_match_state_is_the_refreshed_one(db: &Db) {
-    orders_list::seed(db, 1_200, 3_000).await.expect("seed");
+    orders_list::seed(db, 1_200, 3_000, orders_list::Mix::Live)
+        .await
+        .expect("seed");
     let seeded = match_state(db).await;
     assert_eq!(seeded.len(), 1_200);
     let mut tx = db.begin().await.expect("begin");

@@ -69,19 +69,19 @@ impl AppError {
     }
 
     /// Stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::BadRequest(_) => "bad_request",
-            AppError::Invalid(_) => "invalid",
-            AppError::NotFound(_) => "not_found",
-            AppError::Conflict(_) => "conflict",
-            AppError::PayloadTooLarge => "payload_too_large",
-            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
-            AppError::MethodNotAllowed => "method_not_allowed",
-            AppError::Unauthorized => "unauthorized",
-            AppError::Forbidden => "forbidden",
-            AppError::Unavailable(_) => "unavailable",
-            AppError::Internal(_) => "internal",
+            AppError::BadRequest(_) => ErrorCode::BadRequest,
+            AppError::Invalid(_) => ErrorCode::Invalid,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::Conflict(_) => ErrorCode::Conflict,
+            AppError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            AppError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            AppError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            AppError::Unauthorized => ErrorCode::Unauthorized,
+            AppError::Forbidden => ErrorCode::Forbidden,
+            AppError::Unavailable(_) => ErrorCode::Unavailable,
+            AppError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -180,13 +180,41 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code.
-    #[schema(value_type = String, example = "not_found", pattern = "^(bad_request|invalid|not_found|conflict|payload_too_large|unsupported_media_type|method_not_allowed|unauthorized|forbidden|unavailable|internal)$")]
-    pub code: String,
+    pub code: ErrorCode,
     /// What to tell a person.
     pub message: String,
     /// For `invalid`: the message of each refused field, by field name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, String>>,
+}
+
+/// Stable machine-readable code of a failed request: what kind of error
+/// it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request cannot be read.
+    BadRequest,
+    /// Some fields are not valid.
+    Invalid,
+    /// No such thing.
+    NotFound,
+    /// The data does not allow it, or changed meanwhile.
+    Conflict,
+    /// The body is too large.
+    PayloadTooLarge,
+    /// The body is not of the type the operation takes.
+    UnsupportedMediaType,
+    /// The path does not take that method.
+    MethodNotAllowed,
+    /// Not signed in.
+    Unauthorized,
+    /// Not allowed to.
+    Forbidden,
+    /// Amazon or the database cannot be reached.
+    Unavailable,
+    /// A fault on the server's side.
+    Internal,
 }
 
 impl AppError {
@@ -204,7 +232,7 @@ impl AppError {
         };
         ErrorBody {
             error: ErrorDetail {
-                code: self.code().to_owned(),
+                code: self.code(),
                 message: self.public_message(),
                 fields,
             },

@@ -126,13 +126,12 @@ where
     match postgres_url {
         Some(url) => {
             let scratch = Scratch::create(url).await?;
-            let r = match history.seed("PostgreSQL", &scratch.db).await {
-                Ok(()) => {
-                    crate::figures::measuring_on("PostgreSQL");
-                    measure("PostgreSQL", scratch.db.clone()).await
-                }
-                Err(e) => Err(e),
-            };
+            let r = async {
+                history.seed("PostgreSQL", &scratch.db).await?;
+                crate::figures::measuring_on("PostgreSQL");
+                measure("PostgreSQL", scratch.db.clone()).await
+            }
+            .await;
             scratch.drop_now().await?;
             r?;
             crate::figures::print_ratios();

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use brickdesk::amazon::fees;
 use brickdesk::db::inventory::{NewUnit, UnitDetails};
-use brickdesk::db::orders::{NewOrder, NewOrderItem, ReportedOrder};
+use brickdesk::db::orders::{NewOrder, ReportedLine, ReportedOrder};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::{Currency, FulfillmentChannel, Money, Platform};
 
@@ -124,7 +124,7 @@ pub async fn seed(db: &Db, units: usize, spread: Spread<'_>) -> anyhow::Result<(
         let line = db::orders::upsert_item(
             &mut tx,
             order,
-            &NewOrderItem {
+            &ReportedLine {
                 platform_item_id: item_id.clone(),
                 asin: None,
                 sku: Some(format!("SKU-{item_id}")),

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use time::OffsetDateTime;
 
 use brickdesk::db::inventory::{NewUnit, UnitDetails};
-use brickdesk::db::orders::{NewOrder, NewOrderItem, Refresh, ReportedOrder};
+use brickdesk::db::orders::{NewOrder, Refresh, ReportedLine, ReportedOrder};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::{
     Condition, Currency, FulfillmentChannel, InventoryStatus, Money, Platform, UiStatus,
@@ -68,7 +68,7 @@ async fn seed(db: &Db, orders: usize) -> anyhow::Result<usize> {
             db::orders::upsert_item(
                 &mut tx,
                 id,
-                &NewOrderItem {
+                &ReportedLine {
                     platform_item_id: format!("{o}-{l}"),
                     asin: Some(format!("B0BENCH{a:03}")),
                     sku: None,

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use brickdesk::Application;
 use brickdesk::auth::{Role, password, token};
 use brickdesk::config::{Config, DemoMode};
-use brickdesk::db::orders::{NewOrder, NewOrderItem, ReportedOrder, order_search_text};
+use brickdesk::db::orders::{NewOrder, ReportedLine, ReportedOrder, order_search_text};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::matching::line_match_status;
 use brickdesk::domain::{Condition, Currency, MatchSummary, Money, Platform, WorkflowStatus};
@@ -202,7 +202,7 @@ pub async fn seed(db: &Db, orders: usize, lines: usize, mix: Mix) -> anyhow::Res
             let (asin, sku, title, quantity, price) = spec;
             bulk_lines.push(BulkLine {
                 order: order_id,
-                line: NewOrderItem {
+                line: ReportedLine {
                     platform_item_id: format!("{order_id:09}{k:03}"),
                     asin,
                     sku,

@@ -61,8 +61,8 @@ pub async fn run(args: &ShipBenchArgs) -> anyhow::Result<()> {
             .await?
             .into_iter()
             .map(|l| PackageItem {
-                order_item_id: l.platform_item_id,
-                quantity: l.quantity,
+                order_item_id: l.reported.platform_item_id,
+                quantity: l.reported.quantity,
             })
             .collect();
         let package = NewShipment {

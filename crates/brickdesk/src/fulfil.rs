@@ -141,7 +141,7 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
     }
     let asins: Vec<String> = lines
         .iter()
-        .filter_map(|l| l.asin.as_deref().map(str::trim))
+        .filter_map(|l| l.reported.asin.as_deref().map(str::trim))
         .filter(|a| !a.is_empty())
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -210,9 +210,14 @@ pub async fn load_plan(db: &Db, statuses: &[UiStatus], scope: Scope<'_>) -> Resu
     let plan_lines: Vec<PlanLine> = lines
         .iter()
         .map(|l| {
-            let asin = l.asin.as_deref().map(str::trim).filter(|a| !a.is_empty());
+            let asin = l
+                .reported
+                .asin
+                .as_deref()
+                .map(str::trim)
+                .filter(|a| !a.is_empty());
             PlanLine {
-                quantity: l.quantity,
+                quantity: l.reported.quantity,
                 linked: linked_by_line.remove(&l.id).unwrap_or_default(),
                 has_asin: asin.is_some(),
                 mapping: asin.and_then(|a| mappings.get(a).cloned()),

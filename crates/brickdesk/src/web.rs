@@ -120,6 +120,18 @@ pub fn local_time(at: time::OffsetDateTime, tz: &time_tz::Tz) -> String {
         .unwrap_or_else(|_| at.to_string())
 }
 
+/// "6 Dec 2026": the day of `at` as lists show an order's date; "—" when
+/// there is none.
+pub fn short_date(at: Option<time::OffsetDateTime>) -> String {
+    at.and_then(|d| {
+        d.format(time::macros::format_description!(
+            "[day padding:none] [month repr:short] [year]"
+        ))
+        .ok()
+    })
+    .unwrap_or_else(|| "—".to_owned())
+}
+
 /// Every route of the app, with its access rule.
 pub fn routes() -> Routes {
     Routes::default()

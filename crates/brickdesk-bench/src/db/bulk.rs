@@ -1,5 +1,5 @@
 //! Loading many orders at once, of the app's own `NewOrder` and
-//! `NewOrderItem`: `COPY` on PostgreSQL, multi-row inserts in the caller's
+//! `ReportedLine`: `COPY` on PostgreSQL, multi-row inserts in the caller's
 //! transaction on SQLite. Each row arrives with its match status and
 //! counts, so no whole-table refresh follows.
 
@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use sea_query::{Expr, ExprTrait, Iden, IntoIden, Query, Value};
 
 use brickdesk::db::orders::{
-    ITEM_COLUMNS_WRITTEN, NewOrder, NewOrderItem, ORDER_COLUMNS_WRITTEN, item_values, order_values,
+    ITEM_COLUMNS_WRITTEN, NewOrder, ORDER_COLUMNS_WRITTEN, ReportedLine, item_values, order_values,
 };
 use brickdesk::db::schema::{OrderItems, Orders};
 use brickdesk::db::{Db, DbError, Tx, now};
@@ -43,7 +43,7 @@ pub struct BulkLine {
     /// The order.
     pub order: OrderId,
     /// The line.
-    pub line: NewOrderItem,
+    pub line: ReportedLine,
     /// Its match status.
     pub status: MatchStatus,
 }

@@ -25,7 +25,7 @@ use super::sync::OrdersApi;
 use crate::db::orders::sync::{
     MissingItemsOrder, count_missing_items_after, mark_items_fetched, missing_items_after,
 };
-use crate::db::orders::{self, NewOrderItem};
+use crate::db::orders::{self, ReportedLine};
 use crate::domain::{JobKind, Platform};
 use crate::jobs::{Job, JobContext, JobError};
 
@@ -237,7 +237,7 @@ async fn fetch_one(
     api: OrdersApi,
     op: spapi::Operation,
     order: &MissingItemsOrder,
-) -> Result<Result<Vec<NewOrderItem>, String>, JobError> {
+) -> Result<Result<Vec<ReportedLine>, String>, JobError> {
     ctx.update(|p| p.current = Some(order.platform_order_id.clone()));
     let id = order.platform_order_id.as_str();
     Ok(match api {
@@ -263,7 +263,7 @@ async fn store_one(
     client: &spapi::Client,
     op: spapi::Operation,
     order: &MissingItemsOrder,
-    fetched: Result<Vec<NewOrderItem>, String>,
+    fetched: Result<Vec<ReportedLine>, String>,
     cursor: &Cursor,
     retrying: bool,
 ) -> Result<(), JobError> {

@@ -4,7 +4,7 @@
 use spapi::reports::flat_file::AllOrdersRow;
 use spapi::{orders, orders_v0};
 
-use crate::db::orders::{NewOrder, NewOrderItem, ReportedOrder};
+use crate::db::orders::{NewOrder, ReportedLine, ReportedOrder};
 use crate::domain::money::Currency;
 use crate::domain::status::normalise_amazon_status;
 use crate::domain::sync::provisional_item_id;
@@ -58,7 +58,7 @@ fn status(order_id: &str, text: &str) -> Result<String, ConvertError> {
 
 /// An Orders 2026-01-01 order with its lines (which come inline, so the
 /// order needs no backfill).
-pub fn from_v2026(o: &orders::Order) -> Result<(NewOrder, Vec<NewOrderItem>), ConvertError> {
+pub fn from_v2026(o: &orders::Order) -> Result<(NewOrder, Vec<ReportedLine>), ConvertError> {
     let id = o.order_id.as_str();
     let fulfillment = o.fulfillment.as_ref();
     let platform_status = status(
@@ -97,7 +97,7 @@ pub fn from_v2026(o: &orders::Order) -> Result<(NewOrder, Vec<NewOrderItem>), Co
                 id,
                 i.product.price.as_ref().and_then(|p| p.unit_price.as_ref()),
             )?;
-            Ok(NewOrderItem {
+            Ok(ReportedLine {
                 platform_item_id: i.order_item_id.clone(),
                 asin: i.product.asin.clone().filter(|a| !a.trim().is_empty()),
                 sku: i.product.seller_sku.clone(),
@@ -147,7 +147,7 @@ pub fn from_v0(o: &orders_v0::Order) -> Result<NewOrder, ConvertError> {
 pub fn items_from_v0(
     order_id: &str,
     items: &[orders_v0::OrderItem],
-) -> Result<Vec<NewOrderItem>, ConvertError> {
+) -> Result<Vec<ReportedLine>, ConvertError> {
     items
         .iter()
         .map(|i| {
@@ -156,7 +156,7 @@ pub fn items_from_v0(
             let unit = line
                 .filter(|l| qty > 0 && l.minor % qty == 0)
                 .map(|l| Money::from_minor(l.minor / qty, l.currency));
-            Ok(NewOrderItem {
+            Ok(ReportedLine {
                 platform_item_id: i.order_item_id.clone(),
                 asin: i.asin().map(str::to_owned),
                 sku: i.seller_sku.clone(),
@@ -178,7 +178,7 @@ pub fn items_from_v0(
 pub fn items_from_report(
     order_id: &str,
     rows: &[&AllOrdersRow],
-) -> Result<Vec<NewOrderItem>, ConvertError> {
+) -> Result<Vec<ReportedLine>, ConvertError> {
     let err = |reason: String| ConvertError {
         order_id: order_id.to_owned(),
         reason,
@@ -207,7 +207,7 @@ pub fn items_from_report(
             let unit = line
                 .filter(|l| qty > 0 && l.minor % qty == 0)
                 .map(|l| Money::from_minor(l.minor / qty, l.currency));
-            Ok(NewOrderItem {
+            Ok(ReportedLine {
                 platform_item_id: provisional_item_id(sku),
                 asin: r.asin.clone().filter(|a| !a.trim().is_empty()),
                 sku: Some(sku.to_owned()),

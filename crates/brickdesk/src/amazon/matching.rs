@@ -180,7 +180,7 @@ async fn link_unit(
     let line = db::orders::line_in(tx, item)
         .await?
         .ok_or(MatchError::NotFound("order line"))?;
-    if line.asin.as_deref().map(str::trim) != Some(asin) {
+    if line.reported.asin.as_deref().map(str::trim) != Some(asin) {
         return Err(MatchError::Invalid(format!(
             "that order line is not for ASIN {asin}"
         )));
@@ -200,7 +200,7 @@ async fn link_unit(
         )));
     }
     let linked = db::links::count_for_item(tx, item).await?;
-    if linked >= line.quantity {
+    if linked >= line.reported.quantity {
         return Err(MatchError::UnitUnavailable(
             "Every unit of that order line is linked already.".into(),
         ));

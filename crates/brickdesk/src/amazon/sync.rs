@@ -12,7 +12,7 @@ use super::access::AmazonAccess;
 use super::convert::{self, ConvertError};
 use super::pacing;
 use crate::db;
-use crate::db::orders::{self, NewOrder, NewOrderItem, sync::stored_states};
+use crate::db::orders::{self, NewOrder, ReportedLine, sync::stored_states};
 use crate::domain::sync::{OrderFacts, SyncChange, classify, sync_window};
 use crate::domain::{JobKind, OrderId, Platform};
 use crate::jobs::{Job, JobContext, JobError};
@@ -129,7 +129,7 @@ pub struct SyncDetail {
 }
 
 /// One order of a page, converted (or why not).
-type PageOrder = Result<(NewOrder, Option<Vec<NewOrderItem>>), ConvertError>;
+type PageOrder = Result<(NewOrder, Option<Vec<ReportedLine>>), ConvertError>;
 
 async fn run(
     ctx: JobContext<SyncJob>,

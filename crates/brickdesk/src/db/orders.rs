@@ -12,7 +12,7 @@ pub use list::{
 };
 pub(crate) use matching::{Lines, refresh_lines, set_match_counts};
 pub use matching::{Refresh, order_search_text, refresh_match_counts, refresh_order};
-pub use model::{Order, OrderLine, ReportedOrder};
+pub use model::{Order, OrderLine, ReportedLine, ReportedOrder};
 pub(crate) use model::{select_lines, select_orders};
 
 use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 use super::schema::{OrderItems, OrderStatusCounts, Orders};
 use super::{Db, DbError, Tx, now, stored_time};
 use crate::domain::sync::{provisional_item_id, provisional_sku};
-use crate::domain::{Money, OrderId, OrderItemId, Platform, UiStatus, WorkflowStatus};
+use crate::domain::{OrderId, OrderItemId, Platform, UiStatus, WorkflowStatus};
 
 /// An order as a platform reports it, ready to be upserted.
 #[derive(Debug, Clone)]
@@ -30,27 +30,6 @@ pub struct NewOrder {
     pub reported: ReportedOrder,
     /// Whether the lines came with the order (so no backfill is needed).
     pub items_fetched: bool,
-}
-
-/// An order line as a platform reports it.
-#[derive(Debug, Clone)]
-pub struct NewOrderItem {
-    /// The platform's line id (Amazon OrderItemId).
-    pub platform_item_id: String,
-    /// ASIN, when Amazon gives one.
-    pub asin: Option<String>,
-    /// Seller SKU.
-    pub sku: Option<String>,
-    /// Item title.
-    pub title: Option<String>,
-    /// Units ordered.
-    pub quantity: i64,
-    /// Price of one unit.
-    pub unit_price: Option<Money>,
-    /// Price of the whole line.
-    pub line_price: Option<Money>,
-    /// Item condition.
-    pub condition: Option<String>,
 }
 
 /// The columns an order as a platform reports it is written to, in the
@@ -112,8 +91,7 @@ pub const ITEM_COLUMNS_WRITTEN: [OrderItems; 12] = [
 
 /// The values of [`ITEM_COLUMNS_WRITTEN`] for `item` of `order`, written
 /// at `at`.
-pub fn item_values(order: OrderId, item: &NewOrderItem, at: OffsetDateTime) -> [Expr; 12] {
-    let currency = item.line_price.or(item.unit_price).map(|m| m.currency);
+pub fn item_values(order: OrderId, item: &ReportedLine, at: OffsetDateTime) -> [Expr; 12] {
     [
         order.into(),
         item.platform_item_id.clone().into(),
@@ -123,7 +101,7 @@ pub fn item_values(order: OrderId, item: &NewOrderItem, at: OffsetDateTime) -> [
         item.quantity.into(),
         item.unit_price.map(|m| m.minor).into(),
         item.line_price.map(|m| m.minor).into(),
-        currency.into(),
+        item.currency().into(),
         item.condition.clone().into(),
         at.into(),
         at.into(),
@@ -177,7 +155,7 @@ pub async fn upsert_order(tx: &mut Tx, order: &NewOrder) -> Result<OrderId, DbEr
 pub async fn upsert_item(
     tx: &mut Tx,
     order: OrderId,
-    item: &NewOrderItem,
+    item: &ReportedLine,
 ) -> Result<OrderItemId, DbError> {
     claim_provisional_line(tx, order, item).await?;
     let at = now();
@@ -222,7 +200,7 @@ pub async fn upsert_item(
 async fn claim_provisional_line(
     tx: &mut Tx,
     order: OrderId,
-    item: &NewOrderItem,
+    item: &ReportedLine,
 ) -> Result<(), DbError> {
     let Some(sku) = item.sku.as_deref() else {
         return Ok(());

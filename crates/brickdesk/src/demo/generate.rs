@@ -10,11 +10,11 @@ use spapi_sim::{OrderStatus, SimOrder};
 use time::{Duration, OffsetDateTime};
 
 use crate::db::inventory::{NewUnit, UnitDetails};
-use crate::db::orders::{NewOrder, NewOrderItem, ReportedOrder};
+use crate::db::orders::{NewOrder, ReportedLine, ReportedOrder};
 use crate::domain::{Condition, Currency, InventoryStatus, Money, Platform, UiStatus};
 
 /// An order of another platform with its lines.
-pub type ImportedOrder = (NewOrder, Vec<NewOrderItem>);
+pub type ImportedOrder = (NewOrder, Vec<ReportedLine>);
 
 /// Everything the demo writes beside the synced orders.
 #[derive(Debug, Clone)]
@@ -45,8 +45,8 @@ pub struct ConfirmedOrder {
 pub struct SoldLine {
     /// Amazon's OrderItemId.
     pub order_item_id: String,
-    /// Price of one unit, pence.
-    pub unit_price_minor: i64,
+    /// Price of one unit.
+    pub unit_price: Money,
     /// The units, in unit-index order.
     pub units: Vec<NewUnit>,
 }
@@ -330,7 +330,7 @@ fn confirmed_order(
                 .collect();
             Some(SoldLine {
                 order_item_id: l.order_item_id.clone(),
-                unit_price_minor: l.unit_price_pence,
+                unit_price: Money::from_minor(l.unit_price_pence, Currency::GBP),
                 units,
             })
         })
@@ -382,7 +382,7 @@ fn imported_orders(
                 },
                 items_fetched: true,
             };
-            let item = NewOrderItem {
+            let item = ReportedLine {
                 platform_item_id: format!("{}-1", k + 1),
                 asin: None,
                 sku: Some(format!("BD-{}", e.set_number)),

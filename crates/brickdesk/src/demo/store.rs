@@ -43,7 +43,7 @@ pub async fn write(db: &Db, plan: &DemoPlan, tz: &Tz, done_key: &str) -> Result<
     let line_of: HashMap<(OrderId, String), OrderItemId> = orders::lines_for_orders(db, &rows)
         .await?
         .into_iter()
-        .map(|l| ((l.order_id, l.platform_item_id), l.id))
+        .map(|l| ((l.order_id, l.reported.platform_item_id), l.id))
         .collect();
 
     let mut tx = db.begin().await?;
@@ -76,7 +76,7 @@ pub async fn write(db: &Db, plan: &DemoPlan, tz: &Tz, done_key: &str) -> Result<
             for index in 0..line.units.len() {
                 let unit = next_unit.next().ok_or(DbError::NotFound("demo unit"))?;
                 links.push((line_id, index as i64, unit));
-                units.push((unit, line.unit_price_minor));
+                units.push((unit, line.unit_price));
             }
         }
         per_order.push((c, *order, line_ids, units));
@@ -93,7 +93,7 @@ pub async fn write(db: &Db, plan: &DemoPlan, tz: &Tz, done_key: &str) -> Result<
             .filter_map(|(id, price)| {
                 state_of.get(id).map(|&unit| Sale {
                     unit,
-                    price_minor: Some(*price),
+                    price: Some(*price),
                 })
             })
             .collect();

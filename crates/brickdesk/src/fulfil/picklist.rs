@@ -90,9 +90,10 @@ pub fn from_plan(plan: &Plan, tz: &Tz, at: OffsetDateTime) -> PickList {
     let mut units = 0;
     for order in &plan.orders {
         for pl in &order.lines {
-            units += pl.line.quantity.max(0);
+            units += pl.line.reported.quantity.max(0);
             let title = pl
                 .line
+                .reported
                 .title
                 .clone()
                 .filter(|t| !t.trim().is_empty())
@@ -122,7 +123,7 @@ pub fn from_plan(plan: &Plan, tz: &Tz, at: OffsetDateTime) -> PickList {
                     rows.push(PickRow {
                         location,
                         set_number,
-                        asin: pl.line.asin.clone(),
+                        asin: pl.line.reported.asin.clone(),
                         item_name: title.clone(),
                         quantity: 1,
                         order_id: order.order.reported.platform_order_id.clone(),

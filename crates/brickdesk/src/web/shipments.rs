@@ -189,10 +189,13 @@ impl OrderShipping {
             .iter()
             .map(|l| {
                 let done = queued
-                    .get(l.platform_item_id.as_str())
+                    .get(l.reported.platform_item_id.as_str())
                     .copied()
                     .unwrap_or(0);
-                (l.platform_item_id.clone(), (l.quantity - done).max(0))
+                (
+                    l.reported.platform_item_id.clone(),
+                    (l.reported.quantity - done).max(0),
+                )
             })
             .collect();
         Ok(ShippableOrder {

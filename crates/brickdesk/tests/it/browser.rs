@@ -305,12 +305,12 @@ mod amazon_orders {
             .find_map(|o| {
                 let line = lines.iter().find(|l| {
                     l.order_id == o.id
-                        && l.quantity == 1
+                        && l.reported.quantity == 1
                         && l.match_status == MatchStatus::Unmatched
                 })?;
                 let other = lines
                     .iter()
-                    .find(|l| l.order_id != o.id && l.asin == line.asin)?;
+                    .find(|l| l.order_id != o.id && l.reported.asin == line.reported.asin)?;
                 Some((o.clone(), line.clone(), other.order_id))
             })
             .expect("the demo has a Paid single-line unmatched order sharing its ASIN");
@@ -321,7 +321,7 @@ mod amazon_orders {
             .reported
             .platform_order_id
             .clone();
-        let set = spapi_sim::catalogue::by_asin(line.asin.as_deref().expect("asin"))
+        let set = spapi_sim::catalogue::by_asin(line.reported.asin.as_deref().expect("asin"))
             .expect("catalogue")
             .set_number;
         let iq = InventoryQuery {
@@ -452,7 +452,7 @@ mod amazon_orders {
         assert!(
             other_lines
                 .iter()
-                .filter(|i| i["item_number"].as_str() == line.asin.as_deref())
+                .filter(|i| i["item_number"].as_str() == line.reported.asin.as_deref())
                 .all(|i| i["match_status"] == "matched")
         );
         b.client

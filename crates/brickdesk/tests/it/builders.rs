@@ -1,7 +1,7 @@
 //! Builders for test records: say what matters to the test, default the rest.
 
 use brickdesk::db::inventory::{NewUnit, UnitDetails};
-use brickdesk::db::orders::{NewOrder, NewOrderItem, ReportedOrder};
+use brickdesk::db::orders::{NewOrder, ReportedLine, ReportedOrder};
 use brickdesk::domain::{
     Condition, Currency, FulfillmentChannel, InventoryStatus, Money, Platform,
 };
@@ -137,12 +137,12 @@ impl TestOrder {
 }
 
 /// An order line: one "New" unit at 599.99 GBP, no ASIN, untitled.
-pub struct TestLine(NewOrderItem);
+pub struct TestLine(ReportedLine);
 
 impl TestLine {
     /// `quantity` units under the platform line id `id`.
     pub fn new(id: &str, quantity: i64) -> Self {
-        TestLine(NewOrderItem {
+        TestLine(ReportedLine {
             platform_item_id: id.to_owned(),
             asin: None,
             sku: None,
@@ -181,7 +181,7 @@ impl TestLine {
     }
 
     /// The record to insert.
-    pub fn build(self) -> NewOrderItem {
+    pub fn build(self) -> ReportedLine {
         self.0
     }
 }

@@ -307,8 +307,8 @@ async fn sigkill_while_sending_shipments(t: &TestDb, orders: usize, time_scale: 
             items: lines
                 .into_iter()
                 .map(|l| PackageItem {
-                    order_item_id: l.platform_item_id,
-                    quantity: l.quantity,
+                    order_item_id: l.reported.platform_item_id,
+                    quantity: l.reported.quantity,
                 })
                 .collect(),
         };

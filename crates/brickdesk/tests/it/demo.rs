@@ -63,10 +63,10 @@ async fn snapshot(db: &Db) -> (Vec<String>, Vec<String>) {
                 .map(|l| {
                     format!(
                         "{} {:?} x{} {:?} {}",
-                        l.platform_item_id,
-                        l.asin,
-                        l.quantity,
-                        l.unit_price_minor,
+                        l.reported.platform_item_id,
+                        l.reported.asin,
+                        l.reported.quantity,
+                        l.reported.unit_price.map(|m| m.minor),
                         l.match_status.as_str()
                     )
                 })

@@ -109,7 +109,7 @@ pub fn shipment(
 /// `cost` (pounds). Returns the unit ids
 /// of each line, by unit index.
 pub async fn sell(db: &Db, order: &SimOrder, cost: i64) -> Vec<Vec<InventoryItemId>> {
-    use brickdesk::db::orders::{NewOrder, NewOrderItem};
+    use brickdesk::db::orders::{NewOrder, ReportedLine};
     use brickdesk::domain::{Currency, Money, Platform};
     let currency = Currency::parse(order.currency()).expect("the order's currency");
     let in_currency = |p: i64| Some(Money::from_minor(p, currency));
@@ -139,7 +139,7 @@ pub async fn sell(db: &Db, order: &SimOrder, cost: i64) -> Vec<Vec<InventoryItem
         let item = db::orders::upsert_item(
             &mut tx,
             order_id,
-            &NewOrderItem {
+            &ReportedLine {
                 platform_item_id: line.order_item_id.clone(),
                 asin: line.asin.clone(),
                 sku: Some(line.sku.clone()),

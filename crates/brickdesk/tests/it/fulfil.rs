@@ -11,7 +11,7 @@ mod ui;
 
 use brickdesk::db::inventory::NewUnit;
 use brickdesk::db::links::LinkMethod;
-use brickdesk::db::orders::{NewOrder, NewOrderItem};
+use brickdesk::db::orders::{NewOrder, ReportedLine};
 use brickdesk::db::{self, Db};
 use brickdesk::domain::{
     Condition, InventoryItemId, InventoryStatus, MatchStatus, OrderId, OrderItemId, Platform,
@@ -41,7 +41,7 @@ pub struct Fixture {
 }
 
 /// Adds an order with its lines; returns the line ids.
-pub async fn add_order(db: &Db, order: NewOrder, lines: &[NewOrderItem]) -> Vec<i64> {
+pub async fn add_order(db: &Db, order: NewOrder, lines: &[ReportedLine]) -> Vec<i64> {
     let mut tx = db.begin().await.expect("begin");
     let id = db::orders::upsert_order(&mut tx, &order)
         .await
@@ -244,13 +244,13 @@ async fn assert_match_state_is_current(db: &Db, platform_order_id: &str) {
     let mut linked_lines = 0;
     for l in &lines {
         let linked = links.iter().filter(|k| k.order_item_id == l.id).count() as i64;
-        assert_eq!(l.link_count, linked, "line {}", l.platform_item_id);
-        let full = l.quantity > 0 && linked >= l.quantity;
+        assert_eq!(l.link_count, linked, "line {}", l.reported.platform_item_id);
+        let full = l.reported.quantity > 0 && linked >= l.reported.quantity;
         assert_eq!(
             l.match_status == MatchStatus::Linked,
             full,
             "line {}",
-            l.platform_item_id
+            l.reported.platform_item_id
         );
         linked_lines += i64::from(full);
     }

@@ -37,7 +37,10 @@ async fn every_order(db: &Db) -> Vec<(String, String)> {
         for o in page {
             let mut text = o.reported.platform_order_id.to_lowercase();
             for l in lines.iter().filter(|l| l.order_id == o.id) {
-                for field in [&l.asin, &l.sku, &l.title].into_iter().flatten() {
+                for field in [&l.reported.asin, &l.reported.sku, &l.reported.title]
+                    .into_iter()
+                    .flatten()
+                {
                     text.push('\n');
                     text.push_str(&field.to_lowercase());
                 }

@@ -71,13 +71,26 @@ async fn reference_summaries(db: &Db) -> HashMap<String, MatchSummary> {
             assert_eq!(alone.as_ref(), Some(&o.order));
             let statuses = lines.iter().filter(|l| l.order_id == o.id).map(|l| {
                 let linked = links.iter().filter(|k| k.order_item_id == l.id).count() as i64;
-                let mapped = l.asin.as_ref().is_some_and(|a| mappings.contains(a));
-                let reference = line_match_status(l.asin.as_deref(), mapped, l.quantity, linked);
-                assert_eq!(l.link_count, linked, "links of line {}", l.platform_item_id);
+                let mapped = l
+                    .reported
+                    .asin
+                    .as_ref()
+                    .is_some_and(|a| mappings.contains(a));
+                let reference = line_match_status(
+                    l.reported.asin.as_deref(),
+                    mapped,
+                    l.reported.quantity,
+                    linked,
+                );
+                assert_eq!(
+                    l.link_count, linked,
+                    "links of line {}",
+                    l.reported.platform_item_id
+                );
                 assert_eq!(
                     reference, l.match_status,
                     "line {} of {}",
-                    l.platform_item_id, o.reported.platform_order_id
+                    l.reported.platform_item_id, o.reported.platform_order_id
                 );
                 reference
             });
@@ -156,11 +169,11 @@ async fn a_mapping_matches_every_line_with_its_asin(db: &Db) {
     let asin = lines
         .iter()
         .find(|l| l.match_status == MatchStatus::Unmatched)
-        .and_then(|l| l.asin.clone())
+        .and_then(|l| l.reported.asin.clone())
         .expect("an unmatched ASIN");
     let orders_with_asin: HashSet<OrderId> = lines
         .iter()
-        .filter(|l| l.asin.as_deref() == Some(&asin))
+        .filter(|l| l.reported.asin.as_deref() == Some(&asin))
         .map(|l| l.order_id)
         .collect();
     let req = MappingRequest {
@@ -182,7 +195,7 @@ async fn a_mapping_matches_every_line_with_its_asin(db: &Db) {
     assert!(
         after
             .iter()
-            .filter(|l| l.asin.as_deref() == Some(&asin))
+            .filter(|l| l.reported.asin.as_deref() == Some(&asin))
             .all(|l| l.match_status == MatchStatus::Matched)
     );
     reference_summaries(db).await;
@@ -433,7 +446,7 @@ async fn api_maps_an_asin_and_links_the_chosen_unit() {
 
 #[tokio::test]
 async fn titles_from_amazon_render_escaped_on_the_orders_pages() {
-    use brickdesk::db::orders::{NewOrder, NewOrderItem};
+    use brickdesk::db::orders::{NewOrder, ReportedLine};
     let app = TestApp::builder().spawn().await;
     let owner = app.owner().await;
     let xss = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
@@ -456,7 +469,7 @@ async fn titles_from_amazon_render_escaped_on_the_orders_pages() {
     let id = db::orders::upsert_order(&mut tx, &order)
         .await
         .expect("order");
-    let line = NewOrderItem {
+    let line = ReportedLine {
         platform_item_id: "1".into(),
         asin: Some("B0XSSXSS01".into()),
         sku: Some(xss.into()),

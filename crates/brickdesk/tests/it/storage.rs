@@ -2,7 +2,7 @@
 
 use brickdesk::db::inventory::NewUnit;
 use brickdesk::db::links::LinkMethod;
-use brickdesk::db::orders::{NewOrder, NewOrderItem};
+use brickdesk::db::orders::{NewOrder, ReportedLine};
 use brickdesk::db::{self, Db, DbError};
 use brickdesk::demo;
 use brickdesk::domain::status::{PLATFORM_STATUSES, ui_status};
@@ -21,7 +21,7 @@ fn order(id: &str, status: &str, total: Option<i64>) -> NewOrder {
         .build()
 }
 
-fn line(id: &str, quantity: i64, unit: Option<i64>) -> NewOrderItem {
+fn line(id: &str, quantity: i64, unit: Option<i64>) -> ReportedLine {
     TestLine::new(id, quantity)
         .asin(Some("B07JPLG4BS"))
         .sku("AMZ-75192-N")
@@ -165,14 +165,14 @@ async fn upsert_item_in_place(db: &Db) {
         .await
         .expect("items");
     assert_eq!(items.len(), 1);
-    assert_eq!(items[0].quantity, 3);
+    assert_eq!(items[0].reported.quantity, 3);
     assert_eq!(
-        items[0].unit_price_minor,
+        items[0].reported.unit_price.map(|m| m.minor),
         Some(59_999),
         "a missing price keeps the known one"
     );
     assert_eq!(
-        items[0].title.as_deref(),
+        items[0].reported.title.as_deref(),
         Some("LEGO Star Wars \"Falcon\" <b>'%_ – Ünïcode</b>"),
         "text is stored literally"
     );

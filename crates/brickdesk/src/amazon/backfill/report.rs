@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 use super::{BackfillJob, Cursor};
 use crate::amazon::{connection, convert, pacing};
 use crate::db::orders::sync::{MissingItemsOrder, claim_missing_items, missing_items_after};
-use crate::db::orders::{self, NewOrderItem};
+use crate::db::orders::{self, ReportedLine};
 use crate::domain::Platform;
 use crate::domain::sync::report_windows;
 use crate::jobs::{JobContext, JobError};
@@ -156,7 +156,7 @@ async fn store(
             .or_default()
             .push(row);
     }
-    let fillable: Vec<(&MissingItemsOrder, Vec<NewOrderItem>)> = missing
+    let fillable: Vec<(&MissingItemsOrder, Vec<ReportedLine>)> = missing
         .iter()
         .filter_map(|o| {
             let rows = by_order.get(o.platform_order_id.as_str())?;

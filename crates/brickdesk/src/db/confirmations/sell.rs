@@ -14,7 +14,8 @@ use super::super::schema::{InventoryItems, OrderItemLinks, OrderItems, Orders};
 use super::super::{DbError, Tx, now};
 use crate::domain::location::natural_sort_key;
 use crate::domain::{
-    InventoryItemId, InventoryStatus, OrderId, OrderItemId, Platform, UiStatus, WorkflowStatus,
+    InventoryItemId, InventoryStatus, Money, OrderId, OrderItemId, Platform, UiStatus,
+    WorkflowStatus,
 };
 
 /// Ids per query: far below either engine's bound-parameter limit.
@@ -228,8 +229,8 @@ pub async fn complete_order(tx: &mut Tx, order: &orders::Order) -> Result<bool, 
 pub struct Sale<'a> {
     /// The unit as read (its updated_at must still be current).
     pub unit: &'a UnitState,
-    /// Sold price in minor units (the line's unit price).
-    pub price_minor: Option<i64>,
+    /// Sold price (the line's unit price).
+    pub price: Option<Money>,
 }
 
 /// `CASE` over the units of `sales`: each unit's own value.
@@ -276,7 +277,7 @@ pub async fn sell_units(
     );
     let price = by_unit(
         sales,
-        |s| s.price_minor.into(),
+        |s| s.price.map(|m| m.minor).into(),
         Expr::col(InventoryItems::SoldPriceMinor),
     );
     let read_at = by_unit(

@@ -123,18 +123,7 @@ where
     OffsetDateTime: Decode<'r, R::Database> + Type<R::Database>,
 {
     fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
-        let total_minor: Option<i64> = row.try_get(10)?;
-        let currency: Option<Currency> = row.try_get(11)?;
-        let total = match (total_minor, currency) {
-            (Some(minor), Some(currency)) => Some(Money::from_minor(minor, currency)),
-            (None, _) => None,
-            (Some(_), None) => {
-                return Err(sqlx::Error::ColumnDecode {
-                    index: "total_minor".into(),
-                    source: "an order total without a currency".into(),
-                });
-            }
-        };
+        let total = money_at(row, 10, row.try_get(11)?)?;
         Ok(Order {
             id: row.try_get(0)?,
             reported: ReportedOrder {
@@ -162,31 +151,45 @@ where
     }
 }
 
-/// An order line with its match status.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// What a platform says of an order line: the part a sync or a backfill
+/// writes and overwrites.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedLine {
+    /// The platform's line id (Amazon OrderItemId).
+    pub platform_item_id: String,
+    /// ASIN, when Amazon gives one.
+    pub asin: Option<String>,
+    /// Seller SKU.
+    pub sku: Option<String>,
+    /// Item title.
+    pub title: Option<String>,
+    /// Units ordered.
+    pub quantity: i64,
+    /// Price of one unit.
+    pub unit_price: Option<Money>,
+    /// Price of the whole line.
+    pub line_price: Option<Money>,
+    /// The platform's condition text (`New`, `Used`, `Collectible`…).
+    pub condition: Option<String>,
+}
+
+impl ReportedLine {
+    /// The currency of its prices (both are stored in one).
+    pub fn currency(&self) -> Option<Currency> {
+        self.line_price.or(self.unit_price).map(|m| m.currency)
+    }
+}
+
+/// An order line: what the platform reports and how far it is tied to
+/// stock.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderLine {
     /// Row id.
     pub id: OrderItemId,
     /// The order.
     pub order_id: OrderId,
-    /// The platform's line id.
-    pub platform_item_id: String,
-    /// ASIN.
-    pub asin: Option<String>,
-    /// SKU.
-    pub sku: Option<String>,
-    /// Title.
-    pub title: Option<String>,
-    /// Units.
-    pub quantity: i64,
-    /// Unit price in minor units.
-    pub unit_price_minor: Option<i64>,
-    /// Line price in minor units.
-    pub line_price_minor: Option<i64>,
-    /// Currency of the prices.
-    pub currency: Option<Currency>,
-    /// The platform's condition text (`New`, `Used`, `Collectible`…).
-    pub condition: Option<String>,
+    /// What the platform says of it.
+    pub reported: ReportedLine,
     /// Where the line stands in being tied to stock.
     pub match_status: MatchStatus,
     /// Units of the line linked so far (a line can be partly linked).
@@ -218,4 +221,58 @@ pub(crate) fn select_lines() -> SelectStatement {
         .columns(LINE_COLUMNS.map(|c| (oi.clone(), c)))
         .from_as(OrderItems::Table, oi)
         .to_owned()
+}
+
+// By position, in [`LINE_COLUMNS`] order, as [`Order`] is.
+impl<'r, R> FromRow<'r, R> for OrderLine
+where
+    R: sqlx::Row,
+    usize: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    &'r str: Decode<'r, R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let currency: Option<Currency> = row.try_get(9)?;
+        Ok(OrderLine {
+            id: row.try_get(0)?,
+            order_id: row.try_get(1)?,
+            reported: ReportedLine {
+                platform_item_id: row.try_get(2)?,
+                asin: row.try_get(3)?,
+                sku: row.try_get(4)?,
+                title: row.try_get(5)?,
+                quantity: row.try_get(6)?,
+                unit_price: money_at(row, 7, currency)?,
+                line_price: money_at(row, 8, currency)?,
+                condition: row.try_get(10)?,
+            },
+            match_status: row.try_get(11)?,
+            link_count: row.try_get(12)?,
+        })
+    }
+}
+
+/// The amount in minor units at column `index`, in `currency`: `None` when
+/// the column is NULL, an error when it holds an amount but no currency
+/// was stored with it.
+fn money_at<'r, R>(
+    row: &'r R,
+    index: usize,
+    currency: Option<Currency>,
+) -> Result<Option<Money>, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let minor: Option<i64> = row.try_get(index)?;
+    match (minor, currency) {
+        (Some(minor), Some(currency)) => Ok(Some(Money::from_minor(minor, currency))),
+        (None, _) => Ok(None),
+        (Some(_), None) => Err(sqlx::Error::ColumnDecode {
+            index: index.to_string(),
+            source: "an amount without a currency".into(),
+        }),
+    }
 }

@@ -9,7 +9,7 @@ use crate::db::confirmations::{self as store, LinkState, UnitState};
 use crate::db::orders::{Order, OrderLine};
 use crate::db::{Conn, Db, DbError};
 use crate::domain::confirmation::{self as rules, ConfirmLine, Slot, Unsellable};
-use crate::domain::{InventoryItemId, OrderId, OrderItemId};
+use crate::domain::{InventoryItemId, Money, OrderId, OrderItemId};
 
 /// What a request's orders need, read before any of them is written.
 pub(super) struct Prefetched {
@@ -42,7 +42,7 @@ pub(super) struct Prepared<'a> {
     /// The order's lines.
     pub(super) line_ids: Vec<OrderItemId>,
     /// Unit price of each line.
-    pub(super) prices: HashMap<OrderItemId, Option<i64>>,
+    pub(super) prices: HashMap<OrderItemId, Option<Money>>,
     /// Where each chosen unit goes.
     pub(super) slots: Vec<Slot>,
     /// The rows of each slot, in slot order.
@@ -127,8 +127,8 @@ impl Prefetched {
             .iter()
             .map(|l| ConfirmLine {
                 id: l.id,
-                title: l.title.clone(),
-                quantity: l.quantity,
+                title: l.reported.title.clone(),
+                quantity: l.reported.quantity,
             })
             .collect();
         let existing: Vec<_> = self
@@ -161,7 +161,7 @@ impl Prefetched {
         }
         Ok(Prepared {
             order,
-            prices: rows.iter().map(|l| (l.id, l.unit_price_minor)).collect(),
+            prices: rows.iter().map(|l| (l.id, l.reported.unit_price)).collect(),
             line_ids: rows.iter().map(|l| l.id).collect(),
             lines,
             slots,

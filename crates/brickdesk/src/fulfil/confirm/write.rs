@@ -199,7 +199,7 @@ async fn confirm_in(
         entity_id: Some(state.id.to_string()),
         details: json!({
             "order": order.reported.platform_order_id, "batch": batch,
-            "price_minor": p.prices.get(&link.order_item_id).copied().flatten(),
+            "price_minor": p.prices.get(&link.order_item_id).copied().flatten().map(|m| m.minor),
             "from": state.storage_location, "to": archive,
         }),
     });
@@ -231,7 +231,7 @@ async fn sell(
         .zip(states)
         .map(|(t, unit)| Sale {
             unit,
-            price_minor: p.prices.get(&t.line).copied().flatten(),
+            price: p.prices.get(&t.line).copied().flatten(),
         })
         .collect();
     let sold = store::sell_units(

@@ -150,12 +150,12 @@ pub async fn candidates(State(state): State<AppState>) -> Result<Json<Candidates
                 .iter()
                 .map(|l| LineJson {
                     id: l.line.id,
-                    title: l.line.title.clone(),
-                    asin: l.line.asin.clone(),
-                    sku: l.line.sku.clone(),
-                    quantity: l.line.quantity,
-                    unit_price_minor: l.line.unit_price_minor,
-                    currency: l.line.currency,
+                    title: l.line.reported.title.clone(),
+                    asin: l.line.reported.asin.clone(),
+                    sku: l.line.reported.sku.clone(),
+                    quantity: l.line.reported.quantity,
+                    unit_price_minor: l.line.reported.unit_price.map(|m| m.minor),
+                    currency: l.line.reported.currency(),
                     match_status: l.line.match_status,
                     units: l
                         .fills

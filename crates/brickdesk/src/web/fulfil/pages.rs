@@ -17,19 +17,17 @@ use crate::db;
 use crate::db::inventory::InventoryRow;
 use crate::domain::fulfilment::Fill;
 use crate::domain::platform::buyer_label;
-use crate::domain::{BatchId, Currency, InventoryItemId, Money, OrderItemId, Platform};
+use crate::domain::{BatchId, InventoryItemId, Money, OrderItemId, Platform};
 use crate::fulfil::confirm::{self, ConfirmOutcome, ConfirmRequest, LineChoice, OrderChoice};
 use crate::fulfil::undo::{self, BatchReview};
 use crate::fulfil::{Plan, Scope, load_plan};
 use crate::web::auth::CurrentUser;
 use crate::web::extract::{Form, Path, Query, form_value};
 use crate::web::paging::PageRequest;
-use crate::web::{AppError, AppState, PageError};
+use crate::web::{AppError, AppState, PageError, short_date};
 
-/// An amount stored without its currency (never written so) shows in GBP.
-fn money(minor: Option<i64>, currency: Option<Currency>) -> String {
-    let c = currency.unwrap_or(Currency::GBP);
-    minor.map_or_else(|| "—".to_owned(), |m| Money::from_minor(m, c).to_string())
+fn money(amount: Option<Money>) -> String {
+    amount.map_or_else(|| "—".to_owned(), |m| m.to_string())
 }
 
 fn unit_label(u: &InventoryRow) -> String {
@@ -122,17 +120,7 @@ fn views(plan: &Plan, show_names: bool) -> Vec<OrderView> {
                     o.order.reported.buyer_name.as_deref(),
                     show_names,
                 ),
-                date: o
-                    .order
-                    .reported
-                    .order_date
-                    .and_then(|d| {
-                        d.format(format_description!(
-                            "[day padding:none] [month repr:short] [year]"
-                        ))
-                        .ok()
-                    })
-                    .unwrap_or_else(|| "—".into()),
+                date: short_date(o.order.reported.order_date),
                 total: o
                     .order
                     .reported
@@ -147,14 +135,15 @@ fn views(plan: &Plan, show_names: bool) -> Vec<OrderView> {
                         let candidates: Vec<&InventoryRow> = plan.candidates(l).collect();
                         let title = l
                             .line
+                            .reported
                             .title
                             .clone()
                             .unwrap_or_else(|| "Unknown Item".into());
                         LineView {
                             id: l.line.id,
-                            asin: l.line.asin.clone().unwrap_or_default(),
-                            quantity: l.line.quantity,
-                            price: money(l.line.unit_price_minor, l.line.currency),
+                            asin: l.line.reported.asin.clone().unwrap_or_default(),
+                            quantity: l.line.reported.quantity,
+                            price: money(l.line.reported.unit_price),
                             search: crate::amazon::matching::set_number_in_title(&title)
                                 .unwrap_or_else(|| title.chars().take(30).collect()),
                             title,

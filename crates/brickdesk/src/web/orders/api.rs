@@ -161,20 +161,16 @@ pub async fn unmatched_lines(
     State(state): State<AppState>,
     Path(order_id): Path<String>,
 ) -> Result<Json<UnmatchedJson>, AppError> {
-    let order = db::orders::find_order(&state.db, Platform::Amazon, order_id.trim())
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("Amazon order {} not found", order_id.trim())))?;
-    let lines = db::orders::lines_for_orders(&state.db, &[order.id]).await?;
+    let (order, lines) = view::unmatched_lines(&state.db, &order_id).await?;
     let items = lines
         .into_iter()
-        .filter(|l| matches!(l.match_status, MatchStatus::Unmatched | MatchStatus::NoAsin))
         .map(|l| {
             let can_link = l.match_status == MatchStatus::Unmatched;
             UnmatchedItem {
                 id: l.id,
-                item_name: l.title,
-                asin: l.asin,
-                quantity: l.quantity,
+                item_name: l.reported.title,
+                asin: l.reported.asin,
+                quantity: l.reported.quantity,
                 match_status: l.match_status,
                 can_link,
                 message: unmatched_message(can_link),

@@ -329,19 +329,18 @@ pub async fn unmatched_items(
     Path(order_id): Path<String>,
     Query(r): Query<ReturnTo>,
 ) -> Result<Response, PageError> {
-    let order = db::orders::find_order(&state.db, Platform::Amazon, order_id.trim())
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("Amazon order {} not found", order_id.trim())))?;
-    let lines = db::orders::lines_for_orders(&state.db, &[order.id]).await?;
+    let (order, lines) = view::unmatched_lines(&state.db, &order_id).await?;
     let items = lines
         .into_iter()
-        .filter(|l| matches!(l.match_status, MatchStatus::Unmatched | MatchStatus::NoAsin))
         .map(|l| UnmatchedView {
             id: l.id,
             message: unmatched_message(l.match_status == MatchStatus::Unmatched),
-            title: l.title.unwrap_or_else(|| "Unknown Item".to_owned()),
-            asin: l.asin.filter(|a| !a.trim().is_empty()),
-            quantity: l.quantity,
+            title: l
+                .reported
+                .title
+                .unwrap_or_else(|| "Unknown Item".to_owned()),
+            asin: l.reported.asin.filter(|a| !a.trim().is_empty()),
+            quantity: l.reported.quantity,
         })
         .collect();
     html(
@@ -391,9 +390,10 @@ async fn render_matcher(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let asin = line.asin.clone().unwrap_or_default();
+    let asin = line.reported.asin.clone().unwrap_or_default();
     let existing = db::mappings::get(&state.db, &asin).await?;
     let title = line
+        .reported
         .title
         .clone()
         .unwrap_or_else(|| "Unknown Item".to_owned());
@@ -430,7 +430,12 @@ pub async fn matcher(
     Query(q): Query<MatcherQuery>,
 ) -> Result<Response, PageError> {
     let line = line_for(&state, &q.item).await?;
-    if line.asin.as_deref().is_none_or(|a| a.trim().is_empty()) {
+    if line
+        .reported
+        .asin
+        .as_deref()
+        .is_none_or(|a| a.trim().is_empty())
+    {
         return Err(PageError(AppError::BadRequest(
             "No ASIN on Amazon order - cannot link to inventory".into(),
         )));
@@ -478,7 +483,7 @@ pub async fn create_mapping(
         .await;
     };
     let req = MappingRequest {
-        asin: line.asin.clone().unwrap_or_default(),
+        asin: line.reported.asin.clone().unwrap_or_default(),
         target: MappingTarget::Unit(unit),
         order_item: Some(line.id),
         replace: form.replace == "1",

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use time::macros::format_description;
 
 use crate::db::orders::{
     LinkedUnitRow, ListedOrder, Order, OrderLine, OrderListQuery, OrderTotal, PageMarks,
@@ -14,10 +13,11 @@ use crate::db::{self, Db, DbError};
 use crate::domain::ids::AmazonOrderId;
 use crate::domain::platform::buyer_label;
 use crate::domain::{
-    Currency, FulfillmentChannel, MatchStatus, MatchSummary, Money, OrderId, OrderItemId, Platform,
+    Currency, FulfillmentChannel, MatchStatus, MatchSummary, OrderId, OrderItemId, Platform,
     UiStatus, WorkflowStatus,
 };
 use crate::web::inventory::UnitView;
+use crate::web::{AppError, short_date};
 
 /// An order with its lines and the units linked to them.
 pub struct LoadedOrder {
@@ -71,10 +71,16 @@ pub async fn load(
     Ok((loaded, total))
 }
 
-/// The currency an amount is shown in: one stored without its currency
-/// (never written so) shows in GBP.
-fn shown_in(currency: Option<Currency>) -> Currency {
-    currency.unwrap_or(Currency::GBP)
+/// The Amazon order `order_id` and its lines that are not tied to stock
+/// (unmatched or without ASIN), for the dialog that lists them.
+pub async fn unmatched_lines(db: &Db, order_id: &str) -> Result<(Order, Vec<OrderLine>), AppError> {
+    let order_id = order_id.trim();
+    let order = db::orders::find_order(db, Platform::Amazon, order_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Amazon order {order_id} not found")))?;
+    let mut lines = db::orders::lines_for_orders(db, &[order.id]).await?;
+    lines.retain(|l| matches!(l.match_status, MatchStatus::Unmatched | MatchStatus::NoAsin));
+    Ok((order, lines))
 }
 
 /// An order line in JSON.
@@ -136,24 +142,21 @@ impl From<LoadedOrder> for OrderJson {
                     .iter()
                     .filter(|k| k.order_item_id == line.id)
                     .collect();
-                let c = shown_in(line.currency);
+                let r = line.reported;
+                let currency = r.currency();
                 ItemJson {
                     id: line.id,
-                    order_item_id: line.platform_item_id,
-                    item_number: line.asin,
-                    item_name: line.title,
-                    sku: line.sku,
-                    quantity: line.quantity,
-                    unit_price: line
-                        .unit_price_minor
-                        .map(|m| Money::from_minor(m, c).to_plain_string()),
-                    unit_price_minor: line.unit_price_minor,
-                    total_price: line
-                        .line_price_minor
-                        .map(|m| Money::from_minor(m, c).to_plain_string()),
-                    total_price_minor: line.line_price_minor,
-                    currency: line.currency,
-                    condition: line.condition,
+                    order_item_id: r.platform_item_id,
+                    item_number: r.asin,
+                    item_name: r.title,
+                    sku: r.sku,
+                    quantity: r.quantity,
+                    unit_price: r.unit_price.map(|m| m.to_plain_string()),
+                    unit_price_minor: r.unit_price.map(|m| m.minor),
+                    total_price: r.line_price.map(|m| m.to_plain_string()),
+                    total_price_minor: r.line_price.map(|m| m.minor),
+                    currency,
+                    condition: r.condition,
                     inventory_item_id: mine.first().map(|k| k.unit.id.get()),
                     linked_inventory_item_ids: mine.iter().map(|k| k.unit.id.get()).collect(),
                     amazon_linked_at: mine.first().map(|k| k.linked_at),
@@ -242,7 +245,11 @@ impl OrderView {
     pub fn new(l: &LoadedOrder, show_names: bool) -> Self {
         let o = &l.order;
         let (platform, ui) = (o.reported.platform, o.ui_status);
-        let titles: Vec<&str> = l.lines.iter().filter_map(|x| x.title.as_deref()).collect();
+        let titles: Vec<&str> = l
+            .lines
+            .iter()
+            .filter_map(|x| x.reported.title.as_deref())
+            .collect();
         OrderView {
             seller_central_url: (platform == Platform::Amazon)
                 .then(|| {
@@ -258,16 +265,7 @@ impl OrderView {
                 .and_then(spapi::marketplace::marketplace),
             order_id: o.reported.platform_order_id.clone(),
             platform: platform.label(),
-            date: o
-                .reported
-                .order_date
-                .and_then(|d| {
-                    d.format(format_description!(
-                        "[day padding:none] [month repr:short] [year]"
-                    ))
-                    .ok()
-                })
-                .unwrap_or_else(|| "—".to_owned()),
+            date: short_date(o.reported.order_date),
             buyer: buyer_label(platform, o.reported.buyer_name.as_deref(), show_names),
             description: truncate(&titles.join(", "), DESCRIPTION_CHARS),
             lines: o.lines_total,

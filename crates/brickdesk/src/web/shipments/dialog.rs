@@ -82,11 +82,15 @@ async fn render(
             let line = shipping
                 .lines
                 .iter()
-                .find(|l| &l.platform_item_id == item)?;
+                .find(|l| &l.reported.platform_item_id == item)?;
             Some(LineView {
                 item_id: item.clone(),
-                title: line.title.clone().unwrap_or_else(|| "Unknown item".into()),
-                sku: line.sku.clone().unwrap_or_default(),
+                title: line
+                    .reported
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| "Unknown item".into()),
+                sku: line.reported.sku.clone().unwrap_or_default(),
                 left: *left,
             })
         })

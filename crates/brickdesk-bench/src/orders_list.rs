@@ -16,7 +16,7 @@ use brickdesk::Application;
 use brickdesk::auth::{Role, password, token};
 use brickdesk::config::{Config, DemoMode};
 use brickdesk::db::orders::{NewOrder, ReportedLine, ReportedOrder, order_search_text};
-use brickdesk::db::{self, Db};
+use brickdesk::db::{self, Backend, Db};
 use brickdesk::domain::matching::line_match_status;
 use brickdesk::domain::{Condition, Currency, MatchSummary, Money, Platform, WorkflowStatus};
 
@@ -190,41 +190,65 @@ pub async fn seed(db: &Db, orders: usize, lines: usize, mix: Mix) -> anyhow::Res
     }
     took("seeding: orders generated");
     let mut tx = db.begin().await?;
-    let indexes = bulk::drop_indexes(&mut tx, &["orders", "order_items"]).await?;
+    let mut indexes = bulk::drop_indexes(&mut tx, &["orders", "order_items"]).await?;
+    let search = bulk::pause_search(&mut tx).await?;
     bulk::insert_orders(&mut tx, &bulk_orders).await?;
     took("seeding: orders written");
-    let ids = bulk::order_ids(&mut tx, Platform::Amazon).await?;
-    let mut bulk_lines = Vec::with_capacity(lines);
-    for (order, specs) in line_specs {
-        let order_id = *ids.get(&order).context("seeded order id")?;
-        for (k, spec) in specs.into_iter().enumerate() {
-            let status = status_of(&spec);
-            let (asin, sku, title, quantity, price) = spec;
-            bulk_lines.push(BulkLine {
-                order: order_id,
-                line: ReportedLine {
-                    platform_item_id: format!("{order_id:09}{k:03}"),
-                    asin,
-                    sku,
-                    title,
-                    quantity,
-                    unit_price: Some(gbp(price)),
-                    line_price: Some(gbp(price * quantity)),
-                    condition: Some("New".into()),
-                },
-                status,
-            });
+    // On PostgreSQL the orders are committed first, and their indexes (the
+    // trigram index is the load's longest step) are built on a second
+    // connection while the lines load.
+    let orders_indexes = match db.backend() {
+        Backend::Postgres => {
+            tx.commit().await?;
+            tx = db.begin().await?;
+            Some(indexes.take("orders"))
         }
-    }
-    bulk::insert_lines(&mut tx, &bulk_lines).await?;
-    took("seeding: lines written");
-    indexes.rebuild(&mut tx).await?;
-    took("seeding: indexes built");
-    for e in mapped {
-        db::mappings::upsert(&mut tx, e.asin, e.set_number, Condition::New).await?;
-    }
-    tx.commit().await?;
-    took("seeding: committed");
+        Backend::Sqlite => None,
+    };
+    let build_orders_indexes = async {
+        if let Some(dropped) = orders_indexes {
+            let mut apart = db.begin().await?;
+            dropped.rebuild(&mut apart).await?;
+            apart.commit().await?;
+        }
+        anyhow::Ok(())
+    };
+    let load_lines = async {
+        let ids = bulk::order_ids(&mut tx, Platform::Amazon).await?;
+        let mut bulk_lines = Vec::with_capacity(lines);
+        for (order, specs) in line_specs {
+            let order_id = *ids.get(&order).context("seeded order id")?;
+            for (k, spec) in specs.into_iter().enumerate() {
+                let status = status_of(&spec);
+                let (asin, sku, title, quantity, price) = spec;
+                bulk_lines.push(BulkLine {
+                    order: order_id,
+                    line: ReportedLine {
+                        platform_item_id: format!("{order_id:09}{k:03}"),
+                        asin,
+                        sku,
+                        title,
+                        quantity,
+                        unit_price: Some(gbp(price)),
+                        line_price: Some(gbp(price * quantity)),
+                        condition: Some("New".into()),
+                    },
+                    status,
+                });
+            }
+        }
+        bulk::insert_lines(&mut tx, &bulk_lines).await?;
+        took("seeding: lines written");
+        indexes.rebuild(&mut tx).await?;
+        search.resume(&mut tx).await?;
+        for e in mapped {
+            db::mappings::upsert(&mut tx, e.asin, e.set_number, Condition::New).await?;
+        }
+        tx.commit().await?;
+        anyhow::Ok(())
+    };
+    tokio::try_join!(build_orders_indexes, load_lines)?;
+    took("seeding: indexes built, committed");
     // A live database has planner statistics; a fresh bulk load has none.
     db.analyze().await?;
     took("seeding: analysed");

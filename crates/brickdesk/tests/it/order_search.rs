@@ -4,7 +4,7 @@
 
 use brickdesk::db::orders::{OrderListQuery, SEARCH_SPARSE_CAP};
 use brickdesk::db::{self, Db};
-use brickdesk::domain::{OrderId, Platform};
+use brickdesk::domain::{OrderId, Platform, UiStatus};
 use brickdesk_bench::orders_list;
 
 use crate::helpers::on_both_backends;
@@ -22,8 +22,9 @@ fn query(search: Option<&str>, offset: u64, limit: u64) -> OrderListQuery {
     }
 }
 
-/// Every order id, newest first, with the text a search may match.
-async fn every_order(db: &Db) -> Vec<(String, String)> {
+/// Every order id, newest first, with the text a search may match and
+/// its status.
+async fn every_order(db: &Db) -> Vec<(String, String, UiStatus)> {
     let mut out = Vec::new();
     loop {
         let (page, _) = db::orders::list_orders(db, &query(None, out.len() as u64, 100))
@@ -45,7 +46,7 @@ async fn every_order(db: &Db) -> Vec<(String, String)> {
                     text.push_str(&field.to_lowercase());
                 }
             }
-            out.push((o.order.reported.platform_order_id, text));
+            out.push((o.order.reported.platform_order_id, text, o.order.ui_status));
         }
     }
 }
@@ -66,33 +67,43 @@ async fn search_agrees_with_a_scan(db: &Db) {
         "no-such-thing", // nothing
         "\"quoted\"",    // the index's quote character
     ] {
-        let needle = term.to_lowercase();
-        let expected: Vec<&str> = all
-            .iter()
-            .filter(|(_, text)| text.contains(&needle))
-            .map(|(id, _)| id.as_str())
-            .collect();
-        for (offset, limit) in [(0, 50), (100, 50), (expected.len().saturating_sub(3), 50)] {
-            let (page, total) =
-                db::orders::list_orders(db, &query(Some(term), offset as u64, limit))
-                    .await
-                    .expect("search");
-            let got: Vec<&str> = page
+        // The other filters narrow a search, its total included.
+        for status in [None, Some(UiStatus::Shipped)] {
+            let needle = term.to_lowercase();
+            let expected: Vec<&str> = all
                 .iter()
-                .map(|o| o.reported.platform_order_id.as_str())
+                .filter(|(_, text, ui)| text.contains(&needle) && status.is_none_or(|s| s == *ui))
+                .map(|(id, _, _)| id.as_str())
                 .collect();
-            let want: Vec<&str> = expected.iter().skip(offset).take(50).copied().collect();
-            assert_eq!(got, want, "{term:?} at offset {offset}");
-            let exact = total.count == expected.len() as i64 && !total.more;
-            let bounded = total.more
-                && total.count >= SEARCH_SPARSE_CAP as i64
-                && (total.count as usize) < expected.len();
-            assert!(
-                exact || bounded,
-                "{term:?}: {total:?} for {} hits",
-                expected.len()
-            );
+            agrees(db, term, status, &expected).await;
         }
+    }
+}
+
+/// The pages of `term` (with `status`) hold `expected` in order, and the
+/// total counts them, exactly or (for a broad term) up to the cap.
+async fn agrees(db: &Db, term: &str, status: Option<UiStatus>, expected: &[&str]) {
+    for (offset, limit) in [(0, 50), (100, 50), (expected.len().saturating_sub(3), 50)] {
+        let q = OrderListQuery {
+            status,
+            ..query(Some(term), offset as u64, limit)
+        };
+        let (page, total) = db::orders::list_orders(db, &q).await.expect("search");
+        let got: Vec<&str> = page
+            .iter()
+            .map(|o| o.reported.platform_order_id.as_str())
+            .collect();
+        let want: Vec<&str> = expected.iter().skip(offset).take(50).copied().collect();
+        assert_eq!(got, want, "{term:?} ({status:?}) at offset {offset}");
+        let exact = total.count == expected.len() as i64 && !total.more;
+        let bounded = total.more
+            && total.count >= SEARCH_SPARSE_CAP as i64
+            && (total.count as usize) < expected.len();
+        assert!(
+            exact || bounded,
+            "{term:?} ({status:?}): {total:?} for {} hits",
+            expected.len()
+        );
     }
 }
 

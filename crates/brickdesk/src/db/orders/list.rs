@@ -62,12 +62,17 @@ fn search_text(q: &OrderListQuery) -> Option<&str> {
 /// Looks a search up in the trigram index (SQLite's FTS5 table, or
 /// PostgreSQL's pg_trgm index; see migration 0010) before the listing, so
 /// a search with few or no hits never walks the orders in date order.
-async fn plan_search(db: &Db, q: &OrderListQuery) -> Result<SearchPlan, DbError> {
+/// PostgreSQL's lookup applies the listing's other filters as well, so its
+/// hits are the listing's total (up to the cap) and no count follows.
+async fn plan_search(
+    db: &Db,
+    q: &OrderListQuery,
+) -> Result<(SearchPlan, Option<OrderTotal>), DbError> {
     let Some(text) = search_text(q) else {
-        return Ok(SearchPlan::Scan);
+        return Ok((SearchPlan::Scan, None));
     };
     if text.chars().count() < 3 {
-        return Ok(SearchPlan::Scan);
+        return Ok((SearchPlan::Scan, None));
     }
     let stmt = match db.backend() {
         Backend::Sqlite => {
@@ -82,23 +87,29 @@ async fn plan_search(db: &Db, q: &OrderListQuery) -> Result<SearchPlan, DbError>
                 .to_owned()
         }
         // Without an ORDER BY the planner answers LIKE from the trigram index.
-        Backend::Postgres => Query::select()
-            .column(Orders::Id)
-            .from(Orders::Table)
-            .and_where(
-                Expr::col(Orders::SearchText).like(LikeExpr::new(like_contains(text)).escape('\\')),
-            )
-            .limit(SEARCH_SPARSE_CAP as u64 + 1)
-            .to_owned(),
+        Backend::Postgres => {
+            let mut stmt = Query::select();
+            stmt.column(Orders::Id).from(Orders::Table);
+            apply_filters(&mut stmt, q, &SearchPlan::Scan);
+            stmt.limit(SEARCH_SPARSE_CAP as u64 + 1).to_owned()
+        }
     };
     // Planned with the pattern each time: PostgreSQL's generic plan for
     // `LIKE $1` looks a common word up through the whole index.
     let hits: Vec<(i64,)> = db.all_planned_each_run(&stmt).await?;
-    Ok(if hits.len() > SEARCH_SPARSE_CAP {
+    let total = match db.backend() {
+        Backend::Postgres => Some(OrderTotal {
+            count: i64::try_from(hits.len().min(SEARCH_SPARSE_CAP)).unwrap_or(COUNT_CAP),
+            more: hits.len() > SEARCH_SPARSE_CAP,
+        }),
+        Backend::Sqlite => None,
+    };
+    let plan = if hits.len() > SEARCH_SPARSE_CAP {
         SearchPlan::Dense
     } else {
         SearchPlan::Among(hits.into_iter().map(|(id,)| id).collect())
-    })
+    };
+    Ok((plan, total))
 }
 
 /// A platform or status name written into the SQL text rather than bound.
@@ -230,7 +241,7 @@ pub async fn list_orders_marked(
     q: &OrderListQuery,
     marks: Option<&PageMarks>,
 ) -> Result<(Vec<ListedOrder>, OrderTotal), DbError> {
-    let plan = plan_search(db, q).await?;
+    let (plan, searched_total) = plan_search(db, q).await?;
     if matches!(&plan, SearchPlan::Among(ids) if ids.is_empty()) {
         let none = OrderTotal {
             count: 0,
@@ -295,6 +306,8 @@ pub async fn list_orders_marked(
             None => count_orders(db, q, &plan).await?,
         };
         (rows, total)
+    } else if let Some(total) = searched_total {
+        (read_page.await?, total)
     } else {
         // Two connections at once: the count does not wait for the page.
         futures::try_join!(read_page, count_orders(db, q, &plan))?

@@ -18,7 +18,7 @@ use brickdesk::db::jobs::JobRow;
 use brickdesk::domain::JobState;
 use brickdesk::jobs::{Job, Jobs};
 
-use crate::db::scratch::temp_dir;
+use crate::db::scratch::{History, temp_dir};
 
 /// Options of `brickdesk-bench backfill`.
 #[derive(Debug, Clone, Args)]
@@ -29,6 +29,9 @@ pub struct BackfillBenchArgs {
     /// Simulated-time factor (usage-plan rates scale with it).
     #[arg(long, default_value_t = 500.0)]
     pub time_scale: f64,
+    /// Past orders seeded first (their lines fetched).
+    #[command(flatten)]
+    pub history: History,
 }
 
 /// Runs the benchmark: report mode, then per-order mode, each on a fresh
@@ -185,6 +188,7 @@ async fn backfill_once(args: &BackfillBenchArgs, mode: &str) -> anyhow::Result<O
     let sim = bench_sim(11, args.orders, scale, None).await?;
     let dir = temp_dir(&format!("backfill-{mode}"))?;
     let (db, jobs) = sim_jobs(&dir, &sim, scale).await?;
+    args.history.seed("SQLite", &db).await?;
     let headers = sync::SyncParams {
         api: sync::OrdersApi::V0,
         window_days: 3650,

@@ -21,7 +21,7 @@ use brickdesk::domain::JobState;
 use brickdesk::jobs::Jobs;
 use brickdesk::schedule::{Scheduled, Scheduler};
 
-use crate::db::scratch::temp_dir;
+use crate::db::scratch::{History, temp_dir};
 
 /// The seller's marketplaces: Amazon.co.uk, Amazon.de, Amazon.se.
 const MARKETPLACES: [&str; 3] = ["A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A2NODRKZP88ZB9"];
@@ -35,6 +35,9 @@ pub struct ScheduledSyncArgs {
     /// Simulated-time factor (usage-plan rates scale with it).
     #[arg(long, default_value_t = 500.0)]
     pub time_scale: f64,
+    /// Past orders seeded first.
+    #[command(flatten)]
+    pub history: History,
 }
 
 /// Runs the benchmark.
@@ -59,6 +62,7 @@ pub async fn run(args: &ScheduledSyncArgs) -> anyhow::Result<()> {
     let dir = temp_dir("scheduled-sync")?;
     let db = Db::connect(&format!("sqlite://{}", dir.join("bench.db").display())).await?;
     db.migrate().await?;
+    args.history.seed("SQLite", &db).await?;
     let secrets = SecretBox::load_or_create(None, &dir)?;
     let creds = Credentials {
         client_id: spapi_sim::DEMO_CLIENT_ID.to_owned(),

@@ -70,7 +70,8 @@ pub enum BenchCommand {
         history: History,
     },
     /// Backfill of 10,000 orders against a time-scaled simulator: simulated
-    /// time, achieved ÷ permitted call rate, 429s.
+    /// time, achieved ÷ permitted call rate, 429s (SQLite; report mode on
+    /// PostgreSQL too with `--database-url postgres://…`).
     Backfill(backfill::BackfillBenchArgs),
     /// Seed sold Amazon units with their financial events and time the fee
     /// preview, the first reconciliation run and a second (no-op) run
@@ -138,7 +139,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let measure = fulfil::Measure::Confirm;
             fulfil::run(postgres_url(global), measure, orders, history).await
         }
-        BenchCommand::Backfill(args) => backfill::run(&args).await,
+        BenchCommand::Backfill(args) => backfill::run(&args, postgres_url(global).as_deref()).await,
         BenchCommand::Fees { units, history } => {
             fees::run(postgres_url(global), units, history).await
         }

@@ -19,7 +19,7 @@ use brickdesk::db::jobs::JobRow;
 use brickdesk::domain::JobState;
 use brickdesk::jobs::{Job, Jobs};
 
-use crate::db::scratch::{History, Scratch, temp_dir};
+use crate::db::scratch::{History, on_sqlite, on_sqlite_then_postgres, temp_dir};
 
 /// Options of `brickdesk-bench backfill`.
 #[derive(Debug, Clone, Args)]
@@ -45,10 +45,18 @@ pub async fn run(args: &BackfillBenchArgs, postgres_url: Option<&str>) -> anyhow
         args.orders
     );
 
-    crate::figures::measuring_on("SQLite");
-    let report = backfill_once(args, "report", None).await?;
-    print_report("SQLite", &report, scale);
-    let per_order = backfill_once(args, "per_order", None).await?;
+    // Report mode's storing is the database's own work, so it runs on both
+    // engines; per-order mode is bound by the call rate on either.
+    let report = |engine: &'static str, db: Db| async move {
+        let outcome = backfill_on(args, "report", &db).await?;
+        print_report(engine, &outcome, scale);
+        Ok(())
+    };
+    on_sqlite_then_postgres("backfill-report", postgres_url, args.history, report).await?;
+    let per_order = on_sqlite("backfill-per-order", args.history, |_, db| async move {
+        backfill_on(args, "per_order", &db).await
+    })
+    .await?;
     let calls = per_order.calls("getOrderItems");
     let simulated = per_order.wall * scale;
     // Permitted in the simulated time: the bucket's burst plus the rate.
@@ -74,14 +82,6 @@ pub async fn run(args: &BackfillBenchArgs, postgres_url: Option<&str>) -> anyhow
         (achieved - 30.0).max(0.0) / simulated,
         achieved / permitted
     );
-    // Per-order mode is bound by the call rate on either engine; report
-    // mode's storing is the database's own work.
-    if let Some(url) = postgres_url {
-        crate::figures::measuring_on("PostgreSQL");
-        let report = backfill_once(args, "report", Some(url)).await?;
-        print_report("PostgreSQL", &report, scale);
-        crate::figures::print_ratios();
-    }
     Ok(())
 }
 
@@ -216,41 +216,17 @@ impl Outcome {
     }
 }
 
-/// Syncs order headers (v0, no lines) from a fresh simulator into a fresh
-/// database (SQLite, or a scratch database on the PostgreSQL server of
-/// `postgres_url`), then times a backfill in `mode`.
-async fn backfill_once(
-    args: &BackfillBenchArgs,
-    mode: &str,
-    postgres_url: Option<&str>,
-) -> anyhow::Result<Outcome> {
-    let dir = temp_dir(&format!("backfill-{mode}"))?;
-    let outcome = match postgres_url {
-        None => {
-            let db = Db::connect(&format!("sqlite://{}", dir.join("bench.db").display())).await?;
-            db.migrate().await?;
-            args.history.seed("SQLite", &db).await?;
-            let outcome = backfill_on(args, mode, &db, &dir).await;
-            db.close().await;
-            outcome
-        }
-        Some(url) => {
-            let scratch = Scratch::create(url).await?;
-            let outcome = async {
-                args.history.seed("PostgreSQL", &scratch.db).await?;
-                backfill_on(args, mode, &scratch.db, &dir).await
-            }
-            .await;
-            scratch.drop_now().await?;
-            outcome
-        }
-    };
+/// Syncs order headers (v0, no lines) from a fresh simulator into the
+/// migrated `db`, then times a backfill in `mode`.
+async fn backfill_on(args: &BackfillBenchArgs, mode: &str, db: &Db) -> anyhow::Result<Outcome> {
+    // The secret key file lives here.
+    let dir = temp_dir(&format!("backfill-{mode}-key"))?;
+    let outcome = backfill_with_key(args, mode, db, &dir).await;
     let _ = std::fs::remove_dir_all(&dir);
     outcome
 }
 
-/// [`backfill_once`] on the migrated `db`.
-async fn backfill_on(
+async fn backfill_with_key(
     args: &BackfillBenchArgs,
     mode: &str,
     db: &Db,

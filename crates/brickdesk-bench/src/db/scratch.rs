@@ -98,17 +98,11 @@ impl History {
 }
 
 /// Runs `measure` on a migrated SQLite file in a temporary folder (removed
-/// afterwards), then on a scratch database on the PostgreSQL server of
-/// `postgres_url` when given; each database holds `history` first.
-pub async fn on_sqlite_then_postgres<F, Fut>(
-    label: &str,
-    postgres_url: Option<&str>,
-    history: History,
-    measure: F,
-) -> anyhow::Result<()>
+/// afterwards) that holds `history` first.
+pub async fn on_sqlite<F, Fut, T>(label: &str, history: History, measure: F) -> anyhow::Result<T>
 where
-    F: Fn(&'static str, Db) -> Fut,
-    Fut: Future<Output = anyhow::Result<()>>,
+    F: FnOnce(&'static str, Db) -> Fut,
+    Fut: Future<Output = anyhow::Result<T>>,
 {
     let dir = temp_dir(label)?;
     let result = async {
@@ -122,7 +116,23 @@ where
     }
     .await;
     let _ = std::fs::remove_dir_all(&dir);
-    result?;
+    result
+}
+
+/// Runs `measure` as [`on_sqlite`] does, then on a scratch database on the
+/// PostgreSQL server of `postgres_url` when given; each database holds
+/// `history` first.
+pub async fn on_sqlite_then_postgres<F, Fut>(
+    label: &str,
+    postgres_url: Option<&str>,
+    history: History,
+    measure: F,
+) -> anyhow::Result<()>
+where
+    F: Fn(&'static str, Db) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    on_sqlite(label, history, &measure).await?;
     match postgres_url {
         Some(url) => {
             let scratch = Scratch::create(url).await?;

@@ -11,9 +11,13 @@ pub use list::{
     list_orders_marked, orders_version, page_marks,
 };
 pub(crate) use matching::{Lines, refresh_lines, set_match_counts};
-pub use matching::{Refresh, order_search_text, refresh_match_counts, refresh_order};
+pub use matching::{
+    Refresh, order_search_text, refresh_match_counts, refresh_order, refresh_orders,
+};
 pub use model::{Order, OrderLine, ReportedLine, ReportedOrder};
 pub(crate) use model::{select_lines, select_orders};
+
+use std::collections::HashMap;
 
 use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use time::OffsetDateTime;
@@ -158,39 +162,78 @@ pub async fn upsert_item(
     item: &ReportedLine,
 ) -> Result<OrderItemId, DbError> {
     claim_provisional_line(tx, order, item).await?;
-    let at = now();
     let stmt = Query::insert()
         .into_table(OrderItems::Table)
         .columns(ITEM_COLUMNS_WRITTEN)
-        .values_panic(item_values(order, item, at))
-        .on_conflict(
-            OnConflict::columns([OrderItems::OrderId, OrderItems::PlatformItemId])
-                .update_columns([
-                    OrderItems::Asin,
-                    OrderItems::Sku,
-                    OrderItems::Title,
-                    OrderItems::Quantity,
-                    OrderItems::Condition,
-                    OrderItems::UpdatedAt,
-                ])
-                .value(
-                    OrderItems::UnitPriceMinor,
-                    Expr::cust("COALESCE(excluded.unit_price_minor, order_items.unit_price_minor)"),
-                )
-                .value(
-                    OrderItems::LinePriceMinor,
-                    Expr::cust("COALESCE(excluded.line_price_minor, order_items.line_price_minor)"),
-                )
-                .value(
-                    OrderItems::Currency,
-                    Expr::cust("COALESCE(excluded.currency, order_items.currency)"),
-                )
-                .to_owned(),
-        )
+        .values_panic(item_values(order, item, now()))
+        .on_conflict(item_upsert())
         .returning_col(OrderItems::Id)
         .to_owned();
     let (id,): (i64,) = tx.one(&stmt).await?;
     OrderItemId::new(id).map_err(|_| DbError::NotFound("order item id"))
+}
+
+/// Lines per multi-row insert of [`upsert_items`].
+const ITEMS_PER_INSERT: usize = 500;
+
+/// [`upsert_item`] for many lines (of one order or several) in a few
+/// statements, for a writer that needs no ids back. A line named twice is
+/// written in a later statement, as one after the other: one statement
+/// may not update a row twice.
+pub async fn upsert_items(tx: &mut Tx, lines: &[(OrderId, &ReportedLine)]) -> Result<(), DbError> {
+    let mut named = HashMap::new();
+    let mut rounds: Vec<Vec<&(OrderId, &ReportedLine)>> = Vec::new();
+    for line in lines {
+        let (order, item) = line;
+        claim_provisional_line(tx, *order, item).await?;
+        let times = named
+            .entry((*order, item.platform_item_id.as_str()))
+            .or_insert(0);
+        if rounds.len() == *times {
+            rounds.push(Vec::new());
+        }
+        rounds[*times].push(line);
+        *times += 1;
+    }
+    let at = now();
+    for chunk in rounds.iter().flat_map(|r| r.chunks(ITEMS_PER_INSERT)) {
+        let mut stmt = Query::insert();
+        stmt.into_table(OrderItems::Table)
+            .columns(ITEM_COLUMNS_WRITTEN)
+            .on_conflict(item_upsert());
+        for (order, item) in chunk {
+            stmt.values_panic(item_values(*order, item, at));
+        }
+        tx.execute(&stmt).await?;
+    }
+    Ok(())
+}
+
+/// What an upsert writes over a stored line: the platform's fields as
+/// reported now, keeping a known price where this report has none.
+fn item_upsert() -> OnConflict {
+    OnConflict::columns([OrderItems::OrderId, OrderItems::PlatformItemId])
+        .update_columns([
+            OrderItems::Asin,
+            OrderItems::Sku,
+            OrderItems::Title,
+            OrderItems::Quantity,
+            OrderItems::Condition,
+            OrderItems::UpdatedAt,
+        ])
+        .value(
+            OrderItems::UnitPriceMinor,
+            Expr::cust("COALESCE(excluded.unit_price_minor, order_items.unit_price_minor)"),
+        )
+        .value(
+            OrderItems::LinePriceMinor,
+            Expr::cust("COALESCE(excluded.line_price_minor, order_items.line_price_minor)"),
+        )
+        .value(
+            OrderItems::Currency,
+            Expr::cust("COALESCE(excluded.currency, order_items.currency)"),
+        )
+        .to_owned()
 }
 
 /// A line a backfill read from the all-orders report carries a

@@ -240,7 +240,7 @@ async fn apply(
         if !store::restore_order(tx, o).await? {
             return Ok(false);
         }
-        refresh_match_counts(tx, Refresh::Order(o.order_id)).await?;
+        refresh_match_counts(tx, Refresh::Orders(&[o.order_id])).await?;
     }
     Ok(true)
 }

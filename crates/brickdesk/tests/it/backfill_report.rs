@@ -90,6 +90,7 @@ async fn report_mode_fills_lines_and_a_later_sync_names_them(db: &Db) {
             .unwrap(),
         0
     );
+    assert_orders_refreshed(db).await;
 
     // Some orders change on Amazon; a 2026-01-01 sync brings their lines
     // with OrderItemIds, which replace the provisional ids in place.
@@ -114,7 +115,76 @@ async fn report_mode_fills_lines_and_a_later_sync_names_them(db: &Db) {
         row_ids_before.values().collect::<BTreeSet<_>>(),
         "the same rows, no line added or lost"
     );
+    assert_orders_refreshed(db).await;
     sim.shutdown().await.unwrap();
+}
+
+/// Every order's search text and line counts agree with its lines, as a
+/// refresh leaves them: a batch refresh must not mix two orders up.
+async fn assert_orders_refreshed(db: &Db) {
+    use sea_query::{Alias, Query};
+    let orders: Vec<(i64, String, String, i64, i64, i64, i64)> = db
+        .all(
+            &Query::select()
+                .columns(
+                    [
+                        "id",
+                        "platform_order_id",
+                        "search_text",
+                        "lines_total",
+                        "lines_unmatched",
+                        "lines_no_asin",
+                        "lines_linked",
+                    ]
+                    .map(Alias::new),
+                )
+                .from(Alias::new("orders"))
+                .to_owned(),
+        )
+        .await
+        .expect("orders");
+    // (order row id, ASIN, SKU, title, match status)
+    type StoredLine = (i64, Option<String>, Option<String>, Option<String>, String);
+    let lines: Vec<StoredLine> = db
+        .all(
+            &Query::select()
+                .columns(["order_id", "asin", "sku", "title", "match_status"].map(Alias::new))
+                .from(Alias::new("order_items"))
+                .order_by(Alias::new("id"), sea_query::Order::Asc)
+                .to_owned(),
+        )
+        .await
+        .expect("lines");
+    let mut refreshed = 0;
+    for (id, order_id, text, total, unmatched, no_asin, linked) in orders {
+        let own: Vec<_> = lines.iter().filter(|l| l.0 == id).collect();
+        let fields: Vec<_> = own
+            .iter()
+            .map(|l| (l.1.clone(), l.2.clone(), l.3.clone()))
+            .collect();
+        let status = |s: &str| own.iter().filter(|l| l.4 == s).count() as i64;
+        for l in &own {
+            let blank = l.1.as_deref().is_none_or(|a| a.trim().is_empty());
+            assert_eq!(blank, l.4 == "no_asin", "{order_id}: {l:?}");
+        }
+        assert_eq!(
+            text,
+            brickdesk::db::orders::order_search_text(&order_id, &fields),
+            "{order_id}"
+        );
+        assert_eq!(
+            (total, unmatched, no_asin, linked),
+            (
+                own.len() as i64,
+                status("unmatched"),
+                status("no_asin"),
+                status("linked")
+            ),
+            "{order_id}"
+        );
+        refreshed += usize::from(!own.is_empty());
+    }
+    assert!(refreshed > 0, "no order has lines");
 }
 
 /// Line row id by (order id, SKU).

@@ -15,6 +15,7 @@ use brickdesk::domain::{
 };
 use serde_json::{Value, json};
 
+use crate::builders::{TestLine, TestOrder};
 use crate::helpers::{
     TestApp, assert_escaped, error_message, get_json, on_both_backends, send_json, send_text,
 };
@@ -284,7 +285,69 @@ async fn search_is_literal_and_safe(db: &Db) {
     );
 }
 
+/// Lines upserted together land as one by one would: a line named twice
+/// ends as named last (keeping a price the last naming lacks), and a real
+/// id takes over its provisional line in place.
+async fn many_lines_upsert_as_one_by_one(db: &Db) {
+    let mut tx = db.begin().await.expect("tx");
+    let a = db::orders::upsert_order(&mut tx, &TestOrder::paid("203-0000001-0000001").build())
+        .await
+        .expect("order a");
+    let b = db::orders::upsert_order(&mut tx, &TestOrder::paid("203-0000002-0000002").build())
+        .await
+        .expect("order b");
+    let provisional = TestLine::new("report:SKU-9", 1).sku("SKU-9").build();
+    let kept = db::orders::upsert_item(&mut tx, a, &provisional)
+        .await
+        .expect("provisional line");
+    let first = TestLine::new("L1", 1)
+        .title("first")
+        .unit_price(Some(100))
+        .build();
+    let again = TestLine::new("L1", 1)
+        .title("second")
+        .unit_price(None)
+        .build();
+    let other = TestLine::new("L1", 2).title("b").build();
+    let real = TestLine::new("R9", 1).sku("SKU-9").title("real").build();
+    db::orders::upsert_items(
+        &mut tx,
+        &[(a, &first), (a, &again), (b, &other), (a, &real)],
+    )
+    .await
+    .expect("upsert");
+    db::orders::upsert_items(&mut tx, &[])
+        .await
+        .expect("nothing");
+    tx.commit().await.expect("commit");
+
+    let lines = db::orders::lines_for_orders(db, &[a, b])
+        .await
+        .expect("lines");
+    let seen: Vec<_> = lines
+        .iter()
+        .map(|l| {
+            (
+                l.order_id,
+                l.reported.platform_item_id.as_str(),
+                l.reported.title.as_deref(),
+                l.reported.unit_price.map(|m| m.minor),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (a, "R9", Some("real"), Some(59_999)),
+            (a, "L1", Some("second"), Some(100)),
+            (b, "L1", Some("b"), Some(59_999)),
+        ]
+    );
+    assert_eq!(lines[0].id, kept, "the provisional row took the real id");
+}
+
 on_both_backends! {
+    upserting_many_lines => many_lines_upsert_as_one_by_one;
     match_counts_follow_the_domain_rule => counts_follow_the_domain_rule;
     mapping_an_asin_matches_every_line => a_mapping_matches_every_line_with_its_asin;
     order_search_is_literal_and_safe => search_is_literal_and_safe;

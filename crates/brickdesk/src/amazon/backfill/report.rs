@@ -10,7 +10,7 @@
 //! the report cannot key that way, or does not contain, are left missing
 //! for the per-order pass that follows: ids are fetched only where needed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use spapi::reports::flat_file::{AllOrdersRow, parse_all_orders};
@@ -20,10 +20,12 @@ use time::OffsetDateTime;
 
 use super::{BackfillJob, Cursor};
 use crate::amazon::{connection, convert, pacing};
-use crate::db::orders::sync::{MissingItemsOrder, claim_missing_items, missing_items_after};
+use crate::db::orders::sync::{
+    MissingItemsOrder, claim_missing_items, missing_items_after, refresh_line_statistics,
+};
 use crate::db::orders::{self, ReportedLine};
-use crate::domain::Platform;
 use crate::domain::sync::report_windows;
+use crate::domain::{OrderId, Platform};
 use crate::jobs::{JobContext, JobError};
 
 /// How often a requested report is asked after (Amazon suggests no more
@@ -168,22 +170,21 @@ async fn store(
         .collect();
     ctx.update(|p| p.detail.report_orders = Some(fillable.len()));
     let cursor_text = serde_json::to_string(cursor).map_err(|e| JobError::Failed(e.to_string()))?;
-    for chunk in fillable.chunks(CHUNK) {
+    for (n, chunk) in fillable.chunks(CHUNK).enumerate() {
         ctx.check()?;
         let mut tx = ctx.db().begin().await?;
-        let mut stored: i64 = 0;
-        for (order, items) in chunk {
-            let id = order.id;
-            // A sync may have stored the real lines since the list was read.
-            if !claim_missing_items(&mut tx, id).await? {
-                continue;
-            }
-            for item in items {
-                orders::upsert_item(&mut tx, id, item).await?;
-            }
-            orders::refresh_order(&mut tx, id).await?;
-            stored += 1;
-        }
+        let ids: Vec<OrderId> = chunk.iter().map(|(order, _)| order.id).collect();
+        // A sync may have stored the real lines since the list was read.
+        let claimed = claim_missing_items(&mut tx, &ids).await?;
+        let kept: HashSet<OrderId> = claimed.iter().copied().collect();
+        let lines: Vec<(OrderId, &ReportedLine)> = chunk
+            .iter()
+            .filter(|(order, _)| kept.contains(&order.id))
+            .flat_map(|(order, items)| items.iter().map(|item| (order.id, item)))
+            .collect();
+        orders::upsert_items(&mut tx, &lines).await?;
+        orders::refresh_orders(&mut tx, &claimed).await?;
+        let stored = claimed.len() as i64;
         ctx.update(|p| {
             p.processed += stored;
             p.success += stored;
@@ -195,6 +196,9 @@ async fn store(
         });
         ctx.save_in(&mut tx).await?;
         tx.commit().await?;
+        if n == 0 {
+            refresh_line_statistics(ctx.db()).await?;
+        }
     }
     Ok(())
 }

@@ -2,7 +2,9 @@
 //! the per-order counts recounted from it, in the same transaction as
 //! every write that can change them.
 
-use sea_query::{Expr, ExprTrait, Query, UpdateStatement};
+use std::collections::HashSet;
+
+use sea_query::{Expr, ExprTrait, Order, Query, UpdateStatement};
 
 use super::super::schema::{OrderItems, Orders};
 use super::super::{DbError, Tx};
@@ -27,8 +29,8 @@ const LINE_MATCH_SQL: &str = "CASE \
 pub(crate) enum Lines<'a> {
     /// These lines (ids).
     Ids(&'a [OrderItemId]),
-    /// The lines of one order.
-    Order(OrderId),
+    /// The lines of these orders.
+    Orders(&'a [OrderId]),
     /// Every line of this ASIN.
     Asin(&'a str),
     /// Every line.
@@ -48,8 +50,9 @@ pub(crate) async fn refresh_lines(tx: &mut Tx, which: Lines<'_>) -> Result<u64, 
         Lines::Ids(ids) => {
             stmt.and_where(Expr::col(OrderItems::Id).is_in(ids.iter().copied()));
         }
-        Lines::Order(id) => {
-            stmt.and_where(Expr::col(OrderItems::OrderId).eq(id));
+        Lines::Orders([]) => return Ok(0),
+        Lines::Orders(ids) => {
+            stmt.and_where(Expr::col(OrderItems::OrderId).is_in(ids.iter().copied()));
         }
         Lines::Asin(asin) => {
             stmt.and_where(Expr::col(OrderItems::Asin).eq(asin));
@@ -85,8 +88,8 @@ pub(crate) fn set_match_counts(stmt: &mut UpdateStatement) {
 /// Which orders' counts to recompute.
 #[derive(Debug, Clone)]
 pub enum Refresh<'a> {
-    /// One order.
-    Order(OrderId),
+    /// These orders.
+    Orders(&'a [OrderId]),
     /// Every order with a line of this ASIN (after a mapping changes).
     Asin(&'a str),
     /// Every order (after a bulk load).
@@ -99,7 +102,7 @@ pub async fn refresh_match_counts(tx: &mut Tx, which: Refresh<'_>) -> Result<u64
     refresh_lines(
         tx,
         match which {
-            Refresh::Order(id) => Lines::Order(id),
+            Refresh::Orders(ids) => Lines::Orders(ids),
             Refresh::Asin(asin) => Lines::Asin(asin),
             Refresh::All => Lines::All,
         },
@@ -109,8 +112,9 @@ pub async fn refresh_match_counts(tx: &mut Tx, which: Refresh<'_>) -> Result<u64
     stmt.table(Orders::Table);
     set_match_counts(&mut stmt);
     match which {
-        Refresh::Order(id) => {
-            stmt.and_where(Expr::col(Orders::Id).eq(id));
+        Refresh::Orders([]) => return Ok(0),
+        Refresh::Orders(ids) => {
+            stmt.and_where(Expr::col(Orders::Id).is_in(ids.iter().copied()));
         }
         Refresh::Asin(asin) => {
             stmt.and_where(
@@ -146,34 +150,81 @@ pub fn order_search_text(
 /// SKUs and titles, lower-cased here so search is Unicode-aware on both
 /// engines). Call after writing an order's lines.
 pub async fn refresh_order(tx: &mut Tx, order: OrderId) -> Result<(), DbError> {
-    let order_id: Option<(String,)> = tx
-        .optional(
-            &Query::select()
-                .column(Orders::PlatformOrderId)
-                .from(Orders::Table)
-                .and_where(Expr::col(Orders::Id).eq(order))
-                .to_owned(),
-        )
-        .await?;
-    let (platform_order_id,) = order_id.ok_or(DbError::NotFound("order"))?;
-    let lines: Vec<(Option<String>, Option<String>, Option<String>)> = tx
+    refresh_orders(tx, &[order]).await
+}
+
+/// An order's id and platform order id with one of its lines' ASIN, SKU
+/// and title (all `None` for an order without lines).
+type SearchedLine = (
+    OrderId,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// [`refresh_order`] for many orders at once, in the same three statements
+/// whatever their number (each statement is a round trip on PostgreSQL).
+pub async fn refresh_orders(tx: &mut Tx, orders: &[OrderId]) -> Result<(), DbError> {
+    if orders.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<SearchedLine> = tx
         .all(
             &Query::select()
-                .columns([OrderItems::Asin, OrderItems::Sku, OrderItems::Title])
-                .from(OrderItems::Table)
-                .and_where(Expr::col(OrderItems::OrderId).eq(order))
+                .columns([
+                    (Orders::Table, Orders::Id),
+                    (Orders::Table, Orders::PlatformOrderId),
+                ])
+                .columns([
+                    (OrderItems::Table, OrderItems::Asin),
+                    (OrderItems::Table, OrderItems::Sku),
+                    (OrderItems::Table, OrderItems::Title),
+                ])
+                .from(Orders::Table)
+                .left_join(
+                    OrderItems::Table,
+                    Expr::col((OrderItems::Table, OrderItems::OrderId))
+                        .equals((Orders::Table, Orders::Id)),
+                )
+                .and_where(Expr::col((Orders::Table, Orders::Id)).is_in(orders.iter().copied()))
+                .order_by((Orders::Table, Orders::Id), Order::Asc)
+                .order_by((OrderItems::Table, OrderItems::Id), Order::Asc)
                 .to_owned(),
         )
         .await?;
-    let text = order_search_text(&platform_order_id, &lines);
-    tx.execute(
-        &Query::update()
-            .table(Orders::Table)
-            .value(Orders::SearchText, text)
-            .and_where(Expr::col(Orders::Id).eq(order))
-            .to_owned(),
-    )
-    .await?;
-    refresh_match_counts(tx, Refresh::Order(order)).await?;
+    let mut texts: Vec<(OrderId, String)> = Vec::new();
+    let mut lines = Vec::new();
+    for (i, (id, platform_order_id, asin, sku, title)) in rows.iter().enumerate() {
+        if asin.is_some() || sku.is_some() || title.is_some() {
+            lines.push((asin.clone(), sku.clone(), title.clone()));
+        }
+        if rows.get(i + 1).is_none_or(|next| next.0 != *id) {
+            texts.push((*id, order_search_text(platform_order_id, &lines)));
+            lines.clear();
+        }
+    }
+    if texts.len() != orders.iter().collect::<HashSet<_>>().len() {
+        return Err(DbError::NotFound("order"));
+    }
+    let mut texts = texts.into_iter();
+    refresh_lines(tx, Lines::Orders(orders)).await?;
+    // One UPDATE of the orders for text and counts: each one writes every
+    // index of the table again.
+    let mut stmt = Query::update();
+    stmt.table(Orders::Table)
+        .and_where(Expr::col(Orders::Id).is_in(orders.iter().copied()));
+    if let Some((id, text)) = texts.next() {
+        let case = texts.fold(
+            Expr::case(Expr::col(Orders::Id).eq(id), text),
+            |case, (id, text)| case.case(Expr::col(Orders::Id).eq(id), text),
+        );
+        stmt.value(
+            Orders::SearchText,
+            case.finally(Expr::col(Orders::SearchText)),
+        );
+    }
+    set_match_counts(&mut stmt);
+    tx.execute(&stmt).await?;
     Ok(())
 }

@@ -90,29 +90,51 @@ pub async fn count_missing_items_after(
     Ok(n)
 }
 
-/// Marks an order's lines fetched if they still are not; `false` when
-/// something else (a sync) stored them meanwhile, so a caller holding
-/// older data writes nothing.
-pub async fn claim_missing_items(tx: &mut Tx, order: OrderId) -> Result<bool, DbError> {
-    let stmt = fetched_now(order)
+/// Marks these orders' lines fetched where they still are not, and
+/// returns those orders: one that something else (a sync) stored
+/// meanwhile is left out, so a caller holding older data writes nothing.
+pub async fn claim_missing_items(tx: &mut Tx, orders: &[OrderId]) -> Result<Vec<OrderId>, DbError> {
+    if orders.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = fetched_now()
+        .and_where(Expr::col(Orders::Id).is_in(orders.iter().copied()))
         .and_where(Expr::col(Orders::ItemsFetchedAt).is_null())
+        .returning_col(Orders::Id)
         .to_owned();
-    Ok(tx.execute(&stmt).await? == 1)
+    let claimed: Vec<(OrderId,)> = tx.all(&stmt).await?;
+    Ok(claimed.into_iter().map(|(id,)| id).collect())
 }
 
-fn fetched_now(order: OrderId) -> UpdateStatement {
+fn fetched_now() -> UpdateStatement {
     let at = now();
     Query::update()
         .table(Orders::Table)
         .value(Orders::ItemsFetchedAt, at)
         .value(Orders::UpdatedAt, at)
-        .and_where(Expr::col(Orders::Id).eq(order))
         .to_owned()
 }
 
 /// Marks an order's lines fetched (also when Amazon returned none: the
 /// order is checked and not asked for again).
 pub async fn mark_items_fetched(tx: &mut Tx, order: OrderId) -> Result<(), DbError> {
-    tx.execute(&fetched_now(order)).await?;
+    tx.execute(
+        &fetched_now()
+            .and_where(Expr::col(Orders::Id).eq(order))
+            .to_owned(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Refreshes PostgreSQL's statistics of the order lines, once a batch
+/// writer has stored its first lines into a table that may have held
+/// almost none: until then the planner reads a batch of orders' lines by
+/// scanning the whole table. The lines per order it then records hold as
+/// the table grows. SQLite's planner needs no statistics for it.
+pub async fn refresh_line_statistics(db: &Db) -> Result<(), DbError> {
+    if let Db::Postgres(pool) = db {
+        sqlx::query("ANALYZE order_items").execute(pool).await?;
+    }
     Ok(())
 }

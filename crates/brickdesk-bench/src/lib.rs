@@ -145,7 +145,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         BenchCommand::Reports(args) => reports::run(postgres_url(global), args).await,
         BenchCommand::DemoStart(args) => demo_start::run(&args).await,
-        BenchCommand::ScheduledSync(args) => scheduled_sync::run(&args).await,
+        BenchCommand::ScheduledSync(args) => {
+            scheduled_sync::run(&args, postgres_url(global).as_deref()).await
+        }
         BenchCommand::Ship(args) => ship::run(&args).await,
         BenchCommand::SpapiRate { calls, time_scale } => {
             let report = spapi_rate::bench_rate(calls, time_scale).await?;

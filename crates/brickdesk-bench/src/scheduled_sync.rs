@@ -1,9 +1,10 @@
 //! `brickdesk-bench scheduled-sync`: the first scheduled order sync of a
 //! seller on three marketplaces (UK, DE, SE) against a time-scaled
 //! simulator under the published usage plans, into a fresh SQLite
-//! database: the scheduler claims the run and starts the durable sync job
-//! as the server does. Reports simulated minutes, the calls made and the
-//! 429s. A program, not a test.
+//! database and, given a PostgreSQL URL, a scratch PostgreSQL database:
+//! the scheduler claims the run and starts the durable sync job as the
+//! server does. Reports simulated minutes, the calls made and the 429s.
+//! A program, not a test.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,7 +22,10 @@ use brickdesk::domain::JobState;
 use brickdesk::jobs::Jobs;
 use brickdesk::schedule::{Scheduled, Scheduler};
 
-use crate::db::scratch::{History, temp_dir};
+use spapi_sim::RunningSim;
+
+use crate::backfill::bench_sim;
+use crate::db::scratch::{History, on_sqlite_then_postgres, temp_dir};
 
 /// The seller's marketplaces: Amazon.co.uk, Amazon.de, Amazon.se.
 const MARKETPLACES: [&str; 3] = ["A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A2NODRKZP88ZB9"];
@@ -40,11 +44,33 @@ pub struct ScheduledSyncArgs {
     pub history: History,
 }
 
-/// Runs the benchmark.
-pub async fn run(args: &ScheduledSyncArgs) -> anyhow::Result<()> {
+/// Runs the benchmark on SQLite, then on a scratch PostgreSQL database
+/// when `postgres_url` is given.
+pub async fn run(args: &ScheduledSyncArgs, postgres_url: Option<&str>) -> anyhow::Result<()> {
     let scale = args.time_scale.max(1.0);
-    let markets = MARKETPLACES.map(str::to_owned).to_vec();
-    let sim = crate::backfill::bench_sim(12, args.orders, scale, Some(markets)).await?;
+    let measure = |engine: &'static str, db: Db| async move {
+        let sim = bench_sim(
+            12,
+            args.orders,
+            scale,
+            Some(MARKETPLACES.map(str::to_owned).to_vec()),
+        )
+        .await?;
+        let r = sync_on(args, engine, &sim, &db).await;
+        sim.shutdown().await?;
+        r
+    };
+    on_sqlite_then_postgres("scheduled-sync", postgres_url, args.history, measure).await
+}
+
+/// One scheduled sync of the simulated seller into `db`, printed.
+async fn sync_on(
+    args: &ScheduledSyncArgs,
+    engine: &str,
+    sim: &RunningSim,
+    db: &Db,
+) -> anyhow::Result<()> {
+    let scale = args.time_scale.max(1.0);
     let per_market: Vec<usize> = MARKETPLACES
         .iter()
         .map(|m| {
@@ -55,14 +81,11 @@ pub async fn run(args: &ScheduledSyncArgs) -> anyhow::Result<()> {
         })
         .collect();
     println!(
-        "bench scheduled-sync: {} orders (UK {}, DE {}, SE {}), simulator time x{scale}, \
-         published usage plans (searchOrders)",
+        "bench scheduled-sync on {engine}: {} orders (UK {}, DE {}, SE {}), simulator time \
+         x{scale}, published usage plans (searchOrders)",
         args.orders, per_market[0], per_market[1], per_market[2]
     );
-    let dir = temp_dir("scheduled-sync")?;
-    let db = Db::connect(&format!("sqlite://{}", dir.join("bench.db").display())).await?;
-    db.migrate().await?;
-    args.history.seed("SQLite", &db).await?;
+    let dir = temp_dir("scheduled-sync-secrets")?;
     let secrets = SecretBox::load_or_create(None, &dir)?;
     let creds = Credentials {
         client_id: spapi_sim::DEMO_CLIENT_ID.to_owned(),
@@ -71,7 +94,7 @@ pub async fn run(args: &ScheduledSyncArgs) -> anyhow::Result<()> {
         region: Region::Eu,
         marketplace_ids: MARKETPLACES.map(str::to_owned).to_vec(),
     };
-    credentials::save(&db, &secrets, &creds, None).await?;
+    credentials::save(db, &secrets, &creds, None).await?;
     // The last sync ended before the oldest order: this run brings them all
     // (a first sync covers 90 days, fewer than the generated history).
     let oldest = sim
@@ -105,7 +128,8 @@ pub async fn run(args: &ScheduledSyncArgs) -> anyhow::Result<()> {
         )
         .await?
         .context("the first scheduled run was not due")?;
-    let wall = clock.elapsed().as_secs_f64();
+    let wall = clock.elapsed();
+    let _ = std::fs::remove_dir_all(&dir);
     anyhow::ensure!(
         job.state == JobState::Done,
         "the scheduled sync ended {}: {}",
@@ -128,11 +152,10 @@ pub async fn run(args: &ScheduledSyncArgs) -> anyhow::Result<()> {
         stats.throttled
     );
     println!(
-        "  wall {wall:.1} s = simulated {:.1} min",
-        wall * scale / 60.0
+        "  wall {:.1} s = simulated {:.1} min",
+        wall.as_secs_f64(),
+        wall.as_secs_f64() * scale / 60.0
     );
-    sim.shutdown().await?;
-    db.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    crate::figures::record_ms("scheduled sync, wall", wall);
     Ok(())
 }

@@ -33,6 +33,7 @@ use sqlx::{PgPool, SqlitePool};
 use time::{OffsetDateTime, UtcOffset};
 
 pub use error::{Clash, DbError};
+pub(crate) use exec::from_row;
 pub use exec::{Conn, Tx};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -20,6 +20,27 @@ pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Sen
 impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
 {}
 
+/// Implements `sqlx::FromRow` for both backends' rows with one body (given
+/// the row's name and the body): the body is type-checked against each
+/// backend's decoders, so no impl restates them as `where` bounds.
+macro_rules! from_row {
+    ($ty:ty, |$row:ident| $body:expr) => {
+        impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for $ty {
+            fn from_row($row: &'r sqlx::sqlite::SqliteRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row as _;
+                $body
+            }
+        }
+        impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for $ty {
+            fn from_row($row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row as _;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use from_row;
+
 /// An open transaction on either backend. Dropping it without
 /// [`Tx::commit`] rolls back.
 #[derive(Debug)]

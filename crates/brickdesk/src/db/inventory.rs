@@ -2,11 +2,10 @@
 
 use sea_query::{Expr, ExprTrait, InsertStatement, LikeExpr, Order, Query, SelectStatement};
 use serde::Serialize;
-use sqlx::{ColumnIndex, Decode, FromRow, Type};
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::schema::InventoryItems;
-use super::{Db, DbError, Tx, now, stored_time};
+use super::{Db, DbError, Tx, from_row, now, stored_time};
 use crate::domain::location::natural_sort_key;
 use crate::domain::{Condition, InventoryItemId, InventoryStatus, Platform};
 
@@ -41,42 +40,31 @@ pub struct InventoryRow {
 
 // By name, so a query may read other columns beside a unit's (see
 // `LinkedUnitRow`).
-impl<'r, R> FromRow<'r, R> for InventoryRow
-where
-    R: sqlx::Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-    &'r str: Decode<'r, R::Database>,
-    Date: Decode<'r, R::Database> + Type<R::Database>,
-    OffsetDateTime: Decode<'r, R::Database> + Type<R::Database>,
-{
-    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
-        Ok(InventoryRow {
-            id: row.try_get("id")?,
-            details: UnitDetails {
-                set_number: row.try_get("set_number")?,
-                item_name: row.try_get("item_name")?,
-                condition: row.try_get("condition")?,
-                status: row.try_get("status")?,
-                storage_location: row.try_get("storage_location")?,
-                cost_minor: row.try_get("cost_minor")?,
-                listing_price_minor: row.try_get("listing_price_minor")?,
-                currency: row.try_get("currency")?,
-                sku: row.try_get("sku")?,
-                external_id: row.try_get("external_id")?,
-                purchase_date: row.try_get("purchase_date")?,
-                notes: row.try_get("notes")?,
-            },
-            created_at: row.try_get("created_at")?,
-            updated_at: row.try_get("updated_at")?,
-            sold_at: row.try_get("sold_at")?,
-            sold_price_minor: row.try_get("sold_price_minor")?,
-            sold_order_ref: row.try_get("sold_order_ref")?,
-            sold_platform: row.try_get("sold_platform")?,
-        })
-    }
-}
+from_row!(InventoryRow, |row| {
+    Ok(InventoryRow {
+        id: row.try_get("id")?,
+        details: UnitDetails {
+            set_number: row.try_get("set_number")?,
+            item_name: row.try_get("item_name")?,
+            condition: row.try_get("condition")?,
+            status: row.try_get("status")?,
+            storage_location: row.try_get("storage_location")?,
+            cost_minor: row.try_get("cost_minor")?,
+            listing_price_minor: row.try_get("listing_price_minor")?,
+            currency: row.try_get("currency")?,
+            sku: row.try_get("sku")?,
+            external_id: row.try_get("external_id")?,
+            purchase_date: row.try_get("purchase_date")?,
+            notes: row.try_get("notes")?,
+        },
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        sold_at: row.try_get("sold_at")?,
+        sold_price_minor: row.try_get("sold_price_minor")?,
+        sold_order_ref: row.try_get("sold_order_ref")?,
+        sold_platform: row.try_get("sold_platform")?,
+    })
+});
 
 /// A unit's own fields, in [`UnitDetails`] order.
 const OWN_COLUMNS: [InventoryItems; 12] = [

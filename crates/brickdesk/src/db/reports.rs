@@ -10,7 +10,7 @@ use time::{Date, OffsetDateTime};
 
 use super::inventory::{InventoryRow, row_columns};
 use super::schema::InventoryItems;
-use super::{Backend, Db, DbError};
+use super::{Backend, Db, DbError, from_row};
 use crate::domain::profit::{Figure, Segment, Totals};
 use crate::domain::{Currency, InventoryItemId, InventoryStatus};
 
@@ -147,26 +147,18 @@ pub struct DayTotals {
 /// Julian day number of 1970-01-01.
 const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
 
-impl<'r, R> sqlx::FromRow<'r, R> for DayTotals
-where
-    R: sqlx::Row,
-    usize: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    Currency: Decode<'r, R::Database> + Type<R::Database>,
-{
-    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
-        let days: i64 = row.try_get(1)?;
-        let day = i32::try_from(days + UNIX_EPOCH_JULIAN_DAY)
-            .ok()
-            .and_then(|jd| Date::from_julian_day(jd).ok())
-            .ok_or_else(|| sqlx::Error::Decode(format!("day {days} is out of range").into()))?;
-        Ok(DayTotals {
-            currency: row.try_get(0)?,
-            day,
-            totals: read_figures(row, 2, &Figure::ALL)?,
-        })
-    }
-}
+from_row!(DayTotals, |row| {
+    let days: i64 = row.try_get(1)?;
+    let day = i32::try_from(days + UNIX_EPOCH_JULIAN_DAY)
+        .ok()
+        .and_then(|jd| Date::from_julian_day(jd).ok())
+        .ok_or_else(|| sqlx::Error::Decode(format!("day {days} is out of range").into()))?;
+    Ok(DayTotals {
+        currency: row.try_get(0)?,
+        day,
+        totals: read_figures(row, 2, &Figure::ALL)?,
+    })
+});
 
 /// The report's figures per currency and local day (`segments`: the UTC
 /// offsets of the range, from `offset_segments`).
@@ -201,23 +193,14 @@ pub struct SetTotals {
     pub totals: Totals,
 }
 
-impl<'r, R> sqlx::FromRow<'r, R> for SetTotals
-where
-    R: sqlx::Row,
-    usize: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-    Currency: Decode<'r, R::Database> + Type<R::Database>,
-{
-    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
-        Ok(SetTotals {
-            currency: row.try_get(0)?,
-            set_number: row.try_get(1)?,
-            item_name: row.try_get(2)?,
-            totals: read_figures(row, 3, &SET_FIGURES)?,
-        })
-    }
-}
+from_row!(SetTotals, |row| {
+    Ok(SetTotals {
+        currency: row.try_get(0)?,
+        set_number: row.try_get(1)?,
+        item_name: row.try_get(2)?,
+        totals: read_figures(row, 3, &SET_FIGURES)?,
+    })
+});
 
 /// Units, profit and revenue of each set whose units have a profit (units
 /// without one are left out).

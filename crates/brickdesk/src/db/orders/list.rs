@@ -12,7 +12,7 @@ use super::super::links::LinkMethod;
 use super::super::schema::{
     self, InventoryItems, OrderItemLinks, OrderItems, OrderStatusCounts, Orders,
 };
-use super::super::{Backend, Db, DbError, like_contains};
+use super::super::{Backend, Db, DbError, from_row, like_contains};
 use super::model::{self, ORDER_COLUMNS, OrderLine, select_lines};
 use crate::domain::{FulfillmentChannel, MatchFilter, OrderId, OrderItemId, Platform, UiStatus};
 
@@ -208,21 +208,13 @@ struct PageRow {
     total: Option<i64>,
 }
 
-impl<'r, R> sqlx::FromRow<'r, R> for PageRow
-where
-    R: sqlx::Row,
-    usize: sqlx::ColumnIndex<R>,
-    model::Order: sqlx::FromRow<'r, R>,
-    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
-        Ok(PageRow {
-            order: model::Order::from_row(row)?,
-            // The total sits after the order's columns.
-            total: row.try_get(ORDER_COLUMNS.len())?,
-        })
-    }
-}
+from_row!(PageRow, |row| {
+    Ok(PageRow {
+        order: model::Order::from_row(row)?,
+        // The total sits after the order's columns.
+        total: row.try_get(ORDER_COLUMNS.len())?,
+    })
+});
 
 /// A page of orders with their lines, newest first, and how many match the
 /// filters.

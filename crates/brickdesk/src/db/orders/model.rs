@@ -2,9 +2,10 @@
 //! decoded into domain types, and the columns every query reads them from.
 
 use sea_query::{Alias, Query, SelectStatement};
-use sqlx::{ColumnIndex, Decode, FromRow, Type};
+use sqlx::{ColumnIndex, Decode, Type};
 use time::OffsetDateTime;
 
+use super::super::from_row;
 use super::super::schema::{OrderItems, Orders};
 use crate::domain::{
     Currency, FulfillmentChannel, MatchStatus, MatchSummary, Money, OrderId, OrderItemId, Platform,
@@ -113,43 +114,33 @@ impl Order {
 
 // By position, in [`ORDER_COLUMNS`] order: the orders listing decodes 50
 // rows of them per page, and a lookup by name costs a scan of the columns.
-impl<'r, R> FromRow<'r, R> for Order
-where
-    R: sqlx::Row,
-    usize: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-    &'r str: Decode<'r, R::Database>,
-    OffsetDateTime: Decode<'r, R::Database> + Type<R::Database>,
-{
-    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
-        let total = money_at(row, 10, row.try_get(11)?)?;
-        Ok(Order {
-            id: row.try_get(0)?,
-            reported: ReportedOrder {
-                platform: row.try_get(1)?,
-                platform_order_id: row.try_get(2)?,
-                order_date: row.try_get(3)?,
-                last_updated_at: row.try_get(4)?,
-                buyer_name: row.try_get(5)?,
-                buyer_email: row.try_get(6)?,
-                platform_status: row.try_get(7)?,
-                total,
-                fulfillment_channel: row.try_get(19)?,
-                marketplace_id: row.try_get(20)?,
-            },
-            workflow_status: row.try_get(8)?,
-            ui_status: row.try_get(9)?,
-            notes: row.try_get(12)?,
-            items_fetched_at: row.try_get(13)?,
-            updated_at: row.try_get(14)?,
-            lines_total: row.try_get(15)?,
-            lines_unmatched: row.try_get(16)?,
-            lines_no_asin: row.try_get(17)?,
-            lines_linked: row.try_get(18)?,
-        })
-    }
-}
+from_row!(Order, |row| {
+    let total = money_at(row, 10, row.try_get(11)?)?;
+    Ok(Order {
+        id: row.try_get(0)?,
+        reported: ReportedOrder {
+            platform: row.try_get(1)?,
+            platform_order_id: row.try_get(2)?,
+            order_date: row.try_get(3)?,
+            last_updated_at: row.try_get(4)?,
+            buyer_name: row.try_get(5)?,
+            buyer_email: row.try_get(6)?,
+            platform_status: row.try_get(7)?,
+            total,
+            fulfillment_channel: row.try_get(19)?,
+            marketplace_id: row.try_get(20)?,
+        },
+        workflow_status: row.try_get(8)?,
+        ui_status: row.try_get(9)?,
+        notes: row.try_get(12)?,
+        items_fetched_at: row.try_get(13)?,
+        updated_at: row.try_get(14)?,
+        lines_total: row.try_get(15)?,
+        lines_unmatched: row.try_get(16)?,
+        lines_no_asin: row.try_get(17)?,
+        lines_linked: row.try_get(18)?,
+    })
+});
 
 /// What a platform says of an order line: the part a sync or a backfill
 /// writes and overwrites.
@@ -224,34 +215,25 @@ pub(crate) fn select_lines() -> SelectStatement {
 }
 
 // By position, in [`LINE_COLUMNS`] order, as [`Order`] is.
-impl<'r, R> FromRow<'r, R> for OrderLine
-where
-    R: sqlx::Row,
-    usize: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-    &'r str: Decode<'r, R::Database>,
-{
-    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
-        let currency: Option<Currency> = row.try_get(9)?;
-        Ok(OrderLine {
-            id: row.try_get(0)?,
-            order_id: row.try_get(1)?,
-            reported: ReportedLine {
-                platform_item_id: row.try_get(2)?,
-                asin: row.try_get(3)?,
-                sku: row.try_get(4)?,
-                title: row.try_get(5)?,
-                quantity: row.try_get(6)?,
-                unit_price: money_at(row, 7, currency)?,
-                line_price: money_at(row, 8, currency)?,
-                condition: row.try_get(10)?,
-            },
-            match_status: row.try_get(11)?,
-            link_count: row.try_get(12)?,
-        })
-    }
-}
+from_row!(OrderLine, |row| {
+    let currency: Option<Currency> = row.try_get(9)?;
+    Ok(OrderLine {
+        id: row.try_get(0)?,
+        order_id: row.try_get(1)?,
+        reported: ReportedLine {
+            platform_item_id: row.try_get(2)?,
+            asin: row.try_get(3)?,
+            sku: row.try_get(4)?,
+            title: row.try_get(5)?,
+            quantity: row.try_get(6)?,
+            unit_price: money_at(row, 7, currency)?,
+            line_price: money_at(row, 8, currency)?,
+            condition: row.try_get(10)?,
+        },
+        match_status: row.try_get(11)?,
+        link_count: row.try_get(12)?,
+    })
+});
 
 /// The amount in minor units at column `index`, in `currency`: `None` when
 /// the column is NULL, an error when it holds an amount but no currency

@@ -22,9 +22,7 @@ use super::access::AmazonAccess;
 use super::convert;
 use super::pacing;
 use super::sync::OrdersApi;
-use crate::db::orders::sync::{
-    MissingItemsOrder, count_missing_items_after, mark_items_fetched, missing_items_after,
-};
+use crate::db::orders::sync::{MissingItemsOrder, count_missing_items_after, missing_items_after};
 use crate::db::orders::{self, ReportedLine};
 use crate::domain::{JobKind, Platform};
 use crate::jobs::{Job, JobContext, JobError};
@@ -275,8 +273,7 @@ async fn store_one(
             for item in items {
                 orders::upsert_item(&mut tx, id, item).await?;
             }
-            mark_items_fetched(&mut tx, id).await?;
-            orders::refresh_order(&mut tx, id).await?;
+            orders::refresh_fetched_orders(&mut tx, &[id]).await?;
             true
         }
         Err(_) => false,

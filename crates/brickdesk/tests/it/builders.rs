@@ -124,6 +124,13 @@ impl TestOrder {
         self
     }
 
+    /// Synced without its lines (Orders v0 gives none), so a backfill
+    /// fetches them.
+    pub fn missing_lines(mut self) -> Self {
+        self.0.items_fetched = false;
+        self
+    }
+
     /// Placed at `at`.
     pub fn placed(mut self, at: OffsetDateTime) -> Self {
         self.0.reported.order_date = Some(at);

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use brickdesk::amazon::matching::{self, MappingRequest, MappingTarget, MatchError};
 use brickdesk::config::DemoMode;
 use brickdesk::db::orders::OrderListQuery;
+use brickdesk::db::orders::sync::claim_missing_items;
 use brickdesk::db::{self, Db};
 use brickdesk::demo;
 use brickdesk::domain::matching::{MatchSummary, line_match_status};
@@ -346,8 +347,73 @@ async fn many_lines_upsert_as_one_by_one(db: &Db) {
     assert_eq!(lines[0].id, kept, "the provisional row took the real id");
 }
 
+/// A backfill claims only the orders still missing their lines and, on
+/// PostgreSQL, keeps a sync from writing them until it has stored its
+/// own; storing them marks them fetched, so they are not claimed again.
+async fn a_claim_takes_missing_orders_until_stored(db: &Db) {
+    let mut tx = db.begin().await.expect("tx");
+    let order = |id: &'static str, missing: bool| {
+        let order = TestOrder::paid(id);
+        let order = if missing {
+            order.missing_lines()
+        } else {
+            order
+        };
+        order.build()
+    };
+    let a = db::orders::upsert_order(&mut tx, &order("203-0000001-0000001", true))
+        .await
+        .expect("order a");
+    let b = db::orders::upsert_order(&mut tx, &order("203-0000002-0000002", true))
+        .await
+        .expect("order b");
+    let fetched = db::orders::upsert_order(&mut tx, &order("203-0000003-0000003", false))
+        .await
+        .expect("order c");
+    tx.commit().await.expect("commit");
+
+    let all = [a, b, fetched];
+    let mut tx = db.begin().await.expect("tx");
+    let claimed = claim_missing_items(&mut tx, &all).await.expect("claim");
+    assert_eq!(claimed, [a, b]);
+    if let Db::Postgres(pool) = db {
+        let mut sync = pool.begin().await.expect("second transaction");
+        sqlx::query("SET LOCAL lock_timeout = '100ms'")
+            .execute(&mut *sync)
+            .await
+            .expect("lock timeout");
+        let err = sqlx::query("UPDATE orders SET notes = 'sync' WHERE id = $1")
+            .bind(a.get())
+            .execute(&mut *sync)
+            .await
+            .expect_err("a claimed order is locked");
+        let code = err.as_database_error().and_then(|e| e.code());
+        assert_eq!(code.as_deref(), Some("55P03"), "lock not available: {err}");
+    }
+    let line = TestLine::new("report:SKU-1", 1).sku("SKU-1").build();
+    db::orders::upsert_items(&mut tx, &[(a, &line)])
+        .await
+        .expect("lines");
+    db::orders::refresh_fetched_orders(&mut tx, &[a])
+        .await
+        .expect("store");
+    tx.commit().await.expect("commit");
+
+    let mut tx = db.begin().await.expect("tx");
+    let claimed = claim_missing_items(&mut tx, &all).await.expect("claim");
+    assert_eq!(claimed, [b], "a stored order is not claimed again");
+    drop(tx);
+    let stored = db::orders::find_order(db, Platform::Amazon, "203-0000001-0000001")
+        .await
+        .expect("read")
+        .expect("order a");
+    assert!(stored.items_fetched_at.is_some());
+    assert_eq!(stored.lines_total, 1, "counted in the same write");
+}
+
 on_both_backends! {
     upserting_many_lines => many_lines_upsert_as_one_by_one;
+    claiming_missing_lines => a_claim_takes_missing_orders_until_stored;
     match_counts_follow_the_domain_rule => counts_follow_the_domain_rule;
     mapping_an_asin_matches_every_line => a_mapping_matches_every_line_with_its_asin;
     order_search_is_literal_and_safe => search_is_literal_and_safe;

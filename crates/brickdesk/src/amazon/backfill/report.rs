@@ -183,7 +183,7 @@ async fn store(
             .flat_map(|(order, items)| items.iter().map(|item| (order.id, item)))
             .collect();
         orders::upsert_items(&mut tx, &lines).await?;
-        orders::refresh_orders(&mut tx, &claimed).await?;
+        orders::refresh_fetched_orders(&mut tx, &claimed).await?;
         let stored = claimed.len() as i64;
         ctx.update(|p| {
             p.processed += stored;

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use sea_query::{Expr, ExprTrait, Order, Query, UpdateStatement};
 
 use super::super::schema::{OrderItems, Orders};
-use super::super::{DbError, Tx};
+use super::super::{DbError, Tx, now};
 use crate::domain::{MatchStatus, OrderId, OrderItemId};
 
 /// Units linked so far to the line being updated.
@@ -166,6 +166,17 @@ type SearchedLine = (
 /// [`refresh_order`] for many orders at once, in the same three statements
 /// whatever their number (each statement is a round trip on PostgreSQL).
 pub async fn refresh_orders(tx: &mut Tx, orders: &[OrderId]) -> Result<(), DbError> {
+    refresh(tx, orders, false).await
+}
+
+/// [`refresh_orders`] after storing the orders' lines from Amazon: also
+/// marks their lines fetched (also when Amazon returned none, so the
+/// order is not asked for again), in the same UPDATE.
+pub async fn refresh_fetched_orders(tx: &mut Tx, orders: &[OrderId]) -> Result<(), DbError> {
+    refresh(tx, orders, true).await
+}
+
+async fn refresh(tx: &mut Tx, orders: &[OrderId], fetched: bool) -> Result<(), DbError> {
     if orders.is_empty() {
         return Ok(());
     }
@@ -209,8 +220,8 @@ pub async fn refresh_orders(tx: &mut Tx, orders: &[OrderId]) -> Result<(), DbErr
     }
     let mut texts = texts.into_iter();
     refresh_lines(tx, Lines::Orders(orders)).await?;
-    // One UPDATE of the orders for text and counts: each one writes every
-    // index of the table again.
+    // One UPDATE of the orders for text, counts and the fetched mark: each
+    // one writes every index of the table again.
     let mut stmt = Query::update();
     stmt.table(Orders::Table)
         .and_where(Expr::col(Orders::Id).is_in(orders.iter().copied()));
@@ -225,6 +236,11 @@ pub async fn refresh_orders(tx: &mut Tx, orders: &[OrderId]) -> Result<(), DbErr
         );
     }
     set_match_counts(&mut stmt);
+    if fetched {
+        let at = now();
+        stmt.value(Orders::ItemsFetchedAt, at)
+            .value(Orders::UpdatedAt, at);
+    }
     tx.execute(&stmt).await?;
     Ok(())
 }

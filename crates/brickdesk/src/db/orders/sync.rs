@@ -1,14 +1,13 @@
-//! What order sync and backfill read and mark: the stored state of a page
-//! of orders, the work list of orders missing their lines, and the
-//! "lines fetched" mark.
+//! What order sync and backfill read and claim: the stored state of a
+//! page of orders, and the work list of orders missing their lines.
 
 use std::collections::HashMap;
 
-use sea_query::{Expr, ExprTrait, Order, Query, UpdateStatement};
+use sea_query::{Expr, ExprTrait, LockType, Order, Query};
 use time::OffsetDateTime;
 
 use super::super::schema::Orders;
-use super::super::{Db, DbError, Tx, now};
+use super::super::{Db, DbError, Tx};
 use super::select_orders;
 use crate::domain::{OrderId, Platform};
 
@@ -90,41 +89,25 @@ pub async fn count_missing_items_after(
     Ok(n)
 }
 
-/// Marks these orders' lines fetched where they still are not, and
-/// returns those orders: one that something else (a sync) stored
-/// meanwhile is left out, so a caller holding older data writes nothing.
+/// Locks those of these orders still missing their lines and returns
+/// them: one that something else (a sync) stored meanwhile is left out,
+/// so a caller holding older data writes nothing. The caller marks what
+/// it stores with [`super::refresh_fetched_orders`], so each order row is
+/// written once. PostgreSQL holds the row locks until the transaction
+/// ends; SQLite's transaction holds the write lock already.
 pub async fn claim_missing_items(tx: &mut Tx, orders: &[OrderId]) -> Result<Vec<OrderId>, DbError> {
     if orders.is_empty() {
         return Ok(Vec::new());
     }
-    let stmt = fetched_now()
+    let stmt = Query::select()
+        .column(Orders::Id)
+        .from(Orders::Table)
         .and_where(Expr::col(Orders::Id).is_in(orders.iter().copied()))
         .and_where(Expr::col(Orders::ItemsFetchedAt).is_null())
-        .returning_col(Orders::Id)
+        .lock(LockType::Update)
         .to_owned();
     let claimed: Vec<(OrderId,)> = tx.all(&stmt).await?;
     Ok(claimed.into_iter().map(|(id,)| id).collect())
-}
-
-fn fetched_now() -> UpdateStatement {
-    let at = now();
-    Query::update()
-        .table(Orders::Table)
-        .value(Orders::ItemsFetchedAt, at)
-        .value(Orders::UpdatedAt, at)
-        .to_owned()
-}
-
-/// Marks an order's lines fetched (also when Amazon returned none: the
-/// order is checked and not asked for again).
-pub async fn mark_items_fetched(tx: &mut Tx, order: OrderId) -> Result<(), DbError> {
-    tx.execute(
-        &fetched_now()
-            .and_where(Expr::col(Orders::Id).eq(order))
-            .to_owned(),
-    )
-    .await?;
-    Ok(())
 }
 
 /// Refreshes PostgreSQL's statistics of the order lines, once a batch

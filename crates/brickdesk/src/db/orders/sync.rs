@@ -104,6 +104,8 @@ pub async fn claim_missing_items(tx: &mut Tx, orders: &[OrderId]) -> Result<Vec<
         .from(Orders::Table)
         .and_where(Expr::col(Orders::Id).is_in(orders.iter().copied()))
         .and_where(Expr::col(Orders::ItemsFetchedAt).is_null())
+        // One lock order for every claimant, so two never wait on each other.
+        .order_by(Orders::Id, Order::Asc)
         .lock(LockType::Update)
         .to_owned();
     let claimed: Vec<(OrderId,)> = tx.all(&stmt).await?;

@@ -352,24 +352,17 @@ async fn many_lines_upsert_as_one_by_one(db: &Db) {
 /// own; storing them marks them fetched, so they are not claimed again.
 async fn a_claim_takes_missing_orders_until_stored(db: &Db) {
     let mut tx = db.begin().await.expect("tx");
-    let order = |id: &'static str, missing: bool| {
-        let order = TestOrder::paid(id);
-        let order = if missing {
-            order.missing_lines()
-        } else {
-            order
-        };
-        order.build()
-    };
-    let a = db::orders::upsert_order(&mut tx, &order("203-0000001-0000001", true))
+    let missing = |id: &str| TestOrder::paid(id).missing_lines().build();
+    let a = db::orders::upsert_order(&mut tx, &missing("203-0000001-0000001"))
         .await
         .expect("order a");
-    let b = db::orders::upsert_order(&mut tx, &order("203-0000002-0000002", true))
+    let b = db::orders::upsert_order(&mut tx, &missing("203-0000002-0000002"))
         .await
         .expect("order b");
-    let fetched = db::orders::upsert_order(&mut tx, &order("203-0000003-0000003", false))
-        .await
-        .expect("order c");
+    let fetched =
+        db::orders::upsert_order(&mut tx, &TestOrder::paid("203-0000003-0000003").build())
+            .await
+            .expect("order c");
     tx.commit().await.expect("commit");
 
     let all = [a, b, fetched];

@@ -13,7 +13,6 @@ pub use list::{
 pub(crate) use matching::{Lines, refresh_lines, set_match_counts};
 pub use matching::{
     Refresh, order_search_text, refresh_fetched_orders, refresh_match_counts, refresh_order,
-    refresh_orders,
 };
 pub use model::{Order, OrderLine, ReportedLine, ReportedOrder};
 pub(crate) use model::{select_lines, select_orders};

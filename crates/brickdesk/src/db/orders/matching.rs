@@ -150,7 +150,7 @@ pub fn order_search_text(
 /// SKUs and titles, lower-cased here so search is Unicode-aware on both
 /// engines). Call after writing an order's lines.
 pub async fn refresh_order(tx: &mut Tx, order: OrderId) -> Result<(), DbError> {
-    refresh_orders(tx, &[order]).await
+    refresh(tx, &[order], false).await
 }
 
 /// An order's id and platform order id with one of its lines' ASIN, SKU
@@ -163,15 +163,11 @@ type SearchedLine = (
     Option<String>,
 );
 
-/// [`refresh_order`] for many orders at once, in the same three statements
-/// whatever their number (each statement is a round trip on PostgreSQL).
-pub async fn refresh_orders(tx: &mut Tx, orders: &[OrderId]) -> Result<(), DbError> {
-    refresh(tx, orders, false).await
-}
-
-/// [`refresh_orders`] after storing the orders' lines from Amazon: also
-/// marks their lines fetched (also when Amazon returned none, so the
-/// order is not asked for again), in the same UPDATE.
+/// [`refresh_order`] for many orders after storing their lines from
+/// Amazon, in the same three statements whatever their number (each is a
+/// round trip on PostgreSQL); also marks their lines fetched (also when
+/// Amazon returned none, so the order is not asked for again) in the
+/// same UPDATE.
 pub async fn refresh_fetched_orders(tx: &mut Tx, orders: &[OrderId]) -> Result<(), DbError> {
     refresh(tx, orders, true).await
 }
@@ -204,17 +200,18 @@ async fn refresh(tx: &mut Tx, orders: &[OrderId], fetched: bool) -> Result<(), D
                 .to_owned(),
         )
         .await?;
-    let mut texts: Vec<(OrderId, String)> = Vec::new();
-    let mut lines = Vec::new();
-    for (i, (id, platform_order_id, asin, sku, title)) in rows.iter().enumerate() {
-        if asin.is_some() || sku.is_some() || title.is_some() {
-            lines.push((asin.clone(), sku.clone(), title.clone()));
-        }
-        if rows.get(i + 1).is_none_or(|next| next.0 != *id) {
-            texts.push((*id, order_search_text(platform_order_id, &lines)));
-            lines.clear();
-        }
-    }
+    let texts: Vec<(OrderId, String)> = rows
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|order| {
+            let lines: Vec<_> = order
+                .iter()
+                .filter(|(.., asin, sku, title)| asin.is_some() || sku.is_some() || title.is_some())
+                .map(|(.., asin, sku, title)| (asin.clone(), sku.clone(), title.clone()))
+                .collect();
+            let (id, platform_order_id, ..) = &order[0];
+            (*id, order_search_text(platform_order_id, &lines))
+        })
+        .collect();
     if texts.len() != orders.iter().collect::<HashSet<_>>().len() {
         return Err(DbError::NotFound("order"));
     }

@@ -104,7 +104,7 @@ pub async fn claim_missing_items(tx: &mut Tx, orders: &[OrderId]) -> Result<Vec<
         .from(Orders::Table)
         .and_where(Expr::col(Orders::Id).is_in(orders.iter().copied()))
         .and_where(Expr::col(Orders::ItemsFetchedAt).is_null())
-        // One lock order for every claimant, so two never wait on each other.
+        // One lock order for every claimant, so two cannot deadlock.
         .order_by(Orders::Id, Order::Asc)
         .lock(LockType::Update)
         .to_owned();

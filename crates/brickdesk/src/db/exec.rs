@@ -297,6 +297,15 @@ impl Tx {
         on_tx!(self, conn => all_on(conn, sql, values, Kept::Prepared).await)
     }
 
+    /// [`Db::all_planned_each_run`] in the transaction.
+    pub async fn all_planned_each_run<T: Row>(
+        &mut self,
+        stmt: &impl SqlxBinder,
+    ) -> Result<Vec<T>, DbError> {
+        let (sql, values) = render(stmt, self.backend());
+        on_tx!(self, conn => all_on(conn, sql, values, Kept::PlannedEachRun).await)
+    }
+
     /// Runs a query and reads at most one row.
     pub async fn optional<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<Option<T>, DbError> {
         let (sql, values) = render(stmt, self.backend());

@@ -176,8 +176,10 @@ async fn refresh(tx: &mut Tx, orders: &[OrderId], fetched: bool) -> Result<(), D
     if orders.is_empty() {
         return Ok(());
     }
+    // Planned each run: a plan kept from when a backfill had stored few
+    // lines goes on hashing the whole table of lines as it grows.
     let rows: Vec<SearchedLine> = tx
-        .all(
+        .all_planned_each_run(
             &Query::select()
                 .columns([
                     (Orders::Table, Orders::Id),

@@ -24,7 +24,9 @@ pub async fn stored_states(
             .and_where(Expr::col(Orders::Platform).eq(platform))
             .and_where(Expr::col(Orders::PlatformOrderId).is_in(chunk.iter().cloned()))
             .to_owned();
-        let rows: Vec<super::Order> = tx.all(&stmt).await?;
+        // Planned each run: a plan kept from a first sync's first pages,
+        // when the table was near empty, scans every order of the platform.
+        let rows: Vec<super::Order> = tx.all_planned_each_run(&stmt).await?;
         out.extend(
             rows.into_iter()
                 .map(|r| (r.reported.platform_order_id.clone(), r)),
@@ -89,9 +91,9 @@ pub async fn count_missing_items_after(
     Ok(n)
 }
 
-/// Locks those of these orders still missing their lines and returns
-/// them: one that something else (a sync) stored meanwhile is left out,
-/// so a caller holding older data writes nothing. The caller marks what
+/// Locks these orders and returns those still missing their lines: one
+/// that something else (a sync) stored meanwhile is left out, so a caller
+/// holding older data writes nothing. The caller marks what
 /// it stores with [`super::refresh_fetched_orders`], so each order row is
 /// written once. PostgreSQL holds the row locks until the transaction
 /// ends; SQLite's transaction holds the write lock already.
@@ -99,17 +101,23 @@ pub async fn claim_missing_items(tx: &mut Tx, orders: &[OrderId]) -> Result<Vec<
     if orders.is_empty() {
         return Ok(Vec::new());
     }
+    // Whether the lines are missing is read, not filtered on: a filter lets
+    // PostgreSQL's planner pick the partial index of orders missing lines,
+    // which lists every order of a backfill, instead of the primary key.
     let stmt = Query::select()
         .column(Orders::Id)
+        .expr(Expr::col(Orders::ItemsFetchedAt).is_null())
         .from(Orders::Table)
         .and_where(Expr::col(Orders::Id).is_in(orders.iter().copied()))
-        .and_where(Expr::col(Orders::ItemsFetchedAt).is_null())
         // One lock order for every claimant, so two cannot deadlock.
         .order_by(Orders::Id, Order::Asc)
         .lock(LockType::Update)
         .to_owned();
-    let claimed: Vec<(OrderId,)> = tx.all(&stmt).await?;
-    Ok(claimed.into_iter().map(|(id,)| id).collect())
+    let locked: Vec<(OrderId, bool)> = tx.all(&stmt).await?;
+    Ok(locked
+        .into_iter()
+        .filter_map(|(id, missing)| missing.then_some(id))
+        .collect())
 }
 
 /// Refreshes PostgreSQL's statistics of the order lines, once a batch

@@ -11,6 +11,8 @@ use clap::Args;
 use brickdesk::Application;
 use brickdesk::config::Config;
 
+use crate::process::{mb, resident_kib};
+
 /// Options of `brickdesk-bench demo-start`.
 #[derive(Debug, Clone, Args)]
 pub struct DemoStartArgs {
@@ -23,24 +25,8 @@ pub struct DemoStartArgs {
     pub idle_seconds: u64,
 }
 
-/// Resident memory of this process in KiB (`VmRSS`), where /proc has it.
-fn resident_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
-}
-
-fn mib(kib: Option<u64>) -> String {
-    kib.map_or_else(
-        || "n/a".to_owned(),
-        |k| format!("{:.1} MiB", k as f64 / 1024.0),
-    )
+fn mib(kib: Option<usize>) -> String {
+    kib.map_or_else(|| "n/a".to_owned(), |k| format!("{:.1} MiB", mb(k)))
 }
 
 fn ms(d: Duration) -> String {

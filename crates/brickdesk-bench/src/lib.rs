@@ -12,6 +12,7 @@ pub mod fees;
 pub mod figures;
 pub mod fulfil;
 pub mod orders_list;
+pub mod process;
 pub mod reports;
 pub mod scheduled_sync;
 pub mod ship;

@@ -22,6 +22,7 @@ use brickdesk::domain::{Condition, Currency, MatchSummary, Money, Platform, Work
 
 use crate::db::bulk::{self, BulkLine, BulkOrder};
 use crate::db::scratch::Scratch;
+use crate::process::{ProcessCpu, mb, resident_kib};
 
 /// Sizes of the benchmark.
 #[derive(Debug, Clone, clap::Args)]
@@ -371,53 +372,6 @@ async fn throughput(
         mb(peak_rss.load(Ordering::Relaxed))
     );
     Ok(())
-}
-
-/// Resident memory of this process (Linux `/proc`), in KiB.
-fn resident_kib() -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn mb(kib: usize) -> f64 {
-    kib as f64 / 1024.0
-}
-
-/// CPU time and context switches of this process so far (Linux `/proc`).
-struct ProcessCpu {
-    user: f64,
-    system: f64,
-    switches: u64,
-}
-
-impl ProcessCpu {
-    fn read() -> Option<Self> {
-        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-        // Fields after the parenthesised command name; utime and stime are
-        // the 12th and 13th of them, in clock ticks (100 per second on Linux).
-        let rest = stat.rsplit_once(')')?.1;
-        let mut fields = rest.split_whitespace().skip(11);
-        let user: f64 = fields.next()?.parse().ok()?;
-        let system: f64 = fields.next()?.parse().ok()?;
-        // Switches are counted per thread; the runtime's and the database
-        // workers' threads live for the whole run, so their sum is comparable.
-        let mut switches = 0;
-        for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
-            let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
-            switches += status
-                .lines()
-                .filter(|l| l.contains("ctxt_switches:"))
-                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-                .sum::<u64>();
-        }
-        Some(Self {
-            user: user / 100.0,
-            system: system / 100.0,
-            switches,
-        })
-    }
 }
 
 /// Serves `db` with the real app and runs every scenario against it.
